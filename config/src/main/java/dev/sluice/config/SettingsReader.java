@@ -1,0 +1,134 @@
+package dev.sluice.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Turns the {@code sluice} section into records. A value that is missing or of the wrong type
+ * becomes a violation and a placeholder, so that reading goes on and one error lists everything.
+ */
+final class SettingsReader {
+  private final Config config;
+  private final List<String> violations = new ArrayList<>();
+
+  SettingsReader(Config config) {
+    this.config = config;
+  }
+
+  List<String> violations() {
+    return violations;
+  }
+
+  SluiceSettings read() {
+    NodeSettings node =
+        new NodeSettings(
+            integer("sluice.node.id", -1),
+            string("sluice.node.host", "127.0.0.1"),
+            Path.of(string("sluice.data-dir", ".")));
+    ApiSettings api =
+        new ApiSettings(
+            integer("sluice.api.port", 0), duration("sluice.api.request-timeout", Duration.ZERO));
+    ManagementSettings management = new ManagementSettings(integer("sluice.management.port", 0));
+    ClusterSettings cluster =
+        new ClusterSettings(
+            integer("sluice.cluster.port", 0),
+            read("sluice.cluster.seed-nodes", List.of(), config::getStringList));
+    StorageSettings storage =
+        new StorageSettings(
+            bytes("sluice.storage.segment-bytes"),
+            (int) Math.min(Integer.MAX_VALUE, bytes("sluice.storage.index-interval-bytes")),
+            bytes("sluice.storage.max-batch-bytes"),
+            flushPolicy("sluice.storage.flush"),
+            retentionBytes("sluice.storage.retention.bytes"),
+            duration("sluice.storage.retention.time", Duration.ZERO));
+    BackoffSettings backoff =
+        new BackoffSettings(
+            duration("sluice.replication.backoff.min", Duration.ZERO),
+            duration("sluice.replication.backoff.max", Duration.ZERO),
+            read("sluice.replication.backoff.random-factor", 0.0, config::getDouble));
+    ReplicationSettings replication =
+        new ReplicationSettings(
+            integer("sluice.replication.port", 0),
+            bytes("sluice.replication.peer-max-bytes"),
+            bytes("sluice.replication.socket-buffer-bytes"),
+            backoff,
+            duration("sluice.replication.replica-lag-time-max", Duration.ZERO),
+            integer("sluice.replication.min-in-sync-replicas", 1));
+    WatchdogSettings watchdog =
+        new WatchdogSettings(
+            duration("sluice.watchdog.interval", Duration.ZERO),
+            duration("sluice.watchdog.stall-timeout", Duration.ZERO));
+    return new SluiceSettings(node, api, management, cluster, storage, replication, watchdog);
+  }
+
+  private <T> T read(String key, T fallback, Function<String, T> getter) {
+    try {
+      return getter.apply(key);
+    } catch (ConfigException.Missing e) {
+      violations.add(key + " = (missing): the key is required");
+    } catch (ConfigException e) {
+      violations.add(key + " = " + raw(key) + ": " + reason(e));
+    }
+    return fallback;
+  }
+
+  private int integer(String key, int fallback) {
+    return read(key, fallback, config::getInt);
+  }
+
+  private String string(String key, String fallback) {
+    return read(key, fallback, config::getString);
+  }
+
+  private Duration duration(String key, Duration fallback) {
+    return read(key, fallback, config::getDuration);
+  }
+
+  private long bytes(String key) {
+    Long value = read(key, -1L, config::getBytes);
+    return value == null ? -1 : value;
+  }
+
+  private long retentionBytes(String key) {
+    // -1 means "no size limit"; getBytes refuses negative sizes, so accept it explicitly.
+    if (config.hasPath(key)) {
+      try {
+        if (config.getLong(key) == -1) {
+          return -1;
+        }
+      } catch (ConfigException ignored) {
+        // not a plain number: fall through to the size parser, which reports it
+      }
+    }
+    return bytes(key);
+  }
+
+  private FlushPolicy flushPolicy(String key) {
+    String value = string(key, FlushPolicy.EVERY_BATCH.configValue());
+    FlushPolicy policy = FlushPolicy.parse(value);
+    if (policy == null) {
+      violations.add(key + " = " + value + ": must be one of every-batch, os");
+      return FlushPolicy.EVERY_BATCH;
+    }
+    return policy;
+  }
+
+  private String raw(String key) {
+    try {
+      return config.getValue(key).render();
+    } catch (ConfigException e) {
+      return "?";
+    }
+  }
+
+  private static String reason(ConfigException e) {
+    String message = e.getMessage();
+    int colon = message.lastIndexOf(": ");
+    return colon >= 0 ? message.substring(colon + 2) : message;
+  }
+}

@@ -1,0 +1,202 @@
+package dev.sluice.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The rules that single values and combinations of values must keep. Each rule comes from a way the
+ * system would otherwise fail at run time: a frame limit below the header size can carry no data, a
+ * socket buffer below one frame stalls the stream, a batch limit above the segment size makes a
+ * legal batch unstorable.
+ */
+public final class SettingsValidator {
+  /** Segment positions are 32-bit in the offset index. */
+  public static final long MAX_SEGMENT_BYTES = Integer.MAX_VALUE;
+
+  /** Smallest useful batch limit: a batch header plus one empty record. */
+  public static final long MIN_BATCH_BYTES = 64;
+
+  private SettingsValidator() {}
+
+  /** Validates settings; violations found while reading come first in the error. */
+  static void validate(SluiceSettings s, List<String> readViolations) {
+    List<String> rules = new ArrayList<>();
+    checkNode(s, rules);
+    checkPorts(s, rules);
+    checkStorage(s.storage(), rules);
+    checkReplication(s, rules);
+    checkWatchdog(s, rules);
+    // A value that could not be read was replaced by a placeholder; rules about that key would
+    // only repeat the problem, so report the read error alone.
+    List<String> unreadable = readViolations.stream().map(SettingsValidator::keyOf).toList();
+    List<String> v = new ArrayList<>(readViolations);
+    rules.stream().filter(line -> !unreadable.contains(keyOf(line))).forEach(v::add);
+    if (!v.isEmpty()) {
+      throw new SettingsException(v);
+    }
+  }
+
+  /** Validates already-built settings (for settings made in code). */
+  public static void validate(SluiceSettings settings) {
+    validate(settings, List.of());
+  }
+
+  private static String keyOf(String violation) {
+    int end = violation.indexOf(" = ");
+    return end < 0 ? violation : violation.substring(0, end);
+  }
+
+  private static void checkNode(SluiceSettings s, List<String> v) {
+    if (s.node().id() < 0) {
+      v.add("sluice.node.id = " + s.node().id() + ": must be 0 or greater");
+    }
+    if (s.node().host().isBlank()) {
+      v.add("sluice.node.host = \"\": must name an address");
+    }
+  }
+
+  private static void checkPorts(SluiceSettings s, List<String> v) {
+    Map<String, Integer> ports = new java.util.LinkedHashMap<>();
+    ports.put("sluice.api.port", s.api().port());
+    ports.put("sluice.replication.port", s.replication().port());
+    ports.put("sluice.management.port", s.management().port());
+    ports.put("sluice.cluster.port", s.cluster().port());
+    Map<Integer, String> seen = new HashMap<>();
+    for (Map.Entry<String, Integer> e : ports.entrySet()) {
+      int port = e.getValue();
+      if (port < 0 || port > 65535) {
+        v.add(e.getKey() + " = " + port + ": must be between 0 and 65535");
+      } else if (port != 0) {
+        String other = seen.putIfAbsent(port, e.getKey());
+        if (other != null) {
+          v.add(e.getKey() + " = " + port + ": the same port as " + other + "; ports must differ");
+        }
+      }
+    }
+  }
+
+  private static void checkStorage(StorageSettings st, List<String> v) {
+    if (st.segmentBytes() < MIN_BATCH_BYTES || st.segmentBytes() > MAX_SEGMENT_BYTES) {
+      v.add(
+          "sluice.storage.segment-bytes = "
+              + st.segmentBytes()
+              + ": must be between "
+              + MIN_BATCH_BYTES
+              + " and "
+              + MAX_SEGMENT_BYTES
+              + " (index positions are 32-bit)");
+    }
+    if (st.indexIntervalBytes() <= 0) {
+      v.add("sluice.storage.index-interval-bytes = " + st.indexIntervalBytes() + ": must be > 0");
+    }
+    if (st.maxBatchBytes() < MIN_BATCH_BYTES) {
+      v.add(
+          "sluice.storage.max-batch-bytes = "
+              + st.maxBatchBytes()
+              + ": must be at least "
+              + MIN_BATCH_BYTES
+              + " (a batch header and one record)");
+    } else if (st.maxBatchBytes() > st.segmentBytes() && st.segmentBytes() > 0) {
+      v.add(
+          "sluice.storage.max-batch-bytes = "
+              + st.maxBatchBytes()
+              + ": must not be larger than sluice.storage.segment-bytes = "
+              + st.segmentBytes()
+              + ", or a batch of legal size would not fit in a segment");
+    }
+    if (st.retentionBytes() < -1 || st.retentionBytes() == 0) {
+      v.add(
+          "sluice.storage.retention.bytes = "
+              + st.retentionBytes()
+              + ": must be -1 (no limit) or greater than 0");
+    }
+    if (st.retentionTime().isNegative()) {
+      v.add(
+          "sluice.storage.retention.time = "
+              + st.retentionTime()
+              + ": must be 0 (no limit) or positive");
+    }
+  }
+
+  private static void checkReplication(SluiceSettings s, List<String> v) {
+    ReplicationSettings r = s.replication();
+    if (r.peerMaxBytes() <= ReplicationSettings.FRAME_HEADER_BYTES) {
+      v.add(
+          "sluice.replication.peer-max-bytes = "
+              + r.peerMaxBytes()
+              + ": must be larger than the frame header ("
+              + ReplicationSettings.FRAME_HEADER_BYTES
+              + " bytes), or no frame could carry data");
+    } else if (r.peerMaxBytes() > MAX_SEGMENT_BYTES) {
+      v.add(
+          "sluice.replication.peer-max-bytes = "
+              + r.peerMaxBytes()
+              + ": must be at most "
+              + MAX_SEGMENT_BYTES);
+    }
+    if (r.socketBufferBytes() < r.maxFrameBytes()) {
+      v.add(
+          "sluice.replication.socket-buffer-bytes = "
+              + r.socketBufferBytes()
+              + ": must hold at least one frame (sluice.replication.peer-max-bytes = "
+              + r.peerMaxBytes()
+              + " + "
+              + ReplicationSettings.FRAME_HEADER_BYTES
+              + " header bytes)");
+    }
+    BackoffSettings b = r.backoff();
+    if (!isPositive(b.min())) {
+      v.add("sluice.replication.backoff.min = " + b.min() + ": must be positive");
+    }
+    if (b.max().compareTo(b.min()) < 0) {
+      v.add(
+          "sluice.replication.backoff.max = "
+              + b.max()
+              + ": must not be smaller than sluice.replication.backoff.min = "
+              + b.min());
+    }
+    if (b.randomFactor() < 0 || b.randomFactor() > 1) {
+      v.add(
+          "sluice.replication.backoff.random-factor = "
+              + b.randomFactor()
+              + ": must be between 0 and 1");
+    }
+    if (!isPositive(r.replicaLagTimeMax())) {
+      v.add(
+          "sluice.replication.replica-lag-time-max = "
+              + r.replicaLagTimeMax()
+              + ": must be positive");
+    }
+    if (r.minInSyncReplicas() < 1) {
+      v.add(
+          "sluice.replication.min-in-sync-replicas = "
+              + r.minInSyncReplicas()
+              + ": must be at least 1");
+    }
+  }
+
+  private static void checkWatchdog(SluiceSettings s, List<String> v) {
+    WatchdogSettings w = s.watchdog();
+    if (!isPositive(w.interval())) {
+      v.add("sluice.watchdog.interval = " + w.interval() + ": must be positive");
+    }
+    if (w.stallTimeout().compareTo(w.interval()) <= 0) {
+      v.add(
+          "sluice.watchdog.stall-timeout = "
+              + w.stallTimeout()
+              + ": must be larger than sluice.watchdog.interval = "
+              + w.interval()
+              + ", or every sample would look like a stall");
+    }
+    if (!isPositive(s.api().requestTimeout())) {
+      v.add("sluice.api.request-timeout = " + s.api().requestTimeout() + ": must be positive");
+    }
+  }
+
+  private static boolean isPositive(Duration d) {
+    return !d.isNegative() && !d.isZero();
+  }
+}

@@ -1,0 +1,28 @@
+package dev.sluice.config;
+
+import java.time.Duration;
+
+/**
+ * Settings of the partition log ({@code sluice.storage}).
+ *
+ * @param segmentBytes a segment rolls before an append would make it larger than this
+ * @param indexIntervalBytes bytes of log between two entries of the sparse offset index
+ * @param maxBatchBytes the largest record batch (header included) the leader accepts
+ * @param flush when appended bytes are forced to disk
+ * @param retentionBytes old segments are deleted while the log is larger than this; -1 keeps all
+ * @param retentionTime segments whose newest batch is older than this are deleted; zero keeps all
+ */
+public record StorageSettings(
+    long segmentBytes,
+    int indexIntervalBytes,
+    long maxBatchBytes,
+    FlushPolicy flush,
+    long retentionBytes,
+    Duration retentionTime) {
+
+  /** Settings for tests and tools: the reference defaults with the given sizes. */
+  public static StorageSettings of(long segmentBytes, long maxBatchBytes) {
+    return new StorageSettings(
+        segmentBytes, 4096, maxBatchBytes, FlushPolicy.EVERY_BATCH, -1, Duration.ZERO);
+  }
+}

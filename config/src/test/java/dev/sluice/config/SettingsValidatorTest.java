@@ -1,0 +1,143 @@
+package dev.sluice.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SettingsValidatorTest {
+
+  private static Config with(Map<String, String> overrides) {
+    ConfigFactory.invalidateCaches();
+    return ConfigFactory.parseMap(overrides)
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+  }
+
+  private static SettingsException rejected(Map<String, String> overrides) {
+    return assertThrows(SettingsException.class, () -> SluiceSettings.from(with(overrides)));
+  }
+
+  @Test
+  void referenceDefaultsAreValidAndReadIntoRecords() {
+    SluiceSettings s = SluiceSettings.from(with(Map.of()));
+    assertEquals(1, s.node().id());
+    assertEquals(1024L * 1024, s.replication().peerMaxBytes());
+    assertEquals(1024L * 1024 * 1024, s.storage().segmentBytes());
+    assertEquals(256L * 1024 * 1024, s.storage().maxBatchBytes());
+    assertEquals(FlushPolicy.EVERY_BATCH, s.storage().flush());
+    assertEquals(-1, s.storage().retentionBytes());
+    assertEquals(Duration.ofMillis(200), s.replication().backoff().min());
+    assertEquals(List.of(), s.cluster().seedNodes());
+  }
+
+  @ParameterizedTest(name = "{0} = {1} is refused")
+  @CsvSource({
+    // peer-max-bytes must exceed the frame header: header - 1, header
+    "sluice.replication.peer-max-bytes, 63, must be larger than the frame header",
+    "sluice.replication.peer-max-bytes, 64, must be larger than the frame header",
+    // buffers must hold a frame
+    "sluice.replication.socket-buffer-bytes, 1048576, must hold at least one frame",
+    // a batch must fit a segment
+    "sluice.storage.max-batch-bytes, 2GiB, must not be larger than sluice.storage.segment-bytes",
+    "sluice.storage.segment-bytes, 3GiB, index positions are 32-bit",
+    "sluice.storage.max-batch-bytes, 10, must be at least 64",
+    "sluice.storage.flush, sometimes, must be one of every-batch, os",
+    "sluice.storage.retention.bytes, 0, must be -1 (no limit) or greater than 0",
+    // backoff min <= max, jitter within [0, 1]
+    "sluice.replication.backoff.max, 100ms, must not be smaller than sluice.replication.backoff.min",
+    "sluice.replication.backoff.random-factor, 1.5, must be between 0 and 1",
+    // the stall timeout must exceed the sampling interval
+    "sluice.watchdog.stall-timeout, 1s, must be larger than sluice.watchdog.interval",
+    "sluice.watchdog.stall-timeout, 500ms, must be larger than sluice.watchdog.interval",
+    // ports distinct and in range
+    "sluice.management.port, 7701, the same port as sluice.replication.port",
+    "sluice.cluster.port, 70000, must be between 0 and 65535",
+    "sluice.replication.min-in-sync-replicas, 0, must be at least 1",
+    "sluice.node.id, -3, must be 0 or greater",
+    // wrong types are reported like rule violations
+    "sluice.api.port, seven, seven",
+    "sluice.watchdog.interval, soon, soon",
+  })
+  void eachRuleNamesKeyValueAndReason(String key, String value, String reason) {
+    SettingsException e = rejected(Map.of(key, value));
+    assertEquals(1, e.violations().size(), e.getMessage());
+    String line = e.violations().get(0);
+    assertTrue(line.startsWith(key + " = "), line);
+    assertTrue(line.contains(reason), line);
+  }
+
+  @Test
+  void valuesJustInsideEachLimitAreAccepted() {
+    SluiceSettings s =
+        SluiceSettings.from(
+            with(
+                Map.of(
+                    "sluice.replication.peer-max-bytes", "65",
+                    "sluice.replication.socket-buffer-bytes", "129",
+                    "sluice.storage.max-batch-bytes", "1GiB",
+                    "sluice.storage.segment-bytes", "1GiB",
+                    "sluice.replication.backoff.max", "200ms",
+                    "sluice.watchdog.stall-timeout", "1001ms",
+                    "sluice.api.port", "0",
+                    "sluice.replication.port", "0")));
+    assertEquals(65, s.replication().peerMaxBytes());
+    assertEquals(s.storage().segmentBytes(), s.storage().maxBatchBytes());
+  }
+
+  @Test
+  void severalViolationsAreAllReportedInOneError() {
+    SettingsException e =
+        rejected(
+            Map.of(
+                "sluice.replication.peer-max-bytes", "16",
+                "sluice.storage.max-batch-bytes", "2GiB",
+                "sluice.replication.backoff.min", "5s",
+                "sluice.replication.backoff.max", "1s",
+                "sluice.watchdog.stall-timeout", "1s",
+                "sluice.management.port", "7700"));
+    assertEquals(5, e.violations().size(), e.getMessage());
+    String message = e.getMessage();
+    assertTrue(message.startsWith("invalid Sluice configuration (5 problems):"), message);
+    for (String key :
+        List.of(
+            "sluice.replication.peer-max-bytes = 16",
+            "sluice.storage.max-batch-bytes = 2147483648",
+            "sluice.replication.backoff.max = PT1S",
+            "sluice.watchdog.stall-timeout = PT1S",
+            "sluice.management.port = 7700")) {
+      assertTrue(message.contains("\n  " + key + ": "), "missing " + key + " in\n" + message);
+    }
+  }
+
+  @Test
+  void loaderLayersOverridesOverFileOverReference(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("node.conf");
+    Files.writeString(file, "sluice.node.id = 7\nsluice.api.port = 9100\n");
+    Config c = SluiceConfigLoader.load(file, Map.of("sluice.api.port", "9200"));
+    SluiceSettings s = SluiceSettings.from(c);
+    assertEquals(7, s.node().id());
+    assertEquals(9200, s.api().port());
+    assertEquals(7701, s.replication().port());
+  }
+
+  @Test
+  void loaderNamesAMissingFile(@TempDir Path dir) {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> SluiceConfigLoader.load(dir.resolve("nope.conf"), Map.of()));
+    assertTrue(e.getMessage().contains("nope.conf: no such file"), e.getMessage());
+  }
+}
