@@ -10,12 +10,17 @@ import java.util.Map;
 
 /**
  * Builds a node's config: explicit overrides, then system properties ({@code -Dkey=value}), then
- * the node's config file, then every {@code reference.conf} on the classpath.
+ * the node's config file, then every {@code sluice-defaults.conf} on the classpath (modules that
+ * need non-default Pekko settings for a node ship one), then every {@code reference.conf}.
  */
 public final class SluiceConfigLoader {
   private SluiceConfigLoader() {}
 
   /**
+   * Returns the layered config unresolved: substitutions (such as the controller's database URL,
+   * built from a path the node derives) are resolved by whoever adds the last layer; {@link
+   * SluiceSettings#from} resolves a copy for itself.
+   *
    * @param file a HOCON file that may override any key, or null
    * @param overrides key/value pairs that win over everything else (CLI {@code --set})
    * @throws SettingsException when the file is missing or does not parse
@@ -38,7 +43,7 @@ public final class SluiceConfigLoader {
     return ConfigFactory.parseMap(overrides, "command line")
         .withFallback(ConfigFactory.systemProperties())
         .withFallback(fromFile)
-        .withFallback(ConfigFactory.defaultReference())
-        .resolve();
+        .withFallback(ConfigFactory.parseResourcesAnySyntax("sluice-defaults"))
+        .withFallback(ConfigFactory.defaultReferenceUnresolved());
   }
 }

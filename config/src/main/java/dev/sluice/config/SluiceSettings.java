@@ -22,7 +22,7 @@ public record SluiceSettings(
    * @throws SettingsException listing every unreadable value and every broken rule
    */
   public static SluiceSettings from(Config config) {
-    SettingsReader reader = new SettingsReader(config);
+    SettingsReader reader = new SettingsReader(config.resolve());
     SluiceSettings settings = reader.read();
     SettingsValidator.validate(settings, reader.violations());
     return settings;

@@ -1,0 +1,205 @@
+package dev.sluice.node;
+
+import dev.sluice.node.api.ApiException;
+import dev.sluice.node.api.TopicService;
+import dev.sluice.node.api.TopicView;
+import dev.sluice.node.api.TopicView.PartitionView;
+import dev.sluice.node.api.TopicView.ReplicaView;
+import dev.sluice.node.controller.Controller;
+import dev.sluice.node.controller.MetadataSnapshot;
+import dev.sluice.node.controller.PartitionAssignment;
+import dev.sluice.node.controller.TopicMetadata;
+import dev.sluice.node.replica.AppliedMetadata;
+import dev.sluice.node.replica.ReplicaManager;
+import dev.sluice.node.replica.ReplicaStatus;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+
+/**
+ * The client API's view of metadata, backed by the controller singleton. Creation asks the
+ * controller; reads use this node's latest pushed snapshot (so they work on every node without a
+ * round trip), joined for {@code describe} with the live status every node reports for its own
+ * replicas.
+ */
+public final class ControllerTopicService implements TopicService {
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
+
+  private final ActorSystem<?> system;
+  private final ActorRef<Controller.Command> controller;
+  private final AppliedMetadata metadata;
+
+  public ControllerTopicService(
+      ActorSystem<?> system, ActorRef<Controller.Command> controller, AppliedMetadata metadata) {
+    this.system = system;
+    this.controller = controller;
+    this.metadata = metadata;
+  }
+
+  @Override
+  public CompletionStage<TopicView> create(String name, int partitions, int replicationFactor) {
+    return AskPattern.<Controller.Command, Controller.CreateTopicReply>ask(
+            controller,
+            replyTo -> new Controller.CreateTopic(name, partitions, replicationFactor, replyTo),
+            ASK_TIMEOUT,
+            system.scheduler())
+        .thenApply(
+            reply -> {
+              if (reply instanceof Controller.TopicCreated created) {
+                return created.topic();
+              }
+              Controller.TopicRejected rejected = (Controller.TopicRejected) reply;
+              throw new ApiException(httpStatus(rejected.status()), rejected.message());
+            })
+        // Answer once this node has applied the new assignment, so that a produce sent right
+        // after the 201 finds its partition.
+        .thenCompose(
+            topic ->
+                metadata
+                    .await(s -> s.topics().stream().anyMatch(t -> t.name().equals(name)))
+                    .orTimeout(ASK_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .thenApply(applied -> view(topic, Map.of())));
+  }
+
+  @Override
+  public CompletionStage<List<TopicView>> list() {
+    List<TopicView> views = new ArrayList<>();
+    for (TopicMetadata t : snapshot().topics()) {
+      views.add(view(t, Map.of()));
+    }
+    return CompletableFuture.completedFuture(views);
+  }
+
+  @Override
+  public CompletionStage<TopicView> describe(String name) {
+    TopicMetadata topic = topic(name);
+    return statuses(name).thenApply(statuses -> view(topic, statuses));
+  }
+
+  @Override
+  public CompletionStage<PartitionLocation> locate(String topicName, int partition) {
+    TopicMetadata topic = topic(topicName);
+    if (partition < 0 || partition >= topic.partitions().size()) {
+      throw new ApiException(
+          404,
+          "topic "
+              + topicName
+              + " has no partition "
+              + partition
+              + " (partitions 0.."
+              + (topic.partitions().size() - 1)
+              + ")");
+    }
+    PartitionAssignment p = topic.partition(partition);
+    Map<Integer, String> live = snapshot().liveNodes();
+    Optional<URI> leader =
+        p.hasLeader() ? Optional.ofNullable(live.get(p.leader())).map(this::api) : Optional.empty();
+    List<URI> replicas = new ArrayList<>();
+    leader.ifPresent(replicas::add);
+    for (int node : p.inSync()) {
+      String address = live.get(node);
+      if (address != null && node != p.leader()) {
+        replicas.add(api(address));
+      }
+    }
+    return CompletableFuture.completedFuture(new PartitionLocation(leader, replicas));
+  }
+
+  private URI api(String encodedAddress) {
+    return NodeAddress.parse(encodedAddress).apiUri();
+  }
+
+  private MetadataSnapshot snapshot() {
+    MetadataSnapshot s = metadata.get();
+    if (s == null) {
+      throw new ApiException(503, "this node has not received cluster metadata yet; retry");
+    }
+    return s;
+  }
+
+  private TopicMetadata topic(String name) {
+    return snapshot().topics().stream()
+        .filter(t -> t.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new ApiException(404, "unknown topic " + name));
+  }
+
+  /** Node -> partition -> status, from every node that answers in time. */
+  private CompletionStage<Map<Integer, Map<Integer, ReplicaStatus>>> statuses(String topic) {
+    CompletionStage<Receptionist.Listing> listing =
+        AskPattern.ask(
+            system.receptionist(),
+            replyTo -> Receptionist.find(ReplicaManager.SERVICE_KEY, replyTo),
+            STATUS_TIMEOUT,
+            system.scheduler());
+    return listing.thenCompose(
+        l -> {
+          List<CompletableFuture<ReplicaManager.Statuses>> asks = new ArrayList<>();
+          for (ActorRef<ReplicaManager.Command> manager :
+              l.getServiceInstances(ReplicaManager.SERVICE_KEY)) {
+            asks.add(
+                AskPattern.<ReplicaManager.Command, ReplicaManager.Statuses>ask(
+                        manager,
+                        replyTo -> new ReplicaManager.GetStatuses(topic, replyTo),
+                        STATUS_TIMEOUT,
+                        system.scheduler())
+                    .toCompletableFuture()
+                    .exceptionally(t -> null));
+          }
+          return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
+              .thenApply(
+                  done -> {
+                    Map<Integer, Map<Integer, ReplicaStatus>> byNode = new HashMap<>();
+                    for (CompletableFuture<ReplicaManager.Statuses> f : asks) {
+                      ReplicaManager.Statuses s = f.join();
+                      if (s != null) {
+                        Map<Integer, ReplicaStatus> m = new HashMap<>();
+                        s.replicas().forEach(ps -> m.put(ps.partition(), ps.status()));
+                        byNode.put(s.node(), m);
+                      }
+                    }
+                    return byNode;
+                  });
+        });
+  }
+
+  private static TopicView view(
+      TopicMetadata topic, Map<Integer, Map<Integer, ReplicaStatus>> statuses) {
+    List<PartitionView> partitions = new ArrayList<>();
+    for (PartitionAssignment p : topic.partitions()) {
+      List<ReplicaView> replicas = new ArrayList<>();
+      for (int node : p.replicas()) {
+        ReplicaStatus s = statuses.getOrDefault(node, Map.of()).get(p.partition());
+        String role = node == p.leader() ? "leader" : "follower";
+        if (s == null) {
+          replicas.add(new ReplicaView(node, role, -1, -1, "unknown", -1));
+        } else {
+          replicas.add(new ReplicaView(node, role, s.leo(), s.hw(), s.state(), s.lagBytes()));
+        }
+      }
+      partitions.add(
+          new PartitionView(p.partition(), p.leader(), p.leaderEpoch(), p.inSync(), replicas));
+    }
+    return new TopicView(
+        topic.name(), topic.partitions().size(), topic.replicationFactor(), partitions);
+  }
+
+  private static int httpStatus(Controller.Status status) {
+    return switch (status) {
+      case BAD_REQUEST -> 400;
+      case NOT_FOUND -> 404;
+      case CONFLICT -> 409;
+    };
+  }
+}

@@ -1,0 +1,210 @@
+package dev.sluice.node;
+
+import com.typesafe.config.Config;
+import dev.sluice.config.SluiceSettings;
+import dev.sluice.node.api.ClientApi;
+import dev.sluice.node.api.ConsumeHandler;
+import dev.sluice.node.api.ProduceHandler;
+import dev.sluice.node.controller.Controller;
+import dev.sluice.node.controller.ControllerSingleton;
+import dev.sluice.node.replica.AppliedMetadata;
+import dev.sluice.node.replica.LocalReplicas;
+import dev.sluice.node.replica.ReplicaManager;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Sluice node: a cluster member hosting the controller singleton (when it is the oldest),
+ * its local partition replicas, the client HTTP API and management.
+ *
+ * <p>{@link #start} validates the settings before anything binds a port: a node with a broken
+ * config fails with every violation listed and leaves no listener behind.
+ */
+public final class SluiceNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SluiceNode.class);
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ActorSystem<Void> system;
+  private final SluiceSettings settings;
+  private final LocalReplicas replicas;
+  private final ServerBinding api;
+
+  private SluiceNode(
+      ActorSystem<Void> system,
+      SluiceSettings settings,
+      LocalReplicas replicas,
+      ServerBinding api) {
+    this.system = system;
+    this.settings = settings;
+    this.replicas = replicas;
+    this.api = api;
+  }
+
+  /** Starts a node from a fully resolved config and returns once its HTTP API is bound. */
+  public static SluiceNode start(Config config) {
+    SluiceSettings settings = SluiceSettings.from(config);
+    try {
+      Files.createDirectories(settings.node().dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot create sluice.data-dir " + settings.node().dataDir(), e);
+    }
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.forNode(settings, config));
+    try {
+      return init(system, settings);
+    } catch (RuntimeException | Error e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  /** Starts a node and blocks until it terminates (SIGTERM, or the cluster downed it). */
+  public static void runBlocking(Config config) {
+    SluiceNode node = start(config);
+    node.system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** Wires the node's components into an existing ActorSystem. */
+  public static SluiceNode init(ActorSystem<Void> system, SluiceSettings settings) {
+    Cluster cluster = Cluster.get(system);
+    if (settings.cluster().seedNodes().isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+    Executor blocking =
+        system.dispatchers().lookup(DispatcherSelector.fromConfig("sluice-blocking-io-dispatcher"));
+    await(ControllerSingleton.prepareJournal(system), "controller journal schema");
+    ActorRef<Controller.Command> controller = ControllerSingleton.init(system);
+
+    LocalReplicas replicas =
+        new LocalReplicas(
+            settings.node().id(),
+            settings.node().dataDir(),
+            settings.storage(),
+            settings.replication().minInSyncReplicas(),
+            Clock.systemUTC());
+    AppliedMetadata metadata = new AppliedMetadata();
+    system.systemActorOf(
+        ReplicaManager.create(replicas, metadata, controller),
+        "replica-manager",
+        DispatcherSelector.fromConfig("sluice-blocking-io-dispatcher"));
+
+    ControllerTopicService topics = new ControllerTopicService(system, controller, metadata);
+    ClientApi routes =
+        new ClientApi(
+            system,
+            topics,
+            new ProduceHandler(
+                system,
+                replicas,
+                topics,
+                settings.storage().maxBatchBytes(),
+                settings.api().requestTimeout(),
+                blocking),
+            new ConsumeHandler(replicas, topics, blocking));
+    ServerBinding binding =
+        await(
+            Http.get(system)
+                .newServerAt(settings.node().host(), settings.api().port())
+                .bind(routes.routes()),
+            "client API on port " + settings.api().port());
+
+    int managementPort =
+        await(
+                PekkoManagement.get(system).start(),
+                "management on port " + settings.management().port())
+            .getPort();
+    NodeAddress self =
+        new NodeAddress(
+            cluster.selfMember().address().toString(),
+            settings.node().host(),
+            binding.localAddress().getPort(),
+            settings.replication().port(),
+            managementPort);
+    system.systemActorOf(
+        NodeMembership.create(settings.node().id(), self, controller, metadata),
+        "membership",
+        Props.empty());
+
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseServiceUnbind(),
+            "sluice-unbind-api",
+            () -> binding.unbind().thenApply(x -> Done.getInstance()));
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
+            "sluice-close-logs",
+            () -> {
+              replicas.close();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
+    log.info(
+        "Sluice node {} up: api {}, management {}, cluster {}",
+        settings.node().id(),
+        self.apiUri(),
+        managementPort,
+        self.clusterAddress());
+    return new SluiceNode(system, settings, replicas, binding);
+  }
+
+  private static <T> T await(java.util.concurrent.CompletionStage<T> stage, String what) {
+    try {
+      return stage.toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting " + what, e);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("could not start " + what + ": " + e.getCause(), e);
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public SluiceSettings settings() {
+    return settings;
+  }
+
+  public LocalReplicas replicas() {
+    return replicas;
+  }
+
+  public int apiPort() {
+    return api.localAddress().getPort();
+  }
+
+  public URI apiUri() {
+    return URI.create("http://" + settings.node().host() + ":" + apiPort());
+  }
+
+  /** Leaves the cluster and stops, closing every log. */
+  @Override
+  public void close() {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+}

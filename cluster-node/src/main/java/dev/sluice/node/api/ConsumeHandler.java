@@ -1,0 +1,213 @@
+package dev.sluice.node.api;
+
+import dev.sluice.log.FetchResult;
+import dev.sluice.log.LogSlice;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.RecordLocation;
+import dev.sluice.node.replica.LocalReplicas;
+import dev.sluice.node.replica.PartitionReplica;
+import dev.sluice.node.replica.TopicPartition;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * Consume: serves records below the high watermark from any local replica, streaming values from
+ * the segment files. Offsets at or above the high watermark are not readable yet (416 with the
+ * readable range); a node without a replica sends the client to one that has it.
+ *
+ * <p>The batch endpoint answers raw batches exactly as stored (the format in {@code
+ * dev.sluice.log.record.RecordBatch}), whole batches only and at least one when one is readable
+ * (KIP-74), with {@code X-Sluice-Next-Offset} telling where to continue.
+ */
+public final class ConsumeHandler {
+  public static final String OFFSET_HEADER = "X-Sluice-Offset";
+  public static final String NEXT_OFFSET_HEADER = "X-Sluice-Next-Offset";
+  public static final String HIGH_WATERMARK_HEADER = "X-Sluice-High-Watermark";
+  public static final String LOG_START_HEADER = "X-Sluice-Log-Start-Offset";
+  private static final long DEFAULT_MAX_BYTES = 1024 * 1024;
+
+  private final LocalReplicas replicas;
+  private final TopicService topics;
+  private final Executor blocking;
+
+  public ConsumeHandler(LocalReplicas replicas, TopicService topics, Executor blocking) {
+    this.replicas = replicas;
+    this.topics = topics;
+    this.blocking = blocking;
+  }
+
+  public CompletionStage<HttpResponse> record(
+      String topic, int partition, long offset, HttpRequest req) {
+    TopicPartition tp = new TopicPartition(topic, partition);
+    Optional<PartitionReplica> replica = replicas.get(tp);
+    if (replica.isEmpty()) {
+      return redirectToReplica(tp, req);
+    }
+    PartitionLog log = replica.get().log();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          long hw = checkReadable(tp, log, offset);
+          RecordLocation loc = locate(log, offset, hw);
+          List<org.apache.pekko.http.javadsl.model.HttpHeader> headers = new ArrayList<>();
+          headers.add(RawHeader.create(OFFSET_HEADER, Long.toString(offset)));
+          headers.add(RawHeader.create(HIGH_WATERMARK_HEADER, Long.toString(hw)));
+          if (loc.key() != null) {
+            headers.add(
+                RawHeader.create(
+                    ProduceHandler.KEY_HEADER, new String(loc.key(), StandardCharsets.UTF_8)));
+          }
+          long length = Math.max(0, loc.valueLength());
+          Source<ByteString, NotUsed> body =
+              length == 0
+                  ? Source.empty()
+                  : FileRegionSource.create(loc.valueFile(), loc.valuePosition(), length);
+          return HttpResponse.create()
+              .withHeaders(headers)
+              .withEntity(octets(length, body));
+        },
+        blocking);
+  }
+
+  public CompletionStage<HttpResponse> batches(
+      String topic,
+      int partition,
+      String offsetParam,
+      Optional<String> maxBytesParam,
+      HttpRequest req) {
+    TopicPartition tp = new TopicPartition(topic, partition);
+    long offset = parseLong("offset", offsetParam);
+    long maxBytes = maxBytesParam.map(m -> parseLong("maxBytes", m)).orElse(DEFAULT_MAX_BYTES);
+    if (maxBytes <= 0) {
+      throw new ApiException(400, "maxBytes = " + maxBytes + ": must be positive");
+    }
+    Optional<PartitionReplica> replica = replicas.get(tp);
+    if (replica.isEmpty()) {
+      return redirectToReplica(tp, req);
+    }
+    PartitionLog log = replica.get().log();
+    return CompletableFuture.supplyAsync(
+        () -> {
+          long hw = log.highWatermark();
+          if (offset != hw) {
+            checkReadable(tp, log, offset);
+          }
+          List<LogSlice> slices = committedSlices(log, offset, maxBytes, hw);
+          long next = slices.isEmpty() ? offset : slices.get(slices.size() - 1).lastOffset() + 1;
+          long length = slices.stream().mapToLong(LogSlice::length).sum();
+          Source<ByteString, NotUsed> body = Source.empty();
+          for (LogSlice s : slices) {
+            body = body.concat(FileRegionSource.create(s.segmentFile(), s.position(), s.length()));
+          }
+          return HttpResponse.create()
+              .addHeader(RawHeader.create(NEXT_OFFSET_HEADER, Long.toString(next)))
+              .addHeader(RawHeader.create(HIGH_WATERMARK_HEADER, Long.toString(hw)))
+              .addHeader(RawHeader.create(LOG_START_HEADER, Long.toString(log.logStartOffset())))
+              .withEntity(octets(length, body));
+        },
+        blocking);
+  }
+
+  /** A streamed binary body; HTTP wants the empty entity for zero bytes. */
+  private static ResponseEntity octets(long length, Source<ByteString, NotUsed> body) {
+    return length == 0
+        ? HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, new byte[0])
+        : HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, body);
+  }
+
+  /** Whole batches below the high watermark, at least one when one is committed. */
+  private static List<LogSlice> committedSlices(
+      PartitionLog log, long offset, long maxBytes, long hw) {
+    if (offset >= hw) {
+      return List.of();
+    }
+    FetchResult fetched;
+    try {
+      fetched = log.read(offset, maxBytes);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<LogSlice> committed = new ArrayList<>();
+    for (LogSlice s : fetched.slices()) {
+      if (s.lastOffset() < hw) {
+        committed.add(s);
+      } else {
+        break; // a slice reaching past the watermark is left for a later read
+      }
+    }
+    return committed;
+  }
+
+  private static long checkReadable(TopicPartition tp, PartitionLog log, long offset) {
+    long hw = log.highWatermark();
+    long start = log.logStartOffset();
+    if (offset < start || offset >= hw) {
+      throw new ApiException(
+          416,
+          "offset "
+              + offset
+              + " of "
+              + tp
+              + " is out of range: readable offsets are ["
+              + start
+              + ", "
+              + hw
+              + ")",
+          Map.of("logStartOffset", start, "highWatermark", hw));
+    }
+    return hw;
+  }
+
+  private static RecordLocation locate(PartitionLog log, long offset, long hw) {
+    try {
+      return log.locate(offset)
+          .orElseThrow(
+              () ->
+                  new ApiException(
+                      416,
+                      "offset " + offset + " is not in the log",
+                      Map.of("logStartOffset", log.logStartOffset(), "highWatermark", hw)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private CompletionStage<HttpResponse> redirectToReplica(TopicPartition tp, HttpRequest req) {
+    return topics
+        .locate(tp.topic(), tp.partition())
+        .thenApply(
+            loc -> {
+              URI target =
+                  loc.leaderApi()
+                      .or(() -> loc.replicaApis().stream().findFirst())
+                      .orElseThrow(
+                          () -> new ApiException(503, tp + " has no readable replica right now"));
+              return Redirects.to(target, req);
+            });
+  }
+
+  private static long parseLong(String name, String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new ApiException(400, name + " = " + value + ": must be an integer");
+    }
+  }
+}

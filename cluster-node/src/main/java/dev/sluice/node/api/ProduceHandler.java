@@ -1,0 +1,201 @@
+package dev.sluice.node.api;
+
+import dev.sluice.log.AppendInfo;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.node.replica.LocalReplicas;
+import dev.sluice.node.replica.PartitionReplica;
+import dev.sluice.node.replica.TopicPartition;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.FileIO;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Produce: streams the request body to a staging file beside the partition's log, appends it as one
+ * batch, and answers once the acknowledgement condition holds ({@code acks=all}: the high watermark
+ * passed the record; {@code acks=leader}: written locally).
+ *
+ * <p>The body is never held in memory, and nothing reaches the log before the whole body has
+ * arrived: a client that disconnects mid-upload fails the staging stream, the staging file is
+ * deleted and the log is untouched. A body over the batch limit is refused with 413 as soon as its
+ * declared length (or the bytes counted so far) exceed it.
+ */
+public final class ProduceHandler {
+  /** Optional header carrying the record key as UTF-8 text. */
+  public static final String KEY_HEADER = "X-Sluice-Key";
+
+  private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
+
+  private final ActorSystem<?> system;
+  private final LocalReplicas replicas;
+  private final TopicService topics;
+  private final long maxBatchBytes;
+  private final Duration ackTimeout;
+  private final Executor blocking;
+
+  public ProduceHandler(
+      ActorSystem<?> system,
+      LocalReplicas replicas,
+      TopicService topics,
+      long maxBatchBytes,
+      Duration ackTimeout,
+      Executor blocking) {
+    this.system = system;
+    this.replicas = replicas;
+    this.topics = topics;
+    this.maxBatchBytes = maxBatchBytes;
+    this.ackTimeout = ackTimeout;
+    this.blocking = blocking;
+  }
+
+  public CompletionStage<HttpResponse> produce(
+      String topic, int partition, Optional<String> key, Optional<String> acks, HttpRequest req) {
+    TopicPartition tp = new TopicPartition(topic, partition);
+    Optional<PartitionReplica> leader = replicas.get(tp).filter(PartitionReplica::isLeader);
+    if (leader.isEmpty()) {
+      req.entity().discardBytes(system);
+      return redirectToLeader(tp, req);
+    }
+    boolean all;
+    byte[] keyBytes;
+    long maxValue;
+    try {
+      all = parseAcks(acks);
+      keyBytes = key.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+      maxValue = maxBatchBytes - PartitionLog.batchSizeFor(keyBytes, List.of(), 0);
+      OptionalLong declared = req.entity().getContentLengthOption();
+      if (declared.isPresent() && declared.getAsLong() > maxValue) {
+        throw tooLarge(declared.getAsLong(), maxValue);
+      }
+    } catch (RuntimeException e) {
+      req.entity().discardBytes(system);
+      return CompletableFuture.failedFuture(e);
+    }
+    return stageAndAppend(leader.get(), keyBytes, maxValue, all, req);
+  }
+
+  private CompletionStage<HttpResponse> stageAndAppend(
+      PartitionReplica replica, byte[] key, long maxValue, boolean all, HttpRequest req) {
+    Path staged;
+    try {
+      Path dir = replica.log().dir().resolve(PartitionLog.STAGING_DIR);
+      Files.createDirectories(dir);
+      staged = Files.createTempFile(dir, "produce-", ".tmp");
+    } catch (IOException e) {
+      req.entity().discardBytes(system);
+      return CompletableFuture.failedFuture(new UncheckedIOException(e));
+    }
+    CompletionStage<AppendInfo> appended =
+        req.entity()
+            .withoutSizeLimit()
+            .getDataBytes()
+            .via(limit(maxValue))
+            .runWith(FileIO.toPath(staged), system)
+            .thenApplyAsync(io -> replica.appendValue(key, List.of(), staged, all), blocking);
+    return appended
+        .whenComplete((info, failure) -> deleteQuietly(staged))
+        .thenCompose(info -> acknowledged(replica, info, all))
+        .thenApply(offset -> Json.ok(Map.of("offset", offset)));
+  }
+
+  private CompletionStage<Long> acknowledged(
+      PartitionReplica replica, AppendInfo info, boolean all) {
+    if (!all) {
+      return CompletableFuture.completedFuture(info.baseOffset());
+    }
+    return replica
+        .awaitCommitted(info.baseOffset())
+        .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .exceptionally(
+            t -> {
+              throw new ApiException(
+                  503,
+                  "record written at offset "
+                      + info.baseOffset()
+                      + " of "
+                      + replica.topicPartition()
+                      + " but not replicated to the in-sync replicas within sluice.api.request-timeout = "
+                      + ackTimeout.toMillis()
+                      + "ms",
+                  Map.of("offset", info.baseOffset()));
+            });
+  }
+
+  private CompletionStage<HttpResponse> redirectToLeader(TopicPartition tp, HttpRequest req) {
+    return topics
+        .locate(tp.topic(), tp.partition())
+        .thenApply(
+            loc -> {
+              URI leaderApi =
+                  loc.leaderApi()
+                      .orElseThrow(
+                          () -> new ApiException(503, tp + " has no leader at the moment; retry"));
+              return Redirects.to(leaderApi, req);
+            });
+  }
+
+  private static boolean parseAcks(Optional<String> acks) {
+    String value = acks.orElse("all");
+    return switch (value) {
+      case "all" -> true;
+      case "leader" -> false;
+      default -> throw new ApiException(400, "acks = " + value + ": must be all or leader");
+    };
+  }
+
+  private ApiException tooLarge(long valueBytes, long maxValue) {
+    return new ApiException(
+        413,
+        "record value of "
+            + valueBytes
+            + " bytes makes a batch larger than sluice.storage.max-batch-bytes = "
+            + maxBatchBytes
+            + " (largest value with this key: "
+            + maxValue
+            + " bytes)",
+        Map.of("maxBatchBytes", maxBatchBytes, "maxValueBytes", maxValue));
+  }
+
+  /** Fails the upload as soon as more than {@code maxValue} bytes arrived (chunked bodies). */
+  private Flow<ByteString, ByteString, ?> limit(long maxValue) {
+    return Flow.of(ByteString.class)
+        .statefulMap(
+            () -> 0L,
+            (seen, bytes) -> {
+              long total = seen + bytes.size();
+              if (total > maxValue) {
+                throw tooLarge(total, maxValue);
+              }
+              return Pair.create(total, bytes);
+            },
+            seen -> Optional.empty());
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      log.warn("could not delete staging file {}: {}", file, e.toString());
+    }
+  }
+}

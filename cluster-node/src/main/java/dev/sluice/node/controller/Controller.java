@@ -1,0 +1,405 @@
+package dev.sluice.node.controller;
+
+import dev.sluice.node.controller.Controller.Event.InSyncSetChanged;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+
+/**
+ * The cluster controller: the single writer of the cluster's metadata (topics, replica assignments,
+ * leaders, leader epochs, in-sync sets, live nodes). It runs as a cluster singleton ({@link
+ * ControllerSingleton}) and is event-sourced, so a controller that restarts or moves to another
+ * node recovers the same metadata from the journal.
+ *
+ * <p>Failover rules (design: "Commit and failover rules"): when a node leaves, every partition it
+ * led elects the first live replica of its in-sync set and bumps the leader epoch; with no such
+ * replica the partition goes offline (leader -1), since unclean election is off. In-sync updates
+ * come from the leader and are fenced by the leader epoch. The decisions themselves live in {@link
+ * ControllerState}, which is pure.
+ *
+ * <p>Subscribers ({@link Subscribe}) are volatile: after every persisted change, and after
+ * recovery, each receives the whole {@link MetadataSnapshot}. A subscriber that stops is dropped.
+ * When the singleton moves, the new controller has no subscribers; {@code Subscribe} is idempotent
+ * and answers with the current snapshot at once, so nodes re-send it when the singleton moves (or
+ * periodically).
+ *
+ * <p>Thread-safety: an actor; the subscriber set is touched only from its message handlers.
+ */
+public final class Controller
+    extends EventSourcedBehavior<Controller.Command, Controller.Event, ControllerState> {
+
+  /** One controller per cluster, hence one fixed persistence id. */
+  public static final String PERSISTENCE_ID = "sluice-controller";
+
+  public static final int MAX_PARTITIONS = 10_000;
+
+  /** Names become directory names on every replica: a safe character set, never "." or "..". */
+  private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+
+  // ---- protocol -------------------------------------------------------------------------------
+
+  public sealed interface Command extends ControllerSerializable {}
+
+  /** Creates a topic; answered with {@link TopicCreated} or {@link TopicRejected}. */
+  public record CreateTopic(
+      String name, int partitions, int replicationFactor, ActorRef<CreateTopicReply> replyTo)
+      implements Command {}
+
+  public record GetTopics(ActorRef<Topics> replyTo) implements Command {}
+
+  /** Answered with {@link TopicFound} or {@link TopicNotFound}. */
+  public record GetTopic(String name, ActorRef<TopicLookup> replyTo) implements Command {}
+
+  public record GetMetadata(ActorRef<MetadataSnapshot> replyTo) implements Command {}
+
+  /** A node became a cluster member; {@code address} is what other nodes use to reach it. */
+  public record NodeUp(int nodeId, String address) implements Command {}
+
+  /** A node left the cluster (removed or downed): its partitions fail over. */
+  public record NodeDown(int nodeId) implements Command {}
+
+  /**
+   * The complete set of live nodes, as the membership listener sees it when it starts: corrects a
+   * recovered view in which a node died while no controller was running to hear of it.
+   */
+  public record SyncLiveNodes(Map<Integer, String> liveNodes) implements Command {
+    public SyncLiveNodes {
+      liveNodes = Map.copyOf(liveNodes);
+    }
+  }
+
+  /**
+   * The leader's new in-sync set for a partition; answered with {@link InSyncSetUpdated} or {@link
+   * InSyncSetRejected}. Rejected when {@code leaderEpoch} is not the current one (a deposed
+   * leader), when the set is not a subset of the replicas holding the leader, or when it adds a
+   * node that is not live.
+   */
+  public record UpdateInSyncSet(
+      String topic,
+      int partition,
+      int leaderEpoch,
+      List<Integer> inSync,
+      ActorRef<InSyncSetReply> replyTo)
+      implements Command {
+    public UpdateInSyncSet {
+      inSync = List.copyOf(inSync);
+    }
+  }
+
+  /** Registers for a {@link MetadataSnapshot} now and after every change; idempotent. */
+  public record Subscribe(ActorRef<MetadataSnapshot> subscriber) implements Command {}
+
+  public record Unsubscribe(ActorRef<MetadataSnapshot> subscriber) implements Command {}
+
+  private record SubscriberTerminated(ActorRef<MetadataSnapshot> subscriber) implements Command {}
+
+  /**
+   * Sent only to {@link ControllerSingleton}'s start-up behaviour, which stashes commands until the
+   * journal schema exists and then becomes the controller; {@code failure} is null on success.
+   */
+  record JournalPrepared(String failure) implements Command {}
+
+  /** Why a request was refused; maps onto HTTP 400, 404 and 409. */
+  public enum Status {
+    BAD_REQUEST,
+    NOT_FOUND,
+    CONFLICT
+  }
+
+  public sealed interface CreateTopicReply extends ControllerSerializable {}
+
+  public record TopicCreated(TopicMetadata topic) implements CreateTopicReply {}
+
+  public record TopicRejected(Status status, String message) implements CreateTopicReply {}
+
+  public record Topics(List<TopicMetadata> topics) implements ControllerSerializable {
+    public Topics {
+      topics = List.copyOf(topics);
+    }
+  }
+
+  public sealed interface TopicLookup extends ControllerSerializable {}
+
+  public record TopicFound(TopicMetadata topic) implements TopicLookup {}
+
+  public record TopicNotFound(String name) implements TopicLookup {}
+
+  public sealed interface InSyncSetReply extends ControllerSerializable {}
+
+  /** The partition as it stands after the update (unchanged if the set was already current). */
+  public record InSyncSetUpdated(PartitionAssignment partition) implements InSyncSetReply {}
+
+  public record InSyncSetRejected(Status status, String message) implements InSyncSetReply {}
+
+  /** What the journal holds. Nested here because some share a name with a reply. */
+  public sealed interface Event extends ControllerSerializable {
+    record TopicCreated(TopicMetadata topic) implements Event {}
+
+    /** {@code leader} is {@link PartitionAssignment#NO_LEADER} when the partition went offline. */
+    record LeaderElected(String topic, int partition, int leader, int leaderEpoch)
+        implements Event {}
+
+    record InSyncSetChanged(String topic, int partition, int leaderEpoch, List<Integer> inSync)
+        implements Event {
+      public InSyncSetChanged {
+        inSync = List.copyOf(inSync);
+      }
+    }
+
+    record NodeJoined(int nodeId, String address) implements Event {}
+
+    record NodeLeft(int nodeId) implements Event {}
+  }
+
+  // ---- behaviour ------------------------------------------------------------------------------
+
+  private final ActorContext<Command> context;
+  private final Set<ActorRef<MetadataSnapshot>> subscribers = new HashSet<>();
+
+  public static Behavior<Command> create() {
+    return Behaviors.setup(Controller::new);
+  }
+
+  private Controller(ActorContext<Command> context) {
+    // A journal that fails is retried with backoff; commands are stashed meanwhile.
+    super(
+        PersistenceId.ofUniqueId(PERSISTENCE_ID),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(500), Duration.ofSeconds(10), 0.2));
+    this.context = context;
+  }
+
+  @Override
+  public ControllerState emptyState() {
+    return ControllerState.empty();
+  }
+
+  /** Metadata changes rarely; a snapshot every 100 events keeps recovery to a few reads. */
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(100, 2);
+  }
+
+  @Override
+  public CommandHandler<Command, Event, ControllerState> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(CreateTopic.class, this::onCreateTopic)
+        .onCommand(GetTopics.class, this::onGetTopics)
+        .onCommand(GetTopic.class, this::onGetTopic)
+        .onCommand(GetMetadata.class, this::onGetMetadata)
+        .onCommand(NodeUp.class, this::onNodeUp)
+        .onCommand(NodeDown.class, this::onNodeDown)
+        .onCommand(SyncLiveNodes.class, this::onSyncLiveNodes)
+        .onCommand(UpdateInSyncSet.class, this::onUpdateInSyncSet)
+        .onCommand(Subscribe.class, this::onSubscribe)
+        .onCommand(Unsubscribe.class, this::onUnsubscribe)
+        .onCommand(SubscriberTerminated.class, this::onSubscriberTerminated)
+        .build();
+  }
+
+  @Override
+  public EventHandler<ControllerState, Event> eventHandler() {
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(ControllerState::apply);
+  }
+
+  @Override
+  public SignalHandler<ControllerState> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), this::onRecoveryCompleted)
+        .build();
+  }
+
+  private void onRecoveryCompleted(ControllerState state) {
+    context
+        .getLog()
+        .info(
+            "Controller recovered revision {}: {} topics, live nodes {}",
+            state.revision(),
+            state.topics().size(),
+            state.liveNodes().keySet());
+    // Subscribers kept across a journal restart may have missed changes.
+    publish(state);
+  }
+
+  private Effect<Event, ControllerState> onCreateTopic(ControllerState state, CreateTopic c) {
+    Optional<TopicRejected> rejection = validate(state, c);
+    if (rejection.isPresent()) {
+      return Effect().reply(c.replyTo(), rejection.get());
+    }
+    List<List<Integer>> replicas =
+        ReplicaPlacement.assign(
+            state.liveNodes().keySet(),
+            c.partitions(),
+            c.replicationFactor(),
+            state.totalPartitions());
+    List<PartitionAssignment> partitions = new ArrayList<>(replicas.size());
+    for (int p = 0; p < replicas.size(); p++) {
+      partitions.add(PartitionAssignment.initial(p, replicas.get(p)));
+    }
+    TopicMetadata topic = new TopicMetadata(c.name(), partitions);
+    return Effect()
+        .persist(new Event.TopicCreated(topic))
+        .thenRun(this::publish)
+        .thenReply(c.replyTo(), s -> new TopicCreated(topic));
+  }
+
+  private static Optional<TopicRejected> validate(ControllerState state, CreateTopic c) {
+    String name = c.name() == null ? "" : c.name();
+    if (!TOPIC_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+      return badRequest(
+          "topic name '"
+              + name
+              + "' is invalid: use 1 to 200 characters of A-Z, a-z, 0-9, '.', '_', '-' (not '.' or '..')");
+    }
+    if (state.topics().containsKey(name)) {
+      return Optional.of(new TopicRejected(Status.CONFLICT, "topic '" + name + "' already exists"));
+    }
+    if (c.partitions() < 1 || c.partitions() > MAX_PARTITIONS) {
+      return badRequest(
+          "partitions must be between 1 and " + MAX_PARTITIONS + ", got " + c.partitions());
+    }
+    if (c.replicationFactor() < 1) {
+      return badRequest("replication factor must be at least 1, got " + c.replicationFactor());
+    }
+    int live = state.liveNodes().size();
+    if (c.replicationFactor() > live) {
+      return badRequest(
+          "replication factor "
+              + c.replicationFactor()
+              + " is larger than the number of live nodes ("
+              + live
+              + ")");
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<TopicRejected> badRequest(String message) {
+    return Optional.of(new TopicRejected(Status.BAD_REQUEST, message));
+  }
+
+  private Effect<Event, ControllerState> onGetTopics(ControllerState state, GetTopics c) {
+    return Effect().reply(c.replyTo(), new Topics(List.copyOf(state.topics().values())));
+  }
+
+  private Effect<Event, ControllerState> onGetTopic(ControllerState state, GetTopic c) {
+    TopicLookup answer =
+        state.topic(c.name()).<TopicLookup>map(TopicFound::new).orElse(new TopicNotFound(c.name()));
+    return Effect().reply(c.replyTo(), answer);
+  }
+
+  private Effect<Event, ControllerState> onGetMetadata(ControllerState state, GetMetadata c) {
+    return Effect().reply(c.replyTo(), state.toSnapshot());
+  }
+
+  private Effect<Event, ControllerState> onNodeUp(ControllerState state, NodeUp c) {
+    return persistAndPublish(state.nodeUp(c.nodeId(), c.address()));
+  }
+
+  private Effect<Event, ControllerState> onNodeDown(ControllerState state, NodeDown c) {
+    return persistAndPublish(state.nodeDown(c.nodeId()));
+  }
+
+  private Effect<Event, ControllerState> onSyncLiveNodes(ControllerState state, SyncLiveNodes c) {
+    return persistAndPublish(state.syncLiveNodes(c.liveNodes()));
+  }
+
+  private Effect<Event, ControllerState> onUpdateInSyncSet(
+      ControllerState state, UpdateInSyncSet c) {
+    Optional<TopicMetadata> topic = state.topic(c.topic());
+    if (topic.isEmpty() || c.partition() < 0 || c.partition() >= topic.get().partitions().size()) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              new InSyncSetRejected(
+                  Status.NOT_FOUND, "unknown partition " + c.topic() + "-" + c.partition()));
+    }
+    PartitionAssignment current = topic.get().partition(c.partition());
+    Optional<InSyncSetRejected> rejection =
+        InSyncRules.check(c.topic(), current, c.leaderEpoch(), c.inSync(), state.liveNodes());
+    if (rejection.isPresent()) {
+      return Effect().reply(c.replyTo(), rejection.get());
+    }
+    PartitionAssignment updated = current.withInSync(c.inSync());
+    if (updated.equals(current)) {
+      return Effect().reply(c.replyTo(), new InSyncSetUpdated(current));
+    }
+    return Effect()
+        .persist(new InSyncSetChanged(c.topic(), c.partition(), c.leaderEpoch(), updated.inSync()))
+        .thenRun(this::publish)
+        .thenReply(c.replyTo(), s -> new InSyncSetUpdated(updated));
+  }
+
+  private Effect<Event, ControllerState> onSubscribe(ControllerState state, Subscribe c) {
+    if (subscribers.add(c.subscriber())) {
+      context.watchWith(c.subscriber(), new SubscriberTerminated(c.subscriber()));
+    }
+    c.subscriber().tell(state.toSnapshot());
+    return Effect().none();
+  }
+
+  private Effect<Event, ControllerState> onUnsubscribe(ControllerState state, Unsubscribe c) {
+    if (subscribers.remove(c.subscriber())) {
+      context.unwatch(c.subscriber());
+    }
+    return Effect().none();
+  }
+
+  private Effect<Event, ControllerState> onSubscriberTerminated(
+      ControllerState state, SubscriberTerminated c) {
+    subscribers.remove(c.subscriber());
+    context.getLog().info("Dropped metadata subscriber {}: it stopped", c.subscriber().path());
+    return Effect().none();
+  }
+
+  /** Membership commands: no event when nothing changed, so repeated reports cost nothing. */
+  private Effect<Event, ControllerState> persistAndPublish(List<Event> events) {
+    if (events.isEmpty()) {
+      return Effect().none();
+    }
+    logElections(events);
+    return Effect().persist(events).thenRun(this::publish);
+  }
+
+  private void logElections(List<Event> events) {
+    for (Event event : events) {
+      if (event instanceof Event.LeaderElected e) {
+        context
+            .getLog()
+            .info(
+                "Partition {}-{}: leader {} at epoch {}",
+                e.topic(),
+                e.partition(),
+                e.leader() == PartitionAssignment.NO_LEADER ? "none (offline)" : e.leader(),
+                e.leaderEpoch());
+      }
+    }
+  }
+
+  private void publish(ControllerState state) {
+    if (subscribers.isEmpty()) {
+      return;
+    }
+    MetadataSnapshot snapshot = state.toSnapshot();
+    for (ActorRef<MetadataSnapshot> subscriber : subscribers) {
+      subscriber.tell(snapshot);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+package dev.sluice.node.controller;
+
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
+
+/**
+ * Runs the {@link Controller} as a cluster singleton: on the oldest node, moved by Pekko when that
+ * node leaves, and reached from every node through a proxy that buffers while it moves.
+ *
+ * <p>Wherever the singleton starts, it first makes sure the journal schema exists ({@link
+ * #prepareJournal}), stashing commands meanwhile, so the controller never recovers from missing
+ * tables on a fresh database. The journal itself is configured by {@code sluice-controller.conf}.
+ */
+public final class ControllerSingleton {
+
+  /** Name of the singleton actor (and of its manager and proxy) on every node. */
+  public static final String NAME = "sluice-controller";
+
+  /** Commands that arrive while the schema is prepared; the proxy buffers more while it moves. */
+  private static final int STASH_CAPACITY = 10_000;
+
+  private ControllerSingleton() {}
+
+  /**
+   * Starts the singleton manager on this node and returns the proxy to the controller. Call once
+   * per node after the ActorSystem starts; the cluster must be joined for the controller to run.
+   */
+  public static ActorRef<Controller.Command> init(ActorSystem<?> system) {
+    // Journal failures are retried inside the controller; this restarts it after anything else
+    // (a bug), because a cluster whose controller stopped can never fail a leader over again.
+    Behavior<Controller.Command> supervised =
+        Behaviors.supervise(afterSchemaPrepared())
+            .onFailure(
+                SupervisorStrategy.restartWithBackoff(
+                    Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
+    return ClusterSingleton.get(system).init(SingletonActor.of(supervised, NAME));
+  }
+
+  /**
+   * Creates the journal, tag and snapshot tables unless they exist, on whichever database {@code
+   * sluice.controller.journal} selects. Safe to run from every node at once: statements that fail
+   * because a table exists are ignored. Fails when the database cannot be reached.
+   */
+  public static CompletionStage<Done> prepareJournal(ActorSystem<?> system) {
+    return SchemaUtils.createIfNotExists(system);
+  }
+
+  private static Behavior<Controller.Command> afterSchemaPrepared() {
+    return Behaviors.withStash(
+        STASH_CAPACITY,
+        stash ->
+            Behaviors.setup(
+                context -> {
+                  context.pipeToSelf(
+                      prepareJournal(context.getSystem()),
+                      (done, error) ->
+                          new Controller.JournalPrepared(error == null ? null : error.toString()));
+                  return preparing(context, stash);
+                }));
+  }
+
+  private static Behavior<Controller.Command> preparing(
+      ActorContext<Controller.Command> context, StashBuffer<Controller.Command> stash) {
+    return Behaviors.receive(Controller.Command.class)
+        .onMessage(
+            Controller.JournalPrepared.class,
+            prepared -> {
+              if (prepared.failure() != null) {
+                // Start anyway: the controller's backoff retries recovery until the database
+                // answers, which beats a singleton that never starts.
+                context
+                    .getLog()
+                    .warn("Could not prepare the controller journal: {}", prepared.failure());
+              }
+              return stash.unstashAll(Controller.create());
+            })
+        .onAnyMessage(
+            command -> {
+              stash.stash(command);
+              return Behaviors.same();
+            })
+        .build();
+  }
+}

@@ -1,0 +1,25 @@
+package dev.sluice.node.controller;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Everything a node needs to know about the cluster's metadata, pushed by the controller to every
+ * subscriber after each change. Metadata only: it never carries record bytes, so it stays far below
+ * Artery's frame size.
+ *
+ * @param revision grows with every change the controller persisted; a subscriber ignores a snapshot
+ *     whose revision is lower than one it already applied
+ * @param topics every topic, sorted by name
+ * @param liveNodes node id to the address it registered with, sorted by id
+ */
+public record MetadataSnapshot(
+    long revision, List<TopicMetadata> topics, Map<Integer, String> liveNodes)
+    implements ControllerSerializable {
+
+  public MetadataSnapshot {
+    topics = List.copyOf(topics);
+    liveNodes = java.util.Collections.unmodifiableMap(new TreeMap<>(liveNodes));
+  }
+}

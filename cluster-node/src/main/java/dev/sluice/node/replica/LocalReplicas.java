@@ -1,0 +1,76 @@
+package dev.sluice.node.replica;
+
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.PartitionLog;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The replicas this node holds, by partition. Opened when an assignment names this node, kept open
+ * until the node stops. Thread-safe: a concurrent map read by HTTP handlers and the replication
+ * layer.
+ */
+public final class LocalReplicas implements AutoCloseable {
+  private final int localNode;
+  private final Path dataDir;
+  private final StorageSettings storage;
+  private final int minInSyncReplicas;
+  private final Clock clock;
+  private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
+
+  public LocalReplicas(
+      int localNode, Path dataDir, StorageSettings storage, int minInSyncReplicas, Clock clock) {
+    this.localNode = localNode;
+    this.dataDir = dataDir;
+    this.storage = storage;
+    this.minInSyncReplicas = minInSyncReplicas;
+    this.clock = clock;
+  }
+
+  public int localNode() {
+    return localNode;
+  }
+
+  public Optional<PartitionReplica> get(TopicPartition tp) {
+    return Optional.ofNullable(replicas.get(tp));
+  }
+
+  public Collection<PartitionReplica> all() {
+    return replicas.values();
+  }
+
+  /** Opens (recovering from disk) the replica of {@code tp}, or returns the open one. */
+  public PartitionReplica open(TopicPartition tp) throws IOException {
+    PartitionReplica existing = replicas.get(tp);
+    if (existing != null) {
+      return existing;
+    }
+    synchronized (this) {
+      existing = replicas.get(tp);
+      if (existing != null) {
+        return existing;
+      }
+      PartitionLog log = PartitionLog.open(dataDir.resolve(tp.dirName()), storage, clock);
+      PartitionReplica replica = new PartitionReplica(tp, localNode, log, minInSyncReplicas);
+      replicas.put(tp, replica);
+      return replica;
+    }
+  }
+
+  @Override
+  public void close() {
+    for (PartitionReplica r : replicas.values()) {
+      try {
+        r.close();
+      } catch (IOException | RuntimeException e) {
+        // closing the rest matters more than one failure; recovery handles an unclean file
+      }
+    }
+    replicas.clear();
+  }
+}

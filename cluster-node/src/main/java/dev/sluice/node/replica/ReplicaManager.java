@@ -1,0 +1,145 @@
+package dev.sluice.node.replica;
+
+import dev.sluice.node.NodeSerializable;
+import dev.sluice.node.controller.Controller;
+import dev.sluice.node.controller.MetadataSnapshot;
+import dev.sluice.node.controller.PartitionAssignment;
+import dev.sluice.node.controller.TopicMetadata;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+
+/**
+ * Applies the controller's metadata to this node: opens (and recovers) the log of every partition
+ * replica assigned here and hands each its role, leader and epoch. Also answers status queries from
+ * other nodes, found through the receptionist, so that {@code GET /topics/{t}} on any node shows
+ * every replica's offsets and state.
+ *
+ * <p>Runs on the blocking-IO dispatcher: opening a log reads and checks its tail. The latest
+ * snapshot is published through an {@link AtomicReference} for lock-free reads by HTTP handlers.
+ */
+public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Command> {
+
+  public static final ServiceKey<Command> SERVICE_KEY =
+      ServiceKey.create(Command.class, "sluice-replica-manager");
+
+  public sealed interface Command {}
+
+  /** The controller pushed new metadata. */
+  public record ApplyMetadata(MetadataSnapshot snapshot) implements Command {}
+
+  /** Statuses of this node's replicas of a topic. */
+  public record GetStatuses(String topic, ActorRef<Statuses> replyTo)
+      implements Command, NodeSerializable {}
+
+  /** Reply: this node's replicas of the asked topic. */
+  public record Statuses(int node, List<PartitionStatus> replicas) implements NodeSerializable {}
+
+  public record PartitionStatus(int partition, ReplicaStatus status) implements NodeSerializable {}
+
+  private record Resubscribe() implements Command {}
+
+  /**
+   * Subscription repeats on a timer: when the controller singleton moves to another node its
+   * subscriber list starts empty, and subscribing is idempotent.
+   */
+  private static final Duration RESUBSCRIBE_EVERY = Duration.ofSeconds(3);
+
+  public static Behavior<Command> create(
+      LocalReplicas replicas, AppliedMetadata published, ActorRef<Controller.Command> controller) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> {
+                  ctx.getSystem()
+                      .receptionist()
+                      .tell(Receptionist.register(SERVICE_KEY, ctx.getSelf()));
+                  ActorRef<MetadataSnapshot> adapter =
+                      ctx.messageAdapter(MetadataSnapshot.class, ApplyMetadata::new);
+                  timers.startTimerWithFixedDelay(
+                      new Resubscribe(), Duration.ZERO, RESUBSCRIBE_EVERY);
+                  return new ReplicaManager(ctx, replicas, published, controller, adapter);
+                }));
+  }
+
+  private final LocalReplicas replicas;
+  private final AppliedMetadata published;
+  private final ActorRef<Controller.Command> controller;
+  private final ActorRef<MetadataSnapshot> subscriber;
+
+  private ReplicaManager(
+      ActorContext<Command> ctx,
+      LocalReplicas replicas,
+      AppliedMetadata published,
+      ActorRef<Controller.Command> controller,
+      ActorRef<MetadataSnapshot> subscriber) {
+    super(ctx);
+    this.replicas = replicas;
+    this.published = published;
+    this.controller = controller;
+    this.subscriber = subscriber;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(ApplyMetadata.class, this::onApplyMetadata)
+        .onMessage(GetStatuses.class, this::onGetStatuses)
+        .onMessage(Resubscribe.class, this::onResubscribe)
+        .build();
+  }
+
+  private Behavior<Command> onResubscribe(Resubscribe msg) {
+    controller.tell(new Controller.Subscribe(subscriber));
+    return this;
+  }
+
+  private Behavior<Command> onApplyMetadata(ApplyMetadata msg) {
+    MetadataSnapshot current = published.get();
+    if (current != null && current.revision() > msg.snapshot().revision()) {
+      return this; // late delivery of an older snapshot
+    }
+    for (TopicMetadata topic : msg.snapshot().topics()) {
+      for (PartitionAssignment p : topic.partitions()) {
+        if (p.replicas().contains(replicas.localNode())) {
+          apply(new TopicPartition(topic.name(), p.partition()), p);
+        }
+      }
+    }
+    published.publish(msg.snapshot());
+    return this;
+  }
+
+  private void apply(TopicPartition tp, PartitionAssignment p) {
+    try {
+      PartitionReplica replica = replicas.open(tp);
+      replica.assign(p.leader(), p.leaderEpoch(), new HashSet<>(p.inSync()));
+    } catch (IOException | RuntimeException e) {
+      getContext().getLog().error("cannot open replica {}: {}", tp, e.toString(), e);
+    }
+  }
+
+  private Behavior<Command> onGetStatuses(GetStatuses msg) {
+    List<PartitionStatus> out = new ArrayList<>();
+    Set<Integer> seen = new HashSet<>();
+    for (PartitionReplica r : replicas.all()) {
+      TopicPartition tp = r.topicPartition();
+      if (tp.topic().equals(msg.topic()) && seen.add(tp.partition())) {
+        out.add(new PartitionStatus(tp.partition(), r.status()));
+      }
+    }
+    msg.replyTo().tell(new Statuses(replicas.localNode(), out));
+    return this;
+  }
+}

@@ -1,0 +1,155 @@
+package dev.sluice.log.record;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * Writes a one-record batch whose value is streamed from a file or channel, so a value of any size
+ * (up to the int32 value length) costs O({@link RecordBatch#STREAM_BUFFER_BYTES}) of heap.
+ *
+ * <p>From a file the value is read twice: once to compute the CRC, then copied with {@code
+ * transferTo} (zero-copy where the OS allows). From a channel, which can be read only once, the
+ * value is copied through the stream buffer while the CRC is computed, and the CRC is patched into
+ * the header afterwards; that is safe because readers never look past the log end offset, which
+ * moves only after the write. Not thread-safe; one instance per append.
+ */
+public final class StreamingBatchWriter {
+  private final ByteBuffer prefix;
+  private final BatchHeader header;
+  private final long valueLength;
+  private final CRC32C crc = new CRC32C();
+
+  private StreamingBatchWriter(
+      long baseOffset,
+      int leaderEpoch,
+      long timestamp,
+      byte[] key,
+      List<Header> headers,
+      long len) {
+    if (len < 0 || len > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("value length " + len + " is not in [0, 2^31-1]");
+    }
+    long total = RecordBatch.singleRecordBatchSize(key, headers, len);
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("batch size " + total + " exceeds 2^31-1");
+    }
+    this.valueLength = len;
+    int prefixSize = (int) (total - len);
+    prefix = ByteBuffer.allocate(prefixSize);
+    RecordCodec.writeHeader(prefix, baseOffset, (int) total, leaderEpoch, 1, timestamp);
+    RecordCodec.writePrefix(prefix, key, headers, (int) len);
+    prefix.flip();
+    ByteBuffer covered = prefix.duplicate().position(RecordBatch.ATTRIBUTES_OFFSET);
+    crc.update(covered);
+    header =
+        new BatchHeader(
+            baseOffset,
+            (int) (total - RecordBatch.LOG_OVERHEAD),
+            leaderEpoch,
+            RecordBatch.MAGIC,
+            0,
+            (short) 0,
+            0,
+            timestamp,
+            timestamp,
+            1);
+  }
+
+  /** A writer for a one-record batch; nothing is read until {@link #writeFromFile} et al. */
+  public static StreamingBatchWriter of(
+      long baseOffset,
+      int leaderEpoch,
+      long timestamp,
+      byte[] key,
+      List<Header> headers,
+      long valueLength) {
+    return new StreamingBatchWriter(baseOffset, leaderEpoch, timestamp, key, headers, valueLength);
+  }
+
+  /** The header fields (the crc field is 0 here; it is only known once the value was read). */
+  public BatchHeader header() {
+    return header;
+  }
+
+  public long totalSize() {
+    return header.totalSize();
+  }
+
+  /**
+   * Writes the batch at {@code position} of {@code dest}, value from {@code value[0, length)}:
+   * first streams the value to compute the CRC, then writes header and record prefix, then copies
+   * the value with {@code transferTo}.
+   */
+  public void writeFromFile(FileChannel value, FileChannel dest, long position) throws IOException {
+    if (value.size() < valueLength) {
+      throw new EOFException("value file has " + value.size() + " bytes, expected " + valueLength);
+    }
+    ByteBuffer buf =
+        ByteBuffer.allocate((int) Math.min(RecordBatch.STREAM_BUFFER_BYTES, valueLength));
+    long pos = 0;
+    while (pos < valueLength) {
+      buf.clear().limit((int) Math.min(buf.capacity(), valueLength - pos));
+      int n = value.read(buf, pos);
+      if (n < 0) {
+        throw new EOFException("value file ended at " + pos + " of " + valueLength);
+      }
+      crc.update(buf.flip());
+      pos += n;
+    }
+    writeFully(dest, prefixWithCrc(), position);
+    long target = position + prefix.limit();
+    dest.position(target);
+    long copied = 0;
+    while (copied < valueLength) {
+      long n = value.transferTo(copied, valueLength - copied, dest);
+      if (n <= 0) {
+        throw new EOFException("value copy stalled at " + copied + " of " + valueLength);
+      }
+      copied += n;
+    }
+  }
+
+  /**
+   * Writes the batch at {@code position} of {@code dest}, reading exactly {@code valueLength} bytes
+   * from {@code value} once, then patches the CRC.
+   */
+  public void writeFromChannel(ReadableByteChannel value, FileChannel dest, long position)
+      throws IOException {
+    writeFully(dest, prefix.duplicate(), position);
+    ByteBuffer buf =
+        ByteBuffer.allocate((int) Math.min(RecordBatch.STREAM_BUFFER_BYTES, valueLength));
+    long copied = 0;
+    long target = position + prefix.limit();
+    while (copied < valueLength) {
+      buf.clear().limit((int) Math.min(buf.capacity(), valueLength - copied));
+      int n = value.read(buf);
+      if (n < 0) {
+        throw new EOFException("value stream ended at " + copied + " of " + valueLength);
+      }
+      buf.flip();
+      crc.update(buf.duplicate());
+      writeFully(dest, buf, target + copied);
+      copied += n;
+    }
+    ByteBuffer crcBytes = ByteBuffer.allocate(4).putInt(0, (int) crc.getValue());
+    writeFully(dest, crcBytes, position + RecordBatch.CRC_OFFSET);
+  }
+
+  private ByteBuffer prefixWithCrc() {
+    ByteBuffer b = prefix.duplicate();
+    b.putInt(RecordBatch.CRC_OFFSET, (int) crc.getValue());
+    return b;
+  }
+
+  static void writeFully(FileChannel dest, ByteBuffer src, long position) throws IOException {
+    long p = position;
+    while (src.hasRemaining()) {
+      p += dest.write(src, p);
+    }
+  }
+}

@@ -1,0 +1,46 @@
+package dev.sluice.log.segment;
+
+import java.nio.file.Path;
+import java.util.OptionalLong;
+
+/**
+ * Names of segment files: the base offset, zero-padded to 20 digits so that names sort in offset
+ * order, with {@code .log} for batches and {@code .index} for the sparse offset index.
+ */
+public final class SegmentFiles {
+  public static final String LOG_SUFFIX = ".log";
+  public static final String INDEX_SUFFIX = ".index";
+
+  private SegmentFiles() {}
+
+  public static String baseName(long baseOffset) {
+    return String.format("%020d", baseOffset);
+  }
+
+  public static Path logFile(Path dir, long baseOffset) {
+    return dir.resolve(baseName(baseOffset) + LOG_SUFFIX);
+  }
+
+  public static Path indexFile(Path dir, long baseOffset) {
+    return dir.resolve(baseName(baseOffset) + INDEX_SUFFIX);
+  }
+
+  /** The base offset encoded in a file name with {@code suffix}, or empty if it is not one. */
+  public static OptionalLong parse(Path file, String suffix) {
+    String name = file.getFileName().toString();
+    if (!name.endsWith(suffix) || name.length() != 20 + suffix.length()) {
+      return OptionalLong.empty();
+    }
+    String digits = name.substring(0, 20);
+    for (int i = 0; i < digits.length(); i++) {
+      if (!Character.isDigit(digits.charAt(i))) {
+        return OptionalLong.empty();
+      }
+    }
+    try {
+      return OptionalLong.of(Long.parseLong(digits));
+    } catch (NumberFormatException e) {
+      return OptionalLong.empty();
+    }
+  }
+}

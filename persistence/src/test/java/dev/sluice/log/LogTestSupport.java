@@ -1,0 +1,112 @@
+package dev.sluice.log;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.config.FlushPolicy;
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.record.Record;
+import dev.sluice.log.segment.SegmentFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Small settings and helpers shared by the partition log tests. */
+public final class LogTestSupport {
+  public static final int KIB = 1024;
+  public static final long SEGMENT_BYTES = 64 * KIB;
+  public static final long MAX_BATCH_BYTES = 64 * KIB;
+
+  private LogTestSupport() {}
+
+  public static StorageSettings settings() {
+    return settings(SEGMENT_BYTES, MAX_BATCH_BYTES);
+  }
+
+  public static StorageSettings settings(long segmentBytes, long maxBatchBytes) {
+    return new StorageSettings(
+        segmentBytes, 1024, maxBatchBytes, FlushPolicy.OS, -1, Duration.ZERO);
+  }
+
+  public static MutableClock clock() {
+    return new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  }
+
+  /** A value whose bytes identify its offset, so a misplaced read is caught. */
+  public static byte[] value(long offset, int length) {
+    byte[] v = new byte[length];
+    for (int i = 0; i < length; i++) {
+      v[i] = (byte) (offset * 31 + i);
+    }
+    return v;
+  }
+
+  public static byte[] key(long offset) {
+    return ("k" + offset).getBytes(StandardCharsets.UTF_8);
+  }
+
+  public static Record record(long offset, int valueLength) {
+    return Record.of(key(offset), value(offset, valueLength));
+  }
+
+  /** Appends {@code count} one-record batches and returns the log end offset. */
+  public static long appendBatches(PartitionLog log, int count, int valueLength)
+      throws IOException {
+    for (int i = 0; i < count; i++) {
+      long offset = log.logEndOffset();
+      log.appendRecords(List.of(record(offset, valueLength)), 1);
+    }
+    return log.logEndOffset();
+  }
+
+  /** Checks that every offset in {@code [from, to)} holds the record {@link #record} made. */
+  public static void assertRecordsIntact(PartitionLog log, long from, long to, int valueLength)
+      throws IOException {
+    for (long o = from; o < to; o++) {
+      RecordLocation r = log.locate(o).orElseThrow(() -> new AssertionError("missing offset"));
+      assertEquals(o, r.offset());
+      assertArrayEquals(key(o), r.key(), "key of offset " + o);
+      assertArrayEquals(value(o, valueLength), r.readValue(), "value of offset " + o);
+    }
+  }
+
+  /** The bytes of a fetch, concatenated. */
+  public static ByteBuffer bytesOf(FetchResult result) throws IOException {
+    ByteBuffer out = ByteBuffer.allocate((int) result.sizeInBytes());
+    for (LogSlice s : result.slices()) {
+      try (FileChannel ch = FileChannel.open(s.segmentFile(), StandardOpenOption.READ)) {
+        long pos = s.position();
+        int end = out.position() + (int) s.length();
+        out.limit(end);
+        while (out.hasRemaining()) {
+          pos += ch.read(out, pos);
+        }
+        out.limit(out.capacity());
+      }
+    }
+    return out.flip();
+  }
+
+  public static Path activeLogFile(PartitionLog log) throws IOException {
+    List<Path> files = logFiles(log.dir());
+    return files.get(files.size() - 1);
+  }
+
+  public static List<Path> logFiles(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return new ArrayList<>(
+          s.filter(p -> p.getFileName().toString().endsWith(SegmentFiles.LOG_SUFFIX))
+              .sorted()
+              .toList());
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package dev.sluice.log;
+
+import static dev.sluice.log.LogTestSupport.clock;
+import static dev.sluice.log.LogTestSupport.settings;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.log.record.CorruptRecordException;
+import dev.sluice.log.record.Record;
+import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.staging.ResumeKey;
+import dev.sluice.log.staging.StagedFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The follower path: appending a leader's batch bytes as they are. */
+class PartitionLogFollowerAppendTest {
+  @TempDir Path dir;
+
+  private PartitionLog leaderWith(int batches) throws IOException {
+    PartitionLog leader = PartitionLog.open(dir.resolve("leader"), settings(), clock());
+    Random random = new Random(7);
+    for (int i = 0; i < batches; i++) {
+      long o = leader.logEndOffset();
+      int records = 1 + random.nextInt(3);
+      List<Record> rs = new java.util.ArrayList<>();
+      for (int r = 0; r < records; r++) {
+        rs.add(LogTestSupport.record(o + r, random.nextInt(2000)));
+      }
+      leader.appendRecords(rs, 1 + i / 50);
+    }
+    return leader;
+  }
+
+  @Test
+  void appendBatchesFromTheLeaderReproducesAByteIdenticalLog() throws IOException {
+    try (PartitionLog leader = leaderWith(150);
+        PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
+      long offset = 0;
+      while (offset < leader.logEndOffset()) {
+        FetchResult r = leader.read(offset, 10_000);
+        AppendInfo info = follower.appendBatches(LogTestSupport.bytesOf(r));
+        assertEquals(offset, info.baseOffset());
+        assertEquals(r.sizeInBytes(), info.sizeInBytes());
+        offset = r.nextOffset();
+      }
+      assertEquals(leader.logEndOffset(), follower.logEndOffset());
+      assertEquals(leader.latestLeaderEpoch(), follower.latestLeaderEpoch());
+      assertSameFiles(leader, follower);
+    }
+  }
+
+  @Test
+  void appendBatchFromStagedFilesReproducesAByteIdenticalLog() throws IOException {
+    try (PartitionLog leader = leaderWith(60);
+        PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
+      long offset = 0;
+      while (offset < leader.logEndOffset()) {
+        FetchResult r = leader.read(offset, 1);
+        ByteBuffer batch = LogTestSupport.bytesOf(r);
+        StagedFile staged = follower.staging().create("batch");
+        // Chunks, as they would arrive over the wire.
+        while (batch.hasRemaining()) {
+          ByteBuffer chunk = batch.slice(batch.position(), Math.min(700, batch.remaining()));
+          batch.position(batch.position() + chunk.remaining());
+          staged.write(chunk);
+        }
+        follower.appendStagedBatch(staged);
+        assertFalse(Files.exists(staged.path()), "deleted after the append");
+        offset = r.nextOffset();
+      }
+      assertSameFiles(leader, follower);
+    }
+  }
+
+  @Test
+  void crcFlipIsRejectedNamingPositionAndValuesAndNothingIsWritten() throws IOException {
+    try (PartitionLog leader = leaderWith(5);
+        PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
+      ByteBuffer bytes = LogTestSupport.bytesOf(leader.read(0, Long.MAX_VALUE));
+      long secondBatch = leader.read(leader.read(0, 1).nextOffset(), 1).slices().get(0).position();
+      int flip = (int) secondBatch + RecordBatch.HEADER_BYTES + 3;
+      bytes.put(flip, (byte) (bytes.get(flip) ^ 0x10));
+      CorruptRecordException e =
+          assertThrows(CorruptRecordException.class, () -> follower.appendBatches(bytes));
+      assertTrue(
+          e.getMessage().contains("position " + secondBatch + ": crc mismatch"), e.getMessage());
+      assertTrue(e.getMessage().matches(".*stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}"));
+      assertEquals(0, follower.logEndOffset());
+      assertEquals(0, follower.sizeInBytes());
+
+      Path file = Files.write(dir.resolve("flipped"), toArray(bytes.slice(0, (int) secondBatch)));
+      bytes.put(8, (byte) 0x7f); // first batch's length field: now far above segment-bytes
+      Path bad = Files.write(dir.resolve("bad-length"), toArray(bytes.slice(0, (int) secondBatch)));
+      CorruptRecordException tooLong =
+          assertThrows(CorruptRecordException.class, () -> follower.appendBatch(bad));
+      assertTrue(
+          tooLong.getMessage().contains("exceeds segment-bytes 65536"), tooLong.getMessage());
+      assertEquals(0, follower.appendBatch(file).baseOffset());
+    }
+  }
+
+  @Test
+  void batchesThatDoNotStartAtTheLogEndAreRefused() throws IOException {
+    try (PartitionLog leader = leaderWith(5);
+        PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
+      long second = leader.read(0, 1).nextOffset();
+      ByteBuffer fromSecond = LogTestSupport.bytesOf(leader.read(second, Long.MAX_VALUE));
+      OffsetMismatchException e =
+          assertThrows(OffsetMismatchException.class, () -> follower.appendBatches(fromSecond));
+      assertEquals(0, e.expected());
+      assertEquals(second, e.actual());
+      ByteBuffer partial = LogTestSupport.bytesOf(leader.read(0, 1));
+      ByteBuffer cut = partial.slice(0, partial.remaining() - 1);
+      assertThrows(CorruptRecordException.class, () -> follower.appendBatches(cut));
+      assertEquals(0, follower.logEndOffset());
+    }
+  }
+
+  @Test
+  void followerAcceptsABatchAboveItsOwnMaxBatchBytesUpToSegmentBytes() throws IOException {
+    try (PartitionLog leader = PartitionLog.open(dir.resolve("leader"), settings(), clock());
+        PartitionLog follower =
+            PartitionLog.open(dir.resolve("follower"), settings(64 * 1024, 1024), clock())) {
+      leader.appendRecords(List.of(Record.of(null, new byte[60_000])), 1);
+      AppendInfo info = follower.appendBatches(LogTestSupport.bytesOf(leader.read(0, 1)));
+      assertEquals(60_000 + 59, info.sizeInBytes());
+      assertEquals(60_000, follower.locate(0).orElseThrow().valueLength());
+    }
+  }
+
+  @Test
+  void oversizedBatchIsStagedInChunksResumedAfterARestartAndAppended() throws IOException {
+    try (PartitionLog leader = PartitionLog.open(dir.resolve("leader"), settings(), clock())) {
+      leader.appendRecords(List.of(LogTestSupport.record(0, 50_000)), 1);
+      ByteBuffer batch = LogTestSupport.bytesOf(leader.read(0, 1));
+      ResumeKey key = new ResumeKey(0, batch.remaining(), batch.getInt(RecordBatch.CRC_OFFSET));
+      Path followerDir = dir.resolve("follower");
+      try (PartitionLog follower = PartitionLog.open(followerDir, settings(), clock())) {
+        StagedFile staged = follower.staging().resume(key);
+        staged.write(batch.slice(0, 20_000));
+        staged.force();
+        staged.close();
+      }
+      try (PartitionLog follower = PartitionLog.open(followerDir, settings(), clock())) {
+        assertEquals(20_000, follower.staging().stagedLength(key));
+        StagedFile staged = follower.staging().resume(key);
+        assertEquals(20_000, staged.position());
+        staged.write(batch.slice(20_000, batch.remaining() - 20_000));
+        assertTrue(staged.isComplete());
+        follower.appendStagedBatch(staged);
+        assertEquals(0, follower.staging().stagedLength(key));
+        assertArrayEquals(
+            LogTestSupport.value(0, 50_000), follower.locate(0).orElseThrow().readValue());
+      }
+    }
+  }
+
+  private static byte[] toArray(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.duplicate().get(out);
+    return out;
+  }
+
+  private static void assertSameFiles(PartitionLog leader, PartitionLog follower)
+      throws IOException {
+    List<Path> a = LogTestSupport.logFiles(leader.dir());
+    List<Path> b = LogTestSupport.logFiles(follower.dir());
+    assertEquals(
+        a.stream().map(Path::getFileName).toList(), b.stream().map(Path::getFileName).toList());
+    for (int i = 0; i < a.size(); i++) {
+      assertEquals(-1L, Files.mismatch(a.get(i), b.get(i)), a.get(i).getFileName().toString());
+    }
+  }
+}

@@ -1,0 +1,152 @@
+package dev.sluice.log;
+
+import static dev.sluice.log.LogTestSupport.MAX_BATCH_BYTES;
+import static dev.sluice.log.LogTestSupport.SEGMENT_BYTES;
+import static dev.sluice.log.LogTestSupport.clock;
+import static dev.sluice.log.LogTestSupport.settings;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.log.record.Record;
+import dev.sluice.log.record.RecordBatch;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Size tables around every limit: header size, max-batch-bytes and segment-bytes. */
+class PartitionLogSizeLimitTest {
+  /** Batch overhead of one record with a null key and no headers. */
+  static final int OVERHEAD = RecordBatch.HEADER_BYTES + RecordBatch.RECORD_OVERHEAD;
+
+  static final int MAX_VALUE = (int) MAX_BATCH_BYTES - OVERHEAD;
+
+  @TempDir Path dir;
+
+  static Stream<Arguments> valueSizes() {
+    List<Arguments> rows = new ArrayList<>();
+    int[][] table = {
+      // value length, accepted (1) or rejected (0)
+      {0, 1},
+      {1, 1},
+      {RecordBatch.HEADER_BYTES - 1, 1},
+      {RecordBatch.HEADER_BYTES, 1},
+      {RecordBatch.HEADER_BYTES + 1, 1},
+      {MAX_VALUE - 1, 1},
+      {MAX_VALUE, 1},
+      {MAX_VALUE + 1, 0},
+      {(int) SEGMENT_BYTES - 1, 0},
+      {(int) SEGMENT_BYTES, 0},
+      {(int) SEGMENT_BYTES + 1, 0},
+    };
+    for (int[] row : table) {
+      for (boolean fromFile : new boolean[] {false, true}) {
+        rows.add(Arguments.of(row[0], row[1] == 1, fromFile));
+      }
+    }
+    return rows.stream();
+  }
+
+  @ParameterizedTest(name = "value {0} bytes, accepted={1}, fromFile={2}")
+  @MethodSource("valueSizes")
+  void valueSizeTable(int valueLength, boolean accepted, boolean fromFile) throws IOException {
+    byte[] value = LogTestSupport.value(0, valueLength);
+    long batchSize = PartitionLog.batchSizeFor(null, List.of(), valueLength);
+    assertEquals(OVERHEAD + valueLength, batchSize);
+    try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
+      log.appendRecords(List.of(Record.of(null, new byte[] {1})), 0);
+      long sizeBefore = log.sizeInBytes();
+      long fileBefore = Files.size(LogTestSupport.activeLogFile(log));
+      if (accepted) {
+        AppendInfo info = append(log, value, fromFile);
+        assertEquals(1, info.baseOffset());
+        assertEquals(1, info.lastOffset());
+        assertEquals(batchSize, info.sizeInBytes());
+        assertEquals(2, info.logEndOffset());
+        RecordLocation r = log.locate(1).orElseThrow();
+        assertEquals(valueLength, r.valueLength());
+        assertArrayEquals(value, r.readValue());
+      } else {
+        RecordTooLargeException e =
+            assertThrows(RecordTooLargeException.class, () -> append(log, value, fromFile));
+        assertEquals(
+            "batch of " + batchSize + " bytes exceeds max-batch-bytes " + MAX_BATCH_BYTES,
+            e.getMessage());
+        assertEquals(1, log.logEndOffset());
+        assertEquals(sizeBefore, log.sizeInBytes());
+        assertEquals(fileBefore, Files.size(LogTestSupport.activeLogFile(log)));
+      }
+    }
+  }
+
+  private AppendInfo append(PartitionLog log, byte[] value, boolean fromFile) throws IOException {
+    if (!fromFile) {
+      return log.appendRecords(List.of(Record.of(null, value)), 0);
+    }
+    Path file = Files.write(dir.resolve("value-" + value.length), value);
+    return log.appendValueFile(null, List.of(), file, 0);
+  }
+
+  static Stream<Arguments> segmentFill() {
+    // Second batch size relative to the room left in the segment: -1 and 0 fit, +1 rolls.
+    return Stream.of(Arguments.of(-1, 1), Arguments.of(0, 1), Arguments.of(1, 2));
+  }
+
+  @ParameterizedTest(name = "room {0}: segments={1}")
+  @MethodSource("segmentFill")
+  void rollsOnlyWhenTheBatchWouldPassSegmentBytes(int delta, int segments) throws IOException {
+    long half = SEGMENT_BYTES / 2;
+    StorageSettingsRow row = new StorageSettingsRow(half, SEGMENT_BYTES - half + delta);
+    try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
+      log.appendRecords(List.of(Record.of(null, new byte[(int) row.first - OVERHEAD])), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[(int) row.second - OVERHEAD])), 0);
+      assertEquals(segments, log.segmentCount());
+      assertEquals(SEGMENT_BYTES + delta, log.sizeInBytes());
+      FetchResult all = log.read(0, Long.MAX_VALUE);
+      assertEquals(segments, all.slices().size());
+      assertEquals(2, all.nextOffset());
+      if (segments == 2) {
+        assertTrue(Files.exists(log.dir().resolve("00000000000000000001.log")));
+      }
+    }
+  }
+
+  private record StorageSettingsRow(long first, long second) {}
+
+  @Test
+  void aBatchOfExactlySegmentBytesFitsAnEmptySegment() throws IOException {
+    try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
+      log.appendRecords(List.of(Record.of(null, new byte[1])), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[MAX_VALUE])), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[MAX_VALUE])), 0);
+      assertEquals(3, log.segmentCount());
+      assertEquals(SEGMENT_BYTES, Files.size(log.dir().resolve("00000000000000000001.log")));
+    }
+  }
+
+  @ParameterizedTest(name = "segment-bytes {0}, max-batch-bytes {1}")
+  @MethodSource("badSettings")
+  void impossibleSettingsAreRefusedWithTheKeyNamed(long segment, long maxBatch, String key) {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> PartitionLog.open(dir.resolve("p"), settings(segment, maxBatch), clock()));
+    assertTrue(e.getMessage().contains(key), e.getMessage());
+  }
+
+  static Stream<Arguments> badSettings() {
+    return Stream.of(
+        Arguments.of(1L << 31, 1024L, "segment-bytes = 2147483648"),
+        Arguments.of(65536L, 65537L, "max-batch-bytes = 65537"),
+        Arguments.of(65536L, (long) OVERHEAD - 1, "max-batch-bytes = " + (OVERHEAD - 1)));
+  }
+}

@@ -1,0 +1,159 @@
+package dev.sluice.replication.protocol;
+
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The frames of one replication connection. A follower opens the connection with {@link Hello} and
+ * then only sends {@link Progress}; the leader answers with {@link Batches}, {@link Chunk}, {@link
+ * LeaderStatus}, and may end the connection with {@link Diverged} or {@link Rejected}. Byte layouts
+ * are in {@link FrameCodec}.
+ *
+ * <p>Payloads are {@link ByteString}s, immutable, so frames are immutable values, safe to share
+ * between threads. Record bytes travel only inside these frames, over the replication TCP
+ * connection, never inside actor messages.
+ */
+public sealed interface Frame {
+
+  /** Wire code of this frame type. */
+  FrameType type();
+
+  /** Bytes of the variable part after the fixed header. */
+  default int payloadLength() {
+    return 0;
+  }
+
+  /**
+   * Follower to leader, first frame of a connection: where the follower's log ends and, when it
+   * holds part of an oversized batch, which batch and how many of its bytes are durably staged.
+   *
+   * @param replicaId node id of the follower, so the leader can track it in the in-sync set
+   * @param logEndOffset the follower's log end offset: the next offset it needs
+   * @param lastLeaderEpoch epoch of the newest batch in the follower's log (-1 if empty)
+   * @param currentLeaderEpoch the leader epoch the follower believes current
+   * @param staged the partly staged oversized batch, or {@link StagedPosition#NONE}
+   */
+  record Hello(
+      int replicaId,
+      PartitionId partition,
+      long logEndOffset,
+      int lastLeaderEpoch,
+      int currentLeaderEpoch,
+      StagedPosition staged)
+      implements Frame {
+    @Override
+    public FrameType type() {
+      return FrameType.HELLO;
+    }
+
+    @Override
+    public int payloadLength() {
+      return FrameCodec.utf8(partition.topic()).length;
+    }
+  }
+
+  /**
+   * Follower to leader after every append or staged chunk: lets the leader move the high watermark
+   * and see a follower that is making progress inside an oversized batch.
+   */
+  record Progress(long logEndOffset, long stagedBytes) implements Frame {
+    @Override
+    public FrameType type() {
+      return FrameType.PROGRESS;
+    }
+  }
+
+  /**
+   * Leader to follower: one or more whole batches, offsets {@code baseOffset..lastOffset}, exactly
+   * as they are in the leader's log. The payload never exceeds peer-max-bytes.
+   */
+  record Batches(long baseOffset, long lastOffset, ByteString payload) implements Frame {
+    @Override
+    public FrameType type() {
+      return FrameType.BATCHES;
+    }
+
+    @Override
+    public int payloadLength() {
+      return payload.size();
+    }
+  }
+
+  /**
+   * Leader to follower: bytes {@code [bytePosition, bytePosition + payload.size())} of one batch
+   * larger than peer-max-bytes.
+   *
+   * @param baseOffset base offset of the batch
+   * @param totalLength size of the whole batch, header included
+   * @param batchCrc CRC32C of all {@code totalLength} bytes of the batch
+   * @param bytePosition position of the payload inside the batch
+   * @param last true on the chunk that ends the batch
+   */
+  record Chunk(
+      long baseOffset,
+      long totalLength,
+      int batchCrc,
+      long bytePosition,
+      boolean last,
+      ByteString payload)
+      implements Frame {
+    @Override
+    public FrameType type() {
+      return FrameType.CHUNK;
+    }
+
+    @Override
+    public int payloadLength() {
+      return payload.size();
+    }
+
+    /** Position in the batch just after this chunk. */
+    public long endPosition() {
+      return bytePosition + payload.size();
+    }
+  }
+
+  /** Leader to follower, periodically and whenever the high watermark moves. */
+  record LeaderStatus(int leaderEpoch, long logEndOffset, long highWatermark) implements Frame {
+    @Override
+    public FrameType type() {
+      return FrameType.LEADER_STATUS;
+    }
+  }
+
+  /**
+   * Leader to follower: the follower's log diverges from the leader's; it must truncate to {@code
+   * truncateTo} and reconnect.
+   */
+  record Diverged(int leaderEpoch, long truncateTo) implements Frame {
+    @Override
+    public FrameType type() {
+      return FrameType.DIVERGED;
+    }
+  }
+
+  /** Leader to follower: the connection is refused; the leader closes it after this frame. */
+  record Rejected(RejectReason reason, String message) implements Frame {
+    @Override
+    public FrameType type() {
+      return FrameType.REJECTED;
+    }
+
+    @Override
+    public int payloadLength() {
+      return Math.min(FrameCodec.utf8(message).length, FrameCodec.MAX_REJECT_MESSAGE_BYTES);
+    }
+  }
+
+  /**
+   * The oversized batch a follower holds partly staged: which batch (base offset, total length,
+   * whole-batch CRC32C as announced by the chunks) and how many bytes of it are durable.
+   */
+  record StagedPosition(long baseOffset, long totalLength, int batchCrc, long stagedBytes) {
+    /** Nothing staged. */
+    public static final StagedPosition NONE = new StagedPosition(-1, 0, 0, 0);
+
+    public boolean isPresent() {
+      return baseOffset >= 0;
+    }
+  }
+}

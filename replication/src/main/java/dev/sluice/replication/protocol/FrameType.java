@@ -1,0 +1,32 @@
+package dev.sluice.replication.protocol;
+
+/** Wire codes of the frame types (the {@code type} byte of {@link FrameCodec}). */
+public enum FrameType {
+  HELLO(1),
+  PROGRESS(2),
+  BATCHES(3),
+  CHUNK(4),
+  LEADER_STATUS(5),
+  DIVERGED(6),
+  REJECTED(7);
+
+  private final byte code;
+
+  FrameType(int code) {
+    this.code = (byte) code;
+  }
+
+  public byte code() {
+    return code;
+  }
+
+  /** The type with this code, or null for a code no peer ever sends. */
+  public static FrameType ofCode(byte code) {
+    for (FrameType t : values()) {
+      if (t.code == code) {
+        return t;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,33 @@
+package dev.sluice.replication.protocol;
+
+/** Why a leader refused a replication connection (the reason byte of a Rejected frame). */
+public enum RejectReason {
+  /** This node does not lead the partition (any more). */
+  NOT_LEADER(1),
+  /** This node has no replica of the partition. */
+  UNKNOWN_PARTITION(2),
+  /** The follower knows a newer leader epoch than this leader. */
+  FENCED_LEADER_EPOCH(3),
+  /** The first frame was not a handshake. */
+  BAD_HANDSHAKE(4);
+
+  private final byte code;
+
+  RejectReason(int code) {
+    this.code = (byte) code;
+  }
+
+  public byte code() {
+    return code;
+  }
+
+  /** The reason with this code, or null if unknown. */
+  public static RejectReason ofCode(byte code) {
+    for (RejectReason r : values()) {
+      if (r.code == code) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,32 @@
+package dev.sluice.replication.transfer;
+
+import dev.sluice.replication.protocol.Frame;
+
+/**
+ * What a follower transfer tells its owner (the follower replica actor, a test). Small values:
+ * offsets and counts, never record bytes. Immutable.
+ */
+public sealed interface FollowerEvent {
+
+  /** A connection attempt starts with this handshake (computed from the log and staging). */
+  record Connecting(Frame.Hello hello) implements FollowerEvent {}
+
+  /** Whole batches or a completed oversized batch were appended. */
+  record Appended(long logEndOffset, long bytes, long totalBytesReceived)
+      implements FollowerEvent {}
+
+  /** A chunk of an oversized batch was staged durably. */
+  record ChunkStaged(
+      long baseOffset, long stagedBytes, long totalLength, long writtenBytes, long skippedBytes)
+      implements FollowerEvent {}
+
+  /** The leader's view: lets the owner tell "caught up" from "behind". */
+  record LeaderStatusReceived(int leaderEpoch, long leaderLogEndOffset, long highWatermark)
+      implements FollowerEvent {}
+
+  /** The log was cut back because it diverged from the leader's. */
+  record Truncated(long logEndOffset) implements FollowerEvent {}
+
+  /** An attempt ended with an error; the transfer restarts with backoff. */
+  record AttemptFailed(String error) implements FollowerEvent {}
+}

@@ -1,0 +1,127 @@
+package dev.sluice.replication.transfer;
+
+import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.protocol.Frame;
+import dev.sluice.replication.protocol.PartitionId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.function.IntSupplier;
+
+/**
+ * Applies the frames a leader sends to the follower's log: whole batches are appended, chunks go
+ * through the {@link ChunkAssembler}, status moves the high watermark, divergence truncates. Also
+ * computes the handshake of each connection attempt from the log and the staging area, so a
+ * restarted transfer always starts from what is durably held.
+ *
+ * <p>Blocking file IO: call on the blocking-IO dispatcher. Thread-safety: methods are synchronized
+ * because an attempt that just failed may still be finishing a frame when the next attempt computes
+ * its handshake; the lock makes the handshake see that frame's result.
+ */
+public final class FollowerSession {
+
+  /** The result of one frame: events for the owner and the progress to report, if any. */
+  public record Step(List<FollowerEvent> events, Frame.Progress progress) {}
+
+  private final int replicaId;
+  private final PartitionId partition;
+  private final PartitionLog log;
+  private final IntSupplier currentLeaderEpoch;
+  private final ChunkAssembler assembler;
+  private long bytesReceived;
+
+  /**
+   * @param currentLeaderEpoch the epoch the follower believes current (from the controller)
+   */
+  public FollowerSession(
+      int replicaId, PartitionId partition, PartitionLog log, IntSupplier currentLeaderEpoch) {
+    this.replicaId = replicaId;
+    this.partition = partition;
+    this.log = log;
+    this.currentLeaderEpoch = currentLeaderEpoch;
+    this.assembler =
+        new ChunkAssembler(log.staging(), log::appendStagedBatch, "follower " + partition);
+  }
+
+  public PartitionId partition() {
+    return partition;
+  }
+
+  /** The handshake for a new connection attempt, recomputed from the log each time. */
+  public synchronized Frame.Hello hello() throws IOException {
+    long end = log.logEndOffset();
+    return new Frame.Hello(
+        replicaId,
+        partition,
+        end,
+        log.latestLeaderEpoch(),
+        currentLeaderEpoch.getAsInt(),
+        assembler.stagedPosition(end));
+  }
+
+  /** Total payload bytes received in frames, over all attempts. */
+  public synchronized long bytesReceived() {
+    return bytesReceived;
+  }
+
+  /** Applies one frame from the leader. */
+  public synchronized Step apply(Frame frame) {
+    try {
+      if (frame instanceof Frame.Batches b) {
+        return onBatches(b);
+      } else if (frame instanceof Frame.Chunk c) {
+        return onChunk(c);
+      } else if (frame instanceof Frame.LeaderStatus s) {
+        log.updateHighWatermark(Math.min(s.highWatermark(), log.logEndOffset()));
+        return new Step(
+            List.of(
+                new FollowerEvent.LeaderStatusReceived(
+                    s.leaderEpoch(), s.logEndOffset(), s.highWatermark())),
+            null);
+      } else if (frame instanceof Frame.Diverged d) {
+        assembler.discard();
+        log.truncateTo(d.truncateTo());
+        return new Step(List.of(new FollowerEvent.Truncated(log.logEndOffset())), null);
+      } else if (frame instanceof Frame.Rejected r) {
+        throw new TransferRejectedException(r.reason(), r.message());
+      }
+      throw new IllegalStateException(partition + ": a leader never sends " + frame.type());
+    } catch (IOException e) {
+      throw new UncheckedIOException(partition + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Step onBatches(Frame.Batches b) throws IOException {
+    bytesReceived += b.payloadLength();
+    if (b.lastOffset() < log.logEndOffset()) {
+      return new Step(List.of(), null); // already held: a resend after a reconnect
+    }
+    log.appendBatches(b.payload().asByteBuffer());
+    long end = log.logEndOffset();
+    return new Step(
+        List.of(new FollowerEvent.Appended(end, b.payloadLength(), bytesReceived)),
+        new Frame.Progress(end, 0));
+  }
+
+  private Step onChunk(Frame.Chunk c) throws IOException {
+    bytesReceived += c.payloadLength();
+    if (c.baseOffset() < log.logEndOffset()) {
+      return new Step(List.of(), null); // the batch was appended before a reconnect
+    }
+    ChunkAssembler.Outcome o = assembler.accept(c);
+    long end = log.logEndOffset();
+    FollowerEvent staged =
+        new FollowerEvent.ChunkStaged(
+            c.baseOffset(), o.stagedBytes(), c.totalLength(), o.writtenBytes(), o.skippedBytes());
+    List<FollowerEvent> events =
+        o.appended()
+            ? List.of(staged, new FollowerEvent.Appended(end, c.totalLength(), bytesReceived))
+            : List.of(staged);
+    return new Step(events, new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes()));
+  }
+
+  /** Releases the staging file (its bytes stay for the next attempt). */
+  public synchronized void close() throws IOException {
+    assembler.close();
+  }
+}

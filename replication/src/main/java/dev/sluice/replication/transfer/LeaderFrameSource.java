@@ -1,0 +1,195 @@
+package dev.sluice.replication.transfer;
+
+import dev.sluice.log.FetchResult;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.protocol.Frame;
+import dev.sluice.replication.protocol.RejectReason;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.zip.CRC32C;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The frames a leader sends one follower after its handshake: the log from the follower's end
+ * offset, planned by {@link FramePlanner} into frames of at most peer-max-bytes, then tailing the
+ * log as it grows, with a {@link Frame.LeaderStatus} whenever the log end or high watermark it last
+ * reported has moved. An oversized batch the follower holds partly staged resumes at the staged
+ * byte position when its length and CRC match the leader's batch.
+ *
+ * <p>File reads and CRCs run on the blocking-IO executor; while caught up the stream waits on
+ * {@link LeaderPartition#awaitChange} without holding a thread. Demand-driven: nothing is read
+ * before downstream (TCP) asks, so memory is one frame plus the plan of one read window.
+ *
+ * <p>Thread-safety: the cursor is mutable but used by one step at a time ({@code unfoldAsync}
+ * starts the next step only after the previous future completed), which also orders its writes.
+ */
+public final class LeaderFrameSource {
+  private final LeaderPartition partition;
+  private final PartitionLog log;
+  private final FramePlanner planner;
+  private final TransferSettings settings;
+  private final Executor blocking;
+  private final Deque<PlannedFrame> pending = new ArrayDeque<>();
+  private long nextOffset;
+  private Frame.StagedPosition resume;
+  private long sentLogEnd = -1;
+  private long sentHighWatermark = -1;
+  private boolean ended;
+  private BatchExtent crcBatch;
+  private int crcValue;
+
+  private LeaderFrameSource(
+      LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
+    this.partition = partition;
+    this.log = partition.log();
+    this.planner = new FramePlanner(settings.peerMaxBytes());
+    this.settings = settings;
+    this.blocking = blocking;
+    this.nextOffset = hello.logEndOffset();
+    this.resume = hello.staged();
+  }
+
+  /** The endless frame source for a follower that sent {@code hello}. */
+  public static Source<Frame, NotUsed> create(
+      LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
+    LeaderFrameSource cursor = new LeaderFrameSource(partition, hello, settings, blocking);
+    return Source.unfoldAsync(
+        cursor, c -> c.next().thenApply(f -> f.map(frame -> Pair.create(c, frame))));
+  }
+
+  private CompletionStage<Optional<Frame>> next() {
+    if (ended) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    if (!partition.isLeader()) {
+      ended = true; // the follower must look for the new leader: end after this frame
+      return CompletableFuture.completedFuture(
+          Optional.of(
+              new Frame.Rejected(
+                  RejectReason.NOT_LEADER, "this node no longer leads " + log.dir())));
+    }
+    if (!pending.isEmpty()) {
+      PlannedFrame plan = pending.poll();
+      return CompletableFuture.supplyAsync(() -> Optional.of(read(plan)), blocking);
+    }
+    long hw = log.highWatermark(); // read first: hw <= log end holds for the pair
+    long logEnd = log.logEndOffset();
+    if (logEnd != sentLogEnd || hw != sentHighWatermark) {
+      sentLogEnd = logEnd;
+      sentHighWatermark = hw;
+      return CompletableFuture.completedFuture(
+          Optional.of(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw)));
+    }
+    if (nextOffset < logEnd) {
+      return CompletableFuture.runAsync(this::planWindow, blocking).thenCompose(v -> next());
+    }
+    return partition.awaitChange(logEnd, hw).thenCompose(d -> next());
+  }
+
+  /** The partition's status now; the high watermark is read first so it never exceeds the end. */
+  static Frame.LeaderStatus status(LeaderPartition p) {
+    long hw = p.log().highWatermark();
+    return new Frame.LeaderStatus(p.leaderEpoch(), p.log().logEndOffset(), hw);
+  }
+
+  private void planWindow() {
+    try {
+      FetchResult r = log.read(nextOffset, settings.readWindowBytes());
+      List<BatchExtent> batches = BatchScanner.scan(r.slices());
+      long resumeBase = -1;
+      long resumeAt = 0;
+      if (resume.isPresent()) {
+        for (BatchExtent b : batches) {
+          if (b.baseOffset() == resume.baseOffset()
+              && b.size() == resume.totalLength()
+              && batchCrc(b) == resume.batchCrc()) {
+            resumeBase = b.baseOffset();
+            resumeAt = resume.stagedBytes();
+          }
+        }
+        resume = Frame.StagedPosition.NONE; // only the first window can hold the staged batch
+      }
+      pending.addAll(planner.plan(batches, resumeBase, resumeAt));
+      nextOffset = r.nextOffset();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private Frame read(PlannedFrame plan) {
+    try {
+      if (plan instanceof PlannedFrame.WholeBatches w) {
+        byte[] payload = new byte[(int) w.payloadBytes()];
+        int at = 0;
+        for (FileRange r : w.ranges()) {
+          readFully(r, payload, at);
+          at += (int) r.length();
+        }
+        return new Frame.Batches(
+            w.baseOffset(), w.lastOffset(), ByteString.fromArrayUnsafe(payload));
+      }
+      PlannedFrame.BatchChunk c = (PlannedFrame.BatchChunk) plan;
+      byte[] payload = new byte[(int) c.payloadBytes()];
+      readFully(c.range(), payload, 0);
+      BatchExtent b = c.batch();
+      return new Frame.Chunk(
+          b.baseOffset(),
+          b.size(),
+          batchCrc(b),
+          c.bytePosition(),
+          c.last(),
+          ByteString.fromArrayUnsafe(payload));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** CRC32C of the whole batch, streamed; cached for the batch whose chunks are being sent. */
+  private int batchCrc(BatchExtent b) throws IOException {
+    if (!b.equals(crcBatch)) {
+      CRC32C crc = new CRC32C();
+      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(b.size(), 1 << 20));
+      try (FileChannel ch = FileChannel.open(b.file(), StandardOpenOption.READ)) {
+        long pos = 0;
+        while (pos < b.size()) {
+          buf.clear().limit((int) Math.min(buf.capacity(), b.size() - pos));
+          int n = ch.read(buf, b.position() + pos);
+          if (n < 0) {
+            throw new EOFException(b.file() + ": end of file inside batch " + b.baseOffset());
+          }
+          buf.flip();
+          crc.update(buf);
+          pos += n;
+        }
+      }
+      crcBatch = b;
+      crcValue = (int) crc.getValue();
+    }
+    return crcValue;
+  }
+
+  private static void readFully(FileRange r, byte[] into, int at) throws IOException {
+    ByteBuffer buf = ByteBuffer.wrap(into, at, (int) r.length());
+    try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
+      while (buf.hasRemaining()) {
+        if (ch.read(buf, r.position() + (buf.position() - at)) < 0) {
+          throw new EOFException(r.file() + ": end of file before " + (r.position() + r.length()));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package dev.sluice.replication.transfer;
+
+import dev.sluice.replication.protocol.CorruptFrameException;
+import dev.sluice.replication.protocol.Frame;
+import dev.sluice.replication.protocol.FrameCodec;
+import dev.sluice.replication.protocol.FrameDecoderStage;
+import dev.sluice.replication.protocol.RejectReason;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.SharedKillSwitch;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's replication port. Each follower connection serves one partition replica: the
+ * follower's first frame is a {@link Frame.Hello}; the answer is a {@link LeaderFrameSource} merged
+ * with periodic {@link Frame.LeaderStatus} heartbeats, or a single {@link Frame.Rejected} or {@link
+ * Frame.Diverged} after which the connection closes. Later frames from the follower are {@link
+ * Frame.Progress} reports, passed to {@link LeaderPartition#onFollowerProgress}.
+ *
+ * <p>One connection per partition replica: TCP flow control back-pressures each partition on its
+ * own, and a stuck or corrupt partition fails only its own connection. A failure in one connection
+ * (broken pipe, corrupt frame) ends that connection only; the follower reconnects with backoff and
+ * resumes. Thread-safe; {@link #unbind()} stops accepting and drops every connection.
+ */
+public final class LeaderTransferServer {
+  private static final Logger log = LoggerFactory.getLogger(LeaderTransferServer.class);
+
+  private final Tcp.ServerBinding binding;
+  private final SharedKillSwitch connections;
+
+  private LeaderTransferServer(Tcp.ServerBinding binding, SharedKillSwitch connections) {
+    this.binding = binding;
+    this.connections = connections;
+  }
+
+  /** Binds {@code host:port} (0 = any free port) and serves {@code logs}. */
+  public static CompletionStage<LeaderTransferServer> bind(
+      ActorSystem<?> system, String host, int port, LeaderLogs logs, TransferSettings settings) {
+    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    SharedKillSwitch connections = KillSwitches.shared("leader-transfer-" + host + "-" + port);
+    return Tcp.get(system)
+        .bind(
+            host,
+            port,
+            TransferSettings.ACCEPT_BACKLOG,
+            settings.socketOptions(),
+            false,
+            Optional.of(settings.idleTimeout()))
+        .to(
+            Sink.foreach(
+                conn ->
+                    conn.handleWith(
+                        connectionFlow(conn.remoteAddress(), logs, settings, blocking)
+                            .via(connections.flow()),
+                        system)))
+        .run(system)
+        .thenApply(b -> new LeaderTransferServer(b, connections));
+  }
+
+  public InetSocketAddress address() {
+    return binding.localAddress();
+  }
+
+  /** Stops accepting connections and drops the open ones. */
+  public CompletionStage<Done> unbind() {
+    connections.shutdown();
+    return binding.unbind().thenApply(v -> Done.getInstance());
+  }
+
+  static Flow<ByteString, ByteString, NotUsed> connectionFlow(
+      InetSocketAddress remote, LeaderLogs logs, TransferSettings settings, Executor blocking) {
+    CompletableFuture<Frame.Hello> hello = new CompletableFuture<>();
+    AtomicReference<LeaderPartition> served = new AtomicReference<>();
+    AtomicReference<Integer> replicaId = new AtomicReference<>();
+    String label = "replication from follower " + remote;
+    Sink<ByteString, NotUsed> in =
+        FrameDecoderStage.flow(label, settings.peerMaxBytes())
+            .to(
+                Sink.foreach(
+                    frame -> {
+                      if (frame instanceof Frame.Hello h && !hello.isDone()) {
+                        hello.complete(h);
+                      } else if (frame instanceof Frame.Progress p && served.get() != null) {
+                        served
+                            .get()
+                            .onFollowerProgress(replicaId.get(), p.logEndOffset(), p.stagedBytes());
+                      } else {
+                        throw new CorruptFrameException(
+                            label + ": unexpected " + frame.type() + " frame from a follower");
+                      }
+                    }));
+    Source<ByteString, NotUsed> out =
+        Source.completionStage(hello)
+            .flatMapConcat(
+                h -> {
+                  Optional<LeaderPartition> p = logs.lookup(h.partition());
+                  p.ifPresent(served::set);
+                  replicaId.set(h.replicaId());
+                  return answer(h, p, settings, blocking, remote);
+                })
+            .map(FrameCodec::encode);
+    return Flow.fromSinkAndSourceCoupled(in, out);
+  }
+
+  private static Source<Frame, NotUsed> answer(
+      Frame.Hello hello,
+      Optional<LeaderPartition> found,
+      TransferSettings settings,
+      Executor blocking,
+      InetSocketAddress remote) {
+    if (found.isEmpty()) {
+      return Source.single(
+          new Frame.Rejected(
+              RejectReason.UNKNOWN_PARTITION, "no replica of " + hello.partition() + " here"));
+    }
+    LeaderPartition p = found.get();
+    int epoch = p.leaderEpoch();
+    if (!p.isLeader()) {
+      return Source.single(
+          new Frame.Rejected(RejectReason.NOT_LEADER, "not the leader of " + hello.partition()));
+    }
+    if (hello.currentLeaderEpoch() > epoch) {
+      return Source.single(
+          new Frame.Rejected(
+              RejectReason.FENCED_LEADER_EPOCH,
+              hello.partition()
+                  + ": follower knows epoch "
+                  + hello.currentLeaderEpoch()
+                  + ", this leader has "
+                  + epoch));
+    }
+    long leaderEnd = p.log().logEndOffset();
+    if (hello.logEndOffset() > leaderEnd) {
+      // Minimal divergence rule until the leader-epoch history lookup exists: a follower
+      // ahead of the leader holds records the leader never had and must cut them.
+      return Source.single(new Frame.Diverged(epoch, leaderEnd));
+    }
+    log.info(
+        "{}: serving follower {} at {} from offset {} (staged {})",
+        hello.partition(),
+        hello.replicaId(),
+        remote,
+        hello.logEndOffset(),
+        hello.staged());
+    Source<Frame, ?> heartbeats =
+        Source.tick(
+                settings.heartbeatInterval(), settings.heartbeatInterval(), NotUsed.getInstance())
+            .map(t -> (Frame) LeaderFrameSource.status(p));
+    return LeaderFrameSource.create(p, hello, settings, blocking).merge(heartbeats, true);
+  }
+}

@@ -1,0 +1,62 @@
+package dev.sluice.replication.transfer;
+
+import dev.sluice.config.BackoffSettings;
+import dev.sluice.config.ReplicationSettings;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.io.Inet;
+import org.apache.pekko.io.TcpSO;
+
+/**
+ * What the transfer streams need, derived from {@link ReplicationSettings} once.
+ *
+ * @param peerMaxBytes the largest frame payload
+ * @param heartbeatInterval how often a leader sends {@code LeaderStatus} on an idle connection
+ * @param idleTimeout a connection with no bytes for this long is dropped (and restarted); a few
+ *     heartbeats long, so a dead peer is noticed even when the kernel does not notice
+ * @param connectTimeout how long a follower waits for the TCP connect
+ * @param backoff restart delays of a failed transfer
+ * @param socketBufferBytes TCP send and receive buffer of replication sockets; 0 keeps the OS
+ *     default
+ */
+public record TransferSettings(
+    long peerMaxBytes,
+    Duration heartbeatInterval,
+    Duration idleTimeout,
+    Duration connectTimeout,
+    BackoffSettings backoff,
+    int socketBufferBytes) {
+
+  /** Pending connections the leader's listening socket queues: one per partition replica. */
+  public static final int ACCEPT_BACKLOG = 1024;
+
+  public TransferSettings {
+    if (peerMaxBytes < 1 || peerMaxBytes > Integer.MAX_VALUE - 64) {
+      throw new IllegalArgumentException("peer-max-bytes " + peerMaxBytes + " outside 1..2 GiB");
+    }
+  }
+
+  public static TransferSettings from(ReplicationSettings r, Duration heartbeatInterval) {
+    return new TransferSettings(
+        r.peerMaxBytes(),
+        heartbeatInterval,
+        heartbeatInterval.multipliedBy(4),
+        Duration.ofSeconds(10),
+        r.backoff(),
+        (int) Math.min(r.socketBufferBytes(), Integer.MAX_VALUE));
+  }
+
+  /** Socket options for both ends of a replication connection. */
+  public List<Inet.SocketOption> socketOptions() {
+    if (socketBufferBytes <= 0) {
+      return List.of();
+    }
+    return List.of(
+        TcpSO.sendBufferSize(socketBufferBytes), TcpSO.receiveBufferSize(socketBufferBytes));
+  }
+
+  /** Bytes of log read and planned at once by the leader: a few frames' worth. */
+  public long readWindowBytes() {
+    return peerMaxBytes * 4;
+  }
+}

@@ -1,0 +1,34 @@
+package dev.sluice.replication.transfer;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.sluice.config.BackoffSettings;
+import dev.sluice.config.ReplicationSettings;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class TransferSettingsTest {
+  @Test
+  void derivedFromReplicationSettings() {
+    BackoffSettings backoff =
+        new BackoffSettings(Duration.ofMillis(100), Duration.ofSeconds(10), 0.2);
+    ReplicationSettings r =
+        new ReplicationSettings(7100, 1 << 20, 4 << 20, backoff, Duration.ofSeconds(30), 2);
+    TransferSettings t = TransferSettings.from(r, Duration.ofSeconds(1));
+    assertEquals(1 << 20, t.peerMaxBytes());
+    assertEquals(Duration.ofSeconds(4), t.idleTimeout());
+    assertEquals(backoff, t.backoff());
+    assertEquals(2, t.socketOptions().size());
+    assertEquals(4L << 20, t.readWindowBytes());
+  }
+
+  @Test
+  void refusesAPeerMaxBytesNoFrameCanCarry() {
+    BackoffSettings b = new BackoffSettings(Duration.ofMillis(1), Duration.ofMillis(2), 0);
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            new TransferSettings(
+                0, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(1), b, 0));
+  }
+}
