@@ -16,6 +16,7 @@ import dev.sluice.log.record.StoredRecord;
 import dev.sluice.log.record.StreamingBatchWriter;
 import dev.sluice.log.segment.BatchLocation;
 import dev.sluice.log.segment.BatchRun;
+import dev.sluice.log.segment.BatchWriter;
 import dev.sluice.log.segment.FileTransfer;
 import dev.sluice.log.segment.LogSegment;
 import dev.sluice.log.segment.SegmentFiles;
@@ -90,7 +91,7 @@ public final class PartitionLog implements AutoCloseable {
   private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
   private final OffsetCheckpoint highWatermarkCheckpoint;
   private final OffsetCheckpoint logStartCheckpoint;
-  private StagingArea staging;
+  private volatile StagingArea staging;
 
   private volatile long logEndOffset;
   private volatile long logStartOffset;
@@ -378,11 +379,12 @@ public final class PartitionLog implements AutoCloseable {
     try (FileChannel value = FileChannel.open(valueFile, StandardOpenOption.READ)) {
       long valueLength = value.size();
       checkBatchSize(batchSizeFor(key, headers, valueLength));
+      StreamingBatchWriter writer =
+          StreamingBatchWriter.of(0, leaderEpoch, clock.millis(), key, headers, valueLength);
+      // The CRC does not cover the base offset: read the value for it before taking the lock.
+      writer.computeValueCrc(value);
       synchronized (writeLock) {
-        StreamingBatchWriter writer =
-            StreamingBatchWriter.of(
-                logEndOffset, leaderEpoch, clock.millis(), key, headers, valueLength);
-        BatchHeader header = writer.header();
+        BatchHeader header = writer.withBaseOffset(logEndOffset).header();
         appendOne(header, (ch, pos) -> writer.writeFromFile(value, ch, pos));
         return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
       }
@@ -496,8 +498,7 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   /** Writes one batch into the active segment, rolling first if it would not fit. */
-  private void appendOne(BatchHeader header, dev.sluice.log.segment.BatchWriter writer)
-      throws IOException {
+  private void appendOne(BatchHeader header, BatchWriter writer) throws IOException {
     LogSegment active = segments.lastEntry().getValue();
     boolean full = active.size() + header.totalSize() > settings.segmentBytes();
     boolean offsetsOverflow = header.lastOffset() - active.baseOffset() > Integer.MAX_VALUE;

@@ -21,9 +21,9 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
@@ -79,9 +79,7 @@ public final class ConsumeHandler {
               length == 0
                   ? Source.empty()
                   : FileRegionSource.create(loc.valueFile(), loc.valuePosition(), length);
-          return HttpResponse.create()
-              .withHeaders(headers)
-              .withEntity(octets(length, body));
+          return HttpResponse.create().withHeaders(headers).withEntity(octets(length, body));
         },
         blocking);
   }

@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
       TopicCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      LocalClusterCommand.class
     })
 public final class SluiceCli implements Runnable {
 

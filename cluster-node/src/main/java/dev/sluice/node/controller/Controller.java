@@ -266,7 +266,7 @@ public final class Controller
     if (!TOPIC_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
       return badRequest(
           "topic name '"
-              + name
+              + abbreviate(name)
               + "' is invalid: use 1 to 200 characters of A-Z, a-z, 0-9, '.', '_', '-' (not '.' or '..')");
     }
     if (state.topics().containsKey(name)) {
@@ -289,6 +289,13 @@ public final class Controller
               + ")");
     }
     return Optional.empty();
+  }
+
+  /** Error messages quote the name, but never echo an arbitrarily long request back. */
+  private static String abbreviate(String name) {
+    return name.length() <= 210
+        ? name
+        : name.substring(0, 200) + "... (" + name.length() + " chars)";
   }
 
   private static Optional<TopicRejected> badRequest(String message) {

@@ -100,8 +100,7 @@ public final class FileRecordReader {
       return null;
     }
     checkFits(length);
-    byte[] bytes = read(length).array();
-    return bytes;
+    return read(length).array();
   }
 
   private void checkFits(int length) {

@@ -1,8 +1,10 @@
 package dev.sluice.log.record;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -80,7 +82,7 @@ public final class RecordBatch {
   private RecordBatch() {}
 
   /** Encoded size of one record whose value has {@code valueLength} bytes (-1 = null). */
-  public static long recordSize(byte[] key, java.util.List<Header> headers, long valueLength) {
+  public static long recordSize(byte[] key, List<Header> headers, long valueLength) {
     long size = RECORD_OVERHEAD + (key == null ? 0 : key.length) + Math.max(0, valueLength);
     if (headers != null) {
       for (Header h : headers) {
@@ -95,8 +97,7 @@ public final class RecordBatch {
   }
 
   /** Total size of a batch holding one record with a value of {@code valueLength} bytes. */
-  public static long singleRecordBatchSize(
-      byte[] key, java.util.List<Header> headers, long valueLength) {
+  public static long singleRecordBatchSize(byte[] key, List<Header> headers, long valueLength) {
     return HEADER_BYTES + recordSize(key, headers, valueLength);
   }
 
@@ -124,7 +125,7 @@ public final class RecordBatch {
       buf.limit((int) Math.min(buf.capacity(), end - pos));
       int n = channel.read(buf, pos);
       if (n < 0) {
-        throw new java.io.EOFException("end of file at " + pos + " before batch end " + end);
+        throw new EOFException("end of file at " + pos + " before batch end " + end);
       }
       buf.flip();
       crc.update(buf);

@@ -20,9 +20,10 @@ import java.util.zip.CRC32C;
  */
 public final class StreamingBatchWriter {
   private final ByteBuffer prefix;
-  private final BatchHeader header;
   private final long valueLength;
   private final CRC32C crc = new CRC32C();
+  private BatchHeader header;
+  private boolean valueCrcDone;
 
   private StreamingBatchWriter(
       long baseOffset,
@@ -71,6 +72,28 @@ public final class StreamingBatchWriter {
     return new StreamingBatchWriter(baseOffset, leaderEpoch, timestamp, key, headers, valueLength);
   }
 
+  /**
+   * Sets the base offset. The CRC does not cover it, so the value's CRC can be computed with {@link
+   * #computeValueCrc} before the offset is known, outside the log's write lock.
+   */
+  public StreamingBatchWriter withBaseOffset(long baseOffset) {
+    prefix.putLong(RecordBatch.BASE_OFFSET_OFFSET, baseOffset);
+    BatchHeader h = header;
+    header =
+        new BatchHeader(
+            baseOffset,
+            h.batchLength(),
+            h.leaderEpoch(),
+            h.magic(),
+            h.crc(),
+            h.attributes(),
+            h.lastOffsetDelta(),
+            h.firstTimestamp(),
+            h.maxTimestamp(),
+            h.recordCount());
+    return this;
+  }
+
   /** The header fields (the crc field is 0 here; it is only known once the value was read). */
   public BatchHeader header() {
     return header;
@@ -80,12 +103,11 @@ public final class StreamingBatchWriter {
     return header.totalSize();
   }
 
-  /**
-   * Writes the batch at {@code position} of {@code dest}, value from {@code value[0, length)}:
-   * first streams the value to compute the CRC, then writes header and record prefix, then copies
-   * the value with {@code transferTo}.
-   */
-  public void writeFromFile(FileChannel value, FileChannel dest, long position) throws IOException {
+  /** Streams {@code value[0, length)} once to compute the batch CRC. Idempotent. */
+  public void computeValueCrc(FileChannel value) throws IOException {
+    if (valueCrcDone) {
+      return;
+    }
     if (value.size() < valueLength) {
       throw new EOFException("value file has " + value.size() + " bytes, expected " + valueLength);
     }
@@ -101,6 +123,16 @@ public final class StreamingBatchWriter {
       crc.update(buf.flip());
       pos += n;
     }
+    valueCrcDone = true;
+  }
+
+  /**
+   * Writes the batch at {@code position} of {@code dest}, value from {@code value[0, length)}:
+   * streams the value for the CRC (unless {@link #computeValueCrc} already did), writes header and
+   * record prefix, then copies the value with {@code transferTo}.
+   */
+  public void writeFromFile(FileChannel value, FileChannel dest, long position) throws IOException {
+    computeValueCrc(value);
     writeFully(dest, prefixWithCrc(), position);
     long target = position + prefix.limit();
     dest.position(target);

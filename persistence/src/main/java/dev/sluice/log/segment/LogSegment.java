@@ -227,7 +227,10 @@ public final class LogSegment implements AutoCloseable {
         : new BatchRun(position, length, first.header().baseOffset(), lastOffset);
   }
 
-  /** A reader over this segment's file channel, for decoding records of {@code batch}. */
+  /**
+   * The segment's file channel, for decoding records with positional reads. Callers must not write
+   * to it or move its position.
+   */
   public FileChannel channel() {
     return channel;
   }

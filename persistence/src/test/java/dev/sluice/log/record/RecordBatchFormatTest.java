@@ -153,8 +153,12 @@ class RecordBatchFormatTest {
     Path fromFile = dir.resolve("from-file");
     try (FileChannel src = FileChannel.open(valueFile);
         FileChannel dest = open(fromFile)) {
-      StreamingBatchWriter.of(9, 3, 77, bytes("key"), headers, valueLength)
-          .writeFromFile(src, dest, 5);
+      // As the log does it: CRC first with the offset unknown, the offset set afterwards.
+      StreamingBatchWriter writer =
+          StreamingBatchWriter.of(0, 3, 77, bytes("key"), headers, valueLength);
+      writer.computeValueCrc(src);
+      writer.withBaseOffset(9).writeFromFile(src, dest, 5);
+      assertEquals(9, writer.header().baseOffset());
     }
     Path fromChannel = dir.resolve("from-channel");
     try (FileChannel dest = open(fromChannel)) {

@@ -244,6 +244,32 @@ class LeaderFollowerTransferTest {
   }
 
   @Test
+  void leaderServerRestartOnAnotherPortIsFollowedAfterReconnect() throws Exception {
+    append(1000);
+    AtomicReference<java.net.InetSocketAddress> address = new AtomicReference<>(server.address());
+    FollowerSession session = new FollowerSession(2, PID, followerLog, () -> 1);
+    follower =
+        FollowerTransfer.start(testKit.system(), session, address::get, SETTINGS, events::add);
+    awaitFollowerAt(1);
+
+    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS); // drops the connection too
+    server =
+        LeaderTransferServer.bind(
+                testKit.system(),
+                "127.0.0.1",
+                0,
+                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
+                SETTINGS)
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+    address.set(server.address());
+    append(2L * MiB);
+    awaitFollowerAt(2);
+    assertSegmentsIdentical();
+    assertTrue(count(FollowerEvent.Connecting.class) >= 2);
+  }
+
+  @Test
   void unknownPartitionIsRejectedAndRetriedWithBackoff() {
     FollowerSession session =
         new FollowerSession(2, new PartitionId("nope", 0), followerLog, () -> 1);

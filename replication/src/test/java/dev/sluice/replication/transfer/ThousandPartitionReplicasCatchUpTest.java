@@ -3,6 +3,7 @@ package dev.sluice.replication.transfer;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.sluice.config.BackoffSettings;
+import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.record.Record;
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 class ThousandPartitionReplicasCatchUpTest {
   private static final int PARTITIONS = 1000;
   private static final int LIMIT = 4096;
-  private static final StorageSettings STORAGE = StorageSettings.of(1 << 20, 64 * 1024);
+  // Page-cache flushing: the test is about connections, not about 4000 fsyncs on a slow disk.
+  private static final StorageSettings STORAGE =
+      new StorageSettings(1 << 20, 4096, 64 * 1024, FlushPolicy.OS, -1, Duration.ZERO);
   private static final TransferSettings SETTINGS =
       new TransferSettings(
           LIMIT,
