@@ -183,9 +183,18 @@ public final class ControllerTopicService implements TopicService {
         ReplicaStatus s = statuses.getOrDefault(node, Map.of()).get(p.partition());
         String role = node == p.leader() ? "leader" : "follower";
         if (s == null) {
-          replicas.add(new ReplicaView(node, role, -1, -1, "unknown", -1));
+          replicas.add(new ReplicaView(node, role, -1, -1, "unknown", -1, "", 0));
         } else {
-          replicas.add(new ReplicaView(node, role, s.leo(), s.hw(), s.state(), s.lagBytes()));
+          long lag = s.lagBytes();
+          ReplicaStatus leader = statuses.getOrDefault(p.leader(), Map.of()).get(p.partition());
+          if (node == p.leader()) {
+            lag = 0;
+          } else if (leader != null && leader.followerLagBytes().containsKey(node)) {
+            lag = leader.followerLagBytes().get(node);
+          }
+          replicas.add(
+              new ReplicaView(
+                  node, role, s.leo(), s.hw(), s.state(), lag, s.lastError(), s.backoffMillis()));
         }
       }
       partitions.add(

@@ -7,9 +7,15 @@ import dev.sluice.node.api.ConsumeHandler;
 import dev.sluice.node.api.ProduceHandler;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
+import dev.sluice.node.management.NodeManagement;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.ReplicaManager;
+import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.transfer.LeaderTransferServer;
+import dev.sluice.replication.transfer.TransferSettings;
+import dev.sluice.replication.watchdog.StallWatchdog;
+import dev.sluice.replication.watchdog.WatchdogState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -104,10 +110,18 @@ public final class SluiceNode implements AutoCloseable {
             settings.node().dataDir(),
             settings.storage(),
             settings.replication().minInSyncReplicas(),
+            settings.replication().replicaLagTimeMax(),
             Clock.systemUTC());
     AppliedMetadata metadata = new AppliedMetadata();
+    TransferSettings transfer = transferSettings(settings);
+    WatchdogState watchdogState = new WatchdogState();
+    ActorRef<StallWatchdog.Command> watchdog =
+        system.systemActorOf(
+            StallWatchdog.create(settings.watchdog(), watchdogState, System::nanoTime),
+            "stall-watchdog",
+            Props.empty());
     system.systemActorOf(
-        ReplicaManager.create(replicas, metadata, controller),
+        ReplicaManager.create(replicas, metadata, controller, transfer, watchdog),
         "replica-manager",
         DispatcherSelector.fromConfig("sluice-blocking-io-dispatcher"));
 
@@ -131,6 +145,20 @@ public final class SluiceNode implements AutoCloseable {
                 .bind(routes.routes()),
             "client API on port " + settings.api().port());
 
+    LeaderTransferServer replicationServer =
+        await(
+            LeaderTransferServer.bind(
+                system,
+                settings.node().host(),
+                settings.replication().port(),
+                partition ->
+                    replicas
+                        .get(new TopicPartition(partition.topic(), partition.partition()))
+                        .map(r -> r),
+                transfer),
+            "replication server on port " + settings.replication().port());
+
+    NodeManagement.init(system, settings.node().id(), replicas, watchdogState);
     int managementPort =
         await(
                 PekkoManagement.get(system).start(),
@@ -141,7 +169,7 @@ public final class SluiceNode implements AutoCloseable {
             cluster.selfMember().address().toString(),
             settings.node().host(),
             binding.localAddress().getPort(),
-            settings.replication().port(),
+            replicationServer.address().getPort(),
             managementPort);
     system.systemActorOf(
         NodeMembership.create(settings.node().id(), self, controller, metadata),
@@ -155,6 +183,11 @@ public final class SluiceNode implements AutoCloseable {
             () -> binding.unbind().thenApply(x -> Done.getInstance()));
     CoordinatedShutdown.get(system)
         .addTask(
+            CoordinatedShutdown.PhaseServiceUnbind(),
+            "sluice-unbind-replication",
+            replicationServer::unbind);
+    CoordinatedShutdown.get(system)
+        .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
             "sluice-close-logs",
             () -> {
@@ -162,12 +195,20 @@ public final class SluiceNode implements AutoCloseable {
               return CompletableFuture.completedFuture(Done.getInstance());
             });
     log.info(
-        "Sluice node {} up: api {}, management {}, cluster {}",
+        "Sluice node {} up: api {}, management {}, replication {}:{}, cluster {}",
         settings.node().id(),
         self.apiUri(),
         managementPort,
+        self.host(),
+        self.replicationPort(),
         self.clusterAddress());
     return new SluiceNode(system, settings, replicas, binding);
+  }
+
+  /** Leader heartbeats: a few per watchdog interval, so a silent connection is noticed early. */
+  static TransferSettings transferSettings(SluiceSettings settings) {
+    java.time.Duration heartbeat = settings.watchdog().interval();
+    return TransferSettings.from(settings.replication(), heartbeat);
   }
 
   private static <T> T await(java.util.concurrent.CompletionStage<T> stage, String what) {

@@ -73,8 +73,7 @@ public final class ProduceHandler {
     TopicPartition tp = new TopicPartition(topic, partition);
     Optional<PartitionReplica> leader = replicas.get(tp).filter(PartitionReplica::isLeader);
     if (leader.isEmpty()) {
-      req.entity().discardBytes(system);
-      return redirectToLeader(tp, req);
+      return refuseBody(req).thenCompose(drained -> redirectToLeader(tp, req));
     }
     boolean all;
     byte[] keyBytes;
@@ -88,8 +87,7 @@ public final class ProduceHandler {
         throw tooLarge(declared.getAsLong(), maxValue);
       }
     } catch (RuntimeException e) {
-      req.entity().discardBytes(system);
-      return CompletableFuture.failedFuture(e);
+      return refuseBody(req).thenCompose(drained -> CompletableFuture.failedFuture(e));
     }
     return stageAndAppend(leader.get(), keyBytes, maxValue, all, req);
   }
@@ -102,8 +100,8 @@ public final class ProduceHandler {
       Files.createDirectories(dir);
       staged = Files.createTempFile(dir, "produce-", ".tmp");
     } catch (IOException e) {
-      req.entity().discardBytes(system);
-      return CompletableFuture.failedFuture(new UncheckedIOException(e));
+      return refuseBody(req)
+          .thenCompose(drained -> CompletableFuture.failedFuture(new UncheckedIOException(e)));
     }
     CompletionStage<AppendInfo> appended =
         req.entity()
@@ -152,6 +150,21 @@ public final class ProduceHandler {
                           () -> new ApiException(503, tp + " has no leader at the moment; retry"));
               return Redirects.to(leaderApi, req);
             });
+  }
+
+  /**
+   * Prepares to answer without using the body. A client that asked {@code Expect: 100-continue} has
+   * not sent it and never will (no 100 is sent unless the body is read). Any other client is
+   * sending it already: the body is drained first, so the client reads the answer instead of a
+   * connection closed under its upload.
+   */
+  private CompletionStage<?> refuseBody(HttpRequest req) {
+    boolean expectsContinue =
+        req.getHeader("Expect").map(h -> h.value().equalsIgnoreCase("100-continue")).orElse(false);
+    if (expectsContinue) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return req.entity().discardBytes(system).completionStage();
   }
 
   private static boolean parseAcks(Optional<String> acks) {

@@ -17,7 +17,20 @@ public record TopicView(
       List<Integer> inSync,
       List<ReplicaView> replicas) {}
 
-  /** One replica; offsets are -1 when the node holding it did not answer. */
+  /**
+   * One replica; offsets are -1 when the node holding it did not answer.
+   *
+   * @param lagBytes bytes behind the leader, as the leader measures it (-1 unknown)
+   * @param lastError on a follower: the last transfer error, empty if none
+   * @param backoffMillis on a follower: the current reconnect delay
+   */
   public record ReplicaView(
-      int node, String role, long leo, long hw, String state, long lagBytes) {}
+      int node,
+      String role,
+      long leo,
+      long hw,
+      String state,
+      long lagBytes,
+      String lastError,
+      long backoffMillis) {}
 }

@@ -148,9 +148,10 @@ final class LocalClusterCommand implements Callable<Integer> {
       throw e;
     }
 
+    int count = layout.nodes().size();
     out.printf(
-        "all %d nodes up after %ds%n",
-        layout.nodes().size(), Duration.ofNanos(System.nanoTime() - startNanos).toSeconds());
+        "all %d node%s up after %ds%n",
+        count, count == 1 ? "" : "s", Duration.ofNanos(System.nanoTime() - startNanos).toSeconds());
     printTable(layout, processes);
     out.println();
     out.println("Ctrl-C (or SIGTERM) stops every node. One node can be restarted by hand with");
@@ -256,7 +257,7 @@ final class LocalClusterCommand implements Callable<Integer> {
         || !changed && sinceLast < Duration.ofSeconds(10).toNanos()) {
       return;
     }
-    out.printf("waiting for %d nodes: %d up%n", total, upNodes.size());
+    out.printf("waiting for %d node%s: %d up%n", total, total == 1 ? "" : "s", upNodes.size());
     out.flush();
     lastProgressNanos = now;
     lastProgressCount = upNodes.size();

@@ -115,21 +115,25 @@ final class LocalClusterProcesses {
   }
 
   private void onExit(LocalClusterNode node, Process process) {
+    long stillRunning;
     synchronized (this) {
       if (stopping) {
         return;
       }
+      stillRunning = started.values().stream().filter(Process::isAlive).count();
     }
     err.printf(
-        "node %d (pid %d) exited with code %d; the other nodes keep running.%n"
-            + "  log: %s%n  restart it by hand: %s%n",
-        node.id(), process.pid(), process.exitValue(), node.logFile(), node.restartCommand());
+        "node %d (pid %d) exited with code %d%s%n  log: %s%n  restart it by hand: %s%n",
+        node.id(),
+        process.pid(),
+        process.exitValue(),
+        stillRunning > 0 ? "; the other nodes keep running" : "",
+        node.logFile(),
+        node.restartCommand());
     err.flush();
     deleteQuietly(node.pidFile());
-    synchronized (this) {
-      if (started.values().stream().noneMatch(Process::isAlive)) {
-        allExited.countDown();
-      }
+    if (stillRunning == 0) {
+      allExited.countDown();
     }
   }
 

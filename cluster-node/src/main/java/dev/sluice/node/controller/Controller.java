@@ -381,13 +381,18 @@ public final class Controller
     if (events.isEmpty()) {
       return Effect().none();
     }
-    logElections(events);
+    logMembershipAndElections(events);
     return Effect().persist(events).thenRun(this::publish);
   }
 
-  private void logElections(List<Event> events) {
+  /** Membership and leadership changes are rare and are what an operator reads after a failure. */
+  private void logMembershipAndElections(List<Event> events) {
     for (Event event : events) {
-      if (event instanceof Event.LeaderElected e) {
+      if (event instanceof Event.NodeJoined e) {
+        context.getLog().info("Node {} is live at {}", e.nodeId(), e.address());
+      } else if (event instanceof Event.NodeLeft e) {
+        context.getLog().info("Node {} left: the partitions it led fail over", e.nodeId());
+      } else if (event instanceof Event.LeaderElected e) {
         context
             .getLog()
             .info(

@@ -12,6 +12,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.pattern.Patterns;
 import org.apache.pekko.persistence.jdbc.testkit.javadsl.SchemaUtils;
 
 /**
@@ -29,6 +30,12 @@ public final class ControllerSingleton {
 
   /** Commands that arrive while the schema is prepared; the proxy buffers more while it moves. */
   private static final int STASH_CAPACITY = 10_000;
+
+  /**
+   * Attempts to create the schema: with the pool's 5 s connection timeout and the backoff, all of
+   * them fit within a node's 60 s start-up timeout.
+   */
+  private static final int PREPARE_ATTEMPTS = 6;
 
   private ControllerSingleton() {}
 
@@ -50,10 +57,22 @@ public final class ControllerSingleton {
   /**
    * Creates the journal, tag and snapshot tables unless they exist, on whichever database {@code
    * sluice.controller.journal} selects. Safe to run from every node at once: statements that fail
-   * because a table exists are ignored. Fails when the database cannot be reached.
+   * because a table exists are ignored. Fails when the database cannot be reached in six attempts
+   * (about 40 s).
+   *
+   * <p>Retried because a first connection can time out without anything being wrong: when the nodes
+   * of one machine start together, they race to open the shared H2 file (AUTO_SERVER), and on a
+   * busy machine the loser waited longer than the pool's 5 s connection timeout, which made its
+   * start fail.
    */
   public static CompletionStage<Done> prepareJournal(ActorSystem<?> system) {
-    return SchemaUtils.createIfNotExists(system);
+    return Patterns.retry(
+        () -> SchemaUtils.createIfNotExists(system),
+        PREPARE_ATTEMPTS,
+        Duration.ofMillis(500),
+        Duration.ofSeconds(4),
+        0.2,
+        system);
   }
 
   private static Behavior<Controller.Command> afterSchemaPrepared() {

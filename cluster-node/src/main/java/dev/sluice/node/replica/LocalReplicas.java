@@ -20,15 +20,22 @@ public final class LocalReplicas implements AutoCloseable {
   private final Path dataDir;
   private final StorageSettings storage;
   private final int minInSyncReplicas;
+  private final long lagTimeMaxNanos;
   private final Clock clock;
   private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
 
   public LocalReplicas(
-      int localNode, Path dataDir, StorageSettings storage, int minInSyncReplicas, Clock clock) {
+      int localNode,
+      Path dataDir,
+      StorageSettings storage,
+      int minInSyncReplicas,
+      java.time.Duration replicaLagTimeMax,
+      Clock clock) {
     this.localNode = localNode;
     this.dataDir = dataDir;
     this.storage = storage;
     this.minInSyncReplicas = minInSyncReplicas;
+    this.lagTimeMaxNanos = replicaLagTimeMax.toNanos();
     this.clock = clock;
   }
 
@@ -56,7 +63,9 @@ public final class LocalReplicas implements AutoCloseable {
         return existing;
       }
       PartitionLog log = PartitionLog.open(dataDir.resolve(tp.dirName()), storage, clock);
-      PartitionReplica replica = new PartitionReplica(tp, localNode, log, minInSyncReplicas);
+      PartitionReplica replica =
+          new PartitionReplica(
+              tp, localNode, log, minInSyncReplicas, lagTimeMaxNanos, System::nanoTime);
       replicas.put(tp, replica);
       return replica;
     }

@@ -5,6 +5,8 @@ import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
+import dev.sluice.replication.transfer.TransferSettings;
+import dev.sluice.replication.watchdog.StallWatchdog;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,6 +52,15 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
 
   private record Resubscribe() implements Command {}
 
+  /** Timer: leaders re-evaluate their in-sync sets. */
+  private record EvaluateInSync() implements Command {}
+
+  private record InSyncAnswered(
+      TopicPartition tp, Controller.InSyncSetReply reply, Throwable failure) implements Command {}
+
+  private static final Duration EVALUATE_IN_SYNC_EVERY = Duration.ofSeconds(1);
+  private static final Duration IN_SYNC_ASK_TIMEOUT = Duration.ofSeconds(10);
+
   /**
    * Subscription repeats on a timer: when the controller singleton moves to another node its
    * subscriber list starts empty, and subscribing is idempotent.
@@ -57,7 +68,11 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private static final Duration RESUBSCRIBE_EVERY = Duration.ofSeconds(3);
 
   public static Behavior<Command> create(
-      LocalReplicas replicas, AppliedMetadata published, ActorRef<Controller.Command> controller) {
+      LocalReplicas replicas,
+      AppliedMetadata published,
+      ActorRef<Controller.Command> controller,
+      TransferSettings transfer,
+      ActorRef<StallWatchdog.Command> watchdog) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
@@ -69,7 +84,11 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                       ctx.messageAdapter(MetadataSnapshot.class, ApplyMetadata::new);
                   timers.startTimerWithFixedDelay(
                       new Resubscribe(), Duration.ZERO, RESUBSCRIBE_EVERY);
-                  return new ReplicaManager(ctx, replicas, published, controller, adapter);
+                  timers.startTimerWithFixedDelay(new EvaluateInSync(), EVALUATE_IN_SYNC_EVERY);
+                  FollowerReplicas followers =
+                      new FollowerReplicas(ctx, published, transfer, watchdog);
+                  return new ReplicaManager(
+                      ctx, replicas, published, controller, adapter, followers);
                 }));
   }
 
@@ -77,14 +96,17 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final AppliedMetadata published;
   private final ActorRef<Controller.Command> controller;
   private final ActorRef<MetadataSnapshot> subscriber;
+  private final FollowerReplicas followers;
 
   private ReplicaManager(
       ActorContext<Command> ctx,
       LocalReplicas replicas,
       AppliedMetadata published,
       ActorRef<Controller.Command> controller,
-      ActorRef<MetadataSnapshot> subscriber) {
+      ActorRef<MetadataSnapshot> subscriber,
+      FollowerReplicas followers) {
     super(ctx);
+    this.followers = followers;
     this.replicas = replicas;
     this.published = published;
     this.controller = controller;
@@ -97,7 +119,63 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
         .onMessage(ApplyMetadata.class, this::onApplyMetadata)
         .onMessage(GetStatuses.class, this::onGetStatuses)
         .onMessage(Resubscribe.class, this::onResubscribe)
+        .onMessage(EvaluateInSync.class, this::onEvaluateInSync)
+        .onMessage(InSyncAnswered.class, this::onInSyncAnswered)
         .build();
+  }
+
+  private final Set<TopicPartition> inSyncProposals = new HashSet<>();
+
+  private Behavior<Command> onEvaluateInSync(EvaluateInSync msg) {
+    for (PartitionReplica r : replicas.all()) {
+      if (!r.isLeader() || inSyncProposals.contains(r.topicPartition())) {
+        continue;
+      }
+      r.proposeInSync().ifPresent(proposal -> propose(r, proposal));
+    }
+    return this;
+  }
+
+  private void propose(PartitionReplica r, List<Integer> proposal) {
+    TopicPartition tp = r.topicPartition();
+    int epoch = r.leaderEpoch();
+    getContext()
+        .getLog()
+        .info(
+            "{}: proposing in-sync set {} (was {}) at leader epoch {}",
+            tp,
+            proposal,
+            r.inSync(),
+            epoch);
+    inSyncProposals.add(tp);
+    getContext()
+        .ask(
+            Controller.InSyncSetReply.class,
+            controller,
+            IN_SYNC_ASK_TIMEOUT,
+            replyTo ->
+                new Controller.UpdateInSyncSet(
+                    tp.topic(), tp.partition(), epoch, proposal, replyTo),
+            (reply, failure) -> new InSyncAnswered(tp, reply, failure));
+  }
+
+  private Behavior<Command> onInSyncAnswered(InSyncAnswered msg) {
+    inSyncProposals.remove(msg.tp());
+    if (msg.reply() instanceof Controller.InSyncSetUpdated updated) {
+      PartitionAssignment p = updated.partition();
+      replicas
+          .get(msg.tp())
+          .ifPresent(r -> r.assign(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
+    } else if (msg.reply() instanceof Controller.InSyncSetRejected rejected) {
+      getContext()
+          .getLog()
+          .warn("{}: in-sync set change refused: {}", msg.tp(), rejected.message());
+    } else if (msg.failure() != null) {
+      getContext()
+          .getLog()
+          .warn("{}: in-sync set change not confirmed: {}", msg.tp(), msg.failure().toString());
+    }
+    return this;
   }
 
   private Behavior<Command> onResubscribe(Resubscribe msg) {
@@ -124,7 +202,12 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private void apply(TopicPartition tp, PartitionAssignment p) {
     try {
       PartitionReplica replica = replicas.open(tp);
-      replica.assign(p.leader(), p.leaderEpoch(), new HashSet<>(p.inSync()));
+      replica.assign(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync());
+      if (replica.isLeader() || !p.hasLeader()) {
+        followers.stop(tp);
+      } else {
+        followers.follow(replica, p.leader(), p.leaderEpoch());
+      }
     } catch (IOException | RuntimeException e) {
       getContext().getLog().error("cannot open replica {}: {}", tp, e.toString(), e);
     }

@@ -1,5 +1,7 @@
 package dev.sluice.node.replica;
 
+import java.util.Map;
+
 /**
  * A snapshot of one local replica, for the API, the CLI and management. Cheap to build, never
  * blocks.
@@ -8,8 +10,22 @@ package dev.sluice.node.replica;
  * @param role {@code leader} or {@code follower}
  * @param leo log end offset
  * @param hw high watermark
- * @param state FSM state of a follower ({@code leading} on the leader)
- * @param lagBytes bytes this replica is behind its leader (0 on the leader)
+ * @param state follower FSM state ({@code leading} on the leader)
+ * @param lagBytes bytes behind the leader as this replica knows it (-1: unknown here; the leader's
+ *     {@code followerLagBytes} is authoritative)
+ * @param logStartOffset first offset still in the log
+ * @param followerLagBytes on the leader: bytes each follower is behind, by node id
+ * @param lastError on a follower: the last transfer error, empty if none
+ * @param backoffMillis on a follower: the current reconnect delay
  */
 public record ReplicaStatus(
-    int node, String role, long leo, long hw, String state, long lagBytes, long logStartOffset) {}
+    int node,
+    String role,
+    long leo,
+    long hw,
+    String state,
+    long lagBytes,
+    long logStartOffset,
+    Map<Integer, Long> followerLagBytes,
+    String lastError,
+    long backoffMillis) {}

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,11 +117,11 @@ class LocalClusterLayoutTest {
   @Test
   void setHostMovesEveryAddress() {
     LocalClusterLayout layout =
-        LocalClusterLayout.of(tmp, 2, 7700, Map.of("sluice.node.host", "::1x"));
+        LocalClusterLayout.of(tmp, 2, 7700, Map.of("sluice.node.host", "10.0.0.5"));
 
-    assertEquals("pekko://sluice@::1x:7713", layout.node(2).clusterAddress());
+    assertEquals("pekko://sluice@10.0.0.5:7713", layout.node(2).clusterAddress());
     String conf = layout.nodeConf(layout.node(1));
-    assertEquals("::1x", ConfigFactory.parseString(conf).getString("sluice.node.host"));
+    assertEquals("10.0.0.5", ConfigFactory.parseString(conf).getString("sluice.node.host"));
     assertFalse(conf.contains("# --set options"), conf);
   }
 
@@ -161,9 +162,9 @@ class LocalClusterLayoutTest {
         """;
 
     assertEquals(
-        java.util.Set.of("pekko://sluice@127.0.0.1:7703", "pekko://sluice@127.0.0.1:7723"),
+        Set.of("pekko://sluice@127.0.0.1:7703", "pekko://sluice@127.0.0.1:7723"),
         LocalClusterProbe.upMembers(json));
-    assertEquals(java.util.Set.of(), LocalClusterProbe.upMembers("not json"));
+    assertEquals(Set.of(), LocalClusterProbe.upMembers("not json"));
   }
 
   private static void assertPorts(

@@ -29,6 +29,7 @@ public final class FollowerSession {
   private final IntSupplier currentLeaderEpoch;
   private final ChunkAssembler assembler;
   private long bytesReceived;
+  private boolean closed;
 
   /**
    * @param currentLeaderEpoch the epoch the follower believes current (from the controller)
@@ -49,6 +50,7 @@ public final class FollowerSession {
 
   /** The handshake for a new connection attempt, recomputed from the log each time. */
   public synchronized Frame.Hello hello() throws IOException {
+    requireOpen();
     long end = log.logEndOffset();
     return new Frame.Hello(
         replicaId,
@@ -66,6 +68,7 @@ public final class FollowerSession {
 
   /** Applies one frame from the leader. */
   public synchronized Step apply(Frame frame) {
+    requireOpen();
     try {
       if (frame instanceof Frame.Batches b) {
         return onBatches(b);
@@ -120,8 +123,19 @@ public final class FollowerSession {
     return new Step(events, new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes()));
   }
 
-  /** Releases the staging file (its bytes stay for the next attempt). */
+  /**
+   * Releases the staging file (its bytes stay for the next attempt). Afterwards {@link #hello} and
+   * {@link #apply} throw: a frame still queued on the blocking dispatcher when the owner stopped
+   * must not touch a log the owner may be about to close.
+   */
   public synchronized void close() throws IOException {
+    closed = true;
     assembler.close();
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException(partition + ": follower session is closed");
+    }
   }
 }

@@ -27,6 +27,9 @@ public interface LeaderPartition {
    */
   CompletionStage<Done> awaitChange(long logEndOffset, long highWatermark);
 
-  /** A follower reported its log end offset (and staged bytes of an oversized batch). */
+  /**
+   * A follower reported its log end offset (and staged bytes of an oversized batch). Called on a
+   * stream thread: must not block (tell an actor, update a concurrent map).
+   */
   void onFollowerProgress(int replicaId, long logEndOffset, long stagedBytes);
 }

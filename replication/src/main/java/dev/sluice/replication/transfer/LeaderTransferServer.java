@@ -109,12 +109,26 @@ public final class LeaderTransferServer {
             .flatMapConcat(
                 h -> {
                   Optional<LeaderPartition> p = logs.lookup(h.partition());
+                  replicaId.set(h.replicaId()); // before served: progress reads both
                   p.ifPresent(served::set);
-                  replicaId.set(h.replicaId());
                   return answer(h, p, settings, blocking, remote);
                 })
             .map(FrameCodec::encode);
-    return Flow.fromSinkAndSourceCoupled(in, out);
+    return Flow.fromSinkAndSourceCoupled(in, out)
+        .watchTermination(
+            (mat, done) -> {
+              // A broken pipe or reset ends this connection only; the follower reconnects.
+              done.whenComplete(
+                  (d, error) -> {
+                    String who = hello.isDone() ? hello.join().partition() + " " + label : label;
+                    if (error != null) {
+                      log.info("{}: connection ended: {}", who, error.toString());
+                    } else {
+                      log.debug("{}: connection closed", who);
+                    }
+                  });
+              return NotUsed.getInstance();
+            });
   }
 
   private static Source<Frame, NotUsed> answer(

@@ -142,6 +142,25 @@ class ChunkAssemblerTest {
   }
 
   @Test
+  void aDifferentBatchAtTheSameOffsetReplacesTheStagedOne() throws IOException {
+    // A new leader may hold another batch at the offset the follower was staging.
+    ByteBuffer old = TestBatches.batchOfSize(0, 1, 6 * LIMIT, 5);
+    ByteBuffer replacement = TestBatches.batchOfSize(0, 2, 5 * LIMIT, 6);
+    try (ChunkAssembler a = assembler()) {
+      a.accept(chunks(old, 0, 0).get(0));
+      a.accept(chunks(old, 0, 0).get(1));
+      ChunkAssembler.Outcome o = null;
+      for (Frame.Chunk c : chunks(replacement, 0, 0)) {
+        o = a.accept(c);
+      }
+      assertTrue(o.appended());
+    }
+    assertEquals(1, log.logEndOffset());
+    assertEquals(2, log.latestLeaderEpoch());
+    assertEquals(0, stagedFiles());
+  }
+
+  @Test
   void aChunkPastTheStagedBytesIsAGap() throws IOException {
     ByteBuffer batch = TestBatches.batchOfSize(0, 1, 4 * LIMIT, 4);
     List<Frame.Chunk> chunks = chunks(batch, 0, 0);

@@ -1,0 +1,24 @@
+package dev.sluice.node.management;
+
+import java.util.List;
+
+/**
+ * The node over JMX, registered as {@code dev.sluice:type=Node,node=<id>}. Every attribute is read
+ * when asked; none blocks.
+ */
+public interface NodeMXBean {
+  /** What {@code /ready} answers: false while the watchdog reports a replica unhealthy. */
+  boolean isReady();
+
+  /** Replicas open on this node. */
+  int getReplicaCount();
+
+  /** Replicas the watchdog considers stalled now. */
+  int getStalledReplicas();
+
+  /** The replicas that make the node not ready, e.g. {@code orders-3}. */
+  List<String> getUnhealthyReplicas();
+
+  /** Stalls detected on this node since it started. */
+  long getTotalStalls();
+}

@@ -1,0 +1,73 @@
+package dev.sluice.node.management;
+
+import dev.sluice.node.replica.LocalReplicas;
+import dev.sluice.replication.watchdog.WatchdogState;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+
+/**
+ * Where a node publishes its components for the management classes that pekko-management creates
+ * reflectively (health checks, route providers) and that therefore cannot be handed them.
+ *
+ * <p>It holds references, never copies of state: every reader asks the components themselves. The
+ * components are published once per ActorSystem, by {@link NodeManagement#init}, before
+ * pekko-management starts; before that {@link #components()} is empty. Thread-safe.
+ */
+public final class NodeState implements Extension {
+
+  /** The node's components management reads. */
+  public record Components(int nodeId, LocalReplicas replicas, WatchdogState watchdog) {
+    public Components {
+      Objects.requireNonNull(replicas, "replicas");
+      Objects.requireNonNull(watchdog, "watchdog");
+    }
+  }
+
+  private static final class Id extends ExtensionId<NodeState> {
+    private static final Id INSTANCE = new Id();
+
+    @Override
+    public NodeState createExtension(ActorSystem<?> system) {
+      return new NodeState();
+    }
+  }
+
+  private final AtomicReference<Components> components = new AtomicReference<>();
+
+  private NodeState() {}
+
+  public static NodeState get(ActorSystem<?> system) {
+    return Id.INSTANCE.apply(system);
+  }
+
+  /** For classes pekko-management constructs with the classic system. */
+  public static NodeState get(org.apache.pekko.actor.ActorSystem system) {
+    return get(Adapter.toTyped(system));
+  }
+
+  /** The published components, empty until {@link NodeManagement#init} ran. */
+  public Optional<Components> components() {
+    return Optional.ofNullable(components.get());
+  }
+
+  /**
+   * Publishes the node's components.
+   *
+   * @throws IllegalStateException when this system already has a node: one node per ActorSystem
+   */
+  void publish(Components published) {
+    Objects.requireNonNull(published, "published");
+    if (!components.compareAndSet(null, published)) {
+      throw new IllegalStateException(
+          "node "
+              + components.get().nodeId()
+              + " is already published in this ActorSystem; cannot add node "
+              + published.nodeId());
+    }
+  }
+}

@@ -1,0 +1,350 @@
+package dev.sluice.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three node JVMs; the one hosting the controller singleton (the oldest member) is killed with
+ * SIGKILL. The survivors down it (split brain resolver, keep-majority), the controller recovers on
+ * a survivor from the shared H2 journal, keeps every assignment, and fails over the partitions the
+ * killed node led to an in-sync replica at a higher leader epoch. It still creates topics. The
+ * killed node, restarted with the same config and data, rejoins and reopens its replicas.
+ */
+class ControllerFailoverIT {
+  private static final Duration STARTUP = Duration.ofSeconds(90);
+  private static final Duration FAILOVER = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+  private final List<NodeJvm> jvms = new ArrayList<>();
+  private final List<Ports> ports = new ArrayList<>();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /** Every port is fixed, so that a restarted node comes back at the address it had. */
+  private record Ports(int api, int replication, int management, int cluster) {
+    String clusterAddress() {
+      return "pekko://sluice@127.0.0.1:" + cluster;
+    }
+  }
+
+  @AfterEach
+  void killNodes() throws InterruptedException {
+    for (NodeJvm jvm : jvms) {
+      jvm.close();
+    }
+  }
+
+  @Test
+  void controllerMovesToASurvivorAndTheKilledNodeRejoins() throws Exception {
+    for (int id = 1; id <= 3; id++) {
+      ports.add(
+          new Ports(
+              NodeJvm.freePort(), NodeJvm.freePort(), NodeJvm.freePort(), NodeJvm.freePort()));
+    }
+    String seeds =
+        ports.stream()
+            .map(p -> "\"127.0.0.1:" + p.cluster() + "\"")
+            .collect(Collectors.joining(","));
+    for (int id = 1; id <= 3; id++) {
+      Ports p = ports.get(id - 1);
+      Path config =
+          NodeJvm.writeConfig(
+              dir.resolve("node-" + id + ".conf"),
+              String.join(
+                  "\n",
+                  "sluice.node.id = " + id,
+                  "sluice.data-dir = \"" + dir.resolve("node-" + id) + "\"",
+                  "sluice.controller.h2-path = \"" + dir.resolve("controller/journal") + "\"",
+                  "sluice.api.port = " + p.api(),
+                  "sluice.replication.port = " + p.replication(),
+                  "sluice.management.port = " + p.management(),
+                  "sluice.cluster.port = " + p.cluster(),
+                  "sluice.cluster.seed-nodes = [" + seeds + "]",
+                  "sluice.storage.flush = os",
+                  ""));
+      jvms.add(new NodeJvm("node-" + id, config).start("-Xmx256m"));
+    }
+    for (int id = 1; id <= 3; id++) {
+      jvm(id).awaitOutput("Sluice node " + id + " up", STARTUP);
+    }
+    // Every node must see the others Up, not only the leader that moved them there: a node
+    // still seeing itself as Joining when the oldest dies is not counted by keep-majority, and
+    // the survivors would down themselves instead of the killed node.
+    awaitCondition(
+        () -> upMembers(1).size() == 3 && upMembers(2).size() == 3 && upMembers(3).size() == 3,
+        "every node sees 3 members Up",
+        STARTUP);
+    for (int id = 1; id <= 3; id++) {
+      awaitAnyOutput("Node " + id + " is live", STARTUP);
+    }
+
+    HttpResponse<String> created =
+        post(1, "/topics", "{\"name\":\"t\",\"partitions\":6,\"replicationFactor\":3}");
+    assertEquals(201, created.statusCode(), created.body());
+    JsonNode before = describe(1, "t").orElseThrow();
+
+    int killed = nodeAt(members(1).get("oldest").asText());
+    List<Integer> survivors = new ArrayList<>(List.of(1, 2, 3));
+    survivors.remove(Integer.valueOf(killed));
+    int survivor = survivors.get(0);
+    Map<Integer, JsonNode> ledByKilled = new HashMap<>();
+    for (JsonNode p : before.get("partitions")) {
+      if (p.get("leader").asInt() == killed) {
+        ledByKilled.put(p.get("partition").asInt(), p);
+      }
+    }
+    assertEquals(2, ledByKilled.size(), "partitions led by node " + killed + ": " + before);
+
+    jvm(killed).kill9();
+
+    String killedAddress = ports.get(killed - 1).clusterAddress();
+    awaitCondition(
+        () -> {
+          List<String> up = upMembers(survivor);
+          return up.size() == 2
+              && !up.contains(killedAddress)
+              && !isMember(survivor, killedAddress);
+        },
+        "the survivors form a 2-node cluster without node " + killed,
+        FAILOVER);
+    awaitCondition(
+        () ->
+            describe(survivor, "t")
+                .map(
+                    view ->
+                        ledByKilled.keySet().stream()
+                            .allMatch(p -> partition(view, p).get("leader").asInt() != killed))
+                .orElse(false),
+        "the partitions node " + killed + " led have a new leader",
+        FAILOVER);
+
+    JsonNode after = describe(survivor, "t").orElseThrow();
+    assertEquals(6, after.get("partitions").size());
+    for (JsonNode old : before.get("partitions")) {
+      int p = old.get("partition").asInt();
+      JsonNode now = partition(after, p);
+      assertEquals(replicas(old), replicas(now), "replicas of partition " + p);
+      if (ledByKilled.containsKey(p)) {
+        int leader = now.get("leader").asInt();
+        assertNotEquals(killed, leader, "partition " + p);
+        assertTrue(inSync(old).contains(leader), "new leader " + leader + " was in sync: " + old);
+        assertTrue(
+            now.get("leaderEpoch").asInt() > old.get("leaderEpoch").asInt(),
+            "leader epoch of partition " + p + " went up: " + old + " -> " + now);
+        assertTrue(!inSync(now).contains(killed), "killed node left the in-sync set: " + now);
+      } else {
+        assertEquals(old.get("leader"), now.get("leader"), "unaffected partition " + p);
+      }
+    }
+    // Both survivors apply the controller's new metadata.
+    for (int id : survivors) {
+      awaitCondition(
+          () -> describe(id, "t").map(v -> leaders(v).equals(leaders(after))).orElse(false),
+          "node " + id + " sees the new leaders",
+          FAILOVER);
+    }
+
+    // The moved controller persists new topics.
+    HttpResponse<String> second =
+        post(
+            survivors.get(1),
+            "/topics",
+            "{\"name\":\"u\",\"partitions\":2,\"replicationFactor\":2}");
+    assertEquals(201, second.statusCode(), second.body());
+    for (JsonNode p : JSON.readTree(second.body()).get("partitions")) {
+      assertTrue(
+          survivors.containsAll(replicas(p)), "placed on the live nodes " + survivors + ": " + p);
+    }
+
+    jvm(killed).start("-Xmx256m");
+    jvm(killed).awaitOutput("Sluice node " + killed + " up", STARTUP);
+    awaitCondition(
+        () -> upMembers(survivor).contains(killedAddress) && upMembers(survivor).size() == 3,
+        "node " + killed + " rejoined: 3 members Up",
+        STARTUP);
+    awaitCondition(
+        () ->
+            describe(killed, "t")
+                .map(
+                    view -> {
+                      for (JsonNode p : view.get("partitions")) {
+                        for (JsonNode r : p.get("replicas")) {
+                          if (r.get("node").asInt() == killed && r.get("leo").asLong() < 0) {
+                            return false;
+                          }
+                        }
+                      }
+                      return true;
+                    })
+                .orElse(false),
+        "node " + killed + " reopened its replicas of t",
+        STARTUP);
+    assertEquals(200, get(killed, "/topics/u").statusCode(), "the restarted node knows topic u");
+  }
+
+  private NodeJvm jvm(int id) {
+    return jvms.get(id - 1);
+  }
+
+  private int nodeAt(String clusterAddress) {
+    for (int id = 1; id <= 3; id++) {
+      if (ports.get(id - 1).clusterAddress().equals(clusterAddress)) {
+        return id;
+      }
+    }
+    throw new AssertionError("no node at " + clusterAddress);
+  }
+
+  /** Waits until some node's output holds {@code text}: the controller logs on its host. */
+  private void awaitAnyOutput(String text, Duration timeout) throws InterruptedException {
+    awaitCondition(
+        () -> jvms.stream().anyMatch(j -> j.output().stream().anyMatch(l -> l.contains(text))),
+        "a node logged \"" + text + "\"",
+        timeout);
+  }
+
+  /** pekko-management's {@code /cluster/members} as node {@code id} sees it; empty if down. */
+  private JsonNode members(int id) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + ports.get(id - 1).management()
+                              + "/cluster/members"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createObjectNode();
+    } catch (IOException e) {
+      return JSON.createObjectNode();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return JSON.createObjectNode();
+    }
+  }
+
+  private List<String> upMembers(int id) {
+    List<String> up = new ArrayList<>();
+    members(id)
+        .path("members")
+        .forEach(
+            m -> {
+              if (m.path("status").asText().equals("Up")) {
+                up.add(m.path("node").asText());
+              }
+            });
+    return up;
+  }
+
+  private boolean isMember(int id, String address) {
+    for (JsonNode m : members(id).path("members")) {
+      if (m.path("node").asText().equals(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Optional<JsonNode> describe(int id, String topic) {
+    HttpResponse<String> r = get(id, "/topics/" + topic);
+    if (r == null || r.statusCode() != 200) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(JSON.readTree(r.body()));
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + r.body(), e);
+    }
+  }
+
+  private static JsonNode partition(JsonNode view, int partition) {
+    for (JsonNode p : view.get("partitions")) {
+      if (p.get("partition").asInt() == partition) {
+        return p;
+      }
+    }
+    throw new AssertionError("no partition " + partition + " in " + view);
+  }
+
+  private static List<Integer> replicas(JsonNode partition) {
+    List<Integer> nodes = new ArrayList<>();
+    partition.get("replicas").forEach(r -> nodes.add(r.get("node").asInt()));
+    return nodes;
+  }
+
+  private static List<Integer> inSync(JsonNode partition) {
+    List<Integer> nodes = new ArrayList<>();
+    partition.get("inSync").forEach(n -> nodes.add(n.asInt()));
+    return nodes;
+  }
+
+  private static List<Integer> leaders(JsonNode view) {
+    List<Integer> leaders = new ArrayList<>();
+    view.get("partitions").forEach(p -> leaders.add(p.get("leader").asInt()));
+    return leaders;
+  }
+
+  /** A GET that answers null while the node does not listen (killed, or not up yet). */
+  private HttpResponse<String> get(int id, String path) {
+    try {
+      return http.send(
+          HttpRequest.newBuilder(api(id).resolve(path)).timeout(Duration.ofSeconds(15)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private HttpResponse<String> post(int id, String path, String json) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(api(id).resolve(path))
+            .header("Content-Type", "application/json")
+            .timeout(Duration.ofSeconds(30))
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private URI api(int id) {
+    return URI.create("http://127.0.0.1:" + ports.get(id - 1).api());
+  }
+
+  private static void awaitCondition(BooleanSupplier condition, String what, Duration timeout)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("timed out after " + timeout + " waiting until " + what);
+      }
+      Thread.sleep(100); // polling interval of a condition wait
+    }
+  }
+}

@@ -1,0 +1,580 @@
+package dev.sluice.replication.follower;
+
+import dev.sluice.config.BackoffSettings;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.transfer.FollowerEvent;
+import dev.sluice.replication.transfer.FollowerSession;
+import dev.sluice.replication.transfer.FollowerTransfer.ConnectionDroppedException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.javadsl.Sink;
+
+/**
+ * The follower role of one partition replica: the catch-up state machine that keeps the local log a
+ * copy of the leader's. Each connection attempt is one {@link FollowerSetup.AttemptFactory} stream
+ * (by default {@code FollowerTransfer.attempt}) whose handshake is recomputed from the log and the
+ * staging area, so every attempt resumes from what is durably held, including the staged bytes of
+ * an oversized batch; this actor decides when to connect, how long to back off and what to publish
+ * in the {@link FollowerStatus}.
+ *
+ * <p>Transitions, and what triggers them:
+ *
+ * <pre>
+ * loading     -> connecting   at start (and after a supervision restart): the open log gives the
+ *                             start position
+ * connecting  -> backingOff   the leader's node has no known replication address
+ * connecting  -> catchingUp   LeaderStatusReceived with the leader's end ahead of ours, or the
+ *                             first Appended / ChunkStaged
+ * connecting  -> inSync       LeaderStatusReceived with the leader's end equal to ours
+ * connecting,
+ * catchingUp,
+ * inSync      -> truncating   Truncated: the leader found our log diverged and we cut it
+ * truncating  -> connecting   the leader closes the connection after a cut that moved the log end:
+ *                             a new handshake at once, not a failure
+ * truncating  -> catchingUp / inSync   frames arrive on the same connection
+ * catchingUp  -> inSync       Appended or LeaderStatusReceived: our end reached the leader's
+ * inSync      -> catchingUp   LeaderStatusReceived with the leader's end ahead; ChunkStaged
+ * connecting,
+ * truncating,
+ * catchingUp,
+ * inSync      -> backingOff   the attempt failed, or the leader closed it
+ * backingOff  -> connecting   the backoff timer fires
+ * any         -> connecting   LeaderChanged to a newer leader or epoch (the current connection or
+ *                             the pending timer is dropped, the backoff starts again from min);
+ *                             RestartTransfer (from the stall watchdog: dropped, reconnected at
+ *                             once without waiting, the failure count kept)
+ * any         -> stopped      Stop (becoming leader, replica removed)
+ * </pre>
+ *
+ * <p>Backoff: the n-th consecutive failure waits {@code min(max, min * 2^(n-1)) * (1 + random *
+ * factor)} ({@link Backoff}); the count restarts from min after an attempt that made progress and
+ * lasted {@code max} or reached {@code inSync} (see {@link Backoff#resets}). {@code LimitFrames} is
+ * recorded in the status only: the {@code Hello} frame has no field for a smaller frame size, and
+ * the wire protocol is unchanged.
+ *
+ * <p>Record bytes never reach this actor: attempt events carry offsets and counts. An unexpected
+ * exception restarts the actor with backoff; the restarted actor recomputes everything from the
+ * log, and remembers the newest leader it was told about. The log belongs to the node: the follower
+ * writes to it but never closes it; once this actor has terminated, no frame of its attempts
+ * touches the log any more (the session it owns is closed in {@code PostStop}).
+ *
+ * <p>Thread-safety: everything is confined to the actor, except the current leader epoch, which the
+ * session reads on the blocking-IO dispatcher when it computes a handshake.
+ */
+public final class FollowerReplica {
+
+  /** What the node and the watchdog tell a follower. */
+  public sealed interface Command {}
+
+  /** The controller assigned a new leader or epoch: reconnect to it. */
+  public record LeaderChanged(int leaderNode, int leaderEpoch) implements Command {}
+
+  /** The stall watchdog's remedy: drop the connection and start a fresh attempt now. */
+  public record RestartTransfer(String reason) implements Command {}
+
+  /** Watchdog escalation: ask for frames of at most peer-max-bytes / divisor; 1 restores. */
+  public record LimitFrames(int divisor) implements Command {}
+
+  /** Stop the follower role (the replica became leader or was removed). */
+  public record Stop() implements Command {}
+
+  /** Replies with the current status. */
+  public record GetStatus(ActorRef<FollowerStatus.Snapshot> replyTo) implements Command {}
+
+  /** An event of attempt {@code attempt}; events of an attempt already dropped are ignored. */
+  private record AttemptEvent(int attempt, FollowerEvent event) implements Command {}
+
+  /** The leader closed the connection of attempt {@code attempt}. */
+  private record ConnectionClosed(int attempt) implements Command {}
+
+  /** Attempt {@code attempt} failed. */
+  private record ConnectionFailed(int attempt, String error) implements Command {}
+
+  private enum BackoffElapsed implements Command {
+    INSTANCE
+  }
+
+  private enum TimerKey {
+    BACKOFF
+  }
+
+  /** The node and epoch of a leader. */
+  private record Leader(int node, int epoch) {}
+
+  /**
+   * State data of every state.
+   *
+   * @param leaderLogEndOffset -1 until the leader reported it on the current connection
+   * @param failures consecutive failed attempts, the exponent of the backoff
+   */
+  private record Data(
+      Leader leader, long logEndOffset, long leaderLogEndOffset, long highWatermark, int failures) {
+
+    Data withLeader(Leader newLeader) {
+      return new Data(newLeader, logEndOffset, -1, highWatermark, 0);
+    }
+
+    Data withLogEnd(long end) {
+      return new Data(leader, end, leaderLogEndOffset, Math.min(highWatermark, end), failures);
+    }
+
+    Data withLeaderStatus(long leaderEnd, long leaderHighWatermark) {
+      return new Data(
+          leader, logEndOffset, leaderEnd, Math.min(leaderHighWatermark, logEndOffset), failures);
+    }
+
+    Data withFailures(int count) {
+      return new Data(leader, logEndOffset, leaderLogEndOffset, highWatermark, count);
+    }
+
+    boolean atLeaderEnd() {
+      return leaderLogEndOffset >= 0 && logEndOffset >= leaderLogEndOffset;
+    }
+  }
+
+  /**
+   * The running connection attempt.
+   *
+   * @param progressed the log end or the staged bytes moved during this attempt
+   * @param completingOversized the last chunk of an oversized batch was staged: the {@code
+   *     Appended} that follows counts no new bytes
+   * @param truncated the leader made us cut our log on this attempt
+   */
+  private record Attempt(
+      int id,
+      UniqueKillSwitch killSwitch,
+      long startedNanos,
+      boolean progressed,
+      boolean reachedInSync,
+      boolean completingOversized,
+      boolean truncated) {
+
+    Attempt withProgress() {
+      return new Attempt(
+          id, killSwitch, startedNanos, true, reachedInSync, completingOversized, truncated);
+    }
+
+    Attempt withReachedInSync() {
+      return new Attempt(
+          id, killSwitch, startedNanos, progressed, true, completingOversized, truncated);
+    }
+
+    Attempt withCompletingOversized(boolean completing) {
+      return new Attempt(
+          id, killSwitch, startedNanos, progressed, reachedInSync, completing, truncated);
+    }
+
+    Attempt withTruncated() {
+      return new Attempt(
+          id, killSwitch, startedNanos, progressed, reachedInSync, completingOversized, true);
+    }
+  }
+
+  /**
+   * What survives a supervision restart: the newest leader (the node's {@code LeaderChanged} is not
+   * repeated) and the attempt numbering (so that a dropped attempt of the failed incarnation is
+   * never taken for one of the new incarnation).
+   */
+  private static final class Memory {
+    volatile Leader leader;
+    int lastAttemptId;
+
+    Memory(Leader leader) {
+      this.leader = leader;
+    }
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final FollowerSetup setup;
+  private final FollowerStatus status;
+  private final Backoff backoff;
+  private final Memory memory;
+  private final FollowerSession session;
+
+  /** The follower of {@code setup.partition()}; supervised: restarts with backoff on a bug. */
+  public static Behavior<Command> create(FollowerSetup setup) {
+    BackoffSettings b = setup.settings().backoff();
+    return Behaviors.setup(
+        outer -> {
+          Memory memory = new Memory(new Leader(setup.leaderNode(), setup.leaderEpoch()));
+          return Behaviors.supervise(
+                  Behaviors.<Command>setup(
+                      context ->
+                          Behaviors.withTimers(
+                              timers ->
+                                  new FollowerReplica(context, timers, setup, memory).loading())))
+              .onFailure(
+                  Exception.class,
+                  SupervisorStrategy.restartWithBackoff(b.min(), b.max(), b.randomFactor()));
+        });
+  }
+
+  private FollowerReplica(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      FollowerSetup setup,
+      Memory memory) {
+    this.context = context;
+    this.timers = timers;
+    this.setup = setup;
+    this.status = setup.status();
+    this.backoff = new Backoff(setup.settings().backoff(), setup.random());
+    this.memory = memory;
+    this.session =
+        new FollowerSession(
+            setup.replicaId(), setup.partition(), setup.log(), () -> memory.leader.epoch());
+  }
+
+  // ---- states ----
+
+  private Behavior<Command> loading() {
+    enter("loading");
+    PartitionLog log = setup.log();
+    long end = log.logEndOffset();
+    long hw = Math.min(log.highWatermark(), end);
+    status.offsets(end, hw);
+    status.stagedBytes(0);
+    // A (re)started follower gets a whole stall timeout before the watchdog calls it stuck.
+    status.progressAt(now());
+    return connect(new Data(memory.leader, end, -1, hw, 0));
+  }
+
+  private Behavior<Command> connecting(Data data, Attempt attempt) {
+    enter("connecting");
+    return connected(data, attempt)
+        .onMessage(ConnectionClosed.class, m -> onConnectionEnded(data, attempt, closedBy(data)))
+        .build();
+  }
+
+  private Behavior<Command> truncating(Data data, Attempt attempt) {
+    enter("truncating");
+    return connected(data, attempt)
+        .onMessage(
+            ConnectionClosed.class,
+            m ->
+                attempt.truncated()
+                    ? connect(data) // the leader always closes after a cut: reconnect at once
+                    : onConnectionEnded(data, attempt, closedBy(data)))
+        .build();
+  }
+
+  private Behavior<Command> catchingUp(Data data, Attempt attempt) {
+    enter("catchingUp");
+    return connected(data, attempt)
+        .onMessage(ConnectionClosed.class, m -> onConnectionEnded(data, attempt, closedBy(data)))
+        .build();
+  }
+
+  private Behavior<Command> inSync(Data data, Attempt attempt) {
+    if (enter("inSync")) {
+      status.backoff(Duration.ZERO);
+    }
+    return connected(data, attempt)
+        .onMessage(ConnectionClosed.class, m -> onConnectionEnded(data, attempt, closedBy(data)))
+        .build();
+  }
+
+  private Behavior<Command> backingOff(Data data) {
+    enter("backingOff");
+    return common(data, null).onMessage(BackoffElapsed.class, m -> connect(data)).build();
+  }
+
+  // ---- transitions with effects ----
+
+  /** Starts an attempt to the current leader: the entry into {@code connecting}. */
+  private Behavior<Command> connect(Data data) {
+    enter("connecting");
+    int leaderNode = data.leader().node();
+    Optional<InetSocketAddress> address = setup.replicationAddressOfNode().apply(leaderNode);
+    if (address.isEmpty()) {
+      return backOff(data, "leader node " + leaderNode + " has no known replication address");
+    }
+    int id = ++memory.lastAttemptId;
+    status.attemptStarted();
+    ActorRef<Command> self = context.getSelf();
+    Pair<UniqueKillSwitch, CompletionStage<Done>> running;
+    try {
+      running =
+          setup
+              .attempts()
+              .open(context.getSystem(), session, address.get(), setup.settings())
+              .viaMat(KillSwitches.single(), Keep.right())
+              .toMat(Sink.foreach(event -> self.tell(new AttemptEvent(id, event))), Keep.both())
+              .run(context.getSystem());
+    } catch (RuntimeException e) {
+      return backOff(data, describe(e));
+    }
+    context.pipeToSelf(
+        running.second(),
+        (done, error) ->
+            error == null ? new ConnectionClosed(id) : new ConnectionFailed(id, describe(error)));
+    return connecting(data, new Attempt(id, running.first(), now(), false, false, false, false));
+  }
+
+  /** Counts a failure and waits: the entry into {@code backingOff}. */
+  private Behavior<Command> backOff(Data data, String error) {
+    Data failed = data.withFailures(data.failures() + 1);
+    Duration delay = backoff.delay(failed.failures());
+    status.lastError(error);
+    status.backoff(delay);
+    context
+        .getLog()
+        .info(
+            "{}: attempt to leader node {} ended ({}); failure {}, next attempt in {} ms",
+            setup.partition(),
+            data.leader().node(),
+            error,
+            failed.failures(),
+            delay.toMillis());
+    // Started before backingOff is published: whoever sees that state can rely on the timer.
+    timers.startSingleTimer(TimerKey.BACKOFF, BackoffElapsed.INSTANCE, delay);
+    return backingOff(failed);
+  }
+
+  /** The next state once the offsets are known. */
+  private Behavior<Command> settle(Data data, Attempt attempt) {
+    return data.atLeaderEnd()
+        ? inSync(data, attempt.withReachedInSync())
+        : catchingUp(data, attempt);
+  }
+
+  // ---- handlers ----
+
+  /** Messages every state handles alike; {@code attempt} is null while backing off. */
+  private BehaviorBuilder<Command> common(Data data, Attempt attempt) {
+    return Behaviors.receive(Command.class)
+        .onMessage(AttemptEvent.class, m -> !isCurrent(attempt, m.attempt()), m -> Behaviors.same())
+        .onMessage(
+            ConnectionClosed.class, m -> !isCurrent(attempt, m.attempt()), m -> Behaviors.same())
+        .onMessage(
+            ConnectionFailed.class, m -> !isCurrent(attempt, m.attempt()), m -> Behaviors.same())
+        .onMessage(LeaderChanged.class, m -> onLeaderChanged(data, attempt, m))
+        .onMessage(RestartTransfer.class, m -> onRestartTransfer(data, attempt, m))
+        .onMessage(LimitFrames.class, this::onLimitFrames)
+        .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(Stop.class, m -> Behaviors.stopped())
+        .onSignal(PostStop.class, s -> release(attempt))
+        .onSignal(PreRestart.class, s -> release(attempt));
+  }
+
+  /** {@link #common} plus the events of the current attempt, for the connected states. */
+  private BehaviorBuilder<Command> connected(Data data, Attempt attempt) {
+    return common(data, attempt)
+        .onMessage(AttemptEvent.class, m -> onEvent(data, attempt, m.event()))
+        .onMessage(ConnectionFailed.class, m -> onConnectionEnded(data, attempt, m.error()));
+  }
+
+  private Behavior<Command> onEvent(Data data, Attempt attempt, FollowerEvent event) {
+    if (event instanceof FollowerEvent.Connecting c) {
+      return onHandshakeSent(data, attempt, c);
+    } else if (event instanceof FollowerEvent.LeaderStatusReceived s) {
+      return onLeaderStatus(data, attempt, s);
+    } else if (event instanceof FollowerEvent.Appended a) {
+      return onAppended(data, attempt, a);
+    } else if (event instanceof FollowerEvent.ChunkStaged c) {
+      return onChunkStaged(data, attempt, c);
+    } else if (event instanceof FollowerEvent.Truncated t) {
+      return onTruncated(data, attempt, t);
+    }
+    return Behaviors.same(); // AttemptFailed: the stream's failure follows with the same error
+  }
+
+  private Behavior<Command> onHandshakeSent(
+      Data data, Attempt attempt, FollowerEvent.Connecting c) {
+    Data next = data.withLogEnd(c.hello().logEndOffset());
+    status.offsets(next.logEndOffset(), next.highWatermark());
+    status.stagedBytes(c.hello().staged().stagedBytes());
+    return connecting(next, attempt);
+  }
+
+  private Behavior<Command> onLeaderStatus(
+      Data data, Attempt attempt, FollowerEvent.LeaderStatusReceived s) {
+    Data next = data.withLeaderStatus(s.leaderLogEndOffset(), s.highWatermark());
+    status.leaderLogEndOffset(s.leaderLogEndOffset());
+    status.offsets(next.logEndOffset(), next.highWatermark());
+    return settle(next, attempt);
+  }
+
+  private Behavior<Command> onAppended(Data data, Attempt attempt, FollowerEvent.Appended a) {
+    if (!attempt.completingOversized()) {
+      status.received(a.bytes(), 0); // the chunks of an oversized batch were counted as staged
+    }
+    status.stagedBytes(0);
+    Data next = data.withLogEnd(a.logEndOffset());
+    status.offsets(next.logEndOffset(), next.highWatermark());
+    Attempt updated = attempt.withCompletingOversized(false);
+    if (a.logEndOffset() != data.logEndOffset()) {
+      status.progressAt(now());
+      updated = updated.withProgress();
+    }
+    return settle(next, updated);
+  }
+
+  private Behavior<Command> onChunkStaged(Data data, Attempt attempt, FollowerEvent.ChunkStaged c) {
+    status.received(c.writtenBytes() + c.skippedBytes(), c.skippedBytes());
+    status.stagedBytes(c.stagedBytes());
+    Attempt updated = attempt.withCompletingOversized(c.stagedBytes() >= c.totalLength());
+    if (c.writtenBytes() > 0) {
+      status.progressAt(now());
+      updated = updated.withProgress();
+    }
+    return catchingUp(data, updated);
+  }
+
+  private Behavior<Command> onTruncated(Data data, Attempt attempt, FollowerEvent.Truncated t) {
+    context
+        .getLog()
+        .info(
+            "{}: log diverged from leader node {}, cut back from {} to {}",
+            setup.partition(),
+            data.leader().node(),
+            data.logEndOffset(),
+            t.logEndOffset());
+    Data next = data.withLogEnd(t.logEndOffset());
+    status.offsets(next.logEndOffset(), next.highWatermark());
+    status.stagedBytes(0);
+    status.progressAt(now()); // cutting is a step of the recovery, not a stall
+    // Only a cut that moved the log end earns an immediate reconnect: a leader that kept
+    // answering Diverged without effect would otherwise be retried in a tight loop.
+    Attempt updated = t.logEndOffset() < data.logEndOffset() ? attempt.withTruncated() : attempt;
+    return truncating(next, updated);
+  }
+
+  private Behavior<Command> onConnectionEnded(Data data, Attempt attempt, String error) {
+    Duration ran = Duration.ofNanos(now() - attempt.startedNanos());
+    boolean healthy = backoff.resets(attempt.progressed(), attempt.reachedInSync(), ran);
+    return backOff(healthy ? data.withFailures(0) : data, error);
+  }
+
+  private Behavior<Command> onLeaderChanged(Data data, Attempt attempt, LeaderChanged m) {
+    Leader current = data.leader();
+    if (m.leaderEpoch() < current.epoch()
+        || (m.leaderEpoch() == current.epoch() && m.leaderNode() == current.node())) {
+      // A repeated or stale assignment must not drop a working connection.
+      context.getLog().debug("{}: ignoring {} (current {})", setup.partition(), m, current);
+      return Behaviors.same();
+    }
+    context
+        .getLog()
+        .info(
+            "{}: leader changed from node {} epoch {} to node {} epoch {}",
+            setup.partition(),
+            current.node(),
+            current.epoch(),
+            m.leaderNode(),
+            m.leaderEpoch());
+    Leader next = new Leader(m.leaderNode(), m.leaderEpoch());
+    memory.leader = next;
+    drop(attempt, "leader changed to node " + m.leaderNode() + " epoch " + m.leaderEpoch());
+    return connect(data.withLeader(next));
+  }
+
+  private Behavior<Command> onRestartTransfer(Data data, Attempt attempt, RestartTransfer m) {
+    context
+        .getLog()
+        .info(
+            "{}: restarting the transfer on a fresh connection: {}", setup.partition(), m.reason());
+    status.lastError("transfer restarted: " + m.reason());
+    drop(attempt, "transfer restarted: " + m.reason());
+    return connect(data);
+  }
+
+  private Behavior<Command> onLimitFrames(LimitFrames m) {
+    if (m.divisor() < 1) {
+      context.getLog().warn("{}: ignoring {}: divisor < 1", setup.partition(), m);
+      return Behaviors.same();
+    }
+    status.frameLimitDivisor(m.divisor());
+    context
+        .getLog()
+        .info(
+            "{}: frames of peer-max-bytes / {} asked for; recorded in the status only, the"
+                + " handshake has no field for it",
+            setup.partition(),
+            m.divisor());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onGetStatus(GetStatus m) {
+    m.replyTo().tell(status.snapshot());
+    return Behaviors.same();
+  }
+
+  // ---- helpers ----
+
+  /** Aborts the attempt (if any) and cancels the backoff timer (if any). */
+  private void drop(Attempt attempt, String why) {
+    timers.cancel(TimerKey.BACKOFF);
+    if (attempt != null) {
+      attempt.killSwitch().abort(new ConnectionDroppedException(setup.partition() + ": " + why));
+    }
+  }
+
+  /** On stop or restart: ends the attempt and closes the session, never the log. */
+  private Behavior<Command> release(Attempt attempt) {
+    if (attempt != null) {
+      attempt.killSwitch().shutdown();
+    }
+    try {
+      // Waits for a frame being applied on the blocking dispatcher; later frames are refused.
+      session.close();
+    } catch (IOException e) {
+      context
+          .getLog()
+          .warn("{}: closing the follower session: {}", setup.partition(), e.toString());
+    }
+    return Behaviors.same();
+  }
+
+  /** Publishes {@code state}; true if it is a change. */
+  private boolean enter(String state) {
+    String previous = status.state();
+    if (state.equals(previous)) {
+      return false;
+    }
+    context.getLog().debug("{}: {} -> {}", setup.partition(), previous, state);
+    status.state(state);
+    return true;
+  }
+
+  private static boolean isCurrent(Attempt attempt, int id) {
+    return attempt != null && attempt.id() == id;
+  }
+
+  private static String closedBy(Data data) {
+    return "leader node " + data.leader().node() + " closed the connection";
+  }
+
+  private long now() {
+    return setup.nanoClock().getAsLong();
+  }
+
+  private static String describe(Throwable error) {
+    Throwable t = error;
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + ": " + t.getMessage();
+  }
+}

@@ -1,0 +1,467 @@
+package dev.sluice.replication.follower;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.sluice.config.BackoffSettings;
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.follower.FollowerReplica.Command;
+import dev.sluice.replication.protocol.Frame;
+import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.transfer.FollowerEvent;
+import dev.sluice.replication.transfer.FollowerSession;
+import dev.sluice.replication.transfer.TransferSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The follower FSM under manual time: scripted attempts (a queue per attempt that the test feeds
+ * events into and fails) for the transitions and the backoff arithmetic, and one real TCP path
+ * against a closed port. Nothing sleeps: timers fire only when the test advances {@link
+ * ManualTime}, and a {@code GetStatus} round trip after {@code timePasses} proves whether the timer
+ * fired (its message would be ahead of the request in the mailbox).
+ */
+class FollowerReplicaFsmTest {
+  private static final int MiB = 1 << 20;
+  private static final PartitionId PID = new PartitionId("orders", 0);
+  private static final Duration MIN = Duration.ofMillis(100);
+  private static final Duration MAX = Duration.ofMillis(800);
+  private static final TransferSettings SETTINGS =
+      new TransferSettings(
+          MiB,
+          Duration.ofMillis(200),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(5),
+          new BackoffSettings(MIN, MAX, 0.5),
+          0);
+  private static final Map<Integer, InetSocketAddress> ADDRESSES =
+      Map.of(
+          1, InetSocketAddress.createUnresolved("leader-one", 7001),
+          2, InetSocketAddress.createUnresolved("leader-two", 7002));
+
+  static final ActorTestKit testKit =
+      ActorTestKit.create(ManualTime.config().withFallback(ConfigFactory.load()));
+  static final ManualTime manualTime = ManualTime.get(testKit.system());
+
+  @TempDir Path tmp;
+  private PartitionLog log;
+  private FollowerStatus status;
+  private TestProbe<Scripted> opened;
+  private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+  private ActorRef<Command> follower;
+
+  /** One scripted connection attempt: what it was given, and the handle to drive it. */
+  record Scripted(
+      InetSocketAddress leader,
+      FollowerSession session,
+      BoundedSourceQueue<FollowerEvent> queue,
+      CompletableFuture<Void> ended) {
+
+    void emit(FollowerEvent... events) {
+      for (FollowerEvent e : events) {
+        queue.offer(e);
+      }
+    }
+
+    void fail(String error) {
+      queue.fail(new IOException(error));
+    }
+
+    void awaitEnded() throws Exception {
+      ended.get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Hands each attempt to the test through {@code opened}. */
+  private FollowerSetup.AttemptFactory scripted() {
+    return (ActorSystem<?> system,
+        FollowerSession session,
+        InetSocketAddress leader,
+        TransferSettings settings) -> {
+      Pair<BoundedSourceQueue<FollowerEvent>, Source<FollowerEvent, NotUsed>> q =
+          Source.<FollowerEvent>queue(64).preMaterialize(system);
+      CompletableFuture<Void> ended = new CompletableFuture<>();
+      opened.ref().tell(new Scripted(leader, session, q.first(), ended));
+      return q.second()
+          .watchTermination(
+              (mat, done) -> {
+                done.whenComplete((d, e) -> ended.complete(null));
+                return mat;
+              });
+    };
+  }
+
+  @BeforeEach
+  void setUp() throws IOException {
+    log =
+        PartitionLog.open(
+            tmp.resolve("follower"), StorageSettings.of(8L * MiB, 4L * MiB), Clock.systemUTC());
+    status = new FollowerStatus();
+    opened = testKit.createTestProbe();
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    if (follower != null) {
+      testKit.stop(follower);
+    }
+    log.close();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  private FollowerSetup setup(IntFunction<Optional<InetSocketAddress>> addresses) {
+    return FollowerSetup.of(2, PID, log, addresses, 1, 5, SETTINGS, status)
+        .withNanoClock(clock::get)
+        .withRandom(() -> 0.0)
+        .withAttempts(scripted());
+  }
+
+  private Scripted start() {
+    follower =
+        testKit.spawn(FollowerReplica.create(setup(n -> Optional.ofNullable(ADDRESSES.get(n)))));
+    return opened.receiveMessage();
+  }
+
+  /** The follower's status, asked through its mailbox: everything sent before is processed. */
+  private FollowerStatus.Snapshot statusNow() {
+    TestProbe<FollowerStatus.Snapshot> reply = testKit.createTestProbe();
+    follower.tell(new FollowerReplica.GetStatus(reply.ref()));
+    return reply.receiveMessage();
+  }
+
+  private void awaitState(String state) {
+    opened.awaitAssert(
+        Duration.ofSeconds(10),
+        Duration.ofMillis(5),
+        () -> {
+          assertEquals(state, status.snapshot().state(), () -> status.snapshot().toString());
+          return null;
+        });
+  }
+
+  /** Advances time to just before the backoff ends, proves no reconnect, then lets it fire. */
+  private Scripted nextAttemptAfter(Duration backoff) {
+    int attempts = statusNow().attempts();
+    manualTime.timePasses(backoff.minusMillis(1));
+    FollowerStatus.Snapshot before = statusNow();
+    assertEquals("backingOff", before.state());
+    assertEquals(attempts, before.attempts(), "no reconnect before the timer fires");
+    opened.expectNoMessage(Duration.ZERO);
+    manualTime.timePasses(Duration.ofMillis(1));
+    return opened.receiveMessage();
+  }
+
+  private static FollowerEvent.Connecting handshake(long logEnd, long staged) {
+    Frame.StagedPosition position =
+        staged == 0
+            ? Frame.StagedPosition.NONE
+            : new Frame.StagedPosition(logEnd, 3L * MiB, 7, staged);
+    return new FollowerEvent.Connecting(new Frame.Hello(2, PID, logEnd, -1, 5, position));
+  }
+
+  private static FollowerEvent.LeaderStatusReceived leaderAt(long logEnd) {
+    return new FollowerEvent.LeaderStatusReceived(5, logEnd, logEnd);
+  }
+
+  @Test
+  void backoffGrowsFromMinDoublingToMaxWithNoReconnectBeforeTheTimerFires() {
+    Scripted attempt = start();
+    assertEquals(ADDRESSES.get(1), attempt.leader());
+    for (long millis : new long[] {100, 200, 400, 800, 800}) {
+      attempt.fail("Connection reset by peer");
+      awaitState("backingOff");
+      FollowerStatus.Snapshot s = statusNow();
+      assertEquals(Duration.ofMillis(millis), s.currentBackoff());
+      assertEquals("IOException: Connection reset by peer", s.lastError());
+      attempt = nextAttemptAfter(Duration.ofMillis(millis));
+      assertEquals("connecting", statusNow().state());
+    }
+    assertEquals(6, statusNow().attempts());
+  }
+
+  @Test
+  void refusedConnectionsToAClosedPortBackOffOverRealTcp() throws IOException {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    InetSocketAddress closed = new InetSocketAddress("127.0.0.1", closedPort);
+    follower =
+        testKit.spawn(
+            FollowerReplica.create(
+                setup(n -> Optional.of(closed)).withAttempts(FollowerSetup.TCP_ATTEMPTS)));
+    awaitState("backingOff");
+    FollowerStatus.Snapshot first = statusNow();
+    assertEquals(1, first.attempts());
+    assertEquals(MIN, first.currentBackoff());
+    assertTrue(first.lastError().contains("Connect"), first.lastError());
+
+    manualTime.timePasses(MIN.minusMillis(1));
+    assertEquals(1, statusNow().attempts(), "no reconnect before the timer fires");
+    manualTime.timePasses(Duration.ofMillis(1));
+    opened.awaitAssert(
+        Duration.ofSeconds(10),
+        () -> {
+          FollowerStatus.Snapshot s = status.snapshot();
+          assertEquals(2, s.attempts());
+          assertEquals("backingOff", s.state());
+          assertEquals(MIN.multipliedBy(2), s.currentBackoff());
+          return null;
+        });
+  }
+
+  @Test
+  void backoffResetsToMinOnlyAfterSustainedProgress() {
+    Scripted attempt = start();
+    attempt.fail("reset");
+    awaitState("backingOff");
+    attempt = nextAttemptAfter(MIN);
+    // In sync without moving anything, briefly: not healthy, the backoff keeps growing.
+    attempt.emit(handshake(0, 0), leaderAt(0));
+    awaitState("inSync");
+    attempt.fail("reset");
+    awaitState("backingOff");
+    assertEquals(MIN.multipliedBy(2), statusNow().currentBackoff());
+
+    // Moved and caught up: the next failure starts again from min.
+    attempt = nextAttemptAfter(MIN.multipliedBy(2));
+    attempt.emit(handshake(0, 0), leaderAt(1), new FollowerEvent.Appended(1, 500, 500));
+    awaitState("inSync");
+    assertEquals(Duration.ZERO, statusNow().currentBackoff());
+    attempt.fail("reset");
+    awaitState("backingOff");
+    assertEquals(MIN, statusNow().currentBackoff());
+
+    // Moved a little and failed at once: grows.
+    attempt = nextAttemptAfter(MIN);
+    attempt.emit(
+        handshake(1, 0), leaderAt(2), new FollowerEvent.ChunkStaged(1, MiB, 3L * MiB, MiB, 0));
+    awaitState("catchingUp");
+    attempt.fail("reset");
+    awaitState("backingOff");
+    assertEquals(MIN.multipliedBy(2), statusNow().currentBackoff());
+
+    // Moved and lasted backoff.max (on the injected clock) without catching up: resets.
+    attempt = nextAttemptAfter(MIN.multipliedBy(2));
+    attempt.emit(handshake(1, MiB), new FollowerEvent.ChunkStaged(1, 2L * MiB, 3L * MiB, MiB, 0));
+    awaitState("catchingUp");
+    clock.addAndGet(MAX.toNanos());
+    attempt.fail("reset");
+    awaitState("backingOff");
+    assertEquals(MIN, statusNow().currentBackoff());
+  }
+
+  @Test
+  void catchingUpThenInSyncThenFallingBehindAndCountingStagedAndResentBytes() {
+    Scripted attempt = start();
+    assertEquals("connecting", statusNow().state());
+    attempt.emit(handshake(0, 0), leaderAt(1));
+    awaitState("catchingUp");
+    attempt.emit(new FollowerEvent.ChunkStaged(0, MiB, 3L * MiB, MiB, 0));
+    opened.awaitAssert(
+        () -> {
+          assertEquals(MiB, status.snapshot().stagedBytes());
+          return null;
+        });
+    long progressBefore = statusNow().lastProgressNanos();
+    clock.addAndGet(1_000);
+    attempt.fail("Broken pipe");
+    awaitState("backingOff");
+
+    // The next attempt resumes the staged batch; the leader resends 4 KiB the follower held.
+    attempt = nextAttemptAfter(MIN);
+    attempt.emit(
+        handshake(0, MiB),
+        new FollowerEvent.ChunkStaged(0, 2L * MiB, 3L * MiB, MiB, 4096),
+        new FollowerEvent.ChunkStaged(0, 3L * MiB, 3L * MiB, MiB, 0),
+        new FollowerEvent.Appended(1, 3L * MiB, 3L * MiB + 4096));
+    awaitState("inSync");
+    FollowerStatus.Snapshot s = statusNow();
+    assertEquals(1, s.logEndOffset());
+    assertEquals(0, s.stagedBytes());
+    assertEquals(3L * MiB + 4096, s.bytesReceived(), "the completing Appended adds nothing");
+    assertEquals(4096, s.resentBytes());
+    assertTrue(s.lastProgressNanos() > progressBefore, "progress stamped on the injected clock");
+
+    // Tailing: the leader's end moves ahead, then the follower follows.
+    attempt.emit(leaderAt(3));
+    awaitState("catchingUp");
+    attempt.emit(new FollowerEvent.Appended(3, 900, 3L * MiB + 4996));
+    awaitState("inSync");
+    assertEquals(3, statusNow().leaderLogEndOffset());
+    assertEquals(3L * MiB + 4096 + 900, statusNow().bytesReceived());
+  }
+
+  @Test
+  void restartTransferDropsTheConnectionAndReconnectsAtOnce() throws Exception {
+    Scripted first = start();
+    first.emit(handshake(0, 0), leaderAt(10));
+    awaitState("catchingUp");
+
+    follower.tell(new FollowerReplica.RestartTransfer("no progress for 30s"));
+    Scripted second = opened.receiveMessage(); // no time passed
+    first.awaitEnded();
+    FollowerStatus.Snapshot s = statusNow();
+    assertEquals("connecting", s.state(), "the dropped attempt's failure is not a failure");
+    assertEquals(2, s.attempts());
+    assertTrue(s.lastError().contains("no progress for 30s"), s.lastError());
+
+    // From backingOff too: the timer is cancelled, the attempt starts now.
+    second.fail("reset");
+    awaitState("backingOff");
+    assertEquals(MIN, statusNow().currentBackoff(), "the restart was not counted as a failure");
+    follower.tell(new FollowerReplica.RestartTransfer("still stuck"));
+    opened.receiveMessage();
+    manualTime.timePasses(MAX.multipliedBy(2));
+    assertEquals(3, statusNow().attempts(), "the cancelled timer never fires");
+    opened.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
+  void leaderChangedGoesBackToConnectingToTheNewLeader() throws Exception {
+    Scripted first = start();
+    first.emit(handshake(0, 0), leaderAt(0));
+    awaitState("inSync");
+
+    follower.tell(new FollowerReplica.LeaderChanged(2, 6));
+    Scripted second = opened.receiveMessage();
+    first.awaitEnded();
+    assertEquals(ADDRESSES.get(2), second.leader());
+    assertEquals("connecting", statusNow().state());
+    assertEquals(6, second.session().hello().currentLeaderEpoch(), "the handshake has the epoch");
+
+    // Repeated and stale assignments keep the connection.
+    follower.tell(new FollowerReplica.LeaderChanged(2, 6));
+    follower.tell(new FollowerReplica.LeaderChanged(1, 5));
+    assertEquals(2, statusNow().attempts());
+    opened.expectNoMessage(Duration.ZERO);
+
+    // From backingOff: the pending timer is dropped and the new leader asked at once; one
+    // without an address is a named error, and the backoff started again from min.
+    second.fail("reset");
+    awaitState("backingOff");
+    second = nextAttemptAfter(MIN);
+    second.fail("reset");
+    awaitState("backingOff");
+    assertEquals(MIN.multipliedBy(2), statusNow().currentBackoff());
+    follower.tell(new FollowerReplica.LeaderChanged(3, 7));
+    FollowerStatus.Snapshot s = statusNow();
+    assertEquals("backingOff", s.state());
+    assertEquals("leader node 3 has no known replication address", s.lastError());
+    assertEquals(MIN, s.currentBackoff());
+    assertEquals(3, s.attempts(), "no attempt without an address");
+  }
+
+  @Test
+  void divergedLogIsTruncatedAndTheFollowerReconnectsWithoutBackoff() {
+    Scripted first = start();
+    first.emit(handshake(5, 0), new FollowerEvent.Truncated(3));
+    awaitState("truncating");
+    assertEquals(3, statusNow().logEndOffset());
+    first.queue().complete(); // the leader closes after Diverged
+    Scripted second = opened.receiveMessage();
+    assertEquals(Duration.ZERO, statusNow().currentBackoff());
+    second.emit(handshake(3, 0), leaderAt(3));
+    awaitState("inSync");
+  }
+
+  @Test
+  void leaderClosingTheConnectionBacksOffLikeAFailure() {
+    Scripted first = start();
+    first.emit(handshake(0, 0), leaderAt(0));
+    awaitState("inSync");
+    first.queue().complete();
+    awaitState("backingOff");
+    assertEquals("leader node 1 closed the connection", statusNow().lastError());
+    nextAttemptAfter(MIN);
+  }
+
+  @Test
+  void limitFramesIsRecordedInTheStatus() {
+    start();
+    follower.tell(new FollowerReplica.LimitFrames(4));
+    assertEquals(4, statusNow().frameLimitDivisor());
+    follower.tell(new FollowerReplica.LimitFrames(0));
+    assertEquals(4, statusNow().frameLimitDivisor(), "an impossible divisor is ignored");
+    follower.tell(new FollowerReplica.LimitFrames(1));
+    assertEquals(1, statusNow().frameLimitDivisor());
+  }
+
+  @Test
+  void stopEndsTheAttemptAndClosesTheSessionButNotTheLog() throws Exception {
+    Scripted attempt = start();
+    attempt.emit(handshake(0, 0), leaderAt(4));
+    awaitState("catchingUp");
+    follower.tell(new FollowerReplica.Stop());
+    opened.expectTerminated(follower);
+    attempt.awaitEnded();
+    assertThrows(IllegalStateException.class, () -> attempt.session().hello());
+    assertEquals(0, log.logEndOffset(), "the log stays open for its owner");
+    follower = null;
+  }
+
+  @Test
+  void anUnexpectedExceptionRestartsTheActorWithTheNewestLeader() throws Exception {
+    AtomicInteger lookups = new AtomicInteger();
+    follower =
+        testKit.spawn(
+            FollowerReplica.create(
+                setup(
+                    n -> {
+                      if (lookups.incrementAndGet() == 3) {
+                        throw new IllegalStateException("bug in the address lookup");
+                      }
+                      return Optional.ofNullable(ADDRESSES.get(n));
+                    })));
+    Scripted first = opened.receiveMessage();
+    follower.tell(new FollowerReplica.LeaderChanged(2, 6));
+    Scripted second = opened.receiveMessage();
+    first.awaitEnded();
+    second.fail("reset");
+    awaitState("backingOff");
+    manualTime.timePasses(MIN); // the lookup throws; supervision restarts after its own backoff
+    second.awaitEnded();
+    manualTime.timePasses(MIN.multipliedBy(2));
+    Scripted afterRestart = opened.receiveMessage();
+    assertEquals(ADDRESSES.get(2), afterRestart.leader(), "the restarted actor kept the leader");
+    assertEquals(6, afterRestart.session().hello().currentLeaderEpoch());
+    assertThrows(
+        IllegalStateException.class,
+        () -> second.session().hello(),
+        "the failed incarnation's session was closed");
+    assertEquals("connecting", statusNow().state());
+    assertEquals(3, statusNow().attempts());
+  }
+}

@@ -1,0 +1,200 @@
+package dev.sluice.replication.follower;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.config.BackoffSettings;
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.record.Record;
+import dev.sluice.log.record.RecordBatch;
+import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.transfer.LeaderTransferServer;
+import dev.sluice.replication.transfer.LocalLeaderPartition;
+import dev.sluice.replication.transfer.TransferSettings;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The incident of problem.md through the follower FSM, over real TCP with real logs: a follower
+ * catches up, is stopped and its log reopened (a node restart), the leader meanwhile appends
+ * batches around and far above peer-max-bytes (1 MiB), and a new follower on the same log reaches
+ * {@code inSync} with segment files byte-identical to the leader's.
+ */
+class FollowerRestartThenOversizedBatchCatchesUpTest {
+  private static final int MiB = 1 << 20;
+  private static final PartitionId PID = new PartitionId("orders", 0);
+  private static final int LEADER_NODE = 1;
+  private static final int FOLLOWER_NODE = 2;
+  private static final StorageSettings STORAGE = StorageSettings.of(70L * MiB, 65L * MiB);
+  private static final TransferSettings SETTINGS =
+      new TransferSettings(
+          MiB,
+          Duration.ofMillis(200),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(5),
+          new BackoffSettings(Duration.ofMillis(50), Duration.ofMillis(500), 0.1),
+          4 * MiB);
+
+  static final ActorTestKit testKit = ActorTestKit.create();
+
+  @TempDir Path tmp;
+  private PartitionLog leaderLog;
+  private PartitionLog followerLog;
+  private LocalLeaderPartition leader;
+  private LeaderTransferServer server;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    leaderLog = PartitionLog.open(tmp.resolve("leader"), STORAGE, Clock.systemUTC());
+    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
+    leader = new LocalLeaderPartition(leaderLog, 1);
+    server =
+        LeaderTransferServer.bind(
+                testKit.system(),
+                "127.0.0.1",
+                0,
+                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
+                SETTINGS)
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    leaderLog.close();
+    followerLog.close();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void followerRestartThenOversizedBatchesCatchUpToInSyncByteIdentically() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      append(1000 + 37 * i);
+    }
+    FollowerStatus before = new FollowerStatus();
+    ActorRef<FollowerReplica.Command> first = testKit.spawn(FollowerReplica.create(setup(before)));
+    awaitInSync(before);
+    assertSegmentsIdentical();
+
+    // The follower node restarts: its actor stops, its log is closed and reopened.
+    TestProbe<Object> probe = testKit.createTestProbe();
+    first.tell(new FollowerReplica.Stop());
+    probe.expectTerminated(first);
+    followerLog.close();
+    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
+
+    for (long size : new long[] {MiB - 1, MiB, MiB + 1, 8L * MiB, 64L * MiB}) {
+      append(size);
+    }
+    assertEquals(2, leaderLog.segmentCount(), "the 64 MiB batch rolls a second segment");
+
+    FollowerStatus after = new FollowerStatus();
+    ActorRef<FollowerReplica.Command> second = testKit.spawn(FollowerReplica.create(setup(after)));
+    awaitInSync(after);
+    assertSegmentsIdentical();
+    FollowerStatus.Snapshot s = after.snapshot();
+    assertEquals(0, s.stagedBytes());
+    assertTrue(
+        s.bytesReceived() >= leaderLog.sizeInBytes() - 20 * 2000,
+        "the new batches arrived through this follower: " + s);
+    assertEquals(1, s.attempts(), "no attempt failed: " + s);
+    assertEquals(0, s.resentBytes(), s.toString());
+
+    second.tell(new FollowerReplica.Stop());
+    probe.expectTerminated(second);
+  }
+
+  private FollowerSetup setup(FollowerStatus status) {
+    return FollowerSetup.of(
+        FOLLOWER_NODE,
+        PID,
+        followerLog,
+        node -> node == LEADER_NODE ? Optional.of(server.address()) : Optional.empty(),
+        LEADER_NODE,
+        1,
+        SETTINGS,
+        status);
+  }
+
+  private void awaitInSync(FollowerStatus status) {
+    TestProbe<Object> probe = testKit.createTestProbe();
+    probe.awaitAssert(
+        Duration.ofSeconds(60),
+        Duration.ofMillis(50),
+        () -> {
+          FollowerStatus.Snapshot s = status.snapshot();
+          assertEquals("inSync", s.state(), s::toString);
+          assertEquals(leaderLog.logEndOffset(), s.logEndOffset(), s::toString);
+          assertEquals(leaderLog.logEndOffset(), followerLog.logEndOffset());
+          return null;
+        });
+  }
+
+  /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
+  private void append(long totalSize) throws IOException {
+    long valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
+    Random rnd = new Random(totalSize);
+    if (valueLength <= 2 * MiB) {
+      byte[] value = new byte[(int) valueLength];
+      rnd.nextBytes(value);
+      leaderLog.appendRecords(List.of(Record.of(null, value)), 1);
+    } else {
+      Path valueFile = tmp.resolve("value-" + totalSize);
+      byte[] chunk = new byte[MiB];
+      try (OutputStream out = Files.newOutputStream(valueFile)) {
+        for (long left = valueLength; left > 0; left -= chunk.length) {
+          rnd.nextBytes(chunk);
+          out.write(chunk, 0, (int) Math.min(chunk.length, left));
+        }
+      }
+      leaderLog.appendValueFile(null, List.of(), valueFile, 1);
+      Files.delete(valueFile);
+    }
+    leaderLog.updateHighWatermark(leaderLog.logEndOffset());
+    leader.changed();
+  }
+
+  private void assertSegmentsIdentical() throws IOException {
+    List<Path> leaderSegments = segments(leaderLog.dir());
+    List<Path> followerSegments = segments(followerLog.dir());
+    assertEquals(
+        leaderSegments.stream().map(Path::getFileName).collect(Collectors.toList()),
+        followerSegments.stream().map(Path::getFileName).collect(Collectors.toList()));
+    for (int i = 0; i < leaderSegments.size(); i++) {
+      assertEquals(
+          -1L,
+          Files.mismatch(leaderSegments.get(i), followerSegments.get(i)),
+          leaderSegments.get(i).getFileName() + " differs");
+    }
+  }
+
+  private static List<Path> segments(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList());
+    }
+  }
+}
