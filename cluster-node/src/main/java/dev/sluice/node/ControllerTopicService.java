@@ -183,7 +183,7 @@ public final class ControllerTopicService implements TopicService {
         ReplicaStatus s = statuses.getOrDefault(node, Map.of()).get(p.partition());
         String role = node == p.leader() ? "leader" : "follower";
         if (s == null) {
-          replicas.add(new ReplicaView(node, role, -1, -1, "unknown", -1, "", 0));
+          replicas.add(new ReplicaView(node, role, -1, -1, "unknown", -1, "", 0, false, 0));
         } else {
           long lag = s.lagBytes();
           ReplicaStatus leader = statuses.getOrDefault(p.leader(), Map.of()).get(p.partition());
@@ -194,7 +194,16 @@ public final class ControllerTopicService implements TopicService {
           }
           replicas.add(
               new ReplicaView(
-                  node, role, s.leo(), s.hw(), s.state(), lag, s.lastError(), s.backoffMillis()));
+                  node,
+                  role,
+                  s.leo(),
+                  s.hw(),
+                  s.state(),
+                  lag,
+                  s.lastError(),
+                  s.backoffMillis(),
+                  s.stalled(),
+                  s.stallCount()));
         }
       }
       partitions.add(

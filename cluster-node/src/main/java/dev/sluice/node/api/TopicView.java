@@ -23,6 +23,8 @@ public record TopicView(
    * @param lagBytes bytes behind the leader, as the leader measures it (-1 unknown)
    * @param lastError on a follower: the last transfer error, empty if none
    * @param backoffMillis on a follower: the current reconnect delay
+   * @param stalled on a follower: flagged by the stall watchdog
+   * @param stallCount on a follower: stalls counted since it last recovered
    */
   public record ReplicaView(
       int node,
@@ -32,5 +34,7 @@ public record TopicView(
       String state,
       long lagBytes,
       String lastError,
-      long backoffMillis) {}
+      long backoffMillis,
+      boolean stalled,
+      int stallCount) {}
 }

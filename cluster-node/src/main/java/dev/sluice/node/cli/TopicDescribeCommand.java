@@ -63,7 +63,8 @@ final class TopicDescribeCommand implements Callable<Integer> {
             "LEO",
             "HW",
             "STATE",
-            "LAG-BYTES");
+            "LAG-BYTES",
+            "HEALTH");
     for (PartitionInfo p : topic.partitions()) {
       String inSync = "[" + join(p.inSync()) + "]";
       if (p.replicas().isEmpty()) {
@@ -80,7 +81,8 @@ final class TopicDescribeCommand implements Callable<Integer> {
             r.leo(),
             r.hw(),
             r.state(),
-            r.lagBytes());
+            r.lagBytes(),
+            r.health());
       }
     }
     table.print(out);

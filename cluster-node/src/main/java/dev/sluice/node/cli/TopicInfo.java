@@ -44,5 +44,34 @@ record TopicInfo(
     }
   }
 
-  record ReplicaInfo(int node, String role, Long leo, Long hw, String state, Long lagBytes) {}
+  record ReplicaInfo(
+      int node,
+      String role,
+      Long leo,
+      Long hw,
+      String state,
+      Long lagBytes,
+      Long backoffMillis,
+      Boolean stalled,
+      Integer stallCount,
+      String lastError) {
+
+    /** The watchdog's and the FSM's view in one cell: stalls, current backoff, last error. */
+    String health() {
+      StringBuilder sb = new StringBuilder();
+      if (Boolean.TRUE.equals(stalled)) {
+        sb.append("STALLED ");
+      }
+      if (stallCount != null && stallCount > 0) {
+        sb.append("stalls=").append(stallCount).append(' ');
+      }
+      if (backoffMillis != null && backoffMillis > 0) {
+        sb.append("backoff=").append(backoffMillis).append("ms ");
+      }
+      if (lastError != null && !lastError.isBlank()) {
+        sb.append("error=").append(lastError);
+      }
+      return sb.length() == 0 ? "ok" : sb.toString().trim();
+    }
+  }
 }

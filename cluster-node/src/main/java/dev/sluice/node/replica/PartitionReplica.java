@@ -245,6 +245,8 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
           log.logStartOffset(),
           followerLag,
           "",
+          0,
+          false,
           0);
     }
     FollowerStatus fs = followerStatus;
@@ -259,7 +261,9 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
         log.logStartOffset(),
         Map.of(),
         s == null ? "" : s.lastError(),
-        s == null ? 0 : s.currentBackoff().toMillis());
+        s == null ? 0 : s.currentBackoff().toMillis(),
+        false,
+        0);
   }
 
   @Override

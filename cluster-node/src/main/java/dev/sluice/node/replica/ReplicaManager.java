@@ -7,6 +7,7 @@ import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
 import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
+import dev.sluice.replication.watchdog.WatchdogState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,7 +73,8 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       AppliedMetadata published,
       ActorRef<Controller.Command> controller,
       TransferSettings transfer,
-      ActorRef<StallWatchdog.Command> watchdog) {
+      ActorRef<StallWatchdog.Command> watchdog,
+      WatchdogState watchdogState) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
@@ -88,7 +90,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                   FollowerReplicas followers =
                       new FollowerReplicas(ctx, published, transfer, watchdog);
                   return new ReplicaManager(
-                      ctx, replicas, published, controller, adapter, followers);
+                      ctx, replicas, published, controller, adapter, followers, watchdogState);
                 }));
   }
 
@@ -97,6 +99,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final ActorRef<Controller.Command> controller;
   private final ActorRef<MetadataSnapshot> subscriber;
   private final FollowerReplicas followers;
+  private final WatchdogState watchdogState;
 
   private ReplicaManager(
       ActorContext<Command> ctx,
@@ -104,9 +107,11 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       AppliedMetadata published,
       ActorRef<Controller.Command> controller,
       ActorRef<MetadataSnapshot> subscriber,
-      FollowerReplicas followers) {
+      FollowerReplicas followers,
+      WatchdogState watchdogState) {
     super(ctx);
     this.followers = followers;
+    this.watchdogState = watchdogState;
     this.replicas = replicas;
     this.published = published;
     this.controller = controller;
@@ -219,7 +224,13 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     for (PartitionReplica r : replicas.all()) {
       TopicPartition tp = r.topicPartition();
       if (tp.topic().equals(msg.topic()) && seen.add(tp.partition())) {
-        out.add(new PartitionStatus(tp.partition(), r.status()));
+        ReplicaStatus status = r.status();
+        ReplicaStatus withStall =
+            watchdogState
+                .replica(tp.dirName())
+                .map(h -> status.withStall(h.stalled(), h.stallCount()))
+                .orElse(status);
+        out.add(new PartitionStatus(tp.partition(), withStall));
       }
     }
     msg.replyTo().tell(new Statuses(replicas.localNode(), out));

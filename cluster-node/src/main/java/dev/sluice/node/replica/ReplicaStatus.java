@@ -17,6 +17,8 @@ import java.util.Map;
  * @param followerLagBytes on the leader: bytes each follower is behind, by node id
  * @param lastError on a follower: the last transfer error, empty if none
  * @param backoffMillis on a follower: the current reconnect delay
+ * @param stalled on a follower: the watchdog found it behind with no progress for stall-timeout
+ * @param stallCount on a follower: how many stalls the watchdog counted since it last recovered
  */
 public record ReplicaStatus(
     int node,
@@ -28,4 +30,24 @@ public record ReplicaStatus(
     long logStartOffset,
     Map<Integer, Long> followerLagBytes,
     String lastError,
-    long backoffMillis) {}
+    long backoffMillis,
+    boolean stalled,
+    int stallCount) {
+
+  /** This status with the watchdog's verdict on the replica. */
+  public ReplicaStatus withStall(boolean isStalled, int stalls) {
+    return new ReplicaStatus(
+        node,
+        role,
+        leo,
+        hw,
+        state,
+        lagBytes,
+        logStartOffset,
+        followerLagBytes,
+        lastError,
+        backoffMillis,
+        isStalled,
+        stalls);
+  }
+}
