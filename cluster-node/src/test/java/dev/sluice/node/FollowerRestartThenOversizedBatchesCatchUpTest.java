@@ -66,6 +66,19 @@ class FollowerRestartThenOversizedBatchesCatchUpTest {
     int follower = partition.get("replicas").get(2).get("node").asInt();
     assertTrue(leader != follower);
 
+    // a node that does not lead the partition sends producers to the one that does
+    int notLeader = leader == 1 ? 2 : 1;
+    var redirected =
+        cluster.send(
+            java.net.http.HttpRequest.newBuilder(
+                    cluster.uri(notLeader, "/topics/" + TOPIC + "/partitions/0/records"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("x"))
+                .build());
+    assertEquals(307, redirected.statusCode(), redirected.body());
+    assertEquals(
+        cluster.uri(leader, "/topics/" + TOPIC + "/partitions/0/records").toString(),
+        redirected.headers().firstValue("Location").orElseThrow());
+
     // 3. some records, acknowledged by all three replicas
     Random random = new Random(4472);
     List<byte[]> values = new ArrayList<>();

@@ -1,11 +1,11 @@
 package dev.sluice.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -65,7 +65,9 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
     assertEquals(1, partition.get("leader").asInt(), partition.toString());
 
     // The follower leaves; the leader takes a 512 MiB record alone.
-    assertEquals(0, follower.stop(Duration.ofSeconds(60)));
+    int exit = follower.stop(Duration.ofSeconds(60));
+    // 143 = 128 + SIGTERM: the JVM ends through its shutdown hook after CoordinatedShutdown.
+    assertTrue(exit == 0 || exit == 143, "node 2 exit code " + exit);
     awaitCondition(() -> inSync(api).equals(List.of(1)), "node 2 out of the in-sync set");
     HttpResponse<String> produced =
         http.send(
@@ -81,7 +83,11 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
 
     follower = new NodeJvm("node-2-restarted", followerConf).start("-Xmx128m");
     follower.awaitOutput("Sluice node 2 up", Duration.ofSeconds(90));
-    awaitCondition(() -> inSync(api).equals(List.of(1, 2)), "node 2 caught up and in sync");
+    try {
+      awaitCondition(() -> inSync(api).equals(List.of(1, 2)), "node 2 caught up and in sync");
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "; last view: " + describe(api), e);
+    }
 
     Path leaderLog = dir.resolve("node-1/big-0");
     Path followerLog = dir.resolve("node-2/big-0");
@@ -163,33 +169,6 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
         throw new AssertionError("timed out waiting for: " + what);
       }
       Thread.sleep(100); // polling interval of a condition wait
-    }
-  }
-
-  /** A deterministic byte stream made on the fly, so the test holds no 512 MiB array. */
-  private static final class PatternStream extends InputStream {
-    private final long length;
-    private long position;
-
-    PatternStream(long length) {
-      this.length = length;
-    }
-
-    @Override
-    public int read() {
-      return position < length ? (int) ((position++ * 131) >>> 3 & 0xff) : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (position >= length) {
-        return -1;
-      }
-      int n = (int) Math.min(len, length - position);
-      for (int i = 0; i < n; i++) {
-        b[off + i] = (byte) ((position++ * 131) >>> 3);
-      }
-      return n;
     }
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -170,33 +169,6 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
         throw new AssertionError("timed out waiting for: " + what);
       }
       Thread.sleep(25); // polling interval of a condition wait
-    }
-  }
-
-  /** A long deterministic byte stream produced on the fly, so the test holds no 256 MiB array. */
-  private static final class PatternStream extends InputStream {
-    private final long length;
-    private long position;
-
-    PatternStream(long length) {
-      this.length = length;
-    }
-
-    @Override
-    public int read() {
-      return position < length ? (int) (position++ * 31 & 0xff) : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (position >= length) {
-        return -1;
-      }
-      int n = (int) Math.min(len, length - position);
-      for (int i = 0; i < n; i++) {
-        b[off + i] = (byte) (position++ * 31);
-      }
-      return n;
     }
   }
 }

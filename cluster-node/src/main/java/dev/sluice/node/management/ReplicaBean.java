@@ -9,8 +9,6 @@ import dev.sluice.replication.watchdog.WatchdogState;
  * never holds a closed replica nor a copy of its values.
  */
 final class ReplicaBean implements ReplicaMXBean {
-  private static final String CLOSED = "closed";
-
   private final LocalReplicas replicas;
   private final TopicPartition tp;
   private final WatchdogState watchdog;
@@ -25,26 +23,7 @@ final class ReplicaBean implements ReplicaMXBean {
     return replicas
         .get(tp)
         .map(r -> ReplicaView.of(r, watchdog))
-        .orElseGet(
-            () ->
-                new ReplicaView(
-                    tp.topic(),
-                    tp.partition(),
-                    CLOSED,
-                    CLOSED,
-                    -1,
-                    -1,
-                    -1,
-                    0,
-                    0,
-                    -1,
-                    false,
-                    0,
-                    0,
-                    "",
-                    0,
-                    0,
-                    0));
+        .orElseGet(() -> ReplicaView.closed(tp));
   }
 
   @Override

@@ -48,6 +48,14 @@ public record ReplicaView(
 
   static final String LEADING = "leading";
 
+  static final String CLOSED = "closed";
+
+  /** A replica that closed after its MBean was registered, until the next sync removes it. */
+  static ReplicaView closed(TopicPartition tp) {
+    return new ReplicaView(
+        tp.topic(), tp.partition(), CLOSED, CLOSED, -1, -1, -1, 0, 0, -1, false, 0, 0, "", 0, 0, 0);
+  }
+
   public static ReplicaView of(PartitionReplica replica, WatchdogState watchdog) {
     TopicPartition tp = replica.topicPartition();
     PartitionLog log = replica.log();

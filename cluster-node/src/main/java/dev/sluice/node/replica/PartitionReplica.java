@@ -133,6 +133,11 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
     this.followerStatus = status;
   }
 
+  /** The follower FSM's published status while following, else empty. */
+  public Optional<FollowerStatus> followerStatus() {
+    return isLeader() ? Optional.empty() : Optional.ofNullable(followerStatus);
+  }
+
   /**
    * Appends a one-record batch whose value is in {@code staged} (a file the caller deletes).
    *
