@@ -69,8 +69,7 @@ class DemoIT {
 
     // Node JVMs are children of the demo JVM; remember them while it runs, for the clean-up.
     boolean exited = false;
-    long deadline =
-        System.nanoTime() + DEMO_TIMEOUT.plus(Duration.ofMinutes(3)).toNanos();
+    long deadline = System.nanoTime() + DEMO_TIMEOUT.plus(Duration.ofMinutes(3)).toNanos();
     while (!exited && System.nanoTime() < deadline) {
       demo.descendants().filter(p -> !children.contains(p)).forEach(children::add);
       exited = demo.waitFor(1, TimeUnit.SECONDS);

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Runs benchmarks (timings belong here, never in tests).",
-    subcommands = {BenchAppendCommand.class})
+    subcommands = {BenchAppendCommand.class, BenchCatchupCommand.class, BenchProduceCommand.class})
 final class BenchCommand implements Runnable {
 
   @Spec CommandSpec spec;

@@ -322,7 +322,7 @@ final class LocalClusterCommand implements Callable<Integer> {
   }
 
   /** Fails before anything starts if a port is taken, rather than with a bind error in a log. */
-  private static void refuseBusyPorts(LocalClusterLayout layout) {
+  static void refuseBusyPorts(LocalClusterLayout layout) {
     for (LocalClusterNode node : layout.nodes()) {
       Map<String, Integer> ports = new LinkedHashMap<>();
       ports.put("API", node.apiPort());

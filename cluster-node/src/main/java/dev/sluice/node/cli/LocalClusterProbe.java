@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -28,6 +29,19 @@ final class LocalClusterProbe {
   Set<String> upMembers(LocalClusterNode node) {
     String body = get(URI.create(node.managementUrl() + "/cluster/members"));
     return body == null ? Set.of() : upMembers(body);
+  }
+
+  /** {@code node}'s whole {@code GET /cluster/members} answer (members, leader, oldest...). */
+  Optional<JsonNode> members(LocalClusterNode node) {
+    String body = get(URI.create(node.managementUrl() + "/cluster/members"));
+    if (body == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(SluiceClient.json().readTree(body));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /**

@@ -71,6 +71,15 @@ final class LocalClusterProcesses {
    * @throws IllegalStateException when the cluster is already being stopped
    */
   synchronized Process start(LocalClusterNode node) throws IOException {
+    return start(node, "");
+  }
+
+  /**
+   * As {@link #start(LocalClusterNode)}, with JVM options for this one node after the common ones
+   * (so that, e.g., its own {@code -Xmx} or {@code -Xlog} wins). Replaces the node's earlier
+   * process, which must have exited.
+   */
+  synchronized Process start(LocalClusterNode node, String extraJavaOpts) throws IOException {
     if (stopping) {
       throw new IllegalStateException("local cluster is stopping; not starting node " + node.id());
     }
@@ -81,7 +90,7 @@ final class LocalClusterProcesses {
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     Process process =
-        new ProcessBuilder(javaCommand(node, javaOpts))
+        new ProcessBuilder(javaCommand(node, (javaOpts + " " + extraJavaOpts).trim()))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
             .start();
@@ -183,6 +192,28 @@ final class LocalClusterProcesses {
       out.println("all nodes stopped");
       out.flush();
     }
+  }
+
+  /**
+   * Stops one node as an operator would: SIGTERM (it leaves the cluster gracefully), SIGKILL if it
+   * still runs after {@code grace}. The other nodes keep running; {@link #start} may start it
+   * again.
+   *
+   * @return whether it stopped on SIGTERM (false: it had to be killed, or was not running)
+   */
+  boolean stop(LocalClusterNode node, Duration grace) {
+    Optional<Process> process = process(node.id());
+    if (process.isEmpty() || !process.get().isAlive()) {
+      return false;
+    }
+    process.get().destroy();
+    boolean graceful = waitFor(process.get(), grace);
+    if (!graceful) {
+      process.get().destroyForcibly();
+      waitFor(process.get(), Duration.ofSeconds(10));
+    }
+    deleteQuietly(node.pidFile());
+    return graceful;
   }
 
   private static boolean waitFor(Process process, Duration timeout) {

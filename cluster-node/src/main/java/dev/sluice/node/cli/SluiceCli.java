@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
       ProduceCommand.class,
       ConsumeCommand.class,
       BenchCommand.class,
-      LocalClusterCommand.class
+      LocalClusterCommand.class,
+      DemoCommand.class
     })
 public final class SluiceCli implements Runnable {
 
