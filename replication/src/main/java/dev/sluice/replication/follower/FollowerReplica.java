@@ -5,6 +5,7 @@ import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.transfer.FollowerEvent;
 import dev.sluice.replication.transfer.FollowerSession;
 import dev.sluice.replication.transfer.FollowerTransfer.ConnectionDroppedException;
+import dev.sluice.replication.transfer.TransferSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -67,9 +68,13 @@ import org.apache.pekko.stream.javadsl.Sink;
  *
  * <p>Backoff: the n-th consecutive failure waits {@code min(max, min * 2^(n-1)) * (1 + random *
  * factor)} ({@link Backoff}); the count restarts from min after an attempt that made progress and
- * lasted {@code max} or reached {@code inSync} (see {@link Backoff#resets}). {@code LimitFrames} is
- * recorded in the status only: the {@code Hello} frame has no field for a smaller frame size, and
- * the wire protocol is unchanged.
+ * lasted {@code max} or reached {@code inSync} (see {@link Backoff#resets}).
+ *
+ * <p>Frame size: every handshake asks the leader for frames of at most {@link
+ * TransferSettings#limitedFrameBytes peer-max-bytes / divisor} ({@code Hello.maxFrameBytes}); the
+ * divisor is 1 until the watchdog sends {@code LimitFrames}. A new divisor applies from the next
+ * attempt: the watchdog follows it with {@code RestartTransfer}, and restoring full frames does not
+ * drop a connection that works.
  *
  * <p>Record bytes never reach this actor: attempt events carry offsets and counts. An unexpected
  * exception restarts the actor with backoff; the restarted actor recomputes everything from the
@@ -77,8 +82,9 @@ import org.apache.pekko.stream.javadsl.Sink;
  * writes to it but never closes it; once this actor has terminated, no frame of its attempts
  * touches the log any more (the session it owns is closed in {@code PostStop}).
  *
- * <p>Thread-safety: everything is confined to the actor, except the current leader epoch, which the
- * session reads on the blocking-IO dispatcher when it computes a handshake.
+ * <p>Thread-safety: everything is confined to the actor, except the current leader epoch and the
+ * frame limit divisor (both volatile), which the session reads on the blocking-IO dispatcher when
+ * it computes a handshake.
  */
 public final class FollowerReplica {
 
@@ -91,7 +97,10 @@ public final class FollowerReplica {
   /** The stall watchdog's remedy: drop the connection and start a fresh attempt now. */
   public record RestartTransfer(String reason) implements Command {}
 
-  /** Watchdog escalation: ask for frames of at most peer-max-bytes / divisor; 1 restores. */
+  /**
+   * Watchdog escalation: ask for frames of at most peer-max-bytes / divisor (never below {@link
+   * TransferSettings#MIN_LIMITED_FRAME_BYTES}) from the next connection on; 1 restores.
+   */
   public record LimitFrames(int divisor) implements Command {}
 
   /** Stop the follower role (the replica became leader or was removed). */
@@ -196,6 +205,7 @@ public final class FollowerReplica {
    */
   private static final class Memory {
     volatile Leader leader;
+    volatile int frameLimitDivisor = 1;
     int lastAttemptId;
 
     Memory(Leader leader) {
@@ -240,9 +250,14 @@ public final class FollowerReplica {
     this.status = setup.status();
     this.backoff = new Backoff(setup.settings().backoff(), setup.random());
     this.memory = memory;
+    TransferSettings settings = setup.settings();
     this.session =
         new FollowerSession(
-            setup.replicaId(), setup.partition(), setup.log(), () -> memory.leader.epoch());
+            setup.replicaId(),
+            setup.partition(),
+            setup.log(),
+            () -> memory.leader.epoch(),
+            () -> settings.limitedFrameBytes(memory.frameLimitDivisor));
   }
 
   // ---- states ----
@@ -504,14 +519,15 @@ public final class FollowerReplica {
       context.getLog().warn("{}: ignoring {}: divisor < 1", setup.partition(), m);
       return Behaviors.same();
     }
+    memory.frameLimitDivisor = m.divisor();
     status.frameLimitDivisor(m.divisor());
     context
         .getLog()
         .info(
-            "{}: frames of peer-max-bytes / {} asked for; recorded in the status only, the"
-                + " handshake has no field for it",
+            "{}: frames of peer-max-bytes / {} ({} bytes) asked for from the next connection on",
             setup.partition(),
-            m.divisor());
+            m.divisor(),
+            setup.settings().limitedFrameBytes(m.divisor()));
     return Behaviors.same();
   }
 

@@ -31,6 +31,11 @@ public sealed interface Frame {
    * @param lastLeaderEpoch epoch of the newest batch in the follower's log (-1 if empty)
    * @param currentLeaderEpoch the leader epoch the follower believes current
    * @param staged the partly staged oversized batch, or {@link StagedPosition#NONE}
+   * @param maxFrameBytes the largest frame payload the follower wants on this connection, or {@link
+   *     #LEADER_FRAME_LIMIT}: the leader sends frames of at most {@code min(its peer-max-bytes,
+   *     maxFrameBytes)}. The stall watchdog's "smaller frames" escalation travels here; a follower
+   *     also never gets frames above its own peer-max-bytes this way, even when the two nodes are
+   *     configured differently
    */
   record Hello(
       int replicaId,
@@ -38,8 +43,46 @@ public sealed interface Frame {
       long logEndOffset,
       int lastLeaderEpoch,
       int currentLeaderEpoch,
-      StagedPosition staged)
+      StagedPosition staged,
+      int maxFrameBytes)
       implements Frame {
+
+    /** No wish of the follower: frames of the leader's own peer-max-bytes. */
+    public static final int LEADER_FRAME_LIMIT = 0;
+
+    public Hello {
+      if (maxFrameBytes < 0) {
+        throw new IllegalArgumentException("max frame bytes " + maxFrameBytes + " is negative");
+      }
+    }
+
+    /** A handshake that leaves the frame size to the leader. */
+    public Hello(
+        int replicaId,
+        PartitionId partition,
+        long logEndOffset,
+        int lastLeaderEpoch,
+        int currentLeaderEpoch,
+        StagedPosition staged) {
+      this(
+          replicaId,
+          partition,
+          logEndOffset,
+          lastLeaderEpoch,
+          currentLeaderEpoch,
+          staged,
+          LEADER_FRAME_LIMIT);
+    }
+
+    /**
+     * The frame payload limit of this connection, for a leader whose own is {@code peerMaxBytes}.
+     */
+    public long frameLimit(long peerMaxBytes) {
+      return maxFrameBytes == LEADER_FRAME_LIMIT
+          ? peerMaxBytes
+          : Math.min(peerMaxBytes, maxFrameBytes);
+    }
+
     @Override
     public FrameType type() {
       return FrameType.HELLO;

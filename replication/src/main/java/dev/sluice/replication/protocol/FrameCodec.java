@@ -15,10 +15,12 @@ import org.apache.pekko.util.ByteString;
  *   fixed header (per type, below)
  *   payload      bytes   frameLength - 1 - fixed header; at most {@link #maxPayload}
  *
- * HELLO (follower to leader, 57-byte header):
+ * HELLO (follower to leader, 61-byte header):
  *   replicaId int32 | partition int32 | logEndOffset int64 | lastLeaderEpoch int32
  *   | currentLeaderEpoch int32 | stagedBaseOffset int64 (-1 = none) | stagedTotalLength int64
- *   | stagedBatchCrc int32 | stagedBytes int64 ; payload = topic, UTF-8, 1..249 bytes
+ *   | stagedBatchCrc int32 | stagedBytes int64
+ *   | maxFrameBytes int32 (largest payload the follower wants; 0 = the leader's peer-max-bytes)
+ *   ; payload = topic, UTF-8, 1..249 bytes
  * PROGRESS (follower to leader, 21): logEndOffset int64 | stagedBytes int64
  * BATCHES (21): baseOffset int64 | lastOffset int64 ; payload = whole batches, 47..peerMaxBytes
  * CHUNK (34): baseOffset int64 | totalLength int64 | batchCrc int32 (CRC32C of the whole batch)
@@ -52,7 +54,8 @@ public final class FrameCodec {
   public static final int HELLO_STAGED_TOTAL_LENGTH_OFFSET = HELLO_STAGED_BASE_OFFSET_OFFSET + 8;
   public static final int HELLO_STAGED_CRC_OFFSET = HELLO_STAGED_TOTAL_LENGTH_OFFSET + 8;
   public static final int HELLO_STAGED_BYTES_OFFSET = HELLO_STAGED_CRC_OFFSET + 4;
-  public static final int HELLO_HEADER_BYTES = HELLO_STAGED_BYTES_OFFSET + 8;
+  public static final int HELLO_MAX_FRAME_BYTES_OFFSET = HELLO_STAGED_BYTES_OFFSET + 8;
+  public static final int HELLO_HEADER_BYTES = HELLO_MAX_FRAME_BYTES_OFFSET + 4;
 
   // PROGRESS
   public static final int PROGRESS_LOG_END_OFFSET_OFFSET = BODY_OFFSET;
@@ -158,6 +161,7 @@ public final class FrameCodec {
       h.putLong(HELLO_STAGED_TOTAL_LENGTH_OFFSET, f.staged().totalLength());
       h.putInt(HELLO_STAGED_CRC_OFFSET, f.staged().batchCrc());
       h.putLong(HELLO_STAGED_BYTES_OFFSET, f.staged().stagedBytes());
+      h.putInt(HELLO_MAX_FRAME_BYTES_OFFSET, f.maxFrameBytes());
     } else if (frame instanceof Frame.Progress f) {
       h.putLong(PROGRESS_LOG_END_OFFSET_OFFSET, f.logEndOffset());
       h.putLong(PROGRESS_STAGED_BYTES_OFFSET, f.stagedBytes());

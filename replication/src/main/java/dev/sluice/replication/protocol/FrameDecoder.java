@@ -123,6 +123,7 @@ public final class FrameDecoder {
               stagedBase,
               "staged bytes " + stagedBytes + " outside 0..staged total length " + stagedTotal);
         }
+        nonNegative(h.getInt(HELLO_MAX_FRAME_BYTES_OFFSET), "max frame bytes", leo);
       }
       case PROGRESS -> {
         nonNegative(h.getLong(PROGRESS_LOG_END_OFFSET_OFFSET), "log end offset", -1);
@@ -227,7 +228,8 @@ public final class FrameDecoder {
                       h.getLong(HELLO_STAGED_BASE_OFFSET_OFFSET),
                       h.getLong(HELLO_STAGED_TOTAL_LENGTH_OFFSET),
                       h.getInt(HELLO_STAGED_CRC_OFFSET),
-                      h.getLong(HELLO_STAGED_BYTES_OFFSET)));
+                      h.getLong(HELLO_STAGED_BYTES_OFFSET)),
+              h.getInt(HELLO_MAX_FRAME_BYTES_OFFSET));
       case PROGRESS ->
           new Frame.Progress(
               h.getLong(PROGRESS_LOG_END_OFFSET_OFFSET), h.getLong(PROGRESS_STAGED_BYTES_OFFSET));

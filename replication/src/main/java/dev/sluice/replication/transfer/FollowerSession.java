@@ -27,19 +27,34 @@ public final class FollowerSession {
   private final PartitionId partition;
   private final PartitionLog log;
   private final IntSupplier currentLeaderEpoch;
+  private final IntSupplier maxFrameBytes;
   private final ChunkAssembler assembler;
   private long bytesReceived;
   private boolean closed;
 
-  /**
-   * @param currentLeaderEpoch the epoch the follower believes current (from the controller)
-   */
+  /** A session that leaves the frame size to the leader. */
   public FollowerSession(
       int replicaId, PartitionId partition, PartitionLog log, IntSupplier currentLeaderEpoch) {
+    this(replicaId, partition, log, currentLeaderEpoch, () -> Frame.Hello.LEADER_FRAME_LIMIT);
+  }
+
+  /**
+   * @param currentLeaderEpoch the epoch the follower believes current (from the controller)
+   * @param maxFrameBytes the frame payload limit to ask for in each handshake ({@link
+   *     Frame.Hello#LEADER_FRAME_LIMIT} for the leader's); read at every attempt, from the
+   *     blocking-IO dispatcher, so it must be thread-safe
+   */
+  public FollowerSession(
+      int replicaId,
+      PartitionId partition,
+      PartitionLog log,
+      IntSupplier currentLeaderEpoch,
+      IntSupplier maxFrameBytes) {
     this.replicaId = replicaId;
     this.partition = partition;
     this.log = log;
     this.currentLeaderEpoch = currentLeaderEpoch;
+    this.maxFrameBytes = maxFrameBytes;
     this.assembler =
         new ChunkAssembler(log.staging(), log::appendStagedBatch, "follower " + partition);
   }
@@ -58,7 +73,8 @@ public final class FollowerSession {
         end,
         log.latestLeaderEpoch(),
         currentLeaderEpoch.getAsInt(),
-        assembler.stagedPosition(end));
+        assembler.stagedPosition(end),
+        maxFrameBytes.getAsInt());
   }
 
   /** Total payload bytes received in frames, over all attempts. */

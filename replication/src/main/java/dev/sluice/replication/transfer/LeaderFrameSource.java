@@ -25,8 +25,9 @@ import org.apache.pekko.util.ByteString;
 
 /**
  * The frames a leader sends one follower after its handshake: the log from the follower's end
- * offset, planned by {@link FramePlanner} into frames of at most peer-max-bytes, then tailing the
- * log as it grows, with a {@link Frame.LeaderStatus} whenever the log end or high watermark it last
+ * offset, planned by {@link FramePlanner} into frames of at most peer-max-bytes (or the smaller
+ * limit the follower asked for in its {@link Frame.Hello#maxFrameBytes}), then tailing the log as
+ * it grows, with a {@link Frame.LeaderStatus} whenever the log end or high watermark it last
  * reported has moved. An oversized batch the follower holds partly staged resumes at the staged
  * byte position when its length and CRC match the leader's batch.
  *
@@ -56,7 +57,8 @@ public final class LeaderFrameSource {
       LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
     this.partition = partition;
     this.log = partition.log();
-    this.planner = new FramePlanner(settings.peerMaxBytes());
+    // The follower may ask for smaller frames (the watchdog's escalation), never for larger ones.
+    this.planner = new FramePlanner(hello.frameLimit(settings.peerMaxBytes()));
     this.settings = settings;
     this.blocking = blocking;
     this.nextOffset = hello.logEndOffset();

@@ -165,12 +165,13 @@ public final class LeaderTransferServer {
       return Source.single(new Frame.Diverged(epoch, leaderEnd));
     }
     log.info(
-        "{}: serving follower {} at {} from offset {} (staged {})",
+        "{}: serving follower {} at {} from offset {} (staged {}) in frames of at most {} bytes",
         hello.partition(),
         hello.replicaId(),
         remote,
         hello.logEndOffset(),
-        hello.staged());
+        hello.staged(),
+        hello.frameLimit(settings.peerMaxBytes()));
     Source<Frame, ?> heartbeats =
         Source.tick(
                 settings.heartbeatInterval(), settings.heartbeatInterval(), NotUsed.getInstance())

@@ -30,6 +30,13 @@ public record TransferSettings(
   /** Pending connections the leader's listening socket queues: one per partition replica. */
   public static final int ACCEPT_BACKLOG = 1024;
 
+  /**
+   * The smallest frame a follower asks for when the watchdog divides peer-max-bytes: below this,
+   * per-frame costs (a header, an fsync per staged chunk, a progress report) dominate and smaller
+   * frames no longer help a connection that breaks every few hundred KiB.
+   */
+  public static final int MIN_LIMITED_FRAME_BYTES = 64 * 1024;
+
   public TransferSettings {
     if (peerMaxBytes < 1 || peerMaxBytes > Integer.MAX_VALUE - 64) {
       throw new IllegalArgumentException("peer-max-bytes " + peerMaxBytes + " outside 1..2 GiB");
@@ -53,6 +60,19 @@ public record TransferSettings(
     }
     return List.of(
         TcpSO.sendBufferSize(socketBufferBytes), TcpSO.receiveBufferSize(socketBufferBytes));
+  }
+
+  /**
+   * The frame payload limit a follower asks for in its handshake when the watchdog asked for frames
+   * of peer-max-bytes / {@code divisor}: never below {@link #MIN_LIMITED_FRAME_BYTES} (or
+   * peer-max-bytes when that is smaller), so a deep escalation cannot shrink frames to nothing.
+   */
+  public int limitedFrameBytes(int divisor) {
+    if (divisor < 1) {
+      throw new IllegalArgumentException("frame limit divisor " + divisor + " is below 1");
+    }
+    long floor = Math.min(peerMaxBytes, MIN_LIMITED_FRAME_BYTES);
+    return (int) Math.max(floor, peerMaxBytes / divisor);
   }
 
   /** Bytes of log read and planned at once by the leader: a few frames' worth. */

@@ -70,7 +70,8 @@ public final class StallDetector {
       boolean stalled,
       int stallCount,
       long lastStallNanos,
-      long totalStalls) {
+      long totalStalls,
+      boolean framesLimited) {
 
     public int escalationLevel() {
       return Math.min(stallCount, TOP_LEVEL);
@@ -110,7 +111,8 @@ public final class StallDetector {
 
   /** The baseline when watching starts: the no-progress clock starts now. */
   public Tracking start(Snapshot sample, long nowNanos) {
-    return new Tracking(sample.logEndOffset(), sample.stagedBytes(), nowNanos, false, 0, 0L, 0L);
+    return new Tracking(
+        sample.logEndOffset(), sample.stagedBytes(), nowNanos, false, 0, 0L, 0L, false);
   }
 
   /** Applies the rules to a new sample taken at {@code nowNanos}. */
@@ -123,6 +125,11 @@ public final class StallDetector {
             : Math.max(previous.maxStagedBytes(), sample.stagedBytes());
 
     if (progressed || !isBehind(sample)) {
+      // Smaller frames stay until the replica has caught up: a link that only carries small
+      // frames would stall again at once if progress alone brought full frames back.
+      boolean caughtUp = !isBehind(sample);
+      OptionalInt fullFrames =
+          previous.framesLimited() && caughtUp ? OptionalInt.of(1) : OptionalInt.empty();
       Tracking moving =
           new Tracking(
               sample.logEndOffset(),
@@ -131,10 +138,11 @@ public final class StallDetector {
               false,
               0,
               previous.lastStallNanos(),
-              previous.totalStalls());
+              previous.totalStalls(),
+              previous.framesLimited() && !caughtUp);
       return previous.stalled()
-          ? new Decision(Outcome.RECOVERED, moving, previous.stallCount(), OptionalInt.of(1))
-          : new Decision(Outcome.NONE, moving, 0, OptionalInt.empty());
+          ? new Decision(Outcome.RECOVERED, moving, previous.stallCount(), fullFrames)
+          : new Decision(Outcome.NONE, moving, 0, fullFrames);
     }
 
     long countFrom = previous.stalled() ? previous.lastStallNanos() : previous.progressNanos();
@@ -147,11 +155,13 @@ public final class StallDetector {
               previous.stalled(),
               previous.stallCount(),
               previous.lastStallNanos(),
-              previous.totalStalls());
+              previous.totalStalls(),
+              previous.framesLimited());
       return new Decision(Outcome.NONE, waiting, 0, OptionalInt.empty());
     }
 
     int stall = previous.stallCount() + 1;
+    OptionalInt divisor = frameLimitDivisorFor(stall);
     Tracking stalled =
         new Tracking(
             previous.logEndOffset(),
@@ -160,8 +170,9 @@ public final class StallDetector {
             true,
             stall,
             nowNanos,
-            previous.totalStalls() + 1);
-    return new Decision(Outcome.STALLED, stalled, stall, frameLimitDivisorFor(stall));
+            previous.totalStalls() + 1,
+            previous.framesLimited() || divisor.isPresent());
+    return new Decision(Outcome.STALLED, stalled, stall, divisor);
   }
 
   /** Stall 1 only restarts; stall 2 halves the frames; stall 3 and later quarter them. */
@@ -273,7 +284,9 @@ public final class StallDetector {
         + offsetsBehind(sample)
         + " behind, state "
         + sample.state()
-        + "; full frames restored";
+        + (decision.frameLimitDivisor().isPresent()
+            ? "; full frames restored"
+            : decision.tracking().framesLimited() ? "; frames stay small until caught up" : "");
   }
 
   /** {@code 15s} for whole seconds, {@code 15250ms} otherwise. */

@@ -164,7 +164,7 @@ public final class StallWatchdog extends AbstractBehavior<StallWatchdog.Command>
         switch (decision.outcome()) {
           case STALLED -> onStalled(name, replica, sample, decision, now);
           case RECOVERED -> onRecovered(name, replica, sample, decision);
-          case NONE -> {}
+          case NONE -> decision.frameLimitDivisor().ifPresent(replica::limitFrames);
         }
       } catch (RuntimeException e) {
         getContext().getLog().warn("replica {}: the watchdog's remedy failed", name, e);

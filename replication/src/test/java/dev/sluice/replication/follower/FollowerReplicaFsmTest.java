@@ -409,14 +409,17 @@ class FollowerReplicaFsmTest {
   }
 
   @Test
-  void limitFramesIsRecordedInTheStatus() {
-    start();
+  void limitFramesIsRecordedInTheStatusAndAskedForInTheNextHandshake() throws IOException {
+    Scripted attempt = start();
+    assertEquals(MiB, attempt.session().hello().maxFrameBytes(), "full frames by default");
     follower.tell(new FollowerReplica.LimitFrames(4));
     assertEquals(4, statusNow().frameLimitDivisor());
+    assertEquals(MiB / 4, attempt.session().hello().maxFrameBytes());
     follower.tell(new FollowerReplica.LimitFrames(0));
     assertEquals(4, statusNow().frameLimitDivisor(), "an impossible divisor is ignored");
     follower.tell(new FollowerReplica.LimitFrames(1));
     assertEquals(1, statusNow().frameLimitDivisor());
+    assertEquals(MiB, attempt.session().hello().maxFrameBytes());
   }
 
   @Test

@@ -19,6 +19,7 @@ class FrameCodecTest {
     return List.of(
         new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE),
         new Frame.Hello(7, P, 42, 3, 4, new Frame.StagedPosition(42, 5000, 0xCAFEBABE, 2048)),
+        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 256 * 1024),
         new Frame.Progress(43, 0),
         new Frame.Batches(10, 19, ByteString.fromArray(payload)),
         new Frame.Chunk(20, 4000, 0x12345678, 1024, false, ByteString.fromArray(payload)),
@@ -35,7 +36,8 @@ class FrameCodecTest {
           FrameCodec.headerLength(t) <= ReplicationSettings.FRAME_HEADER_BYTES,
           t + " header " + FrameCodec.headerLength(t));
     }
-    assertEquals(57, FrameCodec.HELLO_HEADER_BYTES);
+    assertEquals(61, FrameCodec.HELLO_HEADER_BYTES);
+    assertEquals(FrameCodec.HELLO_HEADER_BYTES, FrameCodec.MAX_HEADER_BYTES);
     assertEquals(34, FrameCodec.CHUNK_HEADER_BYTES);
   }
 
@@ -130,6 +132,35 @@ class FrameCodecTest {
       CorruptFrameException e = assertThrows(CorruptFrameException.class, d::next, c.toString());
       assertTrue(e.getMessage().contains("offset 77"), e.getMessage());
     }
+  }
+
+  @Test
+  void helloCarriesTheFollowersFrameLimitAndTheLeaderNeverExceedsItsOwn() {
+    Frame.Hello asks = new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 300);
+    FrameDecoder d = new FrameDecoder("test", LIMIT);
+    d.feed(FrameCodec.encode(asks));
+    Frame.Hello decoded = (Frame.Hello) d.next();
+    assertEquals(300, decoded.maxFrameBytes());
+    assertEquals(300, decoded.frameLimit(LIMIT));
+    assertEquals(
+        LIMIT,
+        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 5000).frameLimit(LIMIT),
+        "a follower cannot ask for frames above the leader's limit");
+    assertEquals(
+        LIMIT,
+        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE).frameLimit(LIMIT),
+        "0 leaves the limit to the leader");
+  }
+
+  @Test
+  void negativeMaxFrameBytesInAHelloIsCorrupt() {
+    byte[] b =
+        FrameCodec.encode(new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE)).toArray();
+    java.nio.ByteBuffer.wrap(b).putInt(FrameCodec.HELLO_MAX_FRAME_BYTES_OFFSET, -1);
+    FrameDecoder d = new FrameDecoder("replication orders-3", LIMIT);
+    d.feed(ByteString.fromArray(b));
+    CorruptFrameException e = assertThrows(CorruptFrameException.class, d::next);
+    assertTrue(e.getMessage().contains("max frame bytes -1"), e.getMessage());
   }
 
   @Test

@@ -31,4 +31,22 @@ class TransferSettingsTest {
             new TransferSettings(
                 0, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(1), b, 0));
   }
+
+  @Test
+  void limitedFramesDivideThePeerLimitDownToAFloor() {
+    BackoffSettings b = new BackoffSettings(Duration.ofMillis(1), Duration.ofMillis(2), 0);
+    TransferSettings t =
+        new TransferSettings(
+            1 << 20, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(1), b, 0);
+    assertEquals(1 << 20, t.limitedFrameBytes(1));
+    assertEquals(512 << 10, t.limitedFrameBytes(2));
+    assertEquals(256 << 10, t.limitedFrameBytes(4));
+    assertEquals(TransferSettings.MIN_LIMITED_FRAME_BYTES, t.limitedFrameBytes(1000));
+    assertThrows(IllegalArgumentException.class, () -> t.limitedFrameBytes(0));
+
+    TransferSettings tiny =
+        new TransferSettings(
+            4096, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(1), b, 0);
+    assertEquals(4096, tiny.limitedFrameBytes(4), "never above peer-max-bytes");
+  }
 }

@@ -194,7 +194,13 @@ class StallDetectorTest {
     Decision recovered = detector.observe(t, catchingUp(121, 145, 0), movedAt);
     assertEquals(Outcome.RECOVERED, recovered.outcome());
     assertEquals(3, recovered.stallCount());
-    assertEquals(OptionalInt.of(1), recovered.frameLimitDivisor());
+    // Still behind: the smaller frames stay until the replica has caught up.
+    assertEquals(OptionalInt.empty(), recovered.frameLimitDivisor());
+    assertTrue(recovered.tracking().framesLimited());
+    Decision caughtUp =
+        detector.observe(recovered.tracking(), catchingUp(145, 145, 0), movedAt + MS);
+    assertEquals(OptionalInt.of(1), caughtUp.frameLimitDivisor());
+    assertFalse(caughtUp.tracking().framesLimited());
     Tracking after = recovered.tracking();
     assertFalse(after.stalled());
     assertEquals(0, after.escalationLevel());

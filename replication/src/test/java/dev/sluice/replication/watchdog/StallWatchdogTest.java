@@ -213,6 +213,10 @@ class StallWatchdogTest {
             });
 
     assertTrue(state.ready());
+    // still behind the leader: frames stay small until it has caught up
+    assertEquals(List.of(2, 4), replica.frameLimits);
+    replica.status.leaderLogEndOffset(121);
+    advance(INTERVAL);
     assertEquals(List.of(2, 4, 1), replica.frameLimits);
     ReplicaHealth h = health("orders-3");
     assertFalse(h.stalled());

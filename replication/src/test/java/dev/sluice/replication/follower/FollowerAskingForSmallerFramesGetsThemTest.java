@@ -1,0 +1,237 @@
+package dev.sluice.replication.follower;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.config.BackoffSettings;
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.record.Record;
+import dev.sluice.log.record.RecordBatch;
+import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.transfer.FollowerEvent;
+import dev.sluice.replication.transfer.FollowerTransfer;
+import dev.sluice.replication.transfer.LeaderTransferServer;
+import dev.sluice.replication.transfer.LocalLeaderPartition;
+import dev.sluice.replication.transfer.TransferSettings;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The watchdog's "smaller frames" escalation end to end, over real TCP: a follower told {@code
+ * LimitFrames(8)} asks for frames of peer-max-bytes / 8 in its handshake, and the leader sends no
+ * frame (packed batches or chunks of an oversized batch) above that; {@code LimitFrames(1)} and a
+ * restart bring full frames back. Frame sizes are read from the attempt's events: one {@code
+ * Appended} per batches frame, one {@code ChunkStaged} per chunk.
+ */
+class FollowerAskingForSmallerFramesGetsThemTest {
+  private static final int KiB = 1 << 10;
+  private static final int MiB = 1 << 20;
+  private static final PartitionId PID = new PartitionId("orders", 0);
+  private static final StorageSettings STORAGE = StorageSettings.of(70L * MiB, 65L * MiB);
+  private static final TransferSettings SETTINGS =
+      new TransferSettings(
+          MiB,
+          Duration.ofMillis(200),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(5),
+          new BackoffSettings(Duration.ofMillis(20), Duration.ofMillis(200), 0.0),
+          4 * MiB);
+
+  static final ActorTestKit testKit = ActorTestKit.create();
+
+  @TempDir Path tmp;
+  private PartitionLog leaderLog;
+  private PartitionLog followerLog;
+  private LocalLeaderPartition leader;
+  private LeaderTransferServer server;
+  private final List<FollowerEvent> events = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    leaderLog = PartitionLog.open(tmp.resolve("leader"), STORAGE, Clock.systemUTC());
+    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
+    leader = new LocalLeaderPartition(leaderLog, 1);
+    server =
+        LeaderTransferServer.bind(
+                testKit.system(),
+                "127.0.0.1",
+                0,
+                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
+                SETTINGS)
+            .toCompletableFuture()
+            .get(5, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+    leaderLog.close();
+    followerLog.close();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void aFollowerAskingForAnEighthOfPeerMaxBytesGetsNoLargerFrame() throws Exception {
+    for (int i = 0; i < 40; i++) {
+      append(30 * KiB + i); // packs into frames: 4 per 128 KiB frame, 34 per 1 MiB frame
+    }
+    append(3L * MiB + 5);
+    FollowerStatus status = new FollowerStatus();
+    AtomicBoolean leaderKnown = new AtomicBoolean(false);
+    FollowerSetup setup =
+        FollowerSetup.of(
+                2,
+                PID,
+                followerLog,
+                node ->
+                    node == 1 && leaderKnown.get()
+                        ? Optional.of(server.address())
+                        : Optional.empty(),
+                1,
+                1,
+                SETTINGS,
+                status)
+            .withAttempts(
+                (system, session, address, settings) ->
+                    FollowerTransfer.attempt(system, session, address, settings, e -> {})
+                        .wireTap(events::add));
+    ActorRef<FollowerReplica.Command> follower = testKit.spawn(FollowerReplica.create(setup));
+    // No leader address yet, so no attempt can start before the limit is set.
+    follower.tell(new FollowerReplica.LimitFrames(8));
+    TestProbe<FollowerStatus.Snapshot> reply = testKit.createTestProbe();
+    follower.tell(new FollowerReplica.GetStatus(reply.ref()));
+    assertEquals(8, reply.receiveMessage().frameLimitDivisor());
+    leaderKnown.set(true);
+
+    awaitInSync(status);
+    List<Long> small = frameSizes(events);
+    int limited = SETTINGS.limitedFrameBytes(8);
+    assertEquals(128 * KiB, limited);
+    assertHandshakesAsked(limited);
+    assertTrue(small.stream().allMatch(n -> n <= limited), "frames above " + limited + small);
+    assertTrue(small.contains((long) limited), "the oversized batch went in 128 KiB chunks");
+    assertTrue(small.size() >= 10 + 24, "40 small batches and 3 MiB in 128 KiB frames: " + small);
+
+    // Full frames again: applies from the next connection.
+    follower.tell(new FollowerReplica.LimitFrames(1));
+    follower.tell(new FollowerReplica.RestartTransfer("test: full frames"));
+    events.clear();
+    append(3L * MiB + 7);
+    awaitInSync(status);
+    List<Long> full = frameSizes(events);
+    assertHandshakesAsked(MiB);
+    assertTrue(full.contains((long) MiB), "1 MiB chunks again: " + full);
+    assertFalse(full.stream().anyMatch(n -> n > MiB), full.toString());
+    assertSegmentsIdentical();
+
+    follower.tell(new FollowerReplica.Stop());
+    testKit.createTestProbe().expectTerminated(follower);
+  }
+
+  private void assertHandshakesAsked(int maxFrameBytes) {
+    List<FollowerEvent.Connecting> hellos =
+        events.stream()
+            .filter(e -> e instanceof FollowerEvent.Connecting)
+            .map(e -> (FollowerEvent.Connecting) e)
+            .toList();
+    assertFalse(hellos.isEmpty());
+    for (FollowerEvent.Connecting c : hellos) {
+      assertEquals(maxFrameBytes, c.hello().maxFrameBytes(), c.toString());
+    }
+  }
+
+  /**
+   * Payload sizes of the frames that arrived: a chunk's bytes, or a batches frame's bytes (the
+   * {@code Appended} that completes an oversized batch is not a frame of its own).
+   */
+  private static List<Long> frameSizes(List<FollowerEvent> events) {
+    List<Long> sizes = new ArrayList<>();
+    boolean completing = false;
+    for (FollowerEvent e : events) {
+      if (e instanceof FollowerEvent.ChunkStaged c) {
+        sizes.add(c.writtenBytes() + c.skippedBytes());
+        completing = c.stagedBytes() >= c.totalLength();
+      } else if (e instanceof FollowerEvent.Appended a) {
+        if (!completing) {
+          sizes.add(a.bytes());
+        }
+        completing = false;
+      }
+    }
+    return sizes;
+  }
+
+  private void awaitInSync(FollowerStatus status) {
+    TestProbe<Object> probe = testKit.createTestProbe();
+    probe.awaitAssert(
+        Duration.ofSeconds(30),
+        Duration.ofMillis(20),
+        () -> {
+          FollowerStatus.Snapshot s = status.snapshot();
+          assertEquals("inSync", s.state(), s::toString);
+          assertEquals(leaderLog.logEndOffset(), followerLog.logEndOffset(), s::toString);
+          return null;
+        });
+  }
+
+  private void append(long totalSize) throws IOException {
+    long valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
+    Random rnd = new Random(totalSize);
+    if (valueLength <= 2 * MiB) {
+      byte[] value = new byte[(int) valueLength];
+      rnd.nextBytes(value);
+      leaderLog.appendRecords(List.of(Record.of(null, value)), 1);
+    } else {
+      Path valueFile = tmp.resolve("value-" + totalSize);
+      byte[] chunk = new byte[MiB];
+      try (OutputStream out = Files.newOutputStream(valueFile)) {
+        for (long left = valueLength; left > 0; left -= chunk.length) {
+          rnd.nextBytes(chunk);
+          out.write(chunk, 0, (int) Math.min(chunk.length, left));
+        }
+      }
+      leaderLog.appendValueFile(null, List.of(), valueFile, 1);
+      Files.delete(valueFile);
+    }
+    leaderLog.updateHighWatermark(leaderLog.logEndOffset());
+    leader.changed();
+  }
+
+  private void assertSegmentsIdentical() throws IOException {
+    try (var l = Files.list(leaderLog.dir());
+        var f = Files.list(followerLog.dir())) {
+      List<Path> ls = l.filter(p -> p.toString().endsWith(".log")).sorted().toList();
+      List<Path> fs = f.filter(p -> p.toString().endsWith(".log")).sorted().toList();
+      assertEquals(ls.size(), fs.size());
+      for (int i = 0; i < ls.size(); i++) {
+        assertEquals(ls.get(i).getFileName(), fs.get(i).getFileName());
+        assertEquals(-1L, Files.mismatch(ls.get(i), fs.get(i)), ls.get(i) + " differs");
+      }
+    }
+  }
+}
