@@ -34,7 +34,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  */
 public final class ControllerTopicService implements TopicService {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
+  private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(5);
 
   private final ActorSystem<?> system;
   private final ActorRef<Controller.Command> controller;

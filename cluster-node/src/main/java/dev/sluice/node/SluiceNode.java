@@ -121,8 +121,7 @@ public final class SluiceNode implements AutoCloseable {
             "stall-watchdog",
             Props.empty());
     system.systemActorOf(
-        ReplicaManager.create(
-            replicas, metadata, controller, transfer, watchdog, watchdogState),
+        ReplicaManager.create(replicas, metadata, controller, transfer, watchdog, watchdogState),
         "replica-manager",
         DispatcherSelector.fromConfig("sluice-blocking-io-dispatcher"));
 

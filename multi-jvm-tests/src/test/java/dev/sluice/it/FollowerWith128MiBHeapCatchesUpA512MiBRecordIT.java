@@ -94,7 +94,8 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
     List<Path> want = segments(leaderLog);
     List<Path> got = segments(followerLog);
     assertEquals(
-        want.stream().map(Path::getFileName).toList(), got.stream().map(Path::getFileName).toList());
+        want.stream().map(Path::getFileName).toList(),
+        got.stream().map(Path::getFileName).toList());
     for (int i = 0; i < want.size(); i++) {
       assertEquals(-1L, Files.mismatch(want.get(i), got.get(i)), got.get(i) + " differs");
     }

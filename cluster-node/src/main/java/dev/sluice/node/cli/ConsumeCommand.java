@@ -114,7 +114,7 @@ final class ConsumeCommand implements Callable<Integer> {
             .orElseThrow(
                 () -> new CliException("topic " + topic + " has no partition " + partition));
     Long hw = p.leaderReplica().map(ReplicaInfo::hw).orElse(null);
-    if (hw == null) {
+    if (hw == null || hw < 0) {
       throw new CliException(
           "partition "
               + partition

@@ -1,7 +1,7 @@
 package dev.sluice.node.management;
 
-import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.node.replica.PartitionReplica;
+import dev.sluice.replication.follower.FollowerStatus;
 
 /**
  * A follower's transfer counters ({@code FollowerStatus.Snapshot#bytesReceived}, {@code

@@ -11,8 +11,10 @@ import dev.sluice.replication.watchdog.WatchdogState;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -25,12 +27,15 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
  * Applies the controller's metadata to this node: opens (and recovers) the log of every partition
- * replica assigned here and hands each its role, leader and epoch. Also answers status queries from
- * other nodes, found through the receptionist, so that {@code GET /topics/{t}} on any node shows
- * every replica's offsets and state.
+ * replica assigned here and starts one supervised {@link PartitionReplicaActor} per replica, which
+ * runs the replica's role (leader, or follower with its catch-up FSM) for the leader and epoch the
+ * controller assigned. As leader of a partition it proposes in-sync set changes to the controller.
+ * It also answers status queries from other nodes, found through the receptionist, so that {@code
+ * GET /topics/{t}} on any node shows every replica's offsets and state.
  *
  * <p>Runs on the blocking-IO dispatcher: opening a log reads and checks its tail. The latest
- * snapshot is published through an {@link AtomicReference} for lock-free reads by HTTP handlers.
+ * applied snapshot is published through {@link AppliedMetadata} for lock-free reads by HTTP
+ * handlers.
  */
 public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Command> {
 
@@ -87,10 +92,10 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                   timers.startTimerWithFixedDelay(
                       new Resubscribe(), Duration.ZERO, RESUBSCRIBE_EVERY);
                   timers.startTimerWithFixedDelay(new EvaluateInSync(), EVALUATE_IN_SYNC_EVERY);
-                  FollowerReplicas followers =
-                      new FollowerReplicas(ctx, published, transfer, watchdog);
+                  PartitionReplicaActor.Replication replication =
+                      new PartitionReplicaActor.Replication(published, transfer, watchdog);
                   return new ReplicaManager(
-                      ctx, replicas, published, controller, adapter, followers, watchdogState);
+                      ctx, replicas, published, controller, adapter, replication, watchdogState);
                 }));
   }
 
@@ -98,7 +103,9 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final AppliedMetadata published;
   private final ActorRef<Controller.Command> controller;
   private final ActorRef<MetadataSnapshot> subscriber;
-  private final FollowerReplicas followers;
+  private final PartitionReplicaActor.Replication replication;
+  private final Map<TopicPartition, ActorRef<PartitionReplicaActor.Command>> actors =
+      new HashMap<>();
   private final WatchdogState watchdogState;
 
   private ReplicaManager(
@@ -107,10 +114,10 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       AppliedMetadata published,
       ActorRef<Controller.Command> controller,
       ActorRef<MetadataSnapshot> subscriber,
-      FollowerReplicas followers,
+      PartitionReplicaActor.Replication replication,
       WatchdogState watchdogState) {
     super(ctx);
-    this.followers = followers;
+    this.replication = replication;
     this.watchdogState = watchdogState;
     this.replicas = replicas;
     this.published = published;
@@ -171,6 +178,12 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       replicas
           .get(msg.tp())
           .ifPresent(r -> r.assign(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
+      ActorRef<PartitionReplicaActor.Command> actor = actors.get(msg.tp());
+      if (actor != null) {
+        actor.tell(
+            new PartitionReplicaActor.Assign(
+                p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
+      }
     } else if (msg.reply() instanceof Controller.InSyncSetRejected rejected) {
       getContext()
           .getLog()
@@ -207,12 +220,20 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private void apply(TopicPartition tp, PartitionAssignment p) {
     try {
       PartitionReplica replica = replicas.open(tp);
+      // Assigned here first, so that once this snapshot is published the API sees the new role;
+      // the replica's actor then starts or stops its follower FSM.
       replica.assign(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync());
-      if (replica.isLeader() || !p.hasLeader()) {
-        followers.stop(tp);
-      } else {
-        followers.follow(replica, p.leader(), p.leaderEpoch());
-      }
+      actors
+          .computeIfAbsent(
+              tp,
+              key ->
+                  getContext()
+                      .spawn(
+                          PartitionReplicaActor.create(replica, replication),
+                          "replica-" + key.dirName()))
+          .tell(
+              new PartitionReplicaActor.Assign(
+                  p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
     } catch (IOException | RuntimeException e) {
       getContext().getLog().error("cannot open replica {}: {}", tp, e.toString(), e);
     }

@@ -19,7 +19,8 @@ class TopicCommandTest {
           {"node":2,"role":"follower","leo":5,"hw":5,"state":"inSync","lagBytes":0}]},
         {"partition":1,"leader":2,"leaderEpoch":4,"inSync":[2],"replicas":[
           {"node":2,"role":"leader","leo":9,"hw":9,"state":"leading","lagBytes":0},
-          {"node":1,"role":"follower","leo":3,"hw":3,"state":"stalled","lagBytes":1048576}]}]}
+          {"node":1,"role":"follower","leo":3,"hw":3,"state":"catchingUp","lagBytes":1048576,
+           "stalled":true,"stallCount":2,"backoffMillis":400,"lastError":"connection reset"}]}]}
       """;
 
   private FakeSluiceServer server;
@@ -110,11 +111,11 @@ class TopicCommandTest {
     assertEquals(
         """
         topic orders: 2 partitions, replication factor 2
-        PARTITION  LEADER  EPOCH  IN-SYNC  NODE  ROLE      LEO  HW  STATE    LAG-BYTES
-        0          1       0      [1,2]    1     leader    5    5   leading  0
-        0          1       0      [1,2]    2     follower  5    5   inSync   0
-        1          2       4      [2]      2     leader    9    9   leading  0
-        1          2       4      [2]      1     follower  3    3   stalled  1048576
+        PARTITION  LEADER  EPOCH  IN-SYNC  NODE  ROLE      LEO  HW  STATE       LAG-BYTES  HEALTH
+        0          1       0      [1,2]    1     leader    5    5   leading     0          ok
+        0          1       0      [1,2]    2     follower  5    5   inSync      0          ok
+        1          2       4      [2]      2     leader    9    9   leading     0          ok
+        1          2       4      [2]      1     follower  3    3   catchingUp  1048576    STALLED stalls=2 backoff=400ms error=connection reset
         """,
         run.out());
   }
