@@ -19,8 +19,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The incident of problem.md, replayed on three nodes in one JVM with {@code peer-max-bytes = 1
- * MiB}: a topic with three replicas, some records, one follower stopped, records of 1 MiB − 1, 1
+ * The incident of docs/incident.md, replayed on three nodes in one JVM with {@code peer-max-bytes =
+ * 1 MiB}: a topic with three replicas, some records, one follower stopped, records of 1 MiB − 1, 1
  * MiB, 1 MiB + 1, 8 MiB and 64 MiB produced, the follower restarted. It catches up by itself, comes
  * back into the in-sync set, and all three replicas hold byte-identical logs.
  */

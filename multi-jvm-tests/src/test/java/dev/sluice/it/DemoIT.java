@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code sluice demo} as a user runs it: one CLI JVM that starts three node JVMs, replays the
- * incident of problem.md (a follower restarted after records of up to 64 MiB, far above the 1 MiB
- * frame limit) and ends on its own with PASS and exit code 0, having stopped every node.
+ * incident of docs/incident.md (a follower restarted after records of up to 64 MiB, far above the 1
+ * MiB frame limit) and ends on its own with PASS and exit code 0, having stopped every node.
  */
 class DemoIT {
 

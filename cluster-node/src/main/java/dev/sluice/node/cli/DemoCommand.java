@@ -18,9 +18,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sluice demo}: replays the incident of {@code problem.md} on a fresh local cluster of three
- * node JVMs, step by step with the same numbers, and proves the outcome: the restarted follower
- * catches up records larger than {@code peer-max-bytes} and all three replicas end with
+ * {@code sluice demo}: replays the incident of {@code docs/incident.md} on a fresh local cluster of
+ * three node JVMs, step by step with the same numbers, and proves the outcome: the restarted
+ * follower catches up records larger than {@code peer-max-bytes} and all three replicas end with
  * byte-identical logs. Exit code 0 only then (PASS); 1 on FAIL or any error.
  *
  * <p>The nodes always stop at the end (unless {@code --keep}), also after an error, on Ctrl-C and
@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "Replays the incident of problem.md on a fresh local cluster of 3 node JVMs: a follower"
+      "Replays the incident of docs/incident.md on a fresh local cluster of 3 node JVMs: a follower"
           + " restarted after the leader took records larger than peer-max-bytes (1 MiB) catches"
           + " up, and all replicas end with identical logs (PASS, exit code 0).",
       "Node K uses ports P+10(K-1) to P+10(K-1)+3. Node JVM options: env "
@@ -127,7 +127,7 @@ final class DemoCommand implements Callable<Integer> {
   private boolean run(DemoCluster cluster, Path dir) throws IOException, InterruptedException {
     LocalClusterLayout layout = cluster.layout();
     out.printf(
-        "Sluice demo: the incident of problem.md on a fresh local cluster%n"
+        "Sluice demo: the incident of docs/incident.md on a fresh local cluster%n"
             + "  files: %s%n  ports: %d-%d%n  settings: %s%n%n",
         dir,
         layout.basePort(),

@@ -12,7 +12,7 @@ import java.util.List;
  * <p>Invariants: no planned payload exceeds {@code peerMaxBytes}; a frame boundary never falls
  * inside a batch except between chunks of an oversized one; the payloads, concatenated, are the
  * batches' bytes in order (minus the resumed prefix). This is the rule whose absence caused the
- * incident in {@code problem.md}. Pure and immutable; thread-safe.
+ * incident in {@code docs/incident.md}. Pure and immutable; thread-safe.
  */
 public final class FramePlanner {
   private final long peerMaxBytes;

@@ -34,10 +34,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The incident of problem.md through the follower FSM, over real TCP with real logs: a follower
- * catches up, is stopped and its log reopened (a node restart), the leader meanwhile appends
- * batches around and far above peer-max-bytes (1 MiB), and a new follower on the same log reaches
- * {@code inSync} with segment files byte-identical to the leader's.
+ * The incident of docs/incident.md through the follower FSM, over real TCP with real logs: a
+ * follower catches up, is stopped and its log reopened (a node restart), the leader meanwhile
+ * appends batches around and far above peer-max-bytes (1 MiB), and a new follower on the same log
+ * reaches {@code inSync} with segment files byte-identical to the leader's.
  */
 class FollowerRestartThenOversizedBatchCatchesUpTest {
   private static final int MiB = 1 << 20;

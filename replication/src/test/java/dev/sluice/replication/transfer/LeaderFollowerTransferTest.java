@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Leader server and follower transfer over real TCP on 127.0.0.1 with real partition logs: the
- * incident of problem.md (batches larger than peer-max-bytes after a follower restart) and cuts in
- * the middle of an oversized batch.
+ * incident of docs/incident.md (batches larger than peer-max-bytes after a follower restart) and
+ * cuts in the middle of an oversized batch.
  */
 class LeaderFollowerTransferTest {
   private static final int MiB = 1 << 20;
@@ -161,7 +161,7 @@ class LeaderFollowerTransferTest {
 
   @Test
   void followerRestartThenOversizedBatchCatchesUp() throws Exception {
-    // The incident of problem.md, step by step, in one JVM.
+    // The incident of docs/incident.md, step by step, in one JVM.
     append(2000);
     append(3000);
     startFollower(new AtomicReference<>());
