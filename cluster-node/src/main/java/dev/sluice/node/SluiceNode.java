@@ -55,16 +55,19 @@ public final class SluiceNode implements AutoCloseable {
   private final SluiceSettings settings;
   private final LocalReplicas replicas;
   private final ServerBinding api;
+  private final LeaderTransferServer replicationServer;
 
   private SluiceNode(
       ActorSystem<Void> system,
       SluiceSettings settings,
       LocalReplicas replicas,
-      ServerBinding api) {
+      ServerBinding api,
+      LeaderTransferServer replicationServer) {
     this.system = system;
     this.settings = settings;
     this.replicas = replicas;
     this.api = api;
+    this.replicationServer = replicationServer;
   }
 
   /** Starts a node from a fully resolved config and returns once its HTTP API is bound. */
@@ -202,7 +205,7 @@ public final class SluiceNode implements AutoCloseable {
         self.host(),
         self.replicationPort(),
         self.clusterAddress());
-    return new SluiceNode(system, settings, replicas, binding);
+    return new SluiceNode(system, settings, replicas, binding, replicationServer);
   }
 
   /** Leader heartbeats: a few per watchdog interval, so a silent connection is noticed early. */
@@ -232,6 +235,11 @@ public final class SluiceNode implements AutoCloseable {
 
   public LocalReplicas replicas() {
     return replicas;
+  }
+
+  /** The server followers of this node's partitions connect to. */
+  public LeaderTransferServer replicationServer() {
+    return replicationServer;
   }
 
   public int apiPort() {
