@@ -4,13 +4,17 @@ import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.replica.AppliedMetadata;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
@@ -58,11 +62,13 @@ public final class NodeMembership {
       NodeAddress self,
       ActorRef<Controller.Command> controller,
       AppliedMetadata metadata) {
+    Map<Integer, Integer> missingTicks = new HashMap<>();
     return Behaviors.receive(Command.class)
         .onMessage(
             Register.class,
             r -> {
               controller.tell(new Controller.NodeUp(nodeId, self.encode()));
+              reconcile(ctx, nodeId, controller, metadata, missingTicks);
               return Behaviors.same();
             })
         .onMessage(
@@ -81,5 +87,41 @@ public final class NodeMembership {
               return Behaviors.same();
             })
         .build();
+  }
+
+  /**
+   * Reports as down every node the controller holds live but that is no cluster member for two
+   * ticks in a row: covers a node that died while no controller was running, or whose removal event
+   * was lost while the singleton moved. Only an Up node judges, so a joining node's partial view
+   * never downs anyone.
+   */
+  private static void reconcile(
+      ActorContext<Command> ctx,
+      int nodeId,
+      ActorRef<Controller.Command> controller,
+      AppliedMetadata metadata,
+      Map<Integer, Integer> missingTicks) {
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    MetadataSnapshot snapshot = metadata.get();
+    if (snapshot == null || cluster.selfMember().status() != MemberStatus.up()) {
+      return;
+    }
+    Set<String> members = new HashSet<>();
+    cluster.state().getMembers().forEach(m -> members.add(m.address().toString()));
+    missingTicks.keySet().retainAll(snapshot.liveNodes().keySet());
+    for (Map.Entry<Integer, String> e : snapshot.liveNodes().entrySet()) {
+      int id = e.getKey();
+      if (id == nodeId || members.contains(NodeAddress.parse(e.getValue()).clusterAddress())) {
+        missingTicks.remove(id);
+        continue;
+      }
+      int ticks = missingTicks.merge(id, 1, Integer::sum);
+      if (ticks >= 2) {
+        ctx.getLog()
+            .info("node {} is no cluster member but registered as live: reporting it down", id);
+        controller.tell(new Controller.NodeDown(id));
+        missingTicks.remove(id);
+      }
+    }
   }
 }

@@ -171,6 +171,16 @@ class ThreeNodeClusterTest {
     }
   }
 
+  @Test
+  void aRegisteredNodeThatIsNoClusterMemberIsReportedDown() throws Exception {
+    // As if node 9 had registered and then died while no controller was running to hear of it.
+    ControllerSingleton.init(node(1).system())
+        .tell(new Controller.NodeUp(9, "pekko://sluice@127.0.0.1:1|127.0.0.1|2|3|4"));
+    awaitCondition(() -> liveNodes(node(1)).contains(9), "node 9 registered");
+    awaitCondition(() -> !liveNodes(node(1)).contains(9), "node 9 reported down by the members");
+    assertEquals(Set.of(1, 2, 3), liveNodes(node(2)));
+  }
+
   /**
    * Waits until every node answers {@code GET /topics/{topic}}, asserts they answer the same
    * replicas, leaders and epochs, and returns partition -> replicas.
