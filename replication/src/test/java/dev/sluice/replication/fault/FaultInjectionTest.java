@@ -162,6 +162,54 @@ class FaultInjectionTest {
         overForwarded + " bytes forwarded beyond the log over " + cuts + " cuts");
   }
 
+  /**
+   * The cut every ~300 KiB during a 64 MiB batch, with the default 1 MiB frames: no frame can
+   * complete between two cuts, so nothing is ever staged until the watchdog escalates the stall to
+   * smaller frames (stall 2: 512 KiB, stall 3: 256 KiB); from then on each connection delivers a
+   * chunk, the frames stay small until the follower has caught up, and full frames come back after.
+   */
+  @Test
+  void cutEvery300KiBWhileA64MiBBatchTransfersHealsThroughTheWatchdog() throws Exception {
+    append(1000);
+    append(64L * MiB);
+    append(2000);
+    proxy.cutEvery(300L * KiB);
+    WatchdogState watchState = new WatchdogState();
+    watchdog =
+        testKit.spawn(
+            StallWatchdog.create(
+                Duration.ofMillis(100), Duration.ofMillis(700), watchState, System::nanoTime));
+    startFollower(settings(Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofSeconds(5)));
+    ActorRef<FollowerReplica.Command> f = follower;
+    watchdog.tell(
+        new StallWatchdog.Watch(
+            REPLICA,
+            WatchedReplica.of(
+                status,
+                reason -> f.tell(new FollowerReplica.RestartTransfer(reason)),
+                divisor -> f.tell(new FollowerReplica.LimitFrames(divisor)))));
+
+    awaitInSync(Duration.ofSeconds(150));
+    assertSegmentsIdentical();
+    FollowerStatus.Snapshot s = status.snapshot();
+    long cuts = proxy.cuts();
+    long perCut = PEER_MAX + ReplicationSettings.FRAME_HEADER_BYTES;
+    long overForwarded = proxy.bytesToFollower() - leaderLog.sizeInBytes();
+    log.info(
+        "cut every 300 KiB, 64 MiB batch: {} stalls, {} cuts, follower resent {} bytes, proxy"
+            + " forwarded {} bytes beyond the log",
+        watchState.totalStalls(),
+        cuts,
+        s.resentBytes(),
+        overForwarded);
+    assertTrue(
+        watchState.totalStalls() >= 3, "healed through escalation: " + watchState.totalStalls());
+    assertTrue(cuts >= 200, "a 64 MiB batch through 300 KiB connections: " + cuts + " cuts");
+    assertTrue(s.resentBytes() <= cuts * perCut, s.toString());
+    assertTrue(overForwarded <= cuts * perCut + 64 * KiB, overForwarded + " over " + cuts);
+    awaitStatus(WAIT, after -> assertEquals(1, after.frameLimitDivisor(), after::toString));
+  }
+
   /** The other way through the same cuts: frames small enough to fit between two cuts. */
   @Test
   void cutEvery300KiBWithFramesLimitedTo256KiBStillCatchesUp() throws Exception {
