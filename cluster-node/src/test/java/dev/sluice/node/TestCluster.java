@@ -101,8 +101,17 @@ public final class TestCluster implements AutoCloseable {
         .count();
   }
 
+  /** The running nodes, by id. */
+  public List<SluiceNode> nodes() {
+    return nodes.keySet().stream().sorted().map(nodes::get).toList();
+  }
+
   public JsonNode describe(int id, String topic) {
-    HttpResponse<String> r = get(id, "/topics/" + topic);
+    return describe(node(id), topic);
+  }
+
+  public JsonNode describe(SluiceNode node, String topic) {
+    HttpResponse<String> r = get(node, "/topics/" + topic);
     if (r.statusCode() != 200) {
       throw new AssertionError("GET /topics/" + topic + " -> " + r.statusCode() + " " + r.body());
     }
@@ -114,12 +123,20 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public HttpResponse<String> get(int id, String path) {
-    return send(HttpRequest.newBuilder(uri(id, path)).GET().build());
+    return get(node(id), path);
+  }
+
+  public HttpResponse<String> get(SluiceNode node, String path) {
+    return send(HttpRequest.newBuilder(node.apiUri().resolve(path)).GET().build());
   }
 
   public HttpResponse<String> post(int id, String path, String json) {
+    return post(node(id), path, json);
+  }
+
+  public HttpResponse<String> post(SluiceNode node, String path, String json) {
     return send(
-        HttpRequest.newBuilder(uri(id, path))
+        HttpRequest.newBuilder(node.apiUri().resolve(path))
             .header("Content-Type", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(json))
             .build());

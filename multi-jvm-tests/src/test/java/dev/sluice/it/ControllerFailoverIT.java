@@ -13,7 +13,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -339,12 +338,6 @@ class ControllerFailoverIT {
 
   private static void awaitCondition(BooleanSupplier condition, String what, Duration timeout)
       throws InterruptedException {
-    Instant deadline = Instant.now().plus(timeout);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("timed out after " + timeout + " waiting until " + what);
-      }
-      Thread.sleep(100); // polling interval of a condition wait
-    }
+    Await.until(condition, timeout, what);
   }
 }

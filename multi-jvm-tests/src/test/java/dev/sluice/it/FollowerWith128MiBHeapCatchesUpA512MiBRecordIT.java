@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -164,12 +163,6 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
 
   private static void awaitCondition(BooleanSupplier condition, String what)
       throws InterruptedException {
-    Instant deadline = Instant.now().plusSeconds(180);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(100); // polling interval of a condition wait
-    }
+    Await.until(condition, Duration.ofSeconds(180), what);
   }
 }

@@ -13,7 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -163,12 +162,6 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
 
   private static void awaitCondition(java.util.function.BooleanSupplier condition, String what)
       throws InterruptedException {
-    Instant deadline = Instant.now().plusSeconds(90);
-    while (!condition.getAsBoolean()) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("timed out waiting for: " + what);
-      }
-      Thread.sleep(25); // polling interval of a condition wait
-    }
+    Await.until(condition, Duration.ofSeconds(90), what);
   }
 }

@@ -10,7 +10,6 @@ import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchedReplica;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -36,9 +35,12 @@ public final class PartitionReplicaActor extends AbstractBehavior<PartitionRepli
 
   public sealed interface Command {}
 
-  /** The controller's current view of the partition. */
-  public record Assign(int leader, int leaderEpoch, List<Integer> replicas, List<Integer> inSync)
-      implements Command {}
+  /**
+   * The replica was assigned this leader and epoch (the replica manager applies the assignment to
+   * the {@link PartitionReplica} itself before it publishes the snapshot, so the API never sees a
+   * stale role); this actor starts, redirects or stops the follower FSM accordingly.
+   */
+  public record RoleAssigned(int leader, int leaderEpoch) implements Command {}
 
   /** What a replica needs to follow: where nodes are, transfer settings, the node's watchdog. */
   public record Replication(
@@ -72,13 +74,12 @@ public final class PartitionReplicaActor extends AbstractBehavior<PartitionRepli
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Assign.class, this::onAssign)
+        .onMessage(RoleAssigned.class, this::onRoleAssigned)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
-  private Behavior<Command> onAssign(Assign a) {
-    replica.assign(a.leader(), a.leaderEpoch(), a.replicas(), a.inSync());
+  private Behavior<Command> onRoleAssigned(RoleAssigned a) {
     if (replica.isLeader() || a.leader() < 0) {
       stopFollowing();
     } else if (follower != null) {

@@ -175,15 +175,10 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     inSyncProposals.remove(msg.tp());
     if (msg.reply() instanceof Controller.InSyncSetUpdated updated) {
       PartitionAssignment p = updated.partition();
+      // Same leader and epoch, only the in-sync set changed: the replica's role stays.
       replicas
           .get(msg.tp())
           .ifPresent(r -> r.assign(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
-      ActorRef<PartitionReplicaActor.Command> actor = actors.get(msg.tp());
-      if (actor != null) {
-        actor.tell(
-            new PartitionReplicaActor.Assign(
-                p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
-      }
     } else if (msg.reply() instanceof Controller.InSyncSetRejected rejected) {
       getContext()
           .getLog()
@@ -231,9 +226,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                       .spawn(
                           PartitionReplicaActor.create(replica, replication),
                           "replica-" + key.dirName()))
-          .tell(
-              new PartitionReplicaActor.Assign(
-                  p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
+          .tell(new PartitionReplicaActor.RoleAssigned(p.leader(), p.leaderEpoch()));
     } catch (IOException | RuntimeException e) {
       getContext().getLog().error("cannot open replica {}: {}", tp, e.toString(), e);
     }

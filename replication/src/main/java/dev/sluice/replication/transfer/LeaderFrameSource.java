@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.zip.CRC32C;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Source;
@@ -50,12 +49,16 @@ public final class LeaderFrameSource {
   private long sentLogEnd = -1;
   private long sentHighWatermark = -1;
   private boolean ended;
-  private BatchExtent crcBatch;
-  private int crcValue;
+  private final BatchCrcCache crcs;
 
   private LeaderFrameSource(
-      LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
+      LeaderPartition partition,
+      Frame.Hello hello,
+      TransferSettings settings,
+      Executor blocking,
+      BatchCrcCache crcs) {
     this.partition = partition;
+    this.crcs = crcs;
     this.log = partition.log();
     // The follower may ask for smaller frames (the watchdog's escalation), never for larger ones.
     this.planner = new FramePlanner(hello.frameLimit(settings.peerMaxBytes()));
@@ -67,8 +70,12 @@ public final class LeaderFrameSource {
 
   /** The endless frame source for a follower that sent {@code hello}. */
   public static Source<Frame, NotUsed> create(
-      LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
-    LeaderFrameSource cursor = new LeaderFrameSource(partition, hello, settings, blocking);
+      LeaderPartition partition,
+      Frame.Hello hello,
+      TransferSettings settings,
+      Executor blocking,
+      BatchCrcCache crcs) {
+    LeaderFrameSource cursor = new LeaderFrameSource(partition, hello, settings, blocking, crcs);
     return Source.unfoldAsync(
         cursor, c -> c.next().thenApply(f -> f.map(frame -> Pair.create(c, frame))));
   }
@@ -160,28 +167,9 @@ public final class LeaderFrameSource {
     }
   }
 
-  /** CRC32C of the whole batch, streamed; cached for the batch whose chunks are being sent. */
+  /** CRC32C of the whole batch, computed once per leader (see {@link BatchCrcCache}). */
   private int batchCrc(BatchExtent b) throws IOException {
-    if (!b.equals(crcBatch)) {
-      CRC32C crc = new CRC32C();
-      ByteBuffer buf = ByteBuffer.allocate((int) Math.min(b.size(), 1 << 20));
-      try (FileChannel ch = FileChannel.open(b.file(), StandardOpenOption.READ)) {
-        long pos = 0;
-        while (pos < b.size()) {
-          buf.clear().limit((int) Math.min(buf.capacity(), b.size() - pos));
-          int n = ch.read(buf, b.position() + pos);
-          if (n < 0) {
-            throw new EOFException(b.file() + ": end of file inside batch " + b.baseOffset());
-          }
-          buf.flip();
-          crc.update(buf);
-          pos += n;
-        }
-      }
-      crcBatch = b;
-      crcValue = (int) crc.getValue();
-    }
-    return crcValue;
+    return crcs.crcOf(b);
   }
 
   private static void readFully(FileRange r, byte[] into, int at) throws IOException {

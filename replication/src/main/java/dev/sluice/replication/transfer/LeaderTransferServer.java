@@ -53,6 +53,7 @@ public final class LeaderTransferServer {
       ActorSystem<?> system, String host, int port, LeaderLogs logs, TransferSettings settings) {
     Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
     SharedKillSwitch connections = KillSwitches.shared("leader-transfer-" + host + "-" + port);
+    BatchCrcCache crcs = new BatchCrcCache();
     return Tcp.get(system)
         .bind(
             host,
@@ -65,7 +66,7 @@ public final class LeaderTransferServer {
             Sink.foreach(
                 conn ->
                     conn.handleWith(
-                        connectionFlow(conn.remoteAddress(), logs, settings, blocking)
+                        connectionFlow(conn.remoteAddress(), logs, settings, blocking, crcs)
                             .via(connections.flow()),
                         system)))
         .run(system)
@@ -83,7 +84,11 @@ public final class LeaderTransferServer {
   }
 
   static Flow<ByteString, ByteString, NotUsed> connectionFlow(
-      InetSocketAddress remote, LeaderLogs logs, TransferSettings settings, Executor blocking) {
+      InetSocketAddress remote,
+      LeaderLogs logs,
+      TransferSettings settings,
+      Executor blocking,
+      BatchCrcCache crcs) {
     CompletableFuture<Frame.Hello> hello = new CompletableFuture<>();
     AtomicReference<LeaderPartition> served = new AtomicReference<>();
     AtomicReference<Integer> replicaId = new AtomicReference<>();
@@ -111,7 +116,7 @@ public final class LeaderTransferServer {
                   Optional<LeaderPartition> p = logs.lookup(h.partition());
                   replicaId.set(h.replicaId()); // before served: progress reads both
                   p.ifPresent(served::set);
-                  return answer(h, p, settings, blocking, remote);
+                  return answer(h, p, settings, blocking, remote, crcs);
                 })
             .map(FrameCodec::encode);
     return Flow.fromSinkAndSourceCoupled(in, out)
@@ -136,7 +141,8 @@ public final class LeaderTransferServer {
       Optional<LeaderPartition> found,
       TransferSettings settings,
       Executor blocking,
-      InetSocketAddress remote) {
+      InetSocketAddress remote,
+      BatchCrcCache crcs) {
     if (found.isEmpty()) {
       return Source.single(
           new Frame.Rejected(
@@ -176,6 +182,6 @@ public final class LeaderTransferServer {
         Source.tick(
                 settings.heartbeatInterval(), settings.heartbeatInterval(), NotUsed.getInstance())
             .map(t -> (Frame) LeaderFrameSource.status(p));
-    return LeaderFrameSource.create(p, hello, settings, blocking).merge(heartbeats, true);
+    return LeaderFrameSource.create(p, hello, settings, blocking, crcs).merge(heartbeats, true);
   }
 }

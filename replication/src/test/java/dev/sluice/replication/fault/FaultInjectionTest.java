@@ -7,12 +7,11 @@ import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.ReplicationSettings;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
 import dev.sluice.replication.follower.FollowerReplica;
 import dev.sluice.replication.follower.FollowerSetup;
 import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.testing.LogFixtures;
 import dev.sluice.replication.transfer.LeaderTransferServer;
 import dev.sluice.replication.transfer.LocalLeaderPartition;
 import dev.sluice.replication.transfer.TransferSettings;
@@ -21,16 +20,12 @@ import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchdogState;
 import dev.sluice.replication.watchdog.WatchedReplica;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
@@ -417,25 +412,7 @@ class FaultInjectionTest {
 
   /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
   private void append(long totalSize) throws IOException {
-    long valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
-    Random rnd = new Random(totalSize);
-    if (valueLength <= 2 * MiB) {
-      byte[] value = new byte[(int) valueLength];
-      rnd.nextBytes(value);
-      leaderLog.appendRecords(List.of(Record.of(null, value)), 1);
-    } else {
-      Path valueFile = tmp.resolve("value-" + totalSize);
-      byte[] chunk = new byte[MiB];
-      try (OutputStream out = Files.newOutputStream(valueFile)) {
-        for (long left = valueLength; left > 0; left -= chunk.length) {
-          rnd.nextBytes(chunk);
-          out.write(chunk, 0, (int) Math.min(chunk.length, left));
-        }
-      }
-      leaderLog.appendValueFile(null, List.of(), valueFile, 1);
-      Files.delete(valueFile);
-    }
-    leaderLog.updateHighWatermark(leaderLog.logEndOffset());
+    LogFixtures.appendBatchOfSize(leaderLog, tmp, totalSize);
     leader.changed();
   }
 
@@ -446,22 +423,6 @@ class FaultInjectionTest {
   }
 
   private void assertSegmentsIdentical() throws IOException {
-    List<Path> leaderSegments = segments(leaderLog.dir());
-    List<Path> followerSegments = segments(followerLog.dir());
-    assertEquals(
-        leaderSegments.stream().map(Path::getFileName).collect(Collectors.toList()),
-        followerSegments.stream().map(Path::getFileName).collect(Collectors.toList()));
-    for (int i = 0; i < leaderSegments.size(); i++) {
-      assertEquals(
-          -1L,
-          Files.mismatch(leaderSegments.get(i), followerSegments.get(i)),
-          leaderSegments.get(i).getFileName() + " differs");
-    }
-  }
-
-  private static List<Path> segments(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList());
-    }
+    LogFixtures.assertSegmentsIdentical(leaderLog.dir(), followerLog.dir());
   }
 }

@@ -7,24 +7,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
 import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.testing.LogFixtures;
 import dev.sluice.replication.transfer.FollowerEvent;
 import dev.sluice.replication.transfer.FollowerTransfer;
 import dev.sluice.replication.transfer.LeaderTransferServer;
 import dev.sluice.replication.transfer.LocalLeaderPartition;
 import dev.sluice.replication.transfer.TransferSettings;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -199,39 +195,13 @@ class FollowerAskingForSmallerFramesGetsThemTest {
         });
   }
 
+  /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
   private void append(long totalSize) throws IOException {
-    long valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
-    Random rnd = new Random(totalSize);
-    if (valueLength <= 2 * MiB) {
-      byte[] value = new byte[(int) valueLength];
-      rnd.nextBytes(value);
-      leaderLog.appendRecords(List.of(Record.of(null, value)), 1);
-    } else {
-      Path valueFile = tmp.resolve("value-" + totalSize);
-      byte[] chunk = new byte[MiB];
-      try (OutputStream out = Files.newOutputStream(valueFile)) {
-        for (long left = valueLength; left > 0; left -= chunk.length) {
-          rnd.nextBytes(chunk);
-          out.write(chunk, 0, (int) Math.min(chunk.length, left));
-        }
-      }
-      leaderLog.appendValueFile(null, List.of(), valueFile, 1);
-      Files.delete(valueFile);
-    }
-    leaderLog.updateHighWatermark(leaderLog.logEndOffset());
+    LogFixtures.appendBatchOfSize(leaderLog, tmp, totalSize);
     leader.changed();
   }
 
   private void assertSegmentsIdentical() throws IOException {
-    try (var l = Files.list(leaderLog.dir());
-        var f = Files.list(followerLog.dir())) {
-      List<Path> ls = l.filter(p -> p.toString().endsWith(".log")).sorted().toList();
-      List<Path> fs = f.filter(p -> p.toString().endsWith(".log")).sorted().toList();
-      assertEquals(ls.size(), fs.size());
-      for (int i = 0; i < ls.size(); i++) {
-        assertEquals(ls.get(i).getFileName(), fs.get(i).getFileName());
-        assertEquals(-1L, Files.mismatch(ls.get(i), fs.get(i)), ls.get(i) + " differs");
-      }
-    }
+    LogFixtures.assertSegmentsIdentical(leaderLog.dir(), followerLog.dir());
   }
 }

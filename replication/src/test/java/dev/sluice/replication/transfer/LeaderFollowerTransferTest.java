@@ -5,18 +5,15 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
 import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.testing.LogFixtures;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -354,25 +351,7 @@ class LeaderFollowerTransferTest {
 
   /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
   private void append(long totalSize) throws IOException {
-    long valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
-    Random rnd = new Random(totalSize);
-    if (valueLength <= 2 * MiB) {
-      byte[] value = new byte[(int) valueLength];
-      rnd.nextBytes(value);
-      leaderLog.appendRecords(List.of(Record.of(null, value)), 1);
-    } else {
-      Path valueFile = tmp.resolve("value-" + totalSize);
-      byte[] chunk = new byte[MiB];
-      try (OutputStream out = Files.newOutputStream(valueFile)) {
-        for (long left = valueLength; left > 0; left -= chunk.length) {
-          rnd.nextBytes(chunk);
-          out.write(chunk, 0, (int) Math.min(chunk.length, left));
-        }
-      }
-      leaderLog.appendValueFile(null, List.of(), valueFile, 1);
-      Files.delete(valueFile);
-    }
-    leaderLog.updateHighWatermark(leaderLog.logEndOffset());
+    LogFixtures.appendBatchOfSize(leaderLog, tmp, totalSize);
     leader.changed();
   }
 
@@ -393,17 +372,7 @@ class LeaderFollowerTransferTest {
   }
 
   private void assertSegmentsIdentical() throws IOException {
-    List<Path> leaderSegments = segments(leaderLog.dir());
-    List<Path> followerSegments = segments(followerLog.dir());
-    assertEquals(
-        leaderSegments.stream().map(Path::getFileName).collect(Collectors.toList()),
-        followerSegments.stream().map(Path::getFileName).collect(Collectors.toList()));
-    for (int i = 0; i < leaderSegments.size(); i++) {
-      assertEquals(
-          -1L,
-          Files.mismatch(leaderSegments.get(i), followerSegments.get(i)),
-          leaderSegments.get(i).getFileName() + " differs");
-    }
+    LogFixtures.assertSegmentsIdentical(leaderLog.dir(), followerLog.dir());
   }
 
   private static List<Path> segments(Path dir) throws IOException {
