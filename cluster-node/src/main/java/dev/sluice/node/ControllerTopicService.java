@@ -113,7 +113,8 @@ public final class ControllerTopicService implements TopicService {
         replicas.add(api(address));
       }
     }
-    return CompletableFuture.completedFuture(new PartitionLocation(leader, replicas));
+    int leaderNode = leader.isPresent() ? p.leader() : -1;
+    return CompletableFuture.completedFuture(new PartitionLocation(leaderNode, leader, replicas));
   }
 
   private URI api(String encodedAddress) {
@@ -198,7 +199,7 @@ public final class ControllerTopicService implements TopicService {
                   role,
                   s.leo(),
                   s.hw(),
-                  s.state(),
+                  stateLabel(s.state(), node, p),
                   lag,
                   s.lastError(),
                   s.backoffMillis(),
@@ -211,6 +212,18 @@ public final class ControllerTopicService implements TopicService {
     }
     return new TopicView(
         topic.name(), topic.partitions().size(), topic.replicationFactor(), partitions);
+  }
+
+  /**
+   * The follower FSM says {@code inSync} when its log reached the leader's end; the in-sync set is
+   * the controller's decision. A caught-up follower the controller has not (re)admitted yet is
+   * shown as {@code caughtUp}, never as {@code inSync}.
+   */
+  static String stateLabel(String fsmState, int node, PartitionAssignment p) {
+    if ("inSync".equals(fsmState) && !p.inSync().contains(node)) {
+      return "caughtUp";
+    }
+    return fsmState;
   }
 
   private static int httpStatus(Controller.Status status) {

@@ -15,6 +15,12 @@ public final class NodeConfig {
   /** Name of every node's ActorSystem; cluster addresses are {@code pekko://sluice@host:port}. */
   public static final String SYSTEM_NAME = "sluice";
 
+  /**
+   * The dispatcher of everything that blocks on files (appends, log reads, opening logs),
+   * configured in {@code sluice-defaults.conf}.
+   */
+  public static final String BLOCKING_IO_DISPATCHER = "sluice-blocking-io-dispatcher";
+
   private NodeConfig() {}
 
   public static Config forNode(SluiceSettings settings, Config loaded) {

@@ -12,6 +12,7 @@ import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.ReplicaManager;
 import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.transfer.LeaderTransferServer;
 import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
@@ -22,6 +23,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +58,7 @@ public final class SluiceNode implements AutoCloseable {
   private final LocalReplicas replicas;
   private final ServerBinding api;
   private final LeaderTransferServer replicationServer;
+  private final long startedNanos = System.nanoTime();
 
   private SluiceNode(
       ActorSystem<Void> system,
@@ -90,10 +93,57 @@ public final class SluiceNode implements AutoCloseable {
     }
   }
 
-  /** Starts a node and blocks until it terminates (SIGTERM, or the cluster downed it). */
+  /**
+   * Runs a node until the process is told to stop (SIGTERM, a graceful leave). A node the cluster
+   * removed, because it was unreachable for longer than the split brain resolver waits (a long GC,
+   * SIGSTOP, a frozen VM, a network partition) or because it could not join, does not exit: it
+   * starts a fresh actor system in the same process and joins again as a new incarnation, after a
+   * delay that grows while removals repeat. Its replicas reopen from disk as followers and cut any
+   * suffix the new leaders do not have (by leader epoch) before serving.
+   *
+   * <p>Why in the process rather than exit and be restarted: a supervisor restarts a failed
+   * process, but a node that was downed ran a clean shutdown; nothing outside (systemd's {@code
+   * Restart=on-failure}, {@code local-cluster}, a test harness) would bring it back, and a cluster
+   * that loses a node at every pause shrinks to nothing. Staying in the process needs no
+   * supervisor at all; a start that fails outright still ends the process with an error.
+   */
   public static void runBlocking(Config config) {
-    SluiceNode node = start(config);
-    node.system.getWhenTerminated().toCompletableFuture().join();
+    Duration delay = Duration.ZERO;
+    while (true) {
+      SluiceNode node = start(config);
+      Optional<CoordinatedShutdown.Reason> reason = node.awaitTermination();
+      if (reason.isEmpty() || !rejoins(reason.get())) {
+        return;
+      }
+      delay = RejoinDelay.next(delay, node.uptime());
+      log.warn(
+          "Sluice node {} was removed from the cluster ({}); rejoining as a new incarnation in {} ms",
+          node.settings.node().id(),
+          reason.get(),
+          delay.toMillis());
+      try {
+        Thread.sleep(delay.toMillis()); // between two actor systems: nothing to wait on but time
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** Removals by the cluster bring the node back; a requested stop does not. */
+  static boolean rejoins(CoordinatedShutdown.Reason reason) {
+    return reason.equals(CoordinatedShutdown.clusterDowningReason())
+        || reason.equals(CoordinatedShutdown.clusterJoinUnsuccessfulReason());
+  }
+
+  /** Blocks until the actor system terminated; returns why it was shut down, if known. */
+  private Optional<CoordinatedShutdown.Reason> awaitTermination() {
+    system.getWhenTerminated().toCompletableFuture().join();
+    return CoordinatedShutdown.get(system).getShutdownReason();
+  }
+
+  private Duration uptime() {
+    return Duration.ofNanos(System.nanoTime() - startedNanos);
   }
 
   /** Wires the node's components into an existing ActorSystem. */
@@ -103,18 +153,18 @@ public final class SluiceNode implements AutoCloseable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     Executor blocking =
-        system.dispatchers().lookup(DispatcherSelector.fromConfig("sluice-blocking-io-dispatcher"));
+        system.dispatchers().lookup(DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller = ControllerSingleton.init(system);
 
     LocalReplicas replicas =
         new LocalReplicas(
+            settings.node().id(), settings.node().dataDir(), settings.storage(), Clock.systemUTC());
+    LeaderSettings leaderSettings =
+        LeaderSettings.of(
             settings.node().id(),
-            settings.node().dataDir(),
-            settings.storage(),
             settings.replication().minInSyncReplicas(),
-            settings.replication().replicaLagTimeMax(),
-            Clock.systemUTC());
+            settings.replication().replicaLagTimeMax());
     AppliedMetadata metadata = new AppliedMetadata();
     TransferSettings transfer = transferSettings(settings);
     WatchdogState watchdogState = new WatchdogState();
@@ -124,9 +174,10 @@ public final class SluiceNode implements AutoCloseable {
             "stall-watchdog",
             Props.empty());
     system.systemActorOf(
-        ReplicaManager.create(replicas, metadata, controller, transfer, watchdog, watchdogState),
+        ReplicaManager.create(
+            replicas, metadata, controller, transfer, leaderSettings, watchdog, watchdogState),
         "replica-manager",
-        DispatcherSelector.fromConfig("sluice-blocking-io-dispatcher"));
+        DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
 
     ControllerTopicService topics = new ControllerTopicService(system, controller, metadata);
     ClientApi routes =
@@ -161,7 +212,7 @@ public final class SluiceNode implements AutoCloseable {
                 transfer),
             "replication server on port " + settings.replication().port());
 
-    NodeManagement.init(system, settings.node().id(), replicas, watchdogState);
+    NodeManagement.init(system, settings.node().id(), replicas, watchdogState, metadata);
     int managementPort =
         await(
                 PekkoManagement.get(system).start(),

@@ -45,7 +45,8 @@ final class SettingsReader {
             bytes("sluice.storage.max-batch-bytes"),
             flushPolicy("sluice.storage.flush"),
             retentionBytes("sluice.storage.retention.bytes"),
-            duration("sluice.storage.retention.time", Duration.ZERO));
+            duration("sluice.storage.retention.time", Duration.ZERO),
+            duration("sluice.storage.retention.check-interval", Duration.ZERO));
     BackoffSettings backoff =
         new BackoffSettings(
             duration("sluice.replication.backoff.min", Duration.ZERO),

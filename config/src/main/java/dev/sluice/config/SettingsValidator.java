@@ -113,6 +113,12 @@ public final class SettingsValidator {
               + st.retentionBytes()
               + ": must be -1 (no limit) or greater than 0");
     }
+    if (st.retentionCheckInterval().compareTo(Duration.ZERO) <= 0) {
+      v.add(
+          "sluice.storage.retention.check-interval = "
+              + st.retentionCheckInterval()
+              + ": must be positive");
+    }
     if (st.retentionTime().isNegative()) {
       v.add(
           "sluice.storage.retention.time = "

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param flush when appended bytes are forced to disk
  * @param retentionBytes old segments are deleted while the log is larger than this; -1 keeps all
  * @param retentionTime segments whose newest batch is older than this are deleted; zero keeps all
+ * @param retentionCheckInterval how often every replica applies the two retention limits
  */
 public record StorageSettings(
     long segmentBytes,
@@ -18,7 +19,34 @@ public record StorageSettings(
     long maxBatchBytes,
     FlushPolicy flush,
     long retentionBytes,
-    Duration retentionTime) {
+    Duration retentionTime,
+    Duration retentionCheckInterval) {
+
+  /** The reference default of {@code sluice.storage.retention.check-interval}. */
+  public static final Duration DEFAULT_RETENTION_CHECK_INTERVAL = Duration.ofMinutes(1);
+
+  /** Settings with the default retention check interval. */
+  public StorageSettings(
+      long segmentBytes,
+      int indexIntervalBytes,
+      long maxBatchBytes,
+      FlushPolicy flush,
+      long retentionBytes,
+      Duration retentionTime) {
+    this(
+        segmentBytes,
+        indexIntervalBytes,
+        maxBatchBytes,
+        flush,
+        retentionBytes,
+        retentionTime,
+        DEFAULT_RETENTION_CHECK_INTERVAL);
+  }
+
+  /** True if either retention limit is set: otherwise there is nothing to apply. */
+  public boolean retains() {
+    return retentionBytes >= 0 || retentionTime.compareTo(Duration.ZERO) > 0;
+  }
 
   /** Settings for tests and tools: the reference defaults with the given sizes. */
   public static StorageSettings of(long segmentBytes, long maxBatchBytes) {

@@ -579,6 +579,32 @@ public final class PartitionLog implements AutoCloseable {
     return new FetchResult(offset, slices, end, hw);
   }
 
+  /**
+   * Bytes of log from the batch holding {@code offset} to the log end: how far behind a replica
+   * whose log ends at {@code offset} is. One index lookup in one segment plus the sizes of the later
+   * segments, never a scan of the log; 0 at or past the end, the whole log below the start.
+   */
+  public long bytesAfter(long offset) throws IOException {
+    if (offset >= logEndOffset) {
+      return 0;
+    }
+    structureLock.readLock().lock();
+    try {
+      Map.Entry<Long, LogSegment> entry = segments.floorEntry(Math.max(offset, logStartOffset));
+      if (entry == null) {
+        return sizeInBytes();
+      }
+      BatchLocation at = entry.getValue().find(offset);
+      long total = at == null ? 0 : entry.getValue().size() - at.position();
+      for (LogSegment later : segments.tailMap(entry.getKey(), false).values()) {
+        total += later.size();
+      }
+      return total;
+    } finally {
+      structureLock.readLock().unlock();
+    }
+  }
+
   private void checkRange(long offset, long end) {
     if (offset < logStartOffset || offset > end) {
       throw new OffsetOutOfRangeException(dir.toString(), offset, logStartOffset, end);

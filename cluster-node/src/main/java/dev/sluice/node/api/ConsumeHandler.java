@@ -62,6 +62,10 @@ public final class ConsumeHandler {
       return redirectToReplica(tp, req);
     }
     PartitionLog log = replica.get().log();
+    Optional<CompletionStage<HttpResponse>> elsewhere = notServedHere(replica.get(), offset, req);
+    if (elsewhere.isPresent()) {
+      return elsewhere.get();
+    }
     return CompletableFuture.supplyAsync(
         () -> {
           long hw = checkReadable(tp, log, offset);
@@ -101,6 +105,12 @@ public final class ConsumeHandler {
       return redirectToReplica(tp, req);
     }
     PartitionLog log = replica.get().log();
+    if (offset != log.highWatermark()) {
+      Optional<CompletionStage<HttpResponse>> elsewhere = notServedHere(replica.get(), offset, req);
+      if (elsewhere.isPresent()) {
+        return elsewhere.get();
+      }
+    }
     return CompletableFuture.supplyAsync(
         () -> {
           long hw = log.highWatermark();
@@ -151,6 +161,64 @@ public final class ConsumeHandler {
       }
     }
     return committed;
+  }
+
+  /**
+   * Where an offset at or above this replica's high watermark must be asked instead, so that an
+   * acknowledged record is never answered "not written": a follower's high watermark trails the
+   * leader's, so it sends the client to the leader; a new leader whose high watermark has not yet
+   * reached the start of its epoch may hold committed records above it and answers 503 (retry)
+   * until its followers report. Only a leader whose high watermark is confirmed in its epoch
+   * answers 416 for offsets above it (see {@link #checkReadable}). Empty when this replica answers.
+   */
+  private Optional<CompletionStage<HttpResponse>> notServedHere(
+      PartitionReplica replica, long offset, HttpRequest req) {
+    PartitionLog log = replica.log();
+    long hw = log.highWatermark();
+    if (offset < hw || offset < log.logStartOffset()) {
+      return Optional.empty();
+    }
+    TopicPartition tp = replica.topicPartition();
+    if (!replica.isLeader()) {
+      return Optional.of(redirectToLeader(tp, hw, req));
+    }
+    long epochStart = replica.epochStartOffset();
+    if (epochStart < 0 || hw < epochStart) {
+      return Optional.of(
+          CompletableFuture.failedFuture(
+              new ApiException(
+                  503,
+                  tp
+                      + " has a new leader confirming its high watermark ("
+                      + hw
+                      + ", epoch starts at "
+                      + Math.max(epochStart, hw)
+                      + "); offset "
+                      + offset
+                      + " may be committed: retry",
+                  Map.of("highWatermark", hw))));
+    }
+    return Optional.empty();
+  }
+
+  private CompletionStage<HttpResponse> redirectToLeader(
+      TopicPartition tp, long localHighWatermark, HttpRequest req) {
+    return topics
+        .locate(tp.topic(), tp.partition())
+        .thenApply(
+            loc -> {
+              if (loc.leaderApi().isEmpty() || loc.leaderNode() == replicas.localNode()) {
+                throw new ApiException(
+                    503,
+                    tp
+                        + " has no leader here to confirm offsets at or above this replica's high"
+                        + " watermark "
+                        + localHighWatermark
+                        + ": retry",
+                    Map.of("highWatermark", localHighWatermark));
+              }
+              return Redirects.to(loc.leaderApi().get(), req);
+            });
   }
 
   private static long checkReadable(TopicPartition tp, PartitionLog log, long offset) {

@@ -1,10 +1,11 @@
 package dev.sluice.node.api;
 
-import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.leader.AppendOp;
+import dev.sluice.replication.leader.PartitionLeader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -19,7 +20,6 @@ import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -103,40 +103,71 @@ public final class ProduceHandler {
       return refuseBody(req)
           .thenCompose(drained -> CompletableFuture.failedFuture(new UncheckedIOException(e)));
     }
-    CompletionStage<AppendInfo> appended =
+    AppendOp op = (log, epoch) -> log.appendValueFile(key, List.of(), staged, epoch);
+    CompletionStage<PartitionLeader.AppendReply> appended =
         req.entity()
             .withoutSizeLimit()
             .getDataBytes()
             .via(limit(maxValue))
             .runWith(FileIO.toPath(staged), system)
-            .thenApplyAsync(io -> replica.appendValue(key, List.of(), staged, all), blocking);
+            .thenCompose(io -> replica.append(op, all, ackTimeout));
     return appended
-        .whenComplete((info, failure) -> deleteQuietly(staged))
-        .thenCompose(info -> acknowledged(replica, info, all))
+        .whenComplete((reply, failure) -> deleteQuietly(staged))
+        .thenCompose(reply -> acknowledged(replica, reply, all, req))
         .thenApply(offset -> Json.ok(Map.of("offset", offset)));
   }
 
   private CompletionStage<Long> acknowledged(
-      PartitionReplica replica, AppendInfo info, boolean all) {
+      PartitionReplica replica, PartitionLeader.AppendReply reply, boolean all, HttpRequest req) {
+    if (reply instanceof PartitionLeader.AppendRefused refused) {
+      return refused(replica, refused, req);
+    }
+    long offset = ((PartitionLeader.Appended) reply).info().baseOffset();
     if (!all) {
-      return CompletableFuture.completedFuture(info.baseOffset());
+      return CompletableFuture.completedFuture(offset);
     }
     return replica
-        .awaitCommitted(info.baseOffset())
-        .orTimeout(ackTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .exceptionally(
-            t -> {
+        .awaitCommitted(offset, ackTimeout)
+        .handle(
+            (commit, failure) -> {
+              if (commit instanceof PartitionLeader.Committed) {
+                return offset;
+              }
+              String why =
+                  commit instanceof PartitionLeader.NotCommitted nc
+                      ? nc.reason()
+                      : "not replicated to the in-sync replicas within sluice.api.request-timeout = "
+                          + ackTimeout.toMillis()
+                          + "ms";
               throw new ApiException(
                   503,
                   "record written at offset "
-                      + info.baseOffset()
+                      + offset
                       + " of "
                       + replica.topicPartition()
-                      + " but not replicated to the in-sync replicas within sluice.api.request-timeout = "
-                      + ackTimeout.toMillis()
-                      + "ms",
-                  Map.of("offset", info.baseOffset()));
+                      + " but not acknowledged: "
+                      + why,
+                  Map.of("offset", offset));
             });
+  }
+
+  private CompletionStage<Long> refused(
+      PartitionReplica replica, PartitionLeader.AppendRefused refused, HttpRequest req) {
+    TopicPartition tp = replica.topicPartition();
+    ApiException error =
+        switch (refused.reason()) {
+          case NOT_ENOUGH_REPLICAS -> new ApiException(503, refused.message());
+          case TOO_LARGE -> new ApiException(413, refused.message());
+          case INVALID -> new ApiException(400, refused.message());
+          case STORAGE_ERROR -> new ApiException(500, refused.message());
+          case NOT_LEADER ->
+              new ApiException(
+                  503,
+                  "leadership of "
+                      + tp
+                      + " moved while the record was being received; nothing was written: retry");
+        };
+    return CompletableFuture.failedFuture(error);
   }
 
   private CompletionStage<HttpResponse> redirectToLeader(TopicPartition tp, HttpRequest req) {
@@ -148,6 +179,11 @@ public final class ProduceHandler {
                   loc.leaderApi()
                       .orElseThrow(
                           () -> new ApiException(503, tp + " has no leader at the moment; retry"));
+              if (loc.leaderNode() == replicas.localNode()) {
+                // The metadata names this node, but its replica does not lead yet (or any more).
+                throw new ApiException(
+                    503, "leadership of " + tp + " is moving to or from this node; retry");
+              }
               return Redirects.to(leaderApi, req);
             });
   }

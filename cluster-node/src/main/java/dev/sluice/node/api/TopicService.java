@@ -23,8 +23,9 @@ public interface TopicService {
   /**
    * Nodes to send a client to for a partition.
    *
+   * @param leaderNode node id of the leader, -1 while the partition has no leader
    * @param leaderApi API base URI of the leader's node, empty while the partition has no leader
    * @param replicaApis API base URIs of every node holding a replica, leader first
    */
-  record PartitionLocation(Optional<URI> leaderApi, List<URI> replicaApis) {}
+  record PartitionLocation(int leaderNode, Optional<URI> leaderApi, List<URI> replicaApis) {}
 }

@@ -34,4 +34,39 @@ final class NodeBean implements NodeMXBean {
   public long getTotalStalls() {
     return node.watchdog().totalStalls();
   }
+
+  @Override
+  public int getLeaderPartitions() {
+    return node.partitionHealth().leaders();
+  }
+
+  @Override
+  public int getUnderReplicatedPartitions() {
+    return node.partitionHealth().underReplicated();
+  }
+
+  @Override
+  public int getUnderMinInSyncPartitions() {
+    return node.partitionHealth().underMinInSync();
+  }
+
+  @Override
+  public int getOfflinePartitions() {
+    return node.partitionHealth().offline();
+  }
+
+  @Override
+  public long getLeaderElections() {
+    return node.replicas().leaderCounters().leaderships();
+  }
+
+  @Override
+  public long getInSyncShrinks() {
+    return node.replicas().leaderCounters().inSyncShrinks();
+  }
+
+  @Override
+  public long getInSyncExpansions() {
+    return node.replicas().leaderCounters().inSyncExpansions();
+  }
 }

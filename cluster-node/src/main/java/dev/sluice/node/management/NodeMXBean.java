@@ -21,4 +21,25 @@ public interface NodeMXBean {
 
   /** Stalls detected on this node since it started. */
   long getTotalStalls();
+
+  /** Partitions this node leads. */
+  int getLeaderPartitions();
+
+  /** Partitions this node leads whose in-sync set is smaller than their replicas. */
+  int getUnderReplicatedPartitions();
+
+  /** Partitions this node leads with fewer in-sync replicas than min-in-sync-replicas. */
+  int getUnderMinInSyncPartitions();
+
+  /** Partitions of the cluster without a leader, as this node's metadata shows them. */
+  int getOfflinePartitions();
+
+  /** Leader terms this node started since it started. */
+  long getLeaderElections();
+
+  /** Replicas removed from in-sync sets of partitions this node led. */
+  long getInSyncShrinks();
+
+  /** Replicas added to in-sync sets of partitions this node led. */
+  long getInSyncExpansions();
 }

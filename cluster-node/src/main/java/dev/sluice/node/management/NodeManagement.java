@@ -1,5 +1,6 @@
 package dev.sluice.node.management;
 
+import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.lang.management.ManagementFactory;
@@ -35,8 +36,13 @@ public final class NodeManagement {
    * @throws IllegalStateException when {@code system} already has a node
    */
   public static void init(
-      ActorSystem<?> system, int nodeId, LocalReplicas replicas, WatchdogState watchdog) {
-    NodeState.Components components = new NodeState.Components(nodeId, replicas, watchdog);
+      ActorSystem<?> system,
+      int nodeId,
+      LocalReplicas replicas,
+      WatchdogState watchdog,
+      AppliedMetadata metadata) {
+    NodeState.Components components =
+        new NodeState.Components(nodeId, replicas, watchdog, metadata);
     NodeState.get(system).publish(components);
 
     JmxRegistry jmx = new JmxRegistry(ManagementFactory.getPlatformMBeanServer(), components);

@@ -1,5 +1,6 @@
 package dev.sluice.node.management;
 
+import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.util.Objects;
@@ -21,10 +22,22 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 public final class NodeState implements Extension {
 
   /** The node's components management reads. */
-  public record Components(int nodeId, LocalReplicas replicas, WatchdogState watchdog) {
+  public record Components(
+      int nodeId, LocalReplicas replicas, WatchdogState watchdog, AppliedMetadata metadata) {
     public Components {
       Objects.requireNonNull(replicas, "replicas");
       Objects.requireNonNull(watchdog, "watchdog");
+      Objects.requireNonNull(metadata, "metadata");
+    }
+
+    /** Components of a node that has applied no metadata yet. */
+    public Components(int nodeId, LocalReplicas replicas, WatchdogState watchdog) {
+      this(nodeId, replicas, watchdog, new AppliedMetadata());
+    }
+
+    /** Leader, under-replicated, under-min-in-sync and offline partition counts now. */
+    public PartitionHealth partitionHealth() {
+      return PartitionHealth.of(replicas, metadata.get());
     }
   }
 

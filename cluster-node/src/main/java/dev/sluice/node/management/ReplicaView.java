@@ -13,9 +13,8 @@ import java.util.Optional;
  * log and the watchdog's conclusions, and thrown away after use.
  *
  * <p>Building it never blocks: it reads the log's published offsets, the follower's published
- * status and the watchdog's immutable health records. On a leader it deliberately does not call
- * {@link PartitionReplica#status()}, whose follower-lag part takes the replica's monitor (held
- * during appends) and scans the log; {@code /replicas} shows that part.
+ * status and the watchdog's immutable health records. On a leader it does not compute the
+ * followers' lag (an index lookup per follower); {@code /replicas} shows that part.
  *
  * @param lagBytes bytes behind the leader: 0 on the leader, -1 where this node does not know
  * @param stalled the watchdog considers this replica stalled now

@@ -1,5 +1,7 @@
 package dev.sluice.node.management;
 
+import dev.sluice.node.NodeConfig;
+
 import dev.sluice.node.api.Json;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.TopicPartition;
@@ -33,7 +35,7 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
 
   public ReplicasRouteProvider(ExtendedActorSystem system) {
     this.state = NodeState.get(system);
-    this.blocking = system.dispatchers().lookup("sluice-blocking-io-dispatcher");
+    this.blocking = system.dispatchers().lookup(NodeConfig.BLOCKING_IO_DISPATCHER);
   }
 
   @Override

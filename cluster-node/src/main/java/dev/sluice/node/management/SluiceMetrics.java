@@ -1,5 +1,6 @@
 package dev.sluice.node.management;
 
+import dev.sluice.replication.leader.LeaderCounters;
 import static dev.sluice.node.management.PrometheusText.Type.COUNTER;
 import static dev.sluice.node.management.PrometheusText.Type.GAUGE;
 
@@ -110,6 +111,42 @@ final class SluiceMetrics {
             COUNTER,
             "Stall episodes that ended with the replica moving again.")
         .sample("sluice_watchdog_recoveries_total", watchdog.recoveries());
+    PartitionHealth health = node.partitionHealth();
+    text.family("sluice_partitions_led", GAUGE, "Partitions this node leads.")
+        .sample("sluice_partitions_led", health.leaders());
+    text.family(
+            "sluice_partitions_under_replicated",
+            GAUGE,
+            "Partitions this node leads whose in-sync set is smaller than their replicas.")
+        .sample("sluice_partitions_under_replicated", health.underReplicated());
+    text.family(
+            "sluice_partitions_under_min_in_sync",
+            GAUGE,
+            "Partitions this node leads with fewer in-sync replicas than min-in-sync-replicas:"
+                + " acks=all writes are refused.")
+        .sample("sluice_partitions_under_min_in_sync", health.underMinInSync());
+    text.family(
+            "sluice_partitions_offline",
+            GAUGE,
+            "Partitions of the cluster without a leader (no eligible in-sync replica is live),"
+                + " as this node's metadata shows them.")
+        .sample("sluice_partitions_offline", health.offline());
+    LeaderCounters counters = node.replicas().leaderCounters();
+    text.family(
+            "sluice_leader_elections_total",
+            COUNTER,
+            "Leader terms this node started: elections it won.")
+        .sample("sluice_leader_elections_total", counters.leaderships());
+    text.family(
+            "sluice_in_sync_shrinks_total",
+            COUNTER,
+            "Replicas removed from the in-sync sets of partitions this node led.")
+        .sample("sluice_in_sync_shrinks_total", counters.inSyncShrinks());
+    text.family(
+            "sluice_in_sync_expansions_total",
+            COUNTER,
+            "Replicas added to the in-sync sets of partitions this node led.")
+        .sample("sluice_in_sync_expansions_total", counters.inSyncExpansions());
     return text.toString();
   }
 

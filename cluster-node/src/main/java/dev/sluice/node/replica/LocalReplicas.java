@@ -2,6 +2,7 @@ package dev.sluice.node.replica;
 
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.leader.LeaderCounters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -19,28 +20,33 @@ public final class LocalReplicas implements AutoCloseable {
   private final int localNode;
   private final Path dataDir;
   private final StorageSettings storage;
-  private final int minInSyncReplicas;
-  private final long lagTimeMaxNanos;
   private final Clock clock;
   private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
+  private final LeaderCounters leaderCounters = new LeaderCounters();
 
   public LocalReplicas(
       int localNode,
       Path dataDir,
       StorageSettings storage,
-      int minInSyncReplicas,
-      java.time.Duration replicaLagTimeMax,
       Clock clock) {
     this.localNode = localNode;
     this.dataDir = dataDir;
     this.storage = storage;
-    this.minInSyncReplicas = minInSyncReplicas;
-    this.lagTimeMaxNanos = replicaLagTimeMax.toNanos();
     this.clock = clock;
   }
 
   public int localNode() {
     return localNode;
+  }
+
+  /** The storage settings every local log is opened with. */
+  public StorageSettings storage() {
+    return storage;
+  }
+
+  /** Elections won and in-sync changes over every partition this node leads. */
+  public LeaderCounters leaderCounters() {
+    return leaderCounters;
   }
 
   public Optional<PartitionReplica> get(TopicPartition tp) {
@@ -63,9 +69,7 @@ public final class LocalReplicas implements AutoCloseable {
         return existing;
       }
       PartitionLog log = PartitionLog.open(dataDir.resolve(tp.dirName()), storage, clock);
-      PartitionReplica replica =
-          new PartitionReplica(
-              tp, localNode, log, minInSyncReplicas, lagTimeMaxNanos, System::nanoTime);
+      PartitionReplica replica = new PartitionReplica(tp, localNode, log);
       replicas.put(tp, replica);
       return replica;
     }

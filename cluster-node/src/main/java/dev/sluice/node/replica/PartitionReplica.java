@@ -1,72 +1,72 @@
 package dev.sluice.node.replica;
 
-import dev.sluice.log.AppendInfo;
-import dev.sluice.log.FetchResult;
-import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Header;
 import dev.sluice.replication.follower.FollowerStatus;
-import dev.sluice.replication.leader.InSyncTracker;
+import dev.sluice.replication.leader.AppendOp;
+import dev.sluice.replication.leader.InSyncState;
+import dev.sluice.replication.leader.LeaderView;
+import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.transfer.ChangeSignal;
 import dev.sluice.replication.transfer.LeaderPartition;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.LongSupplier;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Scheduler;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One local replica of a partition: its log and what this node knows about the partition's
- * leadership.
+ * One local replica of a partition: its log, the role the controller assigned it, and handles on
+ * the actors that run that role. The leader side (appends, in-sync set, high watermark, acks) is
+ * owned by a {@link PartitionLeader} actor; the follower side by the follower FSM, whose {@link
+ * FollowerStatus} this shows. This class holds no mutable state of its own beyond published
+ * snapshots.
  *
- * <p>As leader it serves the replication streams ({@link LeaderPartition}), moves the high
- * watermark (the smallest log end offset of the in-sync set, and only while that set has at least
- * {@code min-in-sync-replicas} members), completes acks=all produce requests when the high
- * watermark passes them, and proposes in-sync set changes ({@link InSyncTracker}). As follower its
- * log is written by the follower FSM, whose {@link FollowerStatus} it shows.
+ * <p>Fencing: an assignment with an older leader epoch than the one applied is ignored, so a late
+ * controller reply can never make a deposed node lead again. The leader actor is told of every
+ * accepted assignment before the new role becomes visible here, so a produce request that sees
+ * this replica as leader always reaches a leader actor that already leads.
  *
- * <p>Thread-safety: appends, follower progress and leadership changes are serialized on this
- * object's monitor (the log has a single writer); status reads are lock-free snapshots of volatile
- * fields and the log's published offsets; {@link #awaitChange} never blocks.
+ * <p>Thread-safety: {@link #assign} is called by the replica manager only (and is synchronized);
+ * everything else reads volatile snapshots or sends messages, and never blocks.
  */
 public final class PartitionReplica implements LeaderPartition, AutoCloseable {
-  private static final long MAX_LAG_SCAN_BYTES = 1L << 40;
+  private static final Logger logger = LoggerFactory.getLogger(PartitionReplica.class);
+
+  /** What the controller assigned this replica. */
+  public record Assignment(
+      int leader, int leaderEpoch, List<Integer> replicas, List<Integer> inSync, long version) {
+    public static final Assignment NONE = new Assignment(-1, -1, List.of(), List.of(), -1);
+
+    public Assignment {
+      replicas = List.copyOf(replicas);
+      inSync = List.copyOf(inSync);
+    }
+  }
 
   private final TopicPartition tp;
   private final int localNode;
   private final PartitionLog log;
-  private final int minInSyncReplicas;
-  private final long lagTimeMaxNanos;
-  private final LongSupplier nanoClock;
-  private final HighWatermarkWaiters waiters = new HighWatermarkWaiters();
   private final ChangeSignal changes = new ChangeSignal();
 
-  private volatile int leader = -1;
-  private volatile int leaderEpoch = -1;
-  private volatile List<Integer> replicas = List.of();
-  private volatile List<Integer> inSync = List.of();
+  private volatile Assignment assignment = Assignment.NONE;
   private volatile FollowerStatus followerStatus;
-  private InSyncTracker tracker;
+  private volatile LeaderView leaderView = LeaderView.NOT_LEADING;
+  private volatile ActorRef<PartitionLeader.Command> leaderActor;
+  private volatile Scheduler scheduler;
 
-  public PartitionReplica(
-      TopicPartition tp,
-      int localNode,
-      PartitionLog log,
-      int minInSyncReplicas,
-      long lagTimeMaxNanos,
-      LongSupplier nanoClock) {
+  public PartitionReplica(TopicPartition tp, int localNode, PartitionLog log) {
     this.tp = tp;
     this.localNode = localNode;
     this.log = log;
-    this.minInSyncReplicas = minInSyncReplicas;
-    this.lagTimeMaxNanos = lagTimeMaxNanos;
-    this.nanoClock = nanoClock;
   }
 
   public TopicPartition topicPartition() {
@@ -82,50 +82,83 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
     return log;
   }
 
+  /** The signal the leader actor raises after appends and high-watermark moves. */
+  public ChangeSignal changes() {
+    return changes;
+  }
+
+  /**
+   * Connects the leader actor; must happen before the first {@link #assign}. {@code views} of the
+   * actor should go to {@link #publishLeaderView}.
+   */
+  public void attachLeader(ActorRef<PartitionLeader.Command> actor, Scheduler actorScheduler) {
+    this.scheduler = actorScheduler;
+    this.leaderActor = actor;
+  }
+
+  /** Where the leader actor publishes its view. */
+  public void publishLeaderView(LeaderView view) {
+    this.leaderView = view;
+  }
+
   @Override
   public boolean isLeader() {
-    return leader == localNode;
+    return assignment.leader() == localNode;
   }
 
   public int leader() {
-    return leader;
+    return assignment.leader();
   }
 
   @Override
   public int leaderEpoch() {
-    return leaderEpoch;
+    return assignment.leaderEpoch();
+  }
+
+  public Assignment assignment() {
+    return assignment;
   }
 
   public List<Integer> replicas() {
-    return replicas;
+    return assignment.replicas();
   }
 
+  /** The controller's in-sync set as last applied here. */
   public List<Integer> inSync() {
-    return inSync;
+    return assignment.inSync();
   }
 
-  /** Applies the controller's view of the partition. */
-  public synchronized void assign(
-      int newLeader, int epoch, List<Integer> newReplicas, List<Integer> newInSync) {
-    boolean wasLeader = isLeader();
-    boolean newTerm = epoch != leaderEpoch || newLeader != leader;
-    this.leader = newLeader;
-    this.leaderEpoch = epoch;
-    this.replicas = List.copyOf(newReplicas);
-    this.inSync = List.copyOf(newInSync);
-    if (isLeader()) {
-      if (!wasLeader || newTerm || tracker == null) {
-        tracker = new InSyncTracker(localNode, lagTimeMaxNanos, nanoClock.getAsLong());
-      }
-      followerStatus = null;
-      advanceHighWatermark();
-    } else {
-      tracker = null;
-      if (wasLeader) {
-        waiters.failAll(new NotLeaderException(tp, newLeader));
-      }
+  /** What the leader actor last published; {@link LeaderView#NOT_LEADING} while following. */
+  public LeaderView leaderView() {
+    return leaderView;
+  }
+
+  /**
+   * Applies the controller's view of the partition, unless it is older than the one applied.
+   *
+   * @return true if it was applied
+   */
+  public synchronized boolean assign(Assignment next) {
+    Assignment current = assignment;
+    if (next.leaderEpoch() < current.leaderEpoch()
+        || (next.leaderEpoch() == current.leaderEpoch() && next.version() < current.version())) {
+      logger.debug("{}: ignoring stale assignment {} (applied {})", tp, next, current);
+      return false;
     }
+    ActorRef<PartitionLeader.Command> actor = leaderActor;
+    if (actor == null) {
+      throw new IllegalStateException(tp + ": assigned before its leader actor was attached");
+    }
+    if (next.leader() == localNode) {
+      actor.tell(
+          new PartitionLeader.Lead(
+              next.leaderEpoch(), next.replicas(), next.inSync(), next.version()));
+    } else if (current.leader() == localNode || current == Assignment.NONE) {
+      actor.tell(new PartitionLeader.Resign(next.leaderEpoch(), next.leader()));
+    }
+    assignment = next;
     changes.signal();
+    return true;
   }
 
   /** The follower FSM that writes this replica's log while it follows. */
@@ -138,32 +171,32 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
     return isLeader() ? Optional.empty() : Optional.ofNullable(followerStatus);
   }
 
-  /**
-   * Appends a one-record batch whose value is in {@code staged} (a file the caller deletes).
-   *
-   * @throws NotEnoughReplicasException when acks=all could not be honoured
-   */
-  public synchronized AppendInfo appendValue(
-      byte[] key, List<Header> headers, Path staged, boolean requireInSync) {
-    if (!isLeader()) {
-      throw new NotLeaderException(tp, leader);
-    }
-    if (requireInSync && inSync.size() < minInSyncReplicas) {
-      throw new NotEnoughReplicasException(tp, inSync.size(), minInSyncReplicas);
-    }
-    try {
-      AppendInfo info = log.appendValueFile(key, headers, staged, leaderEpoch);
-      advanceHighWatermark();
-      changes.signal();
-      return info;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+  /** Appends through the leader actor; the stage fails only if the actor does not answer. */
+  public CompletionStage<PartitionLeader.AppendReply> append(
+      AppendOp op, boolean requireInSync, Duration timeout) {
+    return AskPattern.ask(
+        requireLeaderActor(),
+        replyTo -> new PartitionLeader.Append(op, requireInSync, replyTo),
+        timeout,
+        scheduler);
   }
 
-  /** Completes once the high watermark has passed {@code offset}. */
-  public CompletableFuture<Long> awaitCommitted(long offset) {
-    return waiters.await(offset, log.highWatermark());
+  /** Answers once the high watermark passed {@code offset}, or when it no longer can here. */
+  public CompletionStage<PartitionLeader.CommitReply> awaitCommitted(
+      long offset, Duration timeout) {
+    return AskPattern.ask(
+        requireLeaderActor(),
+        replyTo -> new PartitionLeader.AwaitCommit(offset, replyTo),
+        timeout,
+        scheduler);
+  }
+
+  private ActorRef<PartitionLeader.Command> requireLeaderActor() {
+    ActorRef<PartitionLeader.Command> actor = leaderActor;
+    if (actor == null) {
+      throw new NotLeaderException(tp, assignment.leader());
+    }
+    return actor;
   }
 
   @Override
@@ -176,54 +209,31 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
   }
 
   @Override
-  public synchronized void onFollowerProgress(int replicaId, long logEndOffset, long stagedBytes) {
-    if (tracker == null) {
-      return;
-    }
-    tracker.onProgress(replicaId, logEndOffset, log.logEndOffset(), nanoClock.getAsLong());
-    advanceHighWatermark();
-    changes.signal();
+  public boolean isFollower(int replicaId) {
+    return replicaId != localNode && assignment.replicas().contains(replicaId);
   }
 
-  /** The in-sync set this leader should have now, when it differs from the current one. */
-  public synchronized Optional<List<Integer>> proposeInSync() {
-    if (tracker == null) {
-      return Optional.empty();
+  @Override
+  public void onFollowerProgress(int replicaId, long logEndOffset, long stagedBytes) {
+    ActorRef<PartitionLeader.Command> actor = leaderActor;
+    if (actor != null) {
+      actor.tell(new PartitionLeader.FollowerReport(replicaId, logEndOffset));
     }
-    List<Integer> proposed =
-        tracker.propose(
-            replicas, inSync, log.logEndOffset(), log.highWatermark(), nanoClock.getAsLong());
-    return proposed.equals(inSync) ? Optional.empty() : Optional.of(proposed);
   }
 
-  private void advanceHighWatermark() {
-    if (!isLeader() || inSync.size() < minInSyncReplicas) {
-      return;
-    }
-    long hw = log.logEndOffset();
-    for (int member : inSync) {
-      if (member != localNode) {
-        hw = Math.min(hw, Math.max(0, tracker.logEndOffset(member)));
-      }
-    }
-    if (hw > log.highWatermark()) {
-      try {
-        log.updateHighWatermark(hw);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    waiters.complete(log.highWatermark());
+  /**
+   * The first offset of the leader's current epoch; a new leader whose high watermark is still
+   * below it may hold committed records above its high watermark that it cannot confirm yet.
+   */
+  public long epochStartOffset() {
+    LeaderView v = leaderView;
+    return v.leading() ? v.epochStartOffset() : -1;
   }
 
-  /** Bytes of log from {@code offset} to the end: how far behind a replica at that offset is. */
+  /** Bytes from {@code offset} to the log end; -1 if the log cannot tell. Never scans the log. */
   public long bytesAfter(long offset) {
-    if (offset >= log.logEndOffset()) {
-      return 0;
-    }
     try {
-      FetchResult r = log.read(Math.max(offset, log.logStartOffset()), MAX_LAG_SCAN_BYTES);
-      return r.slices().stream().mapToLong(LogSlice::length).sum();
+      return log.bytesAfter(offset);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
@@ -231,51 +241,26 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
 
   public ReplicaStatus status() {
     if (isLeader()) {
+      LeaderView v = leaderView;
       Map<Integer, Long> followerLag = new HashMap<>();
-      InSyncTracker t = tracker;
-      if (t != null) {
-        Map<Integer, Long> ends;
-        synchronized (this) {
-          ends = t.logEndOffsets();
-        }
-        ends.forEach((node, end) -> followerLag.put(node, bytesAfter(end)));
+      for (Map.Entry<Integer, InSyncState.FollowerPosition> f : v.followers().entrySet()) {
+        long end = f.getValue().logEndOffset();
+        followerLag.put(f.getKey(), end < 0 ? -1 : bytesAfter(end));
       }
-      return new ReplicaStatus(
-          localNode,
-          "leader",
-          log.logEndOffset(),
-          log.highWatermark(),
-          "leading",
-          0,
-          log.logStartOffset(),
-          followerLag,
-          "",
-          0,
-          false,
-          0);
+      return ReplicaStatus.leader(
+          localNode, log.logEndOffset(), log.highWatermark(), log.logStartOffset(), followerLag);
     }
     FollowerStatus fs = followerStatus;
     FollowerStatus.Snapshot s = fs == null ? null : fs.snapshot();
-    return new ReplicaStatus(
-        localNode,
-        "follower",
-        log.logEndOffset(),
-        log.highWatermark(),
-        s == null ? "loading" : s.state(),
-        -1,
-        log.logStartOffset(),
-        Map.of(),
-        s == null ? "" : s.lastError(),
-        s == null ? 0 : s.currentBackoff().toMillis(),
-        false,
-        0);
+    return ReplicaStatus.follower(
+        localNode, log.logEndOffset(), log.highWatermark(), log.logStartOffset(), s);
   }
 
+  /** Stops accepting work; the node closes the log after its actors stopped. */
   @Override
-  public synchronized void close() throws IOException {
-    leader = -1;
+  public void close() throws IOException {
+    assignment = Assignment.NONE;
     changes.signal();
-    waiters.failAll(new IllegalStateException(tp + ": replica closed"));
     log.close();
   }
 }

@@ -1,10 +1,14 @@
 package dev.sluice.node.replica;
 
+import dev.sluice.node.NodeConfig;
 import dev.sluice.node.NodeSerializable;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
+import dev.sluice.replication.leader.InSyncProposer;
+import dev.sluice.replication.leader.LeaderSettings;
+import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchdogState;
@@ -16,8 +20,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -58,13 +65,9 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
 
   private record Resubscribe() implements Command {}
 
-  /** Timer: leaders re-evaluate their in-sync sets. */
-  private record EvaluateInSync() implements Command {}
+  /** Timer: every replica applies the retention limits. */
+  private record ApplyRetention() implements Command {}
 
-  private record InSyncAnswered(
-      TopicPartition tp, Controller.InSyncSetReply reply, Throwable failure) implements Command {}
-
-  private static final Duration EVALUATE_IN_SYNC_EVERY = Duration.ofSeconds(1);
   private static final Duration IN_SYNC_ASK_TIMEOUT = Duration.ofSeconds(10);
 
   /**
@@ -78,6 +81,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       AppliedMetadata published,
       ActorRef<Controller.Command> controller,
       TransferSettings transfer,
+      LeaderSettings leaderSettings,
       ActorRef<StallWatchdog.Command> watchdog,
       WatchdogState watchdogState) {
     return Behaviors.setup(
@@ -91,11 +95,21 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                       ctx.messageAdapter(MetadataSnapshot.class, ApplyMetadata::new);
                   timers.startTimerWithFixedDelay(
                       new Resubscribe(), Duration.ZERO, RESUBSCRIBE_EVERY);
-                  timers.startTimerWithFixedDelay(new EvaluateInSync(), EVALUATE_IN_SYNC_EVERY);
+                  if (replicas.storage().retains()) {
+                    timers.startTimerWithFixedDelay(
+                        new ApplyRetention(), replicas.storage().retentionCheckInterval());
+                  }
                   PartitionReplicaActor.Replication replication =
                       new PartitionReplicaActor.Replication(published, transfer, watchdog);
                   return new ReplicaManager(
-                      ctx, replicas, published, controller, adapter, replication, watchdogState);
+                      ctx,
+                      replicas,
+                      published,
+                      controller,
+                      adapter,
+                      replication,
+                      leaderSettings,
+                      watchdogState);
                 }));
   }
 
@@ -107,6 +121,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final Map<TopicPartition, ActorRef<PartitionReplicaActor.Command>> actors =
       new HashMap<>();
   private final WatchdogState watchdogState;
+  private final LeaderSettings leaderSettings;
 
   private ReplicaManager(
       ActorContext<Command> ctx,
@@ -115,9 +130,11 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       ActorRef<Controller.Command> controller,
       ActorRef<MetadataSnapshot> subscriber,
       PartitionReplicaActor.Replication replication,
+      LeaderSettings leaderSettings,
       WatchdogState watchdogState) {
     super(ctx);
     this.replication = replication;
+    this.leaderSettings = leaderSettings;
     this.watchdogState = watchdogState;
     this.replicas = replicas;
     this.published = published;
@@ -131,62 +148,24 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
         .onMessage(ApplyMetadata.class, this::onApplyMetadata)
         .onMessage(GetStatuses.class, this::onGetStatuses)
         .onMessage(Resubscribe.class, this::onResubscribe)
-        .onMessage(EvaluateInSync.class, this::onEvaluateInSync)
-        .onMessage(InSyncAnswered.class, this::onInSyncAnswered)
+        .onMessage(ApplyRetention.class, this::onApplyRetention)
         .build();
   }
 
-  private final Set<TopicPartition> inSyncProposals = new HashSet<>();
-
-  private Behavior<Command> onEvaluateInSync(EvaluateInSync msg) {
+  /**
+   * Retention on every replica, leader or follower: whole segments below the replica's high
+   * watermark ({@link dev.sluice.log.PartitionLog#applyRetention}). Runs here, on the blocking-IO
+   * dispatcher, between metadata changes; the log serialises it with appends itself.
+   */
+  private Behavior<Command> onApplyRetention(ApplyRetention msg) {
     for (PartitionReplica r : replicas.all()) {
-      if (!r.isLeader() || inSyncProposals.contains(r.topicPartition())) {
-        continue;
+      try {
+        r.log().applyRetention();
+      } catch (IOException | RuntimeException e) {
+        getContext()
+            .getLog()
+            .warn("{}: retention failed; retried next time: {}", r.topicPartition(), e.toString());
       }
-      r.proposeInSync().ifPresent(proposal -> propose(r, proposal));
-    }
-    return this;
-  }
-
-  private void propose(PartitionReplica r, List<Integer> proposal) {
-    TopicPartition tp = r.topicPartition();
-    int epoch = r.leaderEpoch();
-    getContext()
-        .getLog()
-        .info(
-            "{}: proposing in-sync set {} (was {}) at leader epoch {}",
-            tp,
-            proposal,
-            r.inSync(),
-            epoch);
-    inSyncProposals.add(tp);
-    getContext()
-        .ask(
-            Controller.InSyncSetReply.class,
-            controller,
-            IN_SYNC_ASK_TIMEOUT,
-            replyTo ->
-                new Controller.UpdateInSyncSet(
-                    tp.topic(), tp.partition(), epoch, proposal, replyTo),
-            (reply, failure) -> new InSyncAnswered(tp, reply, failure));
-  }
-
-  private Behavior<Command> onInSyncAnswered(InSyncAnswered msg) {
-    inSyncProposals.remove(msg.tp());
-    if (msg.reply() instanceof Controller.InSyncSetUpdated updated) {
-      PartitionAssignment p = updated.partition();
-      // Same leader and epoch, only the in-sync set changed: the replica's role stays.
-      replicas
-          .get(msg.tp())
-          .ifPresent(r -> r.assign(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync()));
-    } else if (msg.reply() instanceof Controller.InSyncSetRejected rejected) {
-      getContext()
-          .getLog()
-          .warn("{}: in-sync set change refused: {}", msg.tp(), rejected.message());
-    } else if (msg.failure() != null) {
-      getContext()
-          .getLog()
-          .warn("{}: in-sync set change not confirmed: {}", msg.tp(), msg.failure().toString());
     }
     return this;
   }
@@ -215,21 +194,68 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private void apply(TopicPartition tp, PartitionAssignment p) {
     try {
       PartitionReplica replica = replicas.open(tp);
-      // Assigned here first, so that once this snapshot is published the API sees the new role;
-      // the replica's actor then starts or stops its follower FSM.
-      replica.assign(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync());
-      actors
-          .computeIfAbsent(
-              tp,
-              key ->
-                  getContext()
-                      .spawn(
-                          PartitionReplicaActor.create(replica, replication),
-                          "replica-" + key.dirName()))
-          .tell(new PartitionReplicaActor.RoleAssigned(p.leader(), p.leaderEpoch()));
+      ActorRef<PartitionReplicaActor.Command> actor = actors.get(tp);
+      if (actor == null) {
+        actor = start(tp, replica);
+        actors.put(tp, actor);
+      }
+      // Applied here first (the leader actor is told inside), so that once this snapshot is
+      // published the API sees the new role; the replica's actor then starts or stops its
+      // follower FSM.
+      PartitionReplica.Assignment assignment =
+          new PartitionReplica.Assignment(
+              p.leader(), p.leaderEpoch(), p.replicas(), p.inSync(), p.version());
+      if (replica.assign(assignment)) {
+        actor.tell(new PartitionReplicaActor.RoleAssigned(p.leader(), p.leaderEpoch()));
+      }
     } catch (IOException | RuntimeException e) {
       getContext().getLog().error("cannot open replica {}: {}", tp, e.toString(), e);
     }
+  }
+
+  /** The replica's two actors: its leader side, attached before any role is applied, and its own. */
+  private ActorRef<PartitionReplicaActor.Command> start(TopicPartition tp, PartitionReplica replica) {
+    PartitionLeader.Setup setup =
+        new PartitionLeader.Setup(
+            tp.toString(),
+            replica.log(),
+            leaderSettings,
+            (epoch, baseVersion, inSync) -> proposeInSync(tp, epoch, baseVersion, inSync),
+            replica::publishLeaderView,
+            replica.changes(),
+            replicas.leaderCounters(),
+            System::nanoTime);
+    ActorRef<PartitionLeader.Command> leader =
+        getContext()
+            .spawn(
+                PartitionLeader.create(setup),
+                "leader-" + tp.dirName(),
+                DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
+    replica.attachLeader(leader, getContext().getSystem().scheduler());
+    return getContext()
+        .spawn(
+            PartitionReplicaActor.create(replica, replication), "replica-" + tp.dirName());
+  }
+
+  /** Sends a leader's in-sync change to the controller; called from the leader actor. */
+  private CompletionStage<InSyncProposer.Decision> proposeInSync(
+      TopicPartition tp, int epoch, long baseVersion, List<Integer> inSync) {
+    return AskPattern.<Controller.Command, Controller.InSyncSetReply>ask(
+            controller,
+            replyTo ->
+                new Controller.UpdateInSyncSet(
+                    tp.topic(), tp.partition(), epoch, baseVersion, inSync, replyTo),
+            IN_SYNC_ASK_TIMEOUT,
+            getContext().getSystem().scheduler())
+        .thenApply(
+            reply -> {
+              if (reply instanceof Controller.InSyncSetUpdated updated) {
+                PartitionAssignment p = updated.partition();
+                return new InSyncProposer.Accepted(p.inSync(), p.version());
+              }
+              return new InSyncProposer.Refused(
+                  ((Controller.InSyncSetRejected) reply).message());
+            });
   }
 
   private Behavior<Command> onGetStatuses(GetStatuses msg) {

@@ -5,7 +5,6 @@ import dev.sluice.node.TestNodes;
 import dev.sluice.node.replica.LocalReplicas;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 
 /** Components of a node for management tests that need no running node. */
@@ -15,8 +14,7 @@ final class NodeFixtures {
   /** Replicas of a node under {@code dir}, none open yet. */
   static LocalReplicas replicas(Path dir) {
     SluiceSettings settings = SluiceSettings.from(TestNodes.singleNode(dir, Map.of()));
-    return new LocalReplicas(
-        1, dir.resolve("data"), settings.storage(), 1, Duration.ofSeconds(10), Clock.systemUTC());
+    return new LocalReplicas(1, dir.resolve("data"), settings.storage(), Clock.systemUTC());
   }
 
   /** Replicas that never open anything (no directory is touched). */

@@ -2,20 +2,26 @@ package dev.sluice.replication.follower;
 
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.protocol.Frame;
+import dev.sluice.replication.transfer.EpochDivergence;
 import dev.sluice.replication.transfer.FollowerEvent;
 import dev.sluice.replication.transfer.FollowerSession;
 import dev.sluice.replication.transfer.FollowerTransfer.ConnectionDroppedException;
 import dev.sluice.replication.transfer.TransferSettings;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -46,16 +52,15 @@ import org.apache.pekko.stream.javadsl.Sink;
  * connecting  -> catchingUp   LeaderStatusReceived with the leader's end ahead of ours, or the
  *                             first Appended / ChunkStaged
  * connecting  -> inSync       LeaderStatusReceived with the leader's end equal to ours
- * connecting,
- * catchingUp,
- * inSync      -> truncating   Truncated: the leader found our log diverged and we cut it
- * truncating  -> connecting   the leader closes the connection after a cut that moved the log end:
- *                             a new handshake at once, not a failure
- * truncating  -> catchingUp / inSync   frames arrive on the same connection
+ * connecting  -> truncating   DivergenceReported: the leader's epoch history parts from ours
+ *                             (KIP-279); the attempt is dropped and the log is cut on the
+ *                             blocking-IO dispatcher (see EpochDivergence)
+ * truncating  -> connecting   the cut is done: a new handshake at once, not a failure (each round
+ *                             removes at least one epoch, so this ends)
+ * truncating  -> backingOff   the cut failed, or the answer did not fit this log (nothing to cut)
  * catchingUp  -> inSync       Appended or LeaderStatusReceived: our end reached the leader's
  * inSync      -> catchingUp   LeaderStatusReceived with the leader's end ahead; ChunkStaged
  * connecting,
- * truncating,
  * catchingUp,
  * inSync      -> backingOff   the attempt failed, or the leader closed it
  * backingOff  -> connecting   the backoff timer fires
@@ -118,6 +123,11 @@ public final class FollowerReplica {
   /** Attempt {@code attempt} failed. */
   private record ConnectionFailed(int attempt, String error) implements Command {}
 
+  /** The cut of a diverged log finished ({@code error} null) or failed. */
+  private record TruncationDone(
+      Frame.Diverged answer, FollowerSession.Truncation result, Throwable error)
+      implements Command {}
+
   private enum BackoffElapsed implements Command {
     INSTANCE
   }
@@ -166,7 +176,6 @@ public final class FollowerReplica {
    * @param progressed the log end or the staged bytes moved during this attempt
    * @param completingOversized the last chunk of an oversized batch was staged: the {@code
    *     Appended} that follows counts no new bytes
-   * @param truncated the leader made us cut our log on this attempt
    */
   private record Attempt(
       int id,
@@ -174,27 +183,18 @@ public final class FollowerReplica {
       long startedNanos,
       boolean progressed,
       boolean reachedInSync,
-      boolean completingOversized,
-      boolean truncated) {
+      boolean completingOversized) {
 
     Attempt withProgress() {
-      return new Attempt(
-          id, killSwitch, startedNanos, true, reachedInSync, completingOversized, truncated);
+      return new Attempt(id, killSwitch, startedNanos, true, reachedInSync, completingOversized);
     }
 
     Attempt withReachedInSync() {
-      return new Attempt(
-          id, killSwitch, startedNanos, progressed, true, completingOversized, truncated);
+      return new Attempt(id, killSwitch, startedNanos, progressed, true, completingOversized);
     }
 
     Attempt withCompletingOversized(boolean completing) {
-      return new Attempt(
-          id, killSwitch, startedNanos, progressed, reachedInSync, completing, truncated);
-    }
-
-    Attempt withTruncated() {
-      return new Attempt(
-          id, killSwitch, startedNanos, progressed, reachedInSync, completingOversized, true);
+      return new Attempt(id, killSwitch, startedNanos, progressed, reachedInSync, completing);
     }
   }
 
@@ -281,15 +281,13 @@ public final class FollowerReplica {
         .build();
   }
 
-  private Behavior<Command> truncating(Data data, Attempt attempt) {
+  private Behavior<Command> truncating(Data data) {
     enter("truncating");
-    return connected(data, attempt)
-        .onMessage(
-            ConnectionClosed.class,
-            m ->
-                attempt.truncated()
-                    ? connect(data) // the leader always closes after a cut: reconnect at once
-                    : onConnectionEnded(data, attempt, closedBy(data)))
+    return withCommon(
+            Behaviors.receive(Command.class)
+                .onMessage(TruncationDone.class, m -> onTruncationDone(data, m)),
+            data,
+            null)
         .build();
   }
 
@@ -343,7 +341,7 @@ public final class FollowerReplica {
         running.second(),
         (done, error) ->
             error == null ? new ConnectionClosed(id) : new ConnectionFailed(id, describe(error)));
-    return connecting(data, new Attempt(id, running.first(), now(), false, false, false, false));
+    return connecting(data, new Attempt(id, running.first(), now(), false, false, false));
   }
 
   /** Counts a failure and waits: the entry into {@code backingOff}. */
@@ -377,7 +375,13 @@ public final class FollowerReplica {
 
   /** Messages every state handles alike; {@code attempt} is null while backing off. */
   private BehaviorBuilder<Command> common(Data data, Attempt attempt) {
-    return Behaviors.receive(Command.class)
+    return withCommon(Behaviors.receive(Command.class), data, attempt);
+  }
+
+  /** Adds the common handlers to {@code builder}, after the state's own (first match wins). */
+  private BehaviorBuilder<Command> withCommon(
+      BehaviorBuilder<Command> builder, Data data, Attempt attempt) {
+    return builder
         .onMessage(AttemptEvent.class, m -> !isCurrent(attempt, m.attempt()), m -> Behaviors.same())
         .onMessage(
             ConnectionClosed.class, m -> !isCurrent(attempt, m.attempt()), m -> Behaviors.same())
@@ -387,6 +391,7 @@ public final class FollowerReplica {
         .onMessage(RestartTransfer.class, m -> onRestartTransfer(data, attempt, m))
         .onMessage(LimitFrames.class, this::onLimitFrames)
         .onMessage(GetStatus.class, this::onGetStatus)
+        .onMessage(TruncationDone.class, this::onTruncationDoneElsewhere)
         .onMessage(Stop.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> release(attempt))
         .onSignal(PreRestart.class, s -> release(attempt));
@@ -408,8 +413,8 @@ public final class FollowerReplica {
       return onAppended(data, attempt, a);
     } else if (event instanceof FollowerEvent.ChunkStaged c) {
       return onChunkStaged(data, attempt, c);
-    } else if (event instanceof FollowerEvent.Truncated t) {
-      return onTruncated(data, attempt, t);
+    } else if (event instanceof FollowerEvent.DivergenceReported d) {
+      return onDivergenceReported(data, attempt, d);
     }
     return Behaviors.same(); // AttemptFailed: the stream's failure follows with the same error
   }
@@ -456,23 +461,75 @@ public final class FollowerReplica {
     return catchingUp(data, updated);
   }
 
-  private Behavior<Command> onTruncated(Data data, Attempt attempt, FollowerEvent.Truncated t) {
-    context
-        .getLog()
-        .info(
-            "{}: log diverged from leader node {}, cut back from {} to {}",
-            setup.partition(),
-            data.leader().node(),
-            data.logEndOffset(),
-            t.logEndOffset());
-    Data next = data.withLogEnd(t.logEndOffset());
+  private Behavior<Command> onDivergenceReported(
+      Data data, Attempt attempt, FollowerEvent.DivergenceReported d) {
+    drop(attempt, "log diverged from the leader's");
+    status.progressAt(now()); // cutting is a step of the recovery, not a stall
+    Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    context.pipeToSelf(
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return session.truncate(d.answer());
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            blocking),
+        (result, error) -> new TruncationDone(d.answer(), result, error));
+    return truncating(data);
+  }
+
+  private Behavior<Command> onTruncationDone(Data data, TruncationDone m) {
+    if (m.error() != null) {
+      return backOff(data, "cutting the diverged log failed: " + describe(m.error()));
+    }
+    FollowerSession.Truncation t = m.result();
+    if (t.cut() instanceof EpochDivergence.Inconsistent i) {
+      context.getLog().warn("{}: {}", setup.partition(), i.reason());
+      return backOff(data, i.reason());
+    }
+    logTruncation(data, m.answer(), t);
+    Data next = data.withLogEnd(t.toLogEnd());
     status.offsets(next.logEndOffset(), next.highWatermark());
     status.stagedBytes(0);
-    status.progressAt(now()); // cutting is a step of the recovery, not a stall
-    // Only a cut that moved the log end earns an immediate reconnect: a leader that kept
-    // answering Diverged without effect would otherwise be retried in a tight loop.
-    Attempt updated = t.logEndOffset() < data.logEndOffset() ? attempt.withTruncated() : attempt;
-    return truncating(next, updated);
+    status.progressAt(now());
+    return connect(next);
+  }
+
+  /** A cut that finished after the follower moved on (a new leader): only its effect remains. */
+  private Behavior<Command> onTruncationDoneElsewhere(TruncationDone m) {
+    if (m.result() != null) {
+      logTruncation(null, m.answer(), m.result());
+    }
+    return Behaviors.same();
+  }
+
+  private void logTruncation(Data data, Frame.Diverged answer, FollowerSession.Truncation t) {
+    String leader = data == null ? "the leader" : "leader node " + data.leader().node();
+    if (t.belowHighWatermark()) {
+      context
+          .getLog()
+          .warn(
+              "{}: log diverged from {} ({}): cut from {} to {}, below the high watermark {}:"
+                  + " records this replica held as committed were removed",
+              setup.partition(),
+              leader,
+              answer,
+              t.fromLogEnd(),
+              t.toLogEnd(),
+              t.highWatermarkBefore());
+    } else {
+      context
+          .getLog()
+          .info(
+              "{}: log diverged from {} ({}): cut from {} to {}",
+              setup.partition(),
+              leader,
+              answer,
+              t.fromLogEnd(),
+              t.toLogEnd());
+    }
   }
 
   private Behavior<Command> onConnectionEnded(Data data, Attempt attempt, String error) {

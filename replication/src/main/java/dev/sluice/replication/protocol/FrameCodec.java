@@ -26,7 +26,7 @@ import org.apache.pekko.util.ByteString;
  * CHUNK (34): baseOffset int64 | totalLength int64 | batchCrc int32 (CRC32C of the whole batch)
  *   | bytePosition int64 | last int8 (0/1) ; payload = batch bytes, 1..peerMaxBytes
  * LEADER_STATUS (25): leaderEpoch int32 | logEndOffset int64 | highWatermark int64
- * DIVERGED (17): leaderEpoch int32 | truncateTo int64
+ * DIVERGED (25): epoch int32 (-1 = none) | endOffset int64 | logStartOffset int64
  * REJECTED (6): reason int8 ; payload = message, UTF-8, at most 1024 bytes
  * </pre>
  *
@@ -82,9 +82,10 @@ public final class FrameCodec {
   public static final int STATUS_HEADER_BYTES = STATUS_HIGH_WATERMARK_OFFSET + 8;
 
   // DIVERGED
-  public static final int DIVERGED_LEADER_EPOCH_OFFSET = BODY_OFFSET;
-  public static final int DIVERGED_TRUNCATE_TO_OFFSET = DIVERGED_LEADER_EPOCH_OFFSET + 4;
-  public static final int DIVERGED_HEADER_BYTES = DIVERGED_TRUNCATE_TO_OFFSET + 8;
+  public static final int DIVERGED_EPOCH_OFFSET = BODY_OFFSET;
+  public static final int DIVERGED_END_OFFSET_OFFSET = DIVERGED_EPOCH_OFFSET + 4;
+  public static final int DIVERGED_LOG_START_OFFSET_OFFSET = DIVERGED_END_OFFSET_OFFSET + 8;
+  public static final int DIVERGED_HEADER_BYTES = DIVERGED_LOG_START_OFFSET_OFFSET + 8;
 
   // REJECTED
   public static final int REJECTED_REASON_OFFSET = BODY_OFFSET;
@@ -179,8 +180,9 @@ public final class FrameCodec {
       h.putLong(STATUS_LOG_END_OFFSET_OFFSET, f.logEndOffset());
       h.putLong(STATUS_HIGH_WATERMARK_OFFSET, f.highWatermark());
     } else if (frame instanceof Frame.Diverged f) {
-      h.putInt(DIVERGED_LEADER_EPOCH_OFFSET, f.leaderEpoch());
-      h.putLong(DIVERGED_TRUNCATE_TO_OFFSET, f.truncateTo());
+      h.putInt(DIVERGED_EPOCH_OFFSET, f.epoch());
+      h.putLong(DIVERGED_END_OFFSET_OFFSET, f.endOffset());
+      h.putLong(DIVERGED_LOG_START_OFFSET_OFFSET, f.logStartOffset());
     } else if (frame instanceof Frame.Rejected f) {
       h.put(REJECTED_REASON_OFFSET, f.reason().code());
     }

@@ -152,7 +152,13 @@ public final class FrameDecoder {
           throw corrupt(hw, "high watermark " + hw + " is above the log end offset " + leo);
         }
       }
-      case DIVERGED -> nonNegative(h.getLong(DIVERGED_TRUNCATE_TO_OFFSET), "truncate offset", -1);
+      case DIVERGED -> {
+        if (h.getInt(DIVERGED_EPOCH_OFFSET) < -1) {
+          throw corrupt(-1, "diverged epoch " + h.getInt(DIVERGED_EPOCH_OFFSET) + " is below -1");
+        }
+        nonNegative(h.getLong(DIVERGED_END_OFFSET_OFFSET), "diverged end offset", -1);
+        nonNegative(h.getLong(DIVERGED_LOG_START_OFFSET_OFFSET), "leader log start offset", -1);
+      }
       case REJECTED -> {
         byte reason = h.get(REJECTED_REASON_OFFSET);
         if (RejectReason.ofCode(reason) == null) {
@@ -253,7 +259,9 @@ public final class FrameDecoder {
               h.getLong(STATUS_HIGH_WATERMARK_OFFSET));
       case DIVERGED ->
           new Frame.Diverged(
-              h.getInt(DIVERGED_LEADER_EPOCH_OFFSET), h.getLong(DIVERGED_TRUNCATE_TO_OFFSET));
+              h.getInt(DIVERGED_EPOCH_OFFSET),
+              h.getLong(DIVERGED_END_OFFSET_OFFSET),
+              h.getLong(DIVERGED_LOG_START_OFFSET_OFFSET));
       case REJECTED ->
           new Frame.Rejected(
               RejectReason.ofCode(h.get(REJECTED_REASON_OFFSET)),

@@ -9,7 +9,9 @@ public enum RejectReason {
   /** The follower knows a newer leader epoch than this leader. */
   FENCED_LEADER_EPOCH(3),
   /** The first frame was not a handshake. */
-  BAD_HANDSHAKE(4);
+  BAD_HANDSHAKE(4),
+  /** The handshake named a node that is not a follower of the partition. */
+  NOT_A_FOLLOWER(5);
 
   private final byte code;
 

@@ -24,8 +24,12 @@ public sealed interface FollowerEvent {
   record LeaderStatusReceived(int leaderEpoch, long leaderLogEndOffset, long highWatermark)
       implements FollowerEvent {}
 
-  /** The log was cut back because it diverged from the leader's. */
-  record Truncated(long logEndOffset) implements FollowerEvent {}
+  /**
+   * The leader answered the handshake with {@link Frame.Diverged}: the log must be cut (see {@link
+   * EpochDivergence}) before the next handshake. Nothing was changed yet; the leader closes the
+   * connection.
+   */
+  record DivergenceReported(Frame.Diverged answer) implements FollowerEvent {}
 
   /** An attempt ended with an error; the transfer restarts with backoff. */
   record AttemptFailed(String error) implements FollowerEvent {}

@@ -23,6 +23,26 @@ public final class FollowerSession {
   /** The result of one frame: events for the owner and the progress to report, if any. */
   public record Step(List<FollowerEvent> events, Frame.Progress progress) {}
 
+  /**
+   * What a cut on a divergence did.
+   *
+   * @param cut what {@link EpochDivergence} decided
+   * @param fromLogEnd the log end before
+   * @param toLogEnd the log end after
+   * @param highWatermarkBefore the high watermark before: a cut below it removed records this
+   *     replica had been told were committed, which only an unclean election can cause
+   */
+  public record Truncation(
+      EpochDivergence.Cut cut, long fromLogEnd, long toLogEnd, long highWatermarkBefore) {
+    public boolean changedLog() {
+      return toLogEnd != fromLogEnd || cut instanceof EpochDivergence.RestartAt;
+    }
+
+    public boolean belowHighWatermark() {
+      return toLogEnd < highWatermarkBefore;
+    }
+  }
+
   private final int replicaId;
   private final PartitionId partition;
   private final PartitionLog log;
@@ -31,6 +51,7 @@ public final class FollowerSession {
   private final ChunkAssembler assembler;
   private long bytesReceived;
   private boolean closed;
+  private volatile Frame.Progress lastProgress = new Frame.Progress(0, 0);
 
   /** A session that leaves the frame size to the leader. */
   public FollowerSession(
@@ -67,14 +88,25 @@ public final class FollowerSession {
   public synchronized Frame.Hello hello() throws IOException {
     requireOpen();
     long end = log.logEndOffset();
+    Frame.StagedPosition staged = assembler.stagedPosition(end);
+    lastProgress = new Frame.Progress(end, staged.stagedBytes());
     return new Frame.Hello(
         replicaId,
         partition,
         end,
         log.latestLeaderEpoch(),
         currentLeaderEpoch.getAsInt(),
-        assembler.stagedPosition(end),
+        staged,
         maxFrameBytes.getAsInt());
+  }
+
+  /**
+   * The position last reported to the leader (or sent in the handshake): what a keep-alive repeats
+   * while no frame arrives, so an idle follower at the leader's end stays in the in-sync set.
+   * Thread-safe.
+   */
+  public Frame.Progress lastProgress() {
+    return lastProgress;
   }
 
   /** Total payload bytes received in frames, over all attempts. */
@@ -91,6 +123,7 @@ public final class FollowerSession {
       } else if (frame instanceof Frame.Chunk c) {
         return onChunk(c);
       } else if (frame instanceof Frame.LeaderStatus s) {
+        // Only ever raised (the log refuses to lower it): a new leader's watermark may trail ours.
         log.updateHighWatermark(Math.min(s.highWatermark(), log.logEndOffset()));
         return new Step(
             List.of(
@@ -98,9 +131,7 @@ public final class FollowerSession {
                     s.leaderEpoch(), s.logEndOffset(), s.highWatermark())),
             null);
       } else if (frame instanceof Frame.Diverged d) {
-        assembler.discard();
-        log.truncateTo(d.truncateTo());
-        return new Step(List.of(new FollowerEvent.Truncated(log.logEndOffset())), null);
+        return new Step(List.of(new FollowerEvent.DivergenceReported(d)), null);
       } else if (frame instanceof Frame.Rejected r) {
         throw new TransferRejectedException(r.reason(), r.message());
       }
@@ -119,7 +150,7 @@ public final class FollowerSession {
     long end = log.logEndOffset();
     return new Step(
         List.of(new FollowerEvent.Appended(end, b.payloadLength(), bytesReceived)),
-        new Frame.Progress(end, 0));
+        reported(new Frame.Progress(end, 0)));
   }
 
   private Step onChunk(Frame.Chunk c) throws IOException {
@@ -136,7 +167,31 @@ public final class FollowerSession {
         o.appended()
             ? List.of(staged, new FollowerEvent.Appended(end, c.totalLength(), bytesReceived))
             : List.of(staged);
-    return new Step(events, new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes()));
+    return new Step(events, reported(new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes())));
+  }
+
+  private Frame.Progress reported(Frame.Progress progress) {
+    lastProgress = progress;
+    return progress;
+  }
+
+  /**
+   * Cuts the log where it parts from the leader's, as {@code answer} and {@link EpochDivergence}
+   * decide, dropping staged chunks past the cut. Blocking file IO.
+   */
+  public synchronized Truncation truncate(Frame.Diverged answer) throws IOException {
+    requireOpen();
+    long from = log.logEndOffset();
+    long hw = log.highWatermark();
+    EpochDivergence.Cut cut = EpochDivergence.followerCut(answer, from, log::endOffsetForEpoch);
+    if (cut instanceof EpochDivergence.TruncateTo t) {
+      assembler.discard();
+      log.truncateTo(t.offset());
+    } else if (cut instanceof EpochDivergence.RestartAt r) {
+      assembler.discard();
+      log.truncateFullyAndStartAt(r.offset());
+    }
+    return new Truncation(cut, from, log.logEndOffset(), hw);
   }
 
   /**

@@ -32,7 +32,7 @@ import org.apache.pekko.stream.javadsl.Tcp;
  * The follower's end of a partition's replication: connects to the leader, sends a handshake
  * computed from the log and staging area, applies the frames that arrive through a {@link
  * FollowerSession}, and reports {@link Frame.Progress} back on the same connection after every
- * append. Every attempt that ends, by failure (reset, broken pipe, idle timeout, corrupt frame,
+ * append and, while idle, once per heartbeat interval. Every attempt that ends, by failure (reset, broken pipe, idle timeout, corrupt frame,
  * rejection) or by the leader closing, is restarted by {@code RestartSource.withBackoff} with a
  * factory that recomputes the handshake, so the next attempt resumes from what is durably held,
  * including the staged bytes of an oversized batch.
@@ -160,8 +160,13 @@ public final class FollowerTransfer {
         Source.<Frame>queue(PROGRESS_QUEUE).preMaterialize(system);
     BoundedSourceQueue<Frame> reports = progress.first();
     String label = "replication " + hello.partition() + " from leader " + leader;
+    // Keep-alives repeat the last position while nothing is appended: the leader judges in-sync
+    // membership by position, and an idle partition sends no other progress.
+    Source<Frame, ?> keepAlives =
+        Source.tick(settings.heartbeatInterval(), settings.heartbeatInterval(), NotUsed.getInstance())
+            .map(t -> (Frame) session.lastProgress());
     return Source.<Frame>single(hello)
-        .concat(progress.second().conflate((older, newer) -> newer))
+        .concat(progress.second().conflate((older, newer) -> newer).merge(keepAlives, true))
         .map(FrameCodec::encode)
         .via(
             Tcp.get(system)

@@ -20,6 +20,9 @@ public interface LeaderPartition {
   /** False once this node no longer leads the partition; connections then end with Rejected. */
   boolean isLeader();
 
+  /** True if {@code replicaId} is a follower of this partition: only followers are served. */
+  boolean isFollower(int replicaId);
+
   /**
    * Completes when the log end offset is above {@code logEndOffset}, the high watermark differs
    * from {@code highWatermark}, or leadership is lost; immediately if one is already true. May

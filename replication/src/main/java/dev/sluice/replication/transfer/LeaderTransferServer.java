@@ -1,5 +1,6 @@
 package dev.sluice.replication.transfer;
 
+import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.protocol.CorruptFrameException;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.FrameCodec;
@@ -29,8 +30,12 @@ import org.slf4j.LoggerFactory;
  * The leader's replication port. Each follower connection serves one partition replica: the
  * follower's first frame is a {@link Frame.Hello}; the answer is a {@link LeaderFrameSource} merged
  * with periodic {@link Frame.LeaderStatus} heartbeats, or a single {@link Frame.Rejected} or {@link
- * Frame.Diverged} after which the connection closes. Later frames from the follower are {@link
- * Frame.Progress} reports, passed to {@link LeaderPartition#onFollowerProgress}.
+ * Frame.Diverged} (the follower's log parts from this one, see {@link EpochDivergence}) after
+ * which the connection closes. The handshake of an agreeing follower and its later {@link
+ * Frame.Progress} frames (after appends, and keep-alives) are position reports, passed to {@link
+ * LeaderPartition#onFollowerProgress}. A peer that is not a follower of the partition, or that
+ * reports a log end above this leader's, is refused or disconnected: it could otherwise read the
+ * partition or move the high watermark.
  *
  * <p>One connection per partition replica: TCP flow control back-pressures each partition on its
  * own, and a stuck or corrupt partition fails only its own connection. A failure in one connection
@@ -100,10 +105,24 @@ public final class LeaderTransferServer {
                     frame -> {
                       if (frame instanceof Frame.Hello h && !hello.isDone()) {
                         hello.complete(h);
-                      } else if (frame instanceof Frame.Progress p && served.get() != null) {
-                        served
-                            .get()
-                            .onFollowerProgress(replicaId.get(), p.logEndOffset(), p.stagedBytes());
+                      } else if (frame instanceof Frame.Progress && served.get() == null) {
+                        // A keep-alive sent before the answer, or to a refused handshake.
+                        log.debug("{}: progress before the transfer started; ignored", label);
+                      } else if (frame instanceof Frame.Progress p) {
+                        LeaderPartition leader = served.get();
+                        long leaderEnd = leader.log().logEndOffset();
+                        if (p.logEndOffset() > leaderEnd) {
+                          // Never let a peer move the high watermark past what this log holds.
+                          throw new CorruptFrameException(
+                              label
+                                  + ": follower "
+                                  + replicaId.get()
+                                  + " reported log end offset "
+                                  + p.logEndOffset()
+                                  + ", above this leader's log end offset "
+                                  + leaderEnd);
+                        }
+                        leader.onFollowerProgress(replicaId.get(), p.logEndOffset(), p.stagedBytes());
                       } else {
                         throw new CorruptFrameException(
                             label + ": unexpected " + frame.type() + " frame from a follower");
@@ -115,8 +134,7 @@ public final class LeaderTransferServer {
                 h -> {
                   Optional<LeaderPartition> p = logs.lookup(h.partition());
                   replicaId.set(h.replicaId()); // before served: progress reads both
-                  p.ifPresent(served::set);
-                  return answer(h, p, settings, blocking, remote, crcs);
+                  return answer(h, p, settings, blocking, remote, crcs, served);
                 })
             .map(FrameCodec::encode);
     return Flow.fromSinkAndSourceCoupled(in, out)
@@ -142,7 +160,8 @@ public final class LeaderTransferServer {
       TransferSettings settings,
       Executor blocking,
       InetSocketAddress remote,
-      BatchCrcCache crcs) {
+      BatchCrcCache crcs,
+      AtomicReference<LeaderPartition> served) {
     if (found.isEmpty()) {
       return Source.single(
           new Frame.Rejected(
@@ -164,12 +183,38 @@ public final class LeaderTransferServer {
                   + ", this leader has "
                   + epoch));
     }
-    long leaderEnd = p.log().logEndOffset();
-    if (hello.logEndOffset() > leaderEnd) {
-      // Minimal divergence rule until the leader-epoch history lookup exists: a follower
-      // ahead of the leader holds records the leader never had and must cut them.
-      return Source.single(new Frame.Diverged(epoch, leaderEnd));
+    if (!p.isFollower(hello.replicaId())) {
+      log.warn(
+          "{}: refusing replication to node {} at {}: not a follower of this partition",
+          hello.partition(),
+          hello.replicaId(),
+          remote);
+      return Source.single(
+          new Frame.Rejected(
+              RejectReason.NOT_A_FOLLOWER,
+              "node " + hello.replicaId() + " is not a follower of " + hello.partition()));
     }
+    PartitionLog leaderLog = p.log();
+    Optional<Frame.Diverged> diverged =
+        EpochDivergence.leaderAnswer(
+            hello.lastLeaderEpoch(),
+            hello.logEndOffset(),
+            leaderLog.logStartOffset(),
+            leaderLog.logEndOffset(),
+            leaderLog::endOffsetForEpoch);
+    if (diverged.isPresent()) {
+      log.info(
+          "{}: follower {} (last epoch {}, log end {}) diverged: answering {}",
+          hello.partition(),
+          hello.replicaId(),
+          hello.lastLeaderEpoch(),
+          hello.logEndOffset(),
+          diverged.get());
+      return Source.single(diverged.get());
+    }
+    served.set(p); // from now on the follower's progress reports count
+    // The handshake is a position report too: a follower at the end is caught up at once.
+    p.onFollowerProgress(hello.replicaId(), hello.logEndOffset(), hello.staged().stagedBytes());
     log.info(
         "{}: serving follower {} at {} from offset {} (staged {}) in frames of at most {} bytes",
         hello.partition(),

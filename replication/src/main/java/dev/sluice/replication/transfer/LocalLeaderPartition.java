@@ -38,6 +38,12 @@ public final class LocalLeaderPartition implements LeaderPartition {
     return leader;
   }
 
+  /** Serves any replica id: this partition has no assignment to check against. */
+  @Override
+  public boolean isFollower(int replicaId) {
+    return true;
+  }
+
   /** Call after appending to the log or moving its high watermark. */
   public void changed() {
     signal.signal();

@@ -11,7 +11,9 @@ import org.apache.pekko.io.TcpSO;
  * What the transfer streams need, derived from {@link ReplicationSettings} once.
  *
  * @param peerMaxBytes the largest frame payload
- * @param heartbeatInterval how often a leader sends {@code LeaderStatus} on an idle connection
+ * @param heartbeatInterval how often each end of an idle connection speaks: the leader sends its
+ *     {@code LeaderStatus}, the follower repeats its position as a {@code Progress} keep-alive (so
+ *     an idle follower at the leader's end stays in the in-sync set)
  * @param idleTimeout a connection with no bytes for this long is dropped (and restarted); a few
  *     heartbeats long, so a dead peer is noticed even when the kernel does not notice
  * @param connectTimeout how long a follower waits for the TCP connect

@@ -25,7 +25,8 @@ class FrameCodecTest {
         new Frame.Chunk(20, 4000, 0x12345678, 1024, false, ByteString.fromArray(payload)),
         new Frame.Chunk(20, 1224, -1, 1024, true, ByteString.fromArray(payload)),
         new Frame.LeaderStatus(4, 100, 90),
-        new Frame.Diverged(4, 80),
+        new Frame.Diverged(4, 80, 12),
+        new Frame.Diverged(-1, 12, 12),
         new Frame.Rejected(RejectReason.NOT_LEADER, "node 2 leads orders-3 at epoch 5"));
   }
 

@@ -1,0 +1,477 @@
+package dev.sluice.replication.leader;
+
+import dev.sluice.log.AppendInfo;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.RecordTooLargeException;
+import dev.sluice.replication.transfer.ChangeSignal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The single writer of one partition's leader side: appends, follower positions, the in-sync set
+ * and its proposals, the high watermark and the produce requests waiting for it. Everything that
+ * changes these is a message, so stream threads (follower reports) and HTTP threads (appends)
+ * never block and never take a lock; replies are messages too, so no caller's callback ever runs
+ * here.
+ *
+ * <p>Lives as long as the replica. Transitions:
+ *
+ * <pre>
+ * idle     -> leading   Lead with an epoch at least the last one seen
+ * leading  -> leading   Lead with the same epoch: a newer committed in-sync set; with a higher
+ *                       epoch: a new term (positions forgotten, waiting acks kept: their records
+ *                       are still in the log and commit in the new term)
+ * leading  -> idle      Resign with an epoch at least the current one: waiting acks fail with
+ *                       "no longer the leader" (the record may or may not be committed)
+ * any      -> (same)    Lead or Resign with an older epoch: ignored (fencing)
+ * </pre>
+ *
+ * <p>While idle, appends are refused with {@link Refusal#NOT_LEADER} and reports are ignored. While
+ * leading, an acks=all append is refused before writing when the committed in-sync set is smaller
+ * than {@code min-in-sync-replicas}. The epoch is checked by the append itself: every batch is
+ * stamped with the epoch this actor leads, and the actor leads only the epoch the node assigned.
+ *
+ * <p>Runs on the blocking-IO dispatcher (appends and checkpoints write files). Publishes a {@link
+ * LeaderView} and signals {@link ChangeSignal} after every change; the replication streams wait on
+ * that signal. Supervised: a failure (a disk error while moving the high watermark) restarts it
+ * idle after failing every waiter; the node's next assignment makes it lead again.
+ */
+public final class PartitionLeader {
+
+  public sealed interface Command {}
+
+  /** Lead at {@code leaderEpoch} with this committed in-sync set ({@code version} orders sets). */
+  public record Lead(int leaderEpoch, List<Integer> replicas, List<Integer> inSync, long version)
+      implements Command {
+    public Lead {
+      replicas = List.copyOf(replicas);
+      inSync = List.copyOf(inSync);
+    }
+  }
+
+  /** Stop leading: {@code newLeader} leads {@code leaderEpoch} (-1: nobody). */
+  public record Resign(int leaderEpoch, int newLeader) implements Command {}
+
+  /** Append as leader; answered with {@link Appended} or {@link AppendRefused}. */
+  public record Append(AppendOp op, boolean requireInSync, ActorRef<AppendReply> replyTo)
+      implements Command {}
+
+  /** Answered once the high watermark passed {@code offset}, or when that can no longer happen. */
+  public record AwaitCommit(long offset, ActorRef<CommitReply> replyTo) implements Command {}
+
+  /** A follower's log ends at {@code logEndOffset} (handshake, progress or keep-alive). */
+  public record FollowerReport(int replicaId, long logEndOffset) implements Command {}
+
+  public sealed interface AppendReply {}
+
+  public record Appended(AppendInfo info, int leaderEpoch) implements AppendReply {}
+
+  public record AppendRefused(Refusal reason, String message) implements AppendReply {}
+
+  /** Why an append was refused; the API maps each onto a status. */
+  public enum Refusal {
+    NOT_LEADER,
+    NOT_ENOUGH_REPLICAS,
+    TOO_LARGE,
+    INVALID,
+    STORAGE_ERROR
+  }
+
+  public sealed interface CommitReply {}
+
+  public record Committed(long offset, long highWatermark) implements CommitReply {}
+
+  /** The record may or may not end up committed: leadership moved, or the replica stopped. */
+  public record NotCommitted(long offset, String reason) implements CommitReply {}
+
+  private enum Tick implements Command {
+    INSTANCE
+  }
+
+  private record ProposalAnswered(
+      int leaderEpoch, InSyncProposer.Decision decision, Throwable failure) implements Command {}
+
+  /** Everything a partition leader needs; the log stays owned by the node. */
+  public record Setup(
+      String partition,
+      PartitionLog log,
+      LeaderSettings settings,
+      InSyncProposer proposer,
+      Consumer<LeaderView> views,
+      ChangeSignal changes,
+      LeaderCounters counters,
+      LongSupplier nanoClock) {
+    public Setup {
+      Objects.requireNonNull(counters, "counters");
+      Objects.requireNonNull(log, "log");
+      Objects.requireNonNull(proposer, "proposer");
+      Objects.requireNonNull(views, "views");
+      Objects.requireNonNull(changes, "changes");
+      Objects.requireNonNull(nanoClock, "nanoClock");
+    }
+  }
+
+  /** A term: the epoch led and its in-sync bookkeeping. */
+  private record Term(int epoch, InSyncState inSync) {}
+
+  private final ActorContext<Command> context;
+  private final Setup setup;
+  private final PartitionLog log;
+  private final NavigableMap<Long, List<ActorRef<CommitReply>>> waiting = new TreeMap<>();
+  private int lastEpochSeen = -1;
+
+  public static Behavior<Command> create(Setup setup) {
+    Duration min = Duration.ofMillis(200);
+    return Behaviors.supervise(
+            Behaviors.<Command>setup(
+                ctx ->
+                    Behaviors.withTimers(
+                        timers -> {
+                          timers.startTimerWithFixedDelay(
+                              Tick.INSTANCE, setup.settings().checkInterval());
+                          return new PartitionLeader(ctx, setup).idle();
+                        })))
+        .onFailure(SupervisorStrategy.restartWithBackoff(min, Duration.ofSeconds(10), 0.2));
+  }
+
+  private PartitionLeader(ActorContext<Command> context, Setup setup) {
+    this.context = context;
+    this.setup = setup;
+    this.log = setup.log();
+    setup.views().accept(LeaderView.NOT_LEADING);
+  }
+
+  // ---- states ----
+
+  private Behavior<Command> idle() {
+    return common()
+        .onMessage(Lead.class, this::onLeadWhileIdle)
+        .onMessage(Resign.class, m -> Behaviors.same())
+        .onMessage(
+            Append.class,
+            m -> {
+              m.replyTo()
+                  .tell(
+                      new AppendRefused(
+                          Refusal.NOT_LEADER, "this node does not lead " + setup.partition()));
+              return Behaviors.same();
+            })
+        .onMessage(
+            AwaitCommit.class,
+            m -> {
+              m.replyTo()
+                  .tell(
+                      new NotCommitted(
+                          m.offset(), "this node no longer leads " + setup.partition()));
+              return Behaviors.same();
+            })
+        .onMessage(FollowerReport.class, m -> Behaviors.same())
+        .onMessage(Tick.class, m -> Behaviors.same())
+        .onMessage(ProposalAnswered.class, m -> Behaviors.same())
+        .build();
+  }
+
+  private Behavior<Command> leading(Term term) {
+    return common()
+        .onMessage(Lead.class, m -> onLead(term, m))
+        .onMessage(Resign.class, m -> onResign(term, m))
+        .onMessage(Append.class, m -> onAppend(term, m))
+        .onMessage(AwaitCommit.class, this::onAwaitCommit)
+        .onMessage(FollowerReport.class, m -> onReport(term, m))
+        .onMessage(Tick.class, m -> onTick(term))
+        .onMessage(ProposalAnswered.class, m -> onProposalAnswered(term, m))
+        .build();
+  }
+
+  private BehaviorBuilder<Command> common() {
+    return Behaviors.receive(Command.class)
+        .onSignal(PostStop.class, s -> failWaiters("the replica of " + setup.partition() + " stopped"))
+        .onSignal(
+            PreRestart.class,
+            s -> failWaiters("the leader of " + setup.partition() + " restarted after a failure"));
+  }
+
+  // ---- transitions ----
+
+  private Behavior<Command> onLeadWhileIdle(Lead m) {
+    if (m.leaderEpoch() < lastEpochSeen) {
+      return Behaviors.same();
+    }
+    return startTerm(m);
+  }
+
+  private Behavior<Command> startTerm(Lead m) {
+    lastEpochSeen = m.leaderEpoch();
+    InSyncState state =
+        new InSyncState(
+            setup.settings().localNode(),
+            log.logEndOffset(),
+            m.replicas(),
+            m.inSync(),
+            m.version(),
+            setup.settings().minInSyncReplicas(),
+            setup.settings().replicaLagTimeMax().toNanos(),
+            now());
+    context
+        .getLog()
+        .info(
+            "{}: leading epoch {} from offset {} (high watermark {}), in-sync set {}",
+            setup.partition(),
+            m.leaderEpoch(),
+            log.logEndOffset(),
+            log.highWatermark(),
+            m.inSync());
+    Term term = new Term(m.leaderEpoch(), state);
+    setup.counters().leadershipStarted();
+    publish(term);
+    setup.changes().signal();
+    return leading(term);
+  }
+
+  private Behavior<Command> onLead(Term term, Lead m) {
+    if (m.leaderEpoch() < term.epoch()) {
+      return Behaviors.same();
+    }
+    if (m.leaderEpoch() > term.epoch()) {
+      return startTerm(m);
+    }
+    List<Integer> before = term.inSync().committed();
+    term.inSync().onCommitted(m.inSync(), m.version());
+    setup.counters().inSyncChanged(before, term.inSync().committed());
+    return afterChange(term);
+  }
+
+  private Behavior<Command> onResign(Term term, Resign m) {
+    if (m.leaderEpoch() < term.epoch()) {
+      return Behaviors.same();
+    }
+    lastEpochSeen = m.leaderEpoch();
+    context
+        .getLog()
+        .info(
+            "{}: no longer leader (epoch {}, leader {}); {} acks=all requests fail",
+            setup.partition(),
+            m.leaderEpoch(),
+            m.newLeader() < 0 ? "none" : m.newLeader(),
+            waitingCount());
+    failWaiters(
+        "leadership of "
+            + setup.partition()
+            + " moved (epoch "
+            + m.leaderEpoch()
+            + ") before the record was committed; it may or may not be");
+    setup.views().accept(LeaderView.NOT_LEADING);
+    setup.changes().signal();
+    return idle();
+  }
+
+  // ---- handlers ----
+
+  private Behavior<Command> onAppend(Term term, Append m) {
+    InSyncState state = term.inSync();
+    if (m.requireInSync() && state.underMinInSync()) {
+      m.replyTo()
+          .tell(
+              new AppendRefused(
+                  Refusal.NOT_ENOUGH_REPLICAS,
+                  "not enough in-sync replicas for "
+                      + setup.partition()
+                      + ": "
+                      + state.committed().size()
+                      + " in sync "
+                      + state.committed()
+                      + ", sluice.replication.min-in-sync-replicas = "
+                      + setup.settings().minInSyncReplicas()));
+      return Behaviors.same();
+    }
+    AppendInfo info;
+    try {
+      info = m.op().appendTo(log, term.epoch());
+    } catch (RecordTooLargeException e) {
+      m.replyTo().tell(new AppendRefused(Refusal.TOO_LARGE, e.getMessage()));
+      return Behaviors.same();
+    } catch (IllegalArgumentException e) {
+      m.replyTo().tell(new AppendRefused(Refusal.INVALID, e.getMessage()));
+      return Behaviors.same();
+    } catch (IOException | RuntimeException e) {
+      context.getLog().error("{}: append failed: {}", setup.partition(), e.toString(), e);
+      m.replyTo()
+          .tell(
+              new AppendRefused(
+                  Refusal.STORAGE_ERROR,
+                  "append to " + setup.partition() + " failed: " + e.getMessage()));
+      return Behaviors.same();
+    }
+    m.replyTo().tell(new Appended(info, term.epoch()));
+    return afterChange(term);
+  }
+
+  private Behavior<Command> onAwaitCommit(AwaitCommit m) {
+    long hw = log.highWatermark();
+    if (hw > m.offset()) {
+      m.replyTo().tell(new Committed(m.offset(), hw));
+    } else {
+      waiting.computeIfAbsent(m.offset(), o -> new ArrayList<>()).add(m.replyTo());
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReport(Term term, FollowerReport m) {
+    long leaderEnd = log.logEndOffset();
+    if (!term.inSync().onReport(m.replicaId(), m.logEndOffset(), leaderEnd, now())) {
+      context
+          .getLog()
+          .warn(
+              "{}: ignoring a position report of node {}: not a follower of this partition",
+              setup.partition(),
+              m.replicaId());
+      return Behaviors.same();
+    }
+    if (!term.inSync().maximal().contains(m.replicaId())) {
+      maybePropose(term); // a replica that caught up joins without waiting for the tick
+    }
+    return afterChange(term);
+  }
+
+  private Behavior<Command> onTick(Term term) {
+    maybePropose(term);
+    publish(term); // caught-up ages move with time
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onProposalAnswered(Term term, ProposalAnswered m) {
+    if (m.leaderEpoch() != term.epoch()) {
+      return Behaviors.same();
+    }
+    InSyncState state = term.inSync();
+    if (m.decision() instanceof InSyncProposer.Accepted a) {
+      List<Integer> before = state.committed();
+      state.onProposalAccepted(a.inSync(), a.version());
+      setup.counters().inSyncChanged(before, state.committed());
+    } else if (m.decision() instanceof InSyncProposer.Refused r) {
+      context
+          .getLog()
+          .warn("{}: in-sync change refused by the controller: {}", setup.partition(), r.reason());
+      state.onProposalRefused();
+    } else {
+      context
+          .getLog()
+          .warn(
+              "{}: no answer to the in-sync change {} ({}); it stays counted and is sent again",
+              setup.partition(),
+              state.proposed().orElse(List.of()),
+              m.failure() == null ? "no reply" : m.failure().toString());
+      state.onProposalLost();
+    }
+    return afterChange(term);
+  }
+
+  // ---- effects ----
+
+  private void maybePropose(Term term) {
+    InSyncState state = term.inSync();
+    long baseVersion = state.committedVersion();
+    state
+        .nextProposal(log.highWatermark(), now())
+        .ifPresent(
+            proposal -> {
+              context
+                  .getLog()
+                  .info(
+                      "{}: proposing in-sync set {} (committed {}) at epoch {}",
+                      setup.partition(),
+                      proposal,
+                      state.committed(),
+                      term.epoch());
+              int epoch = term.epoch();
+              long timeoutMs = setup.settings().proposalTimeout().toMillis();
+              CompletableFuture<InSyncProposer.Decision> answer =
+                  setup
+                      .proposer()
+                      .propose(epoch, baseVersion, proposal)
+                      .toCompletableFuture()
+                      .orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+              context.pipeToSelf(answer, (d, failure) -> new ProposalAnswered(epoch, d, failure));
+            });
+  }
+
+  /** Moves the high watermark as far as the rules allow, answers waiters, publishes. */
+  private Behavior<Command> afterChange(Term term) {
+    long current = log.highWatermark();
+    long next = term.inSync().highWatermark(log.logEndOffset(), current);
+    if (next > current) {
+      try {
+        log.updateHighWatermark(next);
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            setup.partition() + ": cannot checkpoint high watermark " + next, e);
+      }
+      completeWaiters(log.highWatermark());
+    }
+    publish(term);
+    setup.changes().signal();
+    return Behaviors.same();
+  }
+
+  private void completeWaiters(long highWatermark) {
+    Map<Long, List<ActorRef<CommitReply>>> done = waiting.headMap(highWatermark, false);
+    for (Map.Entry<Long, List<ActorRef<CommitReply>>> e : done.entrySet()) {
+      for (ActorRef<CommitReply> r : e.getValue()) {
+        r.tell(new Committed(e.getKey(), highWatermark));
+      }
+    }
+    done.clear();
+  }
+
+  private Behavior<Command> failWaiters(String reason) {
+    for (Map.Entry<Long, List<ActorRef<CommitReply>>> e : waiting.entrySet()) {
+      for (ActorRef<CommitReply> r : e.getValue()) {
+        r.tell(new NotCommitted(e.getKey(), reason));
+      }
+    }
+    waiting.clear();
+    return Behaviors.same();
+  }
+
+  private int waitingCount() {
+    return waiting.values().stream().mapToInt(List::size).sum();
+  }
+
+  private void publish(Term term) {
+    InSyncState s = term.inSync();
+    setup
+        .views()
+        .accept(
+            new LeaderView(
+                true,
+                term.epoch(),
+                s.epochStartOffset(),
+                s.committed(),
+                s.maximal(),
+                s.positions(),
+                s.underMinInSync()));
+  }
+
+  private long now() {
+    return setup.nanoClock().getAsLong();
+  }
+}
