@@ -3,6 +3,9 @@ package dev.sluice.log;
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
+import dev.sluice.log.epoch.EpochEndOffset;
+import dev.sluice.log.epoch.EpochEntry;
+import dev.sluice.log.epoch.LeaderEpochCache;
 import dev.sluice.log.record.BatchHeader;
 import dev.sluice.log.record.BatchLimit;
 import dev.sluice.log.record.ByteBufferBatches;
@@ -43,13 +46,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log of one partition replica: a directory of segments ({@code <baseOffset>.log} + {@code
- * .index}), the {@code high-watermark} and {@code log-start-offset} checkpoints and a {@code
- * staging/} area.
+ * .index}), the {@code high-watermark}, {@code log-start-offset} and {@code leader-epochs}
+ * checkpoints and a {@code staging/} area.
  *
  * <p>Invariants: segments are contiguous (each starts at the previous one's end offset) and hold
  * whole, validated batches only; {@code logStartOffset <= highWatermark <= logEndOffset}; the last
  * segment is the active one and the only one appended to. Older segments are flushed when the log
- * rolls past them.
+ * rolls past them. The high watermark only moves up, except when truncation cuts the log below it.
+ * The leader-epoch history ({@link LeaderEpochCache}) describes exactly the batches in the log:
+ * every append, truncation and retention pass updates it under the write lock, and recovery
+ * reconciles it with the recovered segments.
  *
  * <p>Recovery at {@link #open}: the active segment is checked batch by batch (header and CRC) and a
  * torn or corrupt tail is cut at the last good batch (with a WARN naming file, position and
@@ -92,6 +98,7 @@ public final class PartitionLog implements AutoCloseable {
   private final OffsetCheckpoint highWatermarkCheckpoint;
   private final OffsetCheckpoint logStartCheckpoint;
   private volatile StagingArea staging;
+  private volatile LeaderEpochCache epochs;
 
   private volatile long logEndOffset;
   private volatile long logStartOffset;
@@ -193,7 +200,8 @@ public final class PartitionLog implements AutoCloseable {
     long firstBase = segments.firstKey();
     logStartOffset =
         Math.min(logEndOffset, Math.max(firstBase, checkpointedStart.orElse(firstBase)));
-    latestLeaderEpoch = computeLatestEpoch();
+    epochs = LeaderEpochCache.recover(dir, segments, logStartOffset);
+    latestLeaderEpoch = epochs.latestEpoch();
     OptionalLong hw = highWatermarkCheckpoint.read();
     long clamped = clamp(hw.orElse(logStartOffset));
     if (hw.isPresent() && clamped != hw.getAsLong()) {
@@ -296,9 +304,34 @@ public final class PartitionLog implements AutoCloseable {
     return highWatermark;
   }
 
-  /** Leader epoch of the last batch in the log, or -1 if the log is empty. */
+  /**
+   * Leader epoch of the last batch in the log, or -1 if the log is empty: the latest epoch of the
+   * leader-epoch history. (If batches with an older epoch were appended after it, which is logged
+   * at WARN, it stays the highest epoch in the log.)
+   */
   public int latestLeaderEpoch() {
     return latestLeaderEpoch;
+  }
+
+  /**
+   * Where {@code epoch} ends in this log by its leader-epoch history: the largest epoch not above
+   * {@code epoch} and the offset where the next epoch starts, or the log end offset (rules in
+   * {@link LeaderEpochCache#endOffsetFor}). A leader answers a follower's last epoch with it; a
+   * follower applies it to its own log to find where to cut.
+   */
+  public EpochEndOffset endOffsetForEpoch(int epoch) {
+    // Truncation and retention change the history under the write side of this lock.
+    structureLock.readLock().lock();
+    try {
+      return epochs.endOffsetFor(epoch, logEndOffset);
+    } finally {
+      structureLock.readLock().unlock();
+    }
+  }
+
+  /** The leader-epoch history, oldest first (a snapshot). */
+  public List<EpochEntry> leaderEpochs() {
+    return epochs.entries();
   }
 
   public long sizeInBytes() {
@@ -323,13 +356,15 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   /**
-   * Moves the high watermark to {@code hw} clamped to {@code [logStartOffset, logEndOffset]} and
-   * checkpoints it when it changes.
+   * Raises the high watermark to {@code hw} clamped to {@code [logStartOffset, logEndOffset]} and
+   * checkpoints it. A value at or below the current high watermark changes nothing: a committed
+   * offset stays committed, whatever a new leader or a late message says; only truncation ({@link
+   * #truncateTo}, {@link #truncateFullyAndStartAt}) lowers it.
    */
   public void updateHighWatermark(long hw) throws IOException {
     synchronized (highWatermarkLock) {
       long clamped = clamp(hw);
-      if (clamped != highWatermark) {
+      if (clamped > highWatermark) {
         highWatermarkCheckpoint.write(clamped);
         highWatermark = clamped;
       }
@@ -357,6 +392,7 @@ public final class PartitionLog implements AutoCloseable {
     if (records.isEmpty()) {
       throw new IllegalArgumentException("appendRecords needs at least one record");
     }
+    checkLeaderEpoch(leaderEpoch);
     checkBatchSize(MemoryBatchBuilder.sizeOf(records));
     synchronized (writeLock) {
       ByteBuffer batch =
@@ -376,6 +412,7 @@ public final class PartitionLog implements AutoCloseable {
    */
   public AppendInfo appendValueFile(
       byte[] key, List<Header> headers, Path valueFile, int leaderEpoch) throws IOException {
+    checkLeaderEpoch(leaderEpoch);
     try (FileChannel value = FileChannel.open(valueFile, StandardOpenOption.READ)) {
       long valueLength = value.size();
       checkBatchSize(batchSizeFor(key, headers, valueLength));
@@ -399,6 +436,13 @@ public final class PartitionLog implements AutoCloseable {
       return appendValueFile(key, headers, staged.path(), leaderEpoch);
     } finally {
       staged.abort();
+    }
+  }
+
+  private void checkLeaderEpoch(int leaderEpoch) {
+    if (leaderEpoch < 0) {
+      throw new IllegalArgumentException(
+          dir + ": a leader appends with its epoch, not with the negative epoch " + leaderEpoch);
     }
   }
 
@@ -445,9 +489,26 @@ public final class PartitionLog implements AutoCloseable {
         }
         expected = h.nextOffset();
       }
-      for (int i = 0; i < batches.size(); i++) {
-        ByteBuffer b = batches.get(i);
-        appendOne(headers.get(i), (ch, pos) -> FileTransfer.writeFully(ch, b.duplicate(), pos));
+      int written = 0;
+      long bytes = 0;
+      try {
+        for (; written < batches.size(); written++) {
+          ByteBuffer b = batches.get(written);
+          appendOne(
+              headers.get(written), (ch, pos) -> FileTransfer.writeFully(ch, b.duplicate(), pos));
+          bytes += b.remaining();
+        }
+      } catch (IOException | RuntimeException e) {
+        if (written > 0) {
+          // The batches before the failed one are in the segments: publish them, so that the log
+          // end offset matches the segments and a retry continues after them.
+          try {
+            commit(headers.get(0).baseOffset(), headers.get(written - 1).lastOffset(), bytes);
+          } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+        throw e;
       }
       BatchHeader last = headers.get(headers.size() - 1);
       return commit(headers.get(0).baseOffset(), last.lastOffset(), position);
@@ -497,8 +558,26 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** Writes one batch into the active segment, rolling first if it would not fit. */
+  /**
+   * Writes one batch into the active segment, rolling first if it would not fit. Every append path
+   * comes through here, so this is where the leader-epoch history learns about new epochs: before
+   * any byte of the batch is written, and undone if the batch is not.
+   */
   private void appendOne(BatchHeader header, BatchWriter writer) throws IOException {
+    epochs.assign(header.leaderEpoch(), header.baseOffset());
+    try {
+      activeSegmentFor(header).append(header, writer);
+    } catch (IOException | RuntimeException e) {
+      try {
+        epochs.truncateFromEnd(header.baseOffset());
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+  }
+
+  private LogSegment activeSegmentFor(BatchHeader header) throws IOException {
     LogSegment active = segments.lastEntry().getValue();
     boolean full = active.size() + header.totalSize() > settings.segmentBytes();
     boolean offsetsOverflow = header.lastOffset() - active.baseOffset() > Integer.MAX_VALUE;
@@ -510,7 +589,7 @@ public final class PartitionLog implements AutoCloseable {
       segments.put(base, active);
       log.debug("{}: rolled to a new segment at offset {}", dir, base);
     }
-    active.append(header, writer);
+    return active;
   }
 
   /** Flushes as the policy asks, then publishes the new log end offset to readers. */
@@ -519,7 +598,7 @@ public final class PartitionLog implements AutoCloseable {
     if (settings.flush() == FlushPolicy.EVERY_BATCH) {
       active.flush();
     }
-    latestLeaderEpoch = active.lastEpoch();
+    latestLeaderEpoch = epochs.latestEpoch();
     logEndOffset = lastOffset + 1;
     return new AppendInfo(baseOffset, lastOffset, bytes, logEndOffset);
   }
@@ -673,7 +752,8 @@ public final class PartitionLog implements AutoCloseable {
           last.flush();
           logEndOffset = last.nextOffset();
         }
-        latestLeaderEpoch = computeLatestEpoch();
+        epochs.truncateFromEnd(logEndOffset);
+        latestLeaderEpoch = epochs.latestEpoch();
       } finally {
         structureLock.writeLock().unlock();
       }
@@ -700,7 +780,6 @@ public final class PartitionLog implements AutoCloseable {
       structureLock.writeLock().lock();
       try {
         resetTo(offset);
-        latestLeaderEpoch = -1;
       } finally {
         structureLock.writeLock().unlock();
       }
@@ -723,15 +802,8 @@ public final class PartitionLog implements AutoCloseable {
     segments.put(start, newSegment(start));
     logStartOffset = start;
     logEndOffset = start;
-  }
-
-  private int computeLatestEpoch() {
-    for (LogSegment s : segments.descendingMap().values()) {
-      if (!s.isEmpty()) {
-        return s.lastEpoch();
-      }
-    }
-    return -1;
+    epochs.clear();
+    latestLeaderEpoch = epochs.latestEpoch();
   }
 
   /**
@@ -774,6 +846,7 @@ public final class PartitionLog implements AutoCloseable {
       structureLock.writeLock().lock();
       try {
         logStartOffset = newStart;
+        epochs.truncateFromStart(newStart);
         for (LogSegment s : doomed) {
           segments.remove(s.baseOffset());
           s.delete();

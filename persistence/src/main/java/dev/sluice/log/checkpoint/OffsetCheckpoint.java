@@ -1,14 +1,11 @@
 package dev.sluice.log.checkpoint;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.OptionalLong;
@@ -61,28 +58,9 @@ public final class OffsetCheckpoint {
     }
   }
 
-  /** Replaces the stored offset durably. */
+  /** Replaces the stored offset durably (see {@link AtomicFile}). */
   public void write(long offset) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + TEMP_SUFFIX);
-    byte[] bytes = (VERSION + "\n" + offset + "\n").getBytes(StandardCharsets.UTF_8);
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-    }
-    forceDirectory(file.toAbsolutePath().getParent());
+    AtomicFile.replace(file, (VERSION + "\n" + offset + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   /**

@@ -12,6 +12,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class LogSegment implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LogSegment.class);
+
+  /** Read size of {@link #forEachBatchHeader}: many small batches' headers per read. */
+  static final int HEADER_SCAN_BUFFER_BYTES = 64 * 1024;
 
   private final long baseOffset;
   private final Path logFile;
@@ -225,6 +229,43 @@ public final class LogSegment implements AutoCloseable {
     return length == 0
         ? null
         : new BatchRun(position, length, first.header().baseOffset(), lastOffset);
+  }
+
+  /**
+   * Calls {@code action} with the header of every batch in the segment, in order, reading only
+   * headers: batches that fit the read buffer are taken from one read, larger ones are skipped
+   * over. Memory stays at one {@link #HEADER_SCAN_BUFFER_BYTES} buffer whatever the batch sizes.
+   */
+  public void forEachBatchHeader(Consumer<BatchHeader> action) throws IOException {
+    long end = size;
+    ByteBuffer buf = ByteBuffer.allocate(HEADER_SCAN_BUFFER_BYTES);
+    long bufferStart = 0;
+    buf.limit(0);
+    long position = 0;
+    while (position < end) {
+      if (position + RecordBatch.HEADER_BYTES > bufferStart + buf.limit()) {
+        bufferStart = position;
+        buf.clear();
+        buf.limit((int) Math.min(buf.capacity(), end - position));
+        while (buf.hasRemaining()) {
+          if (channel.read(buf, bufferStart + buf.position()) < 0) {
+            break;
+          }
+        }
+        buf.flip();
+      }
+      buf.position((int) (position - bufferStart));
+      BatchHeader h = BatchHeader.parse(buf, headerLimit, logFile.toString(), position);
+      if (h == null) {
+        // Below the committed size every batch is whole, so this is damage after recovery.
+        throw CorruptRecordException.at(
+            logFile.toString(),
+            position,
+            "batch header cut short at the committed size " + end + " of the segment");
+      }
+      action.accept(h);
+      position += h.totalSize();
+    }
   }
 
   /**
