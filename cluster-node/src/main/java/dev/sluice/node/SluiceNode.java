@@ -104,8 +104,8 @@ public final class SluiceNode implements AutoCloseable {
    * <p>Why in the process rather than exit and be restarted: a supervisor restarts a failed
    * process, but a node that was downed ran a clean shutdown; nothing outside (systemd's {@code
    * Restart=on-failure}, {@code local-cluster}, a test harness) would bring it back, and a cluster
-   * that loses a node at every pause shrinks to nothing. Staying in the process needs no
-   * supervisor at all; a start that fails outright still ends the process with an error.
+   * that loses a node at every pause shrinks to nothing. Staying in the process needs no supervisor
+   * at all; a start that fails outright still ends the process with an error.
    */
   public static void runBlocking(Config config) {
     Duration delay = Duration.ZERO;
@@ -153,7 +153,9 @@ public final class SluiceNode implements AutoCloseable {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     Executor blocking =
-        system.dispatchers().lookup(DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
+        system
+            .dispatchers()
+            .lookup(DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller = ControllerSingleton.init(system);
 

@@ -660,8 +660,8 @@ public final class PartitionLog implements AutoCloseable {
 
   /**
    * Bytes of log from the batch holding {@code offset} to the log end: how far behind a replica
-   * whose log ends at {@code offset} is. One index lookup in one segment plus the sizes of the later
-   * segments, never a scan of the log; 0 at or past the end, the whole log below the start.
+   * whose log ends at {@code offset} is. One index lookup in one segment plus the sizes of the
+   * later segments, never a scan of the log; 0 at or past the end, the whole log below the start.
    */
   public long bytesAfter(long offset) throws IOException {
     if (offset >= logEndOffset) {

@@ -1,7 +1,6 @@
 package dev.sluice.node.management;
 
 import dev.sluice.node.NodeConfig;
-
 import dev.sluice.node.api.Json;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.TopicPartition;

@@ -1,9 +1,9 @@
 package dev.sluice.node.management;
 
-import dev.sluice.replication.leader.LeaderCounters;
 import static dev.sluice.node.management.PrometheusText.Type.COUNTER;
 import static dev.sluice.node.management.PrometheusText.Type.GAUGE;
 
+import dev.sluice.replication.leader.LeaderCounters;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.util.Comparator;
 import java.util.List;

@@ -24,11 +24,7 @@ public final class LocalReplicas implements AutoCloseable {
   private final Map<TopicPartition, PartitionReplica> replicas = new ConcurrentHashMap<>();
   private final LeaderCounters leaderCounters = new LeaderCounters();
 
-  public LocalReplicas(
-      int localNode,
-      Path dataDir,
-      StorageSettings storage,
-      Clock clock) {
+  public LocalReplicas(int localNode, Path dataDir, StorageSettings storage, Clock clock) {
     this.localNode = localNode;
     this.dataDir = dataDir;
     this.storage = storage;

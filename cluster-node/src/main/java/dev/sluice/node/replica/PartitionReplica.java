@@ -14,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -32,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fencing: an assignment with an older leader epoch than the one applied is ignored, so a late
  * controller reply can never make a deposed node lead again. The leader actor is told of every
- * accepted assignment before the new role becomes visible here, so a produce request that sees
- * this replica as leader always reaches a leader actor that already leads.
+ * accepted assignment before the new role becomes visible here, so a produce request that sees this
+ * replica as leader always reaches a leader actor that already leads.
  *
  * <p>Thread-safety: {@link #assign} is called by the replica manager only (and is synchronized);
  * everything else reads volatile snapshots or sends messages, and never blocks.

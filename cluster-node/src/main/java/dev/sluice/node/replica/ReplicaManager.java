@@ -24,9 +24,9 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -213,8 +213,11 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     }
   }
 
-  /** The replica's two actors: its leader side, attached before any role is applied, and its own. */
-  private ActorRef<PartitionReplicaActor.Command> start(TopicPartition tp, PartitionReplica replica) {
+  /**
+   * The replica's two actors: its leader side, attached before any role is applied, and its own.
+   */
+  private ActorRef<PartitionReplicaActor.Command> start(
+      TopicPartition tp, PartitionReplica replica) {
     PartitionLeader.Setup setup =
         new PartitionLeader.Setup(
             tp.toString(),
@@ -233,8 +236,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                 DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
     replica.attachLeader(leader, getContext().getSystem().scheduler());
     return getContext()
-        .spawn(
-            PartitionReplicaActor.create(replica, replication), "replica-" + tp.dirName());
+        .spawn(PartitionReplicaActor.create(replica, replication), "replica-" + tp.dirName());
   }
 
   /** Sends a leader's in-sync change to the controller; called from the leader actor. */
@@ -253,8 +255,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                 PartitionAssignment p = updated.partition();
                 return new InSyncProposer.Accepted(p.inSync(), p.version());
               }
-              return new InSyncProposer.Refused(
-                  ((Controller.InSyncSetRejected) reply).message());
+              return new InSyncProposer.Refused(((Controller.InSyncSetRejected) reply).message());
             });
   }
 

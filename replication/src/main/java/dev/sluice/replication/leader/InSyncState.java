@@ -135,8 +135,8 @@ public final class InSyncState {
   }
 
   /**
-   * A follower reported that its log ends at {@code logEndOffset} while the leader's ends at
-   * {@code leaderEnd}. Reports of nodes that are not followers of this partition are ignored.
+   * A follower reported that its log ends at {@code logEndOffset} while the leader's ends at {@code
+   * leaderEnd}. Reports of nodes that are not followers of this partition are ignored.
    *
    * @return false if the report was ignored
    */
@@ -253,7 +253,8 @@ public final class InSyncState {
   public Map<Integer, FollowerPosition> positions() {
     Map<Integer, FollowerPosition> out = new HashMap<>();
     followers.forEach(
-        (id, f) -> out.put(id, new FollowerPosition(f.logEnd, f.lastCaughtUpNanos, f.lastReportNanos)));
+        (id, f) ->
+            out.put(id, new FollowerPosition(f.logEnd, f.lastCaughtUpNanos, f.lastReportNanos)));
     return Map.copyOf(out);
   }
 

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the partition's leader publishes after every change, for status, metrics and management:
- * an immutable snapshot, read without locks.
+ * What the partition's leader publishes after every change, for status, metrics and management: an
+ * immutable snapshot, read without locks.
  *
  * @param leading false while this replica does not lead (the other fields are then empty)
  * @param epochStartOffset the leader's log end when it took this epoch; a new leader's high

@@ -29,9 +29,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * The single writer of one partition's leader side: appends, follower positions, the in-sync set
  * and its proposals, the high watermark and the produce requests waiting for it. Everything that
- * changes these is a message, so stream threads (follower reports) and HTTP threads (appends)
- * never block and never take a lock; replies are messages too, so no caller's callback ever runs
- * here.
+ * changes these is a message, so stream threads (follower reports) and HTTP threads (appends) never
+ * block and never take a lock; replies are messages too, so no caller's callback ever runs here.
  *
  * <p>Lives as long as the replica. Transitions:
  *
@@ -204,7 +203,8 @@ public final class PartitionLeader {
 
   private BehaviorBuilder<Command> common() {
     return Behaviors.receive(Command.class)
-        .onSignal(PostStop.class, s -> failWaiters("the replica of " + setup.partition() + " stopped"))
+        .onSignal(
+            PostStop.class, s -> failWaiters("the replica of " + setup.partition() + " stopped"))
         .onSignal(
             PreRestart.class,
             s -> failWaiters("the leader of " + setup.partition() + " restarted after a failure"));

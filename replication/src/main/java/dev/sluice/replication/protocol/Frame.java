@@ -5,9 +5,8 @@ import org.apache.pekko.util.ByteString;
 /**
  * The frames of one replication connection. A follower opens the connection with {@link Hello} and
  * then only sends {@link Progress} (after every append, and as a keep-alive while idle); the leader
- * answers with {@link Batches}, {@link Chunk}, {@link
- * LeaderStatus}, and may end the connection with {@link Diverged} or {@link Rejected}. Byte layouts
- * are in {@link FrameCodec}.
+ * answers with {@link Batches}, {@link Chunk}, {@link LeaderStatus}, and may end the connection
+ * with {@link Diverged} or {@link Rejected}. Byte layouts are in {@link FrameCodec}.
  *
  * <p>Payloads are {@link ByteString}s, immutable, so frames are immutable values, safe to share
  * between threads. Record bytes travel only inside these frames, over the replication TCP
@@ -166,10 +165,10 @@ public sealed interface Frame {
 
   /**
    * Leader to follower, the answer to a handshake whose log may have diverged from the leader's
-   * (KIP-279): the leader's largest epoch at or below the follower's last epoch and where that epoch
-   * ends in the leader's log, plus the leader's log start offset. The follower cuts its log where
-   * the two histories part (see {@code EpochDivergence}) and reconnects with a new handshake; the
-   * leader closes the connection after this frame.
+   * (KIP-279): the leader's largest epoch at or below the follower's last epoch and where that
+   * epoch ends in the leader's log, plus the leader's log start offset. The follower cuts its log
+   * where the two histories part (see {@code EpochDivergence}) and reconnects with a new handshake;
+   * the leader closes the connection after this frame.
    *
    * @param epoch the leader's largest epoch at or below the follower's last epoch, -1 if none
    * @param endOffset where that epoch ends in the leader's log (the start of its next epoch, or its

@@ -75,7 +75,9 @@ public final class EpochDivergence {
    * @param followerEndOffsetFor the follower log's {@code endOffsetForEpoch}
    */
   public static Cut followerCut(
-      Frame.Diverged answer, long followerLogEnd, IntFunction<EpochEndOffset> followerEndOffsetFor) {
+      Frame.Diverged answer,
+      long followerLogEnd,
+      IntFunction<EpochEndOffset> followerEndOffsetFor) {
     if (answer.epoch() < 0) {
       return new RestartAt(answer.logStartOffset());
     }

@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * The leader's replication port. Each follower connection serves one partition replica: the
  * follower's first frame is a {@link Frame.Hello}; the answer is a {@link LeaderFrameSource} merged
  * with periodic {@link Frame.LeaderStatus} heartbeats, or a single {@link Frame.Rejected} or {@link
- * Frame.Diverged} (the follower's log parts from this one, see {@link EpochDivergence}) after
- * which the connection closes. The handshake of an agreeing follower and its later {@link
- * Frame.Progress} frames (after appends, and keep-alives) are position reports, passed to {@link
+ * Frame.Diverged} (the follower's log parts from this one, see {@link EpochDivergence}) after which
+ * the connection closes. The handshake of an agreeing follower and its later {@link Frame.Progress}
+ * frames (after appends, and keep-alives) are position reports, passed to {@link
  * LeaderPartition#onFollowerProgress}. A peer that is not a follower of the partition, or that
  * reports a log end above this leader's, is refused or disconnected: it could otherwise read the
  * partition or move the high watermark.
@@ -122,7 +122,8 @@ public final class LeaderTransferServer {
                                   + ", above this leader's log end offset "
                                   + leaderEnd);
                         }
-                        leader.onFollowerProgress(replicaId.get(), p.logEndOffset(), p.stagedBytes());
+                        leader.onFollowerProgress(
+                            replicaId.get(), p.logEndOffset(), p.stagedBytes());
                       } else {
                         throw new CorruptFrameException(
                             label + ": unexpected " + frame.type() + " frame from a follower");

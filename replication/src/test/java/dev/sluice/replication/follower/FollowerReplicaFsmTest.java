@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.record.Record;
 import dev.sluice.replication.follower.FollowerReplica.Command;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
@@ -20,6 +21,7 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -385,16 +387,51 @@ class FollowerReplicaFsmTest {
   }
 
   @Test
-  void divergedLogIsTruncatedAndTheFollowerReconnectsWithoutBackoff() {
+  void divergedLogIsCutInTheTruncatingStateAndTheFollowerReconnectsWithoutBackoff()
+      throws Exception {
+    // Offsets 0..2 of epoch 3, then 3..4 of epoch 4 that the leader never had.
+    log.appendRecords(List.of(record(), record(), record()), 3);
+    log.appendRecords(List.of(record(), record()), 4);
     Scripted first = start();
-    first.emit(handshake(5, 0), new FollowerEvent.Truncated(3));
-    awaitState("truncating");
-    assertEquals(3, statusNow().logEndOffset());
-    first.queue().complete(); // the leader closes after Diverged
-    Scripted second = opened.receiveMessage();
+    first.emit(handshake(5, 0), new FollowerEvent.DivergenceReported(new Frame.Diverged(3, 3, 0)));
+    Scripted second = opened.receiveMessage(); // cut, then a new handshake at once
+    assertEquals(3, log.logEndOffset());
+    assertEquals(3, log.latestLeaderEpoch());
     assertEquals(Duration.ZERO, statusNow().currentBackoff());
+    assertEquals(2, statusNow().attempts(), "reconnected without a backoff in between");
+    assertEquals(3, statusNow().logEndOffset());
+    first.awaitEnded(); // the diverged attempt was dropped
     second.emit(handshake(3, 0), leaderAt(3));
     awaitState("inSync");
+  }
+
+  @Test
+  void aDivergenceAnswerThatFitsNothingInThisLogBacksOffInsteadOfLooping() throws Exception {
+    log.appendRecords(List.of(record(), record()), 3);
+    Scripted first = start();
+    // The leader claims epoch 3 ends at 9, beyond this log: nothing to cut.
+    first.emit(handshake(2, 0), new FollowerEvent.DivergenceReported(new Frame.Diverged(3, 9, 0)));
+    awaitState("backingOff");
+    assertTrue(statusNow().lastError().contains("ending at 9"), statusNow().lastError());
+    assertEquals(2, log.logEndOffset());
+    nextAttemptAfter(MIN);
+  }
+
+  @Test
+  void aFollowerBelowTheLeadersLogStartRestartsEmptyThere() throws Exception {
+    log.appendRecords(List.of(record(), record()), 3);
+    Scripted first = start();
+    first.emit(
+        handshake(2, 0), new FollowerEvent.DivergenceReported(new Frame.Diverged(3, 50, 40)));
+    Scripted second = opened.receiveMessage();
+    assertEquals(40, log.logStartOffset());
+    assertEquals(40, log.logEndOffset());
+    assertEquals(40, second.session().hello().logEndOffset());
+    assertEquals(-1, second.session().hello().lastLeaderEpoch());
+  }
+
+  private static Record record() {
+    return Record.of(null, new byte[] {1, 2, 3});
   }
 
   @Test

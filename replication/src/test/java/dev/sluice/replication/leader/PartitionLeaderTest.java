@@ -44,7 +44,9 @@ class PartitionLeaderTest {
 
   /** A proposal the test answers. */
   record Proposal(
-      int epoch, long baseVersion, List<Integer> inSync,
+      int epoch,
+      long baseVersion,
+      List<Integer> inSync,
       CompletableFuture<InSyncProposer.Decision> answer) {}
 
   @TempDir Path dir;
@@ -57,7 +59,9 @@ class PartitionLeaderTest {
 
   @BeforeEach
   void start() throws IOException {
-    log = PartitionLog.open(dir.resolve("t-0"), StorageSettings.of(1 << 20, 1 << 20), Clock.systemUTC());
+    log =
+        PartitionLog.open(
+            dir.resolve("t-0"), StorageSettings.of(1 << 20, 1 << 20), Clock.systemUTC());
     LeaderSettings settings = new LeaderSettings(1, 2, LAG, CHECK, Duration.ofSeconds(5));
     InSyncProposer proposer =
         (epoch, base, inSync) -> {

@@ -219,28 +219,6 @@ class LeaderFollowerTransferTest {
   }
 
   @Test
-  void followerAheadOfTheLeaderTruncatesAndCatchesUp() throws Exception {
-    append(1000);
-    // The follower holds the leader's batch plus two the leader never had (an old epoch).
-    followerLog.appendBatches(
-        java.nio.ByteBuffer.wrap(Files.readAllBytes(segments(leaderLog.dir()).get(0))));
-    followerLog.appendBatches(TestBatches.batchOfSize(1, 0, 500, 7));
-    followerLog.appendBatches(TestBatches.batchOfSize(2, 0, 500, 8));
-    startFollower(new AtomicReference<>());
-    TestProbe<Object> probe = testKit.createTestProbe();
-    probe.awaitAssert(
-        Duration.ofSeconds(10),
-        () -> {
-          assertEquals(1, count(FollowerEvent.Truncated.class));
-          return null;
-        });
-    append(700);
-    append(2L * MiB);
-    awaitFollowerAt(3);
-    assertSegmentsIdentical();
-  }
-
-  @Test
   void leaderServerRestartOnAnotherPortIsFollowedAfterReconnect() throws Exception {
     append(1000);
     AtomicReference<java.net.InetSocketAddress> address = new AtomicReference<>(server.address());
