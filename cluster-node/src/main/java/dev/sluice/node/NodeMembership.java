@@ -22,8 +22,11 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * Tells the controller which node this is and how to reach it, and which nodes left the cluster.
  *
  * <p>Registration repeats on a timer: the controller singleton may move to another node and recover
- * from its journal, and a repeated {@code NodeUp} is idempotent. A removed member is mapped to its
- * node id through the registered addresses in the latest metadata snapshot.
+ * from its journal, and a repeated {@code NodeUp} is idempotent. Every registration carries the
+ * storage id of this node's data directory, so the controller learns at once when the node came
+ * back on a wiped or replaced disk. A removed member is mapped to its node id through the
+ * registered addresses in the latest metadata snapshot. Only a node that is Up itself reports
+ * removals: one that is leaving sees every member go.
  */
 public final class NodeMembership {
   private static final Duration REGISTER_EVERY = Duration.ofSeconds(3);
@@ -39,6 +42,7 @@ public final class NodeMembership {
   public static Behavior<Command> create(
       int nodeId,
       NodeAddress self,
+      StorageId storageId,
       ActorRef<Controller.Command> controller,
       AppliedMetadata metadata) {
     return Behaviors.setup(
@@ -51,7 +55,7 @@ public final class NodeMembership {
                       .subscriptions()
                       .tell(Subscribe.create(adapter, ClusterEvent.MemberRemoved.class));
                   timers.startTimerWithFixedDelay(new Register(), Duration.ZERO, REGISTER_EVERY);
-                  return running(ctx, timers, nodeId, self, controller, metadata);
+                  return running(ctx, timers, nodeId, self, storageId, controller, metadata);
                 }));
   }
 
@@ -60,6 +64,7 @@ public final class NodeMembership {
       TimerScheduler<Command> timers,
       int nodeId,
       NodeAddress self,
+      StorageId storageId,
       ActorRef<Controller.Command> controller,
       AppliedMetadata metadata) {
     Map<Integer, Integer> missingTicks = new HashMap<>();
@@ -67,7 +72,7 @@ public final class NodeMembership {
         .onMessage(
             Register.class,
             r -> {
-              controller.tell(new Controller.NodeUp(nodeId, self.encode()));
+              controller.tell(new Controller.NodeUp(nodeId, self.encode(), storageId.text()));
               reconcile(ctx, nodeId, controller, metadata, missingTicks);
               return Behaviors.same();
             })
@@ -76,7 +81,12 @@ public final class NodeMembership {
             m -> {
               String removed = m.event().member().address().toString();
               MetadataSnapshot snapshot = metadata.get();
-              if (snapshot != null) {
+              // A node that is leaving sees every member removed as its own cluster view shuts
+              // down; reporting them would fail over partitions of healthy nodes. The members
+              // that stay report real removals.
+              boolean selfUp =
+                  Cluster.get(ctx.getSystem()).selfMember().status() == MemberStatus.up();
+              if (snapshot != null && selfUp) {
                 for (Map.Entry<Integer, String> e : snapshot.liveNodes().entrySet()) {
                   if (NodeAddress.parse(e.getValue()).clusterAddress().equals(removed)) {
                     ctx.getLog().info("node {} ({}) left the cluster", e.getKey(), removed);

@@ -7,6 +7,7 @@ import dev.sluice.node.api.ConsumeHandler;
 import dev.sluice.node.api.ProduceHandler;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
+import dev.sluice.node.controller.ElectionPolicy;
 import dev.sluice.node.management.NodeManagement;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
@@ -82,11 +83,12 @@ public final class SluiceNode implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot create sluice.data-dir " + settings.node().dataDir(), e);
     }
+    StorageId storageId = StorageId.loadOrCreate(settings.node().dataDir());
     ActorSystem<Void> system =
         ActorSystem.create(
             Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.forNode(settings, config));
     try {
-      return init(system, settings);
+      return init(system, settings, storageId);
     } catch (RuntimeException | Error e) {
       system.terminate();
       throw e;
@@ -146,8 +148,12 @@ public final class SluiceNode implements AutoCloseable {
     return Duration.ofNanos(System.nanoTime() - startedNanos);
   }
 
-  /** Wires the node's components into an existing ActorSystem. */
-  public static SluiceNode init(ActorSystem<Void> system, SluiceSettings settings) {
+  /**
+   * Wires the node's components into an existing ActorSystem; {@code storageId} is the one of
+   * {@code settings}' data directory ({@link StorageId#loadOrCreate}).
+   */
+  public static SluiceNode init(
+      ActorSystem<Void> system, SluiceSettings settings, StorageId storageId) {
     Cluster cluster = Cluster.get(system);
     if (settings.cluster().seedNodes().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -157,7 +163,9 @@ public final class SluiceNode implements AutoCloseable {
             .dispatchers()
             .lookup(DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
-    ActorRef<Controller.Command> controller = ControllerSingleton.init(system);
+    ActorRef<Controller.Command> controller =
+        ControllerSingleton.init(
+            system, ElectionPolicy.of(settings.replication().uncleanLeaderElection()));
 
     LocalReplicas replicas =
         new LocalReplicas(
@@ -228,7 +236,7 @@ public final class SluiceNode implements AutoCloseable {
             replicationServer.address().getPort(),
             managementPort);
     system.systemActorOf(
-        NodeMembership.create(settings.node().id(), self, controller, metadata),
+        NodeMembership.create(settings.node().id(), self, storageId, controller, metadata),
         "membership",
         Props.empty());
 

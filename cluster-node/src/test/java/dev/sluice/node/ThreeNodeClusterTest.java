@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
+import dev.sluice.node.controller.ElectionPolicy;
 import dev.sluice.node.controller.MetadataSnapshot;
+import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.TopicPartition;
 import java.net.http.HttpResponse;
@@ -135,10 +137,34 @@ class ThreeNodeClusterTest {
   }
 
   @Test
+  void everyReplicaOfANewTopicIsTiedToTheStorageIdOfItsNodesDataDirectory() throws Exception {
+    ActorRef<Controller.Command> controller =
+        ControllerSingleton.init(node(1).system(), ElectionPolicy.CLEAN_ONLY);
+    Controller.CreateTopicReply reply =
+        AskPattern.<Controller.Command, Controller.CreateTopicReply>ask(
+                controller,
+                replyTo -> new Controller.CreateTopic("disks", 3, 3, replyTo),
+                Duration.ofSeconds(10),
+                node(1).system().scheduler())
+            .toCompletableFuture()
+            .get(15, TimeUnit.SECONDS);
+
+    Map<Integer, String> onDisk = new HashMap<>();
+    for (int id = 1; id <= 3; id++) {
+      // The file exists since the node started: this reads it, it does not create one.
+      onDisk.put(id, StorageId.loadOrCreate(cluster.dataDir(id)).text());
+    }
+    assertEquals(3, new HashSet<>(onDisk.values()).size(), "distinct ids: " + onDisk);
+    for (PartitionAssignment p : ((Controller.TopicCreated) reply).topic().partitions()) {
+      assertEquals(onDisk, p.inSyncStorageIds(), p.toString());
+    }
+  }
+
+  @Test
   void aRegisteredNodeThatIsNoClusterMemberIsReportedDown() throws Exception {
     // As if node 9 had registered and then died while no controller was running to hear of it.
-    ControllerSingleton.init(node(1).system())
-        .tell(new Controller.NodeUp(9, "pekko://sluice@127.0.0.1:1|127.0.0.1|2|3|4"));
+    ControllerSingleton.init(node(1).system(), ElectionPolicy.CLEAN_ONLY)
+        .tell(new Controller.NodeUp(9, "pekko://sluice@127.0.0.1:1|127.0.0.1|2|3|4", "disk-9"));
     awaitCondition(() -> liveNodes(node(1)).contains(9), "node 9 registered");
     awaitCondition(() -> !liveNodes(node(1)).contains(9), "node 9 reported down by the members");
     assertEquals(Set.of(1, 2, 3), liveNodes(node(2)));
@@ -210,7 +236,8 @@ class ThreeNodeClusterTest {
   /** The live nodes as the controller sees them, asked through this node's singleton proxy. */
   private static Set<Integer> liveNodes(SluiceNode node) {
     // init returns the proxy the node already started; the manager is not started twice.
-    ActorRef<Controller.Command> controller = ControllerSingleton.init(node.system());
+    ActorRef<Controller.Command> controller =
+        ControllerSingleton.init(node.system(), ElectionPolicy.CLEAN_ONLY);
     try {
       return AskPattern.<Controller.Command, MetadataSnapshot>ask(
               controller,

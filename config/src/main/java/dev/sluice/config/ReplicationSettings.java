@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param replicaLagTimeMax a follower not caught up for this long leaves the in-sync set
  * @param minInSyncReplicas the high watermark and acks=all writes need at least this many in-sync
  *     replicas
+ * @param uncleanLeaderElection when no eligible replica of a partition is live, elect any live
+ *     replica rather than keep the partition offline; trades acknowledged records for availability
  */
 public record ReplicationSettings(
     int port,
@@ -20,7 +22,8 @@ public record ReplicationSettings(
     long socketBufferBytes,
     BackoffSettings backoff,
     Duration replicaLagTimeMax,
-    int minInSyncReplicas) {
+    int minInSyncReplicas,
+    boolean uncleanLeaderElection) {
 
   /**
    * Upper bound of the fixed header of any replication frame. The wire protocol keeps its headers

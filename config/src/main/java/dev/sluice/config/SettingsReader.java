@@ -59,7 +59,8 @@ final class SettingsReader {
             bytes("sluice.replication.socket-buffer-bytes"),
             backoff,
             duration("sluice.replication.replica-lag-time-max", Duration.ZERO),
-            integer("sluice.replication.min-in-sync-replicas", 1));
+            integer("sluice.replication.min-in-sync-replicas", 1),
+            read("sluice.replication.unclean-leader-election", false, config::getBoolean));
     WatchdogSettings watchdog =
         new WatchdogSettings(
             duration("sluice.watchdog.interval", Duration.ZERO),

@@ -1,6 +1,7 @@
 package dev.sluice.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,14 @@ class SettingsValidatorTest {
     assertEquals(-1, s.storage().retentionBytes());
     assertEquals(Duration.ofMillis(200), s.replication().backoff().min());
     assertEquals(List.of(), s.cluster().seedNodes());
+    assertFalse(s.replication().uncleanLeaderElection());
+  }
+
+  @Test
+  void uncleanLeaderElectionIsReadWhenEnabled() {
+    SluiceSettings s =
+        SluiceSettings.from(with(Map.of("sluice.replication.unclean-leader-election", "true")));
+    assertTrue(s.replication().uncleanLeaderElection());
   }
 
   @ParameterizedTest(name = "{0} = {1} is refused")
@@ -69,6 +78,7 @@ class SettingsValidatorTest {
     // wrong types are reported like rule violations
     "sluice.api.port, seven, seven",
     "sluice.watchdog.interval, soon, soon",
+    "sluice.replication.unclean-leader-election, sometimes, sometimes",
   })
   void eachRuleNamesKeyValueAndReason(String key, String value, String reason) {
     SettingsException e = rejected(Map.of(key, value));

@@ -3,11 +3,13 @@ package dev.sluice.node.controller;
 import dev.sluice.node.controller.Controller.Event.InSyncSetChanged;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -30,10 +32,14 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * node recovers the same metadata from the journal.
  *
  * <p>Failover rules (design: "Commit and failover rules"): when a node leaves, every partition it
- * led elects the first live replica of its in-sync set and bumps the leader epoch; with no such
- * replica the partition goes offline (leader -1), since unclean election is off. In-sync updates
- * come from the leader and are fenced by the leader epoch. The decisions themselves live in {@link
- * ControllerState}, which is pure.
+ * led elects the first eligible replica of its in-sync set (live, and on the disk its membership
+ * was recorded with: each node registers its data directory's storage id) and bumps the leader
+ * epoch; with no such replica the partition goes offline (leader -1), unless the {@link
+ * ElectionPolicy} allows an unclean election. A node that returns with another storage id is a new,
+ * empty replica: it loses its leaderships and in-sync memberships. In-sync updates come from the
+ * leader and are fenced by the leader epoch; every change to a partition bumps its version. The
+ * decisions themselves live in {@link ControllerState}, which is pure; this actor logs what they
+ * explain.
  *
  * <p>Subscribers ({@link Subscribe}) are volatile: after every persisted change, and after
  * recovery, each receives the whole {@link MetadataSnapshot}. A subscriber that stops is dropped.
@@ -70,21 +76,15 @@ public final class Controller
 
   public record GetMetadata(ActorRef<MetadataSnapshot> replyTo) implements Command {}
 
-  /** A node became a cluster member; {@code address} is what other nodes use to reach it. */
-  public record NodeUp(int nodeId, String address) implements Command {}
+  /**
+   * A node became a cluster member, or repeats its registration; {@code address} is what other
+   * nodes use to reach it, {@code storageId} identifies its data directory (null if the node does
+   * not know one: it is then trusted as before storage ids existed).
+   */
+  public record NodeUp(int nodeId, String address, String storageId) implements Command {}
 
   /** A node left the cluster (removed or downed): its partitions fail over. */
   public record NodeDown(int nodeId) implements Command {}
-
-  /**
-   * The complete set of live nodes, as the membership listener sees it when it starts: corrects a
-   * recovered view in which a node died while no controller was running to hear of it.
-   */
-  public record SyncLiveNodes(Map<Integer, String> liveNodes) implements Command {
-    public SyncLiveNodes {
-      liveNodes = Map.copyOf(liveNodes);
-    }
-  }
 
   /**
    * The leader's new in-sync set for a partition; answered with {@link InSyncSetUpdated} or {@link
@@ -144,7 +144,10 @@ public final class Controller
 
   public sealed interface InSyncSetReply extends ControllerSerializable {}
 
-  /** The partition as it stands after the update (unchanged if the set was already current). */
+  /**
+   * The partition as it stands after the update (unchanged if the set was already current), with
+   * the version that orders it among the metadata snapshots a node receives.
+   */
   public record InSyncSetUpdated(PartitionAssignment partition) implements InSyncSetReply {}
 
   public record InSyncSetRejected(Status status, String message) implements InSyncSetReply {}
@@ -157,14 +160,29 @@ public final class Controller
     record LeaderElected(String topic, int partition, int leader, int leaderEpoch)
         implements Event {}
 
-    record InSyncSetChanged(String topic, int partition, int leaderEpoch, List<Integer> inSync)
+    /**
+     * {@code inSyncStorageIds} ties each member to the storage id its data is on (see {@link
+     * PartitionAssignment}); null in events written before storage ids existed, when members keep
+     * what they had.
+     */
+    record InSyncSetChanged(
+        String topic,
+        int partition,
+        int leaderEpoch,
+        List<Integer> inSync,
+        Map<Integer, String> inSyncStorageIds)
         implements Event {
       public InSyncSetChanged {
         inSync = List.copyOf(inSync);
+        inSyncStorageIds =
+            inSyncStorageIds == null
+                ? null
+                : Collections.unmodifiableMap(new TreeMap<>(inSyncStorageIds));
       }
     }
 
-    record NodeJoined(int nodeId, String address) implements Event {}
+    /** {@code storageId} is null in events written before storage ids existed. */
+    record NodeJoined(int nodeId, String address, String storageId) implements Event {}
 
     record NodeLeft(int nodeId) implements Event {}
   }
@@ -172,18 +190,21 @@ public final class Controller
   // ---- behaviour ------------------------------------------------------------------------------
 
   private final ActorContext<Command> context;
+  private final ElectionPolicy policy;
   private final Set<ActorRef<MetadataSnapshot>> subscribers = new HashSet<>();
 
-  public static Behavior<Command> create() {
-    return Behaviors.setup(Controller::new);
+  /** The controller, electing leaders by {@code policy} when no replica is eligible. */
+  public static Behavior<Command> create(ElectionPolicy policy) {
+    return Behaviors.setup(context -> new Controller(context, policy));
   }
 
-  private Controller(ActorContext<Command> context) {
+  private Controller(ActorContext<Command> context, ElectionPolicy policy) {
     // A journal that fails is retried with backoff; commands are stashed meanwhile.
     super(
         PersistenceId.ofUniqueId(PERSISTENCE_ID),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(500), Duration.ofSeconds(10), 0.2));
     this.context = context;
+    this.policy = policy;
   }
 
   @Override
@@ -207,7 +228,6 @@ public final class Controller
         .onCommand(GetMetadata.class, this::onGetMetadata)
         .onCommand(NodeUp.class, this::onNodeUp)
         .onCommand(NodeDown.class, this::onNodeDown)
-        .onCommand(SyncLiveNodes.class, this::onSyncLiveNodes)
         .onCommand(UpdateInSyncSet.class, this::onUpdateInSyncSet)
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(Unsubscribe.class, this::onUnsubscribe)
@@ -231,10 +251,11 @@ public final class Controller
     context
         .getLog()
         .info(
-            "Controller recovered revision {}: {} topics, live nodes {}",
+            "Controller recovered revision {}: {} topics, live nodes {}, unclean leader election {}",
             state.revision(),
             state.topics().size(),
-            state.liveNodes().keySet());
+            state.liveNodes().keySet(),
+            policy == ElectionPolicy.UNCLEAN_ALLOWED ? "allowed" : "off");
     // Subscribers kept across a journal restart may have missed changes.
     publish(state);
   }
@@ -252,7 +273,8 @@ public final class Controller
             state.totalPartitions());
     List<PartitionAssignment> partitions = new ArrayList<>(replicas.size());
     for (int p = 0; p < replicas.size(); p++) {
-      partitions.add(PartitionAssignment.initial(p, replicas.get(p)));
+      partitions.add(
+          PartitionAssignment.initial(p, replicas.get(p), state.storageIdsOf(replicas.get(p))));
     }
     TopicMetadata topic = new TopicMetadata(c.name(), partitions);
     return Effect()
@@ -317,15 +339,11 @@ public final class Controller
   }
 
   private Effect<Event, ControllerState> onNodeUp(ControllerState state, NodeUp c) {
-    return persistAndPublish(state.nodeUp(c.nodeId(), c.address()));
+    return persistAndPublish(state.nodeUp(c.nodeId(), c.address(), c.storageId(), policy));
   }
 
   private Effect<Event, ControllerState> onNodeDown(ControllerState state, NodeDown c) {
-    return persistAndPublish(state.nodeDown(c.nodeId()));
-  }
-
-  private Effect<Event, ControllerState> onSyncLiveNodes(ControllerState state, SyncLiveNodes c) {
-    return persistAndPublish(state.syncLiveNodes(c.liveNodes()));
+    return persistAndPublish(state.nodeDown(c.nodeId(), policy));
   }
 
   private Effect<Event, ControllerState> onUpdateInSyncSet(
@@ -344,14 +362,16 @@ public final class Controller
     if (rejection.isPresent()) {
       return Effect().reply(c.replyTo(), rejection.get());
     }
-    PartitionAssignment updated = current.withInSync(c.inSync());
-    if (updated.equals(current)) {
+    InSyncSetChanged change = state.inSyncChange(c.topic(), current, c.inSync());
+    if (change.inSync().equals(current.inSync())) {
       return Effect().reply(c.replyTo(), new InSyncSetUpdated(current));
     }
     return Effect()
-        .persist(new InSyncSetChanged(c.topic(), c.partition(), c.leaderEpoch(), updated.inSync()))
+        .persist(change)
         .thenRun(this::publish)
-        .thenReply(c.replyTo(), s -> new InSyncSetUpdated(updated));
+        .thenReply(
+            c.replyTo(),
+            s -> new InSyncSetUpdated(s.topics().get(c.topic()).partition(c.partition())));
   }
 
   private Effect<Event, ControllerState> onSubscribe(ControllerState state, Subscribe c) {
@@ -377,30 +397,34 @@ public final class Controller
   }
 
   /** Membership commands: no event when nothing changed, so repeated reports cost nothing. */
-  private Effect<Event, ControllerState> persistAndPublish(List<Event> events) {
-    if (events.isEmpty()) {
+  private Effect<Event, ControllerState> persistAndPublish(ControllerState.Changes changes) {
+    if (changes.events().isEmpty()) {
       return Effect().none();
     }
-    logMembershipAndElections(events);
-    return Effect().persist(events).thenRun(this::publish);
+    logMembershipAndElections(changes);
+    return Effect().persist(changes.events()).thenRun(this::publish);
   }
 
-  /** Membership and leadership changes are rare and are what an operator reads after a failure. */
-  private void logMembershipAndElections(List<Event> events) {
-    for (Event event : events) {
+  /**
+   * Membership and leadership changes are rare and are what an operator reads after a failure.
+   * Logged when decided, before they are persisted: a journal failure is logged on its own.
+   */
+  private void logMembershipAndElections(ControllerState.Changes changes) {
+    for (Event event : changes.events()) {
       if (event instanceof Event.NodeJoined e) {
-        context.getLog().info("Node {} is live at {}", e.nodeId(), e.address());
-      } else if (event instanceof Event.NodeLeft e) {
-        context.getLog().info("Node {} left: the partitions it led fail over", e.nodeId());
-      } else if (event instanceof Event.LeaderElected e) {
         context
             .getLog()
             .info(
-                "Partition {}-{}: leader {} at epoch {}",
-                e.topic(),
-                e.partition(),
-                e.leader() == PartitionAssignment.NO_LEADER ? "none (offline)" : e.leader(),
-                e.leaderEpoch());
+                "Node {} is live at {} with storage id {}", e.nodeId(), e.address(), e.storageId());
+      } else if (event instanceof Event.NodeLeft e) {
+        context.getLog().info("Node {} left: the partitions it led fail over", e.nodeId());
+      }
+    }
+    for (ControllerState.Notice notice : changes.notices()) {
+      if (notice.severity() == ControllerState.Notice.Severity.WARN) {
+        context.getLog().warn("{}", notice.message());
+      } else {
+        context.getLog().info("{}", notice.message());
       }
     }
   }

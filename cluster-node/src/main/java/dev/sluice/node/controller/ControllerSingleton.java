@@ -42,12 +42,14 @@ public final class ControllerSingleton {
   /**
    * Starts the singleton manager on this node and returns the proxy to the controller. Call once
    * per node after the ActorSystem starts; the cluster must be joined for the controller to run.
+   * Every node must pass the same {@code policy}: the controller runs with the one of the node that
+   * hosts it. A second call returns the proxy of the manager already started (its policy stays).
    */
-  public static ActorRef<Controller.Command> init(ActorSystem<?> system) {
+  public static ActorRef<Controller.Command> init(ActorSystem<?> system, ElectionPolicy policy) {
     // Journal failures are retried inside the controller; this restarts it after anything else
     // (a bug), because a cluster whose controller stopped can never fail a leader over again.
     Behavior<Controller.Command> supervised =
-        Behaviors.supervise(afterSchemaPrepared())
+        Behaviors.supervise(afterSchemaPrepared(policy))
             .onFailure(
                 SupervisorStrategy.restartWithBackoff(
                     Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
@@ -75,7 +77,7 @@ public final class ControllerSingleton {
         system);
   }
 
-  private static Behavior<Controller.Command> afterSchemaPrepared() {
+  private static Behavior<Controller.Command> afterSchemaPrepared(ElectionPolicy policy) {
     return Behaviors.withStash(
         STASH_CAPACITY,
         stash ->
@@ -85,12 +87,14 @@ public final class ControllerSingleton {
                       prepareJournal(context.getSystem()),
                       (done, error) ->
                           new Controller.JournalPrepared(error == null ? null : error.toString()));
-                  return preparing(context, stash);
+                  return preparing(context, stash, policy);
                 }));
   }
 
   private static Behavior<Controller.Command> preparing(
-      ActorContext<Controller.Command> context, StashBuffer<Controller.Command> stash) {
+      ActorContext<Controller.Command> context,
+      StashBuffer<Controller.Command> stash,
+      ElectionPolicy policy) {
     return Behaviors.receive(Controller.Command.class)
         .onMessage(
             Controller.JournalPrepared.class,
@@ -102,7 +106,7 @@ public final class ControllerSingleton {
                     .getLog()
                     .warn("Could not prepare the controller journal: {}", prepared.failure());
               }
-              return stash.unstashAll(Controller.create());
+              return stash.unstashAll(Controller.create(policy));
             })
         .onAnyMessage(
             command -> {

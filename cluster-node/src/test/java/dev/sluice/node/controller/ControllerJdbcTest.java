@@ -101,7 +101,7 @@ class ControllerJdbcTest {
     try {
       ActorRef<Controller.Command> controller = start(kit, beforeStart);
       for (int node = 1; node <= 3; node++) {
-        controller.tell(new NodeUp(node, "node-" + node));
+        controller.tell(new NodeUp(node, "node-" + node, "disk-" + node));
       }
       TestProbe<CreateTopicReply> created = kit.createTestProbe();
       controller.tell(new CreateTopic("orders", 4, 2, created.ref()));
@@ -136,7 +136,7 @@ class ControllerJdbcTest {
       throw new AssertionError("controller journal schema not created", e);
     }
     beforeStart.run();
-    return ControllerSingleton.init(system);
+    return ControllerSingleton.init(system, ElectionPolicy.CLEAN_ONLY);
   }
 
   private static MetadataSnapshot metadata(

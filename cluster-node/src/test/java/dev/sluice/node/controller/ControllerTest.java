@@ -22,14 +22,20 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,13 +69,20 @@ class ControllerTest {
   @BeforeEach
   void freshController() {
     // One persistence id for the whole cluster: every test starts from an empty journal.
-    controller = EventSourcedBehaviorTestKit.create(testKit.system(), Controller.create());
+    controller =
+        EventSourcedBehaviorTestKit.create(
+            testKit.system(), Controller.create(ElectionPolicy.CLEAN_ONLY));
     controller.clear();
+  }
+
+  /** The storage id node {@code id} starts with in these tests. */
+  private static String disk(int id) {
+    return "disk-" + id;
   }
 
   private void nodesUp(int... nodeIds) {
     for (int id : nodeIds) {
-      controller.runCommand(new NodeUp(id, "node-" + id));
+      controller.runCommand(new NodeUp(id, "node-" + id, disk(id)));
     }
   }
 
@@ -231,7 +244,8 @@ class ControllerTest {
     assertEquals(List.of(leader), offline.inSync());
     assertTrue(controller.getState().liveNodes().containsKey(follower));
 
-    var back = controller.runCommand(new NodeUp(leader, "node-" + leader + "-restarted"));
+    var back =
+        controller.runCommand(new NodeUp(leader, "node-" + leader + "-restarted", disk(leader)));
 
     assertTrue(back.events().contains(new Event.LeaderElected("orders", 0, leader, 2)));
     assertEquals(leader, partition("orders", 0).leader());
@@ -270,7 +284,10 @@ class ControllerTest {
         controller.<InSyncSetReply>runCommand(
             replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(f1, leader), replyTo));
     assertEquals(
-        List.of(new Event.InSyncSetChanged("orders", 0, 0, List.of(leader, f1))), shrink.events());
+        List.of(
+            new Event.InSyncSetChanged(
+                "orders", 0, 0, List.of(leader, f1), Map.of(leader, disk(leader), f1, disk(f1)))),
+        shrink.events());
     assertEquals(List.of(leader, f1), ((InSyncSetUpdated) shrink.reply()).partition().inSync());
 
     controller.runCommand(new NodeDown(f2));
@@ -307,24 +324,8 @@ class ControllerTest {
   void repeatedNodeUpAndUnknownNodeDownPersistNothing() {
     nodesUp(1);
 
-    assertTrue(controller.runCommand(new NodeUp(1, "node-1")).hasNoEvents());
+    assertTrue(controller.runCommand(new NodeUp(1, "node-1", disk(1))).hasNoEvents());
     assertTrue(controller.runCommand(new NodeDown(9)).hasNoEvents());
-  }
-
-  @Test
-  void syncLiveNodesFailsOverNodesThatDiedUnheard() {
-    nodesUp(1, 2, 3);
-    created("orders", 3, 2);
-
-    controller.runCommand(
-        new Controller.SyncLiveNodes(Map.of(2, "node-2", 3, "node-3", 4, "node-4")));
-
-    ControllerState state = controller.getState();
-    assertEquals(Map.of(2, "node-2", 3, "node-3", 4, "node-4"), state.liveNodes());
-    for (PartitionAssignment p : state.topics().get("orders").partitions()) {
-      assertTrue(p.leader() != 1, p.toString());
-      assertFalse(p.inSync().contains(1), p.toString());
-    }
   }
 
   @Test
@@ -363,6 +364,255 @@ class ControllerTest {
     ControllerState recovered = controller.restart().state();
 
     assertEquals(before, recovered);
+  }
+
+  // ---- storage ids, eligibility and partition versions ----------------------------------------
+
+  private static String newDisk(int id) {
+    return "disk-" + id + "-new";
+  }
+
+  /** Topic "orders" of one partition on nodes 1, 2, 3, led by 1. */
+  private PartitionAssignment onePartitionOnThreeNodes() {
+    nodesUp(1, 2, 3);
+    PartitionAssignment p = created("orders", 1, 3).partition(0);
+    assertEquals(List.of(1, 2, 3), p.replicas());
+    return p;
+  }
+
+  @Test
+  void createdTopicTiesEveryReplicaToItsNodesStorageIdAtVersionZero() {
+    PartitionAssignment p = onePartitionOnThreeNodes();
+
+    assertEquals(Map.of(1, disk(1), 2, disk(2), 3, disk(3)), p.inSyncStorageIds());
+    assertEquals(0, p.version());
+    assertEquals(Map.of(1, disk(1), 2, disk(2), 3, disk(3)), controller.getState().storageIds());
+  }
+
+  @Test
+  void leaderBackOnAnotherDiskFailsOverAndTheWarningNamesBothIds() {
+    onePartitionOnThreeNodes();
+
+    var result =
+        LoggingTestKit.warn(
+                "its leader, node 1, came back with storage id disk-1-new instead of"
+                    + " disk-1: failing over")
+            .expect(
+                testKit.system(), () -> controller.runCommand(new NodeUp(1, "node-1", newDisk(1))));
+
+    assertEquals(
+        List.of(
+            new Event.NodeJoined(1, "node-1", newDisk(1)),
+            new Event.InSyncSetChanged(
+                "orders", 0, 0, List.of(2, 3), Map.of(2, disk(2), 3, disk(3))),
+            new Event.LeaderElected("orders", 0, 2, 1)),
+        result.events());
+    PartitionAssignment p = partition("orders", 0);
+    assertEquals(2, p.leader());
+    assertEquals(List.of(2, 3), p.inSync());
+    assertEquals(2, p.version());
+  }
+
+  @Test
+  void followerOnAnotherDiskLeavesTheInSyncSetAndRejoinsThroughTheLeaderWithItsNewId() {
+    onePartitionOnThreeNodes();
+
+    var wiped = controller.runCommand(new NodeUp(3, "node-3", newDisk(3)));
+
+    assertEquals(
+        new Event.InSyncSetChanged("orders", 0, 0, List.of(1, 2), Map.of(1, disk(1), 2, disk(2))),
+        wiped.events().get(1));
+    assertEquals(1, partition("orders", 0).leader());
+
+    InSyncSetReply rejoined = updateInSync("orders", 0, 0, List.of(1, 2, 3));
+
+    PartitionAssignment p = ((InSyncSetUpdated) rejoined).partition();
+    assertEquals(List.of(1, 2, 3), p.inSync());
+    assertEquals(newDisk(3), p.recordedStorageId(3));
+    assertEquals(2, p.version());
+    assertEquals(p, partition("orders", 0));
+  }
+
+  @Test
+  void offlinePartitionStaysOfflineForANewDiskAndReturnsWithTheOldOne() {
+    onePartitionOnThreeNodes();
+    updateInSync("orders", 0, 0, List.of(1));
+    controller.runCommand(new NodeDown(1));
+    assertEquals(PartitionAssignment.NO_LEADER, partition("orders", 0).leader());
+
+    var wiped =
+        LoggingTestKit.warn(
+                "Partition orders-0 (offline): node 1 came back with storage id"
+                    + " disk-1-new instead of disk-1: it is not eligible to lead it")
+            .expect(
+                testKit.system(), () -> controller.runCommand(new NodeUp(1, "node-1", newDisk(1))));
+
+    assertEquals(List.of(new Event.NodeJoined(1, "node-1", newDisk(1))), wiped.events());
+    assertEquals(PartitionAssignment.NO_LEADER, partition("orders", 0).leader());
+    assertEquals(List.of(1), partition("orders", 0).inSync());
+
+    controller.runCommand(new NodeDown(1));
+    var back =
+        LoggingTestKit.info("Partition orders-0 is back online: in-sync replica 1 leads at epoch 2")
+            .expect(
+                testKit.system(), () -> controller.runCommand(new NodeUp(1, "node-1", disk(1))));
+
+    assertTrue(back.events().contains(new Event.LeaderElected("orders", 0, 1, 2)));
+    assertEquals(1, partition("orders", 0).leader());
+  }
+
+  @Test
+  void goingOfflineIsAWarningWithTheReason() {
+    onePartitionOnThreeNodes();
+    updateInSync("orders", 0, 0, List.of(1));
+
+    LoggingTestKit.warn(
+            "Partition orders-0 is offline at epoch 1: leader 1 lost (node 1 left) and"
+                + " no other in-sync replica is live (in-sync set [1])")
+        .expect(testKit.system(), () -> controller.runCommand(new NodeDown(1)));
+  }
+
+  @Test
+  void uncleanElectionWhenAllowedElectsTheFirstLiveReplicaWithAWarning() {
+    var unclean =
+        EventSourcedBehaviorTestKit.<Controller.Command, Event, ControllerState>create(
+            testKit.system(), Controller.create(ElectionPolicy.UNCLEAN_ALLOWED));
+    unclean.clear();
+    for (int id = 1; id <= 3; id++) {
+      unclean.runCommand(new NodeUp(id, "node-" + id, disk(id)));
+    }
+    unclean.<CreateTopicReply>runCommand(replyTo -> new CreateTopic("orders", 1, 3, replyTo));
+    unclean.<InSyncSetReply>runCommand(
+        replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(1), replyTo));
+
+    LoggingTestKit.warn("acknowledged records may be lost")
+        .expect(testKit.system(), () -> unclean.runCommand(new NodeDown(1)));
+
+    PartitionAssignment p = unclean.getState().topics().get("orders").partition(0);
+    assertEquals(2, p.leader());
+    assertEquals(1, p.leaderEpoch());
+    assertEquals(List.of(2), p.inSync());
+    assertEquals(Map.of(2, disk(2)), p.inSyncStorageIds());
+    assertEquals(p, unclean.restart().state().topics().get("orders").partition(0));
+  }
+
+  @Test
+  void inSyncUpdateBumpsTheVersionAndAnUnchangedSetDoesNot() {
+    onePartitionOnThreeNodes();
+
+    var shrink =
+        controller.<InSyncSetReply>runCommand(
+            replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(1, 2), replyTo));
+    var same =
+        controller.<InSyncSetReply>runCommand(
+            replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(2, 1), replyTo));
+
+    assertEquals(1, ((InSyncSetUpdated) shrink.reply()).partition().version());
+    assertTrue(same.hasNoEvents());
+    assertEquals(((InSyncSetUpdated) shrink.reply()), same.reply());
+  }
+
+  @Test
+  void recoveryFromEventsReproducesRecordedStorageIdsAndVersions() {
+    onePartitionOnThreeNodes();
+    created("audit", 2, 2);
+    controller.runCommand(new NodeUp(2, "node-2", newDisk(2)));
+    updateInSync("orders", 0, 0, List.of(1, 2, 3));
+    controller.runCommand(new NodeDown(1));
+    ControllerState before = controller.getState();
+    assertEquals(Map.of(2, newDisk(2), 3, disk(3)), partition("orders", 0).inSyncStorageIds());
+
+    ControllerState recovered = controller.restart().state();
+
+    assertEquals(before, recovered);
+    // Node 1 left; its last storage id is kept to recognize its return with another disk.
+    assertEquals(Map.of(1, disk(1), 2, newDisk(2), 3, disk(3)), recovered.storageIds());
+    assertEquals(Map.of(2, "node-2", 3, "node-3"), recovered.liveNodes());
+  }
+
+  @Test
+  void recoveryFromASnapshotReproducesRecordedStorageIds() {
+    onePartitionOnThreeNodes(); // 4 events
+    controller.runCommand(new NodeUp(3, "node-3", newDisk(3))); // 2 events
+    updateInSync("orders", 0, 0, List.of(1, 2, 3)); // 1 event
+    for (int i = 0; i < 93; i++) {
+      created("topic-" + i, 1, 1);
+    }
+    ControllerState before = controller.getState();
+    assertEquals(100, before.revision());
+    controller.persistenceTestKit().clearByIdPreservingSeqNumbers(Controller.PERSISTENCE_ID);
+
+    ControllerState recovered = controller.restart().state();
+
+    assertEquals(before, recovered);
+    assertEquals(newDisk(3), recovered.topics().get("orders").partition(0).recordedStorageId(3));
+  }
+
+  @Test
+  void journalWrittenBeforeStorageIdsRecoversAndTrustsItsMembers() {
+    List<Integer> replicas = List.of(1, 2);
+    PartitionAssignment legacy = new PartitionAssignment(0, replicas, 1, 0, replicas, null, 0);
+    controller
+        .persistenceTestKit()
+        .persistForRecovery(
+            Controller.PERSISTENCE_ID,
+            List.of(
+                new Event.NodeJoined(1, "node-1", null),
+                new Event.NodeJoined(2, "node-2", null),
+                new Event.TopicCreated(new TopicMetadata("orders", List.of(legacy))),
+                new Event.InSyncSetChanged("orders", 0, 0, List.of(1, 2), null)));
+    controller.restart();
+
+    // Nodes of the new version register with their ids; the recorded memberships stay unknown.
+    controller.runCommand(new NodeUp(1, "node-1", disk(1)));
+    controller.runCommand(new NodeUp(2, "node-2", disk(2)));
+    controller.runCommand(new NodeDown(1));
+
+    PartitionAssignment p = partition("orders", 0);
+    assertEquals(2, p.leader());
+    assertEquals(Map.of(), p.inSyncStorageIds());
+  }
+
+  static Stream<Arguments> journalEntriesWithoutTheNewFields() {
+    return Stream.of(
+        Arguments.of(
+            Event.NodeJoined.class,
+            Map.of("nodeId", 1, "address", "node-1"),
+            new Event.NodeJoined(1, "node-1", null)),
+        Arguments.of(
+            Event.InSyncSetChanged.class,
+            Map.of("topic", "t", "partition", 0, "leaderEpoch", 2, "inSync", List.of(2, 1)),
+            new Event.InSyncSetChanged("t", 0, 2, List.of(2, 1), null)),
+        Arguments.of(
+            PartitionAssignment.class,
+            Map.of(
+                "partition", 0,
+                "replicas", List.of(1, 2),
+                "leader", 1,
+                "leaderEpoch", 3,
+                "inSync", List.of(1, 2)),
+            new PartitionAssignment(0, List.of(1, 2), 1, 3, List.of(1, 2), Map.of(), 0)),
+        Arguments.of(
+            ControllerState.class,
+            Map.of("revision", 7, "topics", Map.of(), "liveNodes", Map.of("1", "node-1")),
+            new ControllerState(7, Map.of(), Map.of(1, "node-1"), Map.of())));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("journalEntriesWithoutTheNewFields")
+  void journalEntriesWrittenBeforeStorageIdsAndVersionsStillDeserialize(
+      Class<?> type, Map<String, Object> oldFields, Object expected) throws Exception {
+    ActorSystem<?> system = testKit.system();
+    byte[] oldBytes =
+        JacksonObjectMapperProvider.get(Adapter.toClassic(system))
+            .getOrCreate("jackson-cbor", Optional.empty())
+            .writeValueAsBytes(oldFields);
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(system));
+    int serializerId = serialization.findSerializerFor(expected).identifier();
+
+    Object read = serialization.deserialize(oldBytes, serializerId, type.getName()).get();
+
+    assertEquals(expected, read);
   }
 
   @Test

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.Serialization;
@@ -44,9 +46,13 @@ class MetadataSnapshotSizeTest {
   void snapshotOfTheLargestTopicFitsOneArteryFrameAndRoundTrips() {
     List<List<Integer>> replicas =
         ReplicaPlacement.assign(List.of(1, 2, 3, 4, 5), Controller.MAX_PARTITIONS, 3, 0);
+    Map<Integer, String> storageIds = new HashMap<>();
+    for (int node = 1; node <= 5; node++) {
+      storageIds.put(node, UUID.randomUUID().toString());
+    }
     List<PartitionAssignment> partitions = new ArrayList<>();
     for (int p = 0; p < replicas.size(); p++) {
-      partitions.add(PartitionAssignment.initial(p, replicas.get(p)));
+      partitions.add(PartitionAssignment.initial(p, replicas.get(p), storageIds));
     }
     MetadataSnapshot snapshot =
         new MetadataSnapshot(

@@ -13,7 +13,7 @@ class TransferSettingsTest {
     BackoffSettings backoff =
         new BackoffSettings(Duration.ofMillis(100), Duration.ofSeconds(10), 0.2);
     ReplicationSettings r =
-        new ReplicationSettings(7100, 1 << 20, 4 << 20, backoff, Duration.ofSeconds(30), 2);
+        new ReplicationSettings(7100, 1 << 20, 4 << 20, backoff, Duration.ofSeconds(30), 2, false);
     TransferSettings t = TransferSettings.from(r, Duration.ofSeconds(1));
     assertEquals(1 << 20, t.peerMaxBytes());
     assertEquals(Duration.ofSeconds(4), t.idleTimeout());
