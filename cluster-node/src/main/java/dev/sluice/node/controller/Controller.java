@@ -96,6 +96,7 @@ public final class Controller
       String topic,
       int partition,
       int leaderEpoch,
+      int baseVersion,
       List<Integer> inSync,
       ActorRef<InSyncSetReply> replyTo)
       implements Command {
@@ -151,6 +152,12 @@ public final class Controller
   public record InSyncSetUpdated(PartitionAssignment partition) implements InSyncSetReply {}
 
   public record InSyncSetRejected(Status status, String message) implements InSyncSetReply {}
+
+  /**
+   * Not applied: the proposal was computed against an older version of the partition. {@code
+   * current} is the partition now; the leader takes its in-sync set as committed.
+   */
+  public record InSyncSetStale(PartitionAssignment current) implements InSyncSetReply {}
 
   /** What the journal holds. Nested here because some share a name with a reply. */
   public sealed interface Event extends ControllerSerializable {
@@ -362,6 +369,18 @@ public final class Controller
     if (rejection.isPresent()) {
       return Effect().reply(c.replyTo(), rejection.get());
     }
+    if (c.baseVersion() != current.version()) {
+      // Computed against an older set: applying it could undo a change the leader has not seen
+      // (a node removed because it came back on an empty disk). The answer carries the current
+      // set, so the leader counts what is committed now; a retry of a proposal that was already
+      // applied finds its own set and is answered as accepted.
+      return Effect()
+          .reply(
+              c.replyTo(),
+              samePlacement(current.inSync(), c.inSync())
+                  ? new InSyncSetUpdated(current)
+                  : new InSyncSetStale(current));
+    }
     InSyncSetChanged change = state.inSyncChange(c.topic(), current, c.inSync());
     if (change.inSync().equals(current.inSync())) {
       return Effect().reply(c.replyTo(), new InSyncSetUpdated(current));
@@ -372,6 +391,10 @@ public final class Controller
         .thenReply(
             c.replyTo(),
             s -> new InSyncSetUpdated(s.topics().get(c.topic()).partition(c.partition())));
+  }
+
+  private static boolean samePlacement(List<Integer> a, List<Integer> b) {
+    return a.size() == b.size() && a.containsAll(b);
   }
 
   private Effect<Event, ControllerState> onSubscribe(ControllerState state, Subscribe c) {

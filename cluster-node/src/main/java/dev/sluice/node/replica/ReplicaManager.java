@@ -246,7 +246,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
             controller,
             replyTo ->
                 new Controller.UpdateInSyncSet(
-                    tp.topic(), tp.partition(), epoch, baseVersion, inSync, replyTo),
+                    tp.topic(), tp.partition(), epoch, (int) baseVersion, inSync, replyTo),
             IN_SYNC_ASK_TIMEOUT,
             getContext().getSystem().scheduler())
         .thenApply(
@@ -254,6 +254,10 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
               if (reply instanceof Controller.InSyncSetUpdated updated) {
                 PartitionAssignment p = updated.partition();
                 return new InSyncProposer.Accepted(p.inSync(), p.version());
+              }
+              if (reply instanceof Controller.InSyncSetStale stale) {
+                PartitionAssignment p = stale.current();
+                return new InSyncProposer.Superseded(p.inSync(), p.version());
               }
               return new InSyncProposer.Refused(((Controller.InSyncSetRejected) reply).message());
             });

@@ -99,7 +99,9 @@ class ControllerTest {
   private InSyncSetReply updateInSync(String topic, int partition, int epoch, List<Integer> isr) {
     return controller
         .<InSyncSetReply>runCommand(
-            replyTo -> new UpdateInSyncSet(topic, partition, epoch, isr, replyTo))
+            replyTo ->
+                new UpdateInSyncSet(
+                    topic, partition, epoch, partition(topic, partition).version(), isr, replyTo))
         .reply();
   }
 
@@ -261,7 +263,9 @@ class ControllerTest {
 
     var result =
         controller.<InSyncSetReply>runCommand(
-            replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(oldLeader), replyTo));
+            replyTo ->
+                new UpdateInSyncSet(
+                    "orders", 0, 0, partition("orders", 0).version(), List.of(oldLeader), replyTo));
 
     assertEquals(
         new InSyncSetRejected(
@@ -282,7 +286,14 @@ class ControllerTest {
 
     var shrink =
         controller.<InSyncSetReply>runCommand(
-            replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(f1, leader), replyTo));
+            replyTo ->
+                new UpdateInSyncSet(
+                    "orders",
+                    0,
+                    0,
+                    partition("orders", 0).version(),
+                    List.of(f1, leader),
+                    replyTo));
     assertEquals(
         List.of(
             new Event.InSyncSetChanged(
@@ -483,7 +494,14 @@ class ControllerTest {
     }
     unclean.<CreateTopicReply>runCommand(replyTo -> new CreateTopic("orders", 1, 3, replyTo));
     unclean.<InSyncSetReply>runCommand(
-        replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(1), replyTo));
+        replyTo ->
+            new UpdateInSyncSet(
+                "orders",
+                0,
+                0,
+                unclean.getState().topics().get("orders").partition(0).version(),
+                List.of(1),
+                replyTo));
 
     LoggingTestKit.warn("acknowledged records may be lost")
         .expect(testKit.system(), () -> unclean.runCommand(new NodeDown(1)));
@@ -497,15 +515,43 @@ class ControllerTest {
   }
 
   @Test
+  void aProposalComputedAgainstAnOlderVersionIsNotAppliedAndGetsTheCurrentSet() {
+    onePartitionOnThreeNodes();
+    PartitionAssignment before = partition("orders", 0);
+    // The leader shrinks to {1, 2}; meanwhile it proposes again from the old version.
+    updateInSync("orders", 0, 0, List.of(1, 2));
+    PartitionAssignment current = partition("orders", 0);
+
+    var stale =
+        controller.<InSyncSetReply>runCommand(
+            replyTo ->
+                new UpdateInSyncSet("orders", 0, 0, before.version(), List.of(1, 3), replyTo));
+    assertTrue(stale.hasNoEvents());
+    assertEquals(new Controller.InSyncSetStale(current), stale.reply());
+
+    // A retry of the proposal that was applied is answered as accepted.
+    var retry =
+        controller.<InSyncSetReply>runCommand(
+            replyTo ->
+                new UpdateInSyncSet("orders", 0, 0, before.version(), List.of(2, 1), replyTo));
+    assertTrue(retry.hasNoEvents());
+    assertEquals(new InSyncSetUpdated(current), retry.reply());
+  }
+
+  @Test
   void inSyncUpdateBumpsTheVersionAndAnUnchangedSetDoesNot() {
     onePartitionOnThreeNodes();
 
     var shrink =
         controller.<InSyncSetReply>runCommand(
-            replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(1, 2), replyTo));
+            replyTo ->
+                new UpdateInSyncSet(
+                    "orders", 0, 0, partition("orders", 0).version(), List.of(1, 2), replyTo));
     var same =
         controller.<InSyncSetReply>runCommand(
-            replyTo -> new UpdateInSyncSet("orders", 0, 0, List.of(2, 1), replyTo));
+            replyTo ->
+                new UpdateInSyncSet(
+                    "orders", 0, 0, partition("orders", 0).version(), List.of(2, 1), replyTo));
 
     assertEquals(1, ((InSyncSetUpdated) shrink.reply()).partition().version());
     assertTrue(same.hasNoEvents());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import dev.sluice.node.replica.AppliedMetadata;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +53,8 @@ class ReadinessEndpointTest {
                 .withFallback(ManualTime.config())
                 .withFallback(ConfigFactory.load()));
     watchdog = new WatchdogDriver(testKit);
-    NodeManagement.init(testKit.system(), 5, NodeFixtures.noReplicas(), watchdog.state);
+    NodeManagement.init(
+        testKit.system(), 5, NodeFixtures.noReplicas(), watchdog.state, new AppliedMetadata());
     int port = PekkoManagement.get(testKit.system()).start().toCompletableFuture().get().getPort();
     management = URI.create("http://127.0.0.1:" + port);
   }

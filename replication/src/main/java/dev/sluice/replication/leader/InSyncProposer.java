@@ -30,4 +30,14 @@ public interface InSyncProposer {
 
   /** Not applied, for {@code reason}. */
   record Refused(String reason) implements Decision {}
+
+  /**
+   * Not applied: computed against an older version; the committed set is now {@code inSync} at
+   * {@code version}.
+   */
+  record Superseded(List<Integer> inSync, long version) implements Decision {
+    public Superseded {
+      inSync = List.copyOf(inSync);
+    }
+  }
 }

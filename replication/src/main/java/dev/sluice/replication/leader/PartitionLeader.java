@@ -367,6 +367,18 @@ public final class PartitionLeader {
       List<Integer> before = state.committed();
       state.onProposalAccepted(a.inSync(), a.version());
       setup.counters().inSyncChanged(before, state.committed());
+    } else if (m.decision() instanceof InSyncProposer.Superseded sup) {
+      context
+          .getLog()
+          .info(
+              "{}: in-sync change superseded: the set is now {} (version {})",
+              setup.partition(),
+              sup.inSync(),
+              sup.version());
+      List<Integer> before = state.committed();
+      state.onProposalRefused();
+      state.onCommitted(sup.inSync(), sup.version());
+      setup.counters().inSyncChanged(before, state.committed());
     } else if (m.decision() instanceof InSyncProposer.Refused r) {
       context
           .getLog()
