@@ -101,8 +101,16 @@ class ControllerTest {
         .<InSyncSetReply>runCommand(
             replyTo ->
                 new UpdateInSyncSet(
-                    topic, partition, epoch, partition(topic, partition).version(), isr, replyTo))
+                    topic, partition, epoch, versionOrZero(topic, partition), isr, replyTo))
         .reply();
+  }
+
+  /** The partition's version, or 0 for one that does not exist (the request is refused anyway). */
+  private int versionOrZero(String topic, int partition) {
+    TopicMetadata t = controller.getState().topics().get(topic);
+    return t == null || partition < 0 || partition >= t.partitions().size()
+        ? 0
+        : t.partition(partition).version();
   }
 
   private PartitionAssignment partition(String topic, int partition) {
