@@ -300,7 +300,9 @@ public final class FollowerReplica {
 
   private Behavior<Command> inSync(Data data, Attempt attempt) {
     if (enter("inSync")) {
+      // Healthy again: an error of an earlier attempt would read as a current problem.
       status.backoff(Duration.ZERO);
+      status.lastError("");
     }
     return connected(data, attempt)
         .onMessage(ConnectionClosed.class, m -> onConnectionEnded(data, attempt, closedBy(data)))
