@@ -23,8 +23,6 @@ import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
-import org.junit.jupiter.api.io.CleanupMode;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The durability checker: three node JVMs under concurrent {@code acks=all} writers and a seeded
@@ -80,8 +78,9 @@ import org.junit.jupiter.api.io.TempDir;
  * fresh cluster each) and prints a table of their results at the end. {@code
  * -Dsluice.checker.seconds} is the fault plan's length (default {@value #DEFAULT_SECONDS}, which
  * keeps the whole run under four minutes on two cores); a replay with the same seed and seconds
- * runs the same plan. Each run prints one line starting with {@code DURABILITY}. The data of a
- * failed run stays in the printed directory.
+ * runs the same plan. Each run prints one line starting with {@code DURABILITY}. A run's nodes keep
+ * their data in {@code multi-jvm-tests/target/durability-checker/seed-N}, which stays there when
+ * the run fails.
  */
 class DurabilityCheckerIT {
   static final String TOPIC = "checker";
@@ -95,26 +94,18 @@ class DurabilityCheckerIT {
   private static final Duration MONITOR_INTERVAL = Duration.ofMillis(200);
   private static final int DETAILS = 10;
   private static final int PRINTED_DETAILS = 100;
-
-  @TempDir(cleanup = CleanupMode.ON_SUCCESS)
-  Path dir;
+  private static final int FAILURE_SAMPLES = 12;
 
   @TestFactory
   Stream<DynamicTest> acknowledgedRecordsSurviveKillsAndPauses() {
     List<Long> seeds = seeds();
     Duration seconds = Duration.ofSeconds(Long.getLong("sluice.checker.seconds", DEFAULT_SECONDS));
-    List<Result> results = Collections.synchronizedList(new ArrayList<>());
+    List<String> rows = Collections.synchronizedList(new ArrayList<>());
     Stream<DynamicTest> runs =
         seeds.stream()
             .map(
                 seed ->
-                    DynamicTest.dynamicTest(
-                        "seed " + seed,
-                        () -> {
-                          Result r = new Run(seed, seconds, dir.resolve("seed-" + seed)).execute();
-                          results.add(r);
-                          r.failures().ifPresent(f -> fail(r.summary() + "\n" + f));
-                        }));
+                    DynamicTest.dynamicTest("seed " + seed, () -> runSeed(seed, seconds, rows)));
     if (seeds.size() == 1) {
       return runs;
     }
@@ -122,7 +113,29 @@ class DurabilityCheckerIT {
         runs,
         Stream.of(
             DynamicTest.dynamicTest(
-                "table of " + seeds.size() + " seeds", () -> printTable(results))));
+                "table of " + seeds.size() + " seeds", () -> printTable(rows))));
+  }
+
+  /**
+   * One seed in {@code target/durability-checker/seed-N}, deleted when the run passes and kept for
+   * inspection when it fails.
+   */
+  private static void runSeed(long seed, Duration seconds, List<String> rows) throws Exception {
+    Path dir = Path.of("target", "durability-checker", "seed-" + seed).toAbsolutePath();
+    NodeCluster.deleteTree(dir);
+    Result r;
+    try {
+      r = new Run(seed, seconds, dir).execute();
+    } catch (Exception | AssertionError e) {
+      rows.add(String.format("%10d  run failed: %s", seed, e));
+      throw e;
+    }
+    rows.add(r.row());
+    Optional<String> failures = r.failures();
+    if (failures.isPresent()) {
+      fail(r.summary() + "\n" + failures.get() + "\ndata kept in " + dir);
+    }
+    NodeCluster.deleteTree(dir);
   }
 
   /** {@code sluice.checker.seeds} (a range {@code a..b} or a list), else one seed. */
@@ -145,7 +158,7 @@ class DurabilityCheckerIT {
     return List.of((long) new SecureRandom().nextInt(1_000_000));
   }
 
-  private static void printTable(List<Result> results) {
+  private static void printTable(List<String> rows) {
     StringBuilder t = new StringBuilder("\nDURABILITY TABLE\n");
     t.append(
         String.format(
@@ -159,19 +172,8 @@ class DurabilityCheckerIT {
             "hw↓",
             "liveness",
             "faults"));
-    for (Result r : results) {
-      t.append(
-          String.format(
-              "%10d %8d %8d %6d %8d %7d %5d %-8s %d%n",
-              r.seed(),
-              r.acknowledged(),
-              r.unacknowledged(),
-              r.lost(),
-              r.diverged(),
-              r.corrupt(),
-              r.hwDecreases(),
-              r.liveness().isEmpty() ? "ok" : "FAILED",
-              r.faults().size()));
+    synchronized (rows) {
+      rows.forEach(r -> t.append(r).append('\n'));
     }
     System.out.println(t);
   }
@@ -187,8 +189,23 @@ class DurabilityCheckerIT {
       long corrupt,
       int hwDecreases,
       Optional<String> liveness,
+      int faultsInjected,
       List<String> faults,
       List<String> details) {
+
+    String row() {
+      return String.format(
+          "%10d %8d %8d %6d %8d %7d %5d %-8s %d",
+          seed,
+          acknowledged,
+          unacknowledged,
+          lost,
+          diverged,
+          corrupt,
+          hwDecreases,
+          liveness.isEmpty() ? "ok" : "FAILED",
+          faultsInjected);
+    }
 
     String summary() {
       return "DURABILITY seed="
@@ -248,6 +265,7 @@ class DurabilityCheckerIT {
     private final Map<ProduceClient.Failure, AtomicLong> failures =
         new EnumMap<>(ProduceClient.Failure.class);
     private final List<String> details = Collections.synchronizedList(new ArrayList<>());
+    private final Set<String> failureSamples = new java.util.LinkedHashSet<>();
     private volatile boolean writing = true;
     private int detailCount;
 
@@ -333,6 +351,23 @@ class DurabilityCheckerIT {
       return threads;
     }
 
+    /**
+     * Keeps the first few distinct answers of each kind of failure (the numbers in them masked), so
+     * a run with many unacknowledged requests says why.
+     */
+    private void sampleFailure(ProduceClient.Failed failed) {
+      String shape =
+          failed.failure() + ": " + failed.detail().replaceAll("[0-9]+", "N").replace('\n', ' ');
+      if (shape.length() > 300) {
+        shape = shape.substring(0, 300) + "...";
+      }
+      synchronized (failureSamples) {
+        if (failureSamples.size() < FAILURE_SAMPLES && failureSamples.add(shape)) {
+          System.out.println("durability checker: unacknowledged: " + shape);
+        }
+      }
+    }
+
     /** Every 10 s: how many records were acknowledged so far, to read a run's pace. */
     private Thread startProgressReports() {
       Instant start = Instant.now();
@@ -374,7 +409,9 @@ class DurabilityCheckerIT {
         if (outcome instanceof ProduceClient.Acked a) {
           acks.add(new Ack(partition, a.offset(), writer, seq, length));
         } else {
-          failures.get(((ProduceClient.Failed) outcome).failure()).incrementAndGet();
+          ProduceClient.Failed failed = (ProduceClient.Failed) outcome;
+          failures.get(failed.failure()).incrementAndGet();
+          sampleFailure(failed);
           try {
             Thread.sleep(100); // a client's back-off after a failed request
           } catch (InterruptedException e) {
@@ -497,6 +534,7 @@ class DurabilityCheckerIT {
           corrupt,
           monitor.decreases().size(),
           liveness,
+          nemesis.injected(),
           nemesis.log(),
           List.copyOf(details));
     }

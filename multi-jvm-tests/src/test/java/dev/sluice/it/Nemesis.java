@@ -116,6 +116,7 @@ final class Nemesis {
   private final Instant start = Instant.now();
   private final List<String> log = Collections.synchronizedList(new ArrayList<>());
   private final Set<Integer> killed = new LinkedHashSet<>();
+  private int injected;
   private final Set<Integer> exitedByThemselves = new LinkedHashSet<>();
   private volatile String stoppedBecause;
 
@@ -129,12 +130,12 @@ final class Nemesis {
   /** Runs the plan; returns when it is done, at {@code deadline}, or when it cannot go on. */
   void run(Instant deadline) throws IOException, InterruptedException {
     for (Step step : plan) {
+      if (!awaitWhole()) {
+        return;
+      }
       if (Instant.now().plus(step.gapBefore()).plus(step.faultFor()).isAfter(deadline)) {
         note("not run (past the deadline): " + step);
         continue;
-      }
-      if (!awaitWhole()) {
-        return;
       }
       hold(step.gapBefore());
       Optional<TopicState.PartitionState> p =
@@ -159,6 +160,7 @@ final class Nemesis {
               + ")";
       if (step.kind() == Kind.PAUSE_LEADER) {
         cluster.pause(target);
+        injected++;
         note(
             "SIGSTOP node " + target + ", " + role + ", for " + step.faultFor().toMillis() + " ms");
         hold(step.faultFor());
@@ -170,6 +172,7 @@ final class Nemesis {
         }
       } else {
         cluster.kill9(target);
+        injected++;
         killed.add(target);
         note(
             "kill -9 node " + target + ", " + role + ", for " + step.faultFor().toMillis() + " ms");
@@ -256,6 +259,11 @@ final class Nemesis {
     synchronized (log) {
       return List.copyOf(log);
     }
+  }
+
+  /** How many faults (kills and pauses) were injected. */
+  int injected() {
+    return injected;
   }
 
   /** Why the nemesis stopped before the end of its plan, if it did. */

@@ -396,7 +396,8 @@ final class NodeCluster implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path root) throws IOException {
+  /** Deletes a directory and everything in it; nothing if it does not exist. */
+  static void deleteTree(Path root) throws IOException {
     if (!Files.exists(root)) {
       return;
     }
