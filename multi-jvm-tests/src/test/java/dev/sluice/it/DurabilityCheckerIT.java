@@ -86,7 +86,7 @@ class DurabilityCheckerIT {
   static final String TOPIC = "checker";
   static final int PARTITIONS = 3;
   static final int WRITERS = 6;
-  static final int LARGE_PERCENT = 3;
+  static final int LARGE_PERCENT = 2;
   static final long DEFAULT_SECONDS = 90;
   private static final int PEER_MAX_BYTES = 256 * 1024;
   private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);

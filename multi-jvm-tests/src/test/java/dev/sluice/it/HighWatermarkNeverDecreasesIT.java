@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.junit.jupiter.api.AfterEach;
@@ -86,8 +87,9 @@ class HighWatermarkNeverDecreasesIT {
               }
             },
             "hw-writer");
-    try (HighWatermarkMonitor monitor =
-        new HighWatermarkMonitor(cluster, Duration.ofMillis(100)).start()) {
+    HighWatermarkMonitor monitor =
+        new HighWatermarkMonitor(cluster, Duration.ofMillis(100)).start();
+    try {
       writer.start();
       for (int round = 1; round <= ROUNDS; round++) {
         long before = acked.get();
@@ -129,16 +131,14 @@ class HighWatermarkNeverDecreasesIT {
       writing = false;
       writer.join();
       cluster.awaitCaughtUp(TOPIC, List.of(0, 1), FAILOVER);
+    } finally {
       monitor.close();
-
-      System.out.println("high watermark monitor: " + monitor.summary());
-      assertEquals(
-          java.util.Optional.empty(), monitor.shapeProblem(), "the monitor can read /replicas");
-      assertTrue(
-          monitor.history().highest(TOPIC + "-0") > 0
-              && monitor.history().highest(TOPIC + "-1") > 0,
-          "the monitor saw the high watermarks move: " + monitor.summary());
-      assertEquals(List.of(), monitor.decreases(), "high watermarks that went down");
     }
+    System.out.println("high watermark monitor: " + monitor.summary());
+    assertEquals(Optional.empty(), monitor.shapeProblem(), "the monitor can read /replicas");
+    assertTrue(
+        monitor.history().highest(TOPIC + "-0") > 0 && monitor.history().highest(TOPIC + "-1") > 0,
+        "the monitor saw the high watermarks move: " + monitor.summary());
+    assertEquals(List.of(), monitor.decreases(), "high watermarks that went down");
   }
 }
