@@ -12,19 +12,29 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A Sluice node running in its own JVM, started the way an operator starts one ({@code SluiceCli
- * node --config FILE}). Output is drained by a thread (a full pipe would block the node) and kept
- * for conditions such as "the node logged that it is up".
+ * node --config FILE}). Output is drained by a thread (a full pipe would block the node), echoed
+ * with a {@code [name]} prefix and kept for conditions such as "the node logged that it is up".
+ *
+ * <p>The same object can be started again after its process ended (a restart at the same config);
+ * the output of the previous process is dropped then. A process that ends without {@link #kill9} or
+ * {@link #stop} ended by itself (for example, the cluster downed it), which {@link #exitedByItself}
+ * reports.
+ *
+ * <p>Thread-safety: the control methods are meant for one controlling thread at a time (a test, or
+ * the nemesis); the output and state queries may be called from any thread.
  */
 final class NodeJvm implements AutoCloseable {
   private final Path config;
   private final String name;
-  private final List<String> output = new CopyOnWriteArrayList<>();
-  private Process process;
+  private final List<String> output = new ArrayList<>();
+  private volatile Process process;
+  private volatile boolean exitRequested;
+  private volatile boolean paused;
 
   NodeJvm(String name, Path config) {
     this.name = name;
@@ -38,7 +48,14 @@ final class NodeJvm implements AutoCloseable {
     }
   }
 
+  String name() {
+    return name;
+  }
+
   NodeJvm start(String... jvmOptions) throws IOException {
+    if (process != null && process.isAlive()) {
+      throw new IllegalStateException(name + " is still running as pid " + process.pid());
+    }
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of(jvmOptions));
@@ -52,18 +69,26 @@ final class NodeJvm implements AutoCloseable {
             "node",
             "--config",
             config.toString()));
-    output.clear();
-    process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    synchronized (output) {
+      output.clear();
+    }
+    exitRequested = false;
+    paused = false;
+    Process started = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    process = started;
+    PrintStream echo = System.out;
+    echo.println("[" + name + "] started as pid " + started.pid());
     Thread drain =
         new Thread(
             () -> {
-              PrintStream echo = System.out;
               try (BufferedReader r =
                   new BufferedReader(
-                      new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                      new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                  output.add(line);
+                  synchronized (output) {
+                    output.add(line);
+                  }
                   echo.println("[" + name + "] " + line);
                 }
               } catch (IOException e) {
@@ -73,45 +98,134 @@ final class NodeJvm implements AutoCloseable {
             name + "-output");
     drain.setDaemon(true);
     drain.start();
+    started
+        .onExit()
+        .thenAccept(
+            p ->
+                echo.println(
+                    "["
+                        + name
+                        + "] pid "
+                        + p.pid()
+                        + " exited with "
+                        + p.exitValue()
+                        + (exitRequested ? "" : " by itself")));
     return this;
   }
 
   /** Waits for an output line containing {@code text}; fails early if the JVM exits. */
   void awaitOutput(String text, Duration timeout) throws InterruptedException {
     Instant deadline = Instant.now().plus(timeout);
-    while (output.stream().noneMatch(l -> l.contains(text))) {
-      if (!process.isAlive()) {
+    while (!hasOutput(text)) {
+      Process p = process;
+      if (!p.isAlive()) {
         throw new AssertionError(
-            name + " exited with " + process.exitValue() + " before logging \"" + text + "\"");
+            name + " exited with " + p.exitValue() + " before logging \"" + text + "\"");
       }
       if (Instant.now().isAfter(deadline)) {
         throw new AssertionError(name + " did not log \"" + text + "\" within " + timeout);
       }
-      process.waitFor(50, TimeUnit.MILLISECONDS);
+      p.waitFor(50, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  boolean hasOutput(String text) {
+    synchronized (output) {
+      for (String line : output) {
+        if (line.contains(text)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
   /** SIGKILL: no shutdown hooks, no flush; what the node acknowledged must survive this. */
   void kill9() throws InterruptedException {
-    process.destroyForcibly();
-    process.waitFor(30, TimeUnit.SECONDS);
+    Process p = process;
+    exitRequested = true;
+    p.destroyForcibly();
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError(name + " (pid " + p.pid() + ") survived SIGKILL for 30 s");
+    }
+    paused = false;
+  }
+
+  /**
+   * SIGSTOP: the JVM freezes as in a long GC pause or a frozen VM; its sockets stay open and the
+   * kernel keeps accepting connections for it, but nothing answers.
+   */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+    paused = false;
+  }
+
+  private void signal(String signal) throws IOException, InterruptedException {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      throw new IllegalStateException(name + " is not running; cannot send SIG" + signal);
+    }
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + signal + " " + p.pid() + " failed for " + name);
+    }
   }
 
   /** SIGTERM: the node leaves the cluster and closes its logs (CoordinatedShutdown). */
-  int stop(Duration timeout) throws InterruptedException {
-    process.destroy();
+  int stop(Duration timeout) throws IOException, InterruptedException {
+    Process p = process;
+    exitRequested = true;
+    if (paused && p.isAlive()) {
+      resume(); // a stopped process would hold SIGTERM until it is continued
+    }
+    p.destroy();
     return awaitExit(timeout);
   }
 
   int awaitExit(Duration timeout) throws InterruptedException {
-    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError(name + " still running after " + timeout);
+    Process p = process;
+    if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " (pid " + p.pid() + ") still running after " + timeout);
     }
-    return process.exitValue();
+    return p.exitValue();
   }
 
+  boolean isAlive() {
+    Process p = process;
+    return p != null && p.isAlive();
+  }
+
+  boolean isPaused() {
+    return paused && isAlive();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  /** The exit code if the process ended; empty while it runs or before the first start. */
+  OptionalInt exitCode() {
+    Process p = process;
+    return p == null || p.isAlive() ? OptionalInt.empty() : OptionalInt.of(p.exitValue());
+  }
+
+  /** The process ended without this object killing or stopping it. */
+  boolean exitedByItself() {
+    Process p = process;
+    return p != null && !p.isAlive() && !exitRequested;
+  }
+
+  /** A copy of what the current process printed so far. */
   List<String> output() {
-    return output;
+    synchronized (output) {
+      return List.copyOf(output);
+    }
   }
 
   static Path writeConfig(Path file, String hocon) throws IOException {
@@ -120,10 +234,15 @@ final class NodeJvm implements AutoCloseable {
     return file;
   }
 
+  /** Kills the process if it still runs; keeps the interrupt flag if interrupted meanwhile. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     if (process != null && process.isAlive()) {
-      kill9();
+      try {
+        kill9();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }
