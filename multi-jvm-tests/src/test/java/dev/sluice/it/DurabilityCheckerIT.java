@@ -62,10 +62,10 @@ import org.junit.jupiter.api.TestFactory;
  * its own) is held only to what it committed, below its own high watermark, so that its absence is
  * not counted again as thousands of lost records. The run fails on any lost, diverged or corrupt
  * record, on a liveness failure, or if nothing was acknowledged at all. {@link
- * HighWatermarkMonitor} samples every replica's high watermark every 200 ms throughout and the
- * summary reports each decrease within one incarnation of a replica (decreases across a restart of
- * the replica's node are legitimate: see that class); {@code HighWatermarkNeverDecreasesIT} asserts
- * on them.
+ * HighWatermarkMonitor} samples every replica's high watermark every 200 ms throughout and the run
+ * fails on any decrease, within one incarnation of a replica or across a restart of its node (see
+ * that class for why neither is legitimate); {@code HighWatermarkNeverDecreasesIT} runs the same
+ * monitor under repeated leader kills.
  *
  * <p><b>Running.</b> One seed, random unless given, always printed:
  *
@@ -243,6 +243,9 @@ class DurabilityCheckerIT {
       }
       if (corrupt > 0) {
         f.add(corrupt + " records below the high watermark are not what any writer sent");
+      }
+      if (hwDecreases > 0) {
+        f.add(hwDecreases + " times a replica's high watermark went down");
       }
       liveness.ifPresent(l -> f.add("liveness: " + l));
       if (f.isEmpty()) {

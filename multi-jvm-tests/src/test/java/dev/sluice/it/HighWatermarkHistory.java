@@ -11,15 +11,13 @@ import java.util.Map;
  * one incarnation of a replica, its high watermark never goes down.
  *
  * <p>An incarnation lasts from the moment a node opened the replica until that process dies or its
- * actor system is replaced (the cluster downed it and it came back as a new cluster member). Within
- * an incarnation a lower value is always a {@link Decrease}: a replica's high watermark only covers
- * committed records, which no eligible leader lacks, so no legitimate truncation cuts below it, and
- * a new leader carries on from the high watermark it had (docs: "The HW never moves backwards on
- * any replica except by truncation", and that truncation never reaches committed records). Across
- * incarnations a lower value is legitimate and only counted ({@link #resets}): a restarted replica
- * starts from its checkpointed high watermark, which may lag the value it last reported (the
- * checkpoint is written after the in-memory value moves, and recovery may cut it to the log end),
- * until its leader tells it the current one.
+ * actor system is replaced (the cluster downed it and it came back as a new cluster member). A
+ * lower value is a {@link Decrease} within an incarnation and across them alike: a replica's high
+ * watermark only covers committed records, which no eligible leader lacks, so no legitimate
+ * truncation cuts below it; a new leader carries on from the high watermark it had; and the log
+ * writes the checkpoint before it publishes a new value, so a restarted replica starts from at
+ * least the last value it reported (recovery never cuts below it: those records were written before
+ * the watermark passed them). The incarnation is kept to say which process reported what.
  *
  * <p>Thread-safe: every method is synchronized.
  */
@@ -49,7 +47,6 @@ final class HighWatermarkHistory {
   private final Map<String, Long> highest = new HashMap<>();
   private final List<Decrease> decreases = new ArrayList<>();
   private long samples;
-  private long resets;
 
   /** One sample: node {@code node}, in incarnation {@code incarnation}, reported {@code hw}. */
   synchronized void record(int node, String incarnation, String partition, long hw, Instant at) {
@@ -59,20 +56,11 @@ final class HighWatermarkHistory {
     if (previous == null || hw >= previous.hw()) {
       return;
     }
-    if (previous.incarnation().equals(incarnation)) {
-      decreases.add(new Decrease(node, incarnation, partition, previous.hw(), hw, at));
-    } else {
-      resets++;
-    }
+    decreases.add(new Decrease(node, incarnation, partition, previous.hw(), hw, at));
   }
 
   synchronized List<Decrease> decreases() {
     return List.copyOf(decreases);
-  }
-
-  /** Lower values seen across a restart of the replica's node: legitimate, only counted. */
-  synchronized long resets() {
-    return resets;
   }
 
   synchronized long samples() {
@@ -91,8 +79,6 @@ final class HighWatermarkHistory {
         + samples
         + ", decreases "
         + decreases.size()
-        + (decreases.isEmpty() ? "" : " " + decreases.subList(0, Math.min(5, decreases.size())))
-        + ", resets across restarts "
-        + resets;
+        + (decreases.isEmpty() ? "" : " " + decreases.subList(0, Math.min(5, decreases.size())));
   }
 }

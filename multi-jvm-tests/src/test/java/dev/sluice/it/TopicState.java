@@ -101,8 +101,9 @@ record TopicState(String name, List<PartitionState> partitions) {
 
     /**
      * Led, every replica answered with the same log end and a high watermark equal to it, and every
-     * follower's catch-up state is {@code inSync} (it finished any truncation and holds the
-     * leader's whole log). Says nothing about the in-sync set.
+     * follower's catch-up state says it reached the leader's end ({@code inSync}, or {@code
+     * caughtUp} while the controller has not admitted it to the in-sync set yet): it finished any
+     * truncation and holds the leader's whole log. Says nothing about the in-sync set.
      */
     boolean caughtUp() {
       if (!hasLeader() || replicas.isEmpty()) {
@@ -113,7 +114,7 @@ record TopicState(String name, List<PartitionState> partitions) {
         if (r.leo() < 0 || r.leo() != leo || r.hw() != leo) {
           return false;
         }
-        if (r.node() != leader && !r.state().equals("inSync")) {
+        if (r.node() != leader && !r.state().equals("inSync") && !r.state().equals("caughtUp")) {
           return false;
         }
       }

@@ -16,6 +16,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
@@ -112,6 +113,14 @@ public final class Controller
 
   private record SubscriberTerminated(ActorRef<MetadataSnapshot> subscriber) implements Command {}
 
+  /** Timer: publish the newest state to every subscriber. */
+  private enum PublishDue implements Command {
+    INSTANCE
+  }
+
+  /** Longest a change waits before subscribers see it (changes within it share one snapshot). */
+  static final Duration PUBLISH_DELAY = Duration.ofMillis(100);
+
   /**
    * Sent only to {@link ControllerSingleton}'s start-up behaviour, which stashes commands until the
    * journal schema exists and then becomes the controller; {@code failure} is null on success.
@@ -197,20 +206,24 @@ public final class Controller
   // ---- behaviour ------------------------------------------------------------------------------
 
   private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
   private final ElectionPolicy policy;
   private final Set<ActorRef<MetadataSnapshot>> subscribers = new HashSet<>();
 
   /** The controller, electing leaders by {@code policy} when no replica is eligible. */
   public static Behavior<Command> create(ElectionPolicy policy) {
-    return Behaviors.setup(context -> new Controller(context, policy));
+    return Behaviors.setup(
+        context -> Behaviors.withTimers(timers -> new Controller(context, timers, policy)));
   }
 
-  private Controller(ActorContext<Command> context, ElectionPolicy policy) {
+  private Controller(
+      ActorContext<Command> context, TimerScheduler<Command> timers, ElectionPolicy policy) {
     // A journal that fails is retried with backoff; commands are stashed meanwhile.
     super(
         PersistenceId.ofUniqueId(PERSISTENCE_ID),
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(500), Duration.ofSeconds(10), 0.2));
     this.context = context;
+    this.timers = timers;
     this.policy = policy;
   }
 
@@ -239,6 +252,7 @@ public final class Controller
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(Unsubscribe.class, this::onUnsubscribe)
         .onCommand(SubscriberTerminated.class, this::onSubscriberTerminated)
+        .onCommand(PublishDue.class, (state, c) -> onPublishDue(state))
         .build();
   }
 
@@ -286,7 +300,7 @@ public final class Controller
     TopicMetadata topic = new TopicMetadata(c.name(), partitions);
     return Effect()
         .persist(new Event.TopicCreated(topic))
-        .thenRun(this::publish)
+        .thenRun(this::schedulePublish)
         .thenReply(c.replyTo(), s -> new TopicCreated(topic));
   }
 
@@ -387,7 +401,7 @@ public final class Controller
     }
     return Effect()
         .persist(change)
-        .thenRun(this::publish)
+        .thenRun(this::schedulePublish)
         .thenReply(
             c.replyTo(),
             s -> new InSyncSetUpdated(s.topics().get(c.topic()).partition(c.partition())));
@@ -425,7 +439,7 @@ public final class Controller
       return Effect().none();
     }
     logMembershipAndElections(changes);
-    return Effect().persist(changes.events()).thenRun(this::publish);
+    return Effect().persist(changes.events()).thenRun(this::schedulePublish);
   }
 
   /**
@@ -450,6 +464,23 @@ public final class Controller
         context.getLog().info("{}", notice.message());
       }
     }
+  }
+
+  /**
+   * Snapshots go out at most every {@link #PUBLISH_DELAY}, with the newest state: a node restarting
+   * with many partitions makes its leaders propose one in-sync change per partition, and a whole
+   * snapshot per change would cost every node O(partitions) work per change. Whoever waits for an
+   * answer gets it directly (the reply of its command); subscribers see the result a moment later.
+   */
+  private void schedulePublish(ControllerState state) {
+    if (!timers.isTimerActive(PublishDue.INSTANCE)) {
+      timers.startSingleTimer(PublishDue.INSTANCE, PublishDue.INSTANCE, PUBLISH_DELAY);
+    }
+  }
+
+  private Effect<Event, ControllerState> onPublishDue(ControllerState state) {
+    publish(state);
+    return Effect().none();
   }
 
   private void publish(ControllerState state) {

@@ -139,6 +139,9 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
    */
   public synchronized boolean assign(Assignment next) {
     Assignment current = assignment;
+    if (next.equals(current)) {
+      return false; // the same snapshot again (subscriptions repeat): nothing to tell anyone
+    }
     if (next.leaderEpoch() < current.leaderEpoch()
         || (next.leaderEpoch() == current.leaderEpoch() && next.version() < current.version())) {
       logger.debug("{}: ignoring stale assignment {} (applied {})", tp, next, current);
@@ -158,6 +161,18 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
     assignment = next;
     changes.signal();
     return true;
+  }
+
+  /**
+   * The leader role the controller assigned this replica, if it leads: what a leader actor that
+   * restarted after a failure resumes from.
+   */
+  public Optional<PartitionLeader.Lead> assignedLeadership() {
+    Assignment a = assignment;
+    return a.leader() == localNode
+        ? Optional.of(
+            new PartitionLeader.Lead(a.leaderEpoch(), a.replicas(), a.inSync(), a.version()))
+        : Optional.empty();
   }
 
   /** The follower FSM that writes this replica's log while it follows. */

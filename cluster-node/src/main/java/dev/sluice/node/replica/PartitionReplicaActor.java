@@ -27,9 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * child, and the leader side is served by the replication server through {@link PartitionReplica}.
  * Record bytes never pass through it.
  *
- * <p>Supervised with backoff: after a failure it restarts without its child, and the next
- * assignment (the replica manager re-applies the controller's snapshot every few seconds) starts
- * the role again from the replica's log.
+ * <p>Supervised with backoff: after a failure it restarts without its child and starts the role the
+ * replica is assigned again, from the replica's log (nobody repeats an unchanged assignment).
  */
 public final class PartitionReplicaActor extends AbstractBehavior<PartitionReplicaActor.Command> {
 
@@ -69,6 +68,9 @@ public final class PartitionReplicaActor extends AbstractBehavior<PartitionRepli
     this.replica = replica;
     this.replication = replication;
     this.name = replica.topicPartition().dirName();
+    if (replica.leaderEpoch() >= 0) {
+      ctx.getSelf().tell(new RoleAssigned(replica.leader(), replica.leaderEpoch()));
+    }
   }
 
   @Override

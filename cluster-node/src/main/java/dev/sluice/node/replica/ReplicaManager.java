@@ -227,6 +227,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
             replica::publishLeaderView,
             replica.changes(),
             replicas.leaderCounters(),
+            replica::assignedLeadership,
             System::nanoTime);
     ActorRef<PartitionLeader.Command> leader =
         getContext()

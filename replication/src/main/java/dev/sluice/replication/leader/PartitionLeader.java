@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -118,8 +120,10 @@ public final class PartitionLeader {
       Consumer<LeaderView> views,
       ChangeSignal changes,
       LeaderCounters counters,
+      Supplier<Optional<Lead>> assignedRole,
       LongSupplier nanoClock) {
     public Setup {
+      Objects.requireNonNull(assignedRole, "assignedRole");
       Objects.requireNonNull(counters, "counters");
       Objects.requireNonNull(log, "log");
       Objects.requireNonNull(proposer, "proposer");
@@ -147,7 +151,13 @@ public final class PartitionLeader {
                         timers -> {
                           timers.startTimerWithFixedDelay(
                               Tick.INSTANCE, setup.settings().checkInterval());
-                          return new PartitionLeader(ctx, setup).idle();
+                          // After a restart nobody repeats the role: resume the one assigned.
+                          PartitionLeader leader = new PartitionLeader(ctx, setup);
+                          return setup
+                              .assignedRole()
+                              .get()
+                              .map(leader::startTerm)
+                              .orElseGet(leader::idle);
                         })))
         .onFailure(SupervisorStrategy.restartWithBackoff(min, Duration.ofSeconds(10), 0.2));
   }
@@ -322,6 +332,7 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     m.replyTo().tell(new Appended(info, term.epoch()));
+    setup.changes().signal(); // the log grew: the replication streams send it
     return afterChange(term);
   }
 
@@ -426,7 +437,11 @@ public final class PartitionLeader {
             });
   }
 
-  /** Moves the high watermark as far as the rules allow, answers waiters, publishes. */
+  /**
+   * Moves the high watermark as far as the rules allow, answers waiters, publishes. The replication
+   * streams are woken only when the high watermark moved: a report that moves nothing (a keep-alive
+   * of an idle partition) costs no wake-up of every connection.
+   */
   private Behavior<Command> afterChange(Term term) {
     long current = log.highWatermark();
     long next = term.inSync().highWatermark(log.logEndOffset(), current);
@@ -438,9 +453,9 @@ public final class PartitionLeader {
             setup.partition() + ": cannot checkpoint high watermark " + next, e);
       }
       completeWaiters(log.highWatermark());
+      setup.changes().signal();
     }
     publish(term);
-    setup.changes().signal();
     return Behaviors.same();
   }
 

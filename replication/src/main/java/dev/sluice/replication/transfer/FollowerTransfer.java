@@ -32,10 +32,11 @@ import org.apache.pekko.stream.javadsl.Tcp;
  * The follower's end of a partition's replication: connects to the leader, sends a handshake
  * computed from the log and staging area, applies the frames that arrive through a {@link
  * FollowerSession}, and reports {@link Frame.Progress} back on the same connection after every
- * append and, while idle, once per heartbeat interval. Every attempt that ends, by failure (reset,
- * broken pipe, idle timeout, corrupt frame, rejection) or by the leader closing, is restarted by
- * {@code RestartSource.withBackoff} with a factory that recomputes the handshake, so the next
- * attempt resumes from what is durably held, including the staged bytes of an oversized batch.
+ * append and, when nothing else was sent for a heartbeat interval, as a keep-alive. Every attempt
+ * that ends, by failure (reset, broken pipe, idle timeout, corrupt frame, rejection) or by the
+ * leader closing, is restarted by {@code RestartSource.withBackoff} with a factory that recomputes
+ * the handshake, so the next attempt resumes from what is durably held, including the staged bytes
+ * of an oversized batch.
  *
  * <p>The owner gets small {@link FollowerEvent}s through {@code listener} (which must be
  * thread-safe, e.g. {@code actorRef::tell}) and a {@link Control} to drop the current connection
@@ -160,14 +161,14 @@ public final class FollowerTransfer {
         Source.<Frame>queue(PROGRESS_QUEUE).preMaterialize(system);
     BoundedSourceQueue<Frame> reports = progress.first();
     String label = "replication " + hello.partition() + " from leader " + leader;
-    // Keep-alives repeat the last position while nothing is appended: the leader judges in-sync
-    // membership by position, and an idle partition sends no other progress.
-    Source<Frame, ?> keepAlives =
-        Source.tick(
-                settings.heartbeatInterval(), settings.heartbeatInterval(), NotUsed.getInstance())
-            .map(t -> (Frame) session.lastProgress());
+    // A keep-alive repeats the last position when nothing was reported for a heartbeat interval:
+    // the leader judges in-sync membership by position, and an idle partition reports nothing else.
     return Source.<Frame>single(hello)
-        .concat(progress.second().conflate((older, newer) -> newer).merge(keepAlives, true))
+        .concat(
+            progress
+                .second()
+                .conflate((older, newer) -> newer)
+                .keepAlive(settings.heartbeatInterval(), session::lastProgress))
         .map(FrameCodec::encode)
         .via(
             Tcp.get(system)

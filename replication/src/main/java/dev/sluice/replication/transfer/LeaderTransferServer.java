@@ -29,13 +29,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The leader's replication port. Each follower connection serves one partition replica: the
  * follower's first frame is a {@link Frame.Hello}; the answer is a {@link LeaderFrameSource} merged
- * with periodic {@link Frame.LeaderStatus} heartbeats, or a single {@link Frame.Rejected} or {@link
- * Frame.Diverged} (the follower's log parts from this one, see {@link EpochDivergence}) after which
- * the connection closes. The handshake of an agreeing follower and its later {@link Frame.Progress}
- * frames (after appends, and keep-alives) are position reports, passed to {@link
- * LeaderPartition#onFollowerProgress}. A peer that is not a follower of the partition, or that
- * reports a log end above this leader's, is refused or disconnected: it could otherwise read the
- * partition or move the high watermark.
+ * with a {@link Frame.LeaderStatus} heartbeat whenever it has been quiet for the heartbeat
+ * interval, or a single {@link Frame.Rejected} or {@link Frame.Diverged} (the follower's log parts
+ * from this one, see {@link EpochDivergence}) after which the connection closes. The handshake of
+ * an agreeing follower and its later {@link Frame.Progress} frames (after appends, and keep-alives)
+ * are position reports, passed to {@link LeaderPartition#onFollowerProgress}. A peer that is not a
+ * follower of the partition, or that reports a log end above this leader's, is refused or
+ * disconnected: it could otherwise read the partition or move the high watermark.
  *
  * <p>One connection per partition replica: TCP flow control back-pressures each partition on its
  * own, and a stuck or corrupt partition fails only its own connection. A failure in one connection
@@ -216,7 +216,7 @@ public final class LeaderTransferServer {
     served.set(p); // from now on the follower's progress reports count
     // The handshake is a position report too: a follower at the end is caught up at once.
     p.onFollowerProgress(hello.replicaId(), hello.logEndOffset(), hello.staged().stagedBytes());
-    log.info(
+    log.debug(
         "{}: serving follower {} at {} from offset {} (staged {}) in frames of at most {} bytes",
         hello.partition(),
         hello.replicaId(),
@@ -224,10 +224,9 @@ public final class LeaderTransferServer {
         hello.logEndOffset(),
         hello.staged(),
         hello.frameLimit(settings.peerMaxBytes()));
-    Source<Frame, ?> heartbeats =
-        Source.tick(
-                settings.heartbeatInterval(), settings.heartbeatInterval(), NotUsed.getInstance())
-            .map(t -> (Frame) LeaderFrameSource.status(p));
-    return LeaderFrameSource.create(p, hello, settings, blocking, crcs).merge(heartbeats, true);
+    // A heartbeat only when the connection has been quiet for a heartbeat interval: frames that
+    // carry data already tell the follower the leader is alive.
+    return LeaderFrameSource.create(p, hello, settings, blocking, crcs)
+        .keepAlive(settings.heartbeatInterval(), () -> LeaderFrameSource.status(p));
   }
 }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,7 @@ class PartitionLeaderTest {
                     },
                     new ChangeSignal(),
                     new LeaderCounters(),
+                    Optional::empty,
                     nanos::get)));
   }
 
