@@ -59,7 +59,7 @@ class FollowerBelowLogStartAfterRetentionIT {
     cluster.awaitConverged(TOPIC, List.of(0), CATCH_UP);
     long followerEnd = cluster.describe(TOPIC).orElseThrow().partition(0).replica(follower).leo();
 
-    assertEquals(0, cluster.stop(follower), "the follower stops cleanly");
+    cluster.stop(follower); // SIGTERM: it leaves the cluster and closes its logs
     for (int i = 0; i < 1000; i++) { // about 2 MB: eight times the retention limit
       assertTrue(
           client.produce(TOPIC, 0, VALUE, ProduceClient.Acks.ALL) instanceof ProduceClient.Acked,

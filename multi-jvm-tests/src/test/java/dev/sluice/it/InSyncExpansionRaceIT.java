@@ -73,6 +73,10 @@ class InSyncExpansionRaceIT {
       cluster.kill9(joining);
       awaitInSync(joining, false);
       cluster.start(joining);
+      // Every member must see it Up before the leader dies: the split brain resolver counts Up
+      // members only, and two survivors of which one is still joining would down themselves.
+      cluster.awaitStarted(joining, NodeCluster.STARTUP);
+      cluster.awaitMembersUp(cluster.nodes(), NodeCluster.STARTUP);
       awaitInSync(joining, true);
       cluster.kill9(leader); // at once: the joining replica is the controller's first choice
       TopicState.PartitionState next =
