@@ -105,6 +105,16 @@ class NodeManagementEndpointsTest {
     assertLine(body, "sluice_node_ready 1");
     assertLine(body, "# TYPE sluice_watchdog_stalls_total counter");
     assertLine(body, "sluice_watchdog_stalls_total 0");
+    // One node, two partitions of one replica each: both led here, both fully in sync.
+    assertLine(body, "sluice_partitions_led 2");
+    assertLine(body, "# TYPE sluice_partitions_under_replicated gauge");
+    assertLine(body, "sluice_partitions_under_replicated 0");
+    assertLine(body, "sluice_partitions_under_min_in_sync 0");
+    assertLine(body, "sluice_partitions_offline 0");
+    assertLine(body, "# TYPE sluice_leader_elections_total counter");
+    assertLine(body, "sluice_leader_elections_total 2");
+    assertLine(body, "sluice_in_sync_shrinks_total 0");
+    assertLine(body, "sluice_in_sync_expansions_total 0");
   }
 
   @Test
@@ -156,6 +166,13 @@ class NodeManagementEndpointsTest {
     assertEquals(0, jmx.getAttribute(nodeBean, "StalledReplicas"));
     assertEquals(0L, jmx.getAttribute(nodeBean, "TotalStalls"));
     assertEquals(0, ((String[]) jmx.getAttribute(nodeBean, "UnhealthyReplicas")).length);
+    assertEquals(2, jmx.getAttribute(nodeBean, "LeaderPartitions"));
+    assertEquals(0, jmx.getAttribute(nodeBean, "UnderReplicatedPartitions"));
+    assertEquals(0, jmx.getAttribute(nodeBean, "UnderMinInSyncPartitions"));
+    assertEquals(0, jmx.getAttribute(nodeBean, "OfflinePartitions"));
+    assertEquals(2L, jmx.getAttribute(nodeBean, "LeaderElections"));
+    assertEquals(0L, jmx.getAttribute(nodeBean, "InSyncShrinks"));
+    assertEquals(0L, jmx.getAttribute(nodeBean, "InSyncExpansions"));
   }
 
   @Test
