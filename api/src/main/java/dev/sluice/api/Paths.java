@@ -1,0 +1,83 @@
+package dev.sluice.api;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The client API's resource paths and query parameter names.
+ *
+ * <pre>
+ * POST /topics                                          create a topic ({@link CreateTopicRequest})
+ * GET  /topics                                          list topics ({@link TopicList})
+ * GET  /topics/{t}                                      describe a topic ({@link TopicDescription})
+ * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record ({@link ProduceResponse})
+ * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
+ * GET  /topics/{t}/partitions/{p}/records?offset=&amp;maxBytes=   whole batches from an offset
+ * </pre>
+ *
+ * <p>The builders return paths <em>relative</em> to a node's API root, without a leading slash,
+ * with the topic name percent-encoded: resolved against a base URI that ends in {@code /}, they
+ * keep any path prefix the base has (a node behind a proxy).
+ *
+ * <p>Thread-safety: stateless.
+ */
+public final class Paths {
+  /** First path segment of every client API resource. */
+  public static final String TOPICS = "topics";
+
+  /** Segment before a partition number. */
+  public static final String PARTITIONS = "partitions";
+
+  /** Segment of a partition's records. */
+  public static final String RECORDS = "records";
+
+  /** Query parameter of a produce: an {@link Acks#queryValue()}; absent means {@link Acks#ALL}. */
+  public static final String ACKS = "acks";
+
+  /** Query parameter of a batch fetch: the first offset wanted (required). */
+  public static final String OFFSET = "offset";
+
+  /** Query parameter of a batch fetch: the answer's byte limit (positive; 1 MiB when absent). */
+  public static final String MAX_BYTES = "maxBytes";
+
+  private Paths() {}
+
+  /** {@code topics}: create (POST) or list (GET). */
+  public static String topics() {
+    return TOPICS;
+  }
+
+  /** {@code topics/{topic}}: describe. */
+  public static String topic(String topic) {
+    return TOPICS + "/" + segment(topic);
+  }
+
+  /** {@code topics/{topic}/partitions/{partition}/records}: produce (POST). */
+  public static String records(String topic, int partition) {
+    return topic(topic) + "/" + PARTITIONS + "/" + partition + "/" + RECORDS;
+  }
+
+  /** {@code topics/{topic}/partitions/{partition}/records/{offset}}: one record's value. */
+  public static String record(String topic, int partition, long offset) {
+    return records(topic, partition) + "/" + offset;
+  }
+
+  /** A produce path asking for {@code acks}. */
+  public static String produce(String topic, int partition, Acks acks) {
+    return records(topic, partition) + "?" + ACKS + "=" + acks.queryValue();
+  }
+
+  /**
+   * A batch fetch path: whole batches from {@code offset}, up to {@code maxBytes}, except that the
+   * server answers at least one whole batch when one is readable.
+   */
+  public static String batches(String topic, int partition, long offset, long maxBytes) {
+    String query = OFFSET + "=" + offset + "&" + MAX_BYTES + "=" + maxBytes;
+    return records(topic, partition) + "?" + query;
+  }
+
+  /** One path segment, percent-encoded (a space is {@code %20}, never {@code +}). */
+  static String segment(String raw) {
+    return URLEncoder.encode(raw, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+}
