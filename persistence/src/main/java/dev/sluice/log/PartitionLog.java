@@ -1,6 +1,8 @@
 package dev.sluice.log;
 
 import dev.sluice.config.FlushPolicy;
+import dev.sluice.config.SettingsException;
+import dev.sluice.config.SettingsValidator;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
@@ -114,10 +116,15 @@ public final class PartitionLog implements AutoCloseable {
     this.logStartCheckpoint = new OffsetCheckpoint(dir.resolve(LOG_START_OFFSET_FILE));
   }
 
-  /** Opens the log in {@code dir} (creating it if missing) and recovers it. */
+  /**
+   * Opens the log in {@code dir} (creating it if missing) and recovers it.
+   *
+   * @throws SettingsException if {@code settings} break a storage rule of {@link
+   *     SettingsValidator}, the rules a node checks at start-up
+   */
   public static PartitionLog open(Path dir, StorageSettings settings, Clock clock)
       throws IOException {
-    validate(settings);
+    SettingsValidator.requireValid(settings);
     Files.createDirectories(dir);
     PartitionLog partitionLog = new PartitionLog(dir, settings, clock);
     try {
@@ -127,47 +134,6 @@ public final class PartitionLog implements AutoCloseable {
       throw e;
     }
     return partitionLog;
-  }
-
-  private static void validate(StorageSettings s) {
-    List<String> problems = new ArrayList<>();
-    long minBatch = RecordBatch.HEADER_BYTES + RecordBatch.RECORD_OVERHEAD;
-    if (s.segmentBytes() < minBatch || s.segmentBytes() > Integer.MAX_VALUE) {
-      problems.add(
-          "segment-bytes = "
-              + s.segmentBytes()
-              + ": must be in ["
-              + minBatch
-              + ", "
-              + Integer.MAX_VALUE
-              + "] (index positions are int32)");
-    }
-    if (s.maxBatchBytes() < minBatch || s.maxBatchBytes() > s.segmentBytes()) {
-      problems.add(
-          "max-batch-bytes = "
-              + s.maxBatchBytes()
-              + ": must be in ["
-              + minBatch
-              + ", segment-bytes "
-              + s.segmentBytes()
-              + "]");
-    }
-    if (s.indexIntervalBytes() <= 0) {
-      problems.add("index-interval-bytes = " + s.indexIntervalBytes() + ": must be positive");
-    }
-    if (s.retentionBytes() < -1) {
-      problems.add("retention-bytes = " + s.retentionBytes() + ": must be -1 or >= 0");
-    }
-    if (s.retentionTime() == null || s.retentionTime().isNegative()) {
-      problems.add("retention-time = " + s.retentionTime() + ": must be zero or positive");
-    }
-    if (s.flush() == null) {
-      problems.add("flush = null: must be every-batch or os");
-    }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(
-          "invalid storage settings: " + String.join("; ", problems));
-    }
   }
 
   private void load() throws IOException {
