@@ -1,7 +1,7 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,8 @@ import dev.sluice.log.record.BatchLimit;
 import dev.sluice.log.record.ByteBufferBatches;
 import dev.sluice.log.record.Header;
 import dev.sluice.log.record.Record;
+import dev.sluice.log.testing.LogTestSupport;
+import dev.sluice.log.testing.MutableClock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

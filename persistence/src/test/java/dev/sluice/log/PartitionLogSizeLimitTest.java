@@ -1,9 +1,9 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.MAX_BATCH_BYTES;
-import static dev.sluice.log.LogTestSupport.SEGMENT_BYTES;
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.MAX_BATCH_BYTES;
+import static dev.sluice.log.testing.LogTestSupport.SEGMENT_BYTES;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,6 +14,7 @@ import dev.sluice.config.SettingsException;
 import dev.sluice.config.SettingsValidator;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
