@@ -394,17 +394,6 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** {@link #appendValueFile} from a staged upload, which is deleted afterwards. */
-  public AppendInfo appendStagedValue(
-      byte[] key, List<Header> headers, StagedFile staged, int leaderEpoch) throws IOException {
-    try {
-      staged.close();
-      return appendValueFile(key, headers, staged.path(), leaderEpoch);
-    } finally {
-      staged.abort();
-    }
-  }
-
   private void checkLeaderEpoch(int leaderEpoch) {
     if (leaderEpoch < 0) {
       throw new IllegalArgumentException(

@@ -243,7 +243,7 @@ class PartitionLogRecoveryTest {
     Path dir = root.resolve("p");
     try (PartitionLog log = PartitionLog.open(dir, settings(), clock())) {
       LogTestSupport.appendBatches(log, 3, 10);
-      log.staging().create("upload").write(ByteBuffer.wrap(new byte[] {1, 2}));
+      Files.write(log.staging().newTempFile("upload"), new byte[] {1, 2});
     }
     Path tmp = Files.write(dir.resolve(PartitionLog.HIGH_WATERMARK_FILE + ".tmp"), new byte[] {9});
     Path orphan = Files.write(SegmentFiles.indexFile(dir, 12345), new byte[8]);

@@ -119,10 +119,6 @@ public final class LogSegment implements AutoCloseable {
     return logFile;
   }
 
-  public Path indexFile() {
-    return index.file();
-  }
-
   /** Committed bytes. */
   public long size() {
     return size;
