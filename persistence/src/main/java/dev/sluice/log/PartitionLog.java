@@ -20,7 +20,6 @@ import dev.sluice.log.record.RecordBatch;
 import dev.sluice.log.record.StoredRecord;
 import dev.sluice.log.record.StreamingBatchWriter;
 import dev.sluice.log.segment.BatchLocation;
-import dev.sluice.log.segment.BatchRun;
 import dev.sluice.log.segment.BatchWriter;
 import dev.sluice.log.segment.FileTransfer;
 import dev.sluice.log.segment.LogSegment;
@@ -569,6 +568,17 @@ public final class PartitionLog implements AutoCloseable {
    *     logEndOffset]}
    */
   public FetchResult read(long offset, long maxBytes) throws IOException {
+    FetchResult batches = readBatches(offset, maxBytes);
+    return new FetchResult(
+        offset, perSegment(batches.slices()), batches.logEndOffset(), batches.highWatermark());
+  }
+
+  /**
+   * As {@link #read}, but one slice per batch: where each batch starts and ends, from the same walk
+   * over the batch headers, for a reader that must cut between batches (the leader's frame
+   * planner).
+   */
+  public FetchResult readBatches(long offset, long maxBytes) throws IOException {
     long end = logEndOffset;
     long hw = highWatermark;
     checkRange(offset, end);
@@ -587,18 +597,13 @@ public final class PartitionLog implements AutoCloseable {
       long budget = maxBytes;
       while (entry != null && next < end) {
         LogSegment segment = entry.getValue();
-        BatchRun run = segment.read(next, budget, slices.isEmpty(), end);
-        if (run != null) {
-          slices.add(
-              new LogSlice(
-                  segment.logFile(),
-                  run.position(),
-                  run.length(),
-                  run.baseOffset(),
-                  run.lastOffset()));
-          budget -= run.length();
-          next = run.lastOffset() + 1;
-          boolean stoppedInside = run.position() + run.length() < segment.size();
+        List<LogSlice> batches = segment.read(next, budget, slices.isEmpty(), end);
+        if (!batches.isEmpty()) {
+          slices.addAll(batches);
+          LogSlice last = batches.get(batches.size() - 1);
+          budget -= last.position() + last.length() - batches.get(0).position();
+          next = last.lastOffset() + 1;
+          boolean stoppedInside = last.position() + last.length() < segment.size();
           if (budget <= 0 || stoppedInside) {
             break;
           }
@@ -611,6 +616,34 @@ public final class PartitionLog implements AutoCloseable {
       structureLock.readLock().unlock();
     }
     return new FetchResult(offset, slices, end, hw);
+  }
+
+  /** Consecutive batches of one segment file joined into one slice. */
+  private static List<LogSlice> perSegment(List<LogSlice> batches) {
+    List<LogSlice> joined = new ArrayList<>();
+    LogSlice run = null;
+    for (LogSlice b : batches) {
+      if (run != null
+          && run.segmentFile().equals(b.segmentFile())
+          && run.position() + run.length() == b.position()) {
+        run =
+            new LogSlice(
+                run.segmentFile(),
+                run.position(),
+                run.length() + b.length(),
+                run.baseOffset(),
+                b.lastOffset());
+      } else {
+        if (run != null) {
+          joined.add(run);
+        }
+        run = b;
+      }
+    }
+    if (run != null) {
+      joined.add(run);
+    }
+    return joined;
   }
 
   /**

@@ -91,6 +91,30 @@ class PartitionLogReadTest {
     }
   }
 
+  @ParameterizedTest(name = "maxBytes {0}")
+  @ValueSource(ints = {0, BATCH - 1, BATCH, 5 * BATCH + 7, 200 * BATCH})
+  void readBatchesSplitsTheSameBytesIntoOneSlicePerBatch(int maxBytes) throws IOException {
+    try (PartitionLog log = logWithBatches(60)) {
+      for (long offset : new long[] {0, 4, 59, 179}) {
+        FetchResult segments = log.read(offset, maxBytes);
+        FetchResult batches = log.readBatches(offset, maxBytes);
+        assertEquals(segments.sizeInBytes(), batches.sizeInBytes(), "offset " + offset);
+        assertEquals(segments.nextOffset(), batches.nextOffset());
+        assertEquals(segments.sizeInBytes() / BATCH, batches.slices().size());
+        long expectedBase = offset - offset % 3;
+        for (LogSlice b : batches.slices()) {
+          assertEquals(BATCH, b.length());
+          assertEquals(expectedBase, b.baseOffset());
+          assertEquals(expectedBase + 2, b.lastOffset());
+          expectedBase = b.lastOffset() + 1;
+        }
+        assertEquals(LogTestSupport.bytesOf(segments), LogTestSupport.bytesOf(batches));
+      }
+      assertTrue(log.readBatches(180, 1000).slices().isEmpty());
+      assertThrows(OffsetOutOfRangeException.class, () -> log.readBatches(181, 1000));
+    }
+  }
+
   @Test
   void fetchingRepeatedlyWalksTheWholeLog() throws IOException {
     try (PartitionLog log = logWithBatches(60)) {

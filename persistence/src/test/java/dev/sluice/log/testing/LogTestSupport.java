@@ -13,10 +13,8 @@ import dev.sluice.log.record.Record;
 import dev.sluice.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -87,15 +85,7 @@ public final class LogTestSupport {
   public static ByteBuffer bytesOf(FetchResult result) throws IOException {
     ByteBuffer out = ByteBuffer.allocate((int) result.sizeInBytes());
     for (LogSlice s : result.slices()) {
-      try (FileChannel ch = FileChannel.open(s.segmentFile(), StandardOpenOption.READ)) {
-        long pos = s.position();
-        int end = out.position() + (int) s.length();
-        out.limit(end);
-        while (out.hasRemaining()) {
-          pos += ch.read(out, pos);
-        }
-        out.limit(out.capacity());
-      }
+      s.region().readInto(out);
     }
     return out.flip();
   }
