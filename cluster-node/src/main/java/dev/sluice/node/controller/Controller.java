@@ -1,5 +1,6 @@
 package dev.sluice.node.controller;
 
+import dev.sluice.api.TopicNames;
 import dev.sluice.node.controller.Controller.Event.InSyncSetChanged;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -32,15 +32,15 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * ControllerSingleton}) and is event-sourced, so a controller that restarts or moves to another
  * node recovers the same metadata from the journal.
  *
- * <p>Failover rules (design: "Commit and failover rules"): when a node leaves, every partition it
- * led elects the first eligible replica of its in-sync set (live, and on the disk its membership
- * was recorded with: each node registers its data directory's storage id) and bumps the leader
- * epoch; with no such replica the partition goes offline (leader -1), unless the {@link
- * ElectionPolicy} allows an unclean election. A node that returns with another storage id is a new,
- * empty replica: it loses its leaderships and in-sync memberships. In-sync updates come from the
- * leader and are fenced by the leader epoch; every change to a partition bumps its version. The
- * decisions themselves live in {@link ControllerState}, which is pure; this actor logs what they
- * explain.
+ * <p>Failover rules (docs/replication.md, "Failover: no acknowledged record is lost"): when a node
+ * leaves, every partition it led elects the first eligible replica of its in-sync set (live, and on
+ * the disk its membership was recorded with: each node registers its data directory's storage id)
+ * and bumps the leader epoch; with no such replica the partition goes offline (leader -1), unless
+ * the {@link ElectionPolicy} allows an unclean election. A node that returns with another storage
+ * id is a new, empty replica: it loses its leaderships and in-sync memberships. In-sync updates
+ * come from the leader and are fenced by the leader epoch; every change to a partition bumps its
+ * version. The decisions themselves live in {@link ControllerState}, which is pure; this actor logs
+ * what they explain.
  *
  * <p>Subscribers ({@link Subscribe}) are volatile: after every persisted change, and after
  * recovery, each receives the whole {@link MetadataSnapshot}. A subscriber that stops is dropped.
@@ -58,9 +58,6 @@ public final class Controller
 
   public static final int MAX_PARTITIONS = 10_000;
 
-  /** Names become directory names on every replica: a safe character set, never "." or "..". */
-  private static final Pattern TOPIC_NAME = Pattern.compile("[A-Za-z0-9._-]{1,200}");
-
   // ---- protocol -------------------------------------------------------------------------------
 
   public sealed interface Command extends ControllerSerializable {}
@@ -70,11 +67,10 @@ public final class Controller
       String name, int partitions, int replicationFactor, ActorRef<CreateTopicReply> replyTo)
       implements Command {}
 
-  public record GetTopics(ActorRef<Topics> replyTo) implements Command {}
-
-  /** Answered with {@link TopicFound} or {@link TopicNotFound}. */
-  public record GetTopic(String name, ActorRef<TopicLookup> replyTo) implements Command {}
-
+  /**
+   * Answered with the current {@link MetadataSnapshot}: an operations query (and a test's view of
+   * the journal after recovery); nodes receive metadata through {@link Subscribe}.
+   */
   public record GetMetadata(ActorRef<MetadataSnapshot> replyTo) implements Command {}
 
   /**
@@ -109,8 +105,6 @@ public final class Controller
   /** Registers for a {@link MetadataSnapshot} now and after every change; idempotent. */
   public record Subscribe(ActorRef<MetadataSnapshot> subscriber) implements Command {}
 
-  public record Unsubscribe(ActorRef<MetadataSnapshot> subscriber) implements Command {}
-
   private record SubscriberTerminated(ActorRef<MetadataSnapshot> subscriber) implements Command {}
 
   /** Timer: publish the newest state to every subscriber. */
@@ -139,18 +133,6 @@ public final class Controller
   public record TopicCreated(TopicMetadata topic) implements CreateTopicReply {}
 
   public record TopicRejected(Status status, String message) implements CreateTopicReply {}
-
-  public record Topics(List<TopicMetadata> topics) implements ControllerSerializable {
-    public Topics {
-      topics = List.copyOf(topics);
-    }
-  }
-
-  public sealed interface TopicLookup extends ControllerSerializable {}
-
-  public record TopicFound(TopicMetadata topic) implements TopicLookup {}
-
-  public record TopicNotFound(String name) implements TopicLookup {}
 
   public sealed interface InSyncSetReply extends ControllerSerializable {}
 
@@ -243,14 +225,11 @@ public final class Controller
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(CreateTopic.class, this::onCreateTopic)
-        .onCommand(GetTopics.class, this::onGetTopics)
-        .onCommand(GetTopic.class, this::onGetTopic)
         .onCommand(GetMetadata.class, this::onGetMetadata)
         .onCommand(NodeUp.class, this::onNodeUp)
         .onCommand(NodeDown.class, this::onNodeDown)
         .onCommand(UpdateInSyncSet.class, this::onUpdateInSyncSet)
         .onCommand(Subscribe.class, this::onSubscribe)
-        .onCommand(Unsubscribe.class, this::onUnsubscribe)
         .onCommand(SubscriberTerminated.class, this::onSubscriberTerminated)
         .onCommand(PublishDue.class, (state, c) -> onPublishDue(state))
         .build();
@@ -305,13 +284,13 @@ public final class Controller
   }
 
   private static Optional<TopicRejected> validate(ControllerState state, CreateTopic c) {
-    String name = c.name() == null ? "" : c.name();
-    if (!TOPIC_NAME.matcher(name).matches() || name.equals(".") || name.equals("..")) {
-      return badRequest(
-          "topic name '"
-              + abbreviate(name)
-              + "' is invalid: use 1 to 200 characters of A-Z, a-z, 0-9, '.', '_', '-' (not '.' or '..')");
+    // Names become directory names on every replica: the rule is the API's, so that a client
+    // can check a name before it sends it.
+    Optional<String> badName = TopicNames.violation(c.name());
+    if (badName.isPresent()) {
+      return badRequest(badName.get());
     }
+    String name = c.name();
     if (state.topics().containsKey(name)) {
       return Optional.of(new TopicRejected(Status.CONFLICT, "topic '" + name + "' already exists"));
     }
@@ -334,25 +313,8 @@ public final class Controller
     return Optional.empty();
   }
 
-  /** Error messages quote the name, but never echo an arbitrarily long request back. */
-  private static String abbreviate(String name) {
-    return name.length() <= 210
-        ? name
-        : name.substring(0, 200) + "... (" + name.length() + " chars)";
-  }
-
   private static Optional<TopicRejected> badRequest(String message) {
     return Optional.of(new TopicRejected(Status.BAD_REQUEST, message));
-  }
-
-  private Effect<Event, ControllerState> onGetTopics(ControllerState state, GetTopics c) {
-    return Effect().reply(c.replyTo(), new Topics(List.copyOf(state.topics().values())));
-  }
-
-  private Effect<Event, ControllerState> onGetTopic(ControllerState state, GetTopic c) {
-    TopicLookup answer =
-        state.topic(c.name()).<TopicLookup>map(TopicFound::new).orElse(new TopicNotFound(c.name()));
-    return Effect().reply(c.replyTo(), answer);
   }
 
   private Effect<Event, ControllerState> onGetMetadata(ControllerState state, GetMetadata c) {
@@ -416,13 +378,6 @@ public final class Controller
       context.watchWith(c.subscriber(), new SubscriberTerminated(c.subscriber()));
     }
     c.subscriber().tell(state.toSnapshot());
-    return Effect().none();
-  }
-
-  private Effect<Event, ControllerState> onUnsubscribe(ControllerState state, Unsubscribe c) {
-    if (subscribers.remove(c.subscriber())) {
-      context.unwatch(c.subscriber());
-    }
     return Effect().none();
   }
 

@@ -25,14 +25,15 @@ import java.util.TreeMap;
  * recovers on another node knows which replicas were live when each leader was chosen, and can
  * check replication factors before the membership listener has spoken.
  *
- * <p>Election rule (design: "Commit and failover rules"): a replica is <em>eligible</em> to lead a
- * partition when it is live, in the in-sync set, and its node's current storage id is the one
- * recorded for its membership (an unknown id on either side is accepted, as before ids existed). A
- * leader is always the first eligible replica in preferred order; with none, the partition goes or
- * stays offline, unless the {@link ElectionPolicy} allows an unclean election. A node that
- * registers with another storage id than the one recorded for it (its disk was wiped or replaced)
- * leads nothing and leaves every in-sync set that has a leader; an offline partition keeps it in
- * its in-sync set with the old id, so that only the old disk can bring the partition back cleanly.
+ * <p>Election rule (docs/replication.md, "Failover: no acknowledged record is lost", section 6
+ * "Eligible leaders"): a replica is <em>eligible</em> to lead a partition when it is live, in the
+ * in-sync set, and its node's current storage id is the one recorded for its membership (an unknown
+ * id on either side is accepted, as before ids existed). A leader is always the first eligible
+ * replica in preferred order; with none, the partition goes or stays offline, unless the {@link
+ * ElectionPolicy} allows an unclean election. A node that registers with another storage id than
+ * the one recorded for it (its disk was wiped or replaced) leads nothing and leaves every in-sync
+ * set that has a leader; an offline partition keeps it in its in-sync set with the old id, so that
+ * only the old disk can bring the partition back cleanly.
  *
  * @param revision number of events applied; grows with every change
  * @param topics topic name to metadata, sorted by name
@@ -148,14 +149,6 @@ public record ControllerState(
       return next(topics, live, storageIds);
     }
     throw new IllegalArgumentException("unknown controller event " + event);
-  }
-
-  public ControllerState applyAll(List<? extends Event> events) {
-    ControllerState state = this;
-    for (Event event : events) {
-      state = state.apply(event);
-    }
-    return state;
   }
 
   /**

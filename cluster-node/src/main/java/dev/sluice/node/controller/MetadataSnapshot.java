@@ -6,8 +6,9 @@ import java.util.TreeMap;
 
 /**
  * Everything a node needs to know about the cluster's metadata, pushed by the controller to every
- * subscriber after each change. Metadata only: it never carries record bytes, so it stays far below
- * Artery's frame size.
+ * subscriber after each change. Metadata only, never record bytes; still, a large cluster's
+ * snapshot (about 200 bytes per partition) exceeds Artery's frame size, so messages this large are
+ * gzip-compressed on the wire ({@code sluice-controller.conf}).
  *
  * @param revision grows with every change the controller persisted; a subscriber ignores a snapshot
  *     whose revision is lower than one it already applied

@@ -18,7 +18,6 @@ import dev.sluice.node.controller.Controller.Status;
 import dev.sluice.node.controller.Controller.TopicCreated;
 import dev.sluice.node.controller.Controller.TopicRejected;
 import dev.sluice.node.controller.Controller.UpdateInSyncSet;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -684,10 +683,6 @@ class ControllerTest {
     MetadataSnapshot afterTopic = subscriber.receiveMessage();
     assertEquals(List.of(topic), afterTopic.topics());
     assertTrue(afterTopic.revision() > afterNode.revision());
-
-    controller.runCommand(new Controller.Unsubscribe(subscriber.ref()));
-    nodesUp(2);
-    subscriber.expectNoMessage(Duration.ofMillis(200));
   }
 
   @Test
