@@ -1,14 +1,14 @@
 package dev.sluice.node;
 
-import dev.sluice.node.api.ApiException;
-import dev.sluice.node.api.TopicService;
-import dev.sluice.node.api.TopicView;
-import dev.sluice.node.api.TopicView.PartitionView;
-import dev.sluice.node.api.TopicView.ReplicaView;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
+import dev.sluice.node.http.ApiException;
+import dev.sluice.node.http.TopicService;
+import dev.sluice.node.http.TopicView;
+import dev.sluice.node.http.TopicView.PartitionView;
+import dev.sluice.node.http.TopicView.ReplicaView;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.ReplicaManager;
 import dev.sluice.node.replica.ReplicaStatus;

@@ -2,12 +2,12 @@ package dev.sluice.node;
 
 import com.typesafe.config.Config;
 import dev.sluice.config.SluiceSettings;
-import dev.sluice.node.api.ClientApi;
-import dev.sluice.node.api.ConsumeHandler;
-import dev.sluice.node.api.ProduceHandler;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
 import dev.sluice.node.controller.ElectionPolicy;
+import dev.sluice.node.http.ClientApi;
+import dev.sluice.node.http.ConsumeHandler;
+import dev.sluice.node.http.ProduceHandler;
 import dev.sluice.node.management.NodeManagement;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;

@@ -1,7 +1,7 @@
 package dev.sluice.node.management;
 
 import dev.sluice.node.NodeConfig;
-import dev.sluice.node.api.Json;
+import dev.sluice.node.http.Json;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.TopicPartition;
 import dev.sluice.replication.watchdog.WatchdogState;

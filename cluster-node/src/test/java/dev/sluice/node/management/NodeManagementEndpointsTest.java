@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
-import dev.sluice.node.api.Json;
+import dev.sluice.node.http.Json;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.TopicPartition;
 import java.lang.management.ManagementFactory;

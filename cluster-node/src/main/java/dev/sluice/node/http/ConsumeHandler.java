@@ -1,4 +1,4 @@
-package dev.sluice.node.api;
+package dev.sluice.node.http;
 
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;

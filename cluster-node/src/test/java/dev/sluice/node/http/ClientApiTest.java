@@ -1,4 +1,4 @@
-package dev.sluice.node.api;
+package dev.sluice.node.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

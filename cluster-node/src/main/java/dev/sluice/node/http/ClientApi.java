@@ -1,4 +1,4 @@
-package dev.sluice.node.api;
+package dev.sluice.node.http;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.integerSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.longSegment;

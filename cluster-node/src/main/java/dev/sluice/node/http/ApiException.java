@@ -1,4 +1,4 @@
-package dev.sluice.node.api;
+package dev.sluice.node.http;
 
 import java.util.Map;
 
