@@ -1,14 +1,16 @@
 package dev.sluice.node;
 
+import dev.sluice.api.PartitionDescription;
+import dev.sluice.api.ReplicaDescription;
+import dev.sluice.api.ReplicaRole;
+import dev.sluice.api.ReplicaState;
+import dev.sluice.api.TopicDescription;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
 import dev.sluice.node.http.ApiException;
 import dev.sluice.node.http.TopicService;
-import dev.sluice.node.http.TopicView;
-import dev.sluice.node.http.TopicView.PartitionView;
-import dev.sluice.node.http.TopicView.ReplicaView;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.ReplicaManager;
 import dev.sluice.node.replica.ReplicaStatus;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -31,6 +34,8 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * controller; reads use this node's latest pushed snapshot (so they work on every node without a
  * round trip), joined for {@code describe} with the live status every node reports for its own
  * replicas.
+ *
+ * <p>Thread-safety: stateless; reads the published metadata and asks actors.
  */
 public final class ControllerTopicService implements TopicService {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
@@ -48,7 +53,8 @@ public final class ControllerTopicService implements TopicService {
   }
 
   @Override
-  public CompletionStage<TopicView> create(String name, int partitions, int replicationFactor) {
+  public CompletionStage<TopicDescription> create(
+      String name, int partitions, int replicationFactor) {
     return AskPattern.<Controller.Command, Controller.CreateTopicReply>ask(
             controller,
             replyTo -> new Controller.CreateTopic(name, partitions, replicationFactor, replyTo),
@@ -68,23 +74,23 @@ public final class ControllerTopicService implements TopicService {
             topic ->
                 metadata
                     .await(s -> s.topics().stream().anyMatch(t -> t.name().equals(name)))
-                    .orTimeout(ASK_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-                    .thenApply(applied -> view(topic, Map.of())));
+                    .orTimeout(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .thenApply(applied -> describe(topic, Map.of())));
   }
 
   @Override
-  public CompletionStage<List<TopicView>> list() {
-    List<TopicView> views = new ArrayList<>();
+  public CompletionStage<List<TopicDescription>> list() {
+    List<TopicDescription> topics = new ArrayList<>();
     for (TopicMetadata t : snapshot().topics()) {
-      views.add(view(t, Map.of()));
+      topics.add(describe(t, Map.of()));
     }
-    return CompletableFuture.completedFuture(views);
+    return CompletableFuture.completedFuture(topics);
   }
 
   @Override
-  public CompletionStage<TopicView> describe(String name) {
+  public CompletionStage<TopicDescription> describe(String name) {
     TopicMetadata topic = topic(name);
-    return statuses(name).thenApply(statuses -> view(topic, statuses));
+    return statuses(name).thenApply(statuses -> describe(topic, statuses));
   }
 
   @Override
@@ -113,7 +119,7 @@ public final class ControllerTopicService implements TopicService {
         replicas.add(api(address));
       }
     }
-    int leaderNode = leader.isPresent() ? p.leader() : -1;
+    int leaderNode = leader.isPresent() ? p.leader() : PartitionAssignment.NO_LEADER;
     return CompletableFuture.completedFuture(new PartitionLocation(leaderNode, leader, replicas));
   }
 
@@ -166,7 +172,7 @@ public final class ControllerTopicService implements TopicService {
                       ReplicaManager.Statuses s = f.join();
                       if (s != null) {
                         Map<Integer, ReplicaStatus> m = new HashMap<>();
-                        s.replicas().forEach(ps -> m.put(ps.partition(), ps.status()));
+                        s.replicas().forEach(r -> m.put(r.partition().partition(), r));
                         byNode.put(s.node(), m);
                       }
                     }
@@ -175,43 +181,52 @@ public final class ControllerTopicService implements TopicService {
         });
   }
 
-  private static TopicView view(
+  private static TopicDescription describe(
       TopicMetadata topic, Map<Integer, Map<Integer, ReplicaStatus>> statuses) {
-    List<PartitionView> partitions = new ArrayList<>();
+    List<PartitionDescription> partitions = new ArrayList<>();
     for (PartitionAssignment p : topic.partitions()) {
-      List<ReplicaView> replicas = new ArrayList<>();
+      List<ReplicaDescription> replicas = new ArrayList<>();
+      ReplicaStatus leader = statuses.getOrDefault(p.leader(), Map.of()).get(p.partition());
       for (int node : p.replicas()) {
-        ReplicaStatus s = statuses.getOrDefault(node, Map.of()).get(p.partition());
-        String role = node == p.leader() ? "leader" : "follower";
-        if (s == null) {
-          replicas.add(new ReplicaView(node, role, -1, -1, "unknown", -1, "", 0, false, 0));
-        } else {
-          long lag = s.lagBytes();
-          ReplicaStatus leader = statuses.getOrDefault(p.leader(), Map.of()).get(p.partition());
-          if (node == p.leader()) {
-            lag = 0;
-          } else if (leader != null && leader.followerLagBytes().containsKey(node)) {
-            lag = leader.followerLagBytes().get(node);
-          }
-          replicas.add(
-              new ReplicaView(
-                  node,
-                  role,
-                  s.leo(),
-                  s.hw(),
-                  stateLabel(s.state(), node, p),
-                  lag,
-                  s.lastError(),
-                  s.backoffMillis(),
-                  s.stalled(),
-                  s.stallCount()));
-        }
+        replicas.add(
+            describe(node, p, statuses.getOrDefault(node, Map.of()).get(p.partition()), leader));
       }
       partitions.add(
-          new PartitionView(p.partition(), p.leader(), p.leaderEpoch(), p.inSync(), replicas));
+          new PartitionDescription(
+              p.partition(), p.leader(), p.leaderEpoch(), p.inSync(), replicas));
     }
-    return new TopicView(
+    return new TopicDescription(
         topic.name(), topic.partitions().size(), topic.replicationFactor(), partitions);
+  }
+
+  /**
+   * One replica as the assignment places it, with what its node reported ({@code status}, null if
+   * it did not answer). The lag of a follower is the leader's measurement when the leader reported
+   * one: a follower cannot know how far behind it is.
+   */
+  private static ReplicaDescription describe(
+      int node, PartitionAssignment p, ReplicaStatus status, ReplicaStatus leader) {
+    ReplicaRole role = node == p.leader() ? ReplicaRole.LEADER : ReplicaRole.FOLLOWER;
+    if (status == null) {
+      return ReplicaDescription.unknown(node, role);
+    }
+    long lag = status.lagBytes();
+    if (node == p.leader()) {
+      lag = 0;
+    } else if (leader != null && leader.followerLagBytes().containsKey(node)) {
+      lag = leader.followerLagBytes().get(node);
+    }
+    return new ReplicaDescription(
+        node,
+        role,
+        status.leo(),
+        status.hw(),
+        displayState(status.state(), node, p),
+        lag,
+        status.lastError(),
+        status.backoffMillis(),
+        status.stalled(),
+        status.stallCount());
   }
 
   /**
@@ -219,11 +234,11 @@ public final class ControllerTopicService implements TopicService {
    * the controller's decision. A caught-up follower the controller has not (re)admitted yet is
    * shown as {@code caughtUp}, never as {@code inSync}.
    */
-  static String stateLabel(String fsmState, int node, PartitionAssignment p) {
-    if ("inSync".equals(fsmState) && !p.inSync().contains(node)) {
-      return "caughtUp";
+  static ReplicaState displayState(ReplicaState reported, int node, PartitionAssignment p) {
+    if (reported == ReplicaState.IN_SYNC && !p.inSync().contains(node)) {
+      return ReplicaState.CAUGHT_UP;
     }
-    return fsmState;
+    return reported;
   }
 
   private static int httpStatus(Controller.Status status) {

@@ -4,7 +4,6 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.sluice.config.SluiceSettings;
-import dev.sluice.replication.BlockingIo;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,9 +14,6 @@ import java.util.List;
 public final class NodeConfig {
   /** Name of every node's ActorSystem; cluster addresses are {@code pekko://sluice@host:port}. */
   public static final String SYSTEM_NAME = "sluice";
-
-  /** The dispatcher of everything that blocks on files: {@link BlockingIo#DISPATCHER_ID}. */
-  public static final String BLOCKING_IO_DISPATCHER = BlockingIo.DISPATCHER_ID;
 
   private NodeConfig() {}
 

@@ -12,6 +12,7 @@ import dev.sluice.node.management.NodeManagement;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.ReplicaManager;
+import dev.sluice.replication.BlockingIo;
 import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.transfer.LeaderTransferServer;
 import dev.sluice.replication.transfer.TransferSettings;
@@ -31,7 +32,6 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -157,10 +157,7 @@ public final class SluiceNode implements AutoCloseable {
     if (settings.cluster().seedNodes().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    Executor blocking =
-        system
-            .dispatchers()
-            .lookup(DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
+    Executor blocking = BlockingIo.executor(system);
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller =
         ControllerSingleton.init(
@@ -186,12 +183,11 @@ public final class SluiceNode implements AutoCloseable {
         ReplicaManager.create(
             replicas, metadata, controller, transfer, leaderSettings, watchdog, watchdogState),
         "replica-manager",
-        DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
+        BlockingIo.SELECTOR);
 
     ControllerTopicService topics = new ControllerTopicService(system, controller, metadata);
     ClientApi routes =
         new ClientApi(
-            system,
             topics,
             new ProduceHandler(
                 system,

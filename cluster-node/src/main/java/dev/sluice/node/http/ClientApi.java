@@ -4,18 +4,20 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.integerSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.longSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Map;
+import dev.sluice.api.CreateTopicRequest;
+import dev.sluice.api.Headers;
+import dev.sluice.api.Paths;
+import dev.sluice.api.TopicList;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * Routes of the client HTTP API. Metadata as JSON; record values as raw bytes, streamed in both
- * directions. Handlers only route: producing and consuming live in {@link ProduceHandler} and
- * {@link ConsumeHandler}, JSON in {@link Json}.
+ * Routes of the client HTTP API, whose model (paths, headers, bodies) is the {@code api} module's.
+ * Metadata as JSON; record values as raw bytes, streamed in both directions. Routes only route:
+ * producing and consuming live in {@link ProduceHandler} and {@link ConsumeHandler}, JSON in {@link
+ * HttpJson}, error answers in {@link HttpErrors}.
  *
  * <pre>
  * POST /topics                                          create a topic
@@ -25,16 +27,15 @@ import org.apache.pekko.http.javadsl.server.Route;
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
  * </pre>
+ *
+ * <p>Thread-safety: immutable once built; Pekko HTTP runs the routes concurrently.
  */
 public final class ClientApi extends AllDirectives {
-  private final ActorSystem<?> system;
   private final TopicService topics;
   private final ProduceHandler produce;
   private final ConsumeHandler consume;
 
-  public ClientApi(
-      ActorSystem<?> system, TopicService topics, ProduceHandler produce, ConsumeHandler consume) {
-    this.system = system;
+  public ClientApi(TopicService topics, ProduceHandler produce, ConsumeHandler consume) {
     this.topics = topics;
     this.produce = produce;
     this.consume = consume;
@@ -42,10 +43,10 @@ public final class ClientApi extends AllDirectives {
 
   public Route routes() {
     return handleExceptions(
-        Json.exceptionHandler(),
+        HttpErrors.exceptionHandler(),
         () ->
             pathPrefix(
-                "topics",
+                Paths.TOPICS,
                 () ->
                     concat(
                         pathEnd(() -> concat(post(this::createTopic), get(this::listTopics))),
@@ -54,9 +55,9 @@ public final class ClientApi extends AllDirectives {
 
   private Route topicRoutes(String topic) {
     return concat(
-        pathEnd(() -> get(() -> respond(topics.describe(topic).thenApply(Json::ok)))),
+        pathEnd(() -> get(() -> respond(topics.describe(topic).thenApply(HttpJson::ok)))),
         pathPrefix(
-            segment("partitions").slash(integerSegment()).slash("records"),
+            segment(Paths.PARTITIONS).slash(integerSegment()).slash(Paths.RECORDS),
             partition -> recordRoutes(topic, partition)));
   }
 
@@ -68,10 +69,10 @@ public final class ClientApi extends AllDirectives {
                     post(
                         () ->
                             optionalHeaderValueByName(
-                                ProduceHandler.KEY_HEADER,
+                                Headers.KEY,
                                 key ->
                                     parameterOptional(
-                                        "acks",
+                                        Paths.ACKS,
                                         acks ->
                                             extractRequest(
                                                 request ->
@@ -82,10 +83,10 @@ public final class ClientApi extends AllDirectives {
                     get(
                         () ->
                             parameter(
-                                "offset",
+                                Paths.OFFSET,
                                 offset ->
                                     parameterOptional(
-                                        "maxBytes",
+                                        Paths.MAX_BYTES,
                                         maxBytes ->
                                             extractRequest(
                                                 request ->
@@ -105,21 +106,19 @@ public final class ClientApi extends AllDirectives {
 
   private Route createTopic() {
     return entity(
-        Json.unmarshaller(system),
-        (JsonNode body) -> {
-          String name = Json.requiredText(body, "name");
-          int partitions = Json.requiredInt(body, "partitions");
-          int rf = Json.optionalInt(body, "replicationFactor").orElse(1);
-          return respond(
-              topics.create(name, partitions, rf).thenApply(view -> Json.response(201, view)));
-        });
+        HttpJson.createTopicRequest(),
+        (CreateTopicRequest request) ->
+            respond(
+                topics
+                    .create(request.name(), request.partitions(), request.replicationFactor())
+                    .thenApply(description -> HttpJson.response(201, description))));
   }
 
   private Route listTopics() {
-    return respond(topics.list().thenApply(list -> Json.ok(Map.of("topics", list))));
+    return respond(topics.list().thenApply(list -> HttpJson.ok(new TopicList(list))));
   }
 
   private Route respond(CompletionStage<HttpResponse> response) {
-    return completeWithFuture(response.exceptionally(Json::errorResponse));
+    return completeWithFuture(response.exceptionally(HttpErrors::errorResponse));
   }
 }

@@ -1,24 +1,30 @@
 package dev.sluice.node.http;
 
+import dev.sluice.api.ErrorBody;
+import dev.sluice.api.Headers;
+import dev.sluice.api.MediaTypes;
+import dev.sluice.api.Paths;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordLocation;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -35,31 +41,32 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>The batch endpoint answers raw batches exactly as stored (the format in {@code
  * dev.sluice.log.record.RecordBatch}), whole batches only and at least one when one is readable
- * (KIP-74), with {@code X-Sluice-Next-Offset} telling where to continue.
+ * (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to continue.
+ *
+ * <p>Thread-safety: stateless between requests; file reads run on the blocking-IO executor.
  */
 public final class ConsumeHandler {
-  public static final String OFFSET_HEADER = "X-Sluice-Offset";
-  public static final String NEXT_OFFSET_HEADER = "X-Sluice-Next-Offset";
-  public static final String HIGH_WATERMARK_HEADER = "X-Sluice-High-Watermark";
-  public static final String LOG_START_HEADER = "X-Sluice-Log-Start-Offset";
   private static final long DEFAULT_MAX_BYTES = 1024 * 1024;
 
+  /** {@link MediaTypes#OCTET_STREAM} as Pekko's content type. */
+  private static final ContentType OCTETS = ContentTypes.parse(MediaTypes.OCTET_STREAM);
+
   private final LocalReplicas replicas;
-  private final TopicService topics;
+  private final Redirects redirects;
   private final Executor blocking;
 
   public ConsumeHandler(LocalReplicas replicas, TopicService topics, Executor blocking) {
     this.replicas = replicas;
-    this.topics = topics;
+    this.redirects = new Redirects(topics, replicas.localNode());
     this.blocking = blocking;
   }
 
   public CompletionStage<HttpResponse> record(
       String topic, int partition, long offset, HttpRequest req) {
-    TopicPartition tp = new TopicPartition(topic, partition);
+    PartitionId tp = TopicService.partitionId(topic, partition);
     Optional<PartitionReplica> replica = replicas.get(tp);
     if (replica.isEmpty()) {
-      return redirectToReplica(tp, req);
+      return redirects.toReplica(tp, req);
     }
     PartitionLog log = replica.get().log();
     Optional<CompletionStage<HttpResponse>> elsewhere = notServedHere(replica.get(), offset, req);
@@ -71,12 +78,11 @@ public final class ConsumeHandler {
           long hw = checkReadable(tp, log, offset);
           RecordLocation loc = locate(log, offset, hw);
           List<org.apache.pekko.http.javadsl.model.HttpHeader> headers = new ArrayList<>();
-          headers.add(RawHeader.create(OFFSET_HEADER, Long.toString(offset)));
-          headers.add(RawHeader.create(HIGH_WATERMARK_HEADER, Long.toString(hw)));
+          headers.add(RawHeader.create(Headers.OFFSET, Long.toString(offset)));
+          headers.add(RawHeader.create(Headers.HIGH_WATERMARK, Long.toString(hw)));
           if (loc.key() != null) {
             headers.add(
-                RawHeader.create(
-                    ProduceHandler.KEY_HEADER, new String(loc.key(), StandardCharsets.UTF_8)));
+                RawHeader.create(Headers.KEY, new String(loc.key(), StandardCharsets.UTF_8)));
           }
           long length = Math.max(0, loc.valueLength());
           Source<ByteString, NotUsed> body =
@@ -94,15 +100,15 @@ public final class ConsumeHandler {
       String offsetParam,
       Optional<String> maxBytesParam,
       HttpRequest req) {
-    TopicPartition tp = new TopicPartition(topic, partition);
-    long offset = parseLong("offset", offsetParam);
-    long maxBytes = maxBytesParam.map(m -> parseLong("maxBytes", m)).orElse(DEFAULT_MAX_BYTES);
+    PartitionId tp = TopicService.partitionId(topic, partition);
+    long offset = parseLong(Paths.OFFSET, offsetParam);
+    long maxBytes = maxBytesParam.map(m -> parseLong(Paths.MAX_BYTES, m)).orElse(DEFAULT_MAX_BYTES);
     if (maxBytes <= 0) {
-      throw new ApiException(400, "maxBytes = " + maxBytes + ": must be positive");
+      throw new ApiException(400, Paths.MAX_BYTES + " = " + maxBytes + ": must be positive");
     }
     Optional<PartitionReplica> replica = replicas.get(tp);
     if (replica.isEmpty()) {
-      return redirectToReplica(tp, req);
+      return redirects.toReplica(tp, req);
     }
     PartitionLog log = replica.get().log();
     if (offset != log.highWatermark()) {
@@ -125,9 +131,10 @@ public final class ConsumeHandler {
             body = body.concat(FileRegionSource.create(s.segmentFile(), s.position(), s.length()));
           }
           return HttpResponse.create()
-              .addHeader(RawHeader.create(NEXT_OFFSET_HEADER, Long.toString(next)))
-              .addHeader(RawHeader.create(HIGH_WATERMARK_HEADER, Long.toString(hw)))
-              .addHeader(RawHeader.create(LOG_START_HEADER, Long.toString(log.logStartOffset())))
+              .addHeader(RawHeader.create(Headers.NEXT_OFFSET, Long.toString(next)))
+              .addHeader(RawHeader.create(Headers.HIGH_WATERMARK, Long.toString(hw)))
+              .addHeader(
+                  RawHeader.create(Headers.LOG_START_OFFSET, Long.toString(log.logStartOffset())))
               .withEntity(octets(length, body));
         },
         blocking);
@@ -136,8 +143,8 @@ public final class ConsumeHandler {
   /** A streamed binary body; HTTP wants the empty entity for zero bytes. */
   private static ResponseEntity octets(long length, Source<ByteString, NotUsed> body) {
     return length == 0
-        ? HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, new byte[0])
-        : HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, length, body);
+        ? HttpEntities.create(OCTETS, new byte[0])
+        : HttpEntities.create(OCTETS, length, body);
   }
 
   /** Whole batches below the high watermark, at least one when one is committed. */
@@ -178,7 +185,7 @@ public final class ConsumeHandler {
     if (offset < hw || offset < log.logStartOffset()) {
       return Optional.empty();
     }
-    TopicPartition tp = replica.topicPartition();
+    PartitionId tp = replica.partitionId();
     if (!replica.isLeader()) {
       return Optional.of(redirectToLeader(tp, hw, req));
     }
@@ -196,32 +203,27 @@ public final class ConsumeHandler {
                       + "); offset "
                       + offset
                       + " may be committed: retry",
-                  Map.of("highWatermark", hw))));
+                  Map.of(ErrorBody.HIGH_WATERMARK, hw))));
     }
     return Optional.empty();
   }
 
   private CompletionStage<HttpResponse> redirectToLeader(
-      TopicPartition tp, long localHighWatermark, HttpRequest req) {
-    return topics
-        .locate(tp.topic(), tp.partition())
-        .thenApply(
-            loc -> {
-              if (loc.leaderApi().isEmpty() || loc.leaderNode() == replicas.localNode()) {
-                throw new ApiException(
-                    503,
-                    tp
-                        + " has no leader here to confirm offsets at or above this replica's high"
-                        + " watermark "
-                        + localHighWatermark
-                        + ": retry",
-                    Map.of("highWatermark", localHighWatermark));
-              }
-              return Redirects.to(loc.leaderApi().get(), req);
-            });
+      PartitionId tp, long localHighWatermark, HttpRequest req) {
+    Supplier<ApiException> noLeaderToAsk =
+        () ->
+            new ApiException(
+                503,
+                tp
+                    + " has no leader here to confirm offsets at or above this replica's high"
+                    + " watermark "
+                    + localHighWatermark
+                    + ": retry",
+                Map.of(ErrorBody.HIGH_WATERMARK, localHighWatermark));
+    return redirects.toLeader(tp, req, noLeaderToAsk, noLeaderToAsk);
   }
 
-  private static long checkReadable(TopicPartition tp, PartitionLog log, long offset) {
+  private static long checkReadable(PartitionId tp, PartitionLog log, long offset) {
     long hw = log.highWatermark();
     long start = log.logStartOffset();
     if (offset < start || offset >= hw) {
@@ -236,7 +238,7 @@ public final class ConsumeHandler {
               + ", "
               + hw
               + ")",
-          Map.of("logStartOffset", start, "highWatermark", hw));
+          readableRange(start, hw));
     }
     return hw;
   }
@@ -249,24 +251,18 @@ public final class ConsumeHandler {
                   new ApiException(
                       416,
                       "offset " + offset + " is not in the log",
-                      Map.of("logStartOffset", log.logStartOffset(), "highWatermark", hw)));
+                      readableRange(log.logStartOffset(), hw)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  private CompletionStage<HttpResponse> redirectToReplica(TopicPartition tp, HttpRequest req) {
-    return topics
-        .locate(tp.topic(), tp.partition())
-        .thenApply(
-            loc -> {
-              URI target =
-                  loc.leaderApi()
-                      .or(() -> loc.replicaApis().stream().findFirst())
-                      .orElseThrow(
-                          () -> new ApiException(503, tp + " has no readable replica right now"));
-              return Redirects.to(target, req);
-            });
+  /** The details of a 416: the offsets a client can read here. */
+  private static Map<String, Object> readableRange(long logStart, long hw) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put(ErrorBody.LOG_START_OFFSET, logStart);
+    details.put(ErrorBody.HIGH_WATERMARK, hw);
+    return details;
   }
 
   private static long parseLong(String name, String value) {

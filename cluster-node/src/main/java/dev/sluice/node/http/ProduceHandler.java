@@ -1,18 +1,21 @@
 package dev.sluice.node.http;
 
+import dev.sluice.api.Acks;
+import dev.sluice.api.ErrorBody;
+import dev.sluice.api.ProduceResponse;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
-import dev.sluice.node.replica.TopicPartition;
 import dev.sluice.replication.leader.AppendOp;
 import dev.sluice.replication.leader.PartitionLeader;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,17 +41,17 @@ import org.slf4j.LoggerFactory;
  * <p>The body is never held in memory, and nothing reaches the log before the whole body has
  * arrived: a client that disconnects mid-upload fails the staging stream, the staging file is
  * deleted and the log is untouched. A body over the batch limit is refused with 413 as soon as its
- * declared length (or the bytes counted so far) exceed it.
+ * declared length (or the bytes counted so far) exceed it. A node whose replica does not lead sends
+ * the client to the leader ({@link Redirects#toLeader}).
+ *
+ * <p>Thread-safety: stateless between requests; every request runs on its own stages.
  */
 public final class ProduceHandler {
-  /** Optional header carrying the record key as UTF-8 text. */
-  public static final String KEY_HEADER = "X-Sluice-Key";
-
   private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
 
   private final ActorSystem<?> system;
   private final LocalReplicas replicas;
-  private final TopicService topics;
+  private final Redirects redirects;
   private final long maxBatchBytes;
   private final Duration ackTimeout;
   private final Executor blocking;
@@ -62,7 +65,7 @@ public final class ProduceHandler {
       Executor blocking) {
     this.system = system;
     this.replicas = replicas;
-    this.topics = topics;
+    this.redirects = new Redirects(topics, replicas.localNode());
     this.maxBatchBytes = maxBatchBytes;
     this.ackTimeout = ackTimeout;
     this.blocking = blocking;
@@ -70,7 +73,7 @@ public final class ProduceHandler {
 
   public CompletionStage<HttpResponse> produce(
       String topic, int partition, Optional<String> key, Optional<String> acks, HttpRequest req) {
-    TopicPartition tp = new TopicPartition(topic, partition);
+    PartitionId tp = TopicService.partitionId(topic, partition);
     Optional<PartitionReplica> leader = replicas.get(tp).filter(PartitionReplica::isLeader);
     if (leader.isEmpty()) {
       return refuseBody(req).thenCompose(drained -> redirectToLeader(tp, req));
@@ -79,7 +82,7 @@ public final class ProduceHandler {
     byte[] keyBytes;
     long maxValue;
     try {
-      all = parseAcks(acks);
+      all = parseAcks(acks) == Acks.ALL;
       keyBytes = key.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
       maxValue = maxBatchBytes - PartitionLog.batchSizeFor(keyBytes, List.of(), 0);
       OptionalLong declared = req.entity().getContentLengthOption();
@@ -96,9 +99,7 @@ public final class ProduceHandler {
       PartitionReplica replica, byte[] key, long maxValue, boolean all, HttpRequest req) {
     Path staged;
     try {
-      Path dir = replica.log().dir().resolve(PartitionLog.STAGING_DIR);
-      Files.createDirectories(dir);
-      staged = Files.createTempFile(dir, "produce-", ".tmp");
+      staged = replica.log().staging().newTempFile("produce");
     } catch (IOException e) {
       return refuseBody(req)
           .thenCompose(drained -> CompletableFuture.failedFuture(new UncheckedIOException(e)));
@@ -114,7 +115,7 @@ public final class ProduceHandler {
     return appended
         .whenComplete((reply, failure) -> deleteQuietly(staged))
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
-        .thenApply(offset -> Json.ok(Map.of("offset", offset)));
+        .thenApply(offset -> HttpJson.ok(new ProduceResponse(offset)));
   }
 
   private CompletionStage<Long> acknowledged(
@@ -144,16 +145,16 @@ public final class ProduceHandler {
                   "record written at offset "
                       + offset
                       + " of "
-                      + replica.topicPartition()
+                      + replica.partitionId()
                       + " but not acknowledged: "
                       + why,
-                  Map.of("offset", offset));
+                  Map.of(ErrorBody.OFFSET, offset));
             });
   }
 
   private CompletionStage<Long> refused(
       PartitionReplica replica, PartitionLeader.AppendRefused refused, HttpRequest req) {
-    TopicPartition tp = replica.topicPartition();
+    PartitionId tp = replica.partitionId();
     ApiException error =
         switch (refused.reason()) {
           case NOT_ENOUGH_REPLICAS -> new ApiException(503, refused.message());
@@ -170,22 +171,14 @@ public final class ProduceHandler {
     return CompletableFuture.failedFuture(error);
   }
 
-  private CompletionStage<HttpResponse> redirectToLeader(TopicPartition tp, HttpRequest req) {
-    return topics
-        .locate(tp.topic(), tp.partition())
-        .thenApply(
-            loc -> {
-              URI leaderApi =
-                  loc.leaderApi()
-                      .orElseThrow(
-                          () -> new ApiException(503, tp + " has no leader at the moment; retry"));
-              if (loc.leaderNode() == replicas.localNode()) {
-                // The metadata names this node, but its replica does not lead yet (or any more).
-                throw new ApiException(
-                    503, "leadership of " + tp + " is moving to or from this node; retry");
-              }
-              return Redirects.to(leaderApi, req);
-            });
+  private CompletionStage<HttpResponse> redirectToLeader(PartitionId tp, HttpRequest req) {
+    return redirects.toLeader(
+        tp,
+        req,
+        () -> new ApiException(503, tp + " has no leader at the moment; retry"),
+        () ->
+            new ApiException(
+                503, "leadership of " + tp + " is moving to or from this node; retry"));
   }
 
   /**
@@ -203,13 +196,15 @@ public final class ProduceHandler {
     return req.entity().discardBytes(system).completionStage();
   }
 
-  private static boolean parseAcks(Optional<String> acks) {
-    String value = acks.orElse("all");
-    return switch (value) {
-      case "all" -> true;
-      case "leader" -> false;
-      default -> throw new ApiException(400, "acks = " + value + ": must be all or leader");
-    };
+  private static Acks parseAcks(Optional<String> acks) {
+    if (acks.isEmpty()) {
+      return Acks.DEFAULT;
+    }
+    try {
+      return Acks.parse(acks.get());
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, e.getMessage());
+    }
   }
 
   private ApiException tooLarge(long valueBytes, long maxValue) {
@@ -222,7 +217,14 @@ public final class ProduceHandler {
             + " (largest value with this key: "
             + maxValue
             + " bytes)",
-        Map.of("maxBatchBytes", maxBatchBytes, "maxValueBytes", maxValue));
+        limits(maxValue));
+  }
+
+  private Map<String, Object> limits(long maxValue) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put(ErrorBody.MAX_BATCH_BYTES, maxBatchBytes);
+    details.put(ErrorBody.MAX_VALUE_BYTES, maxValue);
+    return details;
   }
 
   /** Fails the upload as soon as more than {@code maxValue} bytes arrived (chunked bodies). */

@@ -1,7 +1,7 @@
 package dev.sluice.node.management;
 
 import dev.sluice.node.replica.PartitionReplica;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.protocol.PartitionId;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -41,7 +41,7 @@ final class JmxRegistry {
     return name("type=Node,node=" + nodeId);
   }
 
-  static ObjectName replicaName(int nodeId, TopicPartition tp) {
+  static ObjectName replicaName(int nodeId, PartitionId tp) {
     return name(
         "type=Replica,node="
             + nodeId
@@ -79,7 +79,7 @@ final class JmxRegistry {
     }
     Set<ObjectName> open = new HashSet<>();
     for (PartitionReplica replica : node.replicas().all()) {
-      TopicPartition tp = replica.topicPartition();
+      PartitionId tp = replica.partitionId();
       ObjectName name = replicaName(node.nodeId(), tp);
       open.add(name);
       if (!server.isRegistered(name)) {

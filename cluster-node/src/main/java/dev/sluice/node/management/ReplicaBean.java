@@ -1,93 +1,104 @@
 package dev.sluice.node.management;
 
+import dev.sluice.api.ReplicaState;
 import dev.sluice.node.replica.LocalReplicas;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.node.replica.ReplicaStatus;
+import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.watchdog.WatchdogState;
+import java.util.function.Function;
 
 /**
- * {@link ReplicaMXBean} of one partition: looks the replica up by partition on every read, so it
- * never holds a closed replica nor a copy of its values.
+ * {@link ReplicaMXBean} of one partition: looks the replica up by partition on every read and reads
+ * its {@link ReplicaStatus#of status} (never blocking), so it never holds a closed replica nor a
+ * copy of its values. A replica that closed reads as {@link ReplicaState#CLOSED}, with -1 offsets
+ * and zero counters, until the next sync unregisters the bean.
+ *
+ * <p>Thread-safety: stateless between reads; JMX may call it from any thread.
  */
 final class ReplicaBean implements ReplicaMXBean {
+  private static final String CLOSED = ReplicaState.CLOSED.label();
+
   private final LocalReplicas replicas;
-  private final TopicPartition tp;
+  private final PartitionId partition;
   private final WatchdogState watchdog;
 
-  ReplicaBean(LocalReplicas replicas, TopicPartition tp, WatchdogState watchdog) {
+  ReplicaBean(LocalReplicas replicas, PartitionId partition, WatchdogState watchdog) {
     this.replicas = replicas;
-    this.tp = tp;
+    this.partition = partition;
     this.watchdog = watchdog;
   }
 
-  private ReplicaView view() {
+  /** {@code value} of the replica's status now, or {@code closed} once the replica is gone. */
+  private <T> T read(Function<ReplicaStatus, T> value, T closed) {
     return replicas
-        .get(tp)
-        .map(r -> ReplicaView.of(r, watchdog))
-        .orElseGet(() -> ReplicaView.closed(tp));
+        .get(partition)
+        .map(r -> ReplicaStatus.of(r, watchdog))
+        .map(value)
+        .orElse(closed);
   }
 
   @Override
   public String getRole() {
-    return view().role();
+    return read(s -> s.role().label(), CLOSED);
   }
 
   @Override
   public String getState() {
-    return view().state();
+    return read(s -> s.state().label(), CLOSED);
   }
 
   @Override
   public long getLogEndOffset() {
-    return view().logEndOffset();
+    return read(ReplicaStatus::leo, -1L);
   }
 
   @Override
   public long getHighWatermark() {
-    return view().highWatermark();
+    return read(ReplicaStatus::hw, -1L);
   }
 
   @Override
   public long getLogStartOffset() {
-    return view().logStartOffset();
+    return read(ReplicaStatus::logStartOffset, -1L);
   }
 
   @Override
   public long getSizeBytes() {
-    return view().sizeBytes();
+    return read(ReplicaStatus::sizeBytes, 0L);
   }
 
   @Override
   public long getLagBytes() {
-    return view().lagBytes();
+    return read(ReplicaStatus::lagBytes, -1L);
   }
 
   @Override
   public boolean isStalled() {
-    return view().stalled();
+    return read(ReplicaStatus::stalled, false);
   }
 
   @Override
   public int getStallCount() {
-    return view().stallCount();
+    return read(ReplicaStatus::stallCount, 0);
   }
 
   @Override
   public String getLastError() {
-    return view().lastError();
+    return read(ReplicaStatus::lastError, "");
   }
 
   @Override
   public long getBackoffMillis() {
-    return view().backoffMillis();
+    return read(ReplicaStatus::backoffMillis, 0L);
   }
 
   @Override
   public long getBytesReceived() {
-    return view().bytesReceived();
+    return read(ReplicaStatus::bytesReceived, 0L);
   }
 
   @Override
   public long getResentBytes() {
-    return view().resentBytes();
+    return read(ReplicaStatus::resentBytes, 0L);
   }
 }

@@ -1,9 +1,11 @@
 package dev.sluice.node.management;
 
-import dev.sluice.node.NodeConfig;
-import dev.sluice.node.http.Json;
+import dev.sluice.api.ErrorBody;
+import dev.sluice.node.http.HttpJson;
 import dev.sluice.node.replica.PartitionReplica;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.node.replica.ReplicaStatus;
+import dev.sluice.replication.BlockingIo;
+import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -25,8 +27,14 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * Configured as {@code pekko.management.http.routes.sluice-replicas}; pekko-management creates it.
  * Read-only.
  *
- * <p>A leader's status takes the replica's monitor and scans its log for follower lag, so the
- * answer is built on the blocking-IO dispatcher, never on the HTTP server's threads.
+ * <p>A leader's follower lag costs one batch header read per follower ({@link
+ * ReplicaStatus#withFollowerLag}), under the log's structure lock, so the answer is built on the
+ * blocking-IO dispatcher, never on the HTTP server's threads.
+ *
+ * <p>The JSON is written out field by field here: it is the management page's format, which
+ * operators' scripts read, and it must not follow every change of {@link ReplicaStatus}.
+ *
+ * <p>Thread-safety: stateless between requests.
  */
 public final class ReplicasRouteProvider extends AllDirectives implements ManagementRouteProvider {
   private final NodeState state;
@@ -34,7 +42,7 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
 
   public ReplicasRouteProvider(ExtendedActorSystem system) {
     this.state = NodeState.get(system);
-    this.blocking = system.dispatchers().lookup(NodeConfig.BLOCKING_IO_DISPATCHER);
+    this.blocking = system.dispatchers().lookup(BlockingIo.DISPATCHER_ID);
   }
 
   @Override
@@ -47,11 +55,11 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
         () ->
             state
                 .components()
-                .map(node -> Json.ok(describe(node)))
+                .map(node -> HttpJson.ok(describe(node)))
                 .orElseGet(
                     () ->
-                        Json.response(
-                            503, Map.of("error", "the node has not published its replicas yet"))),
+                        HttpJson.response(
+                            503, new ErrorBody("the node has not published its replicas yet"))),
         blocking);
   }
 
@@ -60,8 +68,8 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
     List<Map<String, Object>> replicas =
         node.replicas().all().stream()
             .sorted(
-                Comparator.comparing((PartitionReplica r) -> r.topicPartition().topic())
-                    .thenComparingInt(r -> r.topicPartition().partition()))
+                Comparator.comparing((PartitionReplica r) -> r.partitionId().topic())
+                    .thenComparingInt(r -> r.partitionId().partition()))
             .map(r -> describe(r, watchdog))
             .toList();
     Map<String, Object> body = new LinkedHashMap<>();
@@ -76,21 +84,39 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
   }
 
   private static Map<String, Object> describe(PartitionReplica replica, WatchdogState watchdog) {
-    TopicPartition tp = replica.topicPartition();
-    ReplicaView view = ReplicaView.of(replica, watchdog);
+    ReplicaStatus status = ReplicaStatus.withFollowerLag(replica, watchdog);
+    PartitionId partition = status.partition();
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("topic", tp.topic());
-    body.put("partition", tp.partition());
+    body.put("topic", partition.topic());
+    body.put("partition", partition.partition());
     body.put("leader", replica.leader());
     body.put("leaderEpoch", replica.leaderEpoch());
     body.put("replicas", replica.replicas());
     body.put("inSync", replica.inSync());
-    body.put("sizeBytes", view.sizeBytes());
-    body.put("segmentCount", view.segmentCount());
-    body.put("bytesReceived", view.bytesReceived());
-    body.put("resentBytes", view.resentBytes());
-    body.put("status", replica.status());
-    body.put("health", watchdog.replica(tp.dirName()).orElse(null));
+    body.put("sizeBytes", status.sizeBytes());
+    body.put("segmentCount", status.segmentCount());
+    body.put("bytesReceived", status.bytesReceived());
+    body.put("resentBytes", status.resentBytes());
+    body.put("status", statusJson(status));
+    body.put("health", watchdog.replica(partition.dirName()).orElse(null));
     return body;
+  }
+
+  /** The {@code status} object of one replica. */
+  private static Map<String, Object> statusJson(ReplicaStatus status) {
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("node", status.node());
+    json.put("role", status.role());
+    json.put("leo", status.leo());
+    json.put("hw", status.hw());
+    json.put("state", status.state());
+    json.put("lagBytes", status.lagBytes());
+    json.put("logStartOffset", status.logStartOffset());
+    json.put("followerLagBytes", status.followerLagBytes());
+    json.put("lastError", status.lastError());
+    json.put("backoffMillis", status.backoffMillis());
+    json.put("stalled", status.stalled());
+    json.put("stallCount", status.stallCount());
+    return json;
   }
 }

@@ -3,6 +3,7 @@ package dev.sluice.node.management;
 import static dev.sluice.node.management.PrometheusText.Type.COUNTER;
 import static dev.sluice.node.management.PrometheusText.Type.GAUGE;
 
+import dev.sluice.node.replica.ReplicaStatus;
 import dev.sluice.replication.leader.LeaderCounters;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.util.Comparator;
@@ -19,11 +20,12 @@ final class SluiceMetrics {
   private SluiceMetrics() {}
 
   static String render(NodeState.Components node) {
-    List<ReplicaView> replicas =
+    List<ReplicaStatus> replicas =
         node.replicas().all().stream()
-            .map(r -> ReplicaView.of(r, node.watchdog()))
+            .map(r -> ReplicaStatus.of(r, node.watchdog()))
             .sorted(
-                Comparator.comparing(ReplicaView::topic).thenComparingInt(ReplicaView::partition))
+                Comparator.comparing((ReplicaStatus r) -> r.partition().topic())
+                    .thenComparingInt(r -> r.partition().partition()))
             .toList();
     PrometheusText text = new PrometheusText();
     replicaFamily(
@@ -32,34 +34,34 @@ final class SluiceMetrics {
         "sluice_replica_log_end_offset",
         GAUGE,
         "Offset the next record appended to the replica gets.",
-        ReplicaView::logEndOffset);
+        ReplicaStatus::leo);
     replicaFamily(
         text,
         replicas,
         "sluice_replica_high_watermark",
         GAUGE,
         "Offset up to which the replica's records are committed.",
-        ReplicaView::highWatermark);
+        ReplicaStatus::hw);
     replicaFamily(
         text,
         replicas,
         "sluice_replica_log_start_offset",
         GAUGE,
         "First offset still in the replica's log.",
-        ReplicaView::logStartOffset);
+        ReplicaStatus::logStartOffset);
     replicaFamily(
         text,
         replicas,
         "sluice_replica_size_bytes",
         GAUGE,
         "Bytes of all segments of the replica's log.",
-        ReplicaView::sizeBytes);
+        ReplicaStatus::sizeBytes);
     text.family(
         "sluice_replica_lag_bytes",
         GAUGE,
         "Bytes the replica is behind its leader (0 on the leader); absent where this node does"
             + " not know.");
-    for (ReplicaView r : replicas) {
+    for (ReplicaStatus r : replicas) {
       if (r.lagBytes() >= 0) {
         text.sample("sluice_replica_lag_bytes", r.lagBytes(), labels(r));
       }
@@ -77,21 +79,21 @@ final class SluiceMetrics {
         "sluice_replica_stalls_total",
         COUNTER,
         "Stalls the watchdog detected on the replica while it followed.",
-        ReplicaView::totalStalls);
+        ReplicaStatus::totalStalls);
     replicaFamily(
         text,
         replicas,
         "sluice_replica_bytes_received_total",
         COUNTER,
         "Replication bytes the replica received while following.",
-        ReplicaView::bytesReceived);
+        ReplicaStatus::bytesReceived);
     replicaFamily(
         text,
         replicas,
         "sluice_replica_resent_bytes_total",
         COUNTER,
         "Received bytes the replica already held: the cost of restarted transfers.",
-        ReplicaView::resentBytes);
+        ReplicaStatus::resentBytes);
 
     WatchdogState watchdog = node.watchdog();
     text.family(
@@ -152,20 +154,25 @@ final class SluiceMetrics {
 
   private static void replicaFamily(
       PrometheusText text,
-      List<ReplicaView> replicas,
+      List<ReplicaStatus> replicas,
       String name,
       PrometheusText.Type type,
       String help,
-      ToLongFunction<ReplicaView> value) {
+      ToLongFunction<ReplicaStatus> value) {
     text.family(name, type, help);
-    for (ReplicaView r : replicas) {
+    for (ReplicaStatus r : replicas) {
       text.sample(name, value.applyAsLong(r), labels(r));
     }
   }
 
-  private static String[] labels(ReplicaView r) {
+  private static String[] labels(ReplicaStatus r) {
     return new String[] {
-      "topic", r.topic(), "partition", Integer.toString(r.partition()), "role", r.role()
+      "topic",
+      r.partition().topic(),
+      "partition",
+      Integer.toString(r.partition().partition()),
+      "role",
+      r.role().label()
     };
   }
 }

@@ -53,15 +53,6 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
     return Optional.ofNullable(replicas.get(partition));
   }
 
-  /** The replica of {@code tp}; empty for a name no partition can have (a negative partition). */
-  public Optional<PartitionReplica> get(TopicPartition tp) {
-    try {
-      return get(new PartitionId(tp.topic(), tp.partition()));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
   @Override
   public Optional<LeaderPartition> lookup(PartitionId partition) {
     return get(partition).map(PartitionReplica::leaderHandle);
@@ -87,11 +78,6 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
       replicas.put(partition, replica);
       return replica;
     }
-  }
-
-  /** {@link #open(PartitionId)} for callers that name partitions by {@link TopicPartition}. */
-  public PartitionReplica open(TopicPartition tp) throws IOException {
-    return open(new PartitionId(tp.topic(), tp.partition()));
   }
 
   @Override

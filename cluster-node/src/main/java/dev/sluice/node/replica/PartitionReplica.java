@@ -4,16 +4,13 @@ import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.leader.AppendOp;
 import dev.sluice.replication.leader.Assignment;
-import dev.sluice.replication.leader.InSyncState;
 import dev.sluice.replication.leader.LeaderHandle;
 import dev.sluice.replication.leader.LeaderView;
 import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -25,9 +22,9 @@ import java.util.concurrent.CompletionStage;
  * own beyond the follower status it was handed.
  *
  * <p>Thread-safety: reads are lock-free (volatile snapshots and the log's published offsets), and
- * the leader side's methods send messages; none blocks, except {@link #status()}, which on a leader
- * reads one batch header per follower to compute its lag, so callers run it on the blocking-IO
- * dispatcher.
+ * the leader side's methods send messages; none blocks, except {@link #bytesAfter}, which reads a
+ * batch header under the log's structure lock ({@link ReplicaStatus#withFollowerLag} calls it once
+ * per follower, on the blocking-IO dispatcher).
  */
 public final class PartitionReplica implements AutoCloseable {
   private final PartitionId partition;
@@ -45,11 +42,6 @@ public final class PartitionReplica implements AutoCloseable {
 
   public PartitionId partitionId() {
     return partition;
-  }
-
-  /** The partition as the HTTP and management code names it. */
-  public TopicPartition topicPartition() {
-    return new TopicPartition(partition.topic(), partition.partition());
   }
 
   public int localNode() {
@@ -133,30 +125,16 @@ public final class PartitionReplica implements AutoCloseable {
     return v.leading() ? v.epochStartOffset() : -1;
   }
 
-  /** Bytes from {@code offset} to the log end; -1 if the log cannot tell. Never scans the log. */
+  /**
+   * Bytes from {@code offset} to the log end; -1 if the log cannot tell. Never scans the log: one
+   * index lookup and one batch header read.
+   */
   public long bytesAfter(long offset) {
     try {
       return log.bytesAfter(offset);
     } catch (IOException | RuntimeException e) {
       return -1;
     }
-  }
-
-  public ReplicaStatus status() {
-    if (isLeader()) {
-      LeaderView v = leader.view();
-      Map<Integer, Long> followerLag = new HashMap<>();
-      for (Map.Entry<Integer, InSyncState.FollowerPosition> f : v.followers().entrySet()) {
-        long end = f.getValue().logEndOffset();
-        followerLag.put(f.getKey(), end < 0 ? -1 : bytesAfter(end));
-      }
-      return ReplicaStatus.leader(
-          localNode, log.logEndOffset(), log.highWatermark(), log.logStartOffset(), followerLag);
-    }
-    FollowerStatus fs = followerStatus;
-    FollowerStatus.Snapshot s = fs == null ? null : fs.snapshot();
-    return ReplicaStatus.follower(
-        localNode, log.logEndOffset(), log.highWatermark(), log.logStartOffset(), s);
   }
 
   /** Stops accepting work; the node closes the log after its actors stopped. */

@@ -57,10 +57,8 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   public record GetStatuses(String topic, ActorRef<Statuses> replyTo)
       implements Command, NodeSerializable {}
 
-  /** Reply: this node's replicas of the asked topic. */
-  public record Statuses(int node, List<PartitionStatus> replicas) implements NodeSerializable {}
-
-  public record PartitionStatus(int partition, ReplicaStatus status) implements NodeSerializable {}
+  /** Reply: this node's replicas of the asked topic, each with its followers' lag on a leader. */
+  public record Statuses(int node, List<ReplicaStatus> replicas) implements NodeSerializable {}
 
   private record Resubscribe() implements Command {}
 
@@ -251,18 +249,12 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   }
 
   private Behavior<Command> onGetStatuses(GetStatuses msg) {
-    List<PartitionStatus> out = new ArrayList<>();
+    List<ReplicaStatus> out = new ArrayList<>();
     Set<Integer> seen = new HashSet<>();
     for (PartitionReplica r : replicas.all()) {
       PartitionId id = r.partitionId();
       if (id.topic().equals(msg.topic()) && seen.add(id.partition())) {
-        ReplicaStatus status = r.status();
-        ReplicaStatus withStall =
-            watchdogState
-                .replica(id.dirName())
-                .map(h -> status.withStall(h.stalled(), h.stallCount()))
-                .orElse(status);
-        out.add(new PartitionStatus(id.partition(), withStall));
+        out.add(ReplicaStatus.withFollowerLag(r, watchdogState));
       }
     }
     msg.replyTo().tell(new Statuses(replicas.localNode(), out));

@@ -5,11 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.api.ApiJson;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
 import dev.sluice.node.replica.PartitionReplica;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -21,6 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
@@ -68,13 +71,37 @@ class ClientApiTest {
     assertEquals(200, list.statusCode());
     assertTrue(list.body().contains("\"name\":\"orders\""), list.body());
 
-    JsonNode topic = json(get("/topics/orders"));
+    assertEquals("application/json", list.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(List.of("topics"), fieldNames(ApiJson.mapper().readTree(list.body())));
+
+    HttpResponse<String> described = get("/topics/orders");
+    assertEquals("application/json", described.headers().firstValue("Content-Type").orElseThrow());
+    JsonNode topic = json(described);
+    assertEquals(
+        List.of("name", "partitionCount", "replicationFactor", "partitions"), fieldNames(topic));
     assertEquals(2, topic.get("partitionCount").asInt());
     assertEquals(1, topic.get("replicationFactor").asInt());
-    JsonNode replica = topic.get("partitions").get(0).get("replicas").get(0);
+    JsonNode partition = topic.get("partitions").get(0);
+    assertEquals(
+        List.of("partition", "leader", "leaderEpoch", "inSync", "replicas"), fieldNames(partition));
+    JsonNode replica = partition.get("replicas").get(0);
+    assertEquals(
+        List.of(
+            "node",
+            "role",
+            "leo",
+            "hw",
+            "state",
+            "lagBytes",
+            "lastError",
+            "backoffMillis",
+            "stalled",
+            "stallCount"),
+        fieldNames(replica));
     assertEquals(1, replica.get("node").asInt());
     assertEquals("leader", replica.get("role").asText());
-    assertTrue(replica.has("leo") && replica.has("hw") && replica.has("state"), replica.toString());
+    assertEquals("leading", replica.get("state").asText());
+    assertEquals(0, replica.get("lagBytes").asLong());
     assertEquals(404, get("/topics/nope").statusCode());
   }
 
@@ -98,6 +125,10 @@ class ClientApiTest {
     assertEquals(200, read.statusCode());
     assertEquals("hello", new String(read.body(), StandardCharsets.UTF_8));
     assertEquals("k1", read.headers().firstValue("X-Sluice-Key").orElseThrow());
+    assertEquals(
+        "application/octet-stream", read.headers().firstValue("Content-Type").orElseThrow());
+    assertEquals(Long.toString(first), read.headers().firstValue("X-Sluice-Offset").orElseThrow());
+    assertTrue(read.headers().firstValue("X-Sluice-High-Watermark").isPresent(), "hw header");
     HttpResponse<byte[]> empty = getBytes("/topics/orders/partitions/0/records/" + second);
     assertEquals(200, empty.statusCode(), new String(empty.body(), StandardCharsets.UTF_8));
     assertEquals(0, empty.body().length);
@@ -123,6 +154,9 @@ class ClientApiTest {
             HttpResponse.BodyHandlers.ofString());
     assertEquals(413, declared.statusCode(), declared.body());
     assertTrue(declared.body().contains("sluice.storage.max-batch-bytes = " + MAX_BATCH));
+    JsonNode limits = ApiJson.mapper().readTree(declared.body());
+    assertEquals(List.of("error", "maxBatchBytes", "maxValueBytes"), fieldNames(limits));
+    assertEquals(MAX_BATCH, limits.get("maxBatchBytes").asLong());
 
     // A chunked body (no declared length) is cut off once it passes the limit.
     byte[] chunk = new byte[64 * 1024];
@@ -163,9 +197,9 @@ class ClientApiTest {
             .statusCode());
     HttpResponse<String> beyond = get("/topics/orders/partitions/0/records/1000000");
     assertEquals(416, beyond.statusCode());
-    JsonNode body = Json.MAPPER.readTree(beyond.body());
+    JsonNode body = ApiJson.mapper().readTree(beyond.body());
     assertTrue(body.get("error").asText().contains("out of range"), beyond.body());
-    assertTrue(body.has("highWatermark") && body.has("logStartOffset"), beyond.body());
+    assertEquals(List.of("error", "logStartOffset", "highWatermark"), fieldNames(body));
   }
 
   @Test
@@ -178,6 +212,8 @@ class ClientApiTest {
     // maxBytes=1 still returns one whole batch (never a partial one)
     long next = Long.parseLong(batches.headers().firstValue("X-Sluice-Next-Offset").orElseThrow());
     assertEquals(a + 1, next);
+    assertTrue(batches.headers().firstValue("X-Sluice-High-Watermark").isPresent(), "hw header");
+    assertEquals("0", batches.headers().firstValue("X-Sluice-Log-Start-Offset").orElseThrow());
     java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(batches.body());
     assertEquals(a, buf.getLong(0));
     assertEquals(batches.body().length, 12 + buf.getInt(8));
@@ -203,6 +239,12 @@ class ClientApiTest {
     assertEquals(before, replica.log().logEndOffset());
   }
 
+  private static List<String> fieldNames(JsonNode object) {
+    List<String> names = new ArrayList<>();
+    object.fieldNames().forEachRemaining(names::add);
+    return names;
+  }
+
   private static long countFiles(Path dir) {
     try (Stream<Path> s = Files.list(dir)) {
       return s.count();
@@ -224,7 +266,7 @@ class ClientApiTest {
   }
 
   private PartitionReplica leader(String topic, int partition) {
-    return node.replicas().get(new TopicPartition(topic, partition)).orElseThrow();
+    return node.replicas().get(new PartitionId(topic, partition)).orElseThrow();
   }
 
   private long produce(String topic, int partition, byte[] value, String key) throws Exception {
@@ -237,7 +279,9 @@ class ClientApiTest {
     }
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
-    return Json.MAPPER.readTree(r.body()).get("offset").asLong();
+    JsonNode body = ApiJson.mapper().readTree(r.body());
+    assertEquals(List.of("offset"), fieldNames(body), r.body());
+    return body.get("offset").asLong();
   }
 
   private static void assertBadRequest(HttpResponse<String> r, String mentions) {
@@ -279,6 +323,6 @@ class ClientApiTest {
 
   private static JsonNode json(HttpResponse<String> r) throws Exception {
     assertEquals(200, r.statusCode(), r.body());
-    return Json.MAPPER.readTree(r.body());
+    return ApiJson.mapper().readTree(r.body());
   }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.node.replica.LocalReplicas;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,8 +33,8 @@ class JmxRegistryTest {
   void namesCarryTheNodeAndQuoteOnlyWhatNeedsIt() {
     assertEquals(
         "dev.sluice:type=Replica,node=3,topic=orders.v2-x_y,partition=11",
-        JmxRegistry.replicaName(3, new TopicPartition("orders.v2-x_y", 11)).toString());
-    ObjectName odd = JmxRegistry.replicaName(3, new TopicPartition("a,b=c:\"d\"", 0));
+        JmxRegistry.replicaName(3, new PartitionId("orders.v2-x_y", 11)).toString());
+    ObjectName odd = JmxRegistry.replicaName(3, new PartitionId("a,b=c:\"d\"", 0));
     assertEquals("a,b=c:\"d\"", ObjectName.unquote(odd.getKeyProperty("topic")));
     assertEquals("dev.sluice:type=Node,node=3", JmxRegistry.nodeName(3).toString());
   }
@@ -46,7 +46,7 @@ class JmxRegistryTest {
     JmxRegistry registry = new JmxRegistry(server, new NodeState.Components(1, replicas, watchdog));
     JmxRegistry otherNode =
         new JmxRegistry(server, new NodeState.Components(2, NodeFixtures.noReplicas(), watchdog));
-    TopicPartition a0 = new TopicPartition("a", 0);
+    PartitionId a0 = new PartitionId("a", 0);
     registry.registerNode();
     otherNode.registerNode();
     replicas.open(a0);
@@ -58,7 +58,7 @@ class JmxRegistryTest {
     assertEquals(0L, server.getAttribute(replicaA0, "LogEndOffset"));
     assertEquals(1, server.getAttribute(JmxRegistry.nodeName(1), "ReplicaCount"));
 
-    replicas.open(new TopicPartition("a", 1));
+    replicas.open(new PartitionId("a", 1));
     registry.sync();
     assertEquals(2, replicaBeans(1).size());
 
@@ -78,7 +78,7 @@ class JmxRegistryTest {
   @Test
   void aLeftoverOfAStoppedNodeWithTheSameIdIsReplaced() throws Exception {
     replicas = NodeFixtures.replicas(dir);
-    replicas.open(new TopicPartition("a", 0));
+    replicas.open(new PartitionId("a", 0));
     WatchdogState watchdog = new WatchdogState();
     new JmxRegistry(server, new NodeState.Components(1, NodeFixtures.noReplicas(), watchdog))
         .registerNode();

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.api.ApiJson;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
-import dev.sluice.node.http.Json;
 import dev.sluice.node.replica.PartitionReplica;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.protocol.PartitionId;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NodeManagementEndpointsTest {
   private static final int NODE_ID = 7;
-  private static final TopicPartition EVENTS_0 = new TopicPartition("events", 0);
+  private static final PartitionId EVENTS_0 = new PartitionId("events", 0);
   private static final int RECORDS = 3;
 
   @TempDir static Path dir;
@@ -121,7 +121,7 @@ class NodeManagementEndpointsTest {
   void replicasEndpointShowsStatusAndWatchdogHealth() throws Exception {
     HttpResponse<String> r = get("/replicas");
     assertEquals(200, r.statusCode(), r.body());
-    JsonNode body = Json.MAPPER.readTree(r.body());
+    JsonNode body = ApiJson.mapper().readTree(r.body());
     assertEquals(NODE_ID, body.get("node").asInt());
     assertTrue(body.get("ready").asBoolean());
     assertEquals(0, body.get("unhealthyReplicas").size());
@@ -188,7 +188,7 @@ class NodeManagementEndpointsTest {
     assertFalse(r.statusCode() < 300, "POST /metrics answered " + r.statusCode());
   }
 
-  private PartitionReplica leader(TopicPartition tp) {
+  private PartitionReplica leader(PartitionId tp) {
     return node.replicas().get(tp).orElseThrow();
   }
 
