@@ -1,0 +1,13 @@
+/**
+ * The replicas this node holds. {@link dev.sluice.node.replica.ReplicaManager} applies the
+ * controller's metadata: it opens the log of every replica assigned here ({@link
+ * dev.sluice.node.replica.LocalReplicas}) and runs one supervised {@link
+ * dev.sluice.node.replica.PartitionReplicaActor} per replica for the role it was given (the
+ * replication module's leader actor, or its follower state machine). {@link
+ * dev.sluice.node.replica.PartitionReplica} is a replica's log plus handles on those actors; {@link
+ * dev.sluice.node.replica.ReplicaStatus} is the one status type of a local replica, which the topic
+ * description, the management pages, JMX and the metrics all read; {@link
+ * dev.sluice.node.replica.AppliedMetadata} publishes the last applied snapshot to lock-free
+ * readers.
+ */
+package dev.sluice.node.replica;
