@@ -73,7 +73,12 @@ public final class ProduceHandler {
 
   public CompletionStage<HttpResponse> produce(
       String topic, int partition, Optional<String> key, Optional<String> acks, HttpRequest req) {
-    PartitionId tp = TopicService.partitionId(topic, partition);
+    PartitionId tp;
+    try {
+      tp = TopicService.partitionId(topic, partition);
+    } catch (ApiException e) {
+      return refuseBody(req).thenCompose(drained -> CompletableFuture.failedFuture(e));
+    }
     Optional<PartitionReplica> leader = replicas.get(tp).filter(PartitionReplica::isLeader);
     if (leader.isEmpty()) {
       return refuseBody(req).thenCompose(drained -> redirectToLeader(tp, req));
