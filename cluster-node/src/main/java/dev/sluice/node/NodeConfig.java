@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.replication.BlockingIo;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,11 +16,8 @@ public final class NodeConfig {
   /** Name of every node's ActorSystem; cluster addresses are {@code pekko://sluice@host:port}. */
   public static final String SYSTEM_NAME = "sluice";
 
-  /**
-   * The dispatcher of everything that blocks on files (appends, log reads, opening logs),
-   * configured in {@code sluice-defaults.conf}.
-   */
-  public static final String BLOCKING_IO_DISPATCHER = "sluice-blocking-io-dispatcher";
+  /** The dispatcher of everything that blocks on files: {@link BlockingIo#DISPATCHER_ID}. */
+  public static final String BLOCKING_IO_DISPATCHER = BlockingIo.DISPATCHER_ID;
 
   private NodeConfig() {}
 
@@ -42,8 +40,7 @@ public final class NodeConfig {
                 ConfigValueFactory.fromAnyRef(settings.management().port()))
             .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
             .withValue(
-                "sluice.controller.h2-path",
-                ConfigValueFactory.fromAnyRef(h2Path(settings, loaded.resolve())));
+                "sluice.controller.h2-path", ConfigValueFactory.fromAnyRef(h2Path(settings)));
     // Derived keys win: a port set under sluice { } must be the port Pekko binds.
     return derived.withFallback(loaded).resolve();
   }
@@ -52,13 +49,13 @@ public final class NodeConfig {
    * Nodes of one machine share one H2 journal (AUTO_SERVER mode), so the default sits beside the
    * node directories: {@code data/node-1} uses {@code data/controller/journal}.
    */
-  private static String h2Path(SluiceSettings settings, Config loaded) {
-    if (loaded.hasPath("sluice.controller.h2-path")
-        && !loaded.getString("sluice.controller.h2-path").isBlank()) {
-      return loaded.getString("sluice.controller.h2-path");
-    }
+  private static String h2Path(SluiceSettings settings) {
     java.nio.file.Path dataDir = settings.node().dataDir().toAbsolutePath().normalize();
     java.nio.file.Path base = dataDir.getParent() == null ? dataDir : dataDir.getParent();
-    return base.resolve("controller").resolve("journal").toString();
+    return settings
+        .controller()
+        .h2Path()
+        .orElseGet(() -> base.resolve("controller").resolve("journal"))
+        .toString();
   }
 }

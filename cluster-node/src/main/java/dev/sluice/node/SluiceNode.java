@@ -12,7 +12,6 @@ import dev.sluice.node.management.NodeManagement;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.ReplicaManager;
-import dev.sluice.node.replica.TopicPartition;
 import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.transfer.LeaderTransferServer;
 import dev.sluice.replication.transfer.TransferSettings;
@@ -212,14 +211,7 @@ public final class SluiceNode implements AutoCloseable {
     LeaderTransferServer replicationServer =
         await(
             LeaderTransferServer.bind(
-                system,
-                settings.node().host(),
-                settings.replication().port(),
-                partition ->
-                    replicas
-                        .get(new TopicPartition(partition.topic(), partition.partition()))
-                        .map(r -> r),
-                transfer),
+                system, settings.node().host(), settings.replication().port(), replicas, transfer),
             "replication server on port " + settings.replication().port());
 
     NodeManagement.init(system, settings.node().id(), replicas, watchdogState, metadata);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +123,7 @@ class FollowerRestartThenOversizedBatchesCatchUpTest {
           cluster
               .node(follower)
               .replicas()
-              .get(new dev.sluice.node.replica.TopicPartition(TOPIC, 0))
+              .get(new PartitionId(TOPIC, 0))
               .orElseThrow()
               .log()
               .locate(offset)

@@ -10,7 +10,7 @@ import dev.sluice.node.controller.ElectionPolicy;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.replica.PartitionReplica;
-import dev.sluice.node.replica.TopicPartition;
+import dev.sluice.replication.protocol.PartitionId;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,13 +83,13 @@ class ThreeNodeClusterTest {
         Map.of("events", replicasOf, "audit", assignmentSeenByEveryNode("audit", 3));
     for (SluiceNode node : cluster.nodes()) {
       int id = node.settings().node().id();
-      Set<TopicPartition> expected = new HashSet<>();
+      Set<PartitionId> expected = new HashSet<>();
       assignments.forEach(
           (topic, partitions) ->
               partitions.forEach(
                   (partition, replicas) -> {
                     if (replicas.contains(id)) {
-                      expected.add(new TopicPartition(topic, partition));
+                      expected.add(new PartitionId(topic, partition));
                     }
                   }));
       // Other tests of this class create topics of their own on the same cluster.
@@ -226,9 +226,9 @@ class ThreeNodeClusterTest {
     cluster.awaitCondition(condition, what);
   }
 
-  private static Set<TopicPartition> localReplicas(SluiceNode node, Set<String> topics) {
+  private static Set<PartitionId> localReplicas(SluiceNode node, Set<String> topics) {
     return node.replicas().all().stream()
-        .map(PartitionReplica::topicPartition)
+        .map(PartitionReplica::partitionId)
         .filter(tp -> topics.contains(tp.topic()))
         .collect(Collectors.toSet());
   }

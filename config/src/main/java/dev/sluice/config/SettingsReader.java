@@ -2,10 +2,12 @@ package dev.sluice.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -65,7 +67,17 @@ final class SettingsReader {
         new WatchdogSettings(
             duration("sluice.watchdog.interval", Duration.ZERO),
             duration("sluice.watchdog.stall-timeout", Duration.ZERO));
-    return new SluiceSettings(node, api, management, cluster, storage, replication, watchdog);
+    ControllerSettings controller =
+        new ControllerSettings(
+            journal("sluice.controller.journal"),
+            optionalPath("sluice.controller.h2-path"),
+            new PostgresSettings(
+                string("sluice.controller.postgres.url", ""),
+                string("sluice.controller.postgres.user", ""),
+                string("sluice.controller.postgres.password", "")),
+            integer("sluice.controller.pool-size", 1));
+    return new SluiceSettings(
+        node, api, management, cluster, storage, replication, watchdog, controller);
   }
 
   private <T> T read(String key, T fallback, Function<String, T> getter) {
@@ -118,6 +130,30 @@ final class SettingsReader {
       return FlushPolicy.EVERY_BATCH;
     }
     return policy;
+  }
+
+  private Journal journal(String key) {
+    String value = string(key, Journal.H2.configValue());
+    Journal journal = Journal.parse(value);
+    if (journal == null) {
+      violations.add(key + " = " + value + ": must be one of h2, postgres");
+      return Journal.H2;
+    }
+    return journal;
+  }
+
+  /** A path where an empty string means "not set". */
+  private Optional<Path> optionalPath(String key) {
+    String value = string(key, "");
+    if (value.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Path.of(value));
+    } catch (InvalidPathException e) {
+      violations.add(key + " = " + value + ": not a path (" + e.getReason() + ")");
+      return Optional.empty();
+    }
   }
 
   private String raw(String key) {

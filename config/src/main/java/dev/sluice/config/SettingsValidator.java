@@ -10,14 +10,27 @@ import java.util.Map;
  * The rules that single values and combinations of values must keep. Each rule comes from a way the
  * system would otherwise fail at run time: a frame limit below the header size can carry no data, a
  * socket buffer below one frame stalls the stream, a batch limit above the segment size makes a
- * legal batch unstorable.
+ * legal batch unstorable. This is the one place these rules are written: components that take
+ * settings made in code (the partition log) call {@link #requireValid(StorageSettings)} rather than
+ * checking again. Stateless; thread-safe.
  */
 public final class SettingsValidator {
   /** Segment positions are 32-bit in the offset index. */
   public static final long MAX_SEGMENT_BYTES = Integer.MAX_VALUE;
 
-  /** Smallest useful batch limit: a batch header plus one empty record. */
-  public static final long MIN_BATCH_BYTES = 64;
+  /**
+   * The smallest batch: a batch header (47 bytes) and one record with a null key, a null value and
+   * no headers (12 bytes). A batch or segment limit below it could hold no record. The persistence
+   * tests check this value against the batch format, so a format change cannot leave it behind.
+   */
+  public static final long MIN_BATCH_BYTES = 59;
+
+  /**
+   * The largest frame payload: a frame, payload and header, is received into one array, whose
+   * length is an int.
+   */
+  public static final long MAX_PEER_MAX_BYTES =
+      Integer.MAX_VALUE - ReplicationSettings.FRAME_HEADER_BYTES;
 
   private SettingsValidator() {}
 
@@ -29,6 +42,7 @@ public final class SettingsValidator {
     checkStorage(s.storage(), rules);
     checkReplication(s, rules);
     checkWatchdog(s, rules);
+    checkController(s.controller(), rules);
     // A value that could not be read was replaced by a placeholder; rules about that key would
     // only repeat the problem, so report the read error alone.
     List<String> unreadable = readViolations.stream().map(SettingsValidator::keyOf).toList();
@@ -42,6 +56,20 @@ public final class SettingsValidator {
   /** Validates already-built settings (for settings made in code). */
   public static void validate(SluiceSettings settings) {
     validate(settings, List.of());
+  }
+
+  /**
+   * Checks storage settings made in code; the partition log calls it when it opens, so that a log
+   * never runs with limits a node would refuse.
+   *
+   * @throws SettingsException listing every broken storage rule
+   */
+  public static void requireValid(StorageSettings storage) {
+    List<String> v = new ArrayList<>();
+    checkStorage(storage, v);
+    if (!v.isEmpty()) {
+      throw new SettingsException(v);
+    }
   }
 
   private static String keyOf(String violation) {
@@ -113,13 +141,16 @@ public final class SettingsValidator {
               + st.retentionBytes()
               + ": must be -1 (no limit) or greater than 0");
     }
-    if (st.retentionCheckInterval().compareTo(Duration.ZERO) <= 0) {
+    if (st.flush() == null) {
+      v.add("sluice.storage.flush = null: must be one of every-batch, os");
+    }
+    if (!isPositive(st.retentionCheckInterval())) {
       v.add(
           "sluice.storage.retention.check-interval = "
               + st.retentionCheckInterval()
               + ": must be positive");
     }
-    if (st.retentionTime().isNegative()) {
+    if (st.retentionTime() == null || st.retentionTime().isNegative()) {
       v.add(
           "sluice.storage.retention.time = "
               + st.retentionTime()
@@ -136,12 +167,13 @@ public final class SettingsValidator {
               + ": must be larger than the frame header ("
               + ReplicationSettings.FRAME_HEADER_BYTES
               + " bytes), or no frame could carry data");
-    } else if (r.peerMaxBytes() > MAX_SEGMENT_BYTES) {
+    } else if (r.peerMaxBytes() > MAX_PEER_MAX_BYTES) {
       v.add(
           "sluice.replication.peer-max-bytes = "
               + r.peerMaxBytes()
               + ": must be at most "
-              + MAX_SEGMENT_BYTES);
+              + MAX_PEER_MAX_BYTES
+              + ", or a frame with its header would not fit one array");
     }
     if (r.socketBufferBytes() < r.maxFrameBytes()) {
       v.add(
@@ -202,7 +234,29 @@ public final class SettingsValidator {
     }
   }
 
+  private static void checkController(ControllerSettings c, List<String> v) {
+    if (c.poolSize() < 1) {
+      v.add("sluice.controller.pool-size = " + c.poolSize() + ": must be at least 1");
+    }
+    if (c.journal() != Journal.POSTGRES) {
+      return;
+    }
+    PostgresSettings pg = c.postgres();
+    if (!pg.url().startsWith("jdbc:postgresql:")) {
+      v.add(
+          "sluice.controller.postgres.url = \""
+              + pg.url()
+              + "\": must start with jdbc:postgresql: when sluice.controller.journal = postgres");
+    }
+    if (pg.user().isBlank()) {
+      v.add(
+          "sluice.controller.postgres.user = \""
+              + pg.user()
+              + "\": must name a database user when sluice.controller.journal = postgres");
+    }
+  }
+
   private static boolean isPositive(Duration d) {
-    return !d.isNegative() && !d.isZero();
+    return d != null && !d.isNegative() && !d.isZero();
   }
 }

@@ -14,7 +14,8 @@ public record SluiceSettings(
     ClusterSettings cluster,
     StorageSettings storage,
     ReplicationSettings replication,
-    WatchdogSettings watchdog) {
+    WatchdogSettings watchdog,
+    ControllerSettings controller) {
 
   /**
    * Reads and validates the settings.

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,9 +62,13 @@ class SettingsValidatorTest {
     // a batch must fit a segment
     "sluice.storage.max-batch-bytes, 2GiB, must not be larger than sluice.storage.segment-bytes",
     "sluice.storage.segment-bytes, 3GiB, index positions are 32-bit",
-    "sluice.storage.max-batch-bytes, 10, must be at least 64",
+    "sluice.storage.max-batch-bytes, 10, must be at least 59",
+    // the smallest batch (header and one empty record) is 59 bytes: one below it
+    "sluice.storage.max-batch-bytes, 58, must be at least 59",
     "sluice.storage.flush, sometimes, must be one of every-batch, os",
     "sluice.storage.retention.bytes, 0, must be -1 (no limit) or greater than 0",
+    "sluice.storage.retention.check-interval, 0s, must be positive",
+    "sluice.storage.index-interval-bytes, 0, must be > 0",
     // backoff min <= max, jitter within [0, 1]
     "sluice.replication.backoff.max, 100ms, must not be smaller than sluice.replication.backoff.min",
     "sluice.replication.backoff.random-factor, 1.5, must be between 0 and 1",
@@ -79,6 +84,11 @@ class SettingsValidatorTest {
     "sluice.api.port, seven, seven",
     "sluice.watchdog.interval, soon, soon",
     "sluice.replication.unclean-leader-election, sometimes, sometimes",
+    // the controller's journal
+    "sluice.controller.journal, postgress, must be one of h2, postgres",
+    "sluice.controller.journal, H2, must be one of h2, postgres",
+    "sluice.controller.pool-size, 0, must be at least 1",
+    "sluice.controller.pool-size, many, many",
   })
   void eachRuleNamesKeyValueAndReason(String key, String value, String reason) {
     SettingsException e = rejected(Map.of(key, value));
@@ -104,6 +114,122 @@ class SettingsValidatorTest {
                     "sluice.replication.port", "0")));
     assertEquals(65, s.replication().peerMaxBytes());
     assertEquals(s.storage().segmentBytes(), s.storage().maxBatchBytes());
+  }
+
+  @Test
+  void thePeerFrameLimitStopsWhereAFrameWithItsHeaderStillFitsAnArray() {
+    String largest = Long.toString(Integer.MAX_VALUE - ReplicationSettings.FRAME_HEADER_BYTES);
+    String aboveIt = Long.toString(Integer.MAX_VALUE - ReplicationSettings.FRAME_HEADER_BYTES + 1);
+    SluiceSettings s =
+        SluiceSettings.from(
+            with(
+                Map.of(
+                    "sluice.replication.peer-max-bytes",
+                    largest,
+                    "sluice.replication.socket-buffer-bytes",
+                    "4GiB")));
+    assertEquals(SettingsValidator.MAX_PEER_MAX_BYTES, s.replication().peerMaxBytes());
+
+    SettingsException e =
+        rejected(
+            Map.of(
+                "sluice.replication.peer-max-bytes",
+                aboveIt,
+                "sluice.replication.socket-buffer-bytes",
+                "4GiB"));
+    assertEquals(
+        List.of(
+            "sluice.replication.peer-max-bytes = "
+                + aboveIt
+                + ": must be at most "
+                + largest
+                + ", or a frame with its header would not fit one array"),
+        e.violations());
+  }
+
+  @Test
+  void theSmallestBatchIsAcceptedAsBatchAndSegmentLimit() {
+    SluiceSettings s =
+        SluiceSettings.from(
+            with(
+                Map.of(
+                    "sluice.storage.max-batch-bytes", "59",
+                    "sluice.storage.segment-bytes", "59")));
+    assertEquals(SettingsValidator.MIN_BATCH_BYTES, s.storage().maxBatchBytes());
+    assertEquals(SettingsValidator.MIN_BATCH_BYTES, s.storage().segmentBytes());
+  }
+
+  @Test
+  void storageSettingsMadeInCodeAreCheckedByTheSameRules() {
+    StorageSettings ok =
+        new StorageSettings(1 << 20, 4096, 1 << 20, FlushPolicy.OS, -1, Duration.ZERO);
+    SettingsValidator.requireValid(ok);
+
+    StorageSettings bad =
+        new StorageSettings(1L << 31, 0, 58, null, 0, Duration.ofSeconds(-1), Duration.ZERO);
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> SettingsValidator.requireValid(bad));
+    assertEquals(
+        List.of(
+            "sluice.storage.segment-bytes",
+            "sluice.storage.index-interval-bytes",
+            "sluice.storage.max-batch-bytes",
+            "sluice.storage.retention.bytes",
+            "sluice.storage.flush",
+            "sluice.storage.retention.check-interval",
+            "sluice.storage.retention.time"),
+        e.violations().stream().map(line -> line.substring(0, line.indexOf(" = "))).toList());
+  }
+
+  @Test
+  void controllerSettingsAreReadWithTheDefaultsOfTheReference() {
+    ControllerSettings c = SluiceSettings.from(with(Map.of())).controller();
+    assertEquals(Journal.H2, c.journal());
+    assertEquals(Optional.empty(), c.h2Path());
+    assertEquals("jdbc:postgresql://127.0.0.1:5432/sluice", c.postgres().url());
+    assertEquals("sluice", c.postgres().user());
+    assertEquals(4, c.poolSize());
+
+    ControllerSettings set =
+        SluiceSettings.from(
+                with(
+                    Map.of(
+                        "sluice.controller.journal", "postgres",
+                        "sluice.controller.h2-path", "/var/sluice/journal",
+                        "sluice.controller.postgres.password", "secret",
+                        "sluice.controller.pool-size", "2")))
+            .controller();
+    assertEquals(Journal.POSTGRES, set.journal());
+    assertEquals(Optional.of(Path.of("/var/sluice/journal")), set.h2Path());
+    assertEquals("secret", set.postgres().password());
+    assertEquals(2, set.poolSize());
+    assertFalse(set.toString().contains("secret"), "the password is never printed");
+  }
+
+  @Test
+  void aPostgresJournalNeedsAPostgresUrlAndAUser() {
+    SettingsException e =
+        rejected(
+            Map.of(
+                "sluice.controller.journal", "postgres",
+                "sluice.controller.postgres.url", "jdbc:mysql://db/sluice",
+                "sluice.controller.postgres.user", " "));
+    assertEquals(
+        List.of(
+            "sluice.controller.postgres.url = \"jdbc:mysql://db/sluice\": must start with"
+                + " jdbc:postgresql: when sluice.controller.journal = postgres",
+            "sluice.controller.postgres.user = \" \": must name a database user when"
+                + " sluice.controller.journal = postgres"),
+        e.violations());
+
+    // With the H2 journal the PostgreSQL keys are not used, so they are not checked.
+    SluiceSettings h2 =
+        SluiceSettings.from(
+            with(
+                Map.of(
+                    "sluice.controller.postgres.url", "jdbc:mysql://db/sluice",
+                    "sluice.controller.postgres.user", "")));
+    assertEquals(Journal.H2, h2.controller().journal());
   }
 
   @Test

@@ -3,9 +3,10 @@ package dev.sluice.log;
 import java.util.List;
 
 /**
- * The answer to a read: contiguous whole batches from the one holding {@code requestedOffset}, as
- * one slice per segment, with the log end offset and high watermark seen at the time. Empty slices
- * mean the requested offset is the log end offset.
+ * The answer to a read: contiguous whole batches from the one holding {@code requestedOffset}, in
+ * log order (one slice per segment from {@link PartitionLog#read}, one per batch from {@link
+ * PartitionLog#readBatches}), with the log end offset and high watermark seen at the time. Empty
+ * slices mean the requested offset is the log end offset.
  */
 public record FetchResult(
     long requestedOffset, List<LogSlice> slices, long logEndOffset, long highWatermark) {

@@ -1,46 +1,35 @@
 package dev.sluice.log;
 
 import dev.sluice.config.FlushPolicy;
+import dev.sluice.config.SettingsException;
+import dev.sluice.config.SettingsValidator;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
 import dev.sluice.log.epoch.EpochEntry;
 import dev.sluice.log.epoch.LeaderEpochCache;
 import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
-import dev.sluice.log.record.ByteBufferBatches;
 import dev.sluice.log.record.CorruptRecordException;
-import dev.sluice.log.record.FileRecordReader;
 import dev.sluice.log.record.Header;
 import dev.sluice.log.record.MemoryBatchBuilder;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.record.RecordBatch;
-import dev.sluice.log.record.StoredRecord;
 import dev.sluice.log.record.StreamingBatchWriter;
-import dev.sluice.log.segment.BatchLocation;
-import dev.sluice.log.segment.BatchRun;
+import dev.sluice.log.retention.RetentionPlan;
 import dev.sluice.log.segment.BatchWriter;
 import dev.sluice.log.segment.FileTransfer;
 import dev.sluice.log.segment.LogSegment;
-import dev.sluice.log.segment.SegmentFiles;
 import dev.sluice.log.staging.StagedFile;
 import dev.sluice.log.staging.StagingArea;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
-import java.util.TreeSet;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,25 +46,17 @@ import org.slf4j.LoggerFactory;
  * every append, truncation and retention pass updates it under the write lock, and recovery
  * reconciles it with the recovered segments.
  *
- * <p>Recovery at {@link #open}: the active segment is checked batch by batch (header and CRC) and a
- * torn or corrupt tail is cut at the last good batch (with a WARN naming file, position and
- * reason). After a clean shutdown (the {@code clean-shutdown} marker, written by {@link #close}
- * after the final flush) the check starts at the last index entry, which is cheap; after a crash it
- * covers the whole active segment and rebuilds its index, because with {@link FlushPolicy#OS} the
- * unflushed region, which may be damaged, can start before the last index entry. Older segments are
- * trusted (they were flushed at roll) and only their index and last batches' headers are checked,
- * which keeps opening a large log quick. If an older segment turns out damaged after all (an
- * impossible header, a torn batch, or an end offset that does not meet the next segment), the log
- * is cut there and the later segments are deleted: a log with a hole cannot be served, and a
- * follower re-fetches what was cut from its leader.
+ * <p>{@link #open} recovers the directory first ({@link LogLoader}: a torn or corrupt tail is cut,
+ * checkpoints are fitted to what survived). Retention's choice of segments is {@link
+ * RetentionPlan}'s.
  *
  * <p>Thread-safety: one writer at a time (appends, truncation, retention, flush and close are
  * serialised on a lock) and any number of concurrent readers ({@link #read}, {@link #locate}, the
  * offset getters). The log end offset is volatile and moves only after a batch's bytes (and, with
- * {@link FlushPolicy#EVERY_BATCH}, its fsync) are done, and readers never look past it. Truncation
- * and segment deletion take a read-write lock's write side, so a reader never scans a file that is
- * being cut or deleted; appends do not take it, so a long append never blocks readers. Files named
- * in a returned {@link LogSlice} may still be deleted or cut after the read returns.
+ * {@link FlushPolicy#EVERY_BATCH}, its fsync) are done, and readers never look past it. Readers and
+ * truncation or segment deletion exclude each other on the structure lock of {@link Segments};
+ * appends do not take it, so a long append never blocks readers. Files named in a returned {@link
+ * LogSlice} may still be deleted or cut after the read returns.
  */
 public final class PartitionLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -90,199 +71,46 @@ public final class PartitionLog implements AutoCloseable {
   private final Path dir;
   private final StorageSettings settings;
   private final Clock clock;
-  private final BatchLimit storedBatchLimit;
-  private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+  private final Segments segments;
   private final Object writeLock = new Object();
   private final Object highWatermarkLock = new Object();
-  private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
   private final OffsetCheckpoint highWatermarkCheckpoint;
   private final OffsetCheckpoint logStartCheckpoint;
-  private volatile StagingArea staging;
-  private volatile LeaderEpochCache epochs;
+  private final StagingArea staging;
+  private final LeaderEpochCache epochs;
 
   private volatile long logEndOffset;
   private volatile long logStartOffset;
   private volatile long highWatermark;
-  private volatile int latestLeaderEpoch = -1;
+  private volatile int latestLeaderEpoch;
 
-  private PartitionLog(Path dir, StorageSettings settings, Clock clock) {
+  private PartitionLog(
+      Path dir, StorageSettings settings, Clock clock, LogLoader.LoadedLog loaded) {
     this.dir = dir;
     this.settings = settings;
     this.clock = clock;
-    this.storedBatchLimit = BatchLimit.segmentBytes(settings.segmentBytes());
+    this.segments = loaded.segments();
     this.highWatermarkCheckpoint = new OffsetCheckpoint(dir.resolve(HIGH_WATERMARK_FILE));
     this.logStartCheckpoint = new OffsetCheckpoint(dir.resolve(LOG_START_OFFSET_FILE));
+    this.staging = loaded.staging();
+    this.epochs = loaded.epochs();
+    this.logStartOffset = loaded.logStartOffset();
+    this.logEndOffset = loaded.logEndOffset();
+    this.highWatermark = loaded.highWatermark();
+    this.latestLeaderEpoch = epochs.latestEpoch();
   }
 
-  /** Opens the log in {@code dir} (creating it if missing) and recovers it. */
+  /**
+   * Opens the log in {@code dir} (creating it if missing) and recovers it.
+   *
+   * @throws SettingsException if {@code settings} break a storage rule of {@link
+   *     SettingsValidator}, the rules a node checks at start-up
+   */
   public static PartitionLog open(Path dir, StorageSettings settings, Clock clock)
       throws IOException {
-    validate(settings);
+    SettingsValidator.requireValid(settings);
     Files.createDirectories(dir);
-    PartitionLog partitionLog = new PartitionLog(dir, settings, clock);
-    try {
-      partitionLog.load();
-    } catch (IOException | RuntimeException e) {
-      partitionLog.closeSegments();
-      throw e;
-    }
-    return partitionLog;
-  }
-
-  private static void validate(StorageSettings s) {
-    List<String> problems = new ArrayList<>();
-    long minBatch = RecordBatch.HEADER_BYTES + RecordBatch.RECORD_OVERHEAD;
-    if (s.segmentBytes() < minBatch || s.segmentBytes() > Integer.MAX_VALUE) {
-      problems.add(
-          "segment-bytes = "
-              + s.segmentBytes()
-              + ": must be in ["
-              + minBatch
-              + ", "
-              + Integer.MAX_VALUE
-              + "] (index positions are int32)");
-    }
-    if (s.maxBatchBytes() < minBatch || s.maxBatchBytes() > s.segmentBytes()) {
-      problems.add(
-          "max-batch-bytes = "
-              + s.maxBatchBytes()
-              + ": must be in ["
-              + minBatch
-              + ", segment-bytes "
-              + s.segmentBytes()
-              + "]");
-    }
-    if (s.indexIntervalBytes() <= 0) {
-      problems.add("index-interval-bytes = " + s.indexIntervalBytes() + ": must be positive");
-    }
-    if (s.retentionBytes() < -1) {
-      problems.add("retention-bytes = " + s.retentionBytes() + ": must be -1 or >= 0");
-    }
-    if (s.retentionTime() == null || s.retentionTime().isNegative()) {
-      problems.add("retention-time = " + s.retentionTime() + ": must be zero or positive");
-    }
-    if (s.flush() == null) {
-      problems.add("flush = null: must be every-batch or os");
-    }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException(
-          "invalid storage settings: " + String.join("; ", problems));
-    }
-  }
-
-  private void load() throws IOException {
-    TreeSet<Long> bases = new TreeSet<>();
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-      for (Path f : files) {
-        String name = f.getFileName().toString();
-        if (name.endsWith(OffsetCheckpoint.TEMP_SUFFIX)) {
-          log.info("{}: deleting leftover temporary file", f);
-          Files.deleteIfExists(f);
-        }
-        SegmentFiles.parse(f, SegmentFiles.LOG_SUFFIX).ifPresent(bases::add);
-      }
-    }
-    deleteOrphanIndexes(bases);
-    Path cleanMarker = dir.resolve(CLEAN_SHUTDOWN_FILE);
-    boolean cleanShutdown = Files.deleteIfExists(cleanMarker);
-    OptionalLong checkpointedStart = logStartCheckpoint.read();
-    if (bases.isEmpty()) {
-      long start = Math.max(0, checkpointedStart.orElse(0));
-      segments.put(start, newSegment(start));
-    } else {
-      if (!cleanShutdown) {
-        log.info("{}: no clean shutdown marker; checking the whole active segment", dir);
-      }
-      openSegments(bases, !cleanShutdown);
-    }
-    LogSegment active = segments.lastEntry().getValue();
-    logEndOffset = active.nextOffset();
-    long firstBase = segments.firstKey();
-    logStartOffset =
-        Math.min(logEndOffset, Math.max(firstBase, checkpointedStart.orElse(firstBase)));
-    epochs = LeaderEpochCache.recover(dir, segments, logStartOffset);
-    latestLeaderEpoch = epochs.latestEpoch();
-    OptionalLong hw = highWatermarkCheckpoint.read();
-    long clamped = clamp(hw.orElse(logStartOffset));
-    if (hw.isPresent() && clamped != hw.getAsLong()) {
-      log.warn(
-          "{}: high watermark {} is outside [{}, {}] after recovery; clamped to {}",
-          dir,
-          hw.getAsLong(),
-          logStartOffset,
-          logEndOffset,
-          clamped);
-      highWatermarkCheckpoint.write(clamped);
-    }
-    highWatermark = clamped;
-    staging = StagingArea.open(dir.resolve(STAGING_DIR), logEndOffset);
-    log.debug(
-        "{}: opened with {} segments, offsets [{}, {}), high watermark {}",
-        dir,
-        segments.size(),
-        logStartOffset,
-        logEndOffset,
-        highWatermark);
-  }
-
-  private void deleteOrphanIndexes(TreeSet<Long> bases) throws IOException {
-    try (DirectoryStream<Path> files =
-        Files.newDirectoryStream(dir, "*" + SegmentFiles.INDEX_SUFFIX)) {
-      for (Path f : files) {
-        OptionalLong base = SegmentFiles.parse(f, SegmentFiles.INDEX_SUFFIX);
-        if (base.isPresent() && !bases.contains(base.getAsLong())) {
-          log.info("{}: deleting index without a log file", f);
-          Files.deleteIfExists(f);
-        }
-      }
-    }
-  }
-
-  private void openSegments(TreeSet<Long> bases, boolean afterCrash) throws IOException {
-    List<Long> ordered = new ArrayList<>(bases);
-    for (int i = 0; i < ordered.size(); i++) {
-      long base = ordered.get(i);
-      boolean last = i == ordered.size() - 1;
-      LogSegment segment =
-          LogSegment.open(
-              dir, base, settings.indexIntervalBytes(), storedBatchLimit, last, last && afterCrash);
-      segments.put(base, segment);
-      if (last) {
-        break;
-      }
-      long nextBase = ordered.get(i + 1);
-      String damage = null;
-      if (segment.recovery().truncated()) {
-        damage = "damaged tail: " + segment.recovery().reason();
-      } else if (segment.nextOffset() != nextBase) {
-        damage =
-            "segment ends at offset "
-                + segment.nextOffset()
-                + " but the next one starts at "
-                + nextBase;
-      }
-      if (damage != null) {
-        List<Long> dropped = ordered.subList(i + 1, ordered.size());
-        log.warn(
-            "{}: {}; deleting the {} later segments {} (a follower re-fetches them)",
-            segment.logFile(),
-            damage,
-            dropped.size(),
-            dropped);
-        for (long d : dropped) {
-          Files.deleteIfExists(SegmentFiles.logFile(dir, d));
-          Files.deleteIfExists(SegmentFiles.indexFile(dir, d));
-        }
-        break;
-      }
-    }
-  }
-
-  private LogSegment newSegment(long baseOffset) throws IOException {
-    LogSegment s =
-        LogSegment.create(dir, baseOffset, settings.indexIntervalBytes(), storedBatchLimit);
-    OffsetCheckpoint.forceDirectory(dir);
-    return s;
+    return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings));
   }
 
   // ---- state ----
@@ -320,30 +148,25 @@ public final class PartitionLog implements AutoCloseable {
    * follower applies it to its own log to find where to cut.
    */
   public EpochEndOffset endOffsetForEpoch(int epoch) {
-    // Truncation and retention change the history under the write side of this lock.
-    structureLock.readLock().lock();
-    try {
-      return epochs.endOffsetFor(epoch, logEndOffset);
-    } finally {
-      structureLock.readLock().unlock();
-    }
+    // Truncation and retention change the history with the structure locked.
+    return segments.read(() -> epochs.endOffsetFor(epoch, logEndOffset));
   }
 
-  /** The leader-epoch history, oldest first (a snapshot). */
+  /**
+   * The leader-epoch history, oldest first (a snapshot). An inspection view: replication asks
+   * {@link #endOffsetForEpoch} instead, but tests and diagnostics check with it how appends,
+   * truncation and retention shaped the history.
+   */
   public List<EpochEntry> leaderEpochs() {
     return epochs.entries();
   }
 
   public long sizeInBytes() {
-    long total = 0;
-    for (LogSegment s : segments.values()) {
-      total += s.size();
-    }
-    return total;
+    return segments.sizeInBytes();
   }
 
   public int segmentCount() {
-    return segments.size();
+    return segments.count();
   }
 
   public StorageSettings settings() {
@@ -397,7 +220,7 @@ public final class PartitionLog implements AutoCloseable {
     synchronized (writeLock) {
       ByteBuffer batch =
           MemoryBatchBuilder.build(logEndOffset, leaderEpoch, clock.millis(), records);
-      BatchHeader header = BatchHeader.parse(batch, storedBatchLimit, "new batch", 0);
+      BatchHeader header = BatchHeader.parse(batch, segments.storedBatchLimit(), "new batch", 0);
       appendOne(header, (ch, pos) -> FileTransfer.writeFully(ch, batch.duplicate(), pos));
       return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
     }
@@ -428,17 +251,6 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** {@link #appendValueFile} from a staged upload, which is deleted afterwards. */
-  public AppendInfo appendStagedValue(
-      byte[] key, List<Header> headers, StagedFile staged, int leaderEpoch) throws IOException {
-    try {
-      staged.close();
-      return appendValueFile(key, headers, staged.path(), leaderEpoch);
-    } finally {
-      staged.abort();
-    }
-  }
-
   private void checkLeaderEpoch(int leaderEpoch) {
     if (leaderEpoch < 0) {
       throw new IllegalArgumentException(
@@ -454,46 +266,25 @@ public final class PartitionLog implements AutoCloseable {
 
   /**
    * Appends complete batches in their on-disk form, as received from the leader (follower path):
-   * checks magic, length (against {@code segment-bytes} only: the leader already applied {@code
-   * max-batch-bytes}) and CRC of every batch, and that they continue the log end offset, before
-   * writing anything; then appends them keeping the leader's offsets and epochs.
+   * checks every batch ({@link ReplicatedBatches}) and that they continue the log end offset,
+   * before writing anything; then appends them keeping the leader's offsets and epochs.
    *
    * @throws CorruptRecordException if a batch is invalid or the buffer ends inside a batch
    * @throws OffsetMismatchException if the batches do not start at the log end offset or leave a
    *     gap between them
    */
   public AppendInfo appendBatches(ByteBuffer wholeBatches) throws IOException {
-    String source = "replicated batches for " + dir;
-    ByteBufferBatches reader =
-        new ByteBufferBatches(wholeBatches.duplicate(), storedBatchLimit, source, 0);
-    List<ByteBuffer> batches = new ArrayList<>();
-    List<BatchHeader> headers = new ArrayList<>();
-    long position = 0;
-    for (ByteBuffer b = reader.nextBatch(); b != null; b = reader.nextBatch()) {
-      batches.add(b);
-      headers.add(BatchHeader.parse(b, storedBatchLimit, source, position));
-      position += b.remaining();
-    }
-    if (reader.remaining() > 0) {
-      throw CorruptRecordException.at(
-          source, position, "incomplete batch: " + reader.remaining() + " trailing bytes");
-    }
-    if (batches.isEmpty()) {
-      throw new IllegalArgumentException(source + ": no batches to append");
-    }
+    ReplicatedBatches.Checked in =
+        ReplicatedBatches.inBuffer(
+            wholeBatches, segments.storedBatchLimit(), "replicated batches for " + dir);
+    List<BatchHeader> headers = in.headers();
     synchronized (writeLock) {
-      long expected = logEndOffset;
-      for (BatchHeader h : headers) {
-        if (h.baseOffset() != expected) {
-          throw new OffsetMismatchException(dir.toString(), expected, h.baseOffset());
-        }
-        expected = h.nextOffset();
-      }
+      in.checkContinues(logEndOffset, dir.toString());
       int written = 0;
       long bytes = 0;
       try {
-        for (; written < batches.size(); written++) {
-          ByteBuffer b = batches.get(written);
+        for (; written < headers.size(); written++) {
+          ByteBuffer b = in.batches().get(written);
           appendOne(
               headers.get(written), (ch, pos) -> FileTransfer.writeFully(ch, b.duplicate(), pos));
           bytes += b.remaining();
@@ -511,7 +302,7 @@ public final class PartitionLog implements AutoCloseable {
         throw e;
       }
       BatchHeader last = headers.get(headers.size() - 1);
-      return commit(headers.get(0).baseOffset(), last.lastOffset(), position);
+      return commit(headers.get(0).baseOffset(), last.lastOffset(), in.bytes());
     }
   }
 
@@ -521,29 +312,15 @@ public final class PartitionLog implements AutoCloseable {
    * #appendBatches}; the file must hold exactly one batch.
    */
   public AppendInfo appendBatch(Path batchFile) throws IOException {
-    String source = batchFile.toString();
     try (FileChannel src = FileChannel.open(batchFile, StandardOpenOption.READ)) {
-      long fileSize = src.size();
-      ByteBuffer head = ByteBuffer.allocate((int) Math.min(RecordBatch.HEADER_BYTES, fileSize));
-      while (head.hasRemaining() && src.read(head, head.position()) >= 0) {}
-      head.flip();
-      BatchHeader.peekTotalSize(head, storedBatchLimit, source, 0);
-      BatchHeader h = BatchHeader.parse(head, storedBatchLimit, source, 0);
-      if (h == null) {
-        throw CorruptRecordException.at(
-            source, 0, "file of " + fileSize + " bytes is shorter than a batch header");
-      }
-      if (h.totalSize() != fileSize) {
-        throw CorruptRecordException.at(
-            source, 0, "file size " + fileSize + " does not match batch size " + h.totalSize());
-      }
-      RecordBatch.checkCrc(h, RecordBatch.computeCrc(src, 0, fileSize), source, 0);
+      BatchHeader h =
+          ReplicatedBatches.inFile(src, segments.storedBatchLimit(), batchFile.toString());
       synchronized (writeLock) {
         if (h.baseOffset() != logEndOffset) {
           throw new OffsetMismatchException(dir.toString(), logEndOffset, h.baseOffset());
         }
-        appendOne(h, (ch, pos) -> FileTransfer.copy(src, 0, fileSize, ch, pos));
-        return commit(h.baseOffset(), h.lastOffset(), fileSize);
+        appendOne(h, (ch, pos) -> FileTransfer.copy(src, 0, h.totalSize(), ch, pos));
+        return commit(h.baseOffset(), h.lastOffset(), h.totalSize());
       }
     }
   }
@@ -566,7 +343,7 @@ public final class PartitionLog implements AutoCloseable {
   private void appendOne(BatchHeader header, BatchWriter writer) throws IOException {
     epochs.assign(header.leaderEpoch(), header.baseOffset());
     try {
-      activeSegmentFor(header).append(header, writer);
+      segments.activeFor(header).append(header, writer);
     } catch (IOException | RuntimeException e) {
       try {
         epochs.truncateFromEnd(header.baseOffset());
@@ -577,26 +354,10 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  private LogSegment activeSegmentFor(BatchHeader header) throws IOException {
-    LogSegment active = segments.lastEntry().getValue();
-    boolean full = active.size() + header.totalSize() > settings.segmentBytes();
-    boolean offsetsOverflow = header.lastOffset() - active.baseOffset() > Integer.MAX_VALUE;
-    if (!active.isEmpty() && (full || offsetsOverflow)) {
-      // Older segments are trusted by recovery, so they must be on disk before we move on.
-      active.flush();
-      long base = active.nextOffset();
-      active = newSegment(base);
-      segments.put(base, active);
-      log.debug("{}: rolled to a new segment at offset {}", dir, base);
-    }
-    return active;
-  }
-
   /** Flushes as the policy asks, then publishes the new log end offset to readers. */
   private AppendInfo commit(long baseOffset, long lastOffset, long bytes) throws IOException {
-    LogSegment active = segments.lastEntry().getValue();
     if (settings.flush() == FlushPolicy.EVERY_BATCH) {
-      active.flush();
+      segments.active().flush();
     }
     latestLeaderEpoch = epochs.latestEpoch();
     logEndOffset = lastOffset + 1;
@@ -614,46 +375,31 @@ public final class PartitionLog implements AutoCloseable {
    *     logEndOffset]}
    */
   public FetchResult read(long offset, long maxBytes) throws IOException {
+    FetchResult batches = readBatches(offset, maxBytes);
+    return new FetchResult(
+        offset,
+        Segments.perSegment(batches.slices()),
+        batches.logEndOffset(),
+        batches.highWatermark());
+  }
+
+  /**
+   * As {@link #read}, but one slice per batch: where each batch starts and ends, from the same walk
+   * over the batch headers, for a reader that must cut between batches (the leader's frame
+   * planner).
+   */
+  public FetchResult readBatches(long offset, long maxBytes) throws IOException {
     long end = logEndOffset;
     long hw = highWatermark;
     checkRange(offset, end);
     if (offset == end) {
       return new FetchResult(offset, List.of(), end, hw);
     }
-    List<LogSlice> slices = new ArrayList<>();
-    structureLock.readLock().lock();
-    try {
-      Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
-      if (entry == null) {
-        checkRange(offset, end);
-        throw new OffsetOutOfRangeException(dir.toString(), offset, logStartOffset, end);
-      }
-      long next = offset;
-      long budget = maxBytes;
-      while (entry != null && next < end) {
-        LogSegment segment = entry.getValue();
-        BatchRun run = segment.read(next, budget, slices.isEmpty(), end);
-        if (run != null) {
-          slices.add(
-              new LogSlice(
-                  segment.logFile(),
-                  run.position(),
-                  run.length(),
-                  run.baseOffset(),
-                  run.lastOffset()));
-          budget -= run.length();
-          next = run.lastOffset() + 1;
-          boolean stoppedInside = run.position() + run.length() < segment.size();
-          if (budget <= 0 || stoppedInside) {
-            break;
-          }
-        } else if (segment.nextOffset() > next) {
-          break; // the next batch does not fit the budget
-        }
-        entry = segments.higherEntry(entry.getKey());
-      }
-    } finally {
-      structureLock.readLock().unlock();
+    List<LogSlice> slices = segments.read(() -> segments.readBatches(offset, maxBytes, end));
+    if (slices == null) {
+      // Retention moved the log start past the offset since the check above.
+      checkRange(offset, end);
+      throw new OffsetOutOfRangeException(dir.toString(), offset, logStartOffset, end);
     }
     return new FetchResult(offset, slices, end, hw);
   }
@@ -667,21 +413,7 @@ public final class PartitionLog implements AutoCloseable {
     if (offset >= logEndOffset) {
       return 0;
     }
-    structureLock.readLock().lock();
-    try {
-      Map.Entry<Long, LogSegment> entry = segments.floorEntry(Math.max(offset, logStartOffset));
-      if (entry == null) {
-        return sizeInBytes();
-      }
-      BatchLocation at = entry.getValue().find(offset);
-      long total = at == null ? 0 : entry.getValue().size() - at.position();
-      for (LogSegment later : segments.tailMap(entry.getKey(), false).values()) {
-        total += later.size();
-      }
-      return total;
-    } finally {
-      structureLock.readLock().unlock();
-    }
+    return segments.read(() -> segments.bytesFrom(Math.max(offset, logStartOffset)));
   }
 
   private void checkRange(long offset, long end) {
@@ -695,35 +427,7 @@ public final class PartitionLog implements AutoCloseable {
     if (offset < logStartOffset || offset >= logEndOffset) {
       return Optional.empty();
     }
-    structureLock.readLock().lock();
-    try {
-      Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
-      if (entry == null) {
-        return Optional.empty();
-      }
-      LogSegment segment = entry.getValue();
-      BatchLocation batch = segment.find(offset);
-      if (batch == null) {
-        return Optional.empty();
-      }
-      BatchHeader h = batch.header();
-      StoredRecord r =
-          new FileRecordReader(segment.channel(), segment.logFile(), batch.position(), h)
-              .seek(offset);
-      return Optional.of(
-          new RecordLocation(
-              offset,
-              r.key(),
-              r.headers(),
-              r.file(),
-              r.valuePosition(),
-              r.valueLength(),
-              h.baseOffset(),
-              h.leaderEpoch(),
-              h.maxTimestamp()));
-    } finally {
-      structureLock.readLock().unlock();
-    }
+    return segments.read(() -> segments.locate(offset));
   }
 
   // ---- truncation and retention ----
@@ -739,24 +443,16 @@ public final class PartitionLog implements AutoCloseable {
       if (offset >= logEndOffset) {
         return;
       }
-      structureLock.writeLock().lock();
-      try {
-        if (offset <= logStartOffset) {
-          resetTo(offset);
-        } else {
-          for (Long base : new ArrayList<>(segments.tailMap(offset, true).keySet())) {
-            segments.remove(base).delete();
-          }
-          LogSegment last = segments.lastEntry().getValue();
-          last.truncateTo(offset);
-          last.flush();
-          logEndOffset = last.nextOffset();
-        }
-        epochs.truncateFromEnd(logEndOffset);
-        latestLeaderEpoch = epochs.latestEpoch();
-      } finally {
-        structureLock.writeLock().unlock();
-      }
+      segments.restructure(
+          () -> {
+            if (offset <= logStartOffset) {
+              resetTo(offset);
+            } else {
+              logEndOffset = segments.truncateTo(offset);
+            }
+            epochs.truncateFromEnd(logEndOffset);
+            latestLeaderEpoch = epochs.latestEpoch();
+          });
       staging.discardResumables();
       log.info("{}: truncated to offset {} (log end offset now {})", dir, offset, logEndOffset);
     }
@@ -777,12 +473,7 @@ public final class PartitionLog implements AutoCloseable {
       throw new IllegalArgumentException("negative offset " + offset);
     }
     synchronized (writeLock) {
-      structureLock.writeLock().lock();
-      try {
-        resetTo(offset);
-      } finally {
-        structureLock.writeLock().unlock();
-      }
+      segments.restructure(() -> resetTo(offset));
       staging.discardResumables();
       log.info("{}: emptied; log restarts at offset {}", dir, offset);
     }
@@ -793,13 +484,10 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   private void resetTo(long offset) throws IOException {
-    for (LogSegment s : segments.values()) {
-      s.delete();
-    }
-    segments.clear();
+    segments.deleteAll();
     long start = Math.max(0, offset);
     logStartCheckpoint.write(start);
-    segments.put(start, newSegment(start));
+    segments.create(start);
     logStartOffset = start;
     logEndOffset = start;
     epochs.clear();
@@ -807,65 +495,36 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   /**
-   * Deletes whole old segments while the log is over {@code retention-bytes}, or while their newest
-   * batch is older than {@code retention-time} by the injected clock (the file's mtime if the
-   * timestamp is unknown). Only a prefix of segments is deleted, never the active one, and never
-   * one holding offsets at or above the high watermark (they may not be replicated yet). Advances
-   * and checkpoints the log start offset.
+   * Deletes the old segments {@link RetentionPlan} picks: while the log is over {@code
+   * retention-bytes}, or while their newest batch is older than {@code retention-time} by the
+   * injected clock (the file's mtime if the timestamp is unknown); never the active segment, never
+   * one at or above the high watermark. Advances and checkpoints the log start offset.
    *
    * @return the number of segments deleted
    */
   public int applyRetention() throws IOException {
     synchronized (writeLock) {
-      long now = clock.millis();
-      long retentionMs = settings.retentionTime().toMillis();
-      long total = sizeInBytes();
-      List<LogSegment> doomed = new ArrayList<>();
-      List<LogSegment> all = new ArrayList<>(segments.values());
-      for (int i = 0; i < all.size() - 1; i++) {
-        LogSegment s = all.get(i);
-        if (s.nextOffset() > highWatermark) {
-          break;
-        }
-        boolean expired = retentionMs > 0 && now - newestTimestamp(s) > retentionMs;
-        boolean overSize =
-            settings.retentionBytes() >= 0 && total - s.size() >= settings.retentionBytes();
-        if (!expired && !overSize) {
-          break;
-        }
-        total -= s.size();
-        doomed.add(s);
-      }
-      if (doomed.isEmpty()) {
+      List<LogSegment> all = segments.all();
+      int count =
+          RetentionPlan.segmentsToDelete(
+              Segments.retentionFacts(all), highWatermark, settings, clock.millis());
+      if (count == 0) {
         return 0;
       }
-      long newStart = all.get(doomed.size()).baseOffset();
+      List<LogSegment> doomed = all.subList(0, count);
+      long newStart = all.get(count).baseOffset();
       // Checkpoint first: after a crash between the two steps, the start offset already hides
       // the segments that were about to go, and the next retention pass deletes them.
       logStartCheckpoint.write(newStart);
-      structureLock.writeLock().lock();
-      try {
-        logStartOffset = newStart;
-        epochs.truncateFromStart(newStart);
-        for (LogSegment s : doomed) {
-          segments.remove(s.baseOffset());
-          s.delete();
-        }
-      } finally {
-        structureLock.writeLock().unlock();
-      }
-      log.info(
-          "{}: retention deleted {} segments; log start offset now {}",
-          dir,
-          doomed.size(),
-          newStart);
-      return doomed.size();
+      segments.restructure(
+          () -> {
+            logStartOffset = newStart;
+            epochs.truncateFromStart(newStart);
+            segments.deleteOldest(doomed);
+          });
+      log.info("{}: retention deleted {} segments; log start offset now {}", dir, count, newStart);
+      return count;
     }
-  }
-
-  private static long newestTimestamp(LogSegment s) throws IOException {
-    long ts = s.newestTimestamp();
-    return ts >= 0 ? ts : s.lastModifiedMillis();
   }
 
   // ---- lifecycle ----
@@ -873,45 +532,24 @@ public final class PartitionLog implements AutoCloseable {
   /** Forces the active segment to disk (older ones were forced when the log rolled). */
   public void flush() throws IOException {
     synchronized (writeLock) {
-      segments.lastEntry().getValue().flush();
+      segments.active().flush();
     }
   }
 
   @Override
   public void close() throws IOException {
     synchronized (writeLock) {
-      structureLock.writeLock().lock();
-      try {
-        if (segments.isEmpty()) {
-          return;
-        }
-        segments.lastEntry().getValue().flush();
-        closeSegments();
-        // Written last: its presence promises that every segment is whole and flushed.
-        Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
-        OffsetCheckpoint.forceDirectory(dir);
-      } finally {
-        structureLock.writeLock().unlock();
-      }
-    }
-  }
-
-  private void closeSegments() throws IOException {
-    IOException first = null;
-    for (LogSegment s : segments.values()) {
-      try {
-        s.close();
-      } catch (IOException e) {
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
-        }
-      }
-    }
-    segments.clear();
-    if (first != null) {
-      throw first;
+      segments.restructure(
+          () -> {
+            if (segments.isEmpty()) {
+              return;
+            }
+            segments.active().flush();
+            segments.closeAll();
+            // Written last: its presence promises that every segment is whole and flushed.
+            Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
+            OffsetCheckpoint.forceDirectory(dir);
+          });
     }
   }
 

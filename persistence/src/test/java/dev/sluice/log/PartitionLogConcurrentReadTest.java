@@ -1,13 +1,14 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.log.record.BatchHeader;
 import dev.sluice.log.record.BatchLimit;
 import dev.sluice.log.record.ByteBufferBatches;
+import dev.sluice.log.testing.LogTestSupport;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,7 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +13,8 @@ import dev.sluice.log.record.Record;
 import dev.sluice.log.record.RecordBatch;
 import dev.sluice.log.staging.ResumeKey;
 import dev.sluice.log.staging.StagedFile;
+import dev.sluice.log.testing.LogFixtures;
+import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -55,7 +57,7 @@ class PartitionLogFollowerAppendTest {
       }
       assertEquals(leader.logEndOffset(), follower.logEndOffset());
       assertEquals(leader.latestLeaderEpoch(), follower.latestLeaderEpoch());
-      assertSameFiles(leader, follower);
+      LogFixtures.assertSegmentsIdentical(leader.dir(), follower.dir());
     }
   }
 
@@ -67,7 +69,9 @@ class PartitionLogFollowerAppendTest {
       while (offset < leader.logEndOffset()) {
         FetchResult r = leader.read(offset, 1);
         ByteBuffer batch = LogTestSupport.bytesOf(r);
-        StagedFile staged = follower.staging().create("batch");
+        ResumeKey key =
+            new ResumeKey(offset, batch.remaining(), batch.getInt(RecordBatch.CRC_OFFSET));
+        StagedFile staged = follower.staging().resume(key);
         // Chunks, as they would arrive over the wire.
         while (batch.hasRemaining()) {
           ByteBuffer chunk = batch.slice(batch.position(), Math.min(700, batch.remaining()));
@@ -78,7 +82,7 @@ class PartitionLogFollowerAppendTest {
         assertFalse(Files.exists(staged.path()), "deleted after the append");
         offset = r.nextOffset();
       }
-      assertSameFiles(leader, follower);
+      LogFixtures.assertSegmentsIdentical(leader.dir(), follower.dir());
     }
   }
 
@@ -156,7 +160,7 @@ class PartitionLogFollowerAppendTest {
         StagedFile staged = follower.staging().resume(key);
         assertEquals(20_000, staged.position());
         staged.write(batch.slice(20_000, batch.remaining() - 20_000));
-        assertTrue(staged.isComplete());
+        assertEquals(key.totalLength(), staged.position(), "every byte has arrived");
         follower.appendStagedBatch(staged);
         assertEquals(0, follower.staging().stagedLength(key));
         assertArrayEquals(
@@ -169,16 +173,5 @@ class PartitionLogFollowerAppendTest {
     byte[] out = new byte[b.remaining()];
     b.duplicate().get(out);
     return out;
-  }
-
-  private static void assertSameFiles(PartitionLog leader, PartitionLog follower)
-      throws IOException {
-    List<Path> a = LogTestSupport.logFiles(leader.dir());
-    List<Path> b = LogTestSupport.logFiles(follower.dir());
-    assertEquals(
-        a.stream().map(Path::getFileName).toList(), b.stream().map(Path::getFileName).toList());
-    for (int i = 0; i < a.size(); i++) {
-      assertEquals(-1L, Files.mismatch(a.get(i), b.get(i)), a.get(i).getFileName().toString());
-    }
   }
 }

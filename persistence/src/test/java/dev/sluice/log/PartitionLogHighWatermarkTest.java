@@ -1,9 +1,10 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

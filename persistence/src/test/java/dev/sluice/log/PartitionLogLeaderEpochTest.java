@@ -1,8 +1,8 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.record;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.record;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +17,8 @@ import dev.sluice.log.epoch.LeaderEpochCache;
 import dev.sluice.log.record.MemoryBatchBuilder;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.segment.SegmentFiles;
+import dev.sluice.log.testing.LogCapture;
+import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +11,8 @@ import dev.sluice.log.record.BatchLimit;
 import dev.sluice.log.record.ByteBufferBatches;
 import dev.sluice.log.record.Header;
 import dev.sluice.log.record.Record;
+import dev.sluice.log.testing.LogTestSupport;
+import dev.sluice.log.testing.MutableClock;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -86,6 +88,30 @@ class PartitionLogReadTest {
       FetchResult twoSegments = log.read(first.lastOffset() - 2, 2 * BATCH);
       assertEquals(2, twoSegments.slices().size());
       assertEquals(2 * BATCH, twoSegments.sizeInBytes());
+    }
+  }
+
+  @ParameterizedTest(name = "maxBytes {0}")
+  @ValueSource(ints = {0, BATCH - 1, BATCH, 5 * BATCH + 7, 200 * BATCH})
+  void readBatchesSplitsTheSameBytesIntoOneSlicePerBatch(int maxBytes) throws IOException {
+    try (PartitionLog log = logWithBatches(60)) {
+      for (long offset : new long[] {0, 4, 59, 179}) {
+        FetchResult segments = log.read(offset, maxBytes);
+        FetchResult batches = log.readBatches(offset, maxBytes);
+        assertEquals(segments.sizeInBytes(), batches.sizeInBytes(), "offset " + offset);
+        assertEquals(segments.nextOffset(), batches.nextOffset());
+        assertEquals(segments.sizeInBytes() / BATCH, batches.slices().size());
+        long expectedBase = offset - offset % 3;
+        for (LogSlice b : batches.slices()) {
+          assertEquals(BATCH, b.length());
+          assertEquals(expectedBase, b.baseOffset());
+          assertEquals(expectedBase + 2, b.lastOffset());
+          expectedBase = b.lastOffset() + 1;
+        }
+        assertEquals(LogTestSupport.bytesOf(segments), LogTestSupport.bytesOf(batches));
+      }
+      assertTrue(log.readBatches(180, 1000).slices().isEmpty());
+      assertThrows(OffsetOutOfRangeException.class, () -> log.readBatches(181, 1000));
     }
   }
 

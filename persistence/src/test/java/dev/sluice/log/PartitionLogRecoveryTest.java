@@ -1,7 +1,7 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.log.record.Record;
 import dev.sluice.log.segment.SegmentFiles;
+import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -242,7 +243,7 @@ class PartitionLogRecoveryTest {
     Path dir = root.resolve("p");
     try (PartitionLog log = PartitionLog.open(dir, settings(), clock())) {
       LogTestSupport.appendBatches(log, 3, 10);
-      log.staging().create("upload").write(ByteBuffer.wrap(new byte[] {1, 2}));
+      Files.write(log.staging().newTempFile("upload"), new byte[] {1, 2});
     }
     Path tmp = Files.write(dir.resolve(PartitionLog.HIGH_WATERMARK_FILE + ".tmp"), new byte[] {9});
     Path orphan = Files.write(SegmentFiles.indexFile(dir, 12345), new byte[8]);

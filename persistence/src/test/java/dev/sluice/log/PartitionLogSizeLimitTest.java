@@ -1,16 +1,20 @@
 package dev.sluice.log;
 
-import static dev.sluice.log.LogTestSupport.MAX_BATCH_BYTES;
-import static dev.sluice.log.LogTestSupport.SEGMENT_BYTES;
-import static dev.sluice.log.LogTestSupport.clock;
-import static dev.sluice.log.LogTestSupport.settings;
+import static dev.sluice.log.testing.LogTestSupport.MAX_BATCH_BYTES;
+import static dev.sluice.log.testing.LogTestSupport.SEGMENT_BYTES;
+import static dev.sluice.log.testing.LogTestSupport.clock;
+import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.config.SettingsException;
+import dev.sluice.config.SettingsValidator;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,17 +140,37 @@ class PartitionLogSizeLimitTest {
   @ParameterizedTest(name = "segment-bytes {0}, max-batch-bytes {1}")
   @MethodSource("badSettings")
   void impossibleSettingsAreRefusedWithTheKeyNamed(long segment, long maxBatch, String key) {
-    IllegalArgumentException e =
+    SettingsException e =
         assertThrows(
-            IllegalArgumentException.class,
+            SettingsException.class,
             () -> PartitionLog.open(dir.resolve("p"), settings(segment, maxBatch), clock()));
-    assertTrue(e.getMessage().contains(key), e.getMessage());
+    assertEquals(1, e.violations().size(), e.getMessage());
+    assertTrue(e.violations().get(0).startsWith(key + ": "), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("p")), "nothing is created for refused settings");
   }
 
   static Stream<Arguments> badSettings() {
     return Stream.of(
-        Arguments.of(1L << 31, 1024L, "segment-bytes = 2147483648"),
-        Arguments.of(65536L, 65537L, "max-batch-bytes = 65537"),
-        Arguments.of(65536L, (long) OVERHEAD - 1, "max-batch-bytes = " + (OVERHEAD - 1)));
+        Arguments.of(1L << 31, 1024L, "sluice.storage.segment-bytes = 2147483648"),
+        Arguments.of(65536L, 65537L, "sluice.storage.max-batch-bytes = 65537"),
+        Arguments.of(
+            65536L, (long) OVERHEAD - 1, "sluice.storage.max-batch-bytes = " + (OVERHEAD - 1)));
+  }
+
+  @Test
+  void theValidatorsSmallestBatchIsTheBatchFormatsSmallestBatch() throws IOException {
+    assertEquals(OVERHEAD, SettingsValidator.MIN_BATCH_BYTES);
+    assertEquals(OVERHEAD, PartitionLog.batchSizeFor(null, List.of(), -1));
+    try (PartitionLog log =
+        PartitionLog.open(dir.resolve("p"), settings(OVERHEAD, OVERHEAD), clock())) {
+      log.appendRecords(List.of(Record.of(null, null)), 0);
+      log.appendRecords(List.of(Record.of(null, null)), 0);
+      assertEquals(2, log.segmentCount(), "each smallest batch fills a segment of its size");
+      RecordTooLargeException e =
+          assertThrows(
+              RecordTooLargeException.class,
+              () -> log.appendRecords(List.of(Record.of(null, new byte[1])), 0));
+      assertEquals(OVERHEAD + 1, e.size());
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.node.api;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.log.OffsetOutOfRangeException;
 import dev.sluice.log.RecordTooLargeException;
 import dev.sluice.node.replica.NotEnoughReplicasException;
+import dev.sluice.replication.follower.FollowerState;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +31,15 @@ import org.slf4j.LoggerFactory;
 public final class Json {
   private static final Logger log = LoggerFactory.getLogger(Json.class);
   public static final ObjectMapper MAPPER =
-      new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+      new ObjectMapper()
+          .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+          .addMixIn(FollowerState.class, FollowerStateAsLabel.class);
+
+  /** A follower's state appears in JSON as its label ({@code catchingUp}), as everywhere else. */
+  private interface FollowerStateAsLabel {
+    @JsonValue
+    String label();
+  }
 
   private Json() {}
 

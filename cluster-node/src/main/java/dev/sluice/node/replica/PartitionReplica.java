@@ -3,11 +3,12 @@ package dev.sluice.node.replica;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.leader.AppendOp;
+import dev.sluice.replication.leader.Assignment;
 import dev.sluice.replication.leader.InSyncState;
+import dev.sluice.replication.leader.LeaderHandle;
 import dev.sluice.replication.leader.LeaderView;
 import dev.sluice.replication.leader.PartitionLeader;
-import dev.sluice.replication.transfer.ChangeSignal;
-import dev.sluice.replication.transfer.LeaderPartition;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.HashMap;
@@ -15,164 +16,90 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Scheduler;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One local replica of a partition: its log, the role the controller assigned it, and handles on
- * the actors that run that role. The leader side (appends, in-sync set, high watermark, acks) is
- * owned by a {@link PartitionLeader} actor; the follower side by the follower FSM, whose {@link
- * FollowerStatus} this shows. This class holds no mutable state of its own beyond published
- * snapshots.
+ * the actors that run that role. The leader side (assignment fencing, appends, in-sync set, high
+ * watermark, acks) is reached through the replica's {@link LeaderHandle}; the follower side is the
+ * follower FSM, whose {@link FollowerStatus} this shows. This class holds no mutable state of its
+ * own beyond the follower status it was handed.
  *
- * <p>Fencing: an assignment with an older leader epoch than the one applied is ignored, so a late
- * controller reply can never make a deposed node lead again. The leader actor is told of every
- * accepted assignment before the new role becomes visible here, so a produce request that sees this
- * replica as leader always reaches a leader actor that already leads.
- *
- * <p>Thread-safety: {@link #assign} is called by the replica manager only (and is synchronized);
- * everything else reads volatile snapshots or sends messages, and never blocks.
+ * <p>Thread-safety: reads are lock-free (volatile snapshots and the log's published offsets), and
+ * the leader side's methods send messages; none blocks, except {@link #status()}, which on a leader
+ * reads one batch header per follower to compute its lag, so callers run it on the blocking-IO
+ * dispatcher.
  */
-public final class PartitionReplica implements LeaderPartition, AutoCloseable {
-  private static final Logger logger = LoggerFactory.getLogger(PartitionReplica.class);
-
-  /** What the controller assigned this replica. */
-  public record Assignment(
-      int leader, int leaderEpoch, List<Integer> replicas, List<Integer> inSync, long version) {
-    public static final Assignment NONE = new Assignment(-1, -1, List.of(), List.of(), -1);
-
-    public Assignment {
-      replicas = List.copyOf(replicas);
-      inSync = List.copyOf(inSync);
-    }
-  }
-
-  private final TopicPartition tp;
+public final class PartitionReplica implements AutoCloseable {
+  private final PartitionId partition;
   private final int localNode;
   private final PartitionLog log;
-  private final ChangeSignal changes = new ChangeSignal();
-
-  private volatile Assignment assignment = Assignment.NONE;
+  private final LeaderHandle leader;
   private volatile FollowerStatus followerStatus;
-  private volatile LeaderView leaderView = LeaderView.NOT_LEADING;
-  private volatile ActorRef<PartitionLeader.Command> leaderActor;
-  private volatile Scheduler scheduler;
 
-  public PartitionReplica(TopicPartition tp, int localNode, PartitionLog log) {
-    this.tp = tp;
+  public PartitionReplica(PartitionId partition, int localNode, PartitionLog log) {
+    this.partition = partition;
     this.localNode = localNode;
     this.log = log;
+    this.leader = new LeaderHandle(partition, localNode, log);
   }
 
+  public PartitionId partitionId() {
+    return partition;
+  }
+
+  /** The partition as the HTTP and management code names it. */
   public TopicPartition topicPartition() {
-    return tp;
+    return new TopicPartition(partition.topic(), partition.partition());
   }
 
   public int localNode() {
     return localNode;
   }
 
-  @Override
   public PartitionLog log() {
     return log;
   }
 
-  /** The signal the leader actor raises after appends and high-watermark moves. */
-  public ChangeSignal changes() {
-    return changes;
+  /** The leader side: what the replication server serves and the leader actor is reached by. */
+  public LeaderHandle leaderHandle() {
+    return leader;
   }
 
-  /**
-   * Connects the leader actor; must happen before the first {@link #assign}. {@code views} of the
-   * actor should go to {@link #publishLeaderView}.
-   */
-  public void attachLeader(ActorRef<PartitionLeader.Command> actor, Scheduler actorScheduler) {
-    this.scheduler = actorScheduler;
-    this.leaderActor = actor;
-  }
-
-  /** Where the leader actor publishes its view. */
-  public void publishLeaderView(LeaderView view) {
-    this.leaderView = view;
-  }
-
-  @Override
   public boolean isLeader() {
-    return assignment.leader() == localNode;
+    return leader.isLeader();
   }
 
+  /** The leading node, -1 while the partition has none. */
   public int leader() {
-    return assignment.leader();
+    return leader.assignment().leader();
   }
 
-  @Override
   public int leaderEpoch() {
-    return assignment.leaderEpoch();
-  }
-
-  public Assignment assignment() {
-    return assignment;
+    return leader.leaderEpoch();
   }
 
   public List<Integer> replicas() {
-    return assignment.replicas();
+    return leader.assignment().replicas();
   }
 
   /** The controller's in-sync set as last applied here. */
   public List<Integer> inSync() {
-    return assignment.inSync();
+    return leader.assignment().inSync();
   }
 
   /** What the leader actor last published; {@link LeaderView#NOT_LEADING} while following. */
   public LeaderView leaderView() {
-    return leaderView;
+    return leader.view();
   }
 
   /**
-   * Applies the controller's view of the partition, unless it is older than the one applied.
+   * Applies the controller's view of the partition, unless it is older than the one applied (see
+   * {@link LeaderHandle#assign}).
    *
    * @return true if it was applied
    */
-  public synchronized boolean assign(Assignment next) {
-    Assignment current = assignment;
-    if (next.equals(current)) {
-      return false; // the same snapshot again (subscriptions repeat): nothing to tell anyone
-    }
-    if (next.leaderEpoch() < current.leaderEpoch()
-        || (next.leaderEpoch() == current.leaderEpoch() && next.version() < current.version())) {
-      logger.debug("{}: ignoring stale assignment {} (applied {})", tp, next, current);
-      return false;
-    }
-    ActorRef<PartitionLeader.Command> actor = leaderActor;
-    if (actor == null) {
-      throw new IllegalStateException(tp + ": assigned before its leader actor was attached");
-    }
-    if (next.leader() == localNode) {
-      actor.tell(
-          new PartitionLeader.Lead(
-              next.leaderEpoch(), next.replicas(), next.inSync(), next.version()));
-    } else if (current.leader() == localNode || current == Assignment.NONE) {
-      actor.tell(new PartitionLeader.Resign(next.leaderEpoch(), next.leader()));
-    }
-    assignment = next;
-    changes.signal();
-    return true;
-  }
-
-  /**
-   * The leader role the controller assigned this replica, if it leads: what a leader actor that
-   * restarted after a failure resumes from.
-   */
-  public Optional<PartitionLeader.Lead> assignedLeadership() {
-    Assignment a = assignment;
-    return a.leader() == localNode
-        ? Optional.of(
-            new PartitionLeader.Lead(a.leaderEpoch(), a.replicas(), a.inSync(), a.version()))
-        : Optional.empty();
+  public boolean assign(Assignment next) {
+    return leader.assign(next);
   }
 
   /** The follower FSM that writes this replica's log while it follows. */
@@ -188,51 +115,13 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
   /** Appends through the leader actor; the stage fails only if the actor does not answer. */
   public CompletionStage<PartitionLeader.AppendReply> append(
       AppendOp op, boolean requireInSync, Duration timeout) {
-    return AskPattern.ask(
-        requireLeaderActor(),
-        replyTo -> new PartitionLeader.Append(op, requireInSync, replyTo),
-        timeout,
-        scheduler);
+    return leader.append(op, requireInSync, timeout);
   }
 
   /** Answers once the high watermark passed {@code offset}, or when it no longer can here. */
   public CompletionStage<PartitionLeader.CommitReply> awaitCommitted(
       long offset, Duration timeout) {
-    return AskPattern.ask(
-        requireLeaderActor(),
-        replyTo -> new PartitionLeader.AwaitCommit(offset, replyTo),
-        timeout,
-        scheduler);
-  }
-
-  private ActorRef<PartitionLeader.Command> requireLeaderActor() {
-    ActorRef<PartitionLeader.Command> actor = leaderActor;
-    if (actor == null) {
-      throw new NotLeaderException(tp, assignment.leader());
-    }
-    return actor;
-  }
-
-  @Override
-  public CompletionStage<Done> awaitChange(long logEndOffset, long highWatermark) {
-    return changes.await(
-        () ->
-            !isLeader()
-                || log.logEndOffset() > logEndOffset
-                || log.highWatermark() != highWatermark);
-  }
-
-  @Override
-  public boolean isFollower(int replicaId) {
-    return replicaId != localNode && assignment.replicas().contains(replicaId);
-  }
-
-  @Override
-  public void onFollowerProgress(int replicaId, long logEndOffset, long stagedBytes) {
-    ActorRef<PartitionLeader.Command> actor = leaderActor;
-    if (actor != null) {
-      actor.tell(new PartitionLeader.FollowerReport(replicaId, logEndOffset));
-    }
+    return leader.awaitCommitted(offset, timeout);
   }
 
   /**
@@ -240,7 +129,7 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
    * below it may hold committed records above its high watermark that it cannot confirm yet.
    */
   public long epochStartOffset() {
-    LeaderView v = leaderView;
+    LeaderView v = leader.view();
     return v.leading() ? v.epochStartOffset() : -1;
   }
 
@@ -255,7 +144,7 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
 
   public ReplicaStatus status() {
     if (isLeader()) {
-      LeaderView v = leaderView;
+      LeaderView v = leader.view();
       Map<Integer, Long> followerLag = new HashMap<>();
       for (Map.Entry<Integer, InSyncState.FollowerPosition> f : v.followers().entrySet()) {
         long end = f.getValue().logEndOffset();
@@ -273,8 +162,7 @@ public final class PartitionReplica implements LeaderPartition, AutoCloseable {
   /** Stops accepting work; the node closes the log after its actors stopped. */
   @Override
   public void close() throws IOException {
-    assignment = Assignment.NONE;
-    changes.signal();
+    leader.close();
     log.close();
   }
 }

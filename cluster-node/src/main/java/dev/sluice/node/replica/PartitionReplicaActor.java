@@ -5,7 +5,6 @@ import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.replication.follower.FollowerReplica;
 import dev.sluice.replication.follower.FollowerSetup;
 import dev.sluice.replication.follower.FollowerStatus;
-import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchedReplica;
@@ -24,8 +23,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * The actor of one local partition replica: applies the controller's assignment and runs the
  * replica's role. As follower it runs the catch-up FSM ({@link FollowerReplica}) as its child and
  * has the stall watchdog watch it; as leader (or while the partition has no leader) it stops that
- * child, and the leader side is served by the replication server through {@link PartitionReplica}.
- * Record bytes never pass through it.
+ * child, and the leader side is served by the replication server through the replica's {@code
+ * LeaderHandle}. Record bytes never pass through it.
  *
  * <p>Supervised with backoff: after a failure it restarts without its child and starts the role the
  * replica is assigned again, from the replica's log (nobody repeats an unchanged assignment).
@@ -67,7 +66,7 @@ public final class PartitionReplicaActor extends AbstractBehavior<PartitionRepli
     super(ctx);
     this.replica = replica;
     this.replication = replication;
-    this.name = replica.topicPartition().dirName();
+    this.name = replica.partitionId().dirName();
     if (replica.leaderEpoch() >= 0) {
       ctx.getSelf().tell(new RoleAssigned(replica.leader(), replica.leaderEpoch()));
     }
@@ -98,7 +97,7 @@ public final class PartitionReplicaActor extends AbstractBehavior<PartitionRepli
     FollowerSetup setup =
         FollowerSetup.of(
             replica.localNode(),
-            new PartitionId(replica.topicPartition().topic(), replica.topicPartition().partition()),
+            replica.partitionId(),
             replica.log(),
             this::replicationAddress,
             leader,

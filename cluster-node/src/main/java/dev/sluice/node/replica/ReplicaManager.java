@@ -1,14 +1,14 @@
 package dev.sluice.node.replica;
 
-import dev.sluice.node.NodeConfig;
 import dev.sluice.node.NodeSerializable;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
+import dev.sluice.replication.leader.Assignment;
 import dev.sluice.replication.leader.InSyncProposer;
 import dev.sluice.replication.leader.LeaderSettings;
-import dev.sluice.replication.leader.PartitionLeader;
+import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchdogState;
@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -118,8 +117,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final ActorRef<Controller.Command> controller;
   private final ActorRef<MetadataSnapshot> subscriber;
   private final PartitionReplicaActor.Replication replication;
-  private final Map<TopicPartition, ActorRef<PartitionReplicaActor.Command>> actors =
-      new HashMap<>();
+  private final Map<PartitionId, ActorRef<PartitionReplicaActor.Command>> actors = new HashMap<>();
   private final WatchdogState watchdogState;
   private final LeaderSettings leaderSettings;
 
@@ -164,7 +162,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       } catch (IOException | RuntimeException e) {
         getContext()
             .getLog()
-            .warn("{}: retention failed; retried next time: {}", r.topicPartition(), e.toString());
+            .warn("{}: retention failed; retried next time: {}", r.partitionId(), e.toString());
       }
     }
     return this;
@@ -183,7 +181,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     for (TopicMetadata topic : msg.snapshot().topics()) {
       for (PartitionAssignment p : topic.partitions()) {
         if (p.replicas().contains(replicas.localNode())) {
-          apply(new TopicPartition(topic.name(), p.partition()), p);
+          apply(new PartitionId(topic.name(), p.partition()), p);
         }
       }
     }
@@ -191,63 +189,51 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     return this;
   }
 
-  private void apply(TopicPartition tp, PartitionAssignment p) {
+  private void apply(PartitionId id, PartitionAssignment p) {
     try {
-      PartitionReplica replica = replicas.open(tp);
-      ActorRef<PartitionReplicaActor.Command> actor = actors.get(tp);
+      PartitionReplica replica = replicas.open(id);
+      ActorRef<PartitionReplicaActor.Command> actor = actors.get(id);
       if (actor == null) {
-        actor = start(tp, replica);
-        actors.put(tp, actor);
+        actor = start(id, replica);
+        actors.put(id, actor);
       }
       // Applied here first (the leader actor is told inside), so that once this snapshot is
       // published the API sees the new role; the replica's actor then starts or stops its
       // follower FSM.
-      PartitionReplica.Assignment assignment =
-          new PartitionReplica.Assignment(
-              p.leader(), p.leaderEpoch(), p.replicas(), p.inSync(), p.version());
+      Assignment assignment =
+          new Assignment(p.leader(), p.leaderEpoch(), p.replicas(), p.inSync(), p.version());
       if (replica.assign(assignment)) {
         actor.tell(new PartitionReplicaActor.RoleAssigned(p.leader(), p.leaderEpoch()));
       }
     } catch (IOException | RuntimeException e) {
-      getContext().getLog().error("cannot open replica {}: {}", tp, e.toString(), e);
+      getContext().getLog().error("cannot open replica {}: {}", id, e.toString(), e);
     }
   }
 
   /**
    * The replica's two actors: its leader side, attached before any role is applied, and its own.
    */
-  private ActorRef<PartitionReplicaActor.Command> start(
-      TopicPartition tp, PartitionReplica replica) {
-    PartitionLeader.Setup setup =
-        new PartitionLeader.Setup(
-            tp.toString(),
-            replica.log(),
+  private ActorRef<PartitionReplicaActor.Command> start(PartitionId id, PartitionReplica replica) {
+    replica
+        .leaderHandle()
+        .spawn(
+            getContext()::spawn,
+            getContext().getSystem().scheduler(),
             leaderSettings,
-            (epoch, baseVersion, inSync) -> proposeInSync(tp, epoch, baseVersion, inSync),
-            replica::publishLeaderView,
-            replica.changes(),
-            replicas.leaderCounters(),
-            replica::assignedLeadership,
-            System::nanoTime);
-    ActorRef<PartitionLeader.Command> leader =
-        getContext()
-            .spawn(
-                PartitionLeader.create(setup),
-                "leader-" + tp.dirName(),
-                DispatcherSelector.fromConfig(NodeConfig.BLOCKING_IO_DISPATCHER));
-    replica.attachLeader(leader, getContext().getSystem().scheduler());
+            (epoch, baseVersion, inSync) -> proposeInSync(id, epoch, baseVersion, inSync),
+            replicas.leaderCounters());
     return getContext()
-        .spawn(PartitionReplicaActor.create(replica, replication), "replica-" + tp.dirName());
+        .spawn(PartitionReplicaActor.create(replica, replication), "replica-" + id.dirName());
   }
 
   /** Sends a leader's in-sync change to the controller; called from the leader actor. */
   private CompletionStage<InSyncProposer.Decision> proposeInSync(
-      TopicPartition tp, int epoch, long baseVersion, List<Integer> inSync) {
+      PartitionId id, int epoch, long baseVersion, List<Integer> inSync) {
     return AskPattern.<Controller.Command, Controller.InSyncSetReply>ask(
             controller,
             replyTo ->
                 new Controller.UpdateInSyncSet(
-                    tp.topic(), tp.partition(), epoch, (int) baseVersion, inSync, replyTo),
+                    id.topic(), id.partition(), epoch, (int) baseVersion, inSync, replyTo),
             IN_SYNC_ASK_TIMEOUT,
             getContext().getSystem().scheduler())
         .thenApply(
@@ -268,15 +254,15 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     List<PartitionStatus> out = new ArrayList<>();
     Set<Integer> seen = new HashSet<>();
     for (PartitionReplica r : replicas.all()) {
-      TopicPartition tp = r.topicPartition();
-      if (tp.topic().equals(msg.topic()) && seen.add(tp.partition())) {
+      PartitionId id = r.partitionId();
+      if (id.topic().equals(msg.topic()) && seen.add(id.partition())) {
         ReplicaStatus status = r.status();
         ReplicaStatus withStall =
             watchdogState
-                .replica(tp.dirName())
+                .replica(id.dirName())
                 .map(h -> status.withStall(h.stalled(), h.stallCount()))
                 .orElse(status);
-        out.add(new PartitionStatus(tp.partition(), withStall));
+        out.add(new PartitionStatus(id.partition(), withStall));
       }
     }
     msg.replyTo().tell(new Statuses(replicas.localNode(), out));

@@ -51,7 +51,7 @@ public record ReplicaStatus(
         "follower",
         leo,
         hw,
-        fsm == null ? "loading" : fsm.state(),
+        fsm == null ? "loading" : fsm.state().label(),
         -1,
         logStartOffset,
         Map.of(),

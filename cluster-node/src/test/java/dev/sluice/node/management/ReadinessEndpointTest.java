@@ -45,7 +45,6 @@ class ReadinessEndpointTest {
                     pekko.management.http.routes.cluster-management = ""
                     pekko.management.health-checks.readiness-checks.cluster-membership = ""
                     pekko.management.health-checks.readiness-checks.sharding = ""
-                    sluice-blocking-io-dispatcher.type = Dispatcher
                     """)
                 .withFallback(
                     ConfigFactory.parseResources("sluice-defaults.conf")

@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * A record as stored in a segment: key and headers decoded (they are small), the value only
- * located, so that an HTTP layer can stream it from {@code file} with zero-copy.
+ * located, so that an HTTP layer can stream it from {@code file} in bounded memory instead of
+ * holding a value of any size on the heap.
  *
  * @param valueLength the value size in bytes, or -1 for a null value
  */

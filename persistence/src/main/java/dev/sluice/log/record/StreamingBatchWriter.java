@@ -4,19 +4,16 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
 import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
- * Writes a one-record batch whose value is streamed from a file or channel, so a value of any size
- * (up to the int32 value length) costs O({@link RecordBatch#STREAM_BUFFER_BYTES}) of heap.
+ * Writes a one-record batch whose value is streamed from a file, so a value of any size (up to the
+ * int32 value length) costs O({@link RecordBatch#STREAM_BUFFER_BYTES}) of heap.
  *
- * <p>From a file the value is read twice: once to compute the CRC, then copied with {@code
- * transferTo} (zero-copy where the OS allows). From a channel, which can be read only once, the
- * value is copied through the stream buffer while the CRC is computed, and the CRC is patched into
- * the header afterwards; that is safe because readers never look past the log end offset, which
- * moves only after the write. Not thread-safe; one instance per append.
+ * <p>The value is read twice: once to compute the CRC (which does not cover the base offset, so
+ * this can happen before the log assigns the offset), then copied with {@code transferTo}
+ * (zero-copy where the OS allows). Not thread-safe; one instance per append.
  */
 public final class StreamingBatchWriter {
   private final ByteBuffer prefix;
@@ -144,32 +141,6 @@ public final class StreamingBatchWriter {
       }
       copied += n;
     }
-  }
-
-  /**
-   * Writes the batch at {@code position} of {@code dest}, reading exactly {@code valueLength} bytes
-   * from {@code value} once, then patches the CRC.
-   */
-  public void writeFromChannel(ReadableByteChannel value, FileChannel dest, long position)
-      throws IOException {
-    writeFully(dest, prefix.duplicate(), position);
-    ByteBuffer buf =
-        ByteBuffer.allocate((int) Math.min(RecordBatch.STREAM_BUFFER_BYTES, valueLength));
-    long copied = 0;
-    long target = position + prefix.limit();
-    while (copied < valueLength) {
-      buf.clear().limit((int) Math.min(buf.capacity(), valueLength - copied));
-      int n = value.read(buf);
-      if (n < 0) {
-        throw new EOFException("value stream ended at " + copied + " of " + valueLength);
-      }
-      buf.flip();
-      crc.update(buf.duplicate());
-      writeFully(dest, buf, target + copied);
-      copied += n;
-    }
-    ByteBuffer crcBytes = ByteBuffer.allocate(4).putInt(0, (int) crc.getValue());
-    writeFully(dest, crcBytes, position + RecordBatch.CRC_OFFSET);
   }
 
   private ByteBuffer prefixWithCrc() {

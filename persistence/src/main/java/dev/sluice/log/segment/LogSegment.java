@@ -1,5 +1,6 @@
 package dev.sluice.log.segment;
 
+import dev.sluice.log.LogSlice;
 import dev.sluice.log.index.IndexEntry;
 import dev.sluice.log.index.OffsetIndex;
 import dev.sluice.log.record.BatchHeader;
@@ -12,6 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,10 +122,6 @@ public final class LogSegment implements AutoCloseable {
     return logFile;
   }
 
-  public Path indexFile() {
-    return index.file();
-  }
-
   /** Committed bytes. */
   public long size() {
     return size;
@@ -199,36 +198,36 @@ public final class LogSegment implements AutoCloseable {
   }
 
   /**
-   * Whole batches from the one containing {@code offset}, packed while they fit {@code maxBytes};
-   * with {@code minOneBatch} the first batch is returned even if larger. Batches at or above {@code
-   * endOffset} are left out. Returns null if there is nothing to return.
+   * Whole batches from the one containing {@code offset}, packed while they fit {@code maxBytes},
+   * one slice per batch, from one walk over their headers; with {@code minOneBatch} the first batch
+   * is returned even if larger. Batches at or above {@code endOffset} are left out. Empty if there
+   * is nothing to return.
    */
-  public BatchRun read(long offset, long maxBytes, boolean minOneBatch, long endOffset)
+  public List<LogSlice> read(long offset, long maxBytes, boolean minOneBatch, long endOffset)
       throws IOException {
     long end = size;
     BatchLocation first = find(offset);
     if (first == null) {
-      return null;
+      return List.of();
     }
+    List<LogSlice> batches = new ArrayList<>();
     long position = first.position();
     long length = 0;
-    long lastOffset = -1;
     BatchHeader h = first.header();
     while (h.baseOffset() < endOffset) {
       long batchSize = h.totalSize();
       if (length + batchSize > maxBytes && !(minOneBatch && length == 0)) {
         break;
       }
+      batches.add(
+          new LogSlice(logFile, position + length, batchSize, h.baseOffset(), h.lastOffset()));
       length += batchSize;
-      lastOffset = h.lastOffset();
       if (position + length >= end) {
         break;
       }
       h = readHeader(position + length, end);
     }
-    return length == 0
-        ? null
-        : new BatchRun(position, length, first.header().baseOffset(), lastOffset);
+    return batches;
   }
 
   /**

@@ -1,6 +1,11 @@
 package dev.sluice.log.segment;
 
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -23,6 +28,24 @@ public final class SegmentFiles {
 
   public static Path indexFile(Path dir, long baseOffset) {
     return dir.resolve(baseName(baseOffset) + INDEX_SUFFIX);
+  }
+
+  /**
+   * The segment log files of a partition directory, oldest first (by name, which is by base
+   * offset). Other files, including {@code .log} files whose names are not a base offset, are left
+   * out.
+   */
+  public static List<Path> list(Path dir) throws IOException {
+    List<Path> files = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + LOG_SUFFIX)) {
+      for (Path f : entries) {
+        if (parse(f, LOG_SUFFIX).isPresent()) {
+          files.add(f);
+        }
+      }
+    }
+    files.sort(null);
+    return files;
   }
 
   /** The base offset encoded in a file name with {@code suffix}, or empty if it is not one. */

@@ -8,9 +8,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A file in the staging area that receives bytes in chunks (an uploaded value, the chunks of an
- * oversized batch). Only a chunk at a time is ever in memory. A resumable staged file never grows
- * past its key's total length.
+ * A resumable file in the staging area that receives the chunks of an oversized batch ({@link
+ * StagingArea#resume}). Only a chunk at a time is ever in memory, and the file never grows past its
+ * key's total length.
  *
  * <p>{@link #close()} releases the channel and keeps the file (the caller appends from {@link
  * #path()}); {@link #abort()} deletes it. Not thread-safe: one writer per staged file.
@@ -61,11 +61,6 @@ public final class StagedFile implements AutoCloseable {
   /** Makes the bytes written so far durable; a resumed transfer may rely on them after this. */
   public void force() throws IOException {
     channel.force(false);
-  }
-
-  /** Whether every byte of a resumable batch has arrived. */
-  public boolean isComplete() {
-    return resumeKey != null && position == resumeKey.totalLength();
   }
 
   @Override

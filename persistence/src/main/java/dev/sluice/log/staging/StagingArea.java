@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * <p>Two kinds of files:
  *
  * <ul>
- *   <li>temporary ({@code <purpose>-<n>.tmp}): an upload; deleted after the append or on abort, and
- *       any left over from a crash is deleted when the area is opened;
+ *   <li>temporary ({@code <purpose>-<n>.tmp}, from {@link #newTempFile}): a produce request's
+ *       value, which the HTTP layer streams into it and then appends with {@code
+ *       PartitionLog.appendValueFile}. Its writer deletes it after the append or when the upload
+ *       fails; any left over from a crash is deleted when the area is opened;
  *   <li>resumable ({@code batch-<baseOffset>-<totalLength>-<crc>.part}): an oversized batch
  *       received from the leader. Its key is in its name and its durable length is its size, so a
  *       restarted transfer resumes where the last one stopped. At open only the one whose base
@@ -28,8 +30,10 @@ import org.slf4j.LoggerFactory;
  *       partition.
  * </ul>
  *
- * <p>Thread-safety: creating temporary files is safe from any thread; resumable files are managed
- * by the partition's single replication writer.
+ * <p>Thread-safety: {@link #newTempFile} may be called from any thread (a node serves many uploads
+ * to one partition at once): names come from an atomic counter and the file is created exclusively,
+ * so two callers never share one. Resumable files are managed by the partition's single replication
+ * writer.
  */
 public final class StagingArea {
   private static final Logger log = LoggerFactory.getLogger(StagingArea.class);
@@ -66,14 +70,15 @@ public final class StagingArea {
     return dir;
   }
 
-  /** A new empty temporary file; {@code purpose} becomes part of its name. */
-  public StagedFile create(String purpose) throws IOException {
+  /**
+   * Creates a new empty temporary file in the area and returns its path; the caller writes it and
+   * deletes it. {@code purpose} becomes part of its name, with anything but letters, digits and
+   * {@code _} replaced, so that it cannot leave the area.
+   */
+  public Path newTempFile(String purpose) throws IOException {
     String safe = purpose.replaceAll("[^A-Za-z0-9_]", "_");
     Path path = dir.resolve(safe + "-" + counter.incrementAndGet() + TEMP_SUFFIX);
-    FileChannel ch =
-        FileChannel.open(
-            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    return new StagedFile(path, ch, 0, null);
+    return Files.createFile(path);
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.sluice.log.staging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,19 +24,48 @@ class StagingAreaTest {
   @TempDir Path dir;
 
   @Test
-  void temporaryFilesAreDeletedOnAbortAndAtOpen() throws IOException {
+  void temporaryFilesAreNewEmptyFilesInsideTheAreaAndGoneAfterTheNextOpen() throws IOException {
     StagingArea area = StagingArea.open(dir.resolve("staging"), 0);
-    StagedFile a = area.create("upload/../x");
-    a.write(ByteBuffer.wrap(new byte[100]));
-    assertEquals(100, a.position());
-    assertTrue(a.path().getParent().equals(area.dir()), "purpose cannot escape the area");
-    a.abort();
-    assertFalse(Files.exists(a.path()));
-    StagedFile b = area.create("upload");
-    b.write(ByteBuffer.wrap(new byte[10]));
-    b.close();
+    Path a = area.newTempFile("produce/../x");
+    assertEquals(area.dir(), a.getParent(), "purpose cannot escape the area");
+    assertEquals("produce____x-1.tmp", a.getFileName().toString());
+    assertEquals(0, Files.size(a));
+    Path b = area.newTempFile("produce");
+    assertNotEquals(a, b);
+    Files.write(b, new byte[10]);
+
     StagingArea.open(dir.resolve("staging"), 0);
-    assertFalse(Files.exists(b.path()));
+    assertFalse(Files.exists(a));
+    assertFalse(Files.exists(b));
+  }
+
+  @Test
+  void concurrentUploadsNeverShareATemporaryFile() throws Exception {
+    StagingArea area = StagingArea.open(dir.resolve("staging"), 0);
+    int threads = 8;
+    int perThread = 50;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<Path>>> created = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        created.add(
+            pool.submit(
+                () -> {
+                  List<Path> mine = new ArrayList<>();
+                  for (int i = 0; i < perThread; i++) {
+                    mine.add(area.newTempFile("produce"));
+                  }
+                  return mine;
+                }));
+      }
+      Set<Path> all = new HashSet<>();
+      for (Future<List<Path>> f : created) {
+        all.addAll(f.get());
+      }
+      assertEquals(threads * perThread, all.size());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

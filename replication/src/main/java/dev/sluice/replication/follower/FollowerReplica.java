@@ -2,6 +2,12 @@ package dev.sluice.replication.follower;
 
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.BlockingIo;
+import dev.sluice.replication.Failures;
+import dev.sluice.replication.follower.FollowerData.Attempt;
+import dev.sluice.replication.follower.FollowerData.Data;
+import dev.sluice.replication.follower.FollowerData.Leader;
+import dev.sluice.replication.follower.FollowerData.Memory;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.transfer.EpochDivergence;
 import dev.sluice.replication.transfer.FollowerEvent;
@@ -14,14 +20,11 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -43,37 +46,43 @@ import org.apache.pekko.stream.javadsl.Sink;
  * an oversized batch; this actor decides when to connect, how long to back off and what to publish
  * in the {@link FollowerStatus}.
  *
- * <p>Transitions, and what triggers them:
+ * <p>Transitions between the {@link FollowerState}s, and what triggers them:
  *
  * <pre>
- * loading     -> connecting   at start (and after a supervision restart): the open log gives the
+ * LOADING     -> CONNECTING   at start (and after a supervision restart): the open log gives the
  *                             start position
- * connecting  -> backingOff   the leader's node has no known replication address
- * connecting  -> catchingUp   LeaderStatusReceived with the leader's end ahead of ours, or the
+ * CONNECTING  -> BACKING_OFF  the leader's node has no known replication address
+ * CONNECTING  -> CATCHING_UP  LeaderStatusReceived with the leader's end ahead of ours, or the
  *                             first Appended / ChunkStaged
- * connecting  -> inSync       LeaderStatusReceived with the leader's end equal to ours
- * connecting  -> truncating   DivergenceReported: the leader's epoch history parts from ours
+ * CONNECTING  -> IN_SYNC      LeaderStatusReceived with the leader's end equal to ours
+ * CONNECTING  -> TRUNCATING   DivergenceReported: the leader's epoch history parts from ours
  *                             (KIP-279); the attempt is dropped and the log is cut on the
  *                             blocking-IO dispatcher (see EpochDivergence)
- * truncating  -> connecting   the cut is done: a new handshake at once, not a failure (each round
+ * TRUNCATING  -> CONNECTING   the cut is done: a new handshake at once, not a failure (each round
  *                             removes at least one epoch, so this ends)
- * truncating  -> backingOff   the cut failed, or the answer did not fit this log (nothing to cut)
- * catchingUp  -> inSync       Appended or LeaderStatusReceived: our end reached the leader's
- * inSync      -> catchingUp   LeaderStatusReceived with the leader's end ahead; ChunkStaged
- * connecting,
- * catchingUp,
- * inSync      -> backingOff   the attempt failed, or the leader closed it
- * backingOff  -> connecting   the backoff timer fires
- * any         -> connecting   LeaderChanged to a newer leader or epoch (the current connection or
+ * TRUNCATING  -> BACKING_OFF  the cut failed, or the answer did not fit this log (nothing to cut)
+ * CATCHING_UP -> IN_SYNC      Appended or LeaderStatusReceived: our end reached the leader's
+ * IN_SYNC     -> CATCHING_UP  LeaderStatusReceived with the leader's end ahead; ChunkStaged
+ * CONNECTING,
+ * CATCHING_UP,
+ * IN_SYNC     -> BACKING_OFF  the attempt failed, or the leader closed it
+ * BACKING_OFF -> CONNECTING   the backoff timer fires
+ * any         -> CONNECTING   LeaderChanged to a newer leader or epoch (the current connection or
  *                             the pending timer is dropped, the backoff starts again from min);
  *                             RestartTransfer (from the stall watchdog: dropped, reconnected at
  *                             once without waiting, the failure count kept)
  * any         -> stopped      Stop (becoming leader, replica removed)
  * </pre>
  *
+ * <p>{@code CONNECTING}, {@code CATCHING_UP} and {@code IN_SYNC} are phases of one running attempt:
+ * they handle the same messages in the same way and share one behaviour method ({@code
+ * replicating}); they differ only in what they publish, and entering {@code IN_SYNC} clears the
+ * last error and the backoff. {@code LOADING}, {@code TRUNCATING} and {@code BACKING_OFF} each have
+ * their own.
+ *
  * <p>Backoff: the n-th consecutive failure waits {@code min(max, min * 2^(n-1)) * (1 + random *
  * factor)} ({@link Backoff}); the count restarts from min after an attempt that made progress and
- * lasted {@code max} or reached {@code inSync} (see {@link Backoff#resets}).
+ * lasted {@code max} or reached {@code IN_SYNC} (see {@link Backoff#resets}).
  *
  * <p>Frame size: every handshake asks the leader for frames of at most {@link
  * TransferSettings#limitedFrameBytes peer-max-bytes / divisor} ({@code Hello.maxFrameBytes}); the
@@ -111,9 +120,6 @@ public final class FollowerReplica {
   /** Stop the follower role (the replica became leader or was removed). */
   public record Stop() implements Command {}
 
-  /** Replies with the current status. */
-  public record GetStatus(ActorRef<FollowerStatus.Snapshot> replyTo) implements Command {}
-
   /** An event of attempt {@code attempt}; events of an attempt already dropped are ignored. */
   private record AttemptEvent(int attempt, FollowerEvent event) implements Command {}
 
@@ -134,83 +140,6 @@ public final class FollowerReplica {
 
   private enum TimerKey {
     BACKOFF
-  }
-
-  /** The node and epoch of a leader. */
-  private record Leader(int node, int epoch) {}
-
-  /**
-   * State data of every state.
-   *
-   * @param leaderLogEndOffset -1 until the leader reported it on the current connection
-   * @param failures consecutive failed attempts, the exponent of the backoff
-   */
-  private record Data(
-      Leader leader, long logEndOffset, long leaderLogEndOffset, long highWatermark, int failures) {
-
-    Data withLeader(Leader newLeader) {
-      return new Data(newLeader, logEndOffset, -1, highWatermark, 0);
-    }
-
-    Data withLogEnd(long end) {
-      return new Data(leader, end, leaderLogEndOffset, Math.min(highWatermark, end), failures);
-    }
-
-    Data withLeaderStatus(long leaderEnd, long leaderHighWatermark) {
-      return new Data(
-          leader, logEndOffset, leaderEnd, Math.min(leaderHighWatermark, logEndOffset), failures);
-    }
-
-    Data withFailures(int count) {
-      return new Data(leader, logEndOffset, leaderLogEndOffset, highWatermark, count);
-    }
-
-    boolean atLeaderEnd() {
-      return leaderLogEndOffset >= 0 && logEndOffset >= leaderLogEndOffset;
-    }
-  }
-
-  /**
-   * The running connection attempt.
-   *
-   * @param progressed the log end or the staged bytes moved during this attempt
-   * @param completingOversized the last chunk of an oversized batch was staged: the {@code
-   *     Appended} that follows counts no new bytes
-   */
-  private record Attempt(
-      int id,
-      UniqueKillSwitch killSwitch,
-      long startedNanos,
-      boolean progressed,
-      boolean reachedInSync,
-      boolean completingOversized) {
-
-    Attempt withProgress() {
-      return new Attempt(id, killSwitch, startedNanos, true, reachedInSync, completingOversized);
-    }
-
-    Attempt withReachedInSync() {
-      return new Attempt(id, killSwitch, startedNanos, progressed, true, completingOversized);
-    }
-
-    Attempt withCompletingOversized(boolean completing) {
-      return new Attempt(id, killSwitch, startedNanos, progressed, reachedInSync, completing);
-    }
-  }
-
-  /**
-   * What survives a supervision restart: the newest leader (the node's {@code LeaderChanged} is not
-   * repeated) and the attempt numbering (so that a dropped attempt of the failed incarnation is
-   * never taken for one of the new incarnation).
-   */
-  private static final class Memory {
-    volatile Leader leader;
-    volatile int frameLimitDivisor = 1;
-    int lastAttemptId;
-
-    Memory(Leader leader) {
-      this.leader = leader;
-    }
   }
 
   private final ActorContext<Command> context;
@@ -263,7 +192,7 @@ public final class FollowerReplica {
   // ---- states ----
 
   private Behavior<Command> loading() {
-    enter("loading");
+    enter(FollowerState.LOADING);
     PartitionLog log = setup.log();
     long end = log.logEndOffset();
     long hw = Math.min(log.highWatermark(), end);
@@ -274,15 +203,18 @@ public final class FollowerReplica {
     return connect(new Data(memory.leader, end, -1, hw, 0));
   }
 
-  private Behavior<Command> connecting(Data data, Attempt attempt) {
-    enter("connecting");
-    return connected(data, attempt)
+  /** {@code CONNECTING}, {@code CATCHING_UP} or {@code IN_SYNC}: {@code attempt} is running. */
+  private Behavior<Command> replicating(FollowerState phase, Data data, Attempt attempt) {
+    enter(phase);
+    return common(data, attempt)
+        .onMessage(AttemptEvent.class, m -> onEvent(data, attempt, m.event()))
+        .onMessage(ConnectionFailed.class, m -> onConnectionEnded(data, attempt, m.error()))
         .onMessage(ConnectionClosed.class, m -> onConnectionEnded(data, attempt, closedBy(data)))
         .build();
   }
 
   private Behavior<Command> truncating(Data data) {
-    enter("truncating");
+    enter(FollowerState.TRUNCATING);
     return withCommon(
             Behaviors.receive(Command.class)
                 .onMessage(TruncationDone.class, m -> onTruncationDone(data, m)),
@@ -291,34 +223,16 @@ public final class FollowerReplica {
         .build();
   }
 
-  private Behavior<Command> catchingUp(Data data, Attempt attempt) {
-    enter("catchingUp");
-    return connected(data, attempt)
-        .onMessage(ConnectionClosed.class, m -> onConnectionEnded(data, attempt, closedBy(data)))
-        .build();
-  }
-
-  private Behavior<Command> inSync(Data data, Attempt attempt) {
-    if (enter("inSync")) {
-      // Healthy again: an error of an earlier attempt would read as a current problem.
-      status.backoff(Duration.ZERO);
-      status.lastError("");
-    }
-    return connected(data, attempt)
-        .onMessage(ConnectionClosed.class, m -> onConnectionEnded(data, attempt, closedBy(data)))
-        .build();
-  }
-
   private Behavior<Command> backingOff(Data data) {
-    enter("backingOff");
+    enter(FollowerState.BACKING_OFF);
     return common(data, null).onMessage(BackoffElapsed.class, m -> connect(data)).build();
   }
 
   // ---- transitions with effects ----
 
-  /** Starts an attempt to the current leader: the entry into {@code connecting}. */
+  /** Starts an attempt to the current leader: the entry into {@code CONNECTING}. */
   private Behavior<Command> connect(Data data) {
-    enter("connecting");
+    enter(FollowerState.CONNECTING);
     int leaderNode = data.leader().node();
     Optional<InetSocketAddress> address = setup.replicationAddressOfNode().apply(leaderNode);
     if (address.isEmpty()) {
@@ -337,16 +251,21 @@ public final class FollowerReplica {
               .toMat(Sink.foreach(event -> self.tell(new AttemptEvent(id, event))), Keep.both())
               .run(context.getSystem());
     } catch (RuntimeException e) {
-      return backOff(data, describe(e));
+      return backOff(data, Failures.describe(e));
     }
     context.pipeToSelf(
         running.second(),
         (done, error) ->
-            error == null ? new ConnectionClosed(id) : new ConnectionFailed(id, describe(error)));
-    return connecting(data, new Attempt(id, running.first(), now(), false, false, false));
+            error == null
+                ? new ConnectionClosed(id)
+                : new ConnectionFailed(id, Failures.describe(error)));
+    return replicating(
+        FollowerState.CONNECTING,
+        data,
+        new Attempt(id, running.first(), now(), false, false, false));
   }
 
-  /** Counts a failure and waits: the entry into {@code backingOff}. */
+  /** Counts a failure and waits: the entry into {@code BACKING_OFF}. */
   private Behavior<Command> backOff(Data data, String error) {
     Data failed = data.withFailures(data.failures() + 1);
     Duration delay = backoff.delay(failed.failures());
@@ -361,16 +280,23 @@ public final class FollowerReplica {
             error,
             failed.failures(),
             delay.toMillis());
-    // Started before backingOff is published: whoever sees that state can rely on the timer.
+    // Started before BACKING_OFF is published: whoever sees that state can rely on the timer.
     timers.startSingleTimer(TimerKey.BACKOFF, BackoffElapsed.INSTANCE, delay);
     return backingOff(failed);
   }
 
-  /** The next state once the offsets are known. */
+  /** The next phase once the offsets are known; entering {@code IN_SYNC} clears past trouble. */
   private Behavior<Command> settle(Data data, Attempt attempt) {
-    return data.atLeaderEnd()
-        ? inSync(data, attempt.withReachedInSync())
-        : catchingUp(data, attempt);
+    if (!data.atLeaderEnd()) {
+      return replicating(FollowerState.CATCHING_UP, data, attempt);
+    }
+    if (status.state() != FollowerState.IN_SYNC) {
+      // Healthy again: an error of an earlier attempt would read as a current problem. Cleared
+      // before the state is published, so whoever sees IN_SYNC sees no stale backoff.
+      status.backoff(Duration.ZERO);
+      status.lastError("");
+    }
+    return replicating(FollowerState.IN_SYNC, data, attempt.withReachedInSync());
   }
 
   // ---- handlers ----
@@ -392,18 +318,10 @@ public final class FollowerReplica {
         .onMessage(LeaderChanged.class, m -> onLeaderChanged(data, attempt, m))
         .onMessage(RestartTransfer.class, m -> onRestartTransfer(data, attempt, m))
         .onMessage(LimitFrames.class, this::onLimitFrames)
-        .onMessage(GetStatus.class, this::onGetStatus)
         .onMessage(TruncationDone.class, this::onTruncationDoneElsewhere)
         .onMessage(Stop.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> release(attempt))
         .onSignal(PreRestart.class, s -> release(attempt));
-  }
-
-  /** {@link #common} plus the events of the current attempt, for the connected states. */
-  private BehaviorBuilder<Command> connected(Data data, Attempt attempt) {
-    return common(data, attempt)
-        .onMessage(AttemptEvent.class, m -> onEvent(data, attempt, m.event()))
-        .onMessage(ConnectionFailed.class, m -> onConnectionEnded(data, attempt, m.error()));
   }
 
   private Behavior<Command> onEvent(Data data, Attempt attempt, FollowerEvent event) {
@@ -418,7 +336,7 @@ public final class FollowerReplica {
     } else if (event instanceof FollowerEvent.DivergenceReported d) {
       return onDivergenceReported(data, attempt, d);
     }
-    return Behaviors.same(); // AttemptFailed: the stream's failure follows with the same error
+    return Behaviors.same();
   }
 
   private Behavior<Command> onHandshakeSent(
@@ -426,7 +344,7 @@ public final class FollowerReplica {
     Data next = data.withLogEnd(c.hello().logEndOffset());
     status.offsets(next.logEndOffset(), next.highWatermark());
     status.stagedBytes(c.hello().staged().stagedBytes());
-    return connecting(next, attempt);
+    return replicating(FollowerState.CONNECTING, next, attempt);
   }
 
   private Behavior<Command> onLeaderStatus(
@@ -460,14 +378,14 @@ public final class FollowerReplica {
       status.progressAt(now());
       updated = updated.withProgress();
     }
-    return catchingUp(data, updated);
+    return replicating(FollowerState.CATCHING_UP, data, updated);
   }
 
   private Behavior<Command> onDivergenceReported(
       Data data, Attempt attempt, FollowerEvent.DivergenceReported d) {
     drop(attempt, "log diverged from the leader's");
     status.progressAt(now()); // cutting is a step of the recovery, not a stall
-    Executor blocking = context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
+    Executor blocking = BlockingIo.executor(context.getSystem());
     context.pipeToSelf(
         CompletableFuture.supplyAsync(
             () -> {
@@ -484,7 +402,7 @@ public final class FollowerReplica {
 
   private Behavior<Command> onTruncationDone(Data data, TruncationDone m) {
     if (m.error() != null) {
-      return backOff(data, "cutting the diverged log failed: " + describe(m.error()));
+      return backOff(data, "cutting the diverged log failed: " + Failures.describe(m.error()));
     }
     FollowerSession.Truncation t = m.result();
     if (t.cut() instanceof EpochDivergence.Inconsistent i) {
@@ -590,11 +508,6 @@ public final class FollowerReplica {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onGetStatus(GetStatus m) {
-    m.replyTo().tell(status.snapshot());
-    return Behaviors.same();
-  }
-
   // ---- helpers ----
 
   /** Aborts the attempt (if any) and cancels the backoff timer (if any). */
@@ -621,15 +534,13 @@ public final class FollowerReplica {
     return Behaviors.same();
   }
 
-  /** Publishes {@code state}; true if it is a change. */
-  private boolean enter(String state) {
-    String previous = status.state();
-    if (state.equals(previous)) {
-      return false;
+  /** Publishes {@code state}. */
+  private void enter(FollowerState state) {
+    FollowerState previous = status.state();
+    if (state != previous) {
+      context.getLog().debug("{}: {} -> {}", setup.partition(), previous, state);
+      status.state(state);
     }
-    context.getLog().debug("{}: {} -> {}", setup.partition(), previous, state);
-    status.state(state);
-    return true;
   }
 
   private static boolean isCurrent(Attempt attempt, int id) {
@@ -642,14 +553,5 @@ public final class FollowerReplica {
 
   private long now() {
     return setup.nanoClock().getAsLong();
-  }
-
-  private static String describe(Throwable error) {
-    Throwable t = error;
-    while ((t instanceof CompletionException || t instanceof ExecutionException)
-        && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t.getClass().getSimpleName() + ": " + t.getMessage();
   }
 }

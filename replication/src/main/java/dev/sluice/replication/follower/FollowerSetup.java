@@ -60,9 +60,7 @@ public record FollowerSetup(
   }
 
   /** Real attempts over TCP. */
-  public static final AttemptFactory TCP_ATTEMPTS =
-      (system, session, leader, settings) ->
-          FollowerTransfer.attempt(system, session, leader, settings, event -> {});
+  public static final AttemptFactory TCP_ATTEMPTS = FollowerTransfer::attempt;
 
   public FollowerSetup {
     Objects.requireNonNull(partition, "partition");

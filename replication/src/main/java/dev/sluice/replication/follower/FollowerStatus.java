@@ -11,7 +11,7 @@ import java.time.Duration;
 public final class FollowerStatus {
   /** Immutable view of the status at one moment. */
   public record Snapshot(
-      String state,
+      FollowerState state,
       long logEndOffset,
       long leaderLogEndOffset,
       long highWatermark,
@@ -24,7 +24,7 @@ public final class FollowerStatus {
       long lastProgressNanos,
       int frameLimitDivisor) {}
 
-  private volatile String state = "loading";
+  private volatile FollowerState state = FollowerState.LOADING;
   private volatile long logEndOffset;
   private volatile long leaderLogEndOffset = -1;
   private volatile long highWatermark;
@@ -53,11 +53,11 @@ public final class FollowerStatus {
         frameLimitDivisor);
   }
 
-  public String state() {
+  public FollowerState state() {
     return state;
   }
 
-  public void state(String newState) {
+  public void state(FollowerState newState) {
     this.state = newState;
   }
 

@@ -3,7 +3,7 @@ package dev.sluice.replication.leader;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordTooLargeException;
-import dev.sluice.replication.transfer.ChangeSignal;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -113,7 +113,7 @@ public final class PartitionLeader {
 
   /** Everything a partition leader needs; the log stays owned by the node. */
   public record Setup(
-      String partition,
+      PartitionId partition,
       PartitionLog log,
       LeaderSettings settings,
       InSyncProposer proposer,
@@ -123,6 +123,7 @@ public final class PartitionLeader {
       Supplier<Optional<Lead>> assignedRole,
       LongSupplier nanoClock) {
     public Setup {
+      Objects.requireNonNull(partition, "partition");
       Objects.requireNonNull(assignedRole, "assignedRole");
       Objects.requireNonNull(counters, "counters");
       Objects.requireNonNull(log, "log");

@@ -148,11 +148,6 @@ public sealed interface Frame {
     public int payloadLength() {
       return payload.size();
     }
-
-    /** Position in the batch just after this chunk. */
-    public long endPosition() {
-      return bytePosition + payload.size();
-    }
   }
 
   /** Leader to follower, periodically and whenever the high watermark moves. */

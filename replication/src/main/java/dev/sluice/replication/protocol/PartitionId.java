@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
- * A topic partition as named on the replication wire and in every error message ({@code
- * "orders-3"}). Immutable; thread-safe.
+ * A topic partition: on the replication wire, in every error message and log line, and as the key
+ * of a node's local replicas ({@code "orders-3"}). Immutable; thread-safe.
  */
 public record PartitionId(String topic, int partition) {
 
@@ -24,8 +24,16 @@ public record PartitionId(String topic, int partition) {
     }
   }
 
+  /**
+   * The name of the partition's directory under a node's data dir, {@code orders-3}; also how the
+   * stall watchdog and management name a replica.
+   */
+  public String dirName() {
+    return topic + "-" + partition;
+  }
+
   @Override
   public String toString() {
-    return topic + "-" + partition;
+    return dirName();
   }
 }

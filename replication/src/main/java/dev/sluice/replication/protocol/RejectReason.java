@@ -1,6 +1,10 @@
 package dev.sluice.replication.protocol;
 
-/** Why a leader refused a replication connection (the reason byte of a Rejected frame). */
+/**
+ * Why a leader refused a replication connection (the reason byte of a Rejected frame). Codes are
+ * never reused; 4 is unassigned. A missing handshake gets no Rejected frame: progress reports
+ * before the handshake are ignored, and any other frame closes the connection as corrupt.
+ */
 public enum RejectReason {
   /** This node does not lead the partition (any more). */
   NOT_LEADER(1),
@@ -8,8 +12,6 @@ public enum RejectReason {
   UNKNOWN_PARTITION(2),
   /** The follower knows a newer leader epoch than this leader. */
   FENCED_LEADER_EPOCH(3),
-  /** The first frame was not a handshake. */
-  BAD_HANDSHAKE(4),
   /** The handshake named a node that is not a follower of the partition. */
   NOT_A_FOLLOWER(5);
 

@@ -3,17 +3,16 @@ package dev.sluice.replication.transfer;
 import dev.sluice.replication.protocol.Frame;
 
 /**
- * What a follower transfer tells its owner (the follower replica actor, a test). Small values:
- * offsets and counts, never record bytes. Immutable.
+ * What a connection attempt ({@link FollowerTransfer#attempt}) tells the follower actor that runs
+ * it. Small values: offsets and counts, never record bytes. Immutable.
  */
 public sealed interface FollowerEvent {
 
   /** A connection attempt starts with this handshake (computed from the log and staging). */
   record Connecting(Frame.Hello hello) implements FollowerEvent {}
 
-  /** Whole batches or a completed oversized batch were appended. */
-  record Appended(long logEndOffset, long bytes, long totalBytesReceived)
-      implements FollowerEvent {}
+  /** Whole batches or a completed oversized batch ({@code bytes} long) were appended. */
+  record Appended(long logEndOffset, long bytes) implements FollowerEvent {}
 
   /** A chunk of an oversized batch was staged durably. */
   record ChunkStaged(
@@ -30,7 +29,4 @@ public sealed interface FollowerEvent {
    * connection.
    */
   record DivergenceReported(Frame.Diverged answer) implements FollowerEvent {}
-
-  /** An attempt ended with an error; the transfer restarts with backoff. */
-  record AttemptFailed(String error) implements FollowerEvent {}
 }

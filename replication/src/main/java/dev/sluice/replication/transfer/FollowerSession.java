@@ -34,10 +34,6 @@ public final class FollowerSession {
    */
   public record Truncation(
       EpochDivergence.Cut cut, long fromLogEnd, long toLogEnd, long highWatermarkBefore) {
-    public boolean changedLog() {
-      return toLogEnd != fromLogEnd || cut instanceof EpochDivergence.RestartAt;
-    }
-
     public boolean belowHighWatermark() {
       return toLogEnd < highWatermarkBefore;
     }
@@ -49,15 +45,8 @@ public final class FollowerSession {
   private final IntSupplier currentLeaderEpoch;
   private final IntSupplier maxFrameBytes;
   private final ChunkAssembler assembler;
-  private long bytesReceived;
   private boolean closed;
   private volatile Frame.Progress lastProgress = new Frame.Progress(0, 0);
-
-  /** A session that leaves the frame size to the leader. */
-  public FollowerSession(
-      int replicaId, PartitionId partition, PartitionLog log, IntSupplier currentLeaderEpoch) {
-    this(replicaId, partition, log, currentLeaderEpoch, () -> Frame.Hello.LEADER_FRAME_LIMIT);
-  }
 
   /**
    * @param currentLeaderEpoch the epoch the follower believes current (from the controller)
@@ -109,11 +98,6 @@ public final class FollowerSession {
     return lastProgress;
   }
 
-  /** Total payload bytes received in frames, over all attempts. */
-  public synchronized long bytesReceived() {
-    return bytesReceived;
-  }
-
   /** Applies one frame from the leader. */
   public synchronized Step apply(Frame frame) {
     requireOpen();
@@ -142,19 +126,17 @@ public final class FollowerSession {
   }
 
   private Step onBatches(Frame.Batches b) throws IOException {
-    bytesReceived += b.payloadLength();
     if (b.lastOffset() < log.logEndOffset()) {
       return new Step(List.of(), null); // already held: a resend after a reconnect
     }
     log.appendBatches(b.payload().asByteBuffer());
     long end = log.logEndOffset();
     return new Step(
-        List.of(new FollowerEvent.Appended(end, b.payloadLength(), bytesReceived)),
+        List.of(new FollowerEvent.Appended(end, b.payloadLength())),
         reported(new Frame.Progress(end, 0)));
   }
 
   private Step onChunk(Frame.Chunk c) throws IOException {
-    bytesReceived += c.payloadLength();
     if (c.baseOffset() < log.logEndOffset()) {
       return new Step(List.of(), null); // the batch was appended before a reconnect
     }
@@ -165,7 +147,7 @@ public final class FollowerSession {
             c.baseOffset(), o.stagedBytes(), c.totalLength(), o.writtenBytes(), o.skippedBytes());
     List<FollowerEvent> events =
         o.appended()
-            ? List.of(staged, new FollowerEvent.Appended(end, c.totalLength(), bytesReceived))
+            ? List.of(staged, new FollowerEvent.Appended(end, c.totalLength()))
             : List.of(staged);
     return new Step(events, reported(new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes())));
   }

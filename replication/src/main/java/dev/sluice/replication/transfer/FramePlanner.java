@@ -1,5 +1,7 @@
 package dev.sluice.replication.transfer;
 
+import dev.sluice.log.FileRegion;
+import dev.sluice.log.LogSlice;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,32 +26,28 @@ public final class FramePlanner {
     this.peerMaxBytes = peerMaxBytes;
   }
 
-  /** Plans {@code batches} from the start of the first one. */
-  public List<PlannedFrame> plan(List<BatchExtent> batches) {
-    return plan(batches, -1, 0);
-  }
-
   /**
-   * Plans {@code batches}, which are consecutive in offset order.
+   * Plans {@code batches}, one slice per batch ({@code PartitionLog.readBatches}), consecutive in
+   * offset order.
    *
    * @param resumeBaseOffset base offset of an oversized batch the follower holds partly staged, or
    *     -1; ignored unless that batch is in {@code batches} and larger than the limit
    * @param resumeBytePosition how many bytes of it the follower holds: its first chunk starts here
    */
   public List<PlannedFrame> plan(
-      List<BatchExtent> batches, long resumeBaseOffset, long resumeBytePosition) {
+      List<LogSlice> batches, long resumeBaseOffset, long resumeBytePosition) {
     List<PlannedFrame> frames = new ArrayList<>();
     Pending pending = new Pending();
-    for (BatchExtent batch : batches) {
-      if (batch.size() > peerMaxBytes) {
+    for (LogSlice batch : batches) {
+      if (batch.length() > peerMaxBytes) {
         pending.flushTo(frames);
         long start =
             batch.baseOffset() == resumeBaseOffset
-                ? Math.max(0, Math.min(resumeBytePosition, batch.size() - 1))
+                ? Math.max(0, Math.min(resumeBytePosition, batch.length() - 1))
                 : 0;
         chunk(batch, start, frames);
       } else {
-        if (pending.bytes + batch.size() > peerMaxBytes) {
+        if (pending.bytes + batch.length() > peerMaxBytes) {
           pending.flushTo(frames);
         }
         pending.add(batch);
@@ -59,45 +57,45 @@ public final class FramePlanner {
     return frames;
   }
 
-  private void chunk(BatchExtent batch, long start, List<PlannedFrame> frames) {
+  private void chunk(LogSlice batch, long start, List<PlannedFrame> frames) {
     // start < size: a follower never stays "resuming" a batch it holds whole (it appends it), and
     // resending at least the last byte keeps the "last" chunk, which triggers the CRC check.
-    for (long pos = start; pos < batch.size(); pos += peerMaxBytes) {
-      long length = Math.min(peerMaxBytes, batch.size() - pos);
-      frames.add(new PlannedFrame.BatchChunk(batch, pos, length, pos + length == batch.size()));
+    for (long pos = start; pos < batch.length(); pos += peerMaxBytes) {
+      long length = Math.min(peerMaxBytes, batch.length() - pos);
+      frames.add(new PlannedFrame.BatchChunk(batch, pos, length, pos + length == batch.length()));
     }
   }
 
   /** Batches collected for the next WholeBatches frame. */
   private static final class Pending {
-    final List<FileRange> ranges = new ArrayList<>();
+    final List<FileRegion> regions = new ArrayList<>();
     long bytes;
     long baseOffset = -1;
     long lastOffset = -1;
 
-    void add(BatchExtent batch) {
+    void add(LogSlice batch) {
       if (baseOffset < 0) {
         baseOffset = batch.baseOffset();
       }
       lastOffset = batch.lastOffset();
-      bytes += batch.size();
-      FileRange last = ranges.isEmpty() ? null : ranges.get(ranges.size() - 1);
+      bytes += batch.length();
+      FileRegion last = regions.isEmpty() ? null : regions.get(regions.size() - 1);
       if (last != null
-          && last.file().equals(batch.file())
+          && last.file().equals(batch.segmentFile())
           && last.position() + last.length() == batch.position()) {
-        ranges.set(
-            ranges.size() - 1,
-            new FileRange(last.file(), last.position(), last.length() + batch.size()));
+        regions.set(
+            regions.size() - 1,
+            new FileRegion(last.file(), last.position(), last.length() + batch.length()));
       } else {
-        ranges.add(new FileRange(batch.file(), batch.position(), batch.size()));
+        regions.add(batch.region());
       }
     }
 
     void flushTo(List<PlannedFrame> frames) {
-      if (!ranges.isEmpty()) {
-        frames.add(new PlannedFrame.WholeBatches(ranges, baseOffset, lastOffset, bytes));
+      if (!regions.isEmpty()) {
+        frames.add(new PlannedFrame.WholeBatches(regions, baseOffset, lastOffset, bytes));
       }
-      ranges.clear();
+      regions.clear();
       bytes = 0;
       baseOffset = -1;
       lastOffset = -1;

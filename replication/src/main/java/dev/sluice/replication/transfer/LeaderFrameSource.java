@@ -1,15 +1,13 @@
 package dev.sluice.replication.transfer;
 
 import dev.sluice.log.FetchResult;
+import dev.sluice.log.FileRegion;
+import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.RejectReason;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -117,14 +115,14 @@ public final class LeaderFrameSource {
 
   private void planWindow() {
     try {
-      FetchResult r = log.read(nextOffset, settings.readWindowBytes());
-      List<BatchExtent> batches = BatchScanner.scan(r.slices());
+      FetchResult r = log.readBatches(nextOffset, settings.readWindowBytes());
+      List<LogSlice> batches = r.slices();
       long resumeBase = -1;
       long resumeAt = 0;
       if (resume.isPresent()) {
-        for (BatchExtent b : batches) {
+        for (LogSlice b : batches) {
           if (b.baseOffset() == resume.baseOffset()
-              && b.size() == resume.totalLength()
+              && b.length() == resume.totalLength()
               && batchCrc(b) == resume.batchCrc()) {
             resumeBase = b.baseOffset();
             resumeAt = resume.stagedBytes();
@@ -144,8 +142,8 @@ public final class LeaderFrameSource {
       if (plan instanceof PlannedFrame.WholeBatches w) {
         byte[] payload = new byte[(int) w.payloadBytes()];
         int at = 0;
-        for (FileRange r : w.ranges()) {
-          readFully(r, payload, at);
+        for (FileRegion r : w.regions()) {
+          r.readFully(payload, at);
           at += (int) r.length();
         }
         return new Frame.Batches(
@@ -153,11 +151,11 @@ public final class LeaderFrameSource {
       }
       PlannedFrame.BatchChunk c = (PlannedFrame.BatchChunk) plan;
       byte[] payload = new byte[(int) c.payloadBytes()];
-      readFully(c.range(), payload, 0);
-      BatchExtent b = c.batch();
+      c.region().readFully(payload, 0);
+      LogSlice b = c.batch();
       return new Frame.Chunk(
           b.baseOffset(),
-          b.size(),
+          b.length(),
           batchCrc(b),
           c.bytePosition(),
           c.last(),
@@ -168,18 +166,7 @@ public final class LeaderFrameSource {
   }
 
   /** CRC32C of the whole batch, computed once per leader (see {@link BatchCrcCache}). */
-  private int batchCrc(BatchExtent b) throws IOException {
+  private int batchCrc(LogSlice b) throws IOException {
     return crcs.crcOf(b);
-  }
-
-  private static void readFully(FileRange r, byte[] into, int at) throws IOException {
-    ByteBuffer buf = ByteBuffer.wrap(into, at, (int) r.length());
-    try (FileChannel ch = FileChannel.open(r.file(), StandardOpenOption.READ)) {
-      while (buf.hasRemaining()) {
-        if (ch.read(buf, r.position() + (buf.position() - at)) < 0) {
-          throw new EOFException(r.file() + ": end of file before " + (r.position() + r.length()));
-        }
-      }
-    }
   }
 }

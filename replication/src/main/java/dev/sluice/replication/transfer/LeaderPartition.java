@@ -5,9 +5,9 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 
 /**
- * What the leader's transfer stream needs from the partition it serves. Implemented by the leader
- * replica (see {@link LocalLeaderPartition} for the plain version). Must be thread-safe: every
- * connection's stream calls it from its own threads.
+ * What the leader's transfer stream needs from the partition it serves. Implemented by {@code
+ * leader.LeaderHandle}, the leader side of a local replica. Must be thread-safe: every connection's
+ * stream calls it from its own threads.
  */
 public interface LeaderPartition {
 

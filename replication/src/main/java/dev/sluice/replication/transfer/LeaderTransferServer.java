@@ -1,6 +1,7 @@
 package dev.sluice.replication.transfer;
 
 import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.BlockingIo;
 import dev.sluice.replication.protocol.CorruptFrameException;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.FrameCodec;
@@ -15,7 +16,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -56,7 +56,7 @@ public final class LeaderTransferServer {
   /** Binds {@code host:port} (0 = any free port) and serves {@code logs}. */
   public static CompletionStage<LeaderTransferServer> bind(
       ActorSystem<?> system, String host, int port, LeaderLogs logs, TransferSettings settings) {
-    Executor blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+    Executor blocking = BlockingIo.executor(system);
     SharedKillSwitch connections = KillSwitches.shared("leader-transfer-" + host + "-" + port);
     BatchCrcCache crcs = new BatchCrcCache();
     return Tcp.get(system)

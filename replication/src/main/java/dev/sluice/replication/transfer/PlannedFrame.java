@@ -1,5 +1,7 @@
 package dev.sluice.replication.transfer;
 
+import dev.sluice.log.FileRegion;
+import dev.sluice.log.LogSlice;
 import java.util.List;
 
 /**
@@ -12,25 +14,26 @@ public sealed interface PlannedFrame {
   long payloadBytes();
 
   /**
-   * Whole batches {@code baseOffset..lastOffset}, read from {@code ranges} in order (more than one
-   * range when the batches continue in the next segment).
+   * Whole batches {@code baseOffset..lastOffset}, read from {@code regions} in order (more than one
+   * region when the batches continue in the next segment).
    */
-  record WholeBatches(List<FileRange> ranges, long baseOffset, long lastOffset, long payloadBytes)
+  record WholeBatches(List<FileRegion> regions, long baseOffset, long lastOffset, long payloadBytes)
       implements PlannedFrame {
     public WholeBatches {
-      ranges = List.copyOf(ranges);
+      regions = List.copyOf(regions);
     }
   }
 
   /**
-   * Bytes {@code [bytePosition, bytePosition + payloadBytes)} of the oversized batch {@code batch}.
+   * Bytes {@code [bytePosition, bytePosition + payloadBytes)} of the oversized batch {@code batch}
+   * (a slice of exactly one batch).
    */
-  record BatchChunk(BatchExtent batch, long bytePosition, long payloadBytes, boolean last)
+  record BatchChunk(LogSlice batch, long bytePosition, long payloadBytes, boolean last)
       implements PlannedFrame {
 
-    /** Where the chunk's bytes start in the segment file. */
-    public FileRange range() {
-      return new FileRange(batch.file(), batch.position() + bytePosition, payloadBytes);
+    /** The chunk's bytes in the segment file. */
+    public FileRegion region() {
+      return new FileRegion(batch.segmentFile(), batch.position() + bytePosition, payloadBytes);
     }
   }
 }

@@ -8,7 +8,9 @@ import org.apache.pekko.io.Inet;
 import org.apache.pekko.io.TcpSO;
 
 /**
- * What the transfer streams need, derived from {@link ReplicationSettings} once.
+ * What the transfer streams need, derived from {@link ReplicationSettings} once. The values are not
+ * checked again here: {@code SettingsValidator} holds the rules (peer-max-bytes above the frame
+ * header and below 2 GiB with it) and the node validates its settings at start-up.
  *
  * @param peerMaxBytes the largest frame payload
  * @param heartbeatInterval how often each end of an idle connection speaks: the leader sends its
@@ -38,12 +40,6 @@ public record TransferSettings(
    * frames no longer help a connection that breaks every few hundred KiB.
    */
   public static final int MIN_LIMITED_FRAME_BYTES = 64 * 1024;
-
-  public TransferSettings {
-    if (peerMaxBytes < 1 || peerMaxBytes > Integer.MAX_VALUE - 64) {
-      throw new IllegalArgumentException("peer-max-bytes " + peerMaxBytes + " outside 1..2 GiB");
-    }
-  }
 
   public static TransferSettings from(ReplicationSettings r, Duration heartbeatInterval) {
     return new TransferSettings(

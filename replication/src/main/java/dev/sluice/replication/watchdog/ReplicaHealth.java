@@ -1,5 +1,7 @@
 package dev.sluice.replication.watchdog;
 
+import dev.sluice.replication.follower.FollowerState;
+
 /**
  * What the watchdog last concluded about one local follower replica; an immutable value read by
  * management (HTTP, JMX, metrics, readiness) through {@link WatchdogState}.
@@ -24,7 +26,7 @@ package dev.sluice.replication.watchdog;
  */
 public record ReplicaHealth(
     String name,
-    String state,
+    FollowerState state,
     boolean stalled,
     int stallCount,
     int escalationLevel,

@@ -1,10 +1,10 @@
 package dev.sluice.replication.watchdog;
 
+import dev.sluice.replication.follower.FollowerState;
 import dev.sluice.replication.follower.FollowerStatus.Snapshot;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * The stall rules for one replica, as a pure function: (what was known, a new status sample, the
@@ -15,8 +15,9 @@ import java.util.Set;
  *
  * <ul>
  *   <li><b>Behind</b>: the leader's log end offset (when known) is past the follower's; or bytes of
- *       an oversized batch are staged while the follower is not {@code inSync}; or the follower is
- *       {@code connecting} or {@code backingOff}, i.e. not replicating at all.
+ *       an oversized batch are staged while the follower is not at the leader's end; or the
+ *       follower is not replicating at all ({@link FollowerState#replicating()}: connecting or
+ *       backing off).
  *   <li><b>Progress</b>: the log end offset changed, or more bytes are staged at the same log end
  *       offset than were ever seen staged there. Progress is measured here, from successive
  *       samples, not taken from the follower's own timestamp. Staging the same bytes again after a
@@ -38,9 +39,6 @@ public final class StallDetector {
 
   /** The escalation level at which a replica is unhealthy and the node not ready. */
   public static final int TOP_LEVEL = 3;
-
-  private static final String IN_SYNC = "inSync";
-  private static final Set<String> NOT_REPLICATING = Set.of("connecting", "backingOff");
 
   /** What a sample led to. */
   public enum Outcome {
@@ -96,13 +94,12 @@ public final class StallDetector {
 
   private final long stallTimeoutNanos;
 
+  /**
+   * @param stallTimeout {@code sluice.watchdog.stall-timeout}, positive (the settings validator
+   *     checks it against the sampling interval)
+   */
   public StallDetector(Duration stallTimeout) {
-    Objects.requireNonNull(stallTimeout, "stallTimeout");
-    if (stallTimeout.isNegative() || stallTimeout.isZero()) {
-      throw new IllegalArgumentException(
-          "sluice.watchdog.stall-timeout = " + stallTimeout + ": must be positive");
-    }
-    this.stallTimeoutNanos = stallTimeout.toNanos();
+    this.stallTimeoutNanos = Objects.requireNonNull(stallTimeout, "stallTimeout").toNanos();
   }
 
   public Duration stallTimeout() {
@@ -188,10 +185,10 @@ public final class StallDetector {
     if (sample.leaderLogEndOffset() >= 0 && sample.leaderLogEndOffset() > sample.logEndOffset()) {
       return true;
     }
-    if (NOT_REPLICATING.contains(sample.state())) {
+    if (!sample.state().replicating()) {
       return true;
     }
-    return sample.stagedBytes() > 0 && !IN_SYNC.equals(sample.state());
+    return sample.stagedBytes() > 0 && !sample.state().atLeaderEnd();
   }
 
   /** Leader's end minus ours; 0 when the leader's end is unknown or we are ahead. */
@@ -245,7 +242,7 @@ public final class StallDetector {
           .append(offsetsBehind(sample))
           .append(" behind, ");
     }
-    b.append(sample.stagedBytes()).append(" bytes staged), state ").append(sample.state());
+    b.append(sample.stagedBytes()).append(" bytes staged), state ").append(sample.state().label());
     String error = sample.lastError();
     b.append(", last error ")
         .append(error == null || error.isEmpty() ? "none" : "\"" + error + "\"");
@@ -283,7 +280,7 @@ public final class StallDetector {
         + ", "
         + offsetsBehind(sample)
         + " behind, state "
-        + sample.state()
+        + sample.state().label()
         + (decision.frameLimitDivisor().isPresent()
             ? "; full frames restored"
             : decision.tracking().framesLimited() ? "; frames stay small until caught up" : "");

@@ -3,13 +3,10 @@ package dev.sluice.replication.watchdog;
 import dev.sluice.config.WatchdogSettings;
 import dev.sluice.replication.follower.FollowerStatus;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -48,21 +45,6 @@ public final class StallWatchdog extends AbstractBehavior<StallWatchdog.Command>
   /** Stop watching, e.g. the replica became leader or its partition moved away. */
   public record Unwatch(String replicaName) implements Command {}
 
-  /** Asks for the health of every watched replica as of the latest sample. */
-  public record GetReport(ActorRef<WatchdogReport> replyTo) implements Command {}
-
-  /** The health of every watched replica, sorted by name. */
-  public record WatchdogReport(List<ReplicaHealth> replicas) {
-    public WatchdogReport {
-      replicas = List.copyOf(replicas);
-    }
-
-    /** False while any replica is at the top escalation level. */
-    public boolean ready() {
-      return replicas.stream().allMatch(ReplicaHealth::healthy);
-    }
-  }
-
   private enum Tick implements Command {
     INSTANCE
   }
@@ -74,14 +56,16 @@ public final class StallWatchdog extends AbstractBehavior<StallWatchdog.Command>
     return create(settings.interval(), settings.stallTimeout(), state, nanoClock);
   }
 
+  /**
+   * @param interval how often replicas are sampled, positive
+   * @param stallTimeout no progress for this long while behind is a stall; larger than {@code
+   *     interval} (the settings validator checks both)
+   */
   public static Behavior<Command> create(
       Duration interval, Duration stallTimeout, WatchdogState state, LongSupplier nanoClock) {
+    Objects.requireNonNull(interval, "interval");
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(nanoClock, "nanoClock");
-    if (interval.isNegative() || interval.isZero()) {
-      throw new IllegalArgumentException(
-          "sluice.watchdog.interval = " + interval + ": must be positive");
-    }
     StallDetector detector = new StallDetector(stallTimeout);
     return Behaviors.setup(
         context ->
@@ -115,7 +99,6 @@ public final class StallWatchdog extends AbstractBehavior<StallWatchdog.Command>
     return newReceiveBuilder()
         .onMessage(Watch.class, this::onWatch)
         .onMessage(Unwatch.class, this::onUnwatch)
-        .onMessage(GetReport.class, this::onGetReport)
         .onMessage(Tick.class, tick -> onTick())
         .build();
   }
@@ -134,15 +117,6 @@ public final class StallWatchdog extends AbstractBehavior<StallWatchdog.Command>
   private Behavior<Command> onUnwatch(Unwatch unwatch) {
     watched.remove(unwatch.replicaName());
     state.remove(unwatch.replicaName());
-    return this;
-  }
-
-  private Behavior<Command> onGetReport(GetReport get) {
-    List<ReplicaHealth> health = new ArrayList<>();
-    for (String name : watched.keySet()) {
-      state.replica(name).ifPresent(health::add);
-    }
-    get.replyTo().tell(new WatchdogReport(health));
     return this;
   }
 

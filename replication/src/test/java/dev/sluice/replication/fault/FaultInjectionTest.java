@@ -9,11 +9,11 @@ import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.follower.FollowerReplica;
 import dev.sluice.replication.follower.FollowerSetup;
+import dev.sluice.replication.follower.FollowerState;
 import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.testing.LogFixtures;
-import dev.sluice.replication.transfer.LeaderTransferServer;
-import dev.sluice.replication.transfer.LocalLeaderPartition;
+import dev.sluice.replication.testing.ReplicationHarness;
 import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.ReplicaHealth;
 import dev.sluice.replication.watchdog.StallWatchdog;
@@ -22,7 +22,6 @@ import dev.sluice.replication.watchdog.WatchedReplica;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -42,8 +41,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Network faults between a follower and its leader, injected by a {@link FaultProxy} on the
  * follower's path to the leader's replication port: real TCP on 127.0.0.1, real partition logs, the
- * real follower FSM (and stall watchdog where it matters), peer-max-bytes 1 MiB. Every test ends
- * with the follower's segment files byte-identical to the leader's.
+ * production leader ({@link ReplicationHarness}) and follower FSM (and stall watchdog where it
+ * matters), peer-max-bytes 1 MiB. Every test ends with the follower's segment files byte-identical
+ * to the leader's.
  *
  * <p>Real time, not {@code ManualTime}: the faults live in TCP connections, so the tests wait on
  * conditions ({@code awaitAssert}) with generous maxima, never on fixed sleeps; delays are kept
@@ -56,8 +56,6 @@ class FaultInjectionTest {
   private static final long PEER_MAX = MiB;
   private static final PartitionId PID = new PartitionId("orders", 0);
   private static final String REPLICA = PID.toString();
-  private static final int LEADER_NODE = 1;
-  private static final int FOLLOWER_NODE = 2;
   private static final StorageSettings STORAGE = StorageSettings.of(70L * MiB, 65L * MiB);
   private static final Duration HEARTBEAT = Duration.ofMillis(200);
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -65,10 +63,9 @@ class FaultInjectionTest {
   static final ActorTestKit testKit = ActorTestKit.create("FaultInjectionTest");
 
   @TempDir Path tmp;
+  private ReplicationHarness harness;
   private PartitionLog leaderLog;
   private PartitionLog followerLog;
-  private LocalLeaderPartition leader;
-  private LeaderTransferServer server;
   private FaultProxy proxy;
   private FollowerStatus status;
   private ActorRef<FollowerReplica.Command> follower;
@@ -76,37 +73,28 @@ class FaultInjectionTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    leaderLog = PartitionLog.open(tmp.resolve("leader"), STORAGE, Clock.systemUTC());
-    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
-    leader = new LocalLeaderPartition(leaderLog, 1);
     // The leader's own idle timeout is long: the faults under test are the proxy's.
-    server =
-        LeaderTransferServer.bind(
-                testKit.system(),
-                "127.0.0.1",
-                0,
-                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
-                settings(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(30)))
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
-    proxy = FaultProxy.start(testKit.system(), server.address());
+    harness =
+        ReplicationHarness.start(
+            testKit,
+            tmp,
+            STORAGE,
+            settings(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(30)),
+            PID);
+    harness.lead(1);
+    leaderLog = harness.leaderLog(PID);
+    followerLog = harness.followerLog(PID);
+    proxy = FaultProxy.start(testKit.system(), harness.address());
     status = new FollowerStatus();
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    TestProbe<Object> probe = testKit.createTestProbe();
     if (watchdog != null) {
       testKit.stop(watchdog);
     }
-    if (follower != null) {
-      follower.tell(new FollowerReplica.Stop());
-      probe.expectTerminated(follower);
-    }
+    harness.close(); // stops the follower first
     proxy.shutdown().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    leaderLog.close();
-    followerLog.close();
   }
 
   @AfterAll
@@ -256,7 +244,7 @@ class FaultInjectionTest {
     awaitStatus(
         WAIT,
         s -> {
-          assertEquals("backingOff", s.state(), s::toString);
+          assertEquals(FollowerState.BACKING_OFF, s.state(), s::toString);
           assertTrue(s.lastError().startsWith("CorruptTransferException"), s::toString);
         });
     String error = status.snapshot().lastError();
@@ -376,17 +364,17 @@ class FaultInjectionTest {
 
   private void startFollower(TransferSettings settings) {
     FollowerSetup setup =
-        FollowerSetup.of(
-                FOLLOWER_NODE,
+        harness
+            .followerSetup(
                 PID,
-                followerLog,
-                node -> node == LEADER_NODE ? Optional.of(proxy.address()) : Optional.empty(),
-                LEADER_NODE,
-                1,
                 settings,
-                status)
+                status,
+                node ->
+                    node == ReplicationHarness.LEADER_NODE
+                        ? Optional.of(proxy.address())
+                        : Optional.empty())
             .withRandom(() -> 0.0);
-    follower = testKit.spawn(FollowerReplica.create(setup));
+    follower = harness.startFollower(setup);
   }
 
   private void awaitStatus(Duration max, java.util.function.Consumer<FollowerStatus.Snapshot> ok) {
@@ -404,16 +392,15 @@ class FaultInjectionTest {
     awaitStatus(
         max,
         s -> {
-          assertEquals("inSync", s.state(), s::toString);
+          assertEquals(FollowerState.IN_SYNC, s.state(), s::toString);
           assertEquals(leaderLog.logEndOffset(), s.logEndOffset(), s::toString);
           assertEquals(leaderLog.logEndOffset(), followerLog.logEndOffset());
         });
   }
 
-  /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
-  private void append(long totalSize) throws IOException {
-    LogFixtures.appendBatchOfSize(leaderLog, tmp, totalSize);
-    leader.changed();
+  /** Appends a one-record batch of exactly {@code totalSize} bytes through the leader. */
+  private void append(long totalSize) throws Exception {
+    harness.appendBatchOfSize(PID, totalSize);
   }
 
   private long stagedFiles() throws IOException {

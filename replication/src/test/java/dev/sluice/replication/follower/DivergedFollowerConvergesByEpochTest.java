@@ -12,10 +12,9 @@ import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.record.Record;
 import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.testing.ReplicationHarness;
 import dev.sluice.replication.transfer.FollowerEvent;
 import dev.sluice.replication.transfer.FollowerTransfer;
-import dev.sluice.replication.transfer.LeaderTransferServer;
-import dev.sluice.replication.transfer.LocalLeaderPartition;
 import dev.sluice.replication.transfer.TransferSettings;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -23,12 +22,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
@@ -39,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A follower whose log parts from its leader's (a deposed leader's unreplicated suffix, epochs the
  * leader never had, a log left below the leader's log start by retention) converges to the leader's
- * log by leader epochs alone, over real TCP, through the follower FSM's {@code truncating} state,
- * and ends byte-identical to the leader.
+ * log by leader epochs alone, over real TCP against the production leader, through the follower
+ * FSM's {@code TRUNCATING} state, and ends byte-identical to the leader.
  */
 class DivergedFollowerConvergesByEpochTest {
   private static final PartitionId PID = new PartitionId("orders", 0);
@@ -57,18 +53,14 @@ class DivergedFollowerConvergesByEpochTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 
   @TempDir Path tmp;
+  private ReplicationHarness harness;
   private PartitionLog leaderLog;
   private PartitionLog followerLog;
-  private LeaderTransferServer server;
   private final List<FollowerEvent> events = new CopyOnWriteArrayList<>();
 
   @AfterEach
   void tearDown() throws Exception {
-    if (server != null) {
-      server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    }
-    leaderLog.close();
-    followerLog.close();
+    harness.close();
   }
 
   @AfterAll
@@ -142,50 +134,35 @@ class DivergedFollowerConvergesByEpochTest {
 
   // ---- helpers ----
 
-  private void open(StorageSettings storage) throws IOException {
-    leaderLog = PartitionLog.open(tmp.resolve("leader"), storage, Clock.systemUTC());
-    followerLog = PartitionLog.open(tmp.resolve("follower"), storage, Clock.systemUTC());
+  /** The leader's and the follower's logs, written directly until {@link #follow} starts. */
+  private void open(StorageSettings storage) throws Exception {
+    harness = ReplicationHarness.start(testKit, tmp, storage, SETTINGS, PID);
+    leaderLog = harness.leaderLog(PID);
+    followerLog = harness.followerLog(PID);
   }
 
   /** Runs the follower FSM against the leader at {@code epoch} until both logs end alike. */
-  private void follow(int epoch) throws Exception {
-    LocalLeaderPartition leader = new LocalLeaderPartition(leaderLog, epoch);
-    server =
-        LeaderTransferServer.bind(
-                testKit.system(),
-                "127.0.0.1",
-                0,
-                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
-                SETTINGS)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
+  private void follow(int epoch) {
+    harness.lead(epoch);
     FollowerStatus status = new FollowerStatus();
     FollowerSetup setup =
-        FollowerSetup.of(
-                2,
-                PID,
-                followerLog,
-                node -> Optional.of(server.address()),
-                1,
-                epoch,
-                SETTINGS,
-                status)
+        harness
+            .followerSetup(PID, SETTINGS, status)
             .withAttempts(
                 (system, session, address, settings) ->
-                    FollowerTransfer.attempt(system, session, address, settings, e -> {})
+                    FollowerTransfer.attempt(system, session, address, settings)
                         .wireTap(events::add));
-    ActorRef<FollowerReplica.Command> follower = testKit.spawn(FollowerReplica.create(setup));
+    ActorRef<FollowerReplica.Command> follower = harness.startFollower(setup);
     testKit
         .createTestProbe()
         .awaitAssert(
             Duration.ofSeconds(20),
             () -> {
-              assertEquals("inSync", status.snapshot().state());
+              assertEquals(FollowerState.IN_SYNC, status.snapshot().state());
               assertEquals(leaderLog.logEndOffset(), followerLog.logEndOffset());
               return null;
             });
-    follower.tell(new FollowerReplica.Stop());
-    testKit.createTestProbe().expectTerminated(follower);
+    harness.stopFollower(follower);
   }
 
   private static void append(PartitionLog log, String value, int epoch) throws IOException {

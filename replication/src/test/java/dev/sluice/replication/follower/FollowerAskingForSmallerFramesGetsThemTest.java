@@ -9,20 +9,17 @@ import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.testing.LogFixtures;
+import dev.sluice.replication.testing.ReplicationHarness;
 import dev.sluice.replication.transfer.FollowerEvent;
 import dev.sluice.replication.transfer.FollowerTransfer;
-import dev.sluice.replication.transfer.LeaderTransferServer;
-import dev.sluice.replication.transfer.LocalLeaderPartition;
 import dev.sluice.replication.transfer.TransferSettings;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -34,11 +31,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The watchdog's "smaller frames" escalation end to end, over real TCP: a follower told {@code
- * LimitFrames(8)} asks for frames of peer-max-bytes / 8 in its handshake, and the leader sends no
- * frame (packed batches or chunks of an oversized batch) above that; {@code LimitFrames(1)} and a
- * restart bring full frames back. Frame sizes are read from the attempt's events: one {@code
- * Appended} per batches frame, one {@code ChunkStaged} per chunk.
+ * The watchdog's "smaller frames" escalation end to end, over real TCP against the production
+ * leader: a follower told {@code LimitFrames(8)} asks for frames of peer-max-bytes / 8 in its
+ * handshake, and the leader sends no frame (packed batches or chunks of an oversized batch) above
+ * that; {@code LimitFrames(1)} and a restart bring full frames back. Frame sizes are read from the
+ * attempt's events: one {@code Appended} per batches frame, one {@code ChunkStaged} per chunk.
  */
 class FollowerAskingForSmallerFramesGetsThemTest {
   private static final int KiB = 1 << 10;
@@ -57,33 +54,22 @@ class FollowerAskingForSmallerFramesGetsThemTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 
   @TempDir Path tmp;
+  private ReplicationHarness harness;
   private PartitionLog leaderLog;
   private PartitionLog followerLog;
-  private LocalLeaderPartition leader;
-  private LeaderTransferServer server;
   private final List<FollowerEvent> events = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
-    leaderLog = PartitionLog.open(tmp.resolve("leader"), STORAGE, Clock.systemUTC());
-    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
-    leader = new LocalLeaderPartition(leaderLog, 1);
-    server =
-        LeaderTransferServer.bind(
-                testKit.system(),
-                "127.0.0.1",
-                0,
-                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
-                SETTINGS)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
+    harness = ReplicationHarness.start(testKit, tmp, STORAGE, SETTINGS, PID);
+    harness.lead(1);
+    leaderLog = harness.leaderLog(PID);
+    followerLog = harness.followerLog(PID);
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    leaderLog.close();
-    followerLog.close();
+    harness.close();
   }
 
   @AfterAll
@@ -100,28 +86,29 @@ class FollowerAskingForSmallerFramesGetsThemTest {
     FollowerStatus status = new FollowerStatus();
     AtomicBoolean leaderKnown = new AtomicBoolean(false);
     FollowerSetup setup =
-        FollowerSetup.of(
-                2,
+        harness
+            .followerSetup(
                 PID,
-                followerLog,
-                node ->
-                    node == 1 && leaderKnown.get()
-                        ? Optional.of(server.address())
-                        : Optional.empty(),
-                1,
-                1,
                 SETTINGS,
-                status)
+                status,
+                node ->
+                    node == ReplicationHarness.LEADER_NODE && leaderKnown.get()
+                        ? Optional.of(harness.address())
+                        : Optional.empty())
             .withAttempts(
                 (system, session, address, settings) ->
-                    FollowerTransfer.attempt(system, session, address, settings, e -> {})
+                    FollowerTransfer.attempt(system, session, address, settings)
                         .wireTap(events::add));
-    ActorRef<FollowerReplica.Command> follower = testKit.spawn(FollowerReplica.create(setup));
+    ActorRef<FollowerReplica.Command> follower = harness.startFollower(setup);
     // No leader address yet, so no attempt can start before the limit is set.
     follower.tell(new FollowerReplica.LimitFrames(8));
-    TestProbe<FollowerStatus.Snapshot> reply = testKit.createTestProbe();
-    follower.tell(new FollowerReplica.GetStatus(reply.ref()));
-    assertEquals(8, reply.receiveMessage().frameLimitDivisor());
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            () -> {
+              assertEquals(8, status.snapshot().frameLimitDivisor());
+              return null;
+            });
     leaderKnown.set(true);
 
     awaitInSync(status);
@@ -145,8 +132,7 @@ class FollowerAskingForSmallerFramesGetsThemTest {
     assertFalse(full.stream().anyMatch(n -> n > MiB), full.toString());
     assertSegmentsIdentical();
 
-    follower.tell(new FollowerReplica.Stop());
-    testKit.createTestProbe().expectTerminated(follower);
+    harness.stopFollower(follower);
   }
 
   private void assertHandshakesAsked(int maxFrameBytes) {
@@ -189,16 +175,15 @@ class FollowerAskingForSmallerFramesGetsThemTest {
         Duration.ofMillis(20),
         () -> {
           FollowerStatus.Snapshot s = status.snapshot();
-          assertEquals("inSync", s.state(), s::toString);
+          assertEquals(FollowerState.IN_SYNC, s.state(), s::toString);
           assertEquals(leaderLog.logEndOffset(), followerLog.logEndOffset(), s::toString);
           return null;
         });
   }
 
-  /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
-  private void append(long totalSize) throws IOException {
-    LogFixtures.appendBatchOfSize(leaderLog, tmp, totalSize);
-    leader.changed();
+  /** Appends a one-record batch of exactly {@code totalSize} bytes through the leader. */
+  private void append(long totalSize) throws Exception {
+    harness.appendBatchOfSize(PID, totalSize);
   }
 
   private void assertSegmentsIdentical() throws IOException {

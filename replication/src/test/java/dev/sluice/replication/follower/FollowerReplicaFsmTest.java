@@ -35,6 +35,10 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Source;
@@ -48,8 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The follower FSM under manual time: scripted attempts (a queue per attempt that the test feeds
  * events into and fails) for the transitions and the backoff arithmetic, and one real TCP path
  * against a closed port. Nothing sleeps: timers fire only when the test advances {@link
- * ManualTime}, and a {@code GetStatus} round trip after {@code timePasses} proves whether the timer
- * fired (its message would be ahead of the request in the mailbox).
+ * ManualTime}, and a no-op message seen handled after {@code timePasses} proves whether the timer
+ * fired (its message would be ahead of the no-op in the mailbox; see {@link #statusNow}).
  */
 class FollowerReplicaFsmTest {
   private static final int MiB = 1 << 20;
@@ -64,6 +68,10 @@ class FollowerReplicaFsmTest {
           Duration.ofSeconds(5),
           new BackoffSettings(MIN, MAX, 0.5),
           0);
+
+  /** An assignment older than every one in these tests: the follower ignores it. */
+  private static final Command NO_OP = new FollowerReplica.LeaderChanged(1, 0);
+
   private static final Map<Integer, InetSocketAddress> ADDRESSES =
       Map.of(
           1, InetSocketAddress.createUnresolved("leader-one", 7001),
@@ -77,6 +85,7 @@ class FollowerReplicaFsmTest {
   private PartitionLog log;
   private FollowerStatus status;
   private TestProbe<Scripted> opened;
+  private TestProbe<Command> handled;
   private final AtomicLong clock = new AtomicLong(1_000_000_000L);
   private ActorRef<Command> follower;
 
@@ -128,6 +137,7 @@ class FollowerReplicaFsmTest {
             tmp.resolve("follower"), StorageSettings.of(8L * MiB, 4L * MiB), Clock.systemUTC());
     status = new FollowerStatus();
     opened = testKit.createTestProbe();
+    handled = testKit.createTestProbe();
   }
 
   @AfterEach
@@ -151,19 +161,41 @@ class FollowerReplicaFsmTest {
   }
 
   private Scripted start() {
-    follower =
-        testKit.spawn(FollowerReplica.create(setup(n -> Optional.ofNullable(ADDRESSES.get(n)))));
+    follower = spawn(setup(n -> Optional.ofNullable(ADDRESSES.get(n))));
     return opened.receiveMessage();
   }
 
-  /** The follower's status, asked through its mailbox: everything sent before is processed. */
-  private FollowerStatus.Snapshot statusNow() {
-    TestProbe<FollowerStatus.Snapshot> reply = testKit.createTestProbe();
-    follower.tell(new FollowerReplica.GetStatus(reply.ref()));
-    return reply.receiveMessage();
+  /** The follower, reporting to {@link #handled} each {@link #NO_OP} once it has handled it. */
+  private ActorRef<Command> spawn(FollowerSetup setup) {
+    ActorRef<Command> reportTo = handled.ref();
+    return testKit.spawn(
+        Behaviors.intercept(
+            () ->
+                new BehaviorInterceptor<Command, Command>(Command.class) {
+                  @Override
+                  public Behavior<Command> aroundReceive(
+                      TypedActorContext<Command> ctx, Command msg, ReceiveTarget<Command> target) {
+                    Behavior<Command> next = target.apply(ctx, msg);
+                    if (msg.equals(NO_OP)) {
+                      reportTo.tell(msg);
+                    }
+                    return next;
+                  }
+                },
+            FollowerReplica.create(setup)));
   }
 
-  private void awaitState(String state) {
+  /**
+   * The follower's status once it has handled everything sent before: a stale assignment (a no-op
+   * by design) goes through its mailbox behind whatever the test or a timer sent.
+   */
+  private FollowerStatus.Snapshot statusNow() {
+    follower.tell(NO_OP);
+    handled.expectMessage(NO_OP);
+    return status.snapshot();
+  }
+
+  private void awaitState(FollowerState state) {
     opened.awaitAssert(
         Duration.ofSeconds(10),
         Duration.ofMillis(5),
@@ -178,7 +210,7 @@ class FollowerReplicaFsmTest {
     int attempts = statusNow().attempts();
     manualTime.timePasses(backoff.minusMillis(1));
     FollowerStatus.Snapshot before = statusNow();
-    assertEquals("backingOff", before.state());
+    assertEquals(FollowerState.BACKING_OFF, before.state());
     assertEquals(attempts, before.attempts(), "no reconnect before the timer fires");
     opened.expectNoMessage(Duration.ZERO);
     manualTime.timePasses(Duration.ofMillis(1));
@@ -203,12 +235,12 @@ class FollowerReplicaFsmTest {
     assertEquals(ADDRESSES.get(1), attempt.leader());
     for (long millis : new long[] {100, 200, 400, 800, 800}) {
       attempt.fail("Connection reset by peer");
-      awaitState("backingOff");
+      awaitState(FollowerState.BACKING_OFF);
       FollowerStatus.Snapshot s = statusNow();
       assertEquals(Duration.ofMillis(millis), s.currentBackoff());
       assertEquals("IOException: Connection reset by peer", s.lastError());
       attempt = nextAttemptAfter(Duration.ofMillis(millis));
-      assertEquals("connecting", statusNow().state());
+      assertEquals(FollowerState.CONNECTING, statusNow().state());
     }
     assertEquals(6, statusNow().attempts());
   }
@@ -220,11 +252,8 @@ class FollowerReplicaFsmTest {
       closedPort = s.getLocalPort();
     }
     InetSocketAddress closed = new InetSocketAddress("127.0.0.1", closedPort);
-    follower =
-        testKit.spawn(
-            FollowerReplica.create(
-                setup(n -> Optional.of(closed)).withAttempts(FollowerSetup.TCP_ATTEMPTS)));
-    awaitState("backingOff");
+    follower = spawn(setup(n -> Optional.of(closed)).withAttempts(FollowerSetup.TCP_ATTEMPTS));
+    awaitState(FollowerState.BACKING_OFF);
     FollowerStatus.Snapshot first = statusNow();
     assertEquals(1, first.attempts());
     assertEquals(MIN, first.currentBackoff());
@@ -238,7 +267,7 @@ class FollowerReplicaFsmTest {
         () -> {
           FollowerStatus.Snapshot s = status.snapshot();
           assertEquals(2, s.attempts());
-          assertEquals("backingOff", s.state());
+          assertEquals(FollowerState.BACKING_OFF, s.state());
           assertEquals(MIN.multipliedBy(2), s.currentBackoff());
           return null;
         });
@@ -248,49 +277,49 @@ class FollowerReplicaFsmTest {
   void backoffResetsToMinOnlyAfterSustainedProgress() {
     Scripted attempt = start();
     attempt.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     attempt = nextAttemptAfter(MIN);
     // In sync without moving anything, briefly: not healthy, the backoff keeps growing.
     attempt.emit(handshake(0, 0), leaderAt(0));
-    awaitState("inSync");
+    awaitState(FollowerState.IN_SYNC);
     attempt.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertEquals(MIN.multipliedBy(2), statusNow().currentBackoff());
 
     // Moved and caught up: the next failure starts again from min.
     attempt = nextAttemptAfter(MIN.multipliedBy(2));
-    attempt.emit(handshake(0, 0), leaderAt(1), new FollowerEvent.Appended(1, 500, 500));
-    awaitState("inSync");
+    attempt.emit(handshake(0, 0), leaderAt(1), new FollowerEvent.Appended(1, 500));
+    awaitState(FollowerState.IN_SYNC);
     assertEquals(Duration.ZERO, statusNow().currentBackoff());
     attempt.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertEquals(MIN, statusNow().currentBackoff());
 
     // Moved a little and failed at once: grows.
     attempt = nextAttemptAfter(MIN);
     attempt.emit(
         handshake(1, 0), leaderAt(2), new FollowerEvent.ChunkStaged(1, MiB, 3L * MiB, MiB, 0));
-    awaitState("catchingUp");
+    awaitState(FollowerState.CATCHING_UP);
     attempt.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertEquals(MIN.multipliedBy(2), statusNow().currentBackoff());
 
     // Moved and lasted backoff.max (on the injected clock) without catching up: resets.
     attempt = nextAttemptAfter(MIN.multipliedBy(2));
     attempt.emit(handshake(1, MiB), new FollowerEvent.ChunkStaged(1, 2L * MiB, 3L * MiB, MiB, 0));
-    awaitState("catchingUp");
+    awaitState(FollowerState.CATCHING_UP);
     clock.addAndGet(MAX.toNanos());
     attempt.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertEquals(MIN, statusNow().currentBackoff());
   }
 
   @Test
   void catchingUpThenInSyncThenFallingBehindAndCountingStagedAndResentBytes() {
     Scripted attempt = start();
-    assertEquals("connecting", statusNow().state());
+    assertEquals(FollowerState.CONNECTING, statusNow().state());
     attempt.emit(handshake(0, 0), leaderAt(1));
-    awaitState("catchingUp");
+    awaitState(FollowerState.CATCHING_UP);
     attempt.emit(new FollowerEvent.ChunkStaged(0, MiB, 3L * MiB, MiB, 0));
     opened.awaitAssert(
         () -> {
@@ -300,7 +329,7 @@ class FollowerReplicaFsmTest {
     long progressBefore = statusNow().lastProgressNanos();
     clock.addAndGet(1_000);
     attempt.fail("Broken pipe");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
 
     // The next attempt resumes the staged batch; the leader resends 4 KiB the follower held.
     attempt = nextAttemptAfter(MIN);
@@ -308,8 +337,8 @@ class FollowerReplicaFsmTest {
         handshake(0, MiB),
         new FollowerEvent.ChunkStaged(0, 2L * MiB, 3L * MiB, MiB, 4096),
         new FollowerEvent.ChunkStaged(0, 3L * MiB, 3L * MiB, MiB, 0),
-        new FollowerEvent.Appended(1, 3L * MiB, 3L * MiB + 4096));
-    awaitState("inSync");
+        new FollowerEvent.Appended(1, 3L * MiB));
+    awaitState(FollowerState.IN_SYNC);
     FollowerStatus.Snapshot s = statusNow();
     assertEquals(1, s.logEndOffset());
     assertEquals(0, s.stagedBytes());
@@ -319,9 +348,9 @@ class FollowerReplicaFsmTest {
 
     // Tailing: the leader's end moves ahead, then the follower follows.
     attempt.emit(leaderAt(3));
-    awaitState("catchingUp");
-    attempt.emit(new FollowerEvent.Appended(3, 900, 3L * MiB + 4996));
-    awaitState("inSync");
+    awaitState(FollowerState.CATCHING_UP);
+    attempt.emit(new FollowerEvent.Appended(3, 900));
+    awaitState(FollowerState.IN_SYNC);
     assertEquals(3, statusNow().leaderLogEndOffset());
     assertEquals(3L * MiB + 4096 + 900, statusNow().bytesReceived());
   }
@@ -330,19 +359,20 @@ class FollowerReplicaFsmTest {
   void restartTransferDropsTheConnectionAndReconnectsAtOnce() throws Exception {
     Scripted first = start();
     first.emit(handshake(0, 0), leaderAt(10));
-    awaitState("catchingUp");
+    awaitState(FollowerState.CATCHING_UP);
 
     follower.tell(new FollowerReplica.RestartTransfer("no progress for 30s"));
     Scripted second = opened.receiveMessage(); // no time passed
     first.awaitEnded();
     FollowerStatus.Snapshot s = statusNow();
-    assertEquals("connecting", s.state(), "the dropped attempt's failure is not a failure");
+    assertEquals(
+        FollowerState.CONNECTING, s.state(), "the dropped attempt's failure is not a failure");
     assertEquals(2, s.attempts());
     assertTrue(s.lastError().contains("no progress for 30s"), s.lastError());
 
     // From backingOff too: the timer is cancelled, the attempt starts now.
     second.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertEquals(MIN, statusNow().currentBackoff(), "the restart was not counted as a failure");
     follower.tell(new FollowerReplica.RestartTransfer("still stuck"));
     opened.receiveMessage();
@@ -355,13 +385,13 @@ class FollowerReplicaFsmTest {
   void leaderChangedGoesBackToConnectingToTheNewLeader() throws Exception {
     Scripted first = start();
     first.emit(handshake(0, 0), leaderAt(0));
-    awaitState("inSync");
+    awaitState(FollowerState.IN_SYNC);
 
     follower.tell(new FollowerReplica.LeaderChanged(2, 6));
     Scripted second = opened.receiveMessage();
     first.awaitEnded();
     assertEquals(ADDRESSES.get(2), second.leader());
-    assertEquals("connecting", statusNow().state());
+    assertEquals(FollowerState.CONNECTING, statusNow().state());
     assertEquals(6, second.session().hello().currentLeaderEpoch(), "the handshake has the epoch");
 
     // Repeated and stale assignments keep the connection.
@@ -373,14 +403,14 @@ class FollowerReplicaFsmTest {
     // From backingOff: the pending timer is dropped and the new leader asked at once; one
     // without an address is a named error, and the backoff started again from min.
     second.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     second = nextAttemptAfter(MIN);
     second.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertEquals(MIN.multipliedBy(2), statusNow().currentBackoff());
     follower.tell(new FollowerReplica.LeaderChanged(3, 7));
     FollowerStatus.Snapshot s = statusNow();
-    assertEquals("backingOff", s.state());
+    assertEquals(FollowerState.BACKING_OFF, s.state());
     assertEquals("leader node 3 has no known replication address", s.lastError());
     assertEquals(MIN, s.currentBackoff());
     assertEquals(3, s.attempts(), "no attempt without an address");
@@ -402,7 +432,7 @@ class FollowerReplicaFsmTest {
     assertEquals(3, statusNow().logEndOffset());
     first.awaitEnded(); // the diverged attempt was dropped
     second.emit(handshake(3, 0), leaderAt(3));
-    awaitState("inSync");
+    awaitState(FollowerState.IN_SYNC);
   }
 
   @Test
@@ -411,7 +441,7 @@ class FollowerReplicaFsmTest {
     Scripted first = start();
     // The leader claims epoch 3 ends at 9, beyond this log: nothing to cut.
     first.emit(handshake(2, 0), new FollowerEvent.DivergenceReported(new Frame.Diverged(3, 9, 0)));
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertTrue(statusNow().lastError().contains("ending at 9"), statusNow().lastError());
     assertEquals(2, log.logEndOffset());
     nextAttemptAfter(MIN);
@@ -438,9 +468,9 @@ class FollowerReplicaFsmTest {
   void leaderClosingTheConnectionBacksOffLikeAFailure() {
     Scripted first = start();
     first.emit(handshake(0, 0), leaderAt(0));
-    awaitState("inSync");
+    awaitState(FollowerState.IN_SYNC);
     first.queue().complete();
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     assertEquals("leader node 1 closed the connection", statusNow().lastError());
     nextAttemptAfter(MIN);
   }
@@ -463,7 +493,7 @@ class FollowerReplicaFsmTest {
   void stopEndsTheAttemptAndClosesTheSessionButNotTheLog() throws Exception {
     Scripted attempt = start();
     attempt.emit(handshake(0, 0), leaderAt(4));
-    awaitState("catchingUp");
+    awaitState(FollowerState.CATCHING_UP);
     follower.tell(new FollowerReplica.Stop());
     opened.expectTerminated(follower);
     attempt.awaitEnded();
@@ -476,21 +506,20 @@ class FollowerReplicaFsmTest {
   void anUnexpectedExceptionRestartsTheActorWithTheNewestLeader() throws Exception {
     AtomicInteger lookups = new AtomicInteger();
     follower =
-        testKit.spawn(
-            FollowerReplica.create(
-                setup(
-                    n -> {
-                      if (lookups.incrementAndGet() == 3) {
-                        throw new IllegalStateException("bug in the address lookup");
-                      }
-                      return Optional.ofNullable(ADDRESSES.get(n));
-                    })));
+        spawn(
+            setup(
+                n -> {
+                  if (lookups.incrementAndGet() == 3) {
+                    throw new IllegalStateException("bug in the address lookup");
+                  }
+                  return Optional.ofNullable(ADDRESSES.get(n));
+                }));
     Scripted first = opened.receiveMessage();
     follower.tell(new FollowerReplica.LeaderChanged(2, 6));
     Scripted second = opened.receiveMessage();
     first.awaitEnded();
     second.fail("reset");
-    awaitState("backingOff");
+    awaitState(FollowerState.BACKING_OFF);
     manualTime.timePasses(MIN); // the lookup throws; supervision restarts after its own backoff
     second.awaitEnded();
     manualTime.timePasses(MIN.multipliedBy(2));
@@ -501,7 +530,7 @@ class FollowerReplicaFsmTest {
         IllegalStateException.class,
         () -> second.session().hello(),
         "the failed incarnation's session was closed");
-    assertEquals("connecting", statusNow().state());
+    assertEquals(FollowerState.CONNECTING, statusNow().state());
     assertEquals(3, statusNow().attempts());
   }
 }

@@ -8,15 +8,11 @@ import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.testing.LogFixtures;
-import dev.sluice.replication.transfer.LeaderTransferServer;
-import dev.sluice.replication.transfer.LocalLeaderPartition;
+import dev.sluice.replication.testing.ReplicationHarness;
 import dev.sluice.replication.transfer.TransferSettings;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -27,16 +23,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The incident of docs/incident.md through the follower FSM, over real TCP with real logs: a
- * follower catches up, is stopped and its log reopened (a node restart), the leader meanwhile
- * appends batches around and far above peer-max-bytes (1 MiB), and a new follower on the same log
- * reaches {@code inSync} with segment files byte-identical to the leader's.
+ * The incident of docs/incident.md through the follower FSM and the production leader, over real
+ * TCP with real logs: a follower catches up, is stopped and its log reopened (a node restart), the
+ * leader meanwhile appends batches around and far above peer-max-bytes (1 MiB), and a new follower
+ * on the same log reaches {@code inSync} with segment files byte-identical to the leader's.
  */
 class FollowerRestartThenOversizedBatchCatchesUpTest {
   private static final int MiB = 1 << 20;
   private static final PartitionId PID = new PartitionId("orders", 0);
-  private static final int LEADER_NODE = 1;
-  private static final int FOLLOWER_NODE = 2;
   private static final StorageSettings STORAGE = StorageSettings.of(70L * MiB, 65L * MiB);
   private static final TransferSettings SETTINGS =
       new TransferSettings(
@@ -50,32 +44,21 @@ class FollowerRestartThenOversizedBatchCatchesUpTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 
   @TempDir Path tmp;
+  private ReplicationHarness harness;
   private PartitionLog leaderLog;
   private PartitionLog followerLog;
-  private LocalLeaderPartition leader;
-  private LeaderTransferServer server;
 
   @BeforeEach
   void setUp() throws Exception {
-    leaderLog = PartitionLog.open(tmp.resolve("leader"), STORAGE, Clock.systemUTC());
-    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
-    leader = new LocalLeaderPartition(leaderLog, 1);
-    server =
-        LeaderTransferServer.bind(
-                testKit.system(),
-                "127.0.0.1",
-                0,
-                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
-                SETTINGS)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
+    harness = ReplicationHarness.start(testKit, tmp, STORAGE, SETTINGS, PID);
+    harness.lead(1);
+    leaderLog = harness.leaderLog(PID);
+    followerLog = harness.followerLog(PID);
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    leaderLog.close();
-    followerLog.close();
+    harness.close();
   }
 
   @AfterAll
@@ -89,16 +72,13 @@ class FollowerRestartThenOversizedBatchCatchesUpTest {
       append(1000 + 37 * i);
     }
     FollowerStatus before = new FollowerStatus();
-    ActorRef<FollowerReplica.Command> first = testKit.spawn(FollowerReplica.create(setup(before)));
+    ActorRef<FollowerReplica.Command> first = harness.startFollower(setup(before));
     awaitInSync(before);
     assertSegmentsIdentical();
 
     // The follower node restarts: its actor stops, its log is closed and reopened.
-    TestProbe<Object> probe = testKit.createTestProbe();
-    first.tell(new FollowerReplica.Stop());
-    probe.expectTerminated(first);
-    followerLog.close();
-    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
+    harness.stopFollower(first);
+    followerLog = harness.reopenFollowerLog(PID);
 
     for (long size : new long[] {MiB - 1, MiB, MiB + 1, 8L * MiB, 64L * MiB}) {
       append(size);
@@ -106,7 +86,7 @@ class FollowerRestartThenOversizedBatchCatchesUpTest {
     assertEquals(2, leaderLog.segmentCount(), "the 64 MiB batch rolls a second segment");
 
     FollowerStatus after = new FollowerStatus();
-    ActorRef<FollowerReplica.Command> second = testKit.spawn(FollowerReplica.create(setup(after)));
+    ActorRef<FollowerReplica.Command> second = harness.startFollower(setup(after));
     awaitInSync(after);
     assertSegmentsIdentical();
     FollowerStatus.Snapshot s = after.snapshot();
@@ -117,20 +97,11 @@ class FollowerRestartThenOversizedBatchCatchesUpTest {
     assertEquals(1, s.attempts(), "no attempt failed: " + s);
     assertEquals(0, s.resentBytes(), s.toString());
 
-    second.tell(new FollowerReplica.Stop());
-    probe.expectTerminated(second);
+    harness.stopFollower(second);
   }
 
   private FollowerSetup setup(FollowerStatus status) {
-    return FollowerSetup.of(
-        FOLLOWER_NODE,
-        PID,
-        followerLog,
-        node -> node == LEADER_NODE ? Optional.of(server.address()) : Optional.empty(),
-        LEADER_NODE,
-        1,
-        SETTINGS,
-        status);
+    return harness.followerSetup(PID, SETTINGS, status);
   }
 
   private void awaitInSync(FollowerStatus status) {
@@ -140,17 +111,16 @@ class FollowerRestartThenOversizedBatchCatchesUpTest {
         Duration.ofMillis(50),
         () -> {
           FollowerStatus.Snapshot s = status.snapshot();
-          assertEquals("inSync", s.state(), s::toString);
+          assertEquals(FollowerState.IN_SYNC, s.state(), s::toString);
           assertEquals(leaderLog.logEndOffset(), s.logEndOffset(), s::toString);
           assertEquals(leaderLog.logEndOffset(), followerLog.logEndOffset());
           return null;
         });
   }
 
-  /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
-  private void append(long totalSize) throws IOException {
-    LogFixtures.appendBatchOfSize(leaderLog, tmp, totalSize);
-    leader.changed();
+  /** Appends a one-record batch of exactly {@code totalSize} bytes through the leader. */
+  private void append(long totalSize) throws Exception {
+    harness.appendBatchOfSize(PID, totalSize);
   }
 
   private void assertSegmentsIdentical() throws IOException {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.record.Record;
-import dev.sluice.replication.transfer.ChangeSignal;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -74,7 +74,7 @@ class PartitionLeaderTest {
         testKit.spawn(
             PartitionLeader.create(
                 new PartitionLeader.Setup(
-                    "t-0",
+                    new PartitionId("t", 0),
                     log,
                     settings,
                     proposer,

@@ -27,31 +27,29 @@ class BatchCrcCacheTest {
         PartitionLog.open(
             dir.resolve("p"), StorageSettings.of(1 << 20, 1 << 20), Clock.systemUTC())) {
       log.appendRecords(List.of(Record.of(null, bytes(1, 5000))), 1);
-      BatchExtent first = extentAt(log, 0);
+      LogSlice first = batchAt(log, 0);
       int firstCrc = crcOfFile(first);
       assertEquals(firstCrc, cache.crcOf(first));
       assertEquals(firstCrc, cache.crcOf(first)); // from the cache
 
       log.truncateTo(0);
       log.appendRecords(List.of(Record.of(null, bytes(2, 5000))), 1);
-      BatchExtent second = extentAt(log, 0);
+      LogSlice second = batchAt(log, 0);
       assertEquals(first.position(), second.position());
-      assertEquals(first.size(), second.size());
+      assertEquals(first.length(), second.length());
       assertNotEquals(firstCrc, crcOfFile(second));
       assertEquals(crcOfFile(second), cache.crcOf(second));
     }
   }
 
-  private static BatchExtent extentAt(PartitionLog log, long offset) throws Exception {
-    LogSlice s = log.read(offset, 1).slices().get(0);
-    return new BatchExtent(
-        s.segmentFile(), s.position(), s.length(), s.baseOffset(), s.lastOffset());
+  private static LogSlice batchAt(PartitionLog log, long offset) throws Exception {
+    return log.readBatches(offset, 1).slices().get(0);
   }
 
-  private static int crcOfFile(BatchExtent b) throws Exception {
-    byte[] all = Files.readAllBytes(b.file());
+  private static int crcOfFile(LogSlice b) throws Exception {
+    byte[] all = Files.readAllBytes(b.segmentFile());
     CRC32C crc = new CRC32C();
-    crc.update(ByteBuffer.wrap(all, (int) b.position(), (int) b.size()));
+    crc.update(ByteBuffer.wrap(all, (int) b.position(), (int) b.length()));
     return (int) crc.getValue();
   }
 

@@ -2,6 +2,8 @@ package dev.sluice.replication.transfer;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.sluice.log.FileRegion;
+import dev.sluice.log.LogSlice;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,12 +23,12 @@ class FramePlannerTest {
   private static final Path SEG_B = Path.of("00000000000000000100.log");
 
   /** Batches of the given sizes laid out back to back in one file, one offset each. */
-  static List<BatchExtent> layout(Path file, long... sizes) {
-    List<BatchExtent> out = new ArrayList<>();
+  static List<LogSlice> layout(Path file, long... sizes) {
+    List<LogSlice> out = new ArrayList<>();
     long pos = 0;
     long offset = 0;
     for (long size : sizes) {
-      out.add(new BatchExtent(file, pos, size, offset, offset));
+      out.add(new LogSlice(file, pos, size, offset, offset));
       pos += size;
       offset++;
     }
@@ -42,7 +44,7 @@ class FramePlannerTest {
     "47, 1, false"
   })
   void sizeTable(long size, int frames, boolean chunked) {
-    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(layout(SEG_A, size));
+    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(layout(SEG_A, size), -1, 0);
     assertEquals(frames, plan.size());
     assertEquals(chunked, plan.get(0) instanceof PlannedFrame.BatchChunk);
     assertInvariants(plan, layout(SEG_A, size), LIMIT, 0);
@@ -57,21 +59,26 @@ class FramePlannerTest {
   }
 
   @Test
+  void aLimitThatCannotCarryAByteIsRefused() {
+    assertThrows(IllegalArgumentException.class, () -> new FramePlanner(0));
+  }
+
+  @Test
   void manySmallBatchesArePackedWhole() {
     long[] sizes = new long[100];
     Arrays.fill(sizes, 100);
-    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(layout(SEG_A, sizes));
+    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(layout(SEG_A, sizes), -1, 0);
     assertEquals(10, plan.size());
     PlannedFrame.WholeBatches first = (PlannedFrame.WholeBatches) plan.get(0);
     assertEquals(0, first.baseOffset());
     assertEquals(9, first.lastOffset());
-    assertEquals(1, first.ranges().size(), "contiguous batches are one range");
+    assertEquals(1, first.regions().size(), "contiguous batches are one range");
   }
 
   @Test
   void aMixFlushesSmallBatchesAroundAnOversizedOne() {
-    List<BatchExtent> batches = layout(SEG_A, 300, 300, 2500, 300, 999, 1);
-    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(batches);
+    List<LogSlice> batches = layout(SEG_A, 300, 300, 2500, 300, 999, 1);
+    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(batches, -1, 0);
     // [300+300] [chunk 1000] [chunk 1000] [chunk 500 last] [300] [999+1 would be 1000: fits]
     assertEquals(6, plan.size());
     assertInstanceOf(PlannedFrame.WholeBatches.class, plan.get(0));
@@ -83,18 +90,19 @@ class FramePlannerTest {
 
   @Test
   void batchesStraddlingASegmentBoundaryShareAFrameWithTwoRanges() {
-    List<BatchExtent> batches = new ArrayList<>(layout(SEG_A, 400));
-    batches.add(new BatchExtent(SEG_B, 0, 500, 1, 1));
-    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(batches);
+    List<LogSlice> batches = new ArrayList<>(layout(SEG_A, 400));
+    batches.add(new LogSlice(SEG_B, 0, 500, 1, 1));
+    List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(batches, -1, 0);
     assertEquals(1, plan.size());
     PlannedFrame.WholeBatches f = (PlannedFrame.WholeBatches) plan.get(0);
-    assertEquals(List.of(new FileRange(SEG_A, 0, 400), new FileRange(SEG_B, 0, 500)), f.ranges());
+    assertEquals(
+        List.of(new FileRegion(SEG_A, 0, 400), new FileRegion(SEG_B, 0, 500)), f.regions());
     assertEquals(900, f.payloadBytes());
   }
 
   @Test
   void resumeStartsTheOversizedBatchAtTheStagedPosition() {
-    List<BatchExtent> batches = layout(SEG_A, 100, 5000);
+    List<LogSlice> batches = layout(SEG_A, 100, 5000);
     List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(batches, 1, 2345);
     PlannedFrame.BatchChunk first = (PlannedFrame.BatchChunk) plan.get(1);
     assertEquals(2345, first.bytePosition());
@@ -125,16 +133,16 @@ class FramePlannerTest {
       int split = count / 2;
       Path a = dir.resolve("a" + round);
       Path b = dir.resolve("b" + round);
-      List<BatchExtent> batches = new ArrayList<>();
+      List<LogSlice> batches = new ArrayList<>();
       batches.addAll(layout(a, Arrays.copyOfRange(sizes, 0, split)));
-      for (BatchExtent e : layout(b, Arrays.copyOfRange(sizes, split, count))) {
+      for (LogSlice e : layout(b, Arrays.copyOfRange(sizes, split, count))) {
         batches.add(
-            new BatchExtent(
-                b, e.position(), e.size(), e.baseOffset() + split, e.lastOffset() + split));
+            new LogSlice(
+                b, e.position(), e.length(), e.baseOffset() + split, e.lastOffset() + split));
       }
       writeRandom(a, sum(sizes, 0, split), rnd);
       writeRandom(b, sum(sizes, split, count), rnd);
-      List<PlannedFrame> plan = new FramePlanner(limit).plan(batches);
+      List<PlannedFrame> plan = new FramePlanner(limit).plan(batches, -1, 0);
       assertInvariants(plan, batches, limit, 0);
       byte[] expected = concat(Files.readAllBytes(a), Files.readAllBytes(b));
       assertArrayEquals(expected, readPayloads(plan), "round " + round);
@@ -142,15 +150,15 @@ class FramePlannerTest {
   }
 
   private static void assertInvariants(
-      List<PlannedFrame> plan, List<BatchExtent> batches, long limit, long resumed) {
-    long total = batches.stream().mapToLong(BatchExtent::size).sum();
+      List<PlannedFrame> plan, List<LogSlice> batches, long limit, long resumed) {
+    long total = batches.stream().mapToLong(LogSlice::length).sum();
     long planned = 0;
     for (PlannedFrame f : plan) {
       assertTrue(f.payloadBytes() <= limit, f + " exceeds " + limit);
       assertTrue(f.payloadBytes() > 0);
       planned += f.payloadBytes();
       if (f instanceof PlannedFrame.WholeBatches w) {
-        assertEquals(w.payloadBytes(), w.ranges().stream().mapToLong(FileRange::length).sum());
+        assertEquals(w.payloadBytes(), w.regions().stream().mapToLong(FileRegion::length).sum());
       }
     }
     assertEquals(total - resumed, planned);
@@ -159,11 +167,11 @@ class FramePlannerTest {
   private static byte[] readPayloads(List<PlannedFrame> plan) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (PlannedFrame f : plan) {
-      List<FileRange> ranges =
+      List<FileRegion> regions =
           f instanceof PlannedFrame.WholeBatches w
-              ? w.ranges()
-              : List.of(((PlannedFrame.BatchChunk) f).range());
-      for (FileRange r : ranges) {
+              ? w.regions()
+              : List.of(((PlannedFrame.BatchChunk) f).region());
+      for (FileRegion r : regions) {
         byte[] all = Files.readAllBytes(r.file());
         out.write(all, (int) r.position(), (int) r.length());
       }

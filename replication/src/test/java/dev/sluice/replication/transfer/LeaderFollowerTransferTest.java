@@ -5,23 +5,34 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.follower.FollowerReplica;
+import dev.sluice.replication.follower.FollowerSetup;
+import dev.sluice.replication.follower.FollowerStatus;
+import dev.sluice.replication.leader.InSyncState;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.testing.LogFixtures;
-import java.io.IOException;
-import java.nio.file.Files;
+import dev.sluice.replication.testing.ReplicationHarness;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,9 +40,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Leader server and follower transfer over real TCP on 127.0.0.1 with real partition logs: the
- * incident of docs/incident.md (batches larger than peer-max-bytes after a follower restart) and
- * cuts in the middle of an oversized batch.
+ * The production leader ({@link ReplicationHarness}) and follower actor over real TCP on 127.0.0.1
+ * with real partition logs: the incident of docs/incident.md (batches larger than peer-max-bytes
+ * after a follower restart), cuts and a follower stop in the middle of an oversized batch, a moved
+ * leader server, and refusals. The attempts' events are tapped on their way to the follower actor.
  */
 class LeaderFollowerTransferTest {
   private static final int MiB = 1 << 20;
@@ -50,38 +62,24 @@ class LeaderFollowerTransferTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 
   @TempDir Path tmp;
+  private ReplicationHarness harness;
   private PartitionLog leaderLog;
   private PartitionLog followerLog;
-  private LocalLeaderPartition leader;
-  private LeaderTransferServer server;
-  private FollowerTransfer.Control follower;
+  private FollowerStatus status;
+  private ActorRef<FollowerReplica.Command> follower;
   private final ConcurrentLinkedQueue<FollowerEvent> events = new ConcurrentLinkedQueue<>();
 
   @BeforeEach
   void setUp() throws Exception {
-    leaderLog = PartitionLog.open(tmp.resolve("leader"), STORAGE, Clock.systemUTC());
-    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
-    leader = new LocalLeaderPartition(leaderLog, 1);
-    server =
-        LeaderTransferServer.bind(
-                testKit.system(),
-                "127.0.0.1",
-                0,
-                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
-                SETTINGS)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
+    harness = ReplicationHarness.start(testKit, tmp, STORAGE, SETTINGS, PID);
+    harness.lead(1);
+    leaderLog = harness.leaderLog(PID);
+    followerLog = harness.followerLog(PID);
   }
 
   @AfterEach
   void tearDown() throws Exception {
-    if (follower != null) {
-      follower.stop();
-      follower.stopped().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    }
-    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    leaderLog.close();
-    followerLog.close();
+    harness.close();
   }
 
   @AfterAll
@@ -98,7 +96,7 @@ class LeaderFollowerTransferTest {
       append(size);
     }
     assertEquals(2, leaderLog.segmentCount(), "the 64 MiB batch rolls a second segment");
-    startFollower(new AtomicReference<>());
+    startFollower(e -> {});
 
     awaitFollowerAt(leaderLog.logEndOffset());
     assertSegmentsIdentical();
@@ -109,10 +107,20 @@ class LeaderFollowerTransferTest {
     awaitFollowerAt(leaderLog.logEndOffset());
     assertSegmentsIdentical();
     assertEquals(1, count(FollowerEvent.Connecting.class), "no reconnect was needed");
-    assertEquals(
-        leaderLog.logEndOffset(),
-        (long) leader.followerLogEndOffsets().get(2),
-        "progress reported");
+    // The leader counted the follower's progress reports: it knows where the follower ends and
+    // committed everything.
+    long end = leaderLog.logEndOffset();
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            Duration.ofSeconds(10),
+            () -> {
+              InSyncState.FollowerPosition p =
+                  harness.leader(PID).view().followers().get(ReplicationHarness.FOLLOWER_NODE);
+              assertEquals(end, p.logEndOffset(), "progress reported");
+              assertEquals(end, leaderLog.highWatermark(), "committed");
+              return null;
+            });
   }
 
   @Test
@@ -121,16 +129,15 @@ class LeaderFollowerTransferTest {
     append(64L * MiB);
     long batchSize = 64L * MiB;
     AtomicInteger cuts = new AtomicInteger();
-    AtomicReference<FollowerTransfer.Control> control = new AtomicReference<>();
-    events.clear();
+    AtomicReference<ActorRef<FollowerReplica.Command>> self = new AtomicReference<>();
     startFollower(
-        control,
+        self,
         e -> {
           if (e instanceof FollowerEvent.ChunkStaged c && c.baseOffset() == 1) {
             long cutAt = (cuts.get() + 1) * 20L * MiB;
             if (cuts.get() < 2 && c.stagedBytes() >= cutAt) {
               cuts.incrementAndGet();
-              control.get().dropConnection();
+              self.get().tell(new FollowerReplica.RestartTransfer("test: cut at " + cutAt));
             }
           }
         });
@@ -161,15 +168,13 @@ class LeaderFollowerTransferTest {
     // The incident of docs/incident.md, step by step, in one JVM.
     append(2000);
     append(3000);
-    startFollower(new AtomicReference<>());
+    startFollower(e -> {});
     awaitFollowerAt(2);
-    follower.stop();
-    follower.stopped().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    followerLog.close();
-    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
+    harness.stopFollower(follower);
+    followerLog = harness.reopenFollowerLog(PID);
 
     append(5L * MiB + 17); // larger than peer-max-bytes
-    startFollower(new AtomicReference<>());
+    startFollower(e -> {});
     awaitFollowerAt(3);
     assertSegmentsIdentical();
     TestProbe<Object> probe = testKit.createTestProbe();
@@ -185,26 +190,24 @@ class LeaderFollowerTransferTest {
   void followerProcessRestartInTheMiddleOfAnOversizedBatchResumesFromStagedBytes()
       throws Exception {
     append(32L * MiB);
-    AtomicReference<FollowerTransfer.Control> control = new AtomicReference<>();
-    java.util.concurrent.CompletableFuture<Long> stoppedAt =
-        new java.util.concurrent.CompletableFuture<>();
+    CompletableFuture<Long> stoppedAt = new CompletableFuture<>();
+    AtomicReference<ActorRef<FollowerReplica.Command>> self = new AtomicReference<>();
     startFollower(
-        control,
+        self,
         e -> {
           if (e instanceof FollowerEvent.ChunkStaged c && c.stagedBytes() >= 10L * MiB) {
             if (stoppedAt.complete(c.stagedBytes())) {
-              control.get().stop();
+              self.get().tell(new FollowerReplica.Stop());
             }
           }
         });
     stoppedAt.get(30, TimeUnit.SECONDS);
-    follower.stopped().toCompletableFuture().get(5, TimeUnit.SECONDS);
-    followerLog.close(); // the follower process "restarts"
-    followerLog = PartitionLog.open(tmp.resolve("follower"), STORAGE, Clock.systemUTC());
+    harness.stopFollower(follower); // waits until it has terminated
+    followerLog = harness.reopenFollowerLog(PID); // the follower process "restarts"
     assertEquals(0, followerLog.logEndOffset(), "a partial batch is never appended");
 
     events.clear();
-    startFollower(new AtomicReference<>());
+    startFollower(e -> {});
     awaitFollowerAt(1);
     assertSegmentsIdentical();
     FollowerEvent.Connecting first = all(FollowerEvent.Connecting.class).get(0);
@@ -221,23 +224,12 @@ class LeaderFollowerTransferTest {
   @Test
   void leaderServerRestartOnAnotherPortIsFollowedAfterReconnect() throws Exception {
     append(1000);
-    AtomicReference<java.net.InetSocketAddress> address = new AtomicReference<>(server.address());
-    FollowerSession session = new FollowerSession(2, PID, followerLog, () -> 1);
-    follower =
-        FollowerTransfer.start(testKit.system(), session, address::get, SETTINGS, events::add);
+    startFollower(e -> {});
     awaitFollowerAt(1);
+    InetSocketAddress before = harness.address();
 
-    server.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS); // drops the connection too
-    server =
-        LeaderTransferServer.bind(
-                testKit.system(),
-                "127.0.0.1",
-                0,
-                p -> p.equals(PID) ? Optional.of(leader) : Optional.empty(),
-                SETTINGS)
-            .toCompletableFuture()
-            .get(5, TimeUnit.SECONDS);
-    address.set(server.address());
+    harness.rebind(); // drops the connection too
+    assertNotEquals(before, harness.address());
     append(2L * MiB);
     awaitFollowerAt(2);
     assertSegmentsIdentical();
@@ -246,91 +238,91 @@ class LeaderFollowerTransferTest {
 
   @Test
   void unknownPartitionIsRejectedAndRetriedWithBackoff() {
-    FollowerSession session =
-        new FollowerSession(2, new PartitionId("nope", 0), followerLog, () -> 1);
+    status = new FollowerStatus();
     follower =
-        FollowerTransfer.start(testKit.system(), session, server::address, SETTINGS, events::add);
-    TestProbe<Object> probe = testKit.createTestProbe();
-    probe.awaitAssert(
-        Duration.ofSeconds(10),
-        () -> {
-          List<FollowerEvent.AttemptFailed> failed = all(FollowerEvent.AttemptFailed.class);
-          assertTrue(failed.size() >= 2, "retried: " + failed);
-          assertTrue(failed.get(0).error().contains("UNKNOWN_PARTITION"), failed.get(0).error());
-          return null;
+        harness.startFollower(
+            FollowerSetup.of(
+                ReplicationHarness.FOLLOWER_NODE,
+                new PartitionId("nope", 0),
+                followerLog,
+                node -> Optional.of(harness.address()),
+                ReplicationHarness.LEADER_NODE,
+                1,
+                SETTINGS,
+                status));
+    awaitStatus(
+        s -> {
+          assertTrue(s.attempts() >= 2, "retried: " + s);
+          assertTrue(
+              s.lastError().startsWith("TransferRejectedException: UNKNOWN_PARTITION"),
+              s.lastError());
         });
   }
 
   @Test
   void corruptFrameFromTheLeaderFailsTheAttemptWithANamedErrorAndReconnects() throws Exception {
     // A fake leader that answers every connection with a frame header of an unknown type.
-    var binding =
-        org.apache.pekko.stream.javadsl.Tcp.get(testKit.system())
+    Tcp.ServerBinding binding =
+        Tcp.get(testKit.system())
             .bind("127.0.0.1", 0)
             .to(
-                org.apache.pekko.stream.javadsl.Sink.foreach(
+                Sink.foreach(
                     conn ->
                         conn.handleWith(
-                            org.apache.pekko.stream.javadsl.Flow.fromSinkAndSource(
-                                org.apache.pekko.stream.javadsl.Sink.ignore(),
-                                org.apache.pekko.stream.javadsl.Source.single(
-                                        org.apache.pekko.util.ByteString.fromArray(
+                            Flow.fromSinkAndSource(
+                                Sink.ignore(),
+                                Source.single(
+                                        ByteString.fromArray(
                                             new byte[] {0, 0, 0, 9, 66, 0, 0, 0, 0}))
-                                    .concat(org.apache.pekko.stream.javadsl.Source.maybe())),
+                                    .concat(Source.maybe())),
                             testKit.system())))
             .run(testKit.system())
             .toCompletableFuture()
             .get(5, TimeUnit.SECONDS);
     try {
-      FollowerSession session = new FollowerSession(2, PID, followerLog, () -> 1);
-      follower =
-          FollowerTransfer.start(
-              testKit.system(), session, binding::localAddress, SETTINGS, events::add);
-      TestProbe<Object> probe = testKit.createTestProbe();
-      probe.awaitAssert(
-          Duration.ofSeconds(10),
-          () -> {
-            List<FollowerEvent.AttemptFailed> failed = all(FollowerEvent.AttemptFailed.class);
-            assertTrue(failed.size() >= 2, "reconnected: " + failed);
-            String error = failed.get(0).error();
+      status = new FollowerStatus();
+      IntFunction<Optional<InetSocketAddress>> fake = node -> Optional.of(binding.localAddress());
+      follower = harness.startFollower(harness.followerSetup(PID, SETTINGS, status, fake));
+      awaitStatus(
+          s -> {
+            assertTrue(s.attempts() >= 2, "reconnected: " + s);
+            String error = s.lastError();
             assertTrue(error.startsWith("CorruptFrameException"), error);
             assertTrue(
                 error.contains("orders-0") && error.contains("unknown frame type 66"), error);
-            return null;
           });
-      follower.stop();
-      follower.stopped().toCompletableFuture().get(5, TimeUnit.SECONDS);
-      follower = null;
+      harness.stopFollower(follower);
     } finally {
       binding.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
   }
 
-  private void startFollower(AtomicReference<FollowerTransfer.Control> ref) {
-    startFollower(ref, e -> {});
+  private void startFollower(Consumer<FollowerEvent> also) {
+    startFollower(new AtomicReference<>(), also);
   }
 
+  /** Starts a follower whose attempts' events go to {@link #events} and {@code also}. */
   private void startFollower(
-      AtomicReference<FollowerTransfer.Control> ref,
-      java.util.function.Consumer<FollowerEvent> also) {
-    FollowerSession session = new FollowerSession(2, PID, followerLog, () -> 1);
-    follower =
-        FollowerTransfer.start(
-            testKit.system(),
-            session,
-            server::address,
-            SETTINGS,
-            e -> {
-              events.add(e);
-              also.accept(e);
-            });
-    ref.set(follower);
+      AtomicReference<ActorRef<FollowerReplica.Command>> self, Consumer<FollowerEvent> also) {
+    status = new FollowerStatus();
+    FollowerSetup setup =
+        harness
+            .followerSetup(PID, SETTINGS, status)
+            .withAttempts(
+                (system, session, address, settings) ->
+                    FollowerTransfer.attempt(system, session, address, settings)
+                        .wireTap(
+                            e -> {
+                              events.add(e);
+                              also.accept(e);
+                            }));
+    follower = harness.startFollower(setup);
+    self.set(follower);
   }
 
-  /** Appends a one-record batch of exactly {@code totalSize} bytes, in bounded memory. */
-  private void append(long totalSize) throws IOException {
-    LogFixtures.appendBatchOfSize(leaderLog, tmp, totalSize);
-    leader.changed();
+  /** Appends a one-record batch of exactly {@code totalSize} bytes through the leader. */
+  private void append(long totalSize) throws Exception {
+    harness.appendBatchOfSize(PID, totalSize);
   }
 
   private void awaitFollowerAt(long offset) {
@@ -344,19 +336,25 @@ class LeaderFollowerTransferTest {
         });
   }
 
+  private void awaitStatus(Consumer<FollowerStatus.Snapshot> ok) {
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            Duration.ofSeconds(10),
+            Duration.ofMillis(20),
+            () -> {
+              ok.accept(status.snapshot());
+              return null;
+            });
+  }
+
   private String tail() {
     List<FollowerEvent> all = List.copyOf(events);
-    return all.subList(Math.max(0, all.size() - 5), all.size()).toString();
+    return all.subList(Math.max(0, all.size() - 5), all.size()) + ", status " + status.snapshot();
   }
 
-  private void assertSegmentsIdentical() throws IOException {
+  private void assertSegmentsIdentical() throws Exception {
     LogFixtures.assertSegmentsIdentical(leaderLog.dir(), followerLog.dir());
-  }
-
-  private static List<Path> segments(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return s.filter(p -> p.toString().endsWith(".log")).sorted().collect(Collectors.toList());
-    }
   }
 
   private <T> List<T> all(Class<T> type) {

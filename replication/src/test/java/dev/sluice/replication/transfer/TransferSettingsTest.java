@@ -23,16 +23,6 @@ class TransferSettingsTest {
   }
 
   @Test
-  void refusesAPeerMaxBytesNoFrameCanCarry() {
-    BackoffSettings b = new BackoffSettings(Duration.ofMillis(1), Duration.ofMillis(2), 0);
-    assertThrows(
-        IllegalArgumentException.class,
-        () ->
-            new TransferSettings(
-                0, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(1), b, 0));
-  }
-
-  @Test
   void limitedFramesDivideThePeerLimitDownToAFloor() {
     BackoffSettings b = new BackoffSettings(Duration.ofMillis(1), Duration.ofMillis(2), 0);
     TransferSettings t =

@@ -2,16 +2,17 @@ package dev.sluice.replication.watchdog;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.sluice.replication.follower.FollowerState;
 import dev.sluice.replication.follower.FollowerStatus;
-import dev.sluice.replication.watchdog.StallWatchdog.WatchdogReport;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -22,7 +23,7 @@ import org.slf4j.event.Level;
 /**
  * The watchdog actor against fake replicas whose status the test drives. Scheduler time ({@link
  * ManualTime}) and the watchdog's injected clock advance together, one interval at a time, and each
- * step waits for the tick to be handled, so nothing here sleeps or races.
+ * step waits for the tick to be handled ({@link #handledSoFar}), so nothing here sleeps or races.
  */
 class StallWatchdogTest {
   static final ActorTestKit testKit = ActorTestKit.create("StallWatchdogTest", ManualTime.config());
@@ -30,11 +31,11 @@ class StallWatchdogTest {
   // Few ticks per stall-timeout: every ManualTime step costs real time (it lets dispatchers drain).
   static final Duration INTERVAL = Duration.ofSeconds(5);
   static final Duration STALL_TIMEOUT = Duration.ofSeconds(15);
+  static final String SENTINEL = "~sentinel";
 
   final AtomicLong nanos = new AtomicLong(123_456_789L);
   final WatchdogState state = new WatchdogState();
   ActorRef<StallWatchdog.Command> watchdog;
-  TestProbe<WatchdogReport> reports;
 
   /** A follower replica that only records what the watchdog asks of it. */
   static class FakeReplica implements WatchedReplica {
@@ -45,7 +46,7 @@ class StallWatchdogTest {
     /** Stuck like the incident: behind the leader, an oversized batch partly staged. */
     static FakeReplica stuckAt(long logEnd, long leaderEnd) {
       FakeReplica r = new FakeReplica();
-      r.status.state("catchingUp");
+      r.status.state(FollowerState.CATCHING_UP);
       r.status.offsets(logEnd, logEnd);
       r.status.leaderLogEndOffset(leaderEnd);
       r.status.stagedBytes(3_145_728);
@@ -72,8 +73,7 @@ class StallWatchdogTest {
   @BeforeEach
   void startWatchdog() {
     watchdog = testKit.spawn(StallWatchdog.create(INTERVAL, STALL_TIMEOUT, state, nanos::get));
-    reports = testKit.createTestProbe();
-    report(); // setup has run, so its timer counts from now
+    handledSoFar(); // setup has run, so its timer counts from now
   }
 
   @AfterEach
@@ -86,14 +86,33 @@ class StallWatchdogTest {
     testKit.shutdownTestKit();
   }
 
-  WatchdogReport report() {
-    watchdog.tell(new StallWatchdog.GetReport(reports.getRef()));
-    return reports.receiveMessage();
+  /**
+   * Returns once the watchdog has handled everything sent to it so far, a tick that {@code
+   * timePasses} queued included: a caught-up sentinel replica watched behind them shows in the
+   * state, and is unwatched again without a trace.
+   */
+  void handledSoFar() {
+    watchdog.tell(new StallWatchdog.Watch(SENTINEL, new FakeReplica()));
+    awaitCondition(() -> state.replica(SENTINEL).isPresent());
+    watchdog.tell(new StallWatchdog.Unwatch(SENTINEL));
+    awaitCondition(() -> state.replica(SENTINEL).isEmpty());
+  }
+
+  static void awaitCondition(BooleanSupplier condition) {
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            Duration.ofSeconds(5),
+            Duration.ofMillis(1),
+            () -> {
+              assertTrue(condition.getAsBoolean());
+              return null;
+            });
   }
 
   void watch(String name, WatchedReplica replica) {
     watchdog.tell(new StallWatchdog.Watch(name, replica));
-    report();
+    handledSoFar();
   }
 
   /** Moves both clocks one interval at a time; every tick is handled before the next. */
@@ -101,7 +120,7 @@ class StallWatchdogTest {
     for (long done = 0; done < total.toNanos(); done += INTERVAL.toNanos()) {
       nanos.addAndGet(INTERVAL.toNanos());
       manualTime.timePasses(INTERVAL);
-      report();
+      handledSoFar();
     }
   }
 
@@ -159,7 +178,7 @@ class StallWatchdogTest {
     assertTrue(state.ready());
     assertEquals(1, state.totalStalls());
     assertEquals(1, state.stalledReplicas());
-    assertEquals(List.of(h), report().replicas());
+    assertEquals(Map.of("orders-3", h), state.replicas());
   }
 
   @Test
@@ -185,7 +204,6 @@ class StallWatchdogTest {
     assertFalse(health("orders-3").healthy());
     assertFalse(state.ready());
     assertEquals(List.of("orders-3"), state.unhealthyReplicas());
-    assertFalse(report().ready());
 
     // Still stuck: restarted every stall-timeout, without a WARN each time.
     warningsDuring(0, () -> advance(STALL_TIMEOUT.multipliedBy(2)));
@@ -240,7 +258,7 @@ class StallWatchdogTest {
   @Test
   void caughtUpReplicaOfAnIdlePartitionIsNeverStalled() {
     FakeReplica replica = new FakeReplica();
-    replica.status.state("inSync");
+    replica.status.state(FollowerState.IN_SYNC);
     replica.status.offsets(145, 145);
     replica.status.leaderLogEndOffset(145);
     watch("orders-1", replica);
@@ -259,7 +277,8 @@ class StallWatchdogTest {
     advance(Duration.ofSeconds(10));
 
     watchdog.tell(new StallWatchdog.Unwatch("orders-3"));
-    assertEquals(List.of(), report().replicas());
+    handledSoFar();
+    assertEquals(Map.of(), state.replicas());
     warningsDuring(0, () -> advance(STALL_TIMEOUT.multipliedBy(2)));
 
     assertEquals(List.of(), replica.restarts);
@@ -277,7 +296,7 @@ class StallWatchdogTest {
             throw new IllegalStateException("follower gone");
           }
         };
-    failing.status.state("backingOff");
+    failing.status.state(FollowerState.BACKING_OFF);
     watch("orders-3", stuck);
     watch("orders-4", failing);
 

@@ -1,4 +1,4 @@
-package dev.sluice.log;
+package dev.sluice.log.testing;
 
 import java.time.Clock;
 import java.time.Duration;

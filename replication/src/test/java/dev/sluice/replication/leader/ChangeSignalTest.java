@@ -1,4 +1,4 @@
-package dev.sluice.replication.transfer;
+package dev.sluice.replication.leader;
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,26 +1,28 @@
-package dev.sluice.log;
+package dev.sluice.log.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.log.FetchResult;
+import dev.sluice.log.LogSlice;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.RecordLocation;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
-/** Small settings and helpers shared by the partition log tests. */
+/**
+ * Small settings and helpers of the partition log tests: settings with a small segment, a fixed
+ * clock, records whose bytes identify their offset, and checks that read them back.
+ */
 public final class LogTestSupport {
   public static final int KIB = 1024;
   public static final long SEGMENT_BYTES = 64 * KIB;
@@ -83,15 +85,7 @@ public final class LogTestSupport {
   public static ByteBuffer bytesOf(FetchResult result) throws IOException {
     ByteBuffer out = ByteBuffer.allocate((int) result.sizeInBytes());
     for (LogSlice s : result.slices()) {
-      try (FileChannel ch = FileChannel.open(s.segmentFile(), StandardOpenOption.READ)) {
-        long pos = s.position();
-        int end = out.position() + (int) s.length();
-        out.limit(end);
-        while (out.hasRemaining()) {
-          pos += ch.read(out, pos);
-        }
-        out.limit(out.capacity());
-      }
+      s.region().readInto(out);
     }
     return out.flip();
   }
@@ -102,11 +96,6 @@ public final class LogTestSupport {
   }
 
   public static List<Path> logFiles(Path dir) throws IOException {
-    try (Stream<Path> s = Files.list(dir)) {
-      return new ArrayList<>(
-          s.filter(p -> p.getFileName().toString().endsWith(SegmentFiles.LOG_SUFFIX))
-              .sorted()
-              .toList());
-    }
+    return SegmentFiles.list(dir);
   }
 }

@@ -1,4 +1,4 @@
-package dev.sluice.replication.transfer;
+package dev.sluice.replication.leader;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

@@ -1,4 +1,4 @@
-package dev.sluice.log;
+package dev.sluice.log.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;

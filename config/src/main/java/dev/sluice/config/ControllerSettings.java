@@ -1,0 +1,18 @@
+package dev.sluice.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The controller's journal ({@code sluice.controller}): which database holds the controller's
+ * events and snapshots, and how the node connects to it. {@code sluice-controller.conf} in the
+ * server wires these values into pekko-persistence-jdbc.
+ *
+ * @param journal the database every node of the cluster uses
+ * @param h2Path the H2 file (without its {@code .mv.db} suffix) when set; empty lets the node
+ *     derive it from its data directory, so that the nodes of one machine share one file
+ * @param postgres the PostgreSQL database, read whatever {@code journal} says
+ * @param poolSize connections per JVM
+ */
+public record ControllerSettings(
+    Journal journal, Optional<Path> h2Path, PostgresSettings postgres, int poolSize) {}

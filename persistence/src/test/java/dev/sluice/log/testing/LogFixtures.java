@@ -1,0 +1,79 @@
+package dev.sluice.log.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.config.FlushPolicy;
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.record.Record;
+import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.segment.SegmentFiles;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Storage settings for tests, leader logs with batches of exact sizes, and the byte-for-byte
+ * comparison of two replicas' logs.
+ */
+public final class LogFixtures {
+  private static final int MIB = 1024 * 1024;
+
+  private LogFixtures() {}
+
+  /**
+   * The reference defaults (index entry every 4 KiB, fsync every batch, no retention) with the
+   * given segment and batch limits.
+   */
+  public static StorageSettings storage(long segmentBytes, long maxBatchBytes) {
+    return new StorageSettings(
+        segmentBytes, 4096, maxBatchBytes, FlushPolicy.EVERY_BATCH, -1, Duration.ZERO);
+  }
+
+  /**
+   * Appends (at leader epoch 1) a one-record batch of exactly {@code totalSize} bytes, in bounded
+   * memory: values above 2 MiB go through a scratch file in {@code scratchDir}. The high watermark
+   * moves to the new log end.
+   */
+  public static void appendBatchOfSize(PartitionLog log, Path scratchDir, long totalSize)
+      throws IOException {
+    long valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
+    Random rnd = new Random(totalSize);
+    if (valueLength <= 2 * MIB) {
+      byte[] value = new byte[(int) valueLength];
+      rnd.nextBytes(value);
+      log.appendRecords(List.of(Record.of(null, value)), 1);
+    } else {
+      Path valueFile = scratchDir.resolve("value-" + totalSize);
+      byte[] chunk = new byte[MIB];
+      try (OutputStream out = Files.newOutputStream(valueFile)) {
+        for (long left = valueLength; left > 0; left -= chunk.length) {
+          rnd.nextBytes(chunk);
+          out.write(chunk, 0, (int) Math.min(chunk.length, left));
+        }
+      }
+      log.appendValueFile(null, List.of(), valueFile, 1);
+      Files.delete(valueFile);
+    }
+    log.updateHighWatermark(log.logEndOffset());
+  }
+
+  /** Both partition directories hold the same segment files with the same bytes. */
+  public static void assertSegmentsIdentical(Path leaderDir, Path followerDir) throws IOException {
+    List<Path> leader = SegmentFiles.list(leaderDir);
+    List<Path> follower = SegmentFiles.list(followerDir);
+    assertEquals(
+        leader.stream().map(Path::getFileName).toList(),
+        follower.stream().map(Path::getFileName).toList());
+    for (int i = 0; i < leader.size(); i++) {
+      assertEquals(
+          -1L,
+          Files.mismatch(leader.get(i), follower.get(i)),
+          leader.get(i).getFileName() + " differs");
+    }
+  }
+}
