@@ -5,7 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.api.ApiJson;
+import dev.sluice.api.PartitionDescription;
+import dev.sluice.api.ReplicaDescription;
+import dev.sluice.api.TopicDescription;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.client.SluiceClientException;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ControllerFailoverIT {
   private static final Duration STARTUP = Duration.ofSeconds(90);
   private static final Duration FAILOVER = Duration.ofSeconds(60);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
   private final List<NodeJvm> jvms = new ArrayList<>();
@@ -100,19 +104,17 @@ class ControllerFailoverIT {
       awaitAnyOutput("Node " + id + " is live", STARTUP);
     }
 
-    HttpResponse<String> created =
-        post(1, "/topics", "{\"name\":\"t\",\"partitions\":6,\"replicationFactor\":3}");
-    assertEquals(201, created.statusCode(), created.body());
-    JsonNode before = describe(1, "t").orElseThrow();
+    client(1).createTopic("t", 6, 3);
+    TopicDescription before = describe(1, "t").orElseThrow();
 
     int killed = nodeAt(members(1).get("oldest").asText());
     List<Integer> survivors = new ArrayList<>(List.of(1, 2, 3));
     survivors.remove(Integer.valueOf(killed));
     int survivor = survivors.get(0);
-    Map<Integer, JsonNode> ledByKilled = new HashMap<>();
-    for (JsonNode p : before.get("partitions")) {
-      if (p.get("leader").asInt() == killed) {
-        ledByKilled.put(p.get("partition").asInt(), p);
+    Map<Integer, PartitionDescription> ledByKilled = new HashMap<>();
+    for (PartitionDescription p : before.partitions()) {
+      if (p.leader() == killed) {
+        ledByKilled.put(p.partition(), p);
       }
     }
     assertEquals(2, ledByKilled.size(), "partitions led by node " + killed + ": " + before);
@@ -135,27 +137,27 @@ class ControllerFailoverIT {
                 .map(
                     view ->
                         ledByKilled.keySet().stream()
-                            .allMatch(p -> partition(view, p).get("leader").asInt() != killed))
+                            .allMatch(p -> partition(view, p).leader() != killed))
                 .orElse(false),
         "the partitions node " + killed + " led have a new leader",
         FAILOVER);
 
-    JsonNode after = describe(survivor, "t").orElseThrow();
-    assertEquals(6, after.get("partitions").size());
-    for (JsonNode old : before.get("partitions")) {
-      int p = old.get("partition").asInt();
-      JsonNode now = partition(after, p);
-      assertEquals(replicas(old), replicas(now), "replicas of partition " + p);
+    TopicDescription after = describe(survivor, "t").orElseThrow();
+    assertEquals(6, after.partitions().size());
+    for (PartitionDescription old : before.partitions()) {
+      int p = old.partition();
+      PartitionDescription now = partition(after, p);
+      assertEquals(old.replicaNodes(), now.replicaNodes(), "replicas of partition " + p);
       if (ledByKilled.containsKey(p)) {
-        int leader = now.get("leader").asInt();
+        int leader = now.leader();
         assertNotEquals(killed, leader, "partition " + p);
-        assertTrue(inSync(old).contains(leader), "new leader " + leader + " was in sync: " + old);
+        assertTrue(old.inSync().contains(leader), "new leader " + leader + " was in sync: " + old);
         assertTrue(
-            now.get("leaderEpoch").asInt() > old.get("leaderEpoch").asInt(),
+            now.leaderEpoch() > old.leaderEpoch(),
             "leader epoch of partition " + p + " went up: " + old + " -> " + now);
-        assertTrue(!inSync(now).contains(killed), "killed node left the in-sync set: " + now);
+        assertTrue(!now.inSync().contains(killed), "killed node left the in-sync set: " + now);
       } else {
-        assertEquals(old.get("leader"), now.get("leader"), "unaffected partition " + p);
+        assertEquals(old.leader(), now.leader(), "unaffected partition " + p);
       }
     }
     // Both survivors apply the controller's new metadata.
@@ -167,15 +169,11 @@ class ControllerFailoverIT {
     }
 
     // The moved controller persists new topics.
-    HttpResponse<String> second =
-        post(
-            survivors.get(1),
-            "/topics",
-            "{\"name\":\"u\",\"partitions\":2,\"replicationFactor\":2}");
-    assertEquals(201, second.statusCode(), second.body());
-    for (JsonNode p : JSON.readTree(second.body()).get("partitions")) {
+    TopicDescription second = client(survivors.get(1)).createTopic("u", 2, 2);
+    for (PartitionDescription p : second.partitions()) {
       assertTrue(
-          survivors.containsAll(replicas(p)), "placed on the live nodes " + survivors + ": " + p);
+          survivors.containsAll(p.replicaNodes()),
+          "placed on the live nodes " + survivors + ": " + p);
     }
 
     jvm(killed).start("-Xmx256m");
@@ -188,20 +186,14 @@ class ControllerFailoverIT {
         () ->
             describe(killed, "t")
                 .map(
-                    view -> {
-                      for (JsonNode p : view.get("partitions")) {
-                        for (JsonNode r : p.get("replicas")) {
-                          if (r.get("node").asInt() == killed && r.get("leo").asLong() < 0) {
-                            return false;
-                          }
-                        }
-                      }
-                      return true;
-                    })
+                    view ->
+                        view.partitions().stream()
+                            .flatMap(p -> p.replica(killed).stream())
+                            .allMatch(r -> r.leo() != ReplicaDescription.UNKNOWN))
                 .orElse(false),
         "node " + killed + " reopened its replicas of t",
         STARTUP);
-    assertEquals(200, get(killed, "/topics/u").statusCode(), "the restarted node knows topic u");
+    assertTrue(describe(killed, "u").isPresent(), "the restarted node knows topic u");
   }
 
   private NodeJvm jvm(int id) {
@@ -238,12 +230,14 @@ class ControllerFailoverIT {
                   .timeout(Duration.ofSeconds(5))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? JSON.readTree(r.body()) : JSON.createObjectNode();
+      return r.statusCode() == 200
+          ? ApiJson.mapper().readTree(r.body())
+          : ApiJson.mapper().createObjectNode();
     } catch (IOException e) {
-      return JSON.createObjectNode();
+      return ApiJson.mapper().createObjectNode();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return JSON.createObjectNode();
+      return ApiJson.mapper().createObjectNode();
     }
   }
 
@@ -269,71 +263,26 @@ class ControllerFailoverIT {
     return false;
   }
 
-  private Optional<JsonNode> describe(int id, String topic) {
-    HttpResponse<String> r = get(id, "/topics/" + topic);
-    if (r == null || r.statusCode() != 200) {
+  /** The topic as node {@code id} describes it; empty while it cannot (killed, not up yet). */
+  private Optional<TopicDescription> describe(int id, String topic) {
+    try {
+      return Optional.of(client(id).describeTopic(topic));
+    } catch (SluiceClientException e) {
       return Optional.empty();
     }
-    try {
-      return Optional.of(JSON.readTree(r.body()));
-    } catch (IOException e) {
-      throw new AssertionError("not JSON: " + r.body(), e);
-    }
   }
 
-  private static JsonNode partition(JsonNode view, int partition) {
-    for (JsonNode p : view.get("partitions")) {
-      if (p.get("partition").asInt() == partition) {
-        return p;
-      }
-    }
-    throw new AssertionError("no partition " + partition + " in " + view);
+  private static PartitionDescription partition(TopicDescription view, int partition) {
+    return view.partition(partition)
+        .orElseThrow(() -> new AssertionError("no partition " + partition + " in " + view));
   }
 
-  private static List<Integer> replicas(JsonNode partition) {
-    List<Integer> nodes = new ArrayList<>();
-    partition.get("replicas").forEach(r -> nodes.add(r.get("node").asInt()));
-    return nodes;
+  private static List<Integer> leaders(TopicDescription view) {
+    return view.partitions().stream().map(PartitionDescription::leader).toList();
   }
 
-  private static List<Integer> inSync(JsonNode partition) {
-    List<Integer> nodes = new ArrayList<>();
-    partition.get("inSync").forEach(n -> nodes.add(n.asInt()));
-    return nodes;
-  }
-
-  private static List<Integer> leaders(JsonNode view) {
-    List<Integer> leaders = new ArrayList<>();
-    view.get("partitions").forEach(p -> leaders.add(p.get("leader").asInt()));
-    return leaders;
-  }
-
-  /** A GET that answers null while the node does not listen (killed, or not up yet). */
-  private HttpResponse<String> get(int id, String path) {
-    try {
-      return http.send(
-          HttpRequest.newBuilder(api(id).resolve(path)).timeout(Duration.ofSeconds(15)).build(),
-          HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
-    }
-  }
-
-  private HttpResponse<String> post(int id, String path, String json) throws Exception {
-    return http.send(
-        HttpRequest.newBuilder(api(id).resolve(path))
-            .header("Content-Type", "application/json")
-            .timeout(Duration.ofSeconds(30))
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  private URI api(int id) {
-    return URI.create("http://127.0.0.1:" + ports.get(id - 1).api());
+  private SluiceClient client(int id) {
+    return SluiceClient.create(URI.create("http://127.0.0.1:" + ports.get(id - 1).api()));
   }
 
   private static void awaitCondition(BooleanSupplier condition, String what, Duration timeout)

@@ -102,7 +102,7 @@ class DemoIT {
             "-Xmx256m",
             "-cp",
             System.getProperty("java.class.path"),
-            "dev.sluice.node.cli.SluiceCli",
+            "dev.sluice.tools.SluiceCli",
             "demo",
             "--base-port",
             String.valueOf(basePort),

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.api.PartitionDescription;
+import dev.sluice.api.TopicDescription;
+import dev.sluice.client.SluiceClient;
+import dev.sluice.client.SluiceClientException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,13 +40,9 @@ class LocalClusterIT {
   private static final int BASE_PORT = 27700;
 
   private static final Duration STARTUP = Duration.ofSeconds(240);
-  private static final Duration REQUEST = Duration.ofSeconds(10);
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path dir;
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private Process launcher;
   private Thread drain;
   private final List<String> output = new ArrayList<>();
@@ -76,34 +71,24 @@ class LocalClusterIT {
       nodePids.add(readPid(node).orElseThrow(() -> new AssertionError("no pid file of " + node)));
     }
 
-    HttpResponse<String> created =
+    // Right after start-up the controller may not know every node yet (400: not enough nodes for
+    // the replication factor) or node 2 may lack metadata (503): retry both.
+    TopicDescription created =
         await(
             "topic t created through node 2",
             Duration.ofSeconds(60),
-            () -> {
-              // Right after start-up the controller may not know every node yet (400: not enough
-              // nodes for the replication factor) or node 2 may lack metadata (503): retry both.
-              HttpResponse<String> r =
-                  post(
-                      api(2) + "/topics",
-                      "{\"name\":\"t\",\"partitions\":6,\"replicationFactor\":3}");
-              return r != null && r.statusCode() == 201 ? r : null;
-            });
-    assertEquals(6, JSON.readTree(created.body()).path("partitionCount").asInt(), created.body());
+            () -> attempt("create t at node 2", () -> client(2).createTopic("t", 6, 3)));
+    assertEquals(6, created.partitionCount(), created::toString);
 
-    JsonNode topic =
+    TopicDescription topic =
         await(
             "topic t described by node 3",
             Duration.ofSeconds(60),
-            () -> {
-              HttpResponse<String> r = get(api(3) + "/topics/t");
-              return r != null && r.statusCode() == 200 ? readTree(r.body()) : null;
-            });
-    assertEquals(6, topic.path("partitions").size(), topic::toString);
-    for (JsonNode partition : topic.path("partitions")) {
-      Set<Integer> replicas = new HashSet<>();
-      partition.path("replicas").forEach(r -> replicas.add(r.path("node").asInt()));
-      assertEquals(3, partition.path("replicas").size(), partition::toString);
+            () -> attempt("describe t at node 3", () -> client(3).describeTopic("t")));
+    assertEquals(6, topic.partitions().size(), topic::toString);
+    for (PartitionDescription partition : topic.partitions()) {
+      Set<Integer> replicas = new HashSet<>(partition.replicaNodes());
+      assertEquals(3, partition.replicas().size(), partition::toString);
       assertEquals(3, replicas.size(), () -> "distinct replicas: " + partition);
     }
 
@@ -130,7 +115,7 @@ class LocalClusterIT {
             "-Xmx128m",
             "-cp",
             System.getProperty("java.class.path"),
-            "dev.sluice.node.cli.SluiceCli",
+            "dev.sluice.tools.SluiceCli",
             "local-cluster",
             "--nodes",
             String.valueOf(NODES),
@@ -216,51 +201,22 @@ class LocalClusterIT {
     }
   }
 
-  private HttpResponse<String> post(String uri, String json) {
-    return send(
-        HttpRequest.newBuilder(URI.create(uri))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(json))
-            .timeout(REQUEST)
-            .build());
-  }
-
-  private HttpResponse<String> get(String uri) {
-    return send(HttpRequest.newBuilder(URI.create(uri)).GET().timeout(REQUEST).build());
-  }
-
-  /** The response, or null when the node did not answer (still starting). */
-  private HttpResponse<String> send(HttpRequest request) {
+  /** The answer, or null when the node refused or did not answer (still starting). */
+  private <T> T attempt(String what, Supplier<T> request) {
     try {
-      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString(UTF_8));
-      lastAnswer =
-          request.method()
-              + " "
-              + request.uri()
-              + " -> "
-              + response.statusCode()
-              + " "
-              + response.body();
+      T answer = request.get();
+      lastAnswer = what + " -> " + answer;
       System.out.println("[it] " + lastAnswer);
-      return response;
-    } catch (IOException e) {
-      return null;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      return answer;
+    } catch (SluiceClientException e) {
+      lastAnswer = what + " -> " + e.status() + " " + e.getMessage();
+      System.out.println("[it] " + lastAnswer);
       return null;
     }
   }
 
-  private static JsonNode readTree(String body) {
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      throw new AssertionError("not JSON: " + body, e);
-    }
-  }
-
-  private static String api(int node) {
-    return "http://127.0.0.1:" + (BASE_PORT + 10 * (node - 1));
+  private static SluiceClient client(int node) {
+    return SluiceClient.create(URI.create("http://127.0.0.1:" + (BASE_PORT + 10 * (node - 1))));
   }
 
   private Optional<Long> readPid(int node) {

@@ -16,9 +16,10 @@ import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Sluice node running in its own JVM, started the way an operator starts one ({@code SluiceCli
- * node --config FILE}). Output is drained by a thread (a full pipe would block the node), echoed
- * with a {@code [name]} prefix and kept for conditions such as "the node logged that it is up".
+ * A Sluice node running in its own JVM, started the way {@code bin/sluice node} and {@code
+ * local-cluster} start one: the server's main class {@code dev.sluice.node.Main} with the node's
+ * config file. Output is drained by a thread (a full pipe would block the node), echoed with a
+ * {@code [name]} prefix and kept for conditions such as "the node logged that it is up".
  *
  * <p>The same object can be started again after its process ended (a restart at the same config);
  * the output of the previous process is dropped then. A process that ends without {@link #kill9} or
@@ -65,9 +66,7 @@ final class NodeJvm implements AutoCloseable {
             "-XX:TieredStopAtLevel=1",
             "-cp",
             System.getProperty("java.class.path"),
-            "dev.sluice.node.cli.SluiceCli",
-            "node",
-            "--config",
+            "dev.sluice.node.Main",
             config.toString()));
     synchronized (output) {
       output.clear();

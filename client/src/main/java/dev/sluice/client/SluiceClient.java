@@ -1,0 +1,334 @@
+package dev.sluice.client;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.api.Acks;
+import dev.sluice.api.ApiJson;
+import dev.sluice.api.CreateTopicRequest;
+import dev.sluice.api.ErrorBody;
+import dev.sluice.api.Headers;
+import dev.sluice.api.MediaTypes;
+import dev.sluice.api.Paths;
+import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.TopicDescription;
+import dev.sluice.api.TopicList;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublisher;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * A small client for a node's HTTP API: JSON for metadata, raw bytes for record values. Bodies are
+ * streamed both ways so a record of any size passes in constant memory. Paths, headers, media types
+ * and bodies come from the {@code api} module, which the server uses too.
+ *
+ * <p>Redirects (307/308) are followed here rather than by {@link HttpClient}: a node that does not
+ * lead a partition redirects to the one that does, and the request must be repeated with the same
+ * method and a fresh copy of the body, which is why bodies are passed as suppliers. Every non-2xx
+ * answer becomes a {@link SluiceClientException} carrying the server's {@link ErrorBody}.
+ *
+ * <p>Thread-safety: safe to share; each call is independent.
+ */
+public final class SluiceClient {
+
+  /** A leader hands out at most one redirect; a few spare hops absorb a leadership change. */
+  public static final int MAX_REDIRECTS = 5;
+
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Error bodies are small JSON; never buffer a runaway one whole. */
+  private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+  /** Longest part of a body that is not a Sluice error quoted in a message. */
+  private static final int QUOTED_BODY_CHARS = 200;
+
+  private static final ObjectMapper JSON = ApiJson.mapper();
+
+  private static final String CONTENT_TYPE = "Content-Type";
+  private static final String ACCEPT = "Accept";
+
+  /**
+   * A fetched record; {@code value} is open until the reader returns.
+   *
+   * @param key the record's key, or null when it has none
+   * @param length the value's length, -1 when the server did not say
+   */
+  public record FetchedRecord(long offset, String key, long length, InputStream value) {}
+
+  /** Consumes a fetched record's value stream; called only for a 2xx answer. */
+  @FunctionalInterface
+  public interface RecordReader<T> {
+    T read(FetchedRecord record) throws IOException;
+  }
+
+  private final HttpClient http;
+  private final URI base;
+
+  private SluiceClient(HttpClient http, URI base) {
+    this.http = http;
+    this.base = base;
+  }
+
+  /** A client of the node whose API is at {@code server} (e.g. {@code http://127.0.0.1:7700}). */
+  public static SluiceClient create(URI server) {
+    HttpClient http =
+        HttpClient.newBuilder()
+            // HTTP/1.1: no h2c upgrade dance on plain http, and 100-continue behaves predictably.
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(CONNECT_TIMEOUT)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    // A trailing slash makes relative paths resolve under a path prefix (a node behind a proxy).
+    String s = server.toString();
+    return new SluiceClient(http, URI.create(s.endsWith("/") ? s : s + "/"));
+  }
+
+  /** Creates a topic and returns it as the server describes it. */
+  public TopicDescription createTopic(String name, int partitions, int replicationFactor) {
+    byte[] bytes =
+        writeJson(new CreateTopicRequest(name, partitions, replicationFactor)).getBytes(UTF_8);
+    JsonNode created =
+        exchange(
+            "POST",
+            Paths.topics(),
+            Map.of(CONTENT_TYPE, MediaTypes.JSON, ACCEPT, MediaTypes.JSON),
+            () -> BodyPublishers.ofByteArray(bytes),
+            false,
+            SluiceClient::readJson);
+    return convert(created, TopicDescription.class, "topic description");
+  }
+
+  /** Every topic with its assignment (replica status is only in {@link #describeTopic}). */
+  public TopicList listTopics() {
+    return convert(getJson(Paths.topics()), TopicList.class, "topic list");
+  }
+
+  /** The topic with the live status of every replica. */
+  public TopicDescription describeTopic(String name) {
+    return convert(describeTopicJson(name), TopicDescription.class, "topic description");
+  }
+
+  /** The topic exactly as the server sent it, fields this client does not know included. */
+  public JsonNode describeTopicJson(String name) {
+    return getJson(Paths.topic(name));
+  }
+
+  /**
+   * Appends one record and returns its offset.
+   *
+   * @param key the record key, or null
+   * @param acks the acknowledgement condition, or null for the server's default
+   * @param value a fresh body per call (a redirect sends it again)
+   * @param expectContinue ask before sending the body, so that a redirect or a size rejection
+   *     arrives before a large body is uploaded to the wrong node
+   */
+  public long append(
+      String topic,
+      int partition,
+      String key,
+      Acks acks,
+      Supplier<BodyPublisher> value,
+      boolean expectContinue) {
+    String path =
+        acks == null ? Paths.records(topic, partition) : Paths.produce(topic, partition, acks);
+    Map<String, String> headers =
+        key == null
+            ? Map.of(CONTENT_TYPE, MediaTypes.OCTET_STREAM, ACCEPT, MediaTypes.JSON)
+            : Map.of(
+                CONTENT_TYPE, MediaTypes.OCTET_STREAM, ACCEPT, MediaTypes.JSON, Headers.KEY, key);
+    JsonNode answer =
+        exchange("POST", path, headers, value, expectContinue, SluiceClient::readJson);
+    JsonNode offset = answer.get("offset");
+    if (offset == null || !offset.canConvertToLong()) {
+      throw new SluiceClientException(
+          SluiceClientException.NO_STATUS, "server answered without an offset: " + answer, null);
+    }
+    return convert(answer, ProduceResponse.class, "produce answer").offset();
+  }
+
+  /** Fetches the record at {@code offset} and hands its streamed value to {@code reader}. */
+  public <T> T fetch(String topic, int partition, long offset, RecordReader<T> reader) {
+    return exchange(
+        "GET",
+        Paths.record(topic, partition, offset),
+        Map.of(ACCEPT, MediaTypes.OCTET_STREAM),
+        null,
+        false,
+        response -> {
+          long actual = response.headers().firstValueAsLong(Headers.OFFSET).orElse(offset);
+          String key =
+              response
+                  .headers()
+                  .firstValue(Headers.KEY)
+                  .map(SluiceClient::fromHeaderValue)
+                  .orElse(null);
+          long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+          return reader.read(new FetchedRecord(actual, key, length, response.body()));
+        });
+  }
+
+  /**
+   * Response header bytes reach a {@link HttpClient} one char per byte (ISO-8859-1); a key the
+   * server sent as UTF-8 is decoded back here. (Requests cannot do the same: java.net.http sends
+   * header values as US-ASCII, which is why a produce key must be ASCII.)
+   */
+  public static String fromHeaderValue(String header) {
+    return new String(header.getBytes(ISO_8859_1), UTF_8);
+  }
+
+  private JsonNode getJson(String path) {
+    return exchange(
+        "GET", path, Map.of(ACCEPT, MediaTypes.JSON), null, false, SluiceClient::readJson);
+  }
+
+  @FunctionalInterface
+  private interface ResponseReader<T> {
+    T read(HttpResponse<InputStream> response) throws IOException;
+  }
+
+  private <T> T exchange(
+      String method,
+      String path,
+      Map<String, String> headers,
+      Supplier<BodyPublisher> body,
+      boolean expectContinue,
+      ResponseReader<T> reader) {
+    URI uri = base.resolve(path);
+    for (int redirects = 0; ; redirects++) {
+      HttpRequest.Builder request =
+          HttpRequest.newBuilder(uri)
+              .method(method, body == null ? BodyPublishers.noBody() : body.get())
+              .expectContinue(expectContinue);
+      headers.forEach(request::header);
+      HttpResponse<InputStream> response = send(request.build());
+      int status = response.statusCode();
+      try (InputStream in = response.body()) {
+        if (status == 307 || status == 308) {
+          if (redirects == MAX_REDIRECTS) {
+            throw new SluiceClientException(
+                status,
+                "too many redirects (more than " + MAX_REDIRECTS + "), last to " + uri,
+                null);
+          }
+          uri = redirectTarget(uri, response);
+          continue;
+        }
+        if (status / 100 != 2) {
+          throw errorFrom(status, in.readNBytes(MAX_ERROR_BODY_BYTES));
+        }
+        try {
+          return reader.read(response);
+        } catch (IOException e) {
+          // The reader also writes local files; its failures speak for themselves.
+          throw new UncheckedIOException(e);
+        }
+      } catch (IOException e) {
+        throw new SluiceClientException(
+            "reading the answer from " + uri + " failed: " + describe(e), e);
+      }
+    }
+  }
+
+  private HttpResponse<InputStream> send(HttpRequest request) {
+    try {
+      return http.send(request, BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new SluiceClientException(
+          "cannot reach " + request.uri().resolve("/") + ": " + describe(e), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SluiceClientException("interrupted while talking to " + request.uri(), e);
+    }
+  }
+
+  private static URI redirectTarget(URI from, HttpResponse<?> response) {
+    String location =
+        response
+            .headers()
+            .firstValue("Location")
+            .orElseThrow(
+                () ->
+                    new SluiceClientException(
+                        response.statusCode(), "redirect without a Location from " + from, null));
+    return from.resolve(location);
+  }
+
+  /** The server's message when the body is a Sluice error body, else the status and raw text. */
+  static SluiceClientException errorFrom(int status, byte[] body) {
+    Optional<ErrorBody> error = parseError(body);
+    if (error.isPresent()) {
+      return new SluiceClientException(status, error.get().error(), error.get());
+    }
+    String text = new String(body, UTF_8).strip();
+    if (text.length() > QUOTED_BODY_CHARS) {
+      text = text.substring(0, QUOTED_BODY_CHARS) + "...";
+    }
+    return new SluiceClientException(
+        status, "HTTP " + status + (text.isEmpty() ? "" : ": " + text), null);
+  }
+
+  private static Optional<ErrorBody> parseError(byte[] body) {
+    try {
+      return Optional.of(JSON.readValue(body, ErrorBody.class));
+    } catch (IOException | IllegalArgumentException notAnErrorBody) {
+      // Not from a Sluice node (a proxy's page, say): the caller quotes the raw text.
+      return Optional.empty();
+    }
+  }
+
+  private static JsonNode readJson(HttpResponse<InputStream> response) throws IOException {
+    return JSON.readTree(response.body());
+  }
+
+  private static <T> T convert(JsonNode json, Class<T> type, String what) {
+    try {
+      return JSON.treeToValue(json, type);
+    } catch (JsonProcessingException e) {
+      throw new SluiceClientException(
+          "unexpected " + what + " from the server: " + e.getOriginalMessage(), e);
+    } catch (IllegalArgumentException e) {
+      throw new SluiceClientException(
+          "unexpected " + what + " from the server: " + firstLine(e.getMessage()), e);
+    }
+  }
+
+  private static String writeJson(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write " + value + " as JSON", e);
+    }
+  }
+
+  private static String firstLine(String message) {
+    if (message == null) {
+      return "(no detail)";
+    }
+    int nl = message.indexOf('\n');
+    return nl < 0 ? message : message.substring(0, nl);
+  }
+
+  private static String describe(Throwable e) {
+    // HttpClient's ConnectException has no message of its own; its cause says "Connection refused".
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return e.getClass().getSimpleName();
+  }
+}

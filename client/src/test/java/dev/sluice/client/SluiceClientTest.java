@@ -1,0 +1,208 @@
+package dev.sluice.client;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.api.Acks;
+import dev.sluice.api.ErrorBody;
+import dev.sluice.api.Headers;
+import dev.sluice.api.ReplicaRole;
+import dev.sluice.api.ReplicaState;
+import dev.sluice.api.TopicDescription;
+import dev.sluice.client.testing.FakeSluiceServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client against a scripted node: paths, headers, bodies, redirects and error bodies. */
+class SluiceClientTest {
+
+  private static final String RECORDS = "/topics/orders/partitions/0/records";
+
+  private FakeSluiceServer server;
+  private SluiceClient client;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new FakeSluiceServer();
+    client = SluiceClient.create(URI.create(server.url()));
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void aProduceSendsTheKeyHeaderAndAcksAndReturnsTheOffset() {
+    server.onJson("POST", RECORDS, 200, "{\"offset\":41}");
+
+    long offset =
+        client.append(
+            "orders", 0, "k-1", Acks.LEADER, () -> BodyPublishers.ofString("value"), false);
+
+    assertEquals(41, offset);
+    FakeSluiceServer.Request sent = server.requests().get(0);
+    assertEquals("k-1", sent.key());
+    assertEquals("acks=leader", sent.query());
+    assertEquals("value", sent.bodyText());
+  }
+
+  @Test
+  void aProduceWithoutAcksLeavesTheChoiceToTheServer() {
+    server.onJson("POST", RECORDS, 200, "{\"offset\":0}");
+
+    client.append("orders", 0, null, null, () -> BodyPublishers.ofString("v"), false);
+
+    assertNull(server.requests().get(0).query());
+    assertNull(server.requests().get(0).key());
+  }
+
+  @Test
+  void aFetchedKeySentAsUtf8ComesBackAsTheSameText() {
+    String key = "schlüssel-ключ";
+    server.on(
+        "GET",
+        RECORDS + "/7",
+        (exchange, request) -> {
+          // The JDK server writes header values one byte per char: send the key's UTF-8 bytes.
+          exchange
+              .getResponseHeaders()
+              .set(Headers.KEY, new String(key.getBytes(UTF_8), ISO_8859_1));
+          exchange.getResponseHeaders().set(Headers.OFFSET, "7");
+          FakeSluiceServer.sendBytes(exchange, 200, "v7".getBytes(UTF_8));
+        });
+
+    SluiceClient.FetchedRecord[] fetched = new SluiceClient.FetchedRecord[1];
+    String value =
+        client.fetch(
+            "orders",
+            0,
+            7,
+            record -> {
+              fetched[0] = record;
+              return new String(record.value().readAllBytes(), UTF_8);
+            });
+
+    assertEquals("v7", value);
+    assertEquals(7, fetched[0].offset());
+    assertEquals(key, fetched[0].key());
+    assertEquals(2, fetched[0].length());
+  }
+
+  @Test
+  void anErrorAnswerCarriesTheServersMessageAndDetails() {
+    server.onJson(
+        "GET",
+        RECORDS + "/99",
+        416,
+        "{\"error\":\"offset 99 is not readable: [0, 12)\",\"highWatermark\":12,"
+            + "\"logStartOffset\":0}");
+
+    SluiceClientException e =
+        assertThrows(
+            SluiceClientException.class,
+            () -> client.fetch("orders", 0, 99, record -> record.offset()));
+
+    assertEquals(416, e.status());
+    assertEquals("offset 99 is not readable: [0, 12)", e.getMessage());
+    ErrorBody body = e.error().orElseThrow();
+    assertEquals(OptionalLong.of(12), body.longDetail(ErrorBody.HIGH_WATERMARK));
+    assertEquals(OptionalLong.of(0), body.longDetail(ErrorBody.LOG_START_OFFSET));
+  }
+
+  @Test
+  void anAnswerThatIsNotASluiceErrorIsQuotedWithItsStatus() {
+    server.on(
+        "GET",
+        "/topics/orders",
+        (exchange, request) ->
+            FakeSluiceServer.sendBytes(exchange, 502, "<html>bad gateway</html>".getBytes(UTF_8)));
+
+    SluiceClientException e =
+        assertThrows(SluiceClientException.class, () -> client.describeTopic("orders"));
+
+    assertEquals(502, e.status());
+    assertEquals("HTTP 502: <html>bad gateway</html>", e.getMessage());
+    assertTrue(e.error().isEmpty());
+  }
+
+  @Test
+  void aRedirectIsFollowedWithTheSameMethodAndBody() throws IOException {
+    try (FakeSluiceServer leader = new FakeSluiceServer()) {
+      server.on(
+          "POST",
+          RECORDS,
+          (exchange, request) ->
+              FakeSluiceServer.redirect(
+                  exchange, URI.create(leader.url() + RECORDS + "?" + request.query())));
+      leader.onJson("POST", RECORDS, 200, "{\"offset\":3}");
+
+      long offset =
+          client.append("orders", 0, "k", Acks.ALL, () -> BodyPublishers.ofString("v"), false);
+
+      assertEquals(3, offset);
+      FakeSluiceServer.Request atLeader = leader.requests().get(0);
+      assertEquals("v", atLeader.bodyText());
+      assertEquals("k", atLeader.key());
+      assertEquals("acks=all", atLeader.query());
+    }
+  }
+
+  @Test
+  void redirectsStopAfterTheLimit() {
+    server.on(
+        "GET",
+        "/topics/orders",
+        (exchange, request) ->
+            FakeSluiceServer.redirect(exchange, URI.create(server.url() + "/topics/orders")));
+
+    SluiceClientException e =
+        assertThrows(SluiceClientException.class, () -> client.describeTopic("orders"));
+
+    assertEquals(307, e.status());
+    assertTrue(e.getMessage().startsWith("too many redirects (more than 5)"), e.getMessage());
+    assertEquals(SluiceClient.MAX_REDIRECTS + 1, server.requests().size());
+  }
+
+  @Test
+  void aTopicDescriptionIsReadIntoTheApiModel() {
+    server.onJson(
+        "GET",
+        "/topics/a%20b",
+        200,
+        "{\"name\":\"a b\",\"partitionCount\":1,\"replicationFactor\":2,\"partitions\":["
+            + "{\"partition\":0,\"leader\":2,\"leaderEpoch\":3,\"inSync\":[2],\"replicas\":["
+            + "{\"node\":2,\"role\":\"leader\",\"leo\":5,\"hw\":5,\"state\":\"leading\"},"
+            + "{\"node\":1,\"role\":\"follower\",\"leo\":-1,\"hw\":-1,\"state\":\"unknown\","
+            + "\"futureField\":true}]}]}");
+
+    TopicDescription topic = client.describeTopic("a b");
+
+    assertEquals("a b", topic.name());
+    assertEquals(2, topic.partition(0).orElseThrow().leaderReplica().orElseThrow().node());
+    assertEquals(ReplicaRole.FOLLOWER, topic.partition(0).orElseThrow().replicas().get(1).role());
+    assertEquals(ReplicaState.UNKNOWN, topic.partition(0).orElseThrow().replicas().get(1).state());
+  }
+
+  @Test
+  void anUnreachableNodeIsAnExceptionWithoutStatus() throws IOException {
+    FakeSluiceServer stopped = new FakeSluiceServer();
+    String url = stopped.url();
+    stopped.close();
+    SluiceClient gone = SluiceClient.create(URI.create(url));
+
+    SluiceClientException e = assertThrows(SluiceClientException.class, gone::listTopics);
+
+    assertEquals(SluiceClientException.NO_STATUS, e.status());
+    assertTrue(e.getMessage().startsWith("cannot reach " + url + "/"), e.getMessage());
+  }
+}

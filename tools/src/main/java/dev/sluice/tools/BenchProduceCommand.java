@@ -1,0 +1,292 @@
+package dev.sluice.tools;
+
+import dev.sluice.api.Acks;
+import dev.sluice.api.PartitionDescription;
+import dev.sluice.client.SluiceClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice bench produce}: produce throughput and latency with {@code acks=all} to a topic
+ * with three replicas, through C concurrent HTTP requests. Runs on a fresh local cluster of three
+ * nodes, or against {@code --server}. Latency is measured per request, from sending it to reading
+ * the acknowledged offset; the warm-up records are left out of every figure.
+ */
+@Command(
+    name = "produce",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Measures produce throughput and latency (acks=all, p50/p95/p99/max) with C concurrent"
+          + " requests, on a fresh local cluster of 3 nodes or against --server.",
+      "Node JVM options: env " + LocalClusterProcesses.JAVA_OPTS_ENV + "."
+    })
+final class BenchProduceCommand implements Callable<Integer> {
+
+  static final int NODES = 3;
+  static final long MAX_RECORD_BYTES = 128 * Sizes.MIB;
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--records",
+      paramLabel = "N",
+      defaultValue = "2000",
+      description = "Records to measure (default: ${DEFAULT-VALUE}).")
+  int records;
+
+  @Option(
+      names = "--record-bytes",
+      paramLabel = "SIZE",
+      defaultValue = "64KiB",
+      converter = Sizes.Converter.class,
+      description = "Size of each record (default: ${DEFAULT-VALUE}).")
+  long recordBytes;
+
+  @Option(
+      names = "--concurrency",
+      paramLabel = "C",
+      defaultValue = "4",
+      description = "Requests in flight at once (default: ${DEFAULT-VALUE}).")
+  int concurrency;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      defaultValue = "50",
+      description = "Records sent first and not counted (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(
+      names = "--replicas",
+      paramLabel = "R",
+      defaultValue = "3",
+      description = "Replication factor of the topic (default: ${DEFAULT-VALUE}).")
+  int replicas;
+
+  @Option(
+      names = "--topic",
+      paramLabel = "NAME",
+      description = "Topic to create and produce to (default: bench-produce-<time>).")
+  String topic;
+
+  @Option(
+      names = "--server",
+      paramLabel = "URL",
+      converter = ServerOptions.HttpUriConverter.class,
+      description = "A running node's API; without it a fresh local cluster of 3 nodes is started.")
+  URI server;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description = "Local cluster: directory, new or empty (default: a temporary one).")
+  Path dataDir;
+
+  @Option(
+      names = "--base-port",
+      paramLabel = "P",
+      defaultValue = "7900",
+      description = "Local cluster: first port of node 1 (default: ${DEFAULT-VALUE}).")
+  int basePort;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      defaultValue = "20m",
+      converter = LocalClusterCommand.SecondsConverter.class,
+      description = "Give up after this long (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
+  /** The measured figures; latencies in nanoseconds, sorted. */
+  record Figures(long records, long bytes, long elapsedNanos, long[] latencies) {
+    double mibPerSecond() {
+      return Sizes.mibPerSecond(bytes, elapsedNanos);
+    }
+
+    /** Nearest-rank percentile, in milliseconds. */
+    double percentileMillis(double percent) {
+      int rank = (int) Math.ceil(percent / 100.0 * latencies.length);
+      return latencies[Math.max(0, Math.min(latencies.length - 1, rank - 1))] / 1e6;
+    }
+  }
+
+  /** Checks the options; a problem is a usage error (exit code 2), found before anything starts. */
+  void validate() {
+    if (records < 1) {
+      throw usage("--records must be at least 1, got " + records);
+    }
+    if (recordBytes < 1 || recordBytes > MAX_RECORD_BYTES) {
+      throw usage("--record-bytes must be between 1 and 128MiB, got " + recordBytes);
+    }
+    if (concurrency < 1 || concurrency > 256) {
+      throw usage("--concurrency must be between 1 and 256, got " + concurrency);
+    }
+    if (warmup < 0) {
+      throw usage("--warmup must be at least 0, got " + warmup);
+    }
+    if (replicas < 1 || server == null && replicas > NODES) {
+      throw usage(
+          "--replicas must be between 1 and "
+              + (server == null ? NODES + " (the local cluster's nodes)" : "the cluster's nodes")
+              + ", got "
+              + replicas);
+    }
+    if (server == null) {
+      try {
+        DemoSession.check(NODES, basePort, Map.of());
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public Integer call() throws IOException, InterruptedException, ExecutionException {
+    validate();
+    PrintWriter out = spec.commandLine().getOut();
+    String name = topic != null ? topic : "bench-produce-" + System.currentTimeMillis();
+    if (server != null) {
+      SluiceClient client = SluiceClient.create(server);
+      client.createTopic(name, 1, replicas);
+      out.printf("bench produce against %s, topic %s%n", server, name);
+      report(out, name, measure(client, name));
+      return 0;
+    }
+    try (DemoSession session =
+        DemoSession.open(
+            "bench-produce",
+            dataDir,
+            NODES,
+            basePort,
+            Map.of(),
+            timeout,
+            out,
+            spec.commandLine().getErr())) {
+      DemoCluster cluster = session.cluster();
+      out.printf("bench produce on a local cluster in %s%n", session.dir());
+      cluster.start();
+      PartitionDescription p = cluster.createTopic(name, replicas);
+      out.printf("topic %s: leader node %d, in sync %s%n", name, p.leader(), p.inSync());
+      out.flush();
+      report(out, name, measure(cluster.client(p.leader()), name));
+      return 0;
+    }
+  }
+
+  Figures measure(SluiceClient client, String name)
+      throws InterruptedException, ExecutionException {
+    byte[] value = new byte[(int) recordBytes];
+    new SplittableRandom(42).nextBytes(value);
+    run(client, name, value, warmup, null);
+    long[] latencies = new long[records];
+    long start = System.nanoTime();
+    run(client, name, value, records, latencies);
+    long elapsed = System.nanoTime() - start;
+    Arrays.sort(latencies);
+    return new Figures(records, records * recordBytes, elapsed, latencies);
+  }
+
+  /** Sends {@code count} records from {@code concurrency} threads; records each latency. */
+  private void run(SluiceClient client, String name, byte[] value, int count, long[] latencies)
+      throws InterruptedException, ExecutionException {
+    if (count == 0) {
+      return;
+    }
+    AtomicLong next = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+    try {
+      List<Future<?>> workers = new ArrayList<>();
+      for (int w = 0; w < concurrency; w++) {
+        workers.add(
+            pool.submit(
+                () -> {
+                  for (long i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+                    long t = System.nanoTime();
+                    client.append(
+                        name, 0, null, Acks.ALL, () -> BodyPublishers.ofByteArray(value), false);
+                    if (latencies != null) {
+                      latencies[(int) i] = System.nanoTime() - t;
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> worker : workers) {
+        try {
+          worker.get();
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof RuntimeException r) {
+            throw r;
+          }
+          throw e;
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private void report(PrintWriter out, String name, Figures f) {
+    out.println();
+    out.println("bench produce results");
+    Table table = new Table("metric", "value");
+    table.row(
+        "records",
+        f.records()
+            + " x "
+            + Sizes.format(recordBytes)
+            + " to "
+            + name
+            + " (RF "
+            + replicas
+            + ", acks=all), "
+            + concurrency
+            + " concurrent, "
+            + warmup
+            + " warm-up records not counted");
+    table.row(
+        "throughput",
+        String.format(
+            Locale.ROOT,
+            "%.1f MiB/s, %.0f records/s (%.1f s)",
+            f.mibPerSecond(),
+            f.records() / (f.elapsedNanos() / 1e9),
+            f.elapsedNanos() / 1e9));
+    table.row(
+        "latency ms",
+        String.format(
+            Locale.ROOT,
+            "p50 %.1f  p95 %.1f  p99 %.1f  max %.1f",
+            f.percentileMillis(50),
+            f.percentileMillis(95),
+            f.percentileMillis(99),
+            f.percentileMillis(100)));
+    table.print(out);
+    out.flush();
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+}

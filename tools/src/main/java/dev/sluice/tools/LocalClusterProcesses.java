@@ -1,0 +1,255 @@
+package dev.sluice.tools;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.sluice.node.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node JVMs of a {@code local-cluster}: starts them, notices when one exits, and stops them
+ * all.
+ *
+ * <p>Thread-safety: the command's thread starts nodes while the shutdown hook may stop them, and
+ * exit notifications arrive on the JDK's process reaper threads; the set of started nodes and the
+ * "stopping" flag are guarded by {@code this}, so that no node is started after {@link #stopAll}
+ * took its list.
+ */
+final class LocalClusterProcesses {
+
+  /** Replaces the node JVM options (default {@value #DEFAULT_JAVA_OPTS}). */
+  static final String JAVA_OPTS_ENV = "SLUICE_NODE_JAVA_OPTS";
+
+  static final String DEFAULT_JAVA_OPTS = "-Xmx512m";
+
+  private static final int LOG_TAIL_LINES = 25;
+  private static final long LOG_TAIL_BYTES = 16 * 1024;
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final String javaOpts;
+  private final Map<Integer, Process> started = new LinkedHashMap<>();
+  private final CountDownLatch allExited = new CountDownLatch(1);
+  private boolean stopping;
+
+  LocalClusterProcesses(PrintWriter out, PrintWriter err, String javaOpts) {
+    this.out = out;
+    this.err = err;
+    this.javaOpts = javaOpts == null || javaOpts.isBlank() ? DEFAULT_JAVA_OPTS : javaOpts;
+  }
+
+  /**
+   * The command line of a node JVM: this JVM's java and class path, the node's main class and its
+   * config file (which {@link LocalClusterCommand} also looks for to recognise a running node).
+   */
+  static List<String> javaCommand(LocalClusterNode node, String javaOpts) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.add(node.configFile().toString());
+    return command;
+  }
+
+  /**
+   * Starts a node JVM with its output appended to its log, and writes its pid file.
+   *
+   * @throws IllegalStateException when the cluster is already being stopped
+   */
+  synchronized Process start(LocalClusterNode node) throws IOException {
+    return start(node, "");
+  }
+
+  /**
+   * As {@link #start(LocalClusterNode)}, with JVM options for this one node after the common ones
+   * (so that, e.g., its own {@code -Xmx} or {@code -Xlog} wins). Replaces the node's earlier
+   * process, which must have exited.
+   */
+  synchronized Process start(LocalClusterNode node, String extraJavaOpts) throws IOException {
+    if (stopping) {
+      throw new IllegalStateException("local cluster is stopping; not starting node " + node.id());
+    }
+    Files.writeString(
+        node.logFile(),
+        "---- local-cluster: starting node " + node.id() + " at " + Instant.now() + " ----\n",
+        UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
+    Process process =
+        new ProcessBuilder(javaCommand(node, (javaOpts + " " + extraJavaOpts).trim()))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
+            .start();
+    process.getOutputStream().close();
+    started.put(node.id(), process);
+    Files.writeString(node.pidFile(), process.pid() + "\n", UTF_8);
+    return process;
+  }
+
+  synchronized Optional<Process> process(int nodeId) {
+    return Optional.ofNullable(started.get(nodeId));
+  }
+
+  /** The first started node whose process has exited, if any. */
+  synchronized Optional<Integer> firstExited() {
+    return started.entrySet().stream()
+        .filter(e -> !e.getValue().isAlive())
+        .map(Map.Entry::getKey)
+        .findFirst();
+  }
+
+  /**
+   * From now on reports every node that exits on its own (the others keep running), and releases
+   * {@link #awaitAllExited} once none is left.
+   */
+  synchronized void watchExits(LocalClusterLayout layout) {
+    for (Map.Entry<Integer, Process> e : started.entrySet()) {
+      LocalClusterNode node = layout.node(e.getKey());
+      e.getValue().onExit().thenAccept(p -> onExit(node, p));
+    }
+  }
+
+  private void onExit(LocalClusterNode node, Process process) {
+    long stillRunning;
+    synchronized (this) {
+      if (stopping) {
+        return;
+      }
+      stillRunning = started.values().stream().filter(Process::isAlive).count();
+    }
+    err.printf(
+        "node %d (pid %d) exited with code %d%s%n  log: %s%n  restart it by hand: %s%n",
+        node.id(),
+        process.pid(),
+        process.exitValue(),
+        stillRunning > 0 ? "; the other nodes keep running" : "",
+        node.logFile(),
+        node.restartCommand());
+    err.flush();
+    deleteQuietly(node.pidFile());
+    if (stillRunning == 0) {
+      allExited.countDown();
+    }
+  }
+
+  /** Blocks until every node has exited on its own (never, while they run normally). */
+  void awaitAllExited() throws InterruptedException {
+    allExited.await();
+  }
+
+  /**
+   * Stops every node: SIGTERM (the node leaves the cluster gracefully), then SIGKILL for those
+   * still running after {@code grace}. Removes the pid files. Idempotent.
+   */
+  void stopAll(LocalClusterLayout layout, Duration grace) {
+    Map<Integer, Process> toStop;
+    synchronized (this) {
+      stopping = true;
+      toStop = new LinkedHashMap<>(started);
+    }
+    List<Integer> running =
+        toStop.entrySet().stream()
+            .filter(e -> e.getValue().isAlive())
+            .map(Map.Entry::getKey)
+            .toList();
+    if (!running.isEmpty()) {
+      out.printf("stopping node%s %s (SIGTERM)…%n", running.size() == 1 ? "" : "s", running);
+      out.flush();
+    }
+    toStop.values().forEach(Process::destroy);
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Map.Entry<Integer, Process> e : toStop.entrySet()) {
+      Process process = e.getValue();
+      if (!waitFor(process, Duration.ofNanos(deadline - System.nanoTime()))) {
+        out.printf(
+            "node %d (pid %d) did not stop within %ds; killing it%n",
+            e.getKey(), process.pid(), grace.toSeconds());
+        out.flush();
+        process.destroyForcibly();
+        waitFor(process, Duration.ofSeconds(10));
+      }
+    }
+    for (LocalClusterNode node : layout.nodes()) {
+      if (toStop.containsKey(node.id())) {
+        deleteQuietly(node.pidFile());
+      }
+    }
+    if (!running.isEmpty()) {
+      out.println("all nodes stopped");
+      out.flush();
+    }
+  }
+
+  /**
+   * Stops one node as an operator would: SIGTERM (it leaves the cluster gracefully), SIGKILL if it
+   * still runs after {@code grace}. The other nodes keep running; {@link #start} may start it
+   * again.
+   *
+   * @return whether it stopped on SIGTERM (false: it had to be killed, or was not running)
+   */
+  boolean stop(LocalClusterNode node, Duration grace) {
+    Optional<Process> process = process(node.id());
+    if (process.isEmpty() || !process.get().isAlive()) {
+      return false;
+    }
+    process.get().destroy();
+    boolean graceful = waitFor(process.get(), grace);
+    if (!graceful) {
+      process.get().destroyForcibly();
+      waitFor(process.get(), Duration.ofSeconds(10));
+    }
+    deleteQuietly(node.pidFile());
+    return graceful;
+  }
+
+  private static boolean waitFor(Process process, Duration timeout) {
+    try {
+      return process.waitFor(Math.max(0, timeout.toMillis()), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !process.isAlive();
+    }
+  }
+
+  /** The last lines of a log file, for an error message; a note if it cannot be read. */
+  static String tail(Path log) {
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+      long start = Math.max(0, file.length() - LOG_TAIL_BYTES);
+      byte[] bytes = new byte[(int) (file.length() - start)];
+      file.seek(start);
+      file.readFully(bytes);
+      List<String> lines = new String(bytes, UTF_8).lines().toList();
+      if (start > 0 && !lines.isEmpty()) {
+        lines = lines.subList(1, lines.size()); // the first line is probably cut
+      }
+      List<String> last = lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size());
+      return "  | " + String.join("\n  | ", last);
+    } catch (IOException e) {
+      return "  (cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // A stale pid file is harmless: the next run checks whether the process is alive.
+    }
+  }
+}

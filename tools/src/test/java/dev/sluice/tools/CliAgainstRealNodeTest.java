@@ -1,0 +1,121 @@
+package dev.sluice.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.node.SluiceNode;
+import dev.sluice.node.TestNodes;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI against a real node: produce and consume round trips, and the server's errors. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CliAgainstRealNodeTest {
+  @TempDir static Path dir;
+  private SluiceNode node;
+  private String server;
+
+  @BeforeAll
+  void start() {
+    node =
+        SluiceNode.start(
+            TestNodes.singleNode(dir, Map.of("sluice.storage.max-batch-bytes", "4MiB")));
+    server = node.apiUri().toString();
+    CliRun created =
+        CliRun.run(
+            "topic", "create", "cli", "--partitions", "2", "--replicas", "1", "--server", server);
+    assertEquals(0, created.exitCode(), created.toString());
+  }
+
+  @AfterAll
+  void stop() {
+    node.close();
+  }
+
+  @Test
+  void linesFromStdinRoundTrip() {
+    CliRun produced =
+        CliRun.runWithStdin(
+            "one\ntwo\nthree\n", "produce", "cli", "--partition", "0", "--server", server);
+    assertEquals(0, produced.exitCode(), produced.toString());
+    assertTrue(produced.out().contains("offset 2"), produced.toString());
+
+    CliRun consumed =
+        CliRun.run("consume", "cli", "--partition", "0", "--from", "0", "--server", server);
+    assertEquals(0, consumed.exitCode(), consumed.toString());
+    assertEquals("0\tone\n1\ttwo\n2\tthree\n", consumed.out());
+  }
+
+  @Test
+  void aValueFileRoundTripsThroughOutDir() throws Exception {
+    byte[] value = new byte[3 * 1024 * 1024];
+    new Random(3).nextBytes(value);
+    Path file = dir.resolve("value.bin");
+    Files.write(file, value);
+    CliRun produced =
+        CliRun.run(
+            "produce",
+            "cli",
+            "--partition",
+            "1",
+            "--value-file",
+            file.toString(),
+            "--server",
+            server);
+    assertEquals(0, produced.exitCode(), produced.toString());
+
+    Path out = dir.resolve("out");
+    CliRun consumed =
+        CliRun.run(
+            "consume",
+            "cli",
+            "--partition",
+            "1",
+            "--from",
+            "0",
+            "--count",
+            "1",
+            "--out-dir",
+            out.toString(),
+            "--server",
+            server);
+    assertEquals(0, consumed.exitCode(), consumed.toString());
+    assertArrayEquals(value, Files.readAllBytes(out.resolve("0")));
+  }
+
+  @Test
+  void serverErrorsExitOneWithTheServersMessage() throws Exception {
+    Path big = dir.resolve("big.bin");
+    Files.write(big, new byte[5 * 1024 * 1024]);
+    CliRun tooLarge =
+        CliRun.run(
+            "produce",
+            "cli",
+            "--partition",
+            "1",
+            "--value-file",
+            big.toString(),
+            "--server",
+            server);
+    assertEquals(1, tooLarge.exitCode(), tooLarge.toString());
+    assertTrue(
+        tooLarge.err().contains("sluice.storage.max-batch-bytes = 4194304"), tooLarge.toString());
+
+    CliRun unknown = CliRun.run("topic", "describe", "nope", "--server", server);
+    assertEquals(1, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains("unknown topic nope"), unknown.toString());
+
+    CliRun duplicate =
+        CliRun.run(
+            "topic", "create", "cli", "--partitions", "1", "--replicas", "1", "--server", server);
+    assertEquals(1, duplicate.exitCode(), duplicate.toString());
+  }
+}

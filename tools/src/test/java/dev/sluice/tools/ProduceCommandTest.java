@@ -1,0 +1,165 @@
+package dev.sluice.tools;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.client.testing.FakeSluiceServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProduceCommandTest {
+
+  private static final String RECORDS = "/topics/orders/partitions/0/records";
+
+  private FakeSluiceServer server;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new FakeSluiceServer();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  /** Answers offsets 0, 1, 2, ... like an empty partition. */
+  private void countingOffsets(String path) {
+    AtomicLong next = new AtomicLong();
+    server.on(
+        "POST",
+        path,
+        (exchange, request) ->
+            FakeSluiceServer.send(exchange, 200, "{\"offset\":" + next.getAndIncrement() + "}"));
+  }
+
+  @Test
+  void valueKeyAndAcksAreSentAndTheOffsetIsPrinted() {
+    server.onJson("POST", "/topics/orders/partitions/2/records", 200, "{\"offset\":7}");
+
+    CliRun run =
+        CliRun.run(
+            "produce",
+            "orders",
+            "--partition",
+            "2",
+            "--key",
+            "customer 17",
+            "--acks",
+            "all",
+            "--value",
+            "héllo",
+            "--server",
+            server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("partition 2 offset 7\n", run.out());
+    FakeSluiceServer.Request request = server.requests().get(0);
+    assertEquals("héllo", request.bodyText());
+    assertEquals("customer 17", request.key());
+    assertEquals("acks=all", request.query());
+  }
+
+  @Test
+  void withoutAValueEveryStdinLineIsOneRecord() {
+    countingOffsets(RECORDS);
+
+    CliRun run =
+        CliRun.runWithStdin(
+            "first\nsecond\nthird\n", "produce", "orders", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("partition 0 offset 0\npartition 0 offset 1\npartition 0 offset 2\n", run.out());
+    List<String> bodies =
+        server.requests().stream().map(FakeSluiceServer.Request::bodyText).toList();
+    assertEquals(List.of("first", "second", "third"), bodies);
+    assertNull(server.requests().get(0).query(), "no acks given, the server's default applies");
+    assertNull(server.requests().get(0).key());
+  }
+
+  @Test
+  void aValueFileIsSentWholeWithAProgressBarWhenAskedFor(@TempDir Path dir) throws IOException {
+    countingOffsets(RECORDS);
+    byte[] value = new byte[(int) ProgressBar.THRESHOLD_BYTES + 123_457];
+    new Random(42).nextBytes(value);
+    Path file = Files.write(dir.resolve("big.bin"), value);
+
+    CliRun run =
+        CliRun.run(
+            "produce",
+            "orders",
+            "--value-file",
+            file.toString(),
+            "--progress",
+            "--server",
+            server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("partition 0 offset 0\n", run.out());
+    assertArrayEquals(value, server.requests().get(0).body());
+    assertTrue(run.err().contains("100%"), run::toString);
+  }
+
+  @Test
+  void aSmallValueFileShowsNoProgressBar(@TempDir Path dir) throws IOException {
+    countingOffsets(RECORDS);
+    Path file = Files.writeString(dir.resolve("small.txt"), "tiny");
+
+    CliRun run =
+        CliRun.run(
+            "produce",
+            "orders",
+            "--value-file",
+            file.toString(),
+            "--progress",
+            "--server",
+            server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("tiny", server.requests().get(0).bodyText());
+    assertEquals("", run.err());
+  }
+
+  @Test
+  void aServerErrorPrintsItsMessageAndExitsOne() {
+    server.onJson(
+        "POST", RECORDS, 503, "{\"error\":\"not enough replicas: 1 in sync, 2 required\"}");
+
+    CliRun run = CliRun.run("produce", "orders", "--value", "v", "--server", server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertEquals("error: not enough replicas: 1 in sync, 2 required\n", run.err());
+    assertEquals("", run.out());
+  }
+
+  @Test
+  void aMissingValueFileExitsOne() {
+    CliRun run =
+        CliRun.run("produce", "orders", "--value-file", "/no/such/file", "--server", server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertEquals("error: no such file: /no/such/file\n", run.err());
+    assertTrue(server.requests().isEmpty());
+  }
+
+  @Test
+  void anUnreachableServerExitsOneNamingTheServer() throws IOException {
+    String url = server.url();
+    server.close();
+
+    CliRun run = CliRun.run("produce", "orders", "--value", "v", "--server", url);
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertTrue(run.err().startsWith("error: cannot reach " + url), run::toString);
+  }
+}

@@ -1,0 +1,145 @@
+package dev.sluice.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.api.ApiJson;
+import dev.sluice.client.testing.FakeSluiceServer;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class TopicCommandTest {
+
+  private static final String ORDERS =
+      """
+      {"name":"orders","partitionCount":2,"replicationFactor":2,"partitions":[
+        {"partition":0,"leader":1,"leaderEpoch":0,"inSync":[1,2],"replicas":[
+          {"node":1,"role":"leader","leo":5,"hw":5,"state":"leading","lagBytes":0},
+          {"node":2,"role":"follower","leo":5,"hw":5,"state":"inSync","lagBytes":0}]},
+        {"partition":1,"leader":2,"leaderEpoch":4,"inSync":[2],"replicas":[
+          {"node":2,"role":"leader","leo":9,"hw":9,"state":"leading","lagBytes":0},
+          {"node":1,"role":"follower","leo":3,"hw":3,"state":"catchingUp","lagBytes":1048576,
+           "stalled":true,"stallCount":2,"backoffMillis":400,"lastError":"connection reset"}]}]}
+      """;
+
+  private FakeSluiceServer server;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = new FakeSluiceServer();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  @Test
+  void createSendsTheTopicAndPrintsASummary() throws IOException {
+    server.onJson("POST", "/topics", 201, ORDERS);
+
+    CliRun run =
+        CliRun.run(
+            "topic",
+            "create",
+            "orders",
+            "--partitions",
+            "2",
+            "--replicas",
+            "2",
+            "--server",
+            server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("created topic orders: 2 partitions, replication factor 2\n", run.out());
+    JsonNode sent = ApiJson.mapper().readTree(server.requests().get(0).body());
+    assertEquals("orders", sent.get("name").asText());
+    assertEquals(2, sent.get("partitions").asInt());
+    assertEquals(2, sent.get("replicationFactor").asInt());
+  }
+
+  @Test
+  void creatingAnExistingTopicExitsOneWithTheServersMessage() {
+    server.onJson("POST", "/topics", 409, "{\"error\":\"topic orders already exists\"}");
+
+    CliRun run =
+        CliRun.run(
+            "topic",
+            "create",
+            "orders",
+            "--partitions",
+            "1",
+            "--replicas",
+            "1",
+            "--server",
+            server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertEquals("error: topic orders already exists\n", run.err());
+  }
+
+  @Test
+  void listPrintsATable() {
+    server.onJson(
+        "GET",
+        "/topics",
+        200,
+        "{\"topics\":["
+            + ORDERS
+            + ",{\"name\":\"a\",\"partitionCount\":12,\"replicationFactor\":3}]}");
+
+    CliRun run = CliRun.run("topic", "list", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals(
+        """
+        NAME    PARTITIONS  REPLICATION-FACTOR
+        orders  2           2
+        a       12          3
+        """,
+        run.out());
+  }
+
+  @Test
+  void describePrintsOneRowPerReplica() {
+    server.onJson("GET", "/topics/orders", 200, ORDERS);
+
+    CliRun run = CliRun.run("topic", "describe", "orders", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals(
+        """
+        topic orders: 2 partitions, replication factor 2
+        PARTITION  LEADER  EPOCH  IN-SYNC  NODE  ROLE      LEO  HW  STATE       LAG-BYTES  HEALTH
+        0          1       0      [1,2]    1     leader    5    5   leading     0          ok
+        0          1       0      [1,2]    2     follower  5    5   inSync      0          ok
+        1          2       4      [2]      2     leader    9    9   leading     0          ok
+        1          2       4      [2]      1     follower  3    3   catchingUp  1048576    STALLED stalls=2 backoff=400ms error=connection reset
+        """,
+        run.out());
+  }
+
+  @Test
+  void describeJsonPrintsTheServersJsonPrettyPrinted() throws IOException {
+    server.onJson("GET", "/topics/orders", 200, ORDERS);
+
+    CliRun run = CliRun.run("topic", "describe", "orders", "--json", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals(ApiJson.mapper().readTree(ORDERS), ApiJson.mapper().readTree(run.out()));
+    assertTrue(run.out().contains("\n  \"partitions\""), "pretty-printed: " + run.out());
+  }
+
+  @Test
+  void describingAnUnknownTopicExitsOne() {
+    server.onJson("GET", "/topics/nope", 404, "{\"error\":\"unknown topic nope\"}");
+
+    CliRun run = CliRun.run("topic", "describe", "nope", "--server", server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertEquals("error: unknown topic nope\n", run.err());
+  }
+}
