@@ -197,12 +197,7 @@ public final class SettingsValidator {
               + ": must be between 0 and 1");
     }
     requirePositive("sluice.replication.replica-lag-time-max", r.replicaLagTimeMax(), v);
-    if (r.minInSyncReplicas() < 1) {
-      v.add(
-          "sluice.replication.min-in-sync-replicas = "
-              + r.minInSyncReplicas()
-              + ": must be at least 1");
-    }
+    requireAtLeastOne("sluice.replication.min-in-sync-replicas", r.minInSyncReplicas(), v);
   }
 
   private static void checkWatchdog(SluiceSettings s, List<String> v) {
@@ -220,9 +215,7 @@ public final class SettingsValidator {
   }
 
   private static void checkController(ControllerSettings c, List<String> v) {
-    if (c.poolSize() < 1) {
-      v.add("sluice.controller.pool-size = " + c.poolSize() + ": must be at least 1");
-    }
+    requireAtLeastOne("sluice.controller.pool-size", c.poolSize(), v);
     if (c.journal() != Journal.POSTGRES) {
       return;
     }
@@ -238,6 +231,12 @@ public final class SettingsValidator {
           "sluice.controller.postgres.user = \""
               + pg.user()
               + "\": must name a database user when sluice.controller.journal = postgres");
+    }
+  }
+
+  private static void requireAtLeastOne(String key, int value, List<String> v) {
+    if (value < 1) {
+      v.add(key + " = " + value + ": must be at least 1");
     }
   }
 
