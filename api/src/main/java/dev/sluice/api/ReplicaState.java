@@ -1,7 +1,6 @@
 package dev.sluice.api;
 
 import com.fasterxml.jackson.annotation.JsonEnumDefaultValue;
-import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
  * The state a replica reports, as shown to clients and operators. On the wire it is the {@link
@@ -16,47 +15,35 @@ import com.fasterxml.jackson.annotation.JsonValue;
  *
  * <p>Thread-safety: immutable.
  */
-public enum ReplicaState {
+public enum ReplicaState implements WireLabel {
   /** A follower opening its log. */
-  LOADING("loading"),
+  LOADING,
   /** A follower connecting to the leader. */
-  CONNECTING("connecting"),
+  CONNECTING,
   /** A follower cutting its log back to where it agrees with the leader's. */
-  TRUNCATING("truncating"),
+  TRUNCATING,
   /** A follower copying the leader's log, not yet at its end. */
-  CATCHING_UP("catchingUp"),
+  CATCHING_UP,
   /** A follower at the leader's end that the controller has not (re)admitted to the in-sync set. */
-  CAUGHT_UP("caughtUp"),
+  CAUGHT_UP,
   /** A follower at the leader's end and in the in-sync set. */
-  IN_SYNC("inSync"),
+  IN_SYNC,
   /** A follower waiting before it reconnects after a failure. */
-  BACKING_OFF("backingOff"),
+  BACKING_OFF,
   /** The leader. */
-  LEADING("leading"),
+  LEADING,
   /** The node holding the replica did not answer; also any label this client does not know. */
   @JsonEnumDefaultValue
-  UNKNOWN("unknown"),
+  UNKNOWN,
   /**
    * A replica that closed while management still lists it (JMX, metrics), until the next sync
    * removes it. Never in a topic description.
    */
-  CLOSED("closed");
-
-  private final String label;
-
-  ReplicaState(String label) {
-    this.label = label;
-  }
-
-  /** The wire form. */
-  @JsonValue
-  public String label() {
-    return label;
-  }
+  CLOSED;
 
   /** The label, so that tables and log lines print what the wire says. */
   @Override
   public String toString() {
-    return label;
+    return label();
   }
 }

@@ -1,7 +1,5 @@
 package dev.sluice.config;
 
-import java.util.Locale;
-
 /**
  * When the partition log forces appended bytes to the disk.
  *
@@ -9,31 +7,11 @@ import java.util.Locale;
  * batch survives a power loss as well as a process kill. {@code OS} leaves it to the page cache: an
  * acknowledged batch survives {@code kill -9} (the kernel still holds the pages) but not a machine
  * crash.
+ *
+ * <p>{@code sluice.storage.flush} spells them {@code every-batch} and {@code os} ({@link
+ * #configValue()}), read leniently: surrounding blanks and upper case are accepted.
  */
-public enum FlushPolicy {
-  EVERY_BATCH("every-batch"),
-  OS("os");
-
-  private final String configValue;
-
-  FlushPolicy(String configValue) {
-    this.configValue = configValue;
-  }
-
-  public String configValue() {
-    return configValue;
-  }
-
-  /**
-   * Parses the HOCON spelling; returns null for an unknown value so the validator can report it.
-   */
-  static FlushPolicy parse(String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    for (FlushPolicy p : values()) {
-      if (p.configValue.equals(v)) {
-        return p;
-      }
-    }
-    return null;
-  }
+public enum FlushPolicy implements ConfigEnum {
+  EVERY_BATCH,
+  OS
 }

@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * Turns the {@code sluice} section into records. A value that is missing or of the wrong type
@@ -123,23 +125,31 @@ final class SettingsReader {
   }
 
   private FlushPolicy flushPolicy(String key) {
-    String value = string(key, FlushPolicy.EVERY_BATCH.configValue());
-    FlushPolicy policy = FlushPolicy.parse(value);
-    if (policy == null) {
-      violations.add(key + " = " + value + ": must be one of every-batch, os");
-      return FlushPolicy.EVERY_BATCH;
-    }
-    return policy;
+    return oneOf(key, FlushPolicy.EVERY_BATCH, value -> value.trim().toLowerCase(Locale.ROOT));
   }
 
   private Journal journal(String key) {
-    String value = string(key, Journal.H2.configValue());
-    Journal journal = Journal.parse(value);
-    if (journal == null) {
-      violations.add(key + " = " + value + ": must be one of h2, postgres");
-      return Journal.H2;
+    return oneOf(key, Journal.H2, value -> value);
+  }
+
+  /**
+   * An enum setting, its raw value first passed through {@code normalize}; an unknown value is a
+   * violation and reads as {@code fallback}, so that the other settings are still checked.
+   */
+  private <E extends Enum<E> & ConfigEnum> E oneOf(
+      String key, E fallback, UnaryOperator<String> normalize) {
+    String value = string(key, fallback.configValue());
+    E chosen = ConfigEnum.parse(fallback.getDeclaringClass(), normalize.apply(value));
+    if (chosen == null) {
+      violations.add(
+          key
+              + " = "
+              + value
+              + ": must be one of "
+              + ConfigEnum.spellings(fallback.getDeclaringClass()));
+      return fallback;
     }
-    return journal;
+    return chosen;
   }
 
   /** A path where an empty string means "not set". */

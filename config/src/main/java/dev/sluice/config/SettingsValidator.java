@@ -142,14 +142,10 @@ public final class SettingsValidator {
               + ": must be -1 (no limit) or greater than 0");
     }
     if (st.flush() == null) {
-      v.add("sluice.storage.flush = null: must be one of every-batch, os");
-    }
-    if (!isPositive(st.retentionCheckInterval())) {
       v.add(
-          "sluice.storage.retention.check-interval = "
-              + st.retentionCheckInterval()
-              + ": must be positive");
+          "sluice.storage.flush = null: must be one of " + ConfigEnum.spellings(FlushPolicy.class));
     }
+    requirePositive("sluice.storage.retention.check-interval", st.retentionCheckInterval(), v);
     if (st.retentionTime() == null || st.retentionTime().isNegative()) {
       v.add(
           "sluice.storage.retention.time = "
@@ -186,9 +182,7 @@ public final class SettingsValidator {
               + " header bytes)");
     }
     BackoffSettings b = r.backoff();
-    if (!isPositive(b.min())) {
-      v.add("sluice.replication.backoff.min = " + b.min() + ": must be positive");
-    }
+    requirePositive("sluice.replication.backoff.min", b.min(), v);
     if (b.max().compareTo(b.min()) < 0) {
       v.add(
           "sluice.replication.backoff.max = "
@@ -202,25 +196,13 @@ public final class SettingsValidator {
               + b.randomFactor()
               + ": must be between 0 and 1");
     }
-    if (!isPositive(r.replicaLagTimeMax())) {
-      v.add(
-          "sluice.replication.replica-lag-time-max = "
-              + r.replicaLagTimeMax()
-              + ": must be positive");
-    }
-    if (r.minInSyncReplicas() < 1) {
-      v.add(
-          "sluice.replication.min-in-sync-replicas = "
-              + r.minInSyncReplicas()
-              + ": must be at least 1");
-    }
+    requirePositive("sluice.replication.replica-lag-time-max", r.replicaLagTimeMax(), v);
+    requireAtLeastOne("sluice.replication.min-in-sync-replicas", r.minInSyncReplicas(), v);
   }
 
   private static void checkWatchdog(SluiceSettings s, List<String> v) {
     WatchdogSettings w = s.watchdog();
-    if (!isPositive(w.interval())) {
-      v.add("sluice.watchdog.interval = " + w.interval() + ": must be positive");
-    }
+    requirePositive("sluice.watchdog.interval", w.interval(), v);
     if (w.stallTimeout().compareTo(w.interval()) <= 0) {
       v.add(
           "sluice.watchdog.stall-timeout = "
@@ -229,15 +211,11 @@ public final class SettingsValidator {
               + w.interval()
               + ", or every sample would look like a stall");
     }
-    if (!isPositive(s.api().requestTimeout())) {
-      v.add("sluice.api.request-timeout = " + s.api().requestTimeout() + ": must be positive");
-    }
+    requirePositive("sluice.api.request-timeout", s.api().requestTimeout(), v);
   }
 
   private static void checkController(ControllerSettings c, List<String> v) {
-    if (c.poolSize() < 1) {
-      v.add("sluice.controller.pool-size = " + c.poolSize() + ": must be at least 1");
-    }
+    requireAtLeastOne("sluice.controller.pool-size", c.poolSize(), v);
     if (c.journal() != Journal.POSTGRES) {
       return;
     }
@@ -256,7 +234,15 @@ public final class SettingsValidator {
     }
   }
 
-  private static boolean isPositive(Duration d) {
-    return d != null && !d.isNegative() && !d.isZero();
+  private static void requireAtLeastOne(String key, int value, List<String> v) {
+    if (value < 1) {
+      v.add(key + " = " + value + ": must be at least 1");
+    }
+  }
+
+  private static void requirePositive(String key, Duration d, List<String> v) {
+    if (d == null || d.isNegative() || d.isZero()) {
+      v.add(key + " = " + d + ": must be positive");
+    }
   }
 }

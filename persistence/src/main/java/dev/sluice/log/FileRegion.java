@@ -25,6 +25,14 @@ public record FileRegion(Path file, long position, long length) {
   }
 
   /**
+   * True when {@code next} starts in this region's file exactly where this region ends, so that the
+   * two read as one region.
+   */
+  public boolean isFollowedBy(FileRegion next) {
+    return file.equals(next.file) && position + length == next.position;
+  }
+
+  /**
    * Reads the whole region into {@code into} from its position, which then advances by {@code
    * length}.
    *

@@ -224,9 +224,7 @@ final class Segments {
     List<LogSlice> joined = new ArrayList<>();
     for (LogSlice b : batches) {
       LogSlice run = joined.isEmpty() ? null : joined.get(joined.size() - 1);
-      if (run != null
-          && run.segmentFile().equals(b.segmentFile())
-          && run.position() + run.length() == b.position()) {
+      if (run != null && run.region().isFollowedBy(b.region())) {
         joined.set(
             joined.size() - 1,
             new LogSlice(

@@ -2,7 +2,9 @@ package dev.sluice.log;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -41,6 +43,17 @@ class FileRegionTest {
     region.readInto(buf);
     assertEquals(307, buf.position());
     assertEquals(ByteBuffer.wrap(all, 100, 300), buf.flip().position(7));
+  }
+
+  @Test
+  void aRegionIsFollowedOnlyByOneStartingWhereItEndsInTheSameFile() {
+    Path file = dir.resolve("a");
+    FileRegion region = new FileRegion(file, 100, 300);
+
+    assertTrue(region.isFollowedBy(new FileRegion(file, 400, 1)));
+    assertFalse(region.isFollowedBy(new FileRegion(file, 401, 1)), "a gap");
+    assertFalse(region.isFollowedBy(new FileRegion(file, 399, 1)), "an overlap");
+    assertFalse(region.isFollowedBy(new FileRegion(dir.resolve("b"), 400, 1)), "another file");
   }
 
   @ParameterizedTest(name = "pieces of {0} bytes")

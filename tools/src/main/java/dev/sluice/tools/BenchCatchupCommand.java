@@ -6,13 +6,13 @@ import dev.sluice.client.SluiceClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "catchup",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = SessionOptions.BenchDefaults.class,
     description = {
       "Measures a restarted follower catching up a backlog on a fresh local cluster of 3 nodes:"
           + " MiB/s, seconds to in-sync, and the follower's peak heap (from its GC log).",
@@ -43,6 +44,8 @@ final class BenchCatchupCommand implements Callable<Integer> {
   static final long MAX_SEGMENT_BYTES = 2 * Sizes.GIB - 1;
 
   @Spec CommandSpec spec;
+
+  @Mixin SessionOptions sessionOptions;
 
   @Option(
       names = "--backlog-bytes",
@@ -80,27 +83,6 @@ final class BenchCatchupCommand implements Callable<Integer> {
               + ").")
   String followerHeap;
 
-  @Option(
-      names = "--data-dir",
-      paramLabel = "DIR",
-      description = "Directory of the cluster's files; new or empty (default: a temporary one).")
-  Path dataDir;
-
-  @Option(
-      names = "--base-port",
-      paramLabel = "P",
-      defaultValue = "7900",
-      description = "First port of node 1 (default: ${DEFAULT-VALUE}).")
-  int basePort;
-
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "20m",
-      converter = LocalClusterCommand.SecondsConverter.class,
-      description = "Give up (and stop the nodes) after this long (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
-
   /** The node settings for the options: batches and segments large enough for the records. */
   Map<String, String> settings() {
     long maxBatch = Math.max(128 * Sizes.MIB, roundUpToMib(recordBytes + Sizes.MIB));
@@ -131,11 +113,7 @@ final class BenchCatchupCommand implements Callable<Integer> {
     if (followerHeap != null && !followerHeap.matches("\\d+[kKmMgG]?")) {
       throw usage("--follower-heap must be a JVM heap size like 128m or 1g, got " + followerHeap);
     }
-    try {
-      DemoSession.check(NODES, basePort, settings());
-    } catch (IllegalArgumentException e) {
-      throw usage(e.getMessage());
-    }
+    sessionOptions.check(NODES, settings());
   }
 
   @Override
@@ -143,16 +121,7 @@ final class BenchCatchupCommand implements Callable<Integer> {
     validate();
     PrintWriter out = spec.commandLine().getOut();
     long records = (backlogBytes + recordBytes - 1) / recordBytes;
-    try (DemoSession session =
-        DemoSession.open(
-            "bench-catchup",
-            dataDir,
-            NODES,
-            basePort,
-            settings(),
-            timeout,
-            out,
-            spec.commandLine().getErr())) {
+    try (DemoSession session = sessionOptions.open("bench-catchup", NODES, settings())) {
       DemoCluster cluster = session.cluster();
       out.printf("bench catchup in %s, settings %s%n", session.dir(), settings());
       cluster.start();

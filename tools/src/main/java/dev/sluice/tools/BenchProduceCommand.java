@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -22,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -36,6 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "produce",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = SessionOptions.BenchDefaults.class,
     description = {
       "Measures produce throughput and latency (acks=all, p50/p95/p99/max) with C concurrent"
           + " requests, on a fresh local cluster of 3 nodes or against --server.",
@@ -47,6 +47,8 @@ final class BenchProduceCommand implements Callable<Integer> {
   static final long MAX_RECORD_BYTES = 128 * Sizes.MIB;
 
   @Spec CommandSpec spec;
+
+  @Mixin SessionOptions sessionOptions;
 
   @Option(
       names = "--records",
@@ -97,27 +99,6 @@ final class BenchProduceCommand implements Callable<Integer> {
       description = "A running node's API; without it a fresh local cluster of 3 nodes is started.")
   URI server;
 
-  @Option(
-      names = "--data-dir",
-      paramLabel = "DIR",
-      description = "Local cluster: directory, new or empty (default: a temporary one).")
-  Path dataDir;
-
-  @Option(
-      names = "--base-port",
-      paramLabel = "P",
-      defaultValue = "7900",
-      description = "Local cluster: first port of node 1 (default: ${DEFAULT-VALUE}).")
-  int basePort;
-
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "20m",
-      converter = LocalClusterCommand.SecondsConverter.class,
-      description = "Give up after this long (default: ${DEFAULT-VALUE}).")
-  Duration timeout;
-
   /** The measured figures; latencies in nanoseconds, sorted. */
   record Figures(long records, long bytes, long elapsedNanos, long[] latencies) {
     double mibPerSecond() {
@@ -153,11 +134,7 @@ final class BenchProduceCommand implements Callable<Integer> {
               + replicas);
     }
     if (server == null) {
-      try {
-        DemoSession.check(NODES, basePort, Map.of());
-      } catch (IllegalArgumentException e) {
-        throw usage(e.getMessage());
-      }
+      sessionOptions.check(NODES, Map.of());
     }
   }
 
@@ -173,16 +150,7 @@ final class BenchProduceCommand implements Callable<Integer> {
       report(out, name, measure(client, name));
       return 0;
     }
-    try (DemoSession session =
-        DemoSession.open(
-            "bench-produce",
-            dataDir,
-            NODES,
-            basePort,
-            Map.of(),
-            timeout,
-            out,
-            spec.commandLine().getErr())) {
+    try (DemoSession session = sessionOptions.open("bench-produce", NODES, Map.of())) {
       DemoCluster cluster = session.cluster();
       out.printf("bench produce on a local cluster in %s%n", session.dir());
       cluster.start();

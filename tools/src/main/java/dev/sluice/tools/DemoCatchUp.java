@@ -161,8 +161,6 @@ final class DemoCatchUp {
 
   private String progress(ReplicaDescription r, long lag, long behind, PartitionDescription p) {
     long done = Math.max(0, Math.min(bytes, bytes - behind));
-    int percent = bytes == 0 ? 100 : (int) (done * 100 / bytes);
-    int filled = bytes == 0 ? BAR_WIDTH : (int) (done * BAR_WIDTH / bytes);
     if (r.state() == ReplicaState.UNKNOWN) {
       return String.format(
           Locale.ROOT,
@@ -176,10 +174,9 @@ final class DemoCatchUp {
     long offsetsBehind = r.leo() < 0 ? -1 : endOffset - r.leo();
     return String.format(
         Locale.ROOT,
-        "[%s%s] %3d%%  %s behind, %s  leo %s/%d  state %s%s%s",
-        "#".repeat(filled),
-        " ".repeat(BAR_WIDTH - filled),
-        percent,
+        "%s %3d%%  %s behind, %s  leo %s/%d  state %s%s%s",
+        ProgressBar.bar(done, bytes, BAR_WIDTH),
+        ProgressBar.percent(done, bytes),
         Sizes.format(Math.max(0, lag)),
         offsetsBehind < 0 ? "offsets ?" : plural(offsetsBehind, "record"),
         leo,

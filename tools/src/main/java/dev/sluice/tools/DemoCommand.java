@@ -8,16 +8,15 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -32,6 +31,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    defaultValueProvider = SessionOptions.DemoDefaults.class,
     description = {
       "Replays the incident of docs/incident.md on a fresh local cluster of 3 node JVMs: a follower"
           + " restarted after the leader took records larger than peer-max-bytes (1 MiB) catches"
@@ -60,55 +60,26 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(
-      names = "--data-dir",
-      paramLabel = "DIR",
-      description =
-          "Directory of the cluster's files; must be new or empty (default: a fresh temporary"
-              + " directory, removed after a PASS).")
-  Path dataDir;
-
-  @Option(
-      names = "--base-port",
-      paramLabel = "P",
-      defaultValue = "7800",
-      description = "First port of node 1 (default: ${DEFAULT-VALUE}).")
-  int basePort;
+  @Mixin SessionOptions sessionOptions;
 
   @Option(
       names = "--keep",
       description = "Leave the nodes running and the files in place at the end.")
   boolean keep;
 
-  @Option(
-      names = "--timeout",
-      paramLabel = "DURATION",
-      defaultValue = "10m",
-      converter = LocalClusterCommand.SecondsConverter.class,
-      description =
-          "Give up (and stop the nodes) after this long, e.g. 300s or 10m (default:"
-              + " ${DEFAULT-VALUE}).")
-  Duration timeout;
-
   private PrintWriter out;
   private int step;
 
   /** Checks the options; a problem is a usage error (exit code 2), found before anything starts. */
   void validate() {
-    try {
-      DemoSession.check(NODES, basePort, SETTINGS);
-    } catch (IllegalArgumentException e) {
-      throw new ParameterException(spec.commandLine(), e.getMessage());
-    }
+    sessionOptions.check(NODES, SETTINGS);
   }
 
   @Override
   public Integer call() throws IOException, InterruptedException {
     validate();
     out = spec.commandLine().getOut();
-    DemoSession session =
-        DemoSession.open(
-            "demo", dataDir, NODES, basePort, SETTINGS, timeout, out, spec.commandLine().getErr());
+    DemoSession session = sessionOptions.open("demo", NODES, SETTINGS);
     boolean passed = false;
     try {
       passed = run(session.cluster(), session.dir());

@@ -102,17 +102,28 @@ final class ProgressBar {
       return String.format(Locale.ROOT, "%.1f MiB %.1f MiB/s", done / MIB, rate);
     }
     long shown = Math.min(done, total);
-    int percent = total == 0 ? 100 : (int) (shown * 100 / total);
-    int filled = total == 0 ? WIDTH : (int) (shown * WIDTH / total);
     return String.format(
         Locale.ROOT,
-        "[%s%s] %d%% %.1f/%.1f MiB %.1f MiB/s",
-        "#".repeat(filled),
-        " ".repeat(WIDTH - filled),
-        percent,
+        "%s %d%% %.1f/%.1f MiB %.1f MiB/s",
+        bar(shown, total, WIDTH),
+        percent(shown, total),
         shown / MIB,
         total / MIB,
         rate);
+  }
+
+  /**
+   * {@code [##### ]}: {@code width} cells, as many filled as {@code done} is a share of {@code
+   * total} (0 to {@code total}); all filled when {@code total} is 0.
+   */
+  static String bar(long done, long total, int width) {
+    int filled = total == 0 ? width : (int) (done * width / total);
+    return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "]";
+  }
+
+  /** The share {@code done} (0 to {@code total}) is of {@code total}, in whole percent. */
+  static int percent(long done, long total) {
+    return total == 0 ? 100 : (int) (done * 100 / total);
   }
 
   private void draw(long now) {

@@ -1,5 +1,7 @@
 package dev.sluice.tools;
 
+import dev.sluice.api.TopicDescription;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
@@ -18,5 +20,16 @@ final class TopicCommand implements Runnable {
   @Override
   public void run() {
     throw new ParameterException(spec.commandLine(), "Missing subcommand");
+  }
+
+  /** The line that names a topic and its counts: {@code topic t: 3 partitions, replication ...}. */
+  static String summary(TopicDescription topic) {
+    return String.format(
+        Locale.ROOT,
+        "topic %s: %d partition%s, replication factor %d",
+        topic.name(),
+        topic.partitionCount(),
+        topic.partitionCount() == 1 ? "" : "s",
+        topic.replicationFactor());
   }
 }

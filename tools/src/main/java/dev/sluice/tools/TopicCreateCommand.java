@@ -40,14 +40,7 @@ final class TopicCreateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TopicDescription created = server.client().createTopic(name, partitions, replicas);
-    spec.commandLine()
-        .getOut()
-        .printf(
-            "created topic %s: %d partition%s, replication factor %d%n",
-            created.name(),
-            created.partitionCount(),
-            created.partitionCount() == 1 ? "" : "s",
-            created.replicationFactor());
+    spec.commandLine().getOut().println("created " + TopicCommand.summary(created));
     return 0;
   }
 }

@@ -49,12 +49,7 @@ final class TopicDescribeCommand implements Callable<Integer> {
       return 0;
     }
     TopicDescription topic = client.describeTopic(name);
-    out.printf(
-        "topic %s: %d partition%s, replication factor %d%n",
-        topic.name(),
-        topic.partitionCount(),
-        topic.partitionCount() == 1 ? "" : "s",
-        topic.replicationFactor());
+    out.println(TopicCommand.summary(topic));
     Table table =
         new Table(
             "PARTITION",

@@ -35,10 +35,10 @@ class DemoAndBenchOptionsTest {
   void demoDefaultsAreATemporaryDirectoryPort7800AndTenMinutes() {
     DemoCommand cmd = parse("demo");
 
-    assertNull(cmd.dataDir);
-    assertEquals(7800, cmd.basePort);
+    assertNull(cmd.sessionOptions.dataDir);
+    assertEquals(7800, cmd.sessionOptions.basePort);
     assertFalse(cmd.keep);
-    assertEquals(Duration.ofMinutes(10), cmd.timeout);
+    assertEquals(Duration.ofMinutes(10), cmd.sessionOptions.timeout);
   }
 
   @Test
@@ -46,15 +46,19 @@ class DemoAndBenchOptionsTest {
     DemoCommand cmd =
         parse("demo", "--data-dir", "/tmp/d", "--base-port", "27800", "--keep", "--timeout", "5m");
 
-    assertEquals(Path.of("/tmp/d"), cmd.dataDir);
-    assertEquals(27800, cmd.basePort);
+    assertEquals(Path.of("/tmp/d"), cmd.sessionOptions.dataDir);
+    assertEquals(27800, cmd.sessionOptions.basePort);
     assertTrue(cmd.keep);
-    assertEquals(Duration.ofMinutes(5), cmd.timeout);
+    assertEquals(Duration.ofMinutes(5), cmd.sessionOptions.timeout);
   }
 
   @Test
   void benchCatchupDefaultsAreAHalfGibBacklogOf64MibRecordsThrough1MibFrames() {
     BenchCatchupCommand cmd = parse("bench", "catchup");
+
+    assertNull(cmd.sessionOptions.dataDir);
+    assertEquals(7900, cmd.sessionOptions.basePort);
+    assertEquals(Duration.ofMinutes(20), cmd.sessionOptions.timeout);
 
     assertEquals(512L << 20, cmd.backlogBytes);
     assertEquals(64L << 20, cmd.recordBytes);
@@ -77,6 +81,10 @@ class DemoAndBenchOptionsTest {
   @Test
   void benchProduceDefaults() {
     BenchProduceCommand cmd = parse("bench", "produce");
+
+    assertNull(cmd.sessionOptions.dataDir);
+    assertEquals(7900, cmd.sessionOptions.basePort);
+    assertEquals(Duration.ofMinutes(20), cmd.sessionOptions.timeout);
 
     assertEquals(2000, cmd.records);
     assertEquals(64L << 10, cmd.recordBytes);

@@ -117,21 +117,48 @@ public final class RecordBatch {
   public static int computeCrc(FileChannel channel, long batchPosition, long totalSize)
       throws IOException {
     CRC32C crc = new CRC32C();
-    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(STREAM_BUFFER_BYTES, totalSize));
-    long pos = batchPosition + ATTRIBUTES_OFFSET;
-    long end = batchPosition + totalSize;
+    stream(
+        channel,
+        batchPosition + ATTRIBUTES_OFFSET,
+        batchPosition + totalSize,
+        ByteBuffer.allocate((int) Math.min(STREAM_BUFFER_BYTES, totalSize)),
+        "batch at " + batchPosition,
+        (piece, at) -> crc.update(piece));
+    return (int) crc.getValue();
+  }
+
+  /** Takes one piece of a streamed range. */
+  @FunctionalInterface
+  public interface PieceSink {
+    /**
+     * @param piece the bytes read, from its position to its limit; consumed or not, the next piece
+     *     overwrites them
+     * @param at where the piece starts in the file
+     */
+    void accept(ByteBuffer piece, long at) throws IOException;
+  }
+
+  /**
+   * Streams bytes {@code [from, end)} of {@code channel} to {@code sink}, one {@code buffer}-full
+   * at a time, so that a batch of any size passes in the memory of that buffer. Reads are
+   * positional: the channel's own position is neither used nor moved.
+   *
+   * @throws EOFException naming {@code source} and the position, if the file ends before {@code
+   *     end}
+   */
+  public static void stream(
+      FileChannel channel, long from, long end, ByteBuffer buffer, String source, PieceSink sink)
+      throws IOException {
+    long pos = from;
     while (pos < end) {
-      buf.clear();
-      buf.limit((int) Math.min(buf.capacity(), end - pos));
-      int n = channel.read(buf, pos);
+      buffer.clear().limit((int) Math.min(buffer.capacity(), end - pos));
+      int n = channel.read(buffer, pos);
       if (n < 0) {
-        throw new EOFException("end of file at " + pos + " before batch end " + end);
+        throw new EOFException(source + ": file ends at position " + pos + ", before " + end);
       }
-      buf.flip();
-      crc.update(buf);
+      sink.accept(buffer.flip(), pos);
       pos += n;
     }
-    return (int) crc.getValue();
   }
 
   /** Throws if the CRC stored in {@code header} differs from {@code computed}. */

@@ -108,18 +108,13 @@ public final class StreamingBatchWriter {
     if (value.size() < valueLength) {
       throw new EOFException("value file has " + value.size() + " bytes, expected " + valueLength);
     }
-    ByteBuffer buf =
-        ByteBuffer.allocate((int) Math.min(RecordBatch.STREAM_BUFFER_BYTES, valueLength));
-    long pos = 0;
-    while (pos < valueLength) {
-      buf.clear().limit((int) Math.min(buf.capacity(), valueLength - pos));
-      int n = value.read(buf, pos);
-      if (n < 0) {
-        throw new EOFException("value file ended at " + pos + " of " + valueLength);
-      }
-      crc.update(buf.flip());
-      pos += n;
-    }
+    RecordBatch.stream(
+        value,
+        0,
+        valueLength,
+        ByteBuffer.allocate((int) Math.min(RecordBatch.STREAM_BUFFER_BYTES, valueLength)),
+        "value file",
+        (piece, at) -> crc.update(piece));
     valueCrcDone = true;
   }
 

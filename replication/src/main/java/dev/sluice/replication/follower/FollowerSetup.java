@@ -98,6 +98,20 @@ public record FollowerSetup(
   }
 
   public FollowerSetup withNanoClock(LongSupplier clock) {
+    return withSeams(clock, random, attempts);
+  }
+
+  public FollowerSetup withRandom(DoubleSupplier jitter) {
+    return withSeams(nanoClock, jitter, attempts);
+  }
+
+  public FollowerSetup withAttempts(AttemptFactory factory) {
+    return withSeams(nanoClock, random, factory);
+  }
+
+  /** This setup with other time, jitter and connections: what tests replace. */
+  private FollowerSetup withSeams(
+      LongSupplier clock, DoubleSupplier jitter, AttemptFactory factory) {
     return new FollowerSetup(
         replicaId,
         partition,
@@ -108,37 +122,7 @@ public record FollowerSetup(
         settings,
         status,
         clock,
-        random,
-        attempts);
-  }
-
-  public FollowerSetup withRandom(DoubleSupplier jitter) {
-    return new FollowerSetup(
-        replicaId,
-        partition,
-        log,
-        replicationAddressOfNode,
-        leaderNode,
-        leaderEpoch,
-        settings,
-        status,
-        nanoClock,
         jitter,
-        attempts);
-  }
-
-  public FollowerSetup withAttempts(AttemptFactory factory) {
-    return new FollowerSetup(
-        replicaId,
-        partition,
-        log,
-        replicationAddressOfNode,
-        leaderNode,
-        leaderEpoch,
-        settings,
-        status,
-        nanoClock,
-        random,
         factory);
   }
 }

@@ -10,6 +10,8 @@ public enum FrameType {
   DIVERGED(6),
   REJECTED(7);
 
+  private static final CodeTable<FrameType> BY_CODE = new CodeTable<>(values(), FrameType::code);
+
   private final byte code;
 
   FrameType(int code) {
@@ -22,11 +24,6 @@ public enum FrameType {
 
   /** The type with this code, or null for a code no peer ever sends. */
   public static FrameType ofCode(byte code) {
-    for (FrameType t : values()) {
-      if (t.code == code) {
-        return t;
-      }
-    }
-    return null;
+    return BY_CODE.get(code);
   }
 }

@@ -15,6 +15,9 @@ public enum RejectReason {
   /** The handshake named a node that is not a follower of the partition. */
   NOT_A_FOLLOWER(5);
 
+  private static final CodeTable<RejectReason> BY_CODE =
+      new CodeTable<>(values(), RejectReason::code);
+
   private final byte code;
 
   RejectReason(int code) {
@@ -27,11 +30,6 @@ public enum RejectReason {
 
   /** The reason with this code, or null if unknown. */
   public static RejectReason ofCode(byte code) {
-    for (RejectReason r : values()) {
-      if (r.code == code) {
-        return r;
-      }
-    }
-    return null;
+    return BY_CODE.get(code);
   }
 }

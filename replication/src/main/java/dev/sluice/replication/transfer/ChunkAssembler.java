@@ -185,23 +185,21 @@ public final class ChunkAssembler implements AutoCloseable {
   private static int[] crcs(FileChannel ch, long total) throws IOException {
     CRC32C whole = new CRC32C();
     CRC32C covered = new CRC32C();
-    ByteBuffer buf = ByteBuffer.allocate(RecordBatch.STREAM_BUFFER_BYTES);
-    long pos = 0;
-    while (pos < total) {
-      buf.clear().limit((int) Math.min(buf.capacity(), total - pos));
-      int n = ch.read(buf, pos);
-      if (n < 0) {
-        throw new IOException("staged batch ends at " + pos + " before " + total);
-      }
-      buf.flip();
-      whole.update(buf.duplicate());
-      long coveredFrom = Math.max(pos, RecordBatch.ATTRIBUTES_OFFSET);
-      if (coveredFrom < pos + n) {
-        buf.position((int) (coveredFrom - pos));
-        covered.update(buf);
-      }
-      pos += n;
-    }
+    RecordBatch.stream(
+        ch,
+        0,
+        total,
+        ByteBuffer.allocate(RecordBatch.STREAM_BUFFER_BYTES),
+        "staged batch",
+        (piece, at) -> {
+          long end = at + piece.remaining();
+          whole.update(piece.duplicate());
+          long coveredFrom = Math.max(at, RecordBatch.ATTRIBUTES_OFFSET);
+          if (coveredFrom < end) {
+            piece.position(piece.position() + (int) (coveredFrom - at));
+            covered.update(piece);
+          }
+        });
     return new int[] {(int) whole.getValue(), (int) covered.getValue()};
   }
 

@@ -80,9 +80,7 @@ public final class FramePlanner {
       lastOffset = batch.lastOffset();
       bytes += batch.length();
       FileRegion last = regions.isEmpty() ? null : regions.get(regions.size() - 1);
-      if (last != null
-          && last.file().equals(batch.segmentFile())
-          && last.position() + last.length() == batch.position()) {
+      if (last != null && last.isFollowedBy(batch.region())) {
         regions.set(
             regions.size() - 1,
             new FileRegion(last.file(), last.position(), last.length() + batch.length()));

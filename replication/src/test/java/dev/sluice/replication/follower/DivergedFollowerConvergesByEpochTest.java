@@ -1,6 +1,6 @@
 package dev.sluice.replication.follower;
 
-import static dev.sluice.replication.testing.LogFixtures.assertSegmentsIdentical;
+import static dev.sluice.log.testing.LogFixtures.assertSegmentsIdentical;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

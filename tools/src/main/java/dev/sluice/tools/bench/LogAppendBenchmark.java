@@ -73,44 +73,51 @@ public class LogAppendBenchmark {
   /** The largest batch this benchmark writes. */
   public static final long MAX_BATCH_BYTES = 1L << 30;
 
-  /** A fresh, empty log for every append invocation. */
-  @State(Scope.Thread)
-  public static class EmptyLog {
+  /** A log in a fresh directory, deleted with it afterwards; the subclasses choose when. */
+  public abstract static class FreshLog {
     Path dir;
     PartitionLog log;
 
-    @Setup(Level.Invocation)
-    public void open(LogAppendBenchmark bench) throws IOException {
+    void openFresh(LogAppendBenchmark bench) throws IOException {
       dir = bench.freshDirectory();
       log = PartitionLog.open(dir, bench.settings(), Clock.systemUTC());
     }
 
-    @TearDown(Level.Invocation)
-    public void delete() throws IOException {
+    void closeAndDelete() throws IOException {
       log.close();
       deleteRecursively(dir);
     }
   }
 
+  /** A fresh, empty log for every append invocation. */
+  @State(Scope.Thread)
+  public static class EmptyLog extends FreshLog {
+    @Setup(Level.Invocation)
+    public void open(LogAppendBenchmark bench) throws IOException {
+      openFresh(bench);
+    }
+
+    @TearDown(Level.Invocation)
+    public void delete() throws IOException {
+      closeAndDelete();
+    }
+  }
+
   /** One log written once per trial and read by every read invocation. */
   @State(Scope.Thread)
-  public static class FullLog {
-    Path dir;
-    PartitionLog log;
+  public static class FullLog extends FreshLog {
     ByteBuffer buffer;
 
     @Setup(Level.Trial)
     public void fill(LogAppendBenchmark bench) throws IOException {
-      dir = bench.freshDirectory();
-      log = PartitionLog.open(dir, bench.settings(), Clock.systemUTC());
+      openFresh(bench);
       bench.appendAll(log);
       buffer = ByteBuffer.allocateDirect(1 << 20);
     }
 
     @TearDown(Level.Trial)
     public void delete() throws IOException {
-      log.close();
-      deleteRecursively(dir);
+      closeAndDelete();
     }
   }
 
