@@ -1,17 +1,13 @@
 package dev.sluice.node;
 
+import dev.sluice.log.checkpoint.AtomicFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -40,7 +36,7 @@ public record StorageId(UUID value) {
   /** Name of the file inside the data directory. */
   public static final String FILE_NAME = "storage-id";
 
-  private static final String TEMP_NAME = FILE_NAME + ".tmp";
+  private static final String TEMP_NAME = FILE_NAME + OffsetCheckpoint.TEMP_SUFFIX;
 
   /** A canonical UUID is 36 characters; anything much longer is not a storage id file. */
   private static final int MAX_FILE_BYTES = 64;
@@ -144,25 +140,7 @@ public record StorageId(UUID value) {
   }
 
   private static void write(Path file, StorageId id) throws IOException {
-    Path tmp = file.resolveSibling(TEMP_NAME);
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer buf = ByteBuffer.wrap((id.text() + "\n").getBytes(StandardCharsets.UTF_8));
-      while (buf.hasRemaining()) {
-        ch.write(buf);
-      }
-      ch.force(true);
-    }
-    try {
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(tmp, file);
-    }
-    OffsetCheckpoint.forceDirectory(file.toAbsolutePath().getParent());
+    AtomicFile.replace(file, (id.text() + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
   /** Garbage is quoted in the error, but never as control characters. */

@@ -14,12 +14,13 @@ import java.nio.file.StandardOpenOption;
  * torn mix: the content goes to {@code <name>.tmp}, is forced, is renamed over the file, and the
  * directory is forced so the rename itself survives a power loss.
  *
- * <p>Stateless; callers serialise writes to the same file.
+ * <p>Used by the checkpoints and by the node's storage id file. Stateless; callers serialise writes
+ * to the same file.
  */
-final class AtomicFile {
+public final class AtomicFile {
   private AtomicFile() {}
 
-  static void replace(Path file, byte[] content) throws IOException {
+  public static void replace(Path file, byte[] content) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + OffsetCheckpoint.TEMP_SUFFIX);
     try (FileChannel ch =
         FileChannel.open(
