@@ -132,6 +132,18 @@ class LastInSyncReplicaWithEmptyDiskIT {
                 .anyMatch(n -> cluster.jvm(n).hasOutput("Node " + leader + " is live")),
         FAILOVER,
         "the controller registered node " + leader + " again");
+    // A node that has just started learns the other nodes' replica managers through the
+    // receptionist a moment after it is Up; until then it describes their replicas as unknown.
+    // Wait for every node to see both followers, then require that nothing changes.
+    Await.until(
+        () -> electedOrTruncated(partition, followers).isEmpty(),
+        FAILOVER,
+        "every node describes "
+            + TOPIC
+            + "-"
+            + partition
+            + " offline with its followers at "
+            + ON_ALL);
     Await.holdsFor(
         () -> electedOrTruncated(partition, followers),
         HOLD,
