@@ -4,6 +4,7 @@ import dev.sluice.config.Secret;
 import dev.sluice.config.TlsSettings;
 import dev.sluice.security.ClusterCa;
 import dev.sluice.security.KeyMaterial;
+import dev.sluice.security.Keytool;
 import dev.sluice.security.Pem;
 import dev.sluice.security.SecureFiles;
 import java.io.IOException;
@@ -39,6 +40,7 @@ import javax.net.ssl.TrustManagerFactory;
  * ca/ca.pem, ca/node-N.p12     the test cluster's CA and nodes 1..{@value #NODES} (SANs: sluice:node:N,
  *                              localhost, 127.0.0.1)
  * ca/no-node-uri.p12           a certificate of the same CA with no sluice:node URI
+ * ca/node-1-renewed.p12        a second certificate of node 1 (a rotation)
  * pem/node-N.key.pem, .chain.pem  the same nodes as PEM (PKCS#8 key; chain node, CA)
  * foreign/ca.pem, node-N.p12   another CA and its nodes 1..{@value #FOREIGN_NODES}: members of
  *                              another cluster, which ours must refuse
@@ -54,7 +56,7 @@ import javax.net.ssl.TrustManagerFactory;
  * <p>Thread-safe; {@link #shared()} builds at most once per JVM.
  */
 public final class TestPki {
-  public static final int VERSION = 1;
+  public static final int VERSION = 2;
   public static final int NODES = 5;
   public static final int FOREIGN_NODES = 3;
 
@@ -113,6 +115,52 @@ public final class TestPki {
   /** A key store of the test CA whose certificate names no node. */
   public Path noNodeUriP12() {
     return existing(dir.resolve("ca/no-node-uri.p12"));
+  }
+
+  /** A second, different certificate of node 1, as after a rotation. */
+  public Path renewedNodeP12() {
+    return existing(dir.resolve("ca/node-1-renewed.p12"));
+  }
+
+  /**
+   * A self-signed certificate with subject {@code dname} and the keytool SAN extension {@code san}
+   * (e.g. {@code uri:sluice:node:1,dns:localhost}; empty for none), made once and cached beside the
+   * other files, for tests of what a certificate names.
+   */
+  public X509Certificate selfSigned(String dname, String san) {
+    String name =
+        Integer.toHexString((dname + "|" + san).hashCode()) + "-" + (dname + san).length();
+    Path file = dir.resolve("self-signed/" + name + ".pem");
+    try {
+      if (!Files.exists(file)) {
+        SecureFiles.createPrivateDirectory(file.getParent());
+        Path work = Files.createTempDirectory(file.getParent(), ".work-");
+        try {
+          Path store = work.resolve("store.p12");
+          char[] pw = password();
+          Keytool keytool = Keytool.ofRunningJdk();
+          keytool.genKeyPair(
+              store,
+              pw,
+              "self",
+              dname,
+              30,
+              san.isEmpty() ? List.of() : List.of("san=" + san),
+              Optional.empty());
+          byte[] pem =
+              keytool.run(
+                  pw,
+                  null,
+                  List.of("-exportcert", "-rfc", "-keystore", store.toString(), "-alias", "self"));
+          SecureFiles.writePublic(file, pem);
+        } finally {
+          deleteTree(work);
+        }
+      }
+      return Pem.certificates(file).get(0);
+    } catch (IOException | dev.sluice.security.KeyMaterialException e) {
+      throw new IllegalStateException(file + ": cannot make a self-signed certificate", e);
+    }
   }
 
   /** The password of every key store here. */
@@ -303,6 +351,17 @@ public final class TestPki {
         int node = id;
         jobs.add(pool.submit(() -> foreign.nodeKeyStore(node, HOSTS)));
       }
+      jobs.add(
+          pool.submit(
+              () -> {
+                ca.issueKeyStore(
+                    work.resolve("ca/node-1-renewed.p12"),
+                    "CN=node-1,O=sluice",
+                    List.of("uri:sluice:node:1", "dns:localhost", "ip:127.0.0.1"),
+                    NODE_VALIDITY,
+                    Optional.empty());
+                return null;
+              }));
       jobs.add(
           pool.submit(
               () -> {
