@@ -114,8 +114,25 @@ public final class TlsContext implements AutoCloseable {
   public static TlsContext load(TlsSettings s, int expectedNodeId, Clock clock, Events events) {
     byte[] digest = digest(s);
     KeyMaterial material = KeyMaterial.load(s, expectedNodeId, clock.instant());
-    return new TlsContext(
-        s, expectedNodeId, clock, events, new State(material, material.sslContext(), digest));
+    TlsContext tls =
+        new TlsContext(
+            s, expectedNodeId, clock, events, new State(material, material.sslContext(), digest));
+    try {
+      // Unknown protocol or cipher suite names surface here, not on the first connection.
+      tls.serverEngine(true);
+      tls.clientEngine("localhost", 0);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException(
+          List.of(
+              TlsSettings.PREFIX
+                  + (s.cipherSuites().isEmpty()
+                      ? "protocols = " + s.protocols()
+                      : "cipher-suites = " + s.cipherSuites())
+                  + ": not supported by this JDK ("
+                  + e.getMessage()
+                  + ")"));
+    }
+    return tls;
   }
 
   /** The context new connections should use; checks the files first when the interval passed. */

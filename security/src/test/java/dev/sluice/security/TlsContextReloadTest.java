@@ -210,6 +210,33 @@ class TlsContextReloadTest {
   }
 
   @Test
+  void anUnknownCipherSuiteIsRefusedAtLoad() {
+    TlsSettings s =
+        new TlsSettings(
+            true,
+            tls.settings().listeners(),
+            tls.settings().keyFile(),
+            tls.settings().certFile(),
+            tls.settings().keyStore(),
+            tls.settings().keyStorePassword(),
+            tls.settings().caFile(),
+            tls.settings().trustStore(),
+            tls.settings().trustStorePassword(),
+            List.of("TLSv1.3"),
+            List.of("TLS_NO_SUCH_SUITE"),
+            false,
+            INTERVAL);
+    SettingsException e = assertThrows(SettingsException.class, () -> TlsContext.load(s, 1, clock));
+    assertTrue(
+        e.violations()
+            .get(0)
+            .startsWith(
+                TlsSettings.PREFIX
+                    + "cipher-suites = [TLS_NO_SUCH_SUITE]: not supported by this JDK ("),
+        e.getMessage());
+  }
+
+  @Test
   void aNodeWhoseFilesAreBrokenAtStartIsRefused() throws Exception {
     Files.write(store, new byte[] {1, 2, 3});
     TlsSettings s =
