@@ -253,7 +253,7 @@ public final class TokenFile {
           source,
           List.of(
               "not a JSON document: "
-                  + e.getOriginalMessage()
+                  + e.getOriginalMessage().replaceAll("\\s*\\(start marker at .*\\)$", "")
                   + " at line "
                   + e.getLocation().getLineNr()));
     }

@@ -109,6 +109,13 @@ class TokenFileTest {
             .problems()
             .get(0);
     assertTrue(problem.startsWith("not a JSON document: "), problem);
+    assertEquals(
+        List.of(
+            "not a JSON document: Unexpected end-of-input: expected close marker for Object at line 1"),
+        assertThrows(
+                InvalidTokenFileException.class,
+                () -> TokenFile.parse("{\"tokens\": [{\"a\": 1", "f"))
+            .problems());
     assertThrows(
         InvalidTokenFileException.class,
         () ->
