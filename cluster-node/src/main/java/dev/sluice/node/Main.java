@@ -2,6 +2,7 @@ package dev.sluice.node;
 
 import dev.sluice.config.SettingsException;
 import dev.sluice.config.SluiceConfigLoader;
+import dev.sluice.node.security.H2Journal;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -29,6 +30,9 @@ public final class Main {
       System.exit(EXIT_USAGE);
     }
     Path config = args.length == 1 ? Path.of(args[0]) : null;
+    // Before any H2 class loads: H2 reads its bind address once, and its default is every
+    // interface.
+    H2Journal.defaultBindAddress();
     try {
       SluiceNode.runBlocking(SluiceConfigLoader.load(config, Map.of()));
     } catch (SettingsException e) {

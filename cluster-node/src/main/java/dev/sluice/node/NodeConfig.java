@@ -3,9 +3,13 @@ package dev.sluice.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.sluice.config.Journal;
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.config.TlsSettings;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Derives the ActorSystem config of a node from its validated settings: the sluice keys are the
@@ -17,7 +21,21 @@ public final class NodeConfig {
 
   private NodeConfig() {}
 
+  /** Where the H2 journal's JDBC URL is, once the config is resolved. */
+  public static final String H2_DB = "pekko-persistence-jdbc.shared-databases.h2.db";
+
+  /** The node's config without the H2 journal's password (for a look at the derived keys). */
   public static Config forNode(SluiceSettings settings, Config loaded) {
+    return forNode(settings, loaded, Optional.empty());
+  }
+
+  /**
+   * The node's config: addresses and ports from the settings, Artery's {@code tls-tcp} transport
+   * when the cluster port uses TLS (its engines come from an {@code SSLEngineProviderSetup}, never
+   * from Pekko's key-store settings), and the H2 journal's user and {@code h2Password}.
+   */
+  public static Config forNode(
+      SluiceSettings settings, Config loaded, Optional<String> h2Password) {
     String host = settings.node().host();
     List<String> seeds = new ArrayList<>();
     for (String seed : settings.cluster().seedNodes()) {
@@ -36,7 +54,19 @@ public final class NodeConfig {
                 ConfigValueFactory.fromAnyRef(settings.management().port()))
             .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
             .withValue(
-                "sluice.controller.h2-path", ConfigValueFactory.fromAnyRef(h2Path(settings)));
+                "sluice.controller.h2-path",
+                ConfigValueFactory.fromAnyRef(h2Path(settings).toString()))
+            .withValue(
+                H2_DB + ".user", ConfigValueFactory.fromAnyRef(settings.controller().h2User()));
+    if (h2Password.isPresent()) {
+      derived =
+          derived.withValue(H2_DB + ".password", ConfigValueFactory.fromAnyRef(h2Password.get()));
+    }
+    if (settings.security().tls().on(TlsSettings.Listener.CLUSTER)) {
+      derived =
+          derived.withValue(
+              "pekko.remote.artery.transport", ConfigValueFactory.fromAnyRef("tls-tcp"));
+    }
     // Derived keys win: a port set under sluice { } must be the port Pekko binds.
     return derived.withFallback(loaded).resolve();
   }
@@ -45,13 +75,17 @@ public final class NodeConfig {
    * Nodes of one machine share one H2 journal (AUTO_SERVER mode), so the default sits beside the
    * node directories: {@code data/node-1} uses {@code data/controller/journal}.
    */
-  private static String h2Path(SluiceSettings settings) {
-    java.nio.file.Path dataDir = settings.node().dataDir().toAbsolutePath().normalize();
-    java.nio.file.Path base = dataDir.getParent() == null ? dataDir : dataDir.getParent();
+  public static Path h2Path(SluiceSettings settings) {
+    Path dataDir = settings.node().dataDir().toAbsolutePath().normalize();
+    Path base = dataDir.getParent() == null ? dataDir : dataDir.getParent();
     return settings
         .controller()
         .h2Path()
-        .orElseGet(() -> base.resolve("controller").resolve("journal"))
-        .toString();
+        .orElseGet(() -> base.resolve("controller").resolve("journal"));
+  }
+
+  /** True when the controller's journal is the H2 file. */
+  public static boolean usesH2(SluiceSettings settings) {
+    return settings.controller().journal() == Journal.H2;
   }
 }

@@ -1,7 +1,12 @@
 package dev.sluice.node;
 
 import com.typesafe.config.Config;
+import dev.sluice.config.SecuritySettings;
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.config.TlsSettings.Listener;
+import dev.sluice.node.auth.Authorizer;
+import dev.sluice.node.auth.ManagementAuth;
+import dev.sluice.node.auth.TokenStore;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
 import dev.sluice.node.controller.ElectionPolicy;
@@ -12,6 +17,8 @@ import dev.sluice.node.management.NodeManagement;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.ReplicaManager;
+import dev.sluice.node.security.H2Journal;
+import dev.sluice.node.security.NodeTls;
 import dev.sluice.replication.BlockingIo;
 import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.transfer.LeaderTransferServer;
@@ -24,12 +31,17 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
+import org.apache.pekko.actor.setup.Setup;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
@@ -38,6 +50,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +60,14 @@ import org.slf4j.LoggerFactory;
  * its local partition replicas, the client HTTP API and management.
  *
  * <p>{@link #start} validates the settings before anything binds a port: a node with a broken
- * config fails with every violation listed and leaves no listener behind.
+ * config fails with every violation listed and leaves no listener behind. The same holds for the
+ * key material ({@link NodeTls}), the tokens file and the H2 journal's password and bind address
+ * ({@link H2Journal}): each is read and checked before the first listener binds.
+ *
+ * <p>{@code sluice.security} decides how the listeners are protected: with TLS on, Artery runs
+ * {@code tls-tcp} with mutual authentication, the replication port mutual TLS, the client API and
+ * management HTTPS; with {@code api.auth = tokens} the client API wants bearer tokens, with {@code
+ * management.auth = tokens} management wants an admin token as its Basic password.
  */
 public final class SluiceNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SluiceNode.class);
@@ -58,6 +78,7 @@ public final class SluiceNode implements AutoCloseable {
   private final LocalReplicas replicas;
   private final ServerBinding api;
   private final LeaderTransferServer replicationServer;
+  private final NodeAddress address;
   private final long startedNanos = System.nanoTime();
 
   private SluiceNode(
@@ -65,12 +86,14 @@ public final class SluiceNode implements AutoCloseable {
       SluiceSettings settings,
       LocalReplicas replicas,
       ServerBinding api,
-      LeaderTransferServer replicationServer) {
+      LeaderTransferServer replicationServer,
+      NodeAddress address) {
     this.system = system;
     this.settings = settings;
     this.replicas = replicas;
     this.api = api;
     this.replicationServer = replicationServer;
+    this.address = address;
   }
 
   /** Starts a node from a fully resolved config and returns once its HTTP API is bound. */
@@ -83,11 +106,25 @@ public final class SluiceNode implements AutoCloseable {
           "cannot create sluice.data-dir " + settings.node().dataDir(), e);
     }
     StorageId storageId = StorageId.loadOrCreate(settings.node().dataDir());
+    NodeTls tls = NodeTls.load(settings.security().tls(), settings.node().id(), Clock.systemUTC());
+    Optional<String> h2Password = Optional.empty();
+    if (NodeConfig.usesH2(settings)) {
+      H2Journal.defaultBindAddress();
+      String url = NodeConfig.forNode(settings, config).getString(NodeConfig.H2_DB + ".url");
+      h2Password =
+          Optional.of(
+              H2Journal.open(settings.controller(), NodeConfig.h2Path(settings), url).password());
+    }
+    List<Setup> setups = new ArrayList<>();
+    setups.add(BootstrapSetup.create(NodeConfig.forNode(settings, config, h2Password)));
+    tls.arterySetup().ifPresent(setups::add);
     ActorSystem<Void> system =
         ActorSystem.create(
-            Behaviors.empty(), NodeConfig.SYSTEM_NAME, NodeConfig.forNode(settings, config));
+            Behaviors.empty(),
+            NodeConfig.SYSTEM_NAME,
+            ActorSystemSetup.create(setups.toArray(new Setup[0])));
     try {
-      return init(system, settings, storageId);
+      return init(system, settings, storageId, tls);
     } catch (RuntimeException | Error e) {
       system.terminate();
       throw e;
@@ -149,15 +186,19 @@ public final class SluiceNode implements AutoCloseable {
 
   /**
    * Wires the node's components into an existing ActorSystem; {@code storageId} is the one of
-   * {@code settings}' data directory ({@link StorageId#loadOrCreate}).
+   * {@code settings}' data directory ({@link StorageId#loadOrCreate}), {@code tls} the node's key
+   * material ({@link NodeTls#load}; the actor system must have been created with its {@link
+   * NodeTls#arterySetup()}).
    */
   public static SluiceNode init(
-      ActorSystem<Void> system, SluiceSettings settings, StorageId storageId) {
+      ActorSystem<Void> system, SluiceSettings settings, StorageId storageId, NodeTls tls) {
+    Executor blocking = BlockingIo.executor(system);
+    // Before anything binds: a broken tokens file fails the start with its problems listed.
+    Optional<TokenStore> tokens = tokenStore(settings.security(), blocking);
     Cluster cluster = Cluster.get(system);
     if (settings.cluster().seedNodes().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
-    Executor blocking = BlockingIo.executor(system);
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller =
         ControllerSingleton.init(
@@ -172,7 +213,7 @@ public final class SluiceNode implements AutoCloseable {
             settings.replication().minInSyncReplicas(),
             settings.replication().replicaLagTimeMax());
     AppliedMetadata metadata = new AppliedMetadata();
-    TransferSettings transfer = transferSettings(settings);
+    TransferSettings transfer = transferSettings(settings).withSecurity(tls.transferSecurity());
     WatchdogState watchdogState = new WatchdogState();
     ActorRef<StallWatchdog.Command> watchdog =
         system.systemActorOf(
@@ -196,13 +237,19 @@ public final class SluiceNode implements AutoCloseable {
                 settings.storage().maxBatchBytes(),
                 settings.api().requestTimeout(),
                 blocking),
-            new ConsumeHandler(replicas, topics, blocking));
+            new ConsumeHandler(replicas, topics, blocking),
+            settings.security().api().auth() == SecuritySettings.AuthMode.TOKENS
+                ? new Authorizer(tokens.orElseThrow(), settings.node().id())
+                : Authorizer.none());
+    ServerBuilder apiServer =
+        Http.get(system).newServerAt(settings.node().host(), settings.api().port());
+    if (tls.on(Listener.API)) {
+      apiServer = apiServer.enableHttps(tls.httpsServer(Listener.API));
+    }
     ServerBinding binding =
         await(
-            Http.get(system)
-                .newServerAt(settings.node().host(), settings.api().port())
-                .bind(routes.routes()),
-            "client API on port " + settings.api().port());
+            apiServer.bind(routes.routes()),
+            tls.scheme(Listener.API) + " client API on port " + settings.api().port());
 
     LeaderTransferServer replicationServer =
         await(
@@ -211,10 +258,24 @@ public final class SluiceNode implements AutoCloseable {
             "replication server on port " + settings.replication().port());
 
     NodeManagement.init(system, settings.node().id(), replicas, watchdogState, metadata);
+    boolean managementAuth =
+        settings.security().management().auth() == SecuritySettings.AuthMode.TOKENS;
     int managementPort =
         await(
-                PekkoManagement.get(system).start(),
-                "management on port " + settings.management().port())
+                PekkoManagement.get(system)
+                    .start(
+                        s -> {
+                          if (tls.on(Listener.MANAGEMENT)) {
+                            s = s.withHttpsConnectionContext(tls.httpsServer(Listener.MANAGEMENT));
+                          }
+                          if (managementAuth) {
+                            s = s.withAuth(new ManagementAuth(tokens.orElseThrow())::authenticate);
+                          }
+                          return s;
+                        }),
+                tls.scheme(Listener.MANAGEMENT)
+                    + " management on port "
+                    + settings.management().port())
             .getPort();
     NodeAddress self =
         new NodeAddress(
@@ -222,7 +283,8 @@ public final class SluiceNode implements AutoCloseable {
             settings.node().host(),
             binding.localAddress().getPort(),
             replicationServer.address().getPort(),
-            managementPort);
+            managementPort,
+            tls.scheme(Listener.API));
     system.systemActorOf(
         NodeMembership.create(settings.node().id(), self, storageId, controller, metadata),
         "membership",
@@ -247,14 +309,39 @@ public final class SluiceNode implements AutoCloseable {
               return CompletableFuture.completedFuture(Done.getInstance());
             });
     log.info(
-        "Sluice node {} up: api {}, management {}, replication {}:{}, cluster {}",
+        "Sluice node {} up: api {}, management {}://{}:{}, replication {}:{} ({}), cluster {} ({})",
         settings.node().id(),
         self.apiUri(),
+        tls.scheme(Listener.MANAGEMENT),
+        self.host(),
         managementPort,
         self.host(),
         self.replicationPort(),
-        self.clusterAddress());
-    return new SluiceNode(system, settings, replicas, binding, replicationServer);
+        tls.on(Listener.REPLICATION) ? "mutual TLS" : "plaintext",
+        self.clusterAddress(),
+        tls.on(Listener.CLUSTER) ? "mutual TLS" : "plaintext");
+    return new SluiceNode(system, settings, replicas, binding, replicationServer, self);
+  }
+
+  /** The tokens file, when the client API or management authenticates with tokens. */
+  private static Optional<TokenStore> tokenStore(SecuritySettings security, Executor reloads) {
+    boolean needed =
+        security.api().auth() == SecuritySettings.AuthMode.TOKENS
+            || security.management().auth() == SecuritySettings.AuthMode.TOKENS;
+    if (!needed) {
+      return Optional.empty();
+    }
+    // The validator refuses tokens without a tokens-file; this names the key if that ever changes.
+    java.nio.file.Path file =
+        security
+            .api()
+            .tokensFile()
+            .orElseThrow(
+                () ->
+                    new dev.sluice.config.SettingsException(
+                        List.of(TokenStore.TOKENS_FILE_KEY + " = \"\": required with tokens")));
+    return Optional.of(
+        TokenStore.open(file, security.api().tokensReloadInterval(), Clock.systemUTC(), reloads));
   }
 
   /** Leader heartbeats: a few per watchdog interval, so a silent connection is noticed early. */
@@ -295,8 +382,14 @@ public final class SluiceNode implements AutoCloseable {
     return api.localAddress().getPort();
   }
 
+  /** The client API's base URI: {@code https} when the API uses TLS. */
   public URI apiUri() {
-    return URI.create("http://" + settings.node().host() + ":" + apiPort());
+    return address.apiUri();
+  }
+
+  /** How other nodes and clients reach this node, as registered with the controller. */
+  public NodeAddress address() {
+    return address;
   }
 
   /** Leaves the cluster and stops, closing every log. */

@@ -58,6 +58,23 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
     return get(partition).map(PartitionReplica::leaderHandle);
   }
 
+  /**
+   * The partitions this node leads that list {@code node} as a follower: the most replication
+   * connections the leader side keeps open for that node. A scan of the open replicas, each
+   * answered from its current assignment; never blocks.
+   */
+  @Override
+  public int partitionsFollowedBy(int node) {
+    int count = 0;
+    for (PartitionReplica r : replicas.values()) {
+      LeaderPartition leader = r.leaderHandle();
+      if (leader.isLeader() && leader.isFollower(node)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
   public Collection<PartitionReplica> all() {
     return replicas.values();
   }
