@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -29,6 +30,10 @@ import org.apache.pekko.cluster.typed.Cluster;
  * Several nodes in one JVM (one ActorSystem each, fixed cluster ports, every node a seed, one
  * shared H2 journal), with HTTP helpers and condition waits for tests. Nodes can be stopped and
  * started again on the same ports and data.
+ *
+ * <p>{@link #startSecure} runs them as a secured cluster ({@link TestSecurity}): mutual TLS between
+ * nodes, HTTPS and tokens on the API; the HTTP helpers then trust the test CA and send the admin
+ * token.
  */
 public final class TestCluster implements AutoCloseable {
   public static final Duration TIMEOUT = Duration.ofSeconds(90);
@@ -38,12 +43,18 @@ public final class TestCluster implements AutoCloseable {
   private final Map<String, String> extra;
   private final List<Integer> clusterPorts = new ArrayList<>();
   private final Map<Integer, SluiceNode> nodes = new HashMap<>();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final Optional<TestSecurity> security;
+  private final HttpClient http;
 
-  private TestCluster(Path dir, int size, Map<String, String> extra) throws IOException {
+  private TestCluster(
+      Path dir, int size, Map<String, String> extra, Optional<TestSecurity> security)
+      throws IOException {
     this.dir = dir;
     this.extra = Map.copyOf(extra);
+    this.security = security;
+    HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    security.ifPresent(s -> client.sslContext(s.clientContext()));
+    this.http = client.build();
     for (int i = 0; i < size; i++) {
       clusterPorts.add(freePort());
     }
@@ -51,7 +62,19 @@ public final class TestCluster implements AutoCloseable {
 
   /** Starts {@code size} nodes and waits until all are Up and registered with the controller. */
   public static TestCluster start(Path dir, int size, Map<String, String> extra) throws Exception {
-    TestCluster cluster = new TestCluster(dir, size, extra);
+    return start(new TestCluster(dir, size, extra, Optional.empty()), size);
+  }
+
+  /**
+   * Starts {@code size} nodes with TLS on every listener and tokens on the API and management, and
+   * waits until all are Up.
+   */
+  public static TestCluster startSecure(Path dir, int size, Map<String, String> extra)
+      throws Exception {
+    return start(new TestCluster(dir, size, extra, Optional.of(TestSecurity.create(dir))), size);
+  }
+
+  private static TestCluster start(TestCluster cluster, int size) throws Exception {
     for (int id = 1; id <= size; id++) {
       cluster.startNode(id);
     }
@@ -63,7 +86,9 @@ public final class TestCluster implements AutoCloseable {
 
   public void startNode(int id) {
     List<String> seeds = clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList();
-    Map<String, String> overrides = new HashMap<>(extra);
+    Map<String, String> overrides = new HashMap<>();
+    security.ifPresent(s -> overrides.putAll(s.nodeSettings(id)));
+    overrides.putAll(extra);
     overrides.put("sluice.node.id", Integer.toString(id));
     overrides.put("sluice.data-dir", dataDir(id).toString());
     overrides.put("sluice.cluster.port", Integer.toString(clusterPorts.get(id - 1)));
@@ -160,9 +185,30 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** The security of a cluster from {@link #startSecure}. */
+  public Optional<TestSecurity> security() {
+    return security;
+  }
+
+  /** Sends {@code request}; in a secure cluster with the admin token unless it has a token. */
   public HttpResponse<String> send(HttpRequest request) {
+    return send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Like {@link #send(HttpRequest)}, with the body as bytes. */
+  public HttpResponse<byte[]> sendBytes(HttpRequest request) {
+    return send(request, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> body) {
+    if (security.isPresent() && request.headers().firstValue("Authorization").isEmpty()) {
+      request =
+          HttpRequest.newBuilder(request, (name, value) -> true)
+              .header("Authorization", "Bearer " + security.get().adminToken())
+              .build();
+    }
     try {
-      return http.send(request, HttpResponse.BodyHandlers.ofString());
+      return http.send(request, body);
     } catch (IOException e) {
       throw new AssertionError(request.uri() + " failed: " + e, e);
     } catch (InterruptedException e) {

@@ -6,7 +6,10 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Configs for nodes started inside a test JVM: free ports, everything under one temp dir. */
+/**
+ * Configs for nodes started inside a test JVM: free ports, everything under one temp dir; {@link
+ * #secureSingleNode} adds TLS everywhere and tokens ({@link TestSecurity}).
+ */
 public final class TestNodes {
   private TestNodes() {}
 
@@ -22,5 +25,13 @@ public final class TestNodes {
     overrides.put("sluice.storage.flush", "os");
     overrides.putAll(extra);
     return SluiceConfigLoader.load(null, overrides);
+  }
+
+  /** Node 1 with TLS on every listener and tokens on the API and management. */
+  public static Config secureSingleNode(
+      Path dir, TestSecurity security, Map<String, String> extra) {
+    Map<String, String> overrides = new HashMap<>(security.nodeSettings(1));
+    overrides.putAll(extra);
+    return singleNode(dir, overrides);
   }
 }
