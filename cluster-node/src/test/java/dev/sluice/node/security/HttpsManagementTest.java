@@ -87,7 +87,8 @@ class HttpsManagementTest {
   @Test
   void theClientApiIsHttpsWithBearerTokens() throws Exception {
     assertEquals("https", node.apiUri().getScheme());
-    assertEquals(200, send(https, api("https", "/topics"), bearer()).statusCode());
+    // 503 until the controller answers
+    awaitStatus(200, api("https", "/topics"), bearer());
     assertEquals(401, send(https, api("https", "/topics"), null).statusCode());
   }
 
@@ -118,7 +119,7 @@ class HttpsManagementTest {
     return client.send(request.GET().build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The node becomes ready once it joined itself and its watchdog ran. */
+  /** Polls until {@code uri} answers {@code status}: a node becomes ready after it started. */
   private void awaitStatus(int status, URI uri, String authorization) throws Exception {
     Instant deadline = Instant.now().plus(TestCluster.TIMEOUT);
     int last = send(https, uri, authorization).statusCode();
