@@ -86,7 +86,7 @@ class TlsTransferTest {
     for (int i = 0; i < 200; i++) {
       appendOne();
     }
-    harness.appendBatchOfSize(PID, 24L * MiB); // 24 chunks of peer-max-bytes
+    harness.appendBatchOfSize(PID, 64L * MiB); // 64 chunks of peer-max-bytes
     harness.appendBatchOfSize(PID, 3L * MiB / 2);
     for (int i = 0; i < 50; i++) {
       appendOne();
