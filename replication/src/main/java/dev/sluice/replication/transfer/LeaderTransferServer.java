@@ -22,10 +22,14 @@ import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.SharedKillSwitch;
 import org.apache.pekko.stream.TLSProtocol;
+import org.apache.pekko.stream.UniformFanOutShape;
+import org.apache.pekko.stream.javadsl.Broadcast;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.GraphDSL;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.javadsl.Tcp;
@@ -177,6 +181,8 @@ public final class LeaderTransferServer {
     private final AtomicReference<LeaderPartition> served = new AtomicReference<>();
     private final AtomicBoolean handshakePending = new AtomicBoolean(true);
     private final AtomicReference<PeerViolation> refusal = new AtomicReference<>();
+    private final CompletableFuture<Throwable> inboundEnd = new CompletableFuture<>();
+    private final CompletableFuture<Throwable> socketEnd = new CompletableFuture<>();
 
     /** The node the transport authenticated; null before the first bytes, empty in plaintext. */
     private volatile OptionalInt certified;
@@ -193,6 +199,7 @@ public final class LeaderTransferServer {
     Flow<ByteString, ByteString, NotUsed> flow() {
       Flow<TLSProtocol.SslTlsInbound, TLSProtocol.SslTlsOutbound, NotUsed> app =
           Flow.<TLSProtocol.SslTlsInbound>create()
+              .via(watchedTo(inboundEnd))
               .collectType(TLSProtocol.SessionBytes.class)
               .map(
                   sb -> {
@@ -204,6 +211,11 @@ public final class LeaderTransferServer {
                   })
               .via(frames())
               .map(bytes -> (TLSProtocol.SslTlsOutbound) new TLSProtocol.SendBytes(bytes));
+      // A failed TLS handshake fails the decrypted inbound side only, after cancelling the
+      // outbound side (which the coupled frame flow turns into a plain completion): watch both
+      // ends. The connection has ended when both have, and is judged by the inbound error first.
+      inboundEnd.thenAcceptBoth(
+          socketEnd, (inbound, socket) -> ended(inbound != null ? inbound : socket));
       return serving
           .settings
           .security()
@@ -211,11 +223,30 @@ public final class LeaderTransferServer {
           .reversed()
           .join(app)
           .via(kill.flow())
-          .watchTermination(
-              (mat, done) -> {
-                done.whenComplete((d, error) -> ended(error));
-                return NotUsed.getInstance();
-              });
+          .watchTermination((mat, done) -> endOf(done, socketEnd));
+    }
+
+    /**
+     * Passes elements through and completes {@code end} with the upstream's failure (or null) once
+     * the upstream terminated. Unlike {@code watchTermination}, a downstream cancellation does not
+     * end the watch: the upstream's own failure, which may come right after, is still seen.
+     */
+    private static <T> Flow<T, T, NotUsed> watchedTo(CompletableFuture<Throwable> end) {
+      return Flow.fromGraph(
+              GraphDSL.create(
+                  Sink.<T>ignore(),
+                  (b, watch) -> {
+                    UniformFanOutShape<T, T> split = b.add(Broadcast.create(2, false));
+                    b.from(split.out(1)).to(watch);
+                    return FlowShape.of(split.in(), split.out(0));
+                  }))
+          .mapMaterializedValue(done -> endOf(done, end));
+    }
+
+    /** Completes {@code end} with the failure of {@code done}, or null, once it terminated. */
+    private static NotUsed endOf(CompletionStage<Done> done, CompletableFuture<Throwable> end) {
+      done.whenComplete((d, error) -> end.complete(error));
+      return NotUsed.getInstance();
     }
 
     private Flow<ByteString, ByteString, NotUsed> frames() {

@@ -11,7 +11,9 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.apache.pekko.util.ByteString;
 
@@ -30,6 +32,7 @@ final class ForgedPeer implements AutoCloseable {
   private final FrameDecoder decoder;
   private final byte[] buffer = new byte[64 * 1024];
   private boolean closed;
+  private SSLException tlsFailure;
 
   private ForgedPeer(Socket socket, long peerMaxBytes) throws IOException {
     this.socket = socket;
@@ -55,9 +58,27 @@ final class ForgedPeer implements AutoCloseable {
     return new ForgedPeer(s, peerMaxBytes);
   }
 
-  void send(Frame frame) throws IOException {
-    out.write(FrameCodec.encode(frame).toArray());
-    out.flush();
+  /**
+   * Sends {@code frame}; false if the leader closed the connection or refused the TLS handshake.
+   */
+  boolean send(Frame frame) throws IOException {
+    try {
+      out.write(FrameCodec.encode(frame).toArray());
+      out.flush();
+      return true;
+    } catch (SSLException e) {
+      tlsFailure = e;
+      closed = true;
+      return false;
+    } catch (SocketException e) {
+      closed = true; // the leader closed the connection first
+      return false;
+    }
+  }
+
+  /** How the TLS handshake failed, if it did. */
+  Optional<SSLException> tlsFailure() {
+    return Optional.ofNullable(tlsFailure);
   }
 
   /** The leader's next frame, or null once it closed (or reset) the connection. */
@@ -75,6 +96,9 @@ final class ForgedPeer implements AutoCloseable {
         n = in.read(buffer);
       } catch (SocketException e) {
         n = -1; // reset by the leader: closed all the same
+      } catch (SSLException e) {
+        tlsFailure = e; // the leader refused this peer during the TLS handshake
+        n = -1;
       }
       if (n < 0) {
         closed = true;
