@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.security.NodeIdentity;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Random;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,6 +97,22 @@ class SecureThreeNodeClusterTest {
       assertEquals(i, cluster.produce(leader, TOPIC, 0, value));
     }
     PartitionId p = new PartitionId(TOPIC, 0);
+    // the replication port speaks TLS and presents the leader's certificate
+    SluiceNode leaderNode = cluster.node(leader);
+    try (SSLSocket socket =
+        (SSLSocket)
+            cluster
+                .security()
+                .orElseThrow()
+                .pki()
+                .clientContext(notLeader)
+                .getSocketFactory()
+                .createSocket("127.0.0.1", leaderNode.replicationServer().address().getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.startHandshake();
+      assertEquals(
+          OptionalInt.of(leader), NodeIdentity.ofSession(socket.getSession()), "leader's identity");
+    }
     for (SluiceNode node : cluster.nodes()) {
       assertEquals(
           values.size(),
