@@ -194,7 +194,7 @@ public final class SluiceNode implements AutoCloseable {
       ActorSystem<Void> system, SluiceSettings settings, StorageId storageId, NodeTls tls) {
     Executor blocking = BlockingIo.executor(system);
     // Before anything binds: a broken tokens file fails the start with its problems listed.
-    Optional<TokenStore> tokens = tokenStore(settings.security(), blocking);
+    Optional<TokenStore> tokens = tokenStore(settings.security());
     Cluster cluster = Cluster.get(system);
     if (settings.cluster().seedNodes().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -324,7 +324,7 @@ public final class SluiceNode implements AutoCloseable {
   }
 
   /** The tokens file, when the client API or management authenticates with tokens. */
-  private static Optional<TokenStore> tokenStore(SecuritySettings security, Executor reloads) {
+  private static Optional<TokenStore> tokenStore(SecuritySettings security) {
     boolean needed =
         security.api().auth() == SecuritySettings.AuthMode.TOKENS
             || security.management().auth() == SecuritySettings.AuthMode.TOKENS;
@@ -341,7 +341,7 @@ public final class SluiceNode implements AutoCloseable {
                     new dev.sluice.config.SettingsException(
                         List.of(TokenStore.TOKENS_FILE_KEY + " = \"\": required with tokens")));
     return Optional.of(
-        TokenStore.open(file, security.api().tokensReloadInterval(), Clock.systemUTC(), reloads));
+        TokenStore.open(file, security.api().tokensReloadInterval(), Clock.systemUTC()));
   }
 
   /** Leader heartbeats: a few per watchdog interval, so a silent connection is noticed early. */

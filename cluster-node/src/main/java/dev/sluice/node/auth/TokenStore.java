@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -29,15 +27,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Start-up reads the file and fails the node on any problem ({@link SettingsException}, one line
  * per problem naming the file and the entry). Afterwards {@link #current()} answers from memory
- * and, at most once per reload interval (by the injected clock), asks the reload executor to check
- * the file: when its identity, modification time or size changed, it is read again. A file that
- * became invalid, unreadable or absent keeps the previous tokens in force and logs one ERROR for
- * that version of the file; the next change is read again. The CLI replaces the file atomically, so
- * a reader sees a whole file.
+ * and, at most once per reload interval (by the injected clock), checks the file first: when its
+ * identity, modification time or size changed, it is read again before the answer. So a token
+ * revoked from the file is refused by the first request after the next interval ends, never served
+ * from the old set while a background check runs. A file that became invalid, unreadable or absent
+ * keeps the previous tokens in force and logs one ERROR for that version of the file; the next
+ * change is read again. The CLI replaces the file atomically, so a reader sees a whole file.
  *
- * <p>Thread-safety: {@link #current()} is lock-free and never does I/O, so it is safe on stream and
- * actor threads; {@link #reloadIfChanged()} does the I/O, runs one at a time, and belongs on a
- * blocking executor.
+ * <p>Thread-safety: {@link #current()} is lock-free between checks; the one caller that finds a
+ * check due does it inline (a {@code stat} of the file, and a read of a small file only when it
+ * changed), while concurrent callers wait for it on the store's lock, so every answer after the
+ * check reflects the file. {@link #reloadIfChanged()} runs one at a time.
  */
 public final class TokenStore {
   /** The settings key that names the file, as messages quote it. */
@@ -59,7 +59,6 @@ public final class TokenStore {
   private final TokenFile file;
   private final Duration reloadInterval;
   private final Clock clock;
-  private final Executor reloads;
   private final AtomicReference<Tokens> current;
   private final AtomicLong nextCheckMillis;
 
@@ -67,16 +66,10 @@ public final class TokenStore {
   private Stamp seen;
 
   private TokenStore(
-      TokenFile file,
-      Duration reloadInterval,
-      Clock clock,
-      Executor reloads,
-      Tokens tokens,
-      Stamp stamp) {
+      TokenFile file, Duration reloadInterval, Clock clock, Tokens tokens, Stamp stamp) {
     this.file = file;
     this.reloadInterval = reloadInterval;
     this.clock = clock;
-    this.reloads = reloads;
     this.current = new AtomicReference<>(tokens);
     this.nextCheckMillis = new AtomicLong(clock.millis() + reloadInterval.toMillis());
     this.seen = stamp;
@@ -87,11 +80,9 @@ public final class TokenStore {
    *
    * @param reloadInterval the least time between two checks of the file
    * @param clock decides when a check is due
-   * @param reloads where checks run (a blocking-I/O executor)
    * @throws SettingsException when the file is absent, unreadable or invalid, one line per problem
    */
-  public static TokenStore open(
-      Path tokensFile, Duration reloadInterval, Clock clock, Executor reloads) {
+  public static TokenStore open(Path tokensFile, Duration reloadInterval, Clock clock) {
     if (reloadInterval.isNegative()) {
       throw new IllegalArgumentException("negative tokens reload interval: " + reloadInterval);
     }
@@ -102,7 +93,7 @@ public final class TokenStore {
       Tokens tokens = Tokens.of(file.read());
       log.info("{}{} tokens", prefix, tokens.size());
       warnIfShared(tokensFile);
-      return new TokenStore(file, reloadInterval, clock, reloads, tokens, stamp);
+      return new TokenStore(file, reloadInterval, clock, tokens, stamp);
     } catch (NoSuchFileException e) {
       throw new SettingsException(
           List.of(prefix + "no such file (bin/sluice token create writes one)"));
@@ -123,17 +114,19 @@ public final class TokenStore {
   }
 
   /**
-   * The tokens in force. When a check of the file is due, schedules it on the reload executor; this
-   * call answers with what is in force meanwhile.
+   * The tokens in force. When a check of the file is due, this call makes it first (see the class
+   * comment), so what it answers reflects the file as of now.
    */
   public Tokens current() {
     long now = clock.millis();
     long due = nextCheckMillis.get();
-    if (now >= due && nextCheckMillis.compareAndSet(due, now + reloadInterval.toMillis())) {
-      try {
-        reloads.execute(this::reloadIfChanged);
-      } catch (RejectedExecutionException e) {
-        // the node is shutting down; the tokens in force serve until it has
+    if (now >= due) {
+      synchronized (this) {
+        // A caller that waited here while another made the check finds it no longer due.
+        if (nextCheckMillis.get() == due) {
+          reloadIfChanged();
+          nextCheckMillis.set(clock.millis() + reloadInterval.toMillis());
+        }
       }
     }
     return current.get();

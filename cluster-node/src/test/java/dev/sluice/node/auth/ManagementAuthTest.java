@@ -47,8 +47,7 @@ class ManagementAuthTest {
     admin = file.create("ops", List.of(Permission.admin()), Clock.systemUTC()).token();
     writer = file.create("writer", List.of(Permission.produce("*")), Clock.systemUTC()).token();
     auth =
-        new ManagementAuth(
-            TokenStore.open(file.path(), Duration.ofSeconds(10), Clock.systemUTC(), Runnable::run));
+        new ManagementAuth(TokenStore.open(file.path(), Duration.ofSeconds(10), Clock.systemUTC()));
     AllDirectives d = new AllDirectives() {};
     Route route =
         d.authenticateBasicAsync(Auth.REALM, auth::authenticate, name -> d.complete(name));

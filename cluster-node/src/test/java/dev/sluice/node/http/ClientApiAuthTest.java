@@ -82,9 +82,7 @@ class ClientApiAuthTest {
     writer = file.create("writer", List.of(Permission.produce("orders*")), clock).token();
     reader = file.create("reader", List.of(Permission.consume("orders")), clock).token();
     nothing = file.create("nothing", List.of(), clock).token();
-    TokenStore store =
-        TokenStore.open(
-            file.path(), Duration.ofSeconds(10), clock, BlockingIo.executor(node.system()));
+    TokenStore store = TokenStore.open(file.path(), Duration.ofSeconds(10), clock);
 
     ClientApi api =
         new ClientApi(
