@@ -195,6 +195,13 @@ public final class SluiceNode implements AutoCloseable {
     Executor blocking = BlockingIo.executor(system);
     // Before anything binds: a broken tokens file fails the start with its problems listed.
     Optional<TokenStore> tokens = tokenStore(settings.security());
+    system
+        .scheduler()
+        .scheduleAtFixedRate(
+            NodeTls.EXPIRY_CHECK_INTERVAL,
+            NodeTls.EXPIRY_CHECK_INTERVAL,
+            tls::warnIfExpiring,
+            system.executionContext());
     Cluster cluster = Cluster.get(system);
     if (settings.cluster().seedNodes().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));

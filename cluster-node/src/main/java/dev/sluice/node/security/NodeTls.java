@@ -8,6 +8,7 @@ import dev.sluice.security.KeyMaterial;
 import dev.sluice.security.NodeIdentity;
 import dev.sluice.security.TlsContext;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,17 +35,22 @@ import org.slf4j.LoggerFactory;
 public final class NodeTls {
   private static final Logger log = LoggerFactory.getLogger(NodeTls.class);
 
+  /** How often a running node looks at its certificate's expiry date again. */
+  public static final Duration EXPIRY_CHECK_INTERVAL = Duration.ofHours(12);
+
   private final TlsSettings settings;
   private final Optional<TlsContext> context;
+  private final Clock clock;
 
-  private NodeTls(TlsSettings settings, Optional<TlsContext> context) {
+  private NodeTls(TlsSettings settings, Optional<TlsContext> context, Clock clock) {
     this.settings = settings;
     this.context = context;
+    this.clock = clock;
   }
 
   /** Every listener plaintext. */
   public static NodeTls off() {
-    return new NodeTls(TlsSettings.disabled(), Optional.empty());
+    return new NodeTls(TlsSettings.disabled(), Optional.empty(), Clock.systemUTC());
   }
 
   /**
@@ -55,9 +61,9 @@ public final class NodeTls {
    */
   public static NodeTls load(TlsSettings settings, int nodeId, Clock clock) {
     if (!settings.enabled()) {
-      return new NodeTls(settings, Optional.empty());
+      return new NodeTls(settings, Optional.empty(), clock);
     }
-    TlsContext context = TlsContext.load(settings, nodeId, clock, new LoggedReloads());
+    TlsContext context = TlsContext.load(settings, nodeId, clock, new LoggedReloads(clock));
     KeyMaterial material = context.material();
     material.expiryWarning(clock.instant()).ifPresent(log::warn);
     Set<String> on = new TreeSet<>();
@@ -71,7 +77,7 @@ public final class NodeTls {
         material.certificate().getSubjectX500Principal(),
         NodeIdentity.uri(nodeId),
         material.certificate().getNotAfter().toInstant());
-    return new NodeTls(settings, Optional.of(context));
+    return new NodeTls(settings, Optional.of(context), clock);
   }
 
   /** True when {@code listener} uses TLS. */
@@ -82,6 +88,16 @@ public final class NodeTls {
   /** {@code https} when {@code listener} uses TLS, else {@code http}. */
   public String scheme(Listener listener) {
     return on(listener) ? "https" : "http";
+  }
+
+  /**
+   * Logs a WARN naming the date when the certificate in use expires within {@link
+   * KeyMaterial#EXPIRY_WARNING}; nothing with TLS off. A node runs for months on one certificate
+   * without reloading it, so the node calls this every {@link #EXPIRY_CHECK_INTERVAL}, not only at
+   * start-up and on reloads.
+   */
+  public void warnIfExpiring() {
+    context.ifPresent(c -> c.material().expiryWarning(clock.instant()).ifPresent(log::warn));
   }
 
   /** The reloading context; empty with TLS off. */
@@ -129,6 +145,12 @@ public final class NodeTls {
 
   /** Reload outcomes in the node's log. */
   private static final class LoggedReloads implements TlsContext.Events {
+    private final Clock clock;
+
+    LoggedReloads(Clock clock) {
+      this.clock = clock;
+    }
+
     @Override
     public void reloaded(KeyMaterial m) {
       log.info(
@@ -136,6 +158,7 @@ public final class NodeTls {
           m.certificateSource(),
           m.certificate().getSubjectX500Principal(),
           m.certificate().getNotAfter().toInstant());
+      m.expiryWarning(clock.instant()).ifPresent(log::warn);
     }
 
     @Override

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import com.typesafe.config.Config;
 import dev.sluice.config.SettingsException;
 import dev.sluice.config.TlsSettings;
 import dev.sluice.config.TlsSettings.Listener;
+import dev.sluice.log.testing.LogCapture;
+import dev.sluice.log.testing.MutableClock;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
 import dev.sluice.security.Pem;
@@ -22,6 +25,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +97,26 @@ class NodeTlsTest {
                 + now
                 + ")"),
         refused.violations());
+  }
+
+  @Test
+  void aRunningNodeWarnsOnceItsCertificateComesWithinThirtyDaysOfExpiry() throws Exception {
+    Instant notAfter = Pem.certificates(PKI.nodeCertPem(1)).get(0).getNotAfter().toInstant();
+    MutableClock clock = new MutableClock(notAfter.minus(Duration.ofDays(31)));
+    try (LogCapture log = LogCapture.of(NodeTls.class)) {
+      NodeTls tls = NodeTls.load(PKI.tlsSettings(1), 1, clock);
+      tls.warnIfExpiring();
+      assertEquals(List.of(), log.messages(Level.WARN), "31 days left: no warning yet");
+
+      clock.advance(Duration.ofDays(2));
+      tls.warnIfExpiring();
+      List<String> warnings = log.messages(Level.WARN);
+      assertEquals(1, warnings.size(), warnings.toString());
+      assertTrue(
+          warnings.get(0).startsWith("the certificate of node 1 in " + PKI.nodeP12(1)),
+          warnings.get(0));
+      assertTrue(warnings.get(0).contains("expires on " + notAfter), warnings.get(0));
+    }
   }
 
   @Test
