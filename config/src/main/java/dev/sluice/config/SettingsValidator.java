@@ -277,6 +277,26 @@ public final class SettingsValidator {
               + " sluice.security.allow-plaintext-on-network = on to accept that anyone on the"
               + " network can read and write");
     }
+    List<String> open = new java.util.ArrayList<>();
+    if (sec.api().auth() == SecuritySettings.AuthMode.NONE) {
+      open.add("sluice.security.api.auth = none");
+    }
+    if (sec.management().auth() == SecuritySettings.AuthMode.NONE) {
+      open.add("sluice.security.management.auth = none");
+    }
+    if (plaintext.isEmpty()
+        && !open.isEmpty()
+        && !host.isBlank()
+        && !isLoopback(host)
+        && !sec.allowPlaintextOnNetwork()) {
+      v.add(
+          "sluice.node.host = "
+              + host
+              + ": not a loopback address, and "
+              + String.join(", ", open)
+              + " lets anyone who reaches it in without a token; set tokens, or set"
+              + " sluice.security.allow-plaintext-on-network = on to accept that");
+    }
   }
 
   private static void checkTls(TlsSettings t, List<String> v) {

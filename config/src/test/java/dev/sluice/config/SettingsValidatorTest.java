@@ -171,6 +171,19 @@ class SettingsValidatorTest {
             + " management are plaintext (sluice.security.tls.enabled = on); turn TLS on for them,"
             + " or set sluice.security.allow-plaintext-on-network = on to accept that anyone on"
             + " the network can read and write",
+        // with TLS everywhere, the API and management still need tokens on a network address
+        "sluice.node.host = node1.example, sluice.security.tls { enabled = on, key-store = /s.p12,"
+            + " ca-file = /ca.pem }"
+            + " | sluice.node.host = node1.example: not a loopback address, and"
+            + " sluice.security.api.auth = none, sluice.security.management.auth = none lets anyone"
+            + " who reaches it in without a token; set tokens, or set"
+            + " sluice.security.allow-plaintext-on-network = on to accept that",
+        "sluice.node.host = node1.example, sluice.security.tls { enabled = on, key-store = /s.p12,"
+            + " ca-file = /ca.pem }, sluice.security.api { auth = tokens, tokens-file = /t.conf }"
+            + " | sluice.node.host = node1.example: not a loopback address, and"
+            + " sluice.security.management.auth = none lets anyone who reaches it in without a"
+            + " token; set tokens, or set sluice.security.allow-plaintext-on-network = on to accept"
+            + " that",
       })
   void eachSecurityRuleNamesKeyValueAndReason(String hocon, String line) {
     assertEquals(List.of(line), violations(hocon));
@@ -263,7 +276,9 @@ class SettingsValidatorTest {
     SluiceSettings secure =
         fromHocon(
             "sluice.node.host = 10.0.0.5\n"
-                + "sluice.security.tls { enabled = on, key-store = /s.p12, ca-file = /ca.pem }");
+                + "sluice.security.tls { enabled = on, key-store = /s.p12, ca-file = /ca.pem }\n"
+                + "sluice.security.api { auth = tokens, tokens-file = /t.conf }\n"
+                + "sluice.security.management.auth = tokens");
     assertTrue(secure.security().tls().enabled());
   }
 
