@@ -246,7 +246,7 @@ public final class FollowerReplica {
       running =
           setup
               .attempts()
-              .open(context.getSystem(), session, address.get(), setup.settings())
+              .open(context.getSystem(), session, leaderNode, address.get(), setup.settings())
               .viaMat(KillSwitches.single(), Keep.right())
               .toMat(Sink.foreach(event -> self.tell(new AttemptEvent(id, event))), Keep.both())
               .run(context.getSystem());

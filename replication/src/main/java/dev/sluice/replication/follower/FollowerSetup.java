@@ -57,10 +57,43 @@ public record FollowerSetup(
         FollowerSession session,
         InetSocketAddress leader,
         TransferSettings settings);
+
+    /**
+     * An attempt to the leader node {@code leaderNode}, which a secure transport checks the
+     * leader's certificate against. What the follower calls; by default the node id is not needed.
+     */
+    default Source<FollowerEvent, ?> open(
+        ActorSystem<?> system,
+        FollowerSession session,
+        int leaderNode,
+        InetSocketAddress leader,
+        TransferSettings settings) {
+      return open(system, session, leader, settings);
+    }
   }
 
-  /** Real attempts over TCP. */
-  public static final AttemptFactory TCP_ATTEMPTS = FollowerTransfer::attempt;
+  /** Real attempts over TCP (plaintext or TLS, as the settings say). */
+  public static final AttemptFactory TCP_ATTEMPTS =
+      new AttemptFactory() {
+        @Override
+        public Source<FollowerEvent, ?> open(
+            ActorSystem<?> system,
+            FollowerSession session,
+            InetSocketAddress leader,
+            TransferSettings settings) {
+          return FollowerTransfer.attempt(system, session, leader, settings);
+        }
+
+        @Override
+        public Source<FollowerEvent, ?> open(
+            ActorSystem<?> system,
+            FollowerSession session,
+            int leaderNode,
+            InetSocketAddress leader,
+            TransferSettings settings) {
+          return FollowerTransfer.attempt(system, session, leaderNode, leader, settings);
+        }
+      };
 
   public FollowerSetup {
     Objects.requireNonNull(partition, "partition");

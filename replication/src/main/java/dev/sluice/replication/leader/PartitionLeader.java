@@ -349,6 +349,19 @@ public final class PartitionLeader {
 
   private Behavior<Command> onReport(Term term, FollowerReport m) {
     long leaderEnd = log.logEndOffset();
+    if (m.logEndOffset() > leaderEnd) {
+      // The transfer server closes such a connection; this holds whatever the source of a report.
+      context
+          .getLog()
+          .warn(
+              "{}: ignoring a position report of node {}: log end offset {} is above this leader's"
+                  + " log end offset {}",
+              setup.partition(),
+              m.replicaId(),
+              m.logEndOffset(),
+              leaderEnd);
+      return Behaviors.same();
+    }
     if (!term.inSync().onReport(m.replicaId(), m.logEndOffset(), leaderEnd, now())) {
       context
           .getLog()

@@ -35,7 +35,9 @@ public sealed interface Frame {
    *     #LEADER_FRAME_LIMIT}: the leader sends frames of at most {@code min(its peer-max-bytes,
    *     maxFrameBytes)}. The stall watchdog's "smaller frames" escalation travels here; a follower
    *     also never gets frames above its own peer-max-bytes this way, even when the two nodes are
-   *     configured differently
+   *     configured differently. A value below {@code min(64 KiB, the leader's peer-max-bytes)} is
+   *     refused with {@link RejectReason#FRAME_TOO_SMALL}: tiny frames would let a peer turn one
+   *     batch into millions of frames, and an honest follower never asks below that floor
    */
   record Hello(
       int replicaId,

@@ -13,7 +13,16 @@ public enum RejectReason {
   /** The follower knows a newer leader epoch than this leader. */
   FENCED_LEADER_EPOCH(3),
   /** The handshake named a node that is not a follower of the partition. */
-  NOT_A_FOLLOWER(5);
+  NOT_A_FOLLOWER(5),
+  /** The handshake named another node than the one the peer's certificate names. */
+  PEER_IDENTITY(6),
+  /**
+   * The handshake asked for frames below the leader's minimum, min(64 KiB, the leader's
+   * peer-max-bytes).
+   */
+  FRAME_TOO_SMALL(7),
+  /** The peer has more connections open than partitions it follows on this leader. */
+  TOO_MANY_CONNECTIONS(8);
 
   private static final CodeTable<RejectReason> BY_CODE =
       new CodeTable<>(values(), RejectReason::code);

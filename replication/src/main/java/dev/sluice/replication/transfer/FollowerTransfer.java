@@ -7,7 +7,6 @@ import dev.sluice.replication.protocol.FrameDecoderStage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -16,7 +15,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.Tcp;
 
 /**
  * The follower's end of a partition's replication, one connection attempt at a time: connects to
@@ -42,12 +40,15 @@ public final class FollowerTransfer {
   private FollowerTransfer() {}
 
   /**
-   * One connection attempt: emits events until the connection ends; fails on any error. The
-   * handshake is computed when the attempt is materialized, on the blocking-IO dispatcher.
+   * One connection attempt to the leader node {@code leaderNode} at {@code leader}: emits events
+   * until the connection ends; fails on any error, including (with TLS) a leader whose certificate
+   * names another node. The handshake is computed when the attempt is materialized, on the
+   * blocking-IO dispatcher.
    */
   public static Source<FollowerEvent, NotUsed> attempt(
       ActorSystem<?> system,
       FollowerSession session,
+      int leaderNode,
       InetSocketAddress leader,
       TransferSettings settings) {
     Executor blocking = BlockingIo.executor(system);
@@ -55,7 +56,8 @@ public final class FollowerTransfer {
         CompletableFuture.supplyAsync(
             () -> {
               try {
-                return connect(system, session, session.hello(), leader, settings, blocking);
+                return connect(
+                    system, session, session.hello(), leaderNode, leader, settings, blocking);
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
@@ -65,10 +67,32 @@ public final class FollowerTransfer {
         .mapMaterializedValue(stage -> NotUsed.getInstance());
   }
 
+  /**
+   * One attempt to a leader whose node id is not known: plaintext only, since with TLS the leader's
+   * certificate could not be checked.
+   */
+  public static Source<FollowerEvent, NotUsed> attempt(
+      ActorSystem<?> system,
+      FollowerSession session,
+      InetSocketAddress leader,
+      TransferSettings settings) {
+    if (settings.security().authenticates()) {
+      return Source.failed(
+          new IllegalArgumentException(
+              "replication from "
+                  + leader
+                  + " over "
+                  + settings.security()
+                  + " needs the leader's node id to check its certificate"));
+    }
+    return attempt(system, session, -1, leader, settings);
+  }
+
   private static Source<FollowerEvent, NotUsed> connect(
       ActorSystem<?> system,
       FollowerSession session,
       Frame.Hello hello,
+      int leaderNode,
       InetSocketAddress leader,
       TransferSettings settings,
       Executor blocking) {
@@ -85,15 +109,7 @@ public final class FollowerTransfer {
                 .conflate((older, newer) -> newer)
                 .keepAlive(settings.heartbeatInterval(), session::lastProgress))
         .map(FrameCodec::encode)
-        .via(
-            Tcp.get(system)
-                .outgoingConnection(
-                    leader,
-                    Optional.empty(),
-                    settings.socketOptions(),
-                    true,
-                    Optional.of(settings.connectTimeout()),
-                    Optional.of(settings.idleTimeout())))
+        .via(settings.security().connect(system, leader, leaderNode, settings))
         .via(FrameDecoderStage.flow(label, settings.peerMaxBytes()))
         .mapAsync(1, frame -> CompletableFuture.supplyAsync(() -> session.apply(frame), blocking))
         .mapConcat(

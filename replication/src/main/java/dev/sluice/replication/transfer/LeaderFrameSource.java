@@ -19,14 +19,17 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The frames a leader sends one follower after its handshake: the log from the follower's end
  * offset, planned by {@link FramePlanner} into frames of at most peer-max-bytes (or the smaller
  * limit the follower asked for in its {@link Frame.Hello#maxFrameBytes}), then tailing the log as
  * it grows, with a {@link Frame.LeaderStatus} whenever the log end or high watermark it last
- * reported has moved. An oversized batch the follower holds partly staged resumes at the staged
- * byte position when its length and CRC match the leader's batch.
+ * reported has moved. Ends with a {@link Frame.Rejected} once this node no longer leads, or the
+ * follower is no longer a follower of the partition. An oversized batch the follower holds partly
+ * staged resumes at the staged byte position when its length and CRC match the leader's batch.
  *
  * <p>File reads and CRCs run on the blocking-IO executor; while caught up the stream waits on
  * {@link LeaderPartition#awaitChange} without holding a thread. Demand-driven: nothing is read
@@ -36,7 +39,10 @@ import org.apache.pekko.util.ByteString;
  * starts the next step only after the previous future completed), which also orders its writes.
  */
 public final class LeaderFrameSource {
+  private static final Logger logger = LoggerFactory.getLogger(LeaderFrameSource.class);
+
   private final LeaderPartition partition;
+  private final int replicaId;
   private final PartitionLog log;
   private final FramePlanner planner;
   private final TransferSettings settings;
@@ -56,6 +62,7 @@ public final class LeaderFrameSource {
       Executor blocking,
       BatchCrcCache crcs) {
     this.partition = partition;
+    this.replicaId = hello.replicaId();
     this.crcs = crcs;
     this.log = partition.log();
     // The follower may ask for smaller frames (the watchdog's escalation), never for larger ones.
@@ -88,6 +95,20 @@ public final class LeaderFrameSource {
           Optional.of(
               new Frame.Rejected(
                   RejectReason.NOT_LEADER, "this node no longer leads " + log.dir())));
+    }
+    if (!partition.isFollower(replicaId)) {
+      // Checked at every step, so also after every change wake-up: a replica removed from the
+      // assignment is cut off at the next frame instead of reading on until it reconnects.
+      ended = true;
+      logger.info(
+          "{}: node {} is no longer a follower; ending its replication stream",
+          log.dir(),
+          replicaId);
+      return CompletableFuture.completedFuture(
+          Optional.of(
+              new Frame.Rejected(
+                  RejectReason.NOT_A_FOLLOWER,
+                  "node " + replicaId + " is no longer a follower of " + log.dir())));
     }
     if (!pending.isEmpty()) {
       PlannedFrame plan = pending.poll();

@@ -11,4 +11,13 @@ import java.util.Optional;
 public interface LeaderLogs {
   /** The partition if this node has a replica of it (leading or not), else empty. */
   Optional<LeaderPartition> lookup(PartitionId partition);
+
+  /**
+   * How many partitions led here list {@code node} as a follower: the most replication connections
+   * that node may hold open to this leader. Unbounded unless the node's replica table says
+   * otherwise; must not block.
+   */
+  default int partitionsFollowedBy(int node) {
+    return Integer.MAX_VALUE;
+  }
 }

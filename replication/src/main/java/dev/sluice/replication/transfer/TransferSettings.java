@@ -4,6 +4,7 @@ import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.ReplicationSettings;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 import org.apache.pekko.io.Inet;
 import org.apache.pekko.io.TcpSO;
 
@@ -18,10 +19,12 @@ import org.apache.pekko.io.TcpSO;
  *     an idle follower at the leader's end stays in the in-sync set)
  * @param idleTimeout a connection with no bytes for this long is dropped (and restarted); a few
  *     heartbeats long, so a dead peer is noticed even when the kernel does not notice
- * @param connectTimeout how long a follower waits for the TCP connect
+ * @param connectTimeout how long a follower waits for the TCP connect, and how long the leader
+ *     waits for an accepted connection's handshake
  * @param backoff restart delays of a failed transfer
  * @param socketBufferBytes TCP send and receive buffer of replication sockets; 0 keeps the OS
  *     default
+ * @param security plaintext or mutual TLS, the same on both ends of a connection
  */
 public record TransferSettings(
     long peerMaxBytes,
@@ -29,7 +32,8 @@ public record TransferSettings(
     Duration idleTimeout,
     Duration connectTimeout,
     BackoffSettings backoff,
-    int socketBufferBytes) {
+    int socketBufferBytes,
+    TransferSecurity security) {
 
   /** Pending connections the leader's listening socket queues: one per partition replica. */
   public static final int ACCEPT_BACKLOG = 1024;
@@ -41,6 +45,32 @@ public record TransferSettings(
    */
   public static final int MIN_LIMITED_FRAME_BYTES = 64 * 1024;
 
+  /** Accepted connections a leader lets wait for their handshake at once; more are closed. */
+  public static final int MAX_PENDING_HANDSHAKES = 256;
+
+  public TransferSettings {
+    Objects.requireNonNull(security, "security");
+  }
+
+  /** Plaintext settings. */
+  public TransferSettings(
+      long peerMaxBytes,
+      Duration heartbeatInterval,
+      Duration idleTimeout,
+      Duration connectTimeout,
+      BackoffSettings backoff,
+      int socketBufferBytes) {
+    this(
+        peerMaxBytes,
+        heartbeatInterval,
+        idleTimeout,
+        connectTimeout,
+        backoff,
+        socketBufferBytes,
+        TransferSecurity.plaintext());
+  }
+
+  /** Plaintext settings derived from the node's replication settings. */
   public static TransferSettings from(ReplicationSettings r, Duration heartbeatInterval) {
     return new TransferSettings(
         r.peerMaxBytes(),
@@ -49,6 +79,23 @@ public record TransferSettings(
         Duration.ofSeconds(10),
         r.backoff(),
         (int) Math.min(r.socketBufferBytes(), Integer.MAX_VALUE));
+  }
+
+  /** These settings over {@code transport}. */
+  public TransferSettings withSecurity(TransferSecurity transport) {
+    return new TransferSettings(
+        peerMaxBytes,
+        heartbeatInterval,
+        idleTimeout,
+        connectTimeout,
+        backoff,
+        socketBufferBytes,
+        transport);
+  }
+
+  /** How long the leader waits for the handshake of an accepted connection. */
+  public Duration handshakeTimeout() {
+    return connectTimeout;
   }
 
   /** Socket options for both ends of a replication connection. */

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ManualTime;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -117,6 +118,30 @@ class PartitionLeaderTest {
     leader.tell(new PartitionLeader.FollowerReport(3, 1));
     assertEquals(new PartitionLeader.Committed(0, 1), commit.receiveMessage());
     assertEquals(1, log.highWatermark());
+  }
+
+  @Test
+  void aReportAboveTheLogEndIsIgnoredWithAWarning() {
+    leader.tell(new PartitionLeader.Lead(3, ALL, ALL, 1));
+    appended(append(true)); // log end 1
+    TestProbe<PartitionLeader.CommitReply> commit = testKit.createTestProbe();
+    leader.tell(new PartitionLeader.AwaitCommit(0, commit.getRef()));
+    handled(new PartitionLeader.FollowerReport(3, 1));
+    LoggingTestKit.warn(
+            "t-0: ignoring a position report of node 2: log end offset 1000 is above this"
+                + " leader's log end offset 1")
+        .withOccurrences(1)
+        .expect(
+            testKit.system(),
+            () -> {
+              leader.tell(new PartitionLeader.FollowerReport(2, 1000));
+              return null;
+            });
+    // Node 2 never reported a position the log holds: offset 0 is not committed.
+    commit.expectNoMessage(Duration.ZERO);
+    assertEquals(0, log.highWatermark());
+    handled(new PartitionLeader.FollowerReport(2, 1)); // a true report still counts
+    assertEquals(new PartitionLeader.Committed(0, 1), commit.receiveMessage());
   }
 
   @Test

@@ -16,6 +16,8 @@ import dev.sluice.replication.leader.LeaderHandle;
 import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.transfer.LeaderLogs;
+import dev.sluice.replication.transfer.LeaderPartition;
 import dev.sluice.replication.transfer.LeaderTransferServer;
 import dev.sluice.replication.transfer.TransferSettings;
 import java.io.IOException;
@@ -35,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -49,6 +52,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * #LEADER_NODE} leads and node {@value #FOLLOWER_NODE} follows. A stand-in controller accepts every
  * in-sync change a leader proposes and assigns it to the leader's handle, as the real controller's
  * next snapshot would.
+ *
+ * <p>The leader's and the follower's {@link TransferSettings} carry their transport, plaintext or
+ * TLS ({@code TransferSettings#withSecurity}); each side may use its own, as a man in the middle
+ * would.
  *
  * <p>Appends go through the leader actor, so the high watermark moves only when the follower's
  * reports let the leader move it. Tests may also write the logs directly before {@link #lead} (the
@@ -112,6 +119,7 @@ public final class ReplicationHarness implements AutoCloseable {
   private final TestProbe<Object> watcher;
   private ActorRef<SpawnLeader> leaders;
   private volatile LeaderTransferServer server;
+  private volatile IntUnaryOperator followedBy;
   private int epoch = -1;
 
   private ReplicationHarness(
@@ -357,14 +365,36 @@ public final class ReplicationHarness implements AutoCloseable {
     return PartitionLog.open(dir.resolve(side).resolve(id.dirName()), storage, Clock.systemUTC());
   }
 
+  /**
+   * Replaces how many partitions the server believes a node follows here, as a node's replica table
+   * that lags the assignments would; by default the partitions led here that list the node.
+   */
+  public void partitionsFollowedBy(IntUnaryOperator count) {
+    this.followedBy = count;
+  }
+
   private void bind() throws Exception {
+    LeaderLogs logs =
+        new LeaderLogs() {
+          @Override
+          public Optional<LeaderPartition> lookup(PartitionId id) {
+            return Optional.ofNullable(partitions.get(id)).map(r -> r.leader);
+          }
+
+          @Override
+          public int partitionsFollowedBy(int node) {
+            IntUnaryOperator override = followedBy;
+            if (override != null) {
+              return override.applyAsInt(node);
+            }
+            return (int)
+                partitions.values().stream()
+                    .filter(r -> r.leader.isLeader() && r.leader.isFollower(node))
+                    .count();
+          }
+        };
     server =
-        LeaderTransferServer.bind(
-                testKit.system(),
-                "127.0.0.1",
-                0,
-                id -> Optional.ofNullable(partitions.get(id)).map(r -> r.leader),
-                settings)
+        LeaderTransferServer.bind(testKit.system(), "127.0.0.1", 0, logs, settings)
             .toCompletableFuture()
             .get(SERVER_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
   }

@@ -143,6 +143,18 @@ class LeaderFollowerTransferTest {
         });
 
     awaitFollowerAt(2);
+    // The last chunk's event passes the tap just after its append made the log end visible.
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            Duration.ofSeconds(10),
+            () -> {
+              assertTrue(
+                  all(FollowerEvent.ChunkStaged.class).stream()
+                      .anyMatch(c -> c.baseOffset() == 1 && c.stagedBytes() == c.totalLength()),
+                  "the last chunk's event");
+              return null;
+            });
     assertSegmentsIdentical();
     assertEquals(2, cuts.get());
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.ReplicationSettings;
 import java.time.Duration;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class TransferSettingsTest {
@@ -20,6 +21,30 @@ class TransferSettingsTest {
     assertEquals(backoff, t.backoff());
     assertEquals(2, t.socketOptions().size());
     assertEquals(4L << 20, t.readWindowBytes());
+    assertEquals(TransferSecurity.plaintext(), t.security(), "plaintext unless a node asks");
+    assertEquals(Duration.ofSeconds(10), t.handshakeTimeout());
+  }
+
+  @Test
+  void withSecurityChangesOnlyTheTransport() {
+    BackoffSettings b = new BackoffSettings(Duration.ofMillis(1), Duration.ofMillis(2), 0);
+    TransferSettings plain =
+        new TransferSettings(
+            1 << 20, Duration.ofSeconds(1), Duration.ofSeconds(4), Duration.ofSeconds(1), b, 0);
+    TransferSecurity tls =
+        TransferSecurity.tls(
+            () -> {
+              throw new AssertionError("no connection is made");
+            },
+            (host, port) -> {
+              throw new AssertionError("no connection is made");
+            },
+            session -> OptionalInt.empty());
+    TransferSettings secure = plain.withSecurity(tls);
+    assertEquals(tls, secure.security());
+    assertTrue(secure.security().authenticates());
+    assertFalse(plain.security().authenticates());
+    assertEquals(plain, secure.withSecurity(TransferSecurity.plaintext()));
   }
 
   @Test
