@@ -13,6 +13,14 @@ import java.util.Optional;
  *     derive it from its data directory, so that the nodes of one machine share one file
  * @param postgres the PostgreSQL database, read whatever {@code journal} says
  * @param poolSize connections per JVM
+ * @param h2User the user of the H2 journal
+ * @param h2PasswordFile the file holding the H2 user's password; empty lets the node use {@code
+ *     <h2-path>.password}, created with mode 0600 on first start
  */
 public record ControllerSettings(
-    Journal journal, Optional<Path> h2Path, PostgresSettings postgres, int poolSize) {}
+    Journal journal,
+    Optional<Path> h2Path,
+    PostgresSettings postgres,
+    int poolSize,
+    String h2User,
+    Optional<Path> h2PasswordFile) {}

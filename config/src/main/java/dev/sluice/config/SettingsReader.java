@@ -6,9 +6,11 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -77,9 +79,79 @@ final class SettingsReader {
                 string("sluice.controller.postgres.url", ""),
                 string("sluice.controller.postgres.user", ""),
                 string("sluice.controller.postgres.password", "")),
-            integer("sluice.controller.pool-size", 1));
+            integer("sluice.controller.pool-size", 1),
+            string("sluice.controller.h2-user", "sa"),
+            optionalPath("sluice.controller.h2-password-file"));
     return new SluiceSettings(
-        node, api, management, cluster, storage, replication, watchdog, controller);
+        node, api, management, cluster, storage, replication, watchdog, controller, security());
+  }
+
+  private SecuritySettings security() {
+    String tls = TlsSettings.PREFIX;
+    TlsSettings tlsSettings =
+        new TlsSettings(
+            read(tls + "enabled", false, config::getBoolean),
+            listeners(tls + "listeners"),
+            optionalPath(tls + "key-file"),
+            optionalPath(tls + "cert-file"),
+            optionalPath(tls + "key-store"),
+            secret(tls + "key-store-password"),
+            optionalPath(tls + "ca-file"),
+            optionalPath(tls + "trust-store"),
+            secret(tls + "trust-store-password"),
+            read(tls + "protocols", List.of("TLSv1.3"), config::getStringList),
+            read(tls + "cipher-suites", List.of(), config::getStringList),
+            read(tls + "verify-hostname", false, config::getBoolean),
+            duration(tls + "reload-interval", Duration.ZERO));
+    SecuritySettings.ApiAuth api =
+        new SecuritySettings.ApiAuth(
+            authMode("sluice.security.api.auth"),
+            optionalPath("sluice.security.api.tokens-file"),
+            duration("sluice.security.api.tokens-reload-interval", Duration.ZERO));
+    SecuritySettings.ManagementAuth management =
+        new SecuritySettings.ManagementAuth(authMode("sluice.security.management.auth"));
+    return new SecuritySettings(
+        tlsSettings,
+        api,
+        management,
+        read("sluice.security.allow-plaintext-on-network", false, config::getBoolean));
+  }
+
+  private SecuritySettings.AuthMode authMode(String key) {
+    return oneOf(
+        key, SecuritySettings.AuthMode.NONE, value -> value.trim().toLowerCase(Locale.ROOT));
+  }
+
+  /** A listener set; unknown names are one violation that lists them. */
+  private Set<TlsSettings.Listener> listeners(String key) {
+    List<String> names = read(key, List.of(), config::getStringList);
+    Set<TlsSettings.Listener> set = EnumSet.noneOf(TlsSettings.Listener.class);
+    List<String> unknown = new ArrayList<>();
+    for (String name : names) {
+      TlsSettings.Listener l =
+          ConfigEnum.parse(TlsSettings.Listener.class, name.trim().toLowerCase(Locale.ROOT));
+      if (l == null) {
+        unknown.add(name);
+      } else {
+        set.add(l);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      violations.add(
+          key
+              + " = "
+              + names
+              + ": unknown listener "
+              + String.join(", ", unknown)
+              + "; must be among "
+              + ConfigEnum.spellings(TlsSettings.Listener.class));
+    }
+    return set;
+  }
+
+  /** A password given inline under {@code key} or in the file named by {@code key-file}. */
+  private Secret secret(String key) {
+    return new Secret(key, string(key, ""), optionalPath(key + "-file"));
   }
 
   private <T> T read(String key, T fallback, Function<String, T> getter) {

@@ -43,6 +43,7 @@ public final class SettingsValidator {
     checkReplication(s, rules);
     checkWatchdog(s, rules);
     checkController(s.controller(), rules);
+    checkSecurity(s, rules);
     // A value that could not be read was replaced by a placeholder; rules about that key would
     // only repeat the problem, so report the read error alone.
     List<String> unreadable = readViolations.stream().map(SettingsValidator::keyOf).toList();
@@ -216,6 +217,12 @@ public final class SettingsValidator {
 
   private static void checkController(ControllerSettings c, List<String> v) {
     requireAtLeastOne("sluice.controller.pool-size", c.poolSize(), v);
+    if (c.journal() == Journal.H2 && c.h2User().isBlank()) {
+      v.add(
+          "sluice.controller.h2-user = \""
+              + c.h2User()
+              + "\": must name a database user when sluice.controller.journal = h2");
+    }
     if (c.journal() != Journal.POSTGRES) {
       return;
     }
@@ -232,6 +239,145 @@ public final class SettingsValidator {
               + pg.user()
               + "\": must name a database user when sluice.controller.journal = postgres");
     }
+  }
+
+  private static void checkSecurity(SluiceSettings s, List<String> v) {
+    SecuritySettings sec = s.security();
+    checkTls(sec.tls(), v);
+    String api = "sluice.security.api.";
+    if (sec.api().auth() == SecuritySettings.AuthMode.TOKENS && sec.api().tokensFile().isEmpty()) {
+      v.add(api + "tokens-file = \"\": must name the tokens file when " + api + "auth = tokens");
+    }
+    if (sec.management().auth() == SecuritySettings.AuthMode.TOKENS
+        && sec.api().tokensFile().isEmpty()) {
+      v.add(
+          "sluice.security.management.auth = tokens: needs "
+              + api
+              + "tokens-file, whose admin tokens are the management passwords");
+    }
+    requirePositive(api + "tokens-reload-interval", sec.api().tokensReloadInterval(), v);
+    List<String> plaintext =
+        java.util.Arrays.stream(TlsSettings.Listener.values())
+            .filter(l -> !sec.tls().on(l))
+            .map(TlsSettings.Listener::configValue)
+            .toList();
+    String host = s.node().host();
+    if (!plaintext.isEmpty()
+        && !host.isBlank()
+        && !isLoopback(host)
+        && !sec.allowPlaintextOnNetwork()) {
+      v.add(
+          "sluice.node.host = "
+              + host
+              + ": not a loopback address, and the listeners "
+              + String.join(", ", plaintext)
+              + " are plaintext (sluice.security.tls.enabled = "
+              + (sec.tls().enabled() ? "on" : "off")
+              + "); turn TLS on for them, or set"
+              + " sluice.security.allow-plaintext-on-network = on to accept that anyone on the"
+              + " network can read and write");
+    }
+  }
+
+  private static void checkTls(TlsSettings t, List<String> v) {
+    String p = TlsSettings.PREFIX;
+    requirePositive(p + "reload-interval", t.reloadInterval(), v);
+    for (String protocol : t.protocols()) {
+      if (!TlsSettings.ALLOWED_PROTOCOLS.contains(protocol)) {
+        v.add(
+            p
+                + "protocols = "
+                + t.protocols()
+                + ": "
+                + protocol
+                + " is not allowed; must be among "
+                + String.join(", ", TlsSettings.ALLOWED_PROTOCOLS));
+      }
+    }
+    if (!t.enabled()) {
+      return;
+    }
+    if (t.protocols().isEmpty()) {
+      v.add(p + "protocols = []: must name at least one of TLSv1.2, TLSv1.3 when TLS is on");
+    }
+    if (t.listeners().isEmpty()) {
+      v.add(
+          p
+              + "listeners = []: must name at least one listener when "
+              + p
+              + "enabled = on; set enabled = off for no TLS");
+    }
+    boolean pem = t.keyFile().isPresent() || t.certFile().isPresent();
+    if (t.keyStore().isPresent() && pem) {
+      v.add(
+          p
+              + "key-store = "
+              + t.keyStore().get()
+              + ": give either key-file and cert-file (PEM) or key-store (PKCS12), not both");
+    } else if (t.keyFile().isPresent() && t.certFile().isEmpty()) {
+      v.add(
+          p
+              + "cert-file = \"\": the certificate chain is required with "
+              + p
+              + "key-file = "
+              + t.keyFile().get());
+    } else if (t.certFile().isPresent() && t.keyFile().isEmpty()) {
+      v.add(
+          p
+              + "key-file = \"\": the private key is required with "
+              + p
+              + "cert-file = "
+              + t.certFile().get());
+    } else if (!pem && t.keyStore().isEmpty()) {
+      v.add(
+          p
+              + "key-store = \"\": TLS is on ("
+              + p
+              + "enabled = on) but no key material is set; give key-file and cert-file (PEM)"
+              + " or key-store (PKCS12)");
+    }
+    if (t.caFile().isPresent() && t.trustStore().isPresent()) {
+      v.add(
+          p
+              + "trust-store = "
+              + t.trustStore().get()
+              + ": give either ca-file (PEM) or trust-store (PKCS12), not both; either may hold"
+              + " several CAs");
+    } else if (t.caFile().isEmpty() && t.trustStore().isEmpty()) {
+      v.add(
+          p
+              + "ca-file = \"\": TLS is on ("
+              + p
+              + "enabled = on) but no trust anchors are set; give ca-file (PEM) or trust-store"
+              + " (PKCS12)");
+    }
+  }
+
+  /**
+   * True for {@code localhost} and loopback literals ({@code 127.0.0.0/8}, {@code ::1}). Other
+   * names count as network addresses: the validator does no DNS look-up.
+   */
+  static boolean isLoopback(String host) {
+    String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    if (h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
+      return true;
+    }
+    String[] octets = h.split("\\.", -1);
+    if (octets.length != 4 || !octets[0].equals("127")) {
+      return false;
+    }
+    for (String o : octets) {
+      if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(Character::isDigit)) {
+        return false;
+      }
+      if (Integer.parseInt(o) > 255) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void requireAtLeastOne(String key, int value, List<String> v) {

@@ -15,7 +15,8 @@ public record SluiceSettings(
     StorageSettings storage,
     ReplicationSettings replication,
     WatchdogSettings watchdog,
-    ControllerSettings controller) {
+    ControllerSettings controller,
+    SecuritySettings security) {
 
   /**
    * Reads and validates the settings.

@@ -89,6 +89,13 @@ class SettingsValidatorTest {
     "sluice.controller.journal, H2, must be one of h2, postgres",
     "sluice.controller.pool-size, 0, must be at least 1",
     "sluice.controller.pool-size, many, many",
+    "sluice.controller.h2-user, '', must name a database user when sluice.controller.journal = h2",
+    // security
+    "sluice.security.api.auth, maybe, must be one of none, tokens",
+    "sluice.security.management.auth, basic, must be one of none, tokens",
+    "sluice.security.api.tokens-reload-interval, 0s, must be positive",
+    "sluice.security.tls.reload-interval, 0s, must be positive",
+    "sluice.security.tls.enabled, sometimes, sometimes",
   })
   void eachRuleNamesKeyValueAndReason(String key, String value, String reason) {
     SettingsException e = rejected(Map.of(key, value));
@@ -96,6 +103,189 @@ class SettingsValidatorTest {
     String line = e.violations().get(0);
     assertTrue(line.startsWith(key + " = "), line);
     assertTrue(line.contains(reason), line);
+  }
+
+  private static final String TLS = "sluice.security.tls.";
+
+  private static SluiceSettings fromHocon(String hocon) {
+    ConfigFactory.invalidateCaches();
+    return SluiceSettings.from(
+        ConfigFactory.parseString(hocon).withFallback(ConfigFactory.defaultReference()).resolve());
+  }
+
+  private static List<String> violations(String hocon) {
+    return assertThrows(SettingsException.class, () -> fromHocon(hocon)).violations();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        // key material: PEM xor PKCS12, both PEM halves, trust anchors
+        "sluice.security.tls { enabled = on, key-file = /k.pem, cert-file = /c.pem, key-store ="
+            + " /s.p12, ca-file = /ca.pem }"
+            + " | sluice.security.tls.key-store = /s.p12: give either key-file and cert-file (PEM)"
+            + " or key-store (PKCS12), not both",
+        "sluice.security.tls { enabled = on, key-file = /k.pem, ca-file = /ca.pem }"
+            + " | sluice.security.tls.cert-file = \"\": the certificate chain is required with"
+            + " sluice.security.tls.key-file = /k.pem",
+        "sluice.security.tls { enabled = on, cert-file = /c.pem, ca-file = /ca.pem }"
+            + " | sluice.security.tls.key-file = \"\": the private key is required with"
+            + " sluice.security.tls.cert-file = /c.pem",
+        "sluice.security.tls { enabled = on, key-store = /s.p12 }"
+            + " | sluice.security.tls.ca-file = \"\": TLS is on (sluice.security.tls.enabled = on)"
+            + " but no trust anchors are set; give ca-file (PEM) or trust-store (PKCS12)",
+        "sluice.security.tls { enabled = on, key-store = /s.p12, ca-file = /ca.pem, trust-store ="
+            + " /t.p12 }"
+            + " | sluice.security.tls.trust-store = /t.p12: give either ca-file (PEM) or"
+            + " trust-store (PKCS12), not both; either may hold several CAs",
+        "sluice.security.tls { enabled = on, key-store = /s.p12, ca-file = /ca.pem, listeners = [] }"
+            + " | sluice.security.tls.listeners = []: must name at least one listener when"
+            + " sluice.security.tls.enabled = on; set enabled = off for no TLS",
+        "sluice.security.tls { enabled = on, key-store = /s.p12, ca-file = /ca.pem, protocols = [] }"
+            + " | sluice.security.tls.protocols = []: must name at least one of TLSv1.2, TLSv1.3"
+            + " when TLS is on",
+        // protocols and listeners by name
+        "sluice.security.tls.protocols = [TLSv1.3, TLSv1.1]"
+            + " | sluice.security.tls.protocols = [TLSv1.3, TLSv1.1]: TLSv1.1 is not allowed; must"
+            + " be among TLSv1.2, TLSv1.3",
+        "sluice.security.tls.listeners = [cluster, gossip]"
+            + " | sluice.security.tls.listeners = [cluster, gossip]: unknown listener gossip; must"
+            + " be among cluster, replication, api, management",
+        // tokens need their file
+        "sluice.security.api.auth = tokens"
+            + " | sluice.security.api.tokens-file = \"\": must name the tokens file when"
+            + " sluice.security.api.auth = tokens",
+        "sluice.security.management.auth = tokens"
+            + " | sluice.security.management.auth = tokens: needs sluice.security.api.tokens-file,"
+            + " whose admin tokens are the management passwords",
+        // plaintext listeners only on loopback, unless accepted
+        "sluice.node.host = 10.0.0.5"
+            + " | sluice.node.host = 10.0.0.5: not a loopback address, and the listeners cluster,"
+            + " replication, api, management are plaintext (sluice.security.tls.enabled = off);"
+            + " turn TLS on for them, or set sluice.security.allow-plaintext-on-network = on to"
+            + " accept that anyone on the network can read and write",
+        "sluice.node.host = node1.example, sluice.security.tls { enabled = on, key-store = /s.p12,"
+            + " ca-file = /ca.pem, listeners = [cluster, replication] }"
+            + " | sluice.node.host = node1.example: not a loopback address, and the listeners api,"
+            + " management are plaintext (sluice.security.tls.enabled = on); turn TLS on for them,"
+            + " or set sluice.security.allow-plaintext-on-network = on to accept that anyone on"
+            + " the network can read and write",
+      })
+  void eachSecurityRuleNamesKeyValueAndReason(String hocon, String line) {
+    assertEquals(List.of(line), violations(hocon));
+  }
+
+  @Test
+  void tlsWithoutAnyFilesNamesTheKeyMaterialAndTheTrustAnchors() {
+    assertEquals(
+        List.of(
+            TLS
+                + "key-store = \"\": TLS is on (sluice.security.tls.enabled = on) but no key"
+                + " material is set; give key-file and cert-file (PEM) or key-store (PKCS12)",
+            TLS
+                + "ca-file = \"\": TLS is on (sluice.security.tls.enabled = on) but no trust"
+                + " anchors are set; give ca-file (PEM) or trust-store (PKCS12)"),
+        violations("sluice.security.tls.enabled = on"));
+  }
+
+  @Test
+  void securityDefaultsAreABareLoopbackNode() {
+    SecuritySettings sec = SluiceSettings.from(with(Map.of())).security();
+    assertFalse(sec.tls().enabled());
+    assertEquals(java.util.EnumSet.allOf(TlsSettings.Listener.class), sec.tls().listeners());
+    assertFalse(sec.tls().on(TlsSettings.Listener.API));
+    assertEquals(List.of("TLSv1.3"), sec.tls().protocols());
+    assertEquals(List.of(), sec.tls().cipherSuites());
+    assertEquals(Duration.ofMinutes(5), sec.tls().reloadInterval());
+    assertFalse(sec.tls().verifyHostname());
+    assertTrue(sec.tls().keyStorePassword().isEmpty());
+    assertEquals(SecuritySettings.AuthMode.NONE, sec.api().auth());
+    assertEquals(Optional.empty(), sec.api().tokensFile());
+    assertEquals(Duration.ofSeconds(10), sec.api().tokensReloadInterval());
+    assertEquals(SecuritySettings.AuthMode.NONE, sec.management().auth());
+    assertFalse(sec.allowPlaintextOnNetwork());
+    assertEquals(SecuritySettings.none(), sec);
+
+    ControllerSettings c = SluiceSettings.from(with(Map.of())).controller();
+    assertEquals("sa", c.h2User());
+    assertEquals(Optional.empty(), c.h2PasswordFile());
+  }
+
+  @Test
+  void aSecureNodeIsReadIntoRecords(@TempDir Path dir) throws Exception {
+    Path pw = Files.writeString(dir.resolve("store.password"), "s3cret\n");
+    SluiceSettings s =
+        fromHocon(
+            "sluice.node.host = 10.0.0.5\n"
+                + "sluice.security.tls { enabled = on, key-store = \"/etc/sluice/node-1.p12\","
+                + " key-store-password = inline, key-store-password-file = \""
+                + pw
+                + "\", ca-file = /etc/sluice/ca.pem, protocols = [TLSv1.2, TLSv1.3],"
+                + " verify-hostname = on, reload-interval = 30s, cipher-suites ="
+                + " [TLS_AES_128_GCM_SHA256] }\n"
+                + "sluice.security.api { auth = tokens, tokens-file = /etc/sluice/tokens.conf }\n"
+                + "sluice.security.management.auth = tokens\n"
+                + "sluice.controller { h2-user = journal, h2-password-file = /etc/sluice/h2.pw }");
+    TlsSettings tls = s.security().tls();
+    assertTrue(tls.on(TlsSettings.Listener.REPLICATION));
+    assertTrue(tls.usesKeyStore());
+    assertEquals(Optional.of(Path.of("/etc/sluice/node-1.p12")), tls.keyStore());
+    assertEquals(Optional.of(Path.of("/etc/sluice/ca.pem")), tls.caFile());
+    assertEquals(List.of("TLSv1.2", "TLSv1.3"), tls.protocols());
+    assertEquals(List.of("TLS_AES_128_GCM_SHA256"), tls.cipherSuites());
+    assertTrue(tls.verifyHostname());
+    assertEquals(Duration.ofSeconds(30), tls.reloadInterval());
+    // the file wins over the inline value, and neither is printed
+    assertEquals("s3cret", new String(tls.keyStorePassword().reveal()));
+    assertFalse(tls.toString().contains("s3cret"), tls.toString());
+    assertFalse(tls.toString().contains("inline"), tls.toString());
+    assertEquals(SecuritySettings.AuthMode.TOKENS, s.security().api().auth());
+    assertEquals(Optional.of(Path.of("/etc/sluice/tokens.conf")), s.security().api().tokensFile());
+    assertEquals(SecuritySettings.AuthMode.TOKENS, s.security().management().auth());
+    assertEquals("journal", s.controller().h2User());
+    assertEquals(Optional.of(Path.of("/etc/sluice/h2.pw")), s.controller().h2PasswordFile());
+  }
+
+  @Test
+  void anInlineSecretIsNeverPrinted() {
+    Secret inline = Secret.of(TLS + "key-store-password", "hunter2");
+    assertEquals("hunter2", new String(inline.reveal()));
+    assertEquals("Secret[sluice.security.tls.key-store-password=***]", inline.toString());
+    assertEquals(TLS + "key-store-password", inline.source());
+  }
+
+  @Test
+  void plaintextOnANetworkAddressIsAcceptedWhenAllowed() {
+    SluiceSettings s =
+        fromHocon("sluice.node.host = 10.0.0.5\nsluice.security.allow-plaintext-on-network = on");
+    assertTrue(s.security().allowPlaintextOnNetwork());
+    SluiceSettings secure =
+        fromHocon(
+            "sluice.node.host = 10.0.0.5\n"
+                + "sluice.security.tls { enabled = on, key-store = /s.p12, ca-file = /ca.pem }");
+    assertTrue(secure.security().tls().enabled());
+  }
+
+  @ParameterizedTest(name = "{0} is loopback: {1}")
+  @CsvSource({
+    "127.0.0.1, true",
+    "127.1.2.3, true",
+    "localhost, true",
+    "LOCALHOST, true",
+    "::1, true",
+    "[::1], true",
+    "0:0:0:0:0:0:0:1, true",
+    "0.0.0.0, false",
+    "10.0.0.5, false",
+    "127.0.0.256, false",
+    "127.0.0, false",
+    "127.0.0.1.example, false",
+    "localhost.example, false",
+    "::, false",
+  })
+  void loopbackIsDecidedWithoutLookUps(String host, boolean loopback) {
+    assertEquals(loopback, SettingsValidator.isLoopback(host));
   }
 
   @Test
