@@ -42,6 +42,16 @@ public record ErrorBody(String error, Map<String, Object> details) {
   /** The largest value that fits a batch with the request's key (413). */
   public static final String MAX_VALUE_BYTES = "maxValueBytes";
 
+  /** The name of the token a node refused (403): the entry of its tokens file, never the token. */
+  public static final String TOKEN = "token";
+
+  /**
+   * The permission a refused request needed (403), in {@link Permission}'s text form ({@code
+   * produce:payments}); alternatives, any one of which would do, are joined with {@code |} ({@code
+   * admin|produce:orders|consume:orders}).
+   */
+  public static final String REQUIRED_PERMISSION = "requiredPermission";
+
   public ErrorBody {
     Objects.requireNonNull(error, "error");
     Map<String, Object> copy = new LinkedHashMap<>(details == null ? Map.of() : details);

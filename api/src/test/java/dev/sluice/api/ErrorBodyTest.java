@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -53,5 +54,34 @@ class ErrorBodyTest {
     assertEquals("offset", ErrorBody.OFFSET);
     assertEquals("maxBatchBytes", ErrorBody.MAX_BATCH_BYTES);
     assertEquals("maxValueBytes", ErrorBody.MAX_VALUE_BYTES);
+    assertEquals("token", ErrorBody.TOKEN);
+    assertEquals("requiredPermission", ErrorBody.REQUIRED_PERMISSION);
+  }
+
+  /** A 401: the message only; the challenge travels in the WWW-Authenticate header. */
+  @Test
+  void unauthorizedBodyIsTheMessageOnly() throws Exception {
+    String json = "{\"error\":\"the bearer token is unknown or revoked on node 2\"}";
+    ErrorBody body = new ErrorBody("the bearer token is unknown or revoked on node 2");
+    assertEquals(json, ApiJson.mapper().writeValueAsString(body));
+    assertEquals(body, ApiJson.mapper().readValue(json, ErrorBody.class));
+  }
+
+  /** A 403: the message, then the token's name and the permission it lacked. */
+  @Test
+  void forbiddenBodyNamesTheTokenAndTheRequiredPermission() throws Exception {
+    String json =
+        "{\"error\":\"token 'orders-reader' lacks produce:payments (it has consume:orders-*)\","
+            + "\"token\":\"orders-reader\",\"requiredPermission\":\"produce:payments\"}";
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put(ErrorBody.TOKEN, "orders-reader");
+    details.put(ErrorBody.REQUIRED_PERMISSION, "produce:payments");
+    ErrorBody body =
+        new ErrorBody(
+            "token 'orders-reader' lacks produce:payments (it has consume:orders-*)", details);
+    assertEquals(json, ApiJson.mapper().writeValueAsString(body));
+    ErrorBody read = ApiJson.mapper().readValue(json, ErrorBody.class);
+    assertEquals(body, read);
+    assertEquals("produce:payments", read.details().get(ErrorBody.REQUIRED_PERMISSION));
   }
 }

@@ -7,7 +7,10 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 import dev.sluice.api.CreateTopicRequest;
 import dev.sluice.api.Headers;
 import dev.sluice.api.Paths;
+import dev.sluice.api.Permission.Action;
 import dev.sluice.api.TopicList;
+import dev.sluice.node.auth.Authorizer;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -28,17 +31,30 @@ import org.apache.pekko.http.javadsl.server.Route;
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
  * </pre>
  *
+ * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create a topic,
+ * any valid token to list them, {@code admin}, {@code produce:t} or {@code consume:t} to describe
+ * topic {@code t}, {@code produce:t} to produce (checked before the body is read and before a
+ * redirect to the leader) and {@code consume:t} to read records.
+ *
  * <p>Thread-safety: immutable once built; Pekko HTTP runs the routes concurrently.
  */
 public final class ClientApi extends AllDirectives {
   private final TopicService topics;
   private final ProduceHandler produce;
   private final ConsumeHandler consume;
+  private final Authorizer auth;
 
+  /** Routes without authorization ({@code auth = none}). */
   public ClientApi(TopicService topics, ProduceHandler produce, ConsumeHandler consume) {
+    this(topics, produce, consume, Authorizer.none());
+  }
+
+  public ClientApi(
+      TopicService topics, ProduceHandler produce, ConsumeHandler consume, Authorizer auth) {
     this.topics = topics;
     this.produce = produce;
     this.consume = consume;
+    this.auth = auth;
   }
 
   public Route routes() {
@@ -49,13 +65,24 @@ public final class ClientApi extends AllDirectives {
                 Paths.TOPICS,
                 () ->
                     concat(
-                        pathEnd(() -> concat(post(this::createTopic), get(this::listTopics))),
+                        pathEnd(
+                            () ->
+                                concat(
+                                    post(() -> auth.require(Action.ADMIN, "", this::createTopic)),
+                                    get(() -> auth.anyToken(this::listTopics)))),
                         pathPrefix(segment(), this::topicRoutes))));
   }
 
   private Route topicRoutes(String topic) {
     return concat(
-        pathEnd(() -> get(() -> respond(topics.describe(topic).thenApply(HttpJson::ok)))),
+        pathEnd(
+            () ->
+                get(
+                    () ->
+                        auth.requireAny(
+                            List.of(Action.ADMIN, Action.PRODUCE, Action.CONSUME),
+                            topic,
+                            () -> respond(topics.describe(topic).thenApply(HttpJson::ok))))),
         pathPrefix(
             segment(Paths.PARTITIONS).slash(integerSegment()).slash(Paths.RECORDS),
             partition -> recordRoutes(topic, partition)));
@@ -68,40 +95,50 @@ public final class ClientApi extends AllDirectives {
                 concat(
                     post(
                         () ->
-                            optionalHeaderValueByName(
-                                Headers.KEY,
-                                key ->
-                                    parameterOptional(
-                                        Paths.ACKS,
-                                        acks ->
-                                            extractRequest(
-                                                request ->
-                                                    respond(
-                                                        produce.produce(
-                                                            topic, partition, key, acks,
-                                                            request)))))),
+                            auth.require(
+                                Action.PRODUCE, topic, () -> produceRoute(topic, partition))),
                     get(
                         () ->
-                            parameter(
-                                Paths.OFFSET,
-                                offset ->
-                                    parameterOptional(
-                                        Paths.MAX_BYTES,
-                                        maxBytes ->
-                                            extractRequest(
-                                                request ->
-                                                    respond(
-                                                        consume.batches(
-                                                            topic, partition, offset, maxBytes,
-                                                            request)))))))),
+                            auth.require(
+                                Action.CONSUME, topic, () -> batchesRoute(topic, partition))))),
         path(
             longSegment(),
             offset ->
                 get(
                     () ->
-                        extractRequest(
-                            request ->
-                                respond(consume.record(topic, partition, offset, request))))));
+                        auth.require(
+                            Action.CONSUME,
+                            topic,
+                            () ->
+                                extractRequest(
+                                    request ->
+                                        respond(
+                                            consume.record(topic, partition, offset, request)))))));
+  }
+
+  private Route produceRoute(String topic, int partition) {
+    return optionalHeaderValueByName(
+        Headers.KEY,
+        key ->
+            parameterOptional(
+                Paths.ACKS,
+                acks ->
+                    extractRequest(
+                        request ->
+                            respond(produce.produce(topic, partition, key, acks, request)))));
+  }
+
+  private Route batchesRoute(String topic, int partition) {
+    return parameter(
+        Paths.OFFSET,
+        offset ->
+            parameterOptional(
+                Paths.MAX_BYTES,
+                maxBytes ->
+                    extractRequest(
+                        request ->
+                            respond(
+                                consume.batches(topic, partition, offset, maxBytes, request)))));
   }
 
   private Route createTopic() {
