@@ -90,11 +90,7 @@ record ClientConf(
    * cluster directory that is moved keeps working.
    */
   static String render(URI server, Path caFile, Path tokenFile) {
-    return "# Written by `bin/sluice local-cluster`: the CLI's defaults for this cluster.\n"
-        + SERVER
-        + " = "
-        + ConfigUtil.quoteString(server.toString())
-        + "\n"
+    return render(server)
         + CA_FILE
         + " = "
         + ConfigUtil.quoteString(caFile.toString())
@@ -102,6 +98,15 @@ record ClientConf(
         + TOKEN_FILE
         + " = "
         + ConfigUtil.quoteString(tokenFile.toString())
+        + "\n";
+  }
+
+  /** The text of a file naming only the server: a cluster without TLS and tokens. */
+  static String render(URI server) {
+    return "# Written by `bin/sluice local-cluster`: the CLI's defaults for this cluster.\n"
+        + SERVER
+        + " = "
+        + ConfigUtil.quoteString(server.toString())
         + "\n";
   }
 

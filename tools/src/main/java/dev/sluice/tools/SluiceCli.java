@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
       ConsumeCommand.class,
       BenchCommand.class,
       LocalClusterCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      TokenCommand.class
     })
 public final class SluiceCli implements Runnable {
 
