@@ -311,21 +311,15 @@ final class LocalClusterCommand implements Callable<Integer> {
   /** Where the CLI finds the CA and the admin token, or what --insecure gave up. */
   private void printAccess(LocalClusterLayout layout) {
     if (layout.security() == LocalClusterLayout.Security.SECURE) {
-      out.println("TLS and tokens: CA " + layout.caPem());
-      out.println("  admin token  " + layout.adminTokenFile() + " (keep it private)");
+      out.println("CA certificate  " + layout.caPem());
+      out.println("admin token     " + layout.adminTokenFile() + " (keep it private)");
     }
-    out.println("  CLI defaults " + layout.clientConf());
     Path defaultConf = ServerOptions.DEFAULT_CLIENT_CONF.toAbsolutePath().normalize();
-    if (!layout.clientConf().equals(defaultConf)) {
-      out.println(
-          "  use them with: export "
-              + ServerOptions.CLIENT_CONF_ENV
-              + "="
-              + layout.clientConf()
-              + " (bin/sluice reads "
-              + ServerOptions.DEFAULT_CLIENT_CONF
-              + " by default)");
-    }
+    String use =
+        layout.clientConf().equals(defaultConf)
+            ? "bin/sluice reads it by default"
+            : "use it: export " + ServerOptions.CLIENT_CONF_ENV + "=" + layout.clientConf();
+    out.println("CLI settings    " + layout.clientConf() + " (" + use + ")");
   }
 
   /** A pid file naming a live node process means that node already runs: refuse to start twice. */
