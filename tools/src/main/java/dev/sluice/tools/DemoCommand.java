@@ -113,11 +113,16 @@ final class DemoCommand implements Callable<Integer> {
     LocalClusterLayout layout = cluster.layout();
     out.printf(
         "Sluice demo: the incident of docs/incident.md on a fresh local cluster%n"
-            + "  files: %s%n  ports: %d-%d%n  settings: %s%n%n",
+            + "  files: %s%n  ports: %d-%d%n  settings: %s%n  security: %s%n%n",
         dir,
         layout.basePort(),
         layout.nodes().get(NODES - 1).clusterPort(),
-        new java.util.TreeMap<>(SETTINGS));
+        new java.util.TreeMap<>(SETTINGS),
+        layout.security() == LocalClusterLayout.Security.SECURE
+            ? "TLS on every listener, bearer tokens (CA and admin token in "
+                + layout.securityDir()
+                + ")"
+            : "none (--insecure)");
 
     step(1, "start a cluster of %d storage nodes", NODES);
     long t = System.nanoTime();
