@@ -159,6 +159,7 @@ class LocalClusterIT {
             "--token-file",
             tokenFile.toString());
     assertNotEquals(0, untrusted.exit(), untrusted::output);
+    assertTrue(untrusted.output().contains("TLS handshake"), untrusted::output);
 
     // SIGTERM, as `kill` or a service manager sends it. Through the handle: Process.destroy() would
     // also close the pipe and lose the launcher's last lines.
