@@ -16,6 +16,7 @@ import dev.sluice.replication.protocol.FrameCodec;
 import dev.sluice.replication.protocol.FrameDecoder;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.protocol.RejectReason;
+import dev.sluice.security.Pem;
 import dev.sluice.security.testing.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,16 +30,25 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -268,11 +278,18 @@ class SecureClusterIT {
     // Plain TCP: the TLS listener refuses the bytes.
     Attempt plain = attempt(new Socket(), "127.0.0.1", port, forged);
     awaitRefusal(leaderJvm, plain, "TLS failed");
-    // TLS with a certificate of another CA (trusting ours, so that it shows its certificate).
-    // From another loopback address, so that the leader's WARN is not folded into the last one.
+    // TLS with a certificate of another CA, shown whatever CAs the leader asks for. From another
+    // loopback address, so that the leader's WARN is not folded into the last one.
     Attempt foreignCa =
-        attempt(pki.foreignContext(1).getSocketFactory().createSocket(), "127.0.0.2", port, forged);
-    awaitRefusal(leaderJvm, foreignCa, "TLS failed");
+        attempt(
+            presentingAlways(pki.foreignNodeP12(1), pki).getSocketFactory().createSocket(),
+            "127.0.0.2",
+            port,
+            forged);
+    String foreignRefusal = awaitRefusal(leaderJvm, foreignCa, "TLS failed");
+    assertFalse(
+        foreignRefusal.contains("Empty client certificate chain"),
+        "the forged follower showed no certificate: " + foreignRefusal);
     // TLS with a certificate of this cluster, a member's, naming another node than the handshake.
     SSLContext member = pki.clientContext(other);
     Attempt impostor = attempt(member.getSocketFactory().createSocket(), "127.0.0.3", port, forged);
@@ -485,14 +502,78 @@ class SecureClusterIT {
   }
 
   /** Waits until the leader logged one refusal naming the forged connection's address. */
-  private static void awaitRefusal(NodeJvm leader, Attempt a, String why)
+  private static String awaitRefusal(NodeJvm leader, Attempt a, String why)
       throws InterruptedException {
     String from = "from /" + a.local().getAddress().getHostAddress() + ":" + a.local().getPort();
-    Await.until(
+    return Await.value(
         () ->
             leader.output().stream()
-                .anyMatch(l -> l.contains(from) && l.contains("refused") && l.contains(why)),
+                .filter(l -> l.contains(from) && l.contains("refused") && l.contains(why))
+                .findFirst(),
         TIMEOUT,
-        "the leader logged the refusal of " + a + " (\"" + why + "\")");
+        Duration.ofMillis(50),
+        "the leader logged the refusal of " + a + " (\"" + why + "\")",
+        () -> "no such line from " + leader.name());
+  }
+
+  /**
+   * A TLS client that presents the one key of {@code p12} to any server, trusting the test CA. A
+   * JDK client would otherwise send no certificate when the server asks for another CA's.
+   */
+  private static SSLContext presentingAlways(Path p12, TestPki pki) throws Exception {
+    char[] password = pki.password();
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(p12)) {
+      keys.load(in, password);
+    }
+    String alias = Collections.list(keys.aliases()).get(0);
+    PrivateKey key = (PrivateKey) keys.getKey(alias, password);
+    X509Certificate[] chain =
+        Arrays.stream(keys.getCertificateChain(alias))
+            .map(X509Certificate.class::cast)
+            .toArray(X509Certificate[]::new);
+    X509ExtendedKeyManager always =
+        new X509ExtendedKeyManager() {
+          @Override
+          public String chooseClientAlias(String[] types, Principal[] issuers, Socket socket) {
+            return alias;
+          }
+
+          @Override
+          public String[] getClientAliases(String type, Principal[] issuers) {
+            return new String[] {alias};
+          }
+
+          @Override
+          public String[] getServerAliases(String type, Principal[] issuers) {
+            return new String[0];
+          }
+
+          @Override
+          public String chooseServerAlias(String type, Principal[] issuers, Socket socket) {
+            return null;
+          }
+
+          @Override
+          public X509Certificate[] getCertificateChain(String a) {
+            return alias.equals(a) ? chain.clone() : null;
+          }
+
+          @Override
+          public PrivateKey getPrivateKey(String a) {
+            return alias.equals(a) ? key : null;
+          }
+        };
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    int i = 0;
+    for (X509Certificate ca : Pem.certificates(pki.caPem())) {
+      trust.setCertificateEntry("ca-" + i++, ca);
+    }
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new KeyManager[] {always}, tmf.getTrustManagers(), null);
+    return context;
   }
 }
