@@ -52,11 +52,16 @@ public final class H2Journal {
   /** {@code org.h2.api.ErrorCode.ERROR_OPENING_DATABASE_1}. */
   static final int ERROR_OPENING_DATABASE = 8000;
 
+  /** {@code org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1}. */
+  static final int DATABASE_ALREADY_OPEN = 90020;
+
   /**
    * How long a node retries opening a journal whose lock file other nodes are taking at the same
    * moment. Nodes of one machine started together all open the journal here; H2's file lock refuses
    * an opener that sees the lock file change under it ("Lock file recently modified", "Another
-   * process was faster") instead of waiting, and the next attempt finds the winner's server.
+   * process was faster"), or that finds it locked before the holder wrote its server's address
+   * there ("Locked by another process"), instead of waiting; a later attempt finds the holder's
+   * server.
    */
   static final java.time.Duration LOCK_RACE_RETRY = java.time.Duration.ofSeconds(60);
 
@@ -238,8 +243,10 @@ public final class H2Journal {
   static boolean isLockRace(SQLException e) {
     String message = String.valueOf(e.getMessage());
     return e.getErrorCode() == ERROR_OPENING_DATABASE
-        && (message.contains("Lock file recently modified")
-            || message.contains("Another process was faster"));
+            && (message.contains("Lock file recently modified")
+                || message.contains("Another process was faster"))
+        || e.getErrorCode() == DATABASE_ALREADY_OPEN
+            && message.contains("Locked by another process");
   }
 
   private static void setPassword(Connection c, String password) throws SQLException {

@@ -45,6 +45,14 @@ class H2JournalTest {
                 "Error opening database: \"Another process was faster\" [8000-232]",
                 "08000",
                 8000)));
+    assertTrue(
+        H2Journal.isLockRace(
+            new SQLException(
+                "Database may be already in use: \"Locked by another process: /x/journal.lock.db\"."
+                    + " Possible solutions: close all other connection(s); use the server mode"
+                    + " [90020-232]",
+                "90020",
+                90020)));
     assertFalse(
         H2Journal.isLockRace(
             new SQLException("Wrong user name or password [28000-232]", "28000", 28000)));
