@@ -55,13 +55,17 @@ public final class H2Journal {
   /** {@code org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1}. */
   static final int DATABASE_ALREADY_OPEN = 90020;
 
+  /** {@code org.h2.api.ErrorCode.CONNECTION_BROKEN_1}. */
+  static final int CONNECTION_BROKEN = 90067;
+
   /**
    * How long a node retries opening a journal whose lock file other nodes are taking at the same
    * moment. Nodes of one machine started together all open the journal here; H2's file lock refuses
    * an opener that sees the lock file change under it ("Lock file recently modified", "Another
    * process was faster"), or that finds it locked before the holder wrote its server's address
-   * there ("Locked by another process"), instead of waiting; a later attempt finds the holder's
-   * server.
+   * there ("Locked by another process"), instead of waiting; and the holder's server stops when the
+   * holder closes its last connection, breaking a connection to it that was just made ("Connection
+   * is broken"). A later attempt finds the current holder's server, or the lock.
    */
   static final java.time.Duration LOCK_RACE_RETRY = java.time.Duration.ofSeconds(60);
 
@@ -246,7 +250,8 @@ public final class H2Journal {
             && (message.contains("Lock file recently modified")
                 || message.contains("Another process was faster"))
         || e.getErrorCode() == DATABASE_ALREADY_OPEN
-            && message.contains("Locked by another process");
+            && message.contains("Locked by another process")
+        || e.getErrorCode() == CONNECTION_BROKEN;
   }
 
   private static void setPassword(Connection c, String password) throws SQLException {

@@ -53,6 +53,12 @@ class H2JournalTest {
                     + " [90020-232]",
                 "90020",
                 90020)));
+    assertTrue(
+        H2Journal.isLockRace(
+            new SQLException(
+                "Connection is broken: \"java.io.EOFException: localhost:38883\" [90067-232]",
+                "90067",
+                90067)));
     assertFalse(
         H2Journal.isLockRace(
             new SQLException("Wrong user name or password [28000-232]", "28000", 28000)));
