@@ -26,10 +26,15 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A small client for a node's HTTP API: JSON for metadata, raw bytes for record values. Bodies are
@@ -40,6 +45,12 @@ import java.util.function.Supplier;
  * lead a partition redirects to the one that does, and the request must be repeated with the same
  * method and a fresh copy of the body, which is why bodies are passed as suppliers. Every non-2xx
  * answer becomes a {@link SluiceClientException} carrying the server's {@link ErrorBody}.
+ *
+ * <p>Security ({@link #builder}): an {@code https} server is verified against the JDK's default
+ * authorities, or against a cluster's own CA ({@link Builder#caFile}); a bearer token goes as
+ * {@code Authorization: Bearer <token>} on every request, the repeated ones after a redirect
+ * included. While a token is set, a redirect from {@code https} to {@code http} is refused rather
+ * than followed, since following it would send the token in clear text.
  *
  * <p>Thread-safety: safe to share; each call is independent.
  */
@@ -60,6 +71,8 @@ public final class SluiceClient {
 
   private static final String CONTENT_TYPE = "Content-Type";
   private static final String ACCEPT = "Accept";
+  private static final String AUTHORIZATION = "Authorization";
+  private static final String BEARER = "Bearer ";
 
   /**
    * A fetched record; {@code value} is open until the reader returns.
@@ -78,23 +91,149 @@ public final class SluiceClient {
   private final HttpClient http;
   private final URI base;
 
-  private SluiceClient(HttpClient http, URI base) {
+  /** {@code "Bearer <token>"}, or null without a token. Never logged nor put in a message. */
+  private final String authorization;
+
+  /** Whether TLS trust was configured ({@link Builder#caFile}, {@link Builder#sslContext}). */
+  private final boolean customTrust;
+
+  private SluiceClient(HttpClient http, URI base, String authorization, boolean customTrust) {
     this.http = http;
     this.base = base;
+    this.authorization = authorization;
+    this.customTrust = customTrust;
   }
 
-  /** A client of the node whose API is at {@code server} (e.g. {@code http://127.0.0.1:7700}). */
+  /**
+   * A client of the node whose API is at {@code server} (e.g. {@code http://127.0.0.1:7700}),
+   * without a token, trusting the JDK's default authorities for {@code https}.
+   */
   public static SluiceClient create(URI server) {
-    HttpClient http =
-        HttpClient.newBuilder()
-            // HTTP/1.1: no h2c upgrade dance on plain http, and 100-continue behaves predictably.
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
-    // A trailing slash makes relative paths resolve under a path prefix (a node behind a proxy).
-    String s = server.toString();
-    return new SluiceClient(http, URI.create(s.endsWith("/") ? s : s + "/"));
+    return builder(server).build();
+  }
+
+  /** A builder of a client of the node whose API is at {@code server}. */
+  public static Builder builder(URI server) {
+    return new Builder(server);
+  }
+
+  /**
+   * Configures a {@link SluiceClient}: whom to trust for {@code https}, and the bearer token.
+   *
+   * <p>Thread-safety: not thread-safe; build the client on one thread, then share it.
+   */
+  public static final class Builder {
+    private final URI server;
+    private SSLContext sslContext;
+    private String trustSource;
+    private String token;
+
+    private Builder(URI server) {
+      this.server = Objects.requireNonNull(server, "server");
+    }
+
+    /**
+     * Trusts exactly the CA certificates of a PEM bundle (not the JDK's default authorities). The
+     * file is read here.
+     *
+     * @throws UncheckedIOException naming the file when it cannot be read
+     * @throws IllegalArgumentException naming the file when it holds no certificate
+     * @throws IllegalStateException when {@link #sslContext} was given too
+     */
+    public Builder caFile(Path caPem) {
+      Objects.requireNonNull(caPem, "caPem");
+      trust(CaTrust.sslContext(caPem), "caFile(" + caPem + ")");
+      return this;
+    }
+
+    /**
+     * Uses a TLS context of the caller's (trust and, for mutual TLS, a client certificate).
+     *
+     * @throws IllegalStateException when {@link #caFile} was given too
+     */
+    public Builder sslContext(SSLContext context) {
+      trust(Objects.requireNonNull(context, "context"), "sslContext");
+      return this;
+    }
+
+    /**
+     * Sends {@code Authorization: Bearer <token>} on every request.
+     *
+     * @throws IllegalArgumentException when the token is empty or has a character a bearer token
+     *     cannot have (RFC 6750: letters, digits, {@code -._~+/}, then {@code =} padding); the
+     *     message names the position, never the token
+     */
+    public Builder token(String token) {
+      Objects.requireNonNull(token, "token");
+      checkBearerToken(token);
+      this.token = token;
+      return this;
+    }
+
+    public SluiceClient build() {
+      HttpClient.Builder http =
+          HttpClient.newBuilder()
+              // HTTP/1.1: no h2c upgrade dance on plain http, and 100-continue behaves
+              // predictably.
+              .version(HttpClient.Version.HTTP_1_1)
+              .connectTimeout(CONNECT_TIMEOUT)
+              .followRedirects(HttpClient.Redirect.NEVER);
+      if (sslContext != null) {
+        http.sslContext(sslContext);
+      }
+      // A trailing slash makes relative paths resolve under a path prefix (a node behind a proxy).
+      String s = server.toString();
+      return new SluiceClient(
+          http.build(),
+          URI.create(s.endsWith("/") ? s : s + "/"),
+          token == null ? null : BEARER + token,
+          sslContext != null);
+    }
+
+    private void trust(SSLContext context, String source) {
+      if (trustSource != null) {
+        throw new IllegalStateException(
+            "TLS trust is set twice: " + trustSource + ", then " + source + "; give one of them");
+      }
+      sslContext = context;
+      trustSource = source;
+    }
+  }
+
+  /** RFC 6750's b64token: {@code 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="}. */
+  static void checkBearerToken(String token) {
+    if (token.isEmpty()) {
+      throw new IllegalArgumentException("the bearer token is empty");
+    }
+    int i = 0;
+    while (i < token.length() && isTokenChar(token.charAt(i))) {
+      i++;
+    }
+    if (i == 0) {
+      throw invalidTokenChar(token, 0);
+    }
+    while (i < token.length() && token.charAt(i) == '=') {
+      i++;
+    }
+    if (i < token.length()) {
+      throw invalidTokenChar(token, i);
+    }
+  }
+
+  private static boolean isTokenChar(char c) {
+    return c >= 'a' && c <= 'z'
+        || c >= 'A' && c <= 'Z'
+        || c >= '0' && c <= '9'
+        || "-._~+/".indexOf(c) >= 0;
+  }
+
+  private static IllegalArgumentException invalidTokenChar(String token, int index) {
+    // The character's code only: a message must not carry the secret it is about.
+    return new IllegalArgumentException(
+        String.format(
+            "the bearer token (%d characters) has U+%04X at index %d; a bearer token has only"
+                + " letters, digits and -._~+/, then '=' padding",
+            token.length(), (int) token.charAt(index), index));
   }
 
   /** Creates a topic and returns it as the server describes it. */
@@ -214,6 +353,9 @@ public final class SluiceClient {
               .method(method, body == null ? BodyPublishers.noBody() : body.get())
               .expectContinue(expectContinue);
       headers.forEach(request::header);
+      if (authorization != null) {
+        request.header(AUTHORIZATION, authorization);
+      }
       HttpResponse<InputStream> response = send(request.build());
       int status = response.statusCode();
       try (InputStream in = response.body()) {
@@ -247,15 +389,48 @@ public final class SluiceClient {
     try {
       return http.send(request, BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      throw new SluiceClientException(
-          "cannot reach " + request.uri().resolve("/") + ": " + describe(e), e);
+      throw new SluiceClientException(unreachable(request.uri().resolve("/"), e), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new SluiceClientException("interrupted while talking to " + request.uri(), e);
     }
   }
 
-  private static URI redirectTarget(URI from, HttpResponse<?> response) {
+  /** Why a request got no answer; a TLS failure says what to trust. */
+  private String unreachable(URI server, IOException e) {
+    SSLException tls = find(e, SSLException.class);
+    if (tls == null) {
+      return "cannot reach " + server + ": " + describe(e);
+    }
+    if (!(tls instanceof SSLHandshakeException)) {
+      return "TLS with "
+          + server
+          + " failed: "
+          + describe(tls)
+          + " (does the node serve https on this port?)";
+    }
+    return "TLS handshake with "
+        + server
+        + " failed: "
+        + describe(tls)
+        + (customTrust
+            ? "; check that the CA file is the CA that issued the node's certificate and that the"
+                + " certificate names the host "
+                + server.getHost()
+            : "; the node's certificate is not from an authority the JDK trusts: pass the CA"
+                + " file of the cluster (its ca.pem) to trust it");
+  }
+
+  private static <T extends Throwable> T find(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
+  }
+
+  private URI redirectTarget(URI from, HttpResponse<?> response) {
     String location =
         response
             .headers()
@@ -264,7 +439,20 @@ public final class SluiceClient {
                 () ->
                     new SluiceClientException(
                         response.statusCode(), "redirect without a Location from " + from, null));
-    return from.resolve(location);
+    URI to = from.resolve(location);
+    if (authorization != null
+        && "https".equalsIgnoreCase(from.getScheme())
+        && !"https".equalsIgnoreCase(to.getScheme())) {
+      throw new SluiceClientException(
+          response.statusCode(),
+          "refusing the redirect from "
+              + from
+              + " to "
+              + to
+              + ": following it would send the bearer token without TLS",
+          null);
+    }
+    return to;
   }
 
   /** The server's message when the body is a Sluice error body, else the status and raw text. */

@@ -12,7 +12,6 @@ import dev.sluice.api.TopicDescription;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.SluiceClientException;
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -43,8 +42,8 @@ class ControllerFailoverIT {
   @TempDir Path dir;
   private final List<NodeJvm> jvms = new ArrayList<>();
   private final List<Ports> ports = new ArrayList<>();
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private ItSecurity security;
+  private HttpClient http;
 
   /** Every port is fixed, so that a restarted node comes back at the address it had. */
   private record Ports(int api, int replication, int management, int cluster) {
@@ -62,6 +61,8 @@ class ControllerFailoverIT {
 
   @Test
   void controllerMovesToASurvivorAndTheKilledNodeRejoins() throws Exception {
+    security = ItSecurity.secure(dir);
+    http = security.httpClient();
     for (int id = 1; id <= 3; id++) {
       ports.add(
           new Ports(
@@ -73,11 +74,9 @@ class ControllerFailoverIT {
             .collect(Collectors.joining(","));
     for (int id = 1; id <= 3; id++) {
       Ports p = ports.get(id - 1);
-      Path config =
-          NodeJvm.writeConfig(
-              dir.resolve("node-" + id + ".conf"),
-              String.join(
-                  "\n",
+      List<String> lines =
+          new ArrayList<>(
+              List.of(
                   "sluice.node.id = " + id,
                   "sluice.data-dir = \"" + dir.resolve("node-" + id) + "\"",
                   "sluice.controller.h2-path = \"" + dir.resolve("controller/journal") + "\"",
@@ -86,8 +85,11 @@ class ControllerFailoverIT {
                   "sluice.management.port = " + p.management(),
                   "sluice.cluster.port = " + p.cluster(),
                   "sluice.cluster.seed-nodes = [" + seeds + "]",
-                  "sluice.storage.flush = os",
-                  ""));
+                  "sluice.storage.flush = os"));
+      lines.addAll(security.nodeConfigLines(id));
+      lines.add("");
+      Path config =
+          NodeJvm.writeConfig(dir.resolve("node-" + id + ".conf"), String.join("\n", lines));
       jvms.add(new NodeJvm("node-" + id, config).start("-Xmx256m"));
     }
     for (int id = 1; id <= 3; id++) {
@@ -222,11 +224,10 @@ class ControllerFailoverIT {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(
-                      URI.create(
-                          "http://127.0.0.1:"
-                              + ports.get(id - 1).management()
-                              + "/cluster/members"))
+              security
+                  .withManagementAuth(
+                      HttpRequest.newBuilder(
+                          security.uri(ports.get(id - 1).management()).resolve("/cluster/members")))
                   .timeout(Duration.ofSeconds(5))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
@@ -282,7 +283,7 @@ class ControllerFailoverIT {
   }
 
   private SluiceClient client(int id) {
-    return SluiceClient.create(URI.create("http://127.0.0.1:" + ports.get(id - 1).api()));
+    return security.client(security.uri(ports.get(id - 1).api()));
   }
 
   private static void awaitCondition(BooleanSupplier condition, String what, Duration timeout)

@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.config.SecuritySettings;
+import dev.sluice.config.SluiceConfigLoader;
+import dev.sluice.config.SluiceSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -24,6 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sluice demo} as a user runs it: one CLI JVM that starts three node JVMs, replays the
  * incident of docs/incident.md (a follower restarted after records of up to 64 MiB, far above the 1
  * MiB frame limit) and ends on its own with PASS and exit code 0, having stopped every node.
+ *
+ * <p>The demo runs in the local cluster's secure default: TLS on every listener with a CA and node
+ * certificates it creates under {@code DIR/security}, bearer tokens on the API.
  */
 class DemoIT {
 
@@ -85,6 +92,24 @@ class DemoIT {
     }
     assertTrue(text.contains("64 MiB"), text);
     assertTrue(text.contains("all nodes stopped"), text);
+    assertTrue(
+        text.contains("security: TLS on every listener, bearer tokens"),
+        "the demo names its secure mode\n" + text);
+    assertFalse(text.contains("--insecure"), text);
+    Path security = data.resolve("security");
+    for (String file : List.of("ca.pem", "admin.token", "tokens.conf", "node-1.p12")) {
+      assertTrue(Files.isRegularFile(security.resolve(file)), "no " + file + " in " + security);
+    }
+    for (int id = 1; id <= NODES; id++) {
+      SecuritySettings settings =
+          SluiceSettings.from(
+                  SluiceConfigLoader.load(
+                      data.resolve("node-" + id).resolve("node.conf"), Map.of()))
+              .security();
+      assertTrue(settings.tls().enabled(), "node " + id + " runs TLS: " + settings);
+      assertEquals(
+          SecuritySettings.AuthMode.TOKENS, settings.api().auth(), "node " + id + ": " + settings);
+    }
     for (ProcessHandle child : children) {
       assertTrue(
           child.onExit().get(30, TimeUnit.SECONDS) != null && !child.isAlive(),

@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -32,7 +33,8 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
   @TempDir Path dir;
   private NodeJvm leader;
   private NodeJvm follower;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private ItSecurity security;
+  private HttpClient http;
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -45,6 +47,8 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
 
   @Test
   void followerInA128MiBHeapCatchesUpA512MiBRecord() throws Exception {
+    security = ItSecurity.secure(dir);
+    http = security.httpClient();
     int[] cluster = {NodeJvm.freePort(), NodeJvm.freePort()};
     int leaderApi = NodeJvm.freePort();
     Path leaderConf = config(1, leaderApi, cluster);
@@ -53,7 +57,7 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
     leader.awaitOutput("Sluice node 1 up", Duration.ofSeconds(90));
     follower = new NodeJvm("node-2", followerConf).start("-Xmx128m");
     follower.awaitOutput("Sluice node 2 up", Duration.ofSeconds(90));
-    URI api = URI.create("http://127.0.0.1:" + leaderApi);
+    URI api = security.uri(leaderApi);
 
     awaitCondition(
         () ->
@@ -70,7 +74,9 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
     awaitCondition(() -> inSync(api).equals(List.of(1)), "node 2 out of the in-sync set");
     HttpResponse<String> produced =
         http.send(
-            HttpRequest.newBuilder(api.resolve("/topics/big/partitions/0/records"))
+            security
+                .withApiAuth(
+                    HttpRequest.newBuilder(api.resolve("/topics/big/partitions/0/records")))
                 .POST(
                     HttpRequest.BodyPublishers.fromPublisher(
                         HttpRequest.BodyPublishers.ofInputStream(
@@ -101,32 +107,34 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
   }
 
   private Path config(int id, int apiPort, int[] clusterPorts) throws IOException {
-    return NodeJvm.writeConfig(
-        dir.resolve("node-" + id + ".conf"),
-        String.join(
-            "\n",
-            "sluice.node.id = " + id,
-            "sluice.data-dir = \"" + dir.resolve("node-" + id) + "\"",
-            "sluice.controller.h2-path = \"" + dir.resolve("controller/journal") + "\"",
-            "sluice.api.port = " + apiPort,
-            "sluice.replication.port = " + NodeJvm.freePort(),
-            "sluice.management.port = " + NodeJvm.freePort(),
-            "sluice.cluster.port = " + clusterPorts[id - 1],
-            "sluice.cluster.seed-nodes = [\"127.0.0.1:"
-                + clusterPorts[0]
-                + "\", \"127.0.0.1:"
-                + clusterPorts[1]
-                + "\"]",
-            "sluice.replication.peer-max-bytes = 1MiB",
-            "sluice.storage.max-batch-bytes = 1GiB",
-            "sluice.storage.flush = os",
-            ""));
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
+                "sluice.node.id = " + id,
+                "sluice.data-dir = \"" + dir.resolve("node-" + id) + "\"",
+                "sluice.controller.h2-path = \"" + dir.resolve("controller/journal") + "\"",
+                "sluice.api.port = " + apiPort,
+                "sluice.replication.port = " + NodeJvm.freePort(),
+                "sluice.management.port = " + NodeJvm.freePort(),
+                "sluice.cluster.port = " + clusterPorts[id - 1],
+                "sluice.cluster.seed-nodes = [\"127.0.0.1:"
+                    + clusterPorts[0]
+                    + "\", \"127.0.0.1:"
+                    + clusterPorts[1]
+                    + "\"]",
+                "sluice.replication.peer-max-bytes = 1MiB",
+                "sluice.storage.max-batch-bytes = 1GiB",
+                "sluice.storage.flush = os"));
+    lines.addAll(security.nodeConfigLines(id));
+    lines.add("");
+    return NodeJvm.writeConfig(dir.resolve("node-" + id + ".conf"), String.join("\n", lines));
   }
 
   private int post(URI api, String path, String json) {
     try {
       return http.send(
-              HttpRequest.newBuilder(api.resolve(path))
+              security
+                  .withApiAuth(HttpRequest.newBuilder(api.resolve(path)))
                   .POST(HttpRequest.BodyPublishers.ofString(json))
                   .build(),
               HttpResponse.BodyHandlers.ofString())
@@ -139,7 +147,7 @@ class FollowerWith128MiBHeapCatchesUpA512MiBRecordIT {
   private JsonNode describe(URI api) throws IOException, InterruptedException {
     HttpResponse<String> r =
         http.send(
-            HttpRequest.newBuilder(api.resolve("/topics/big")).build(),
+            security.withApiAuth(HttpRequest.newBuilder(api.resolve("/topics/big"))).build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     return JSON.readTree(r.body());

@@ -3,6 +3,8 @@ package dev.sluice.it;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -20,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code sluice local-cluster} as a user runs it: a launcher JVM that starts three node JVMs, waits
  * for them, serves a replicated topic, and stops every node on SIGTERM.
+ *
+ * <p>The local cluster is secure by default: the launcher creates a CA, node certificates and an
+ * admin token under {@code DIR/security} and writes {@code DIR/client.conf}; the API answers only
+ * over HTTPS with a token, and the CLI reaches it through {@code client.conf} or through {@code
+ * --ca-file} and {@code --token-file}. {@code --insecure} runs plain listeners without tokens.
  */
 class LocalClusterIT {
 
@@ -48,6 +56,12 @@ class LocalClusterIT {
   private final List<String> output = new ArrayList<>();
   private final List<Long> nodePids = new ArrayList<>();
   private volatile String lastAnswer = "(none)";
+  private SluiceClientFactory clients;
+
+  /** Clients of node K's API, as the cluster at hand must be reached. */
+  private interface SluiceClientFactory {
+    SluiceClient client(int node);
+  }
 
   @AfterEach
   void killEverything() {
@@ -64,8 +78,17 @@ class LocalClusterIT {
 
   @Test
   void threeNodeLocalClusterServesAReplicatedTopicAndStopsEveryNodeOnSigterm() throws Exception {
-    launcher = startLauncher();
+    launcher = startLauncher(NODES);
     awaitLine("all " + NODES + " nodes up", STARTUP);
+    Path security = dir.resolve("security");
+    Path ca = security.resolve("ca.pem");
+    Path tokenFile = security.resolve("admin.token");
+    assertTrue(Files.isRegularFile(ca), () -> "no CA at " + ca + "\n" + output());
+    assertTrue(Files.isRegularFile(tokenFile), () -> "no admin token at " + tokenFile);
+    assertTrue(Files.isRegularFile(dir.resolve("client.conf")), "no client.conf");
+    String adminToken = Files.readString(tokenFile, UTF_8).strip();
+    clients =
+        node -> SluiceClient.builder(apiUri("https", node)).caFile(ca).token(adminToken).build();
     for (int id = 1; id <= NODES; id++) {
       int node = id;
       nodePids.add(readPid(node).orElseThrow(() -> new AssertionError("no pid file of " + node)));
@@ -92,6 +115,52 @@ class LocalClusterIT {
       assertEquals(3, replicas.size(), () -> "distinct replicas: " + partition);
     }
 
+    // Secure: no token, no access; plain http gets no answer from the HTTPS listener.
+    SluiceClientException noToken =
+        assertThrows(
+            SluiceClientException.class,
+            () -> SluiceClient.builder(apiUri("https", 1)).caFile(ca).build().describeTopic("t"));
+    assertEquals(401, noToken.status(), noToken::getMessage);
+    assertThrows(
+        SluiceClientException.class,
+        () -> SluiceClient.builder(apiUri("http", 1)).token(adminToken).build().describeTopic("t"));
+
+    // The CLI finds the server, the CA and the token in DIR/client.conf ...
+    Cli viaConf =
+        cli(Map.of("SLUICE_CLIENT_CONF", dir.resolve("client.conf").toString()), "topic", "list");
+    assertEquals(0, viaConf.exit(), viaConf::output);
+    assertTrue(viaConf.output().lines().anyMatch(l -> l.strip().startsWith("t")), viaConf::output);
+    // ... or in its options, at any node.
+    Cli viaOptions =
+        cli(
+            Map.of(),
+            "topic",
+            "describe",
+            "t",
+            "--server",
+            apiUri("https", 3).toString(),
+            "--ca-file",
+            ca.toString(),
+            "--token-file",
+            tokenFile.toString());
+    assertEquals(0, viaOptions.exit(), viaOptions::output);
+    // the table: a header and one row per replica, 6 partitions of 3 replicas each
+    assertTrue(
+        viaOptions.output().lines().filter(l -> l.contains("follower")).count() == 12,
+        viaOptions::output);
+    // Without the CA the CLI refuses the cluster's certificate.
+    Cli untrusted =
+        cli(
+            Map.of(),
+            "topic",
+            "list",
+            "--server",
+            apiUri("https", 1).toString(),
+            "--token-file",
+            tokenFile.toString());
+    assertNotEquals(0, untrusted.exit(), untrusted::output);
+    assertTrue(untrusted.output().contains("TLS handshake"), untrusted::output);
+
     // SIGTERM, as `kill` or a service manager sends it. Through the handle: Process.destroy() would
     // also close the pipe and lose the launcher's last lines.
     launcher.toHandle().destroy();
@@ -108,23 +177,47 @@ class LocalClusterIT {
     assertTrue(output().contains("all nodes stopped"), this::output);
   }
 
-  private Process startLauncher() throws IOException {
+  @Test
+  void insecureLocalClusterServesPlainHttpWithoutTokens() throws Exception {
+    launcher = startLauncher(1, "--insecure");
+    awaitLine("all 1 node up", STARTUP);
+    assertTrue(
+        output().contains("plaintext listeners and no tokens"),
+        () -> "no warning about --insecure\n" + output());
+    nodePids.add(readPid(1).orElseThrow(() -> new AssertionError("no pid file of node 1")));
+    clients = node -> SluiceClient.create(apiUri("http", node));
+    TopicDescription created =
+        await(
+            "topic t created over plain http without a token",
+            Duration.ofSeconds(60),
+            () -> attempt("create t at node 1", () -> client(1).createTopic("t", 1, 1)));
+    assertEquals(1, created.partitionCount(), created::toString);
+
+    launcher.toHandle().destroy();
+    assertTrue(launcher.waitFor(90, TimeUnit.SECONDS), () -> "launcher still running\n" + output());
+    drain.join(TimeUnit.SECONDS.toMillis(10));
+    assertEquals(0, launcher.exitValue(), this::output);
+  }
+
+  private Process startLauncher(int nodes, String... extra) throws IOException {
     List<String> command =
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx128m",
-            "-cp",
-            System.getProperty("java.class.path"),
-            "dev.sluice.tools.SluiceCli",
-            "local-cluster",
-            "--nodes",
-            String.valueOf(NODES),
-            "--data-dir",
-            dir.toString(),
-            "--base-port",
-            String.valueOf(BASE_PORT),
-            "--timeout",
-            STARTUP.toSeconds() + "s");
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-Xmx128m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.sluice.tools.SluiceCli",
+                "local-cluster",
+                "--nodes",
+                String.valueOf(nodes),
+                "--data-dir",
+                dir.toString(),
+                "--base-port",
+                String.valueOf(BASE_PORT),
+                "--timeout",
+                STARTUP.toSeconds() + "s"));
+    command.addAll(List.of(extra));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     // Small heaps and a quick JIT: three node JVMs share two cores with the build.
     builder
@@ -215,8 +308,53 @@ class LocalClusterIT {
     }
   }
 
-  private static SluiceClient client(int node) {
-    return SluiceClient.create(URI.create("http://127.0.0.1:" + (BASE_PORT + 10 * (node - 1))));
+  private SluiceClient client(int node) {
+    return clients.client(node);
+  }
+
+  private static URI apiUri(String scheme, int node) {
+    return URI.create(scheme + "://127.0.0.1:" + (BASE_PORT + 10 * (node - 1)));
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** What a CLI run printed (stdout and stderr) and its exit code. */
+  private record Cli(int exit, String output) {}
+
+  /** Runs {@code bin/sluice args} in its own JVM, from the test directory, with {@code env}. */
+  private Cli cli(Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java(),
+                "-Xmx64m",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "dev.sluice.tools.SluiceCli"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    for (String key :
+        List.of(
+            "SLUICE_SERVER",
+            "SLUICE_CA_FILE",
+            "SLUICE_TOKEN",
+            "SLUICE_TOKEN_FILE",
+            "SLUICE_CLIENT_CONF")) {
+      builder.environment().remove(key);
+    }
+    builder.environment().putAll(env);
+    Process p = builder.start();
+    p.getOutputStream().close();
+    String text = new String(p.getInputStream().readAllBytes(), UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "sluice " + String.join(" ", args) + " still runs");
+    System.out.println(
+        "[it] sluice " + String.join(" ", args) + " -> " + p.exitValue() + "\n" + text);
+    return new Cli(p.exitValue(), text);
   }
 
   private Optional<Long> readPid(int node) {

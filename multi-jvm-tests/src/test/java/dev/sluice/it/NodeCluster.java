@@ -46,6 +46,12 @@ import java.util.stream.IntStream;
  * DIR/node-K}. Node 1 is the first seed node: only it can form a new cluster when no member is up,
  * so a test that must restart the cluster without some node keeps node 1 among the survivors.
  *
+ * <p>The cluster is secure by default, as an operator would run it ({@link ItSecurity}): TLS on
+ * every listener with the test CA's certificate of node K for node K, bearer tokens on the client
+ * API and admin tokens on management; every request the cluster's helpers make uses HTTPS with the
+ * CA and the admin token. {@link Builder#plaintext()} opts out for a test that needs plain
+ * listeners.
+ *
  * <p>Each JVM gets {@code -Xmx256m} unless told otherwise, and its output is echoed with a {@code
  * [node-K]} prefix. Conditions are polled over HTTP ({@code GET /topics/{t}} on the client API,
  * {@code /cluster/members} on management) with a deadline; a failed wait names what it saw last.
@@ -67,19 +73,19 @@ final class NodeCluster implements AutoCloseable {
   private final List<Path> configs;
   private final List<String> jvmOptions;
   private final Duration pollInterval;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
+  private final ItSecurity security;
+  private final HttpClient http;
 
   private NodeCluster(
       Path dir,
       List<Ports> ports,
       List<Path> configs,
       List<String> jvmOptions,
-      Duration pollInterval) {
+      Duration pollInterval,
+      ItSecurity security) {
     this.dir = dir;
+    this.security = security;
+    this.http = security.httpClient();
     this.pollInterval = pollInterval;
     this.ports = List.copyOf(ports);
     this.configs = List.copyOf(configs);
@@ -102,6 +108,7 @@ final class NodeCluster implements AutoCloseable {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final List<String> jvmOptions = new ArrayList<>(List.of("-Xmx256m"));
     private Duration pollInterval = Duration.ofMillis(250);
+    private boolean secure = true;
 
     private Builder(Path dir) {
       this.dir = dir;
@@ -127,6 +134,12 @@ final class NodeCluster implements AutoCloseable {
       return this;
     }
 
+    /** Plain listeners and no tokens, for a test that needs them; the default is secure. */
+    Builder plaintext() {
+      this.secure = false;
+      return this;
+    }
+
     Builder jvmOptions(String... options) {
       jvmOptions.clear();
       jvmOptions.addAll(List.of(options));
@@ -135,6 +148,7 @@ final class NodeCluster implements AutoCloseable {
 
     /** Writes every node's config file; starts nothing. */
     NodeCluster build() throws IOException {
+      ItSecurity security = secure ? ItSecurity.secure(dir) : ItSecurity.plaintext();
       List<Ports> ports = allocatePorts(nodes);
       String seeds =
           ports.stream()
@@ -154,12 +168,13 @@ final class NodeCluster implements AutoCloseable {
                     "sluice.management.port = " + p.management(),
                     "sluice.cluster.port = " + p.cluster(),
                     "sluice.cluster.seed-nodes = [" + seeds + "]"));
+        lines.addAll(security.nodeConfigLines(id));
         settings.forEach((k, v) -> lines.add(k + " = " + v));
         lines.add("");
         configs.add(
             NodeJvm.writeConfig(dir.resolve("node-" + id + ".conf"), String.join("\n", lines)));
       }
-      return new NodeCluster(dir, ports, configs, jvmOptions, pollInterval);
+      return new NodeCluster(dir, ports, configs, jvmOptions, pollInterval, security);
     }
 
     /** Builds, starts every node and waits until each sees all of them Up. */
@@ -244,12 +259,17 @@ final class NodeCluster implements AutoCloseable {
     return SluiceSettings.from(SluiceConfigLoader.load(configFile(node), Map.of())).storage();
   }
 
+  /** How the nodes are secured, and the CA and tokens to reach them. */
+  ItSecurity security() {
+    return security;
+  }
+
   URI api(int node) {
-    return URI.create("http://127.0.0.1:" + ports(node).api());
+    return security.uri(ports(node).api());
   }
 
   URI management(int node) {
-    return URI.create("http://127.0.0.1:" + ports(node).management());
+    return security.uri(ports(node).management());
   }
 
   String clusterAddress(int node) {
@@ -444,13 +464,26 @@ final class NodeCluster implements AutoCloseable {
 
   // ---- HTTP ----
 
+  /** An HTTP client that trusts the cluster's CA (HTTP/1.1, 2 s connect timeout). */
+  HttpClient http() {
+    return http;
+  }
+
+  /** A client API request to node {@code node} with the admin token. */
+  HttpRequest.Builder apiRequest(int node, String path) {
+    return security.withApiAuth(HttpRequest.newBuilder(api(node).resolve(path)));
+  }
+
+  /** A management request to node {@code node} with the admin token. */
+  HttpRequest.Builder managementRequest(int node, String path) {
+    return security.withManagementAuth(HttpRequest.newBuilder(management(node).resolve(path)));
+  }
+
   /** A JSON GET; empty when the node does not answer 200 in time (down, paused, starting). */
-  Optional<JsonNode> getJson(URI uri) {
+  Optional<JsonNode> getJson(HttpRequest.Builder request) {
     try {
       HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(HTTP_TIMEOUT).build(),
-              HttpResponse.BodyHandlers.ofString());
+          http.send(request.timeout(HTTP_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? Optional.of(JSON.readTree(r.body())) : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
@@ -463,7 +496,7 @@ final class NodeCluster implements AutoCloseable {
   HttpResponse<String> postJson(int node, String path, String json)
       throws IOException, InterruptedException {
     return http.send(
-        HttpRequest.newBuilder(api(node).resolve(path))
+        apiRequest(node, path)
             .header("Content-Type", "application/json")
             .timeout(Duration.ofSeconds(30))
             .POST(HttpRequest.BodyPublishers.ofString(json))
@@ -518,7 +551,7 @@ final class NodeCluster implements AutoCloseable {
   }
 
   Optional<TopicState> describe(int node, String topic) {
-    return getJson(api(node).resolve("/topics/" + topic)).map(TopicState::parse);
+    return getJson(apiRequest(node, "/topics/" + topic)).map(TopicState::parse);
   }
 
   /** The topic as the first responsive node that answers describes it. */
@@ -539,7 +572,7 @@ final class NodeCluster implements AutoCloseable {
 
   /** pekko-management's {@code /cluster/members} as node {@code node} sees it. */
   Optional<JsonNode> members(int node) {
-    return getJson(management(node).resolve("/cluster/members"));
+    return getJson(managementRequest(node, "/cluster/members"));
   }
 
   /** The uid of node {@code node}'s current actor system: a new one for every incarnation. */
@@ -559,7 +592,7 @@ final class NodeCluster implements AutoCloseable {
 
   /** Management {@code GET /replicas}: node {@code node}'s local replicas and their status. */
   Optional<JsonNode> localReplicas(int node) {
-    return getJson(management(node).resolve("/replicas"));
+    return getJson(managementRequest(node, "/replicas"));
   }
 
   // ---- conditions ----

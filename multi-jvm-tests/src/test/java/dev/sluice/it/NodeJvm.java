@@ -62,6 +62,8 @@ final class NodeJvm implements AutoCloseable {
     cmd.addAll(List.of(jvmOptions));
     cmd.addAll(
         List.of(
+            // The H2 journal server listens on loopback only, as bin/sluice starts a node.
+            "-Dh2.bindAddress=127.0.0.1",
             "-XX:+UseSerialGC",
             "-XX:TieredStopAtLevel=1",
             "-cp",

@@ -32,7 +32,8 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
 
   @TempDir Path dir;
   private NodeJvm node;
-  private final HttpClient http = HttpClient.newHttpClient();
+  private ItSecurity security;
+  private HttpClient http;
 
   @AfterEach
   void stop() throws InterruptedException {
@@ -43,12 +44,12 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
 
   @Test
   void acknowledgedRecordsSurviveAndTheKilledUploadLeavesNothing() throws Exception {
+    security = ItSecurity.secure(dir);
+    http = security.httpClient();
     int apiPort = NodeJvm.freePort();
-    Path config =
-        NodeJvm.writeConfig(
-            dir.resolve("node.conf"),
-            String.join(
-                "\n",
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
                 "sluice.node.id = 1",
                 "sluice.data-dir = \"" + dir.resolve("node-1") + "\"",
                 "sluice.controller.h2-path = \"" + dir.resolve("controller/journal") + "\"",
@@ -56,15 +57,17 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
                 "sluice.replication.port = " + NodeJvm.freePort(),
                 "sluice.management.port = " + NodeJvm.freePort(),
                 "sluice.cluster.port = " + NodeJvm.freePort(),
-                "sluice.storage.max-batch-bytes = 512MiB",
-                ""));
+                "sluice.storage.max-batch-bytes = 512MiB"));
+    lines.addAll(security.nodeConfigLines(1));
+    lines.add("");
+    Path config = NodeJvm.writeConfig(dir.resolve("node.conf"), String.join("\n", lines));
     node = new NodeJvm("node-1", config).start("-Xmx256m");
     node.awaitOutput("Sluice node 1 up", Duration.ofSeconds(90));
-    URI api = URI.create("http://127.0.0.1:" + apiPort);
+    URI api = security.uri(apiPort);
 
     HttpResponse<String> created =
         http.send(
-            HttpRequest.newBuilder(api.resolve("/topics"))
+            request(api.resolve("/topics"))
                 .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"t\",\"partitions\":1}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -82,7 +85,7 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
     // Start the big upload and kill the node once a good part of it sits in the staging file.
     Path staging = dir.resolve("node-1/t-0/staging");
     http.sendAsync(
-        HttpRequest.newBuilder(api.resolve("/topics/t/partitions/0/records"))
+        request(api.resolve("/topics/t/partitions/0/records"))
             .POST(
                 HttpRequest.BodyPublishers.fromPublisher(
                     HttpRequest.BodyPublishers.ofInputStream(() -> new PatternStream(UPLOAD_BYTES)),
@@ -99,17 +102,14 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
     for (int offset = 0; offset < acknowledged.size(); offset++) {
       HttpResponse<byte[]> read =
           http.send(
-              HttpRequest.newBuilder(api.resolve("/topics/t/partitions/0/records/" + offset))
-                  .build(),
+              request(api.resolve("/topics/t/partitions/0/records/" + offset)).build(),
               HttpResponse.BodyHandlers.ofByteArray());
       assertEquals(200, read.statusCode(), "offset " + offset);
       assertArrayEquals(acknowledged.get(offset), read.body(), "offset " + offset);
     }
     HttpResponse<String> killed =
         http.send(
-            HttpRequest.newBuilder(
-                    api.resolve("/topics/t/partitions/0/records/" + acknowledged.size()))
-                .build(),
+            request(api.resolve("/topics/t/partitions/0/records/" + acknowledged.size())).build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(416, killed.statusCode(), killed.body());
     assertEquals(0, stagedBytes(staging), "staging files left behind");
@@ -121,7 +121,7 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
   private long produce(URI api, byte[] value) throws Exception {
     HttpResponse<String> r =
         http.send(
-            HttpRequest.newBuilder(api.resolve("/topics/t/partitions/0/records"))
+            request(api.resolve("/topics/t/partitions/0/records"))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(value))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
@@ -133,8 +133,7 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
     try {
       HttpResponse<String> r =
           http.send(
-              HttpRequest.newBuilder(api.resolve("/topics/t")).build(),
-              HttpResponse.BodyHandlers.ofString());
+              request(api.resolve("/topics/t")).build(), HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
         return -1;
       }
@@ -143,6 +142,11 @@ class NodeKilledMidUploadKeepsAcknowledgedRecordsIT {
     } catch (IOException | InterruptedException e) {
       return -1;
     }
+  }
+
+  /** A client API request with the admin token. */
+  private HttpRequest.Builder request(URI uri) {
+    return security.withApiAuth(HttpRequest.newBuilder(uri));
   }
 
   private static long stagedBytes(Path staging) {

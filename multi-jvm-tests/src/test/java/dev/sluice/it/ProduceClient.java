@@ -16,9 +16,10 @@ import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Produces single records to a {@link NodeCluster} the way a plain HTTP client would: it sends to
- * the node it believes leads the partition, follows 307 redirects to the leader (remembering it),
- * and moves on to the next node when a node cannot be reached. Every request has a deadline.
+ * Produces single records to a {@link NodeCluster} the way a plain HTTP client would (over HTTPS
+ * with the cluster's CA and admin token when the cluster is secure): it sends to the node it
+ * believes leads the partition, follows 307 redirects to the leader (remembering it), and moves on
+ * to the next node when a node cannot be reached. Every request has a deadline.
  *
  * <p>The outcome says what the client may conclude: {@link Acked} is a promise of the cluster;
  * {@link Failed} with {@link Failure#NOT_SENT} means nothing was written; any other failure may or
@@ -69,11 +70,7 @@ final class ProduceClient {
     this.cluster = cluster;
     this.requestTimeout = requestTimeout;
     this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(2))
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+        cluster.security().httpClientBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
   Outcome produce(String topic, int partition, byte[] value, Acks acks) {
@@ -89,12 +86,12 @@ final class ProduceClient {
     int node = firstNode;
     String path = "/topics/" + topic + "/partitions/" + partition + "/records?acks=" + acks.query;
     for (int hop = 0; ; hop++) {
-      URI uri = cluster.api(node).resolve(path);
       HttpResponse<String> r;
       try {
         r =
             http.send(
-                HttpRequest.newBuilder(uri)
+                cluster
+                    .apiRequest(node, path)
                     .timeout(requestTimeout)
                     .header("Content-Type", "application/octet-stream")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(value))
@@ -143,11 +140,9 @@ final class ProduceClient {
   HttpResponse<byte[]> read(int node, String topic, int partition, long offset)
       throws IOException, InterruptedException {
     return http.send(
-        HttpRequest.newBuilder(
-                cluster
-                    .api(node)
-                    .resolve(
-                        "/topics/" + topic + "/partitions/" + partition + "/records/" + offset))
+        cluster
+            .apiRequest(
+                node, "/topics/" + topic + "/partitions/" + partition + "/records/" + offset)
             .timeout(requestTimeout)
             .build(),
         HttpResponse.BodyHandlers.ofByteArray());

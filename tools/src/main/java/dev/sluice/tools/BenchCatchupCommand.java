@@ -83,6 +83,14 @@ final class BenchCatchupCommand implements Callable<Integer> {
               + ").")
   String followerHeap;
 
+  @Option(
+      names = "--tls",
+      paramLabel = "on|off",
+      defaultValue = "on",
+      converter = SessionOptions.TlsConverter.class,
+      description = SessionOptions.TLS_DESCRIPTION)
+  LocalClusterLayout.Security tls;
+
   /** The node settings for the options: batches and segments large enough for the records. */
   Map<String, String> settings() {
     long maxBatch = Math.max(128 * Sizes.MIB, roundUpToMib(recordBytes + Sizes.MIB));
@@ -113,7 +121,7 @@ final class BenchCatchupCommand implements Callable<Integer> {
     if (followerHeap != null && !followerHeap.matches("\\d+[kKmMgG]?")) {
       throw usage("--follower-heap must be a JVM heap size like 128m or 1g, got " + followerHeap);
     }
-    sessionOptions.check(NODES, settings());
+    sessionOptions.check(NODES, settings(), tls);
   }
 
   @Override
@@ -121,9 +129,11 @@ final class BenchCatchupCommand implements Callable<Integer> {
     validate();
     PrintWriter out = spec.commandLine().getOut();
     long records = (backlogBytes + recordBytes - 1) / recordBytes;
-    try (DemoSession session = sessionOptions.open("bench-catchup", NODES, settings())) {
+    try (DemoSession session = sessionOptions.open("bench-catchup", NODES, settings(), tls)) {
       DemoCluster cluster = session.cluster();
-      out.printf("bench catchup in %s, settings %s%n", session.dir(), settings());
+      out.printf(
+          "bench catchup in %s, settings %s, TLS %s%n",
+          session.dir(), settings(), tls == LocalClusterLayout.Security.SECURE ? "on" : "off");
       cluster.start();
       PartitionDescription p = cluster.createTopic(TOPIC, NODES);
       int leader = p.leader();
@@ -164,6 +174,7 @@ final class BenchCatchupCommand implements Callable<Integer> {
       table.row("backlog", records + " records x " + Sizes.format(recordBytes));
       table.row("bytes caught up", Sizes.format(result.bytes()) + " (" + result.bytes() + ")");
       table.row("peer-max-bytes", Sizes.format(peerMaxBytes));
+      table.row("TLS", tls == LocalClusterLayout.Security.SECURE ? "on (and tokens)" : "off");
       table.row("seconds to in-sync", seconds(result.toInSyncNanos()) + " (from the JVM start)");
       table.row(
           "seconds of transfer", seconds(result.transferNanos()) + " (first report to in-sync)");

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,8 +30,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code sluice bench produce}: produce throughput and latency with {@code acks=all} to a topic
  * with three replicas, through C concurrent HTTP requests. Runs on a fresh local cluster of three
- * nodes, or against {@code --server}. Latency is measured per request, from sending it to reading
- * the acknowledged offset; the warm-up records are left out of every figure.
+ * nodes (TLS and tokens unless {@code --tls off}), or against {@code --server}, with the CA and
+ * token resolved as for every client command ({@link ServerOptions}). Latency is measured per
+ * request, from sending it to reading the acknowledged offset; the warm-up records are left out of
+ * every figure.
  */
 @Command(
     name = "produce",
@@ -99,6 +102,43 @@ final class BenchProduceCommand implements Callable<Integer> {
       description = "A running node's API; without it a fresh local cluster of 3 nodes is started.")
   URI server;
 
+  @Option(
+      names = "--ca-file",
+      paramLabel = "PEM",
+      description =
+          "With --server: CA certificates (PEM) of the node's https certificate (default: env "
+              + ServerOptions.CA_FILE_ENV
+              + ", else the client settings file's ca-file).")
+  Path caFile;
+
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      description =
+          "With --server: bearer token (visible in the process list: prefer env "
+              + ServerOptions.TOKEN_ENV
+              + " or --token-file).")
+  String token;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "FILE",
+      description =
+          "With --server: file holding the bearer token (default: env "
+              + ServerOptions.TOKEN_ENV
+              + ", else env "
+              + ServerOptions.TOKEN_FILE_ENV
+              + ", else the client settings file's token-file).")
+  Path tokenFile;
+
+  @Option(
+      names = "--tls",
+      paramLabel = "on|off",
+      defaultValue = "on",
+      converter = SessionOptions.TlsConverter.class,
+      description = "Without --server: " + SessionOptions.TLS_DESCRIPTION)
+  LocalClusterLayout.Security tls;
+
   /** The measured figures; latencies in nanoseconds, sorted. */
   record Figures(long records, long bytes, long elapsedNanos, long[] latencies) {
     double mibPerSecond() {
@@ -134,8 +174,35 @@ final class BenchProduceCommand implements Callable<Integer> {
               + replicas);
     }
     if (server == null) {
-      sessionOptions.check(NODES, Map.of());
+      for (String option : List.of("--ca-file", "--token", "--token-file")) {
+        if (matched(option)) {
+          throw usage(option + " applies to --server only; a local cluster's are its own");
+        }
+      }
+      sessionOptions.check(NODES, Map.of(), tls);
+    } else if (matched("--tls")) {
+      throw usage("--tls applies to the local cluster; with --server the URL's scheme decides");
     }
+  }
+
+  private boolean matched(String option) {
+    return spec.commandLine().getParseResult() != null
+        && spec.commandLine().getParseResult().hasMatchedOption(option);
+  }
+
+  /**
+   * The client of {@code --server}: its CA and token come from the options, the environment or the
+   * client settings file, as for every client command.
+   */
+  SluiceClient serverClient() {
+    ServerOptions options = new ServerOptions();
+    options.server = server;
+    options.caFile = caFile;
+    options.token = token;
+    options.tokenFile = tokenFile;
+    Object root = spec.root().userObject();
+    Map<String, String> env = root instanceof SluiceCli cli ? cli.environment() : System.getenv();
+    return options.resolve(env, ServerOptions.DEFAULT_CLIENT_CONF).client();
   }
 
   @Override
@@ -144,15 +211,17 @@ final class BenchProduceCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     String name = topic != null ? topic : "bench-produce-" + System.currentTimeMillis();
     if (server != null) {
-      SluiceClient client = SluiceClient.create(server);
+      SluiceClient client = serverClient();
       client.createTopic(name, 1, replicas);
       out.printf("bench produce against %s, topic %s%n", server, name);
       report(out, name, measure(client, name));
       return 0;
     }
-    try (DemoSession session = sessionOptions.open("bench-produce", NODES, Map.of())) {
+    try (DemoSession session = sessionOptions.open("bench-produce", NODES, Map.of(), tls)) {
       DemoCluster cluster = session.cluster();
-      out.printf("bench produce on a local cluster in %s%n", session.dir());
+      out.printf(
+          "bench produce on a local cluster in %s, TLS %s%n",
+          session.dir(), tls == LocalClusterLayout.Security.SECURE ? "on" : "off");
       cluster.start();
       PartitionDescription p = cluster.createTopic(name, replicas);
       out.printf("topic %s: leader node %d, in sync %s%n", name, p.leader(), p.inSync());

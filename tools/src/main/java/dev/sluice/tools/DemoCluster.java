@@ -38,15 +38,27 @@ final class DemoCluster implements AutoCloseable {
 
   private final LocalClusterLayout layout;
   private final LocalClusterProcesses processes;
-  private final LocalClusterProbe probe = new LocalClusterProbe();
+  private final LocalClusterSecurity.Access access;
+  private final LocalClusterProbe probe;
   private final PrintWriter out;
   private final long deadlineNanos;
 
   /** Nodes that should be running: a stopped one is not reported as having died. */
   private final Set<Integer> running = ConcurrentHashMap.newKeySet();
 
-  DemoCluster(LocalClusterLayout layout, PrintWriter out, PrintWriter err, long deadlineNanos) {
+  /**
+   * @param access the CA and admin token of a secure layout ({@link LocalClusterSecurity#ensure}
+   *     created them), or none for an insecure one
+   */
+  DemoCluster(
+      LocalClusterLayout layout,
+      LocalClusterSecurity.Access access,
+      PrintWriter out,
+      PrintWriter err,
+      long deadlineNanos) {
     this.layout = layout;
+    this.access = access;
+    this.probe = new LocalClusterProbe(access);
     this.out = out;
     this.deadlineNanos = deadlineNanos;
     this.processes =
@@ -61,8 +73,9 @@ final class DemoCluster implements AutoCloseable {
     return layout.node(id);
   }
 
+  /** A client of node {@code nodeId}'s API; with the CA and the admin token when secure. */
   SluiceClient client(int nodeId) {
-    return SluiceClient.create(URI.create(node(nodeId).apiUrl()));
+    return access.client(URI.create(node(nodeId).apiUrl()));
   }
 
   /** Checks the ports, writes the configs, starts node 1, then the others, until all are Up. */

@@ -67,19 +67,30 @@ final class DemoCommand implements Callable<Integer> {
       description = "Leave the nodes running and the files in place at the end.")
   boolean keep;
 
+  @Option(
+      names = "--insecure",
+      description =
+          "Plaintext listeners and no tokens (default: TLS and tokens, with a CA created for the"
+              + " demo's cluster).")
+  boolean insecure;
+
   private PrintWriter out;
   private int step;
 
   /** Checks the options; a problem is a usage error (exit code 2), found before anything starts. */
   void validate() {
-    sessionOptions.check(NODES, SETTINGS);
+    sessionOptions.check(NODES, SETTINGS, security());
+  }
+
+  private LocalClusterLayout.Security security() {
+    return insecure ? LocalClusterLayout.Security.INSECURE : LocalClusterLayout.Security.SECURE;
   }
 
   @Override
   public Integer call() throws IOException, InterruptedException {
     validate();
     out = spec.commandLine().getOut();
-    DemoSession session = sessionOptions.open("demo", NODES, SETTINGS);
+    DemoSession session = sessionOptions.open("demo", NODES, SETTINGS, security());
     boolean passed = false;
     try {
       passed = run(session.cluster(), session.dir());
@@ -102,11 +113,16 @@ final class DemoCommand implements Callable<Integer> {
     LocalClusterLayout layout = cluster.layout();
     out.printf(
         "Sluice demo: the incident of docs/incident.md on a fresh local cluster%n"
-            + "  files: %s%n  ports: %d-%d%n  settings: %s%n%n",
+            + "  files: %s%n  ports: %d-%d%n  settings: %s%n  security: %s%n%n",
         dir,
         layout.basePort(),
         layout.nodes().get(NODES - 1).clusterPort(),
-        new java.util.TreeMap<>(SETTINGS));
+        new java.util.TreeMap<>(SETTINGS),
+        layout.security() == LocalClusterLayout.Security.SECURE
+            ? "TLS on every listener, bearer tokens (CA and admin token in "
+                + layout.securityDir()
+                + ")"
+            : "none (--insecure)");
 
     step(1, "start a cluster of %d storage nodes", NODES);
     long t = System.nanoTime();

@@ -41,6 +41,7 @@ final class DemoSession implements AutoCloseable {
       Path dir,
       boolean temporary,
       LocalClusterLayout layout,
+      LocalClusterSecurity.Access access,
       Duration timeout,
       PrintWriter out,
       PrintWriter err) {
@@ -50,7 +51,7 @@ final class DemoSession implements AutoCloseable {
     this.err = err;
     this.timeout = timeout;
     long deadline = System.nanoTime() + timeout.toNanos();
-    this.cluster = new DemoCluster(layout, out, err, deadline);
+    this.cluster = new DemoCluster(layout, access, out, err, deadline);
     Thread command = Thread.currentThread();
     this.hook = new Thread(this::onSignal, "demo-stop");
     this.timer = new Thread(() -> onDeadline(command, deadline), "demo-timeout");
@@ -62,13 +63,16 @@ final class DemoSession implements AutoCloseable {
    *
    * @throws IllegalArgumentException naming the bad option
    */
-  static void check(int nodes, int basePort, Map<String, String> settings) {
-    LocalClusterLayout.of(Path.of("unused"), nodes, basePort, settings);
+  static void check(
+      int nodes, int basePort, Map<String, String> settings, LocalClusterLayout.Security security) {
+    LocalClusterLayout.of(Path.of("unused"), nodes, basePort, settings, security);
   }
 
   /**
    * Creates the data directory (a fresh temporary one when {@code dataDir} is null; a given one
-   * must be empty or absent) and arms the shutdown hook and the deadline.
+   * must be empty or absent), creates the cluster's CA, certificates and admin token unless {@code
+   * security} is {@link LocalClusterLayout.Security#INSECURE}, and arms the shutdown hook and the
+   * deadline.
    */
   static DemoSession open(
       String purpose,
@@ -76,6 +80,7 @@ final class DemoSession implements AutoCloseable {
       int nodes,
       int basePort,
       Map<String, String> settings,
+      LocalClusterLayout.Security security,
       Duration timeout,
       PrintWriter out,
       PrintWriter err)
@@ -97,14 +102,23 @@ final class DemoSession implements AutoCloseable {
       }
       Files.createDirectories(dir);
     }
-    DemoSession session =
-        new DemoSession(
-            dir,
-            temporary,
-            LocalClusterLayout.of(dir, nodes, basePort, settings),
-            timeout,
-            out,
-            err);
+    LocalClusterLayout layout = LocalClusterLayout.of(dir, nodes, basePort, settings, security);
+    LocalClusterSecurity.Access access;
+    try {
+      if (security == LocalClusterLayout.Security.INSECURE) {
+        out.println(LocalClusterLayout.INSECURE_WARNING);
+        access = LocalClusterSecurity.Access.insecure();
+      } else {
+        LocalClusterSecurity.ensure(layout, out);
+        access = LocalClusterSecurity.Access.of(layout);
+      }
+    } catch (RuntimeException e) {
+      if (temporary) {
+        deleteRecursively(dir);
+      }
+      throw e;
+    }
+    DemoSession session = new DemoSession(dir, temporary, layout, access, timeout, out, err);
     Runtime.getRuntime().addShutdownHook(session.hook);
     session.timer.start();
     return session;

@@ -35,6 +35,11 @@ import picocli.CommandLine.TypeConversionException;
  * /cluster/members} and answering its own {@code /ready}, which a node serves only once its client
  * API is bound.
  *
+ * <p>Secure by default: before the nodes start, {@link LocalClusterSecurity#ensure} creates (first
+ * run) or reuses the cluster CA, the node certificates and the admin token under {@code
+ * DIR/security}, and every node runs with TLS and tokens; {@code DIR/client.conf} points the CLI at
+ * them. {@code --insecure} runs plaintext listeners without tokens.
+ *
  * <p>Stopping runs in a JVM shutdown hook, which ends the JVM with exit code 0 once every node has
  * stopped (SIGTERM, then SIGKILL after 30 s).
  */
@@ -46,6 +51,9 @@ import picocli.CommandLine.TypeConversionException;
       "Node K uses ports P+10(K-1) (API), +1 (replication), +2 (management), +3 (cluster) and"
           + " the directory DIR/node-K (node.conf, data/, node.log, pid).",
       "Running it again on the same DIR restarts the same cluster with its data.",
+      "Secure by default: TLS on every listener with certificates from a cluster CA in"
+          + " DIR/security (created on the first run), bearer tokens on the API; the admin token"
+          + " is DIR/security/admin.token and DIR/client.conf lets the CLI use both.",
       "Node JVM options: env "
           + LocalClusterProcesses.JAVA_OPTS_ENV
           + " (default "
@@ -96,6 +104,13 @@ final class LocalClusterCommand implements Callable<Integer> {
           "How long to wait for all nodes to be Up, e.g. 90s or 3m (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
+  @Option(
+      names = "--insecure",
+      description =
+          "Plaintext listeners and no tokens: anything that can reach the nodes can read and"
+              + " write. Key material in DIR/security is kept for later secure runs.")
+  boolean insecure;
+
   private PrintWriter out;
   private PrintWriter err;
   private final Set<Integer> upNodes = new TreeSet<>();
@@ -105,7 +120,12 @@ final class LocalClusterCommand implements Callable<Integer> {
   /** Checks the options; a problem is a usage error (exit code 2). */
   LocalClusterLayout layout() {
     try {
-      return LocalClusterLayout.of(dataDir, nodes, basePort, settings);
+      return LocalClusterLayout.of(
+          dataDir,
+          nodes,
+          basePort,
+          settings,
+          insecure ? LocalClusterLayout.Security.INSECURE : LocalClusterLayout.Security.SECURE);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -118,6 +138,14 @@ final class LocalClusterCommand implements Callable<Integer> {
     err = spec.commandLine().getErr();
     refuseIfRunning(layout);
     refuseBusyPorts(layout);
+    LocalClusterSecurity.Access access;
+    if (insecure) {
+      out.println(LocalClusterLayout.INSECURE_WARNING);
+      access = LocalClusterSecurity.Access.insecure();
+    } else {
+      LocalClusterSecurity.ensure(layout, out);
+      access = LocalClusterSecurity.Access.of(layout);
+    }
     layout.writeConfigs();
 
     LocalClusterProcesses processes =
@@ -137,11 +165,12 @@ final class LocalClusterCommand implements Callable<Integer> {
       long deadline = startNanos + timeout.toNanos();
       LocalClusterNode first = layout.node(1);
       started(first, processes.start(first));
-      awaitUp(layout, processes, List.of(first), deadline);
+      LocalClusterProbe probe = new LocalClusterProbe(access);
+      awaitUp(layout, processes, probe, List.of(first), deadline);
       for (LocalClusterNode node : layout.nodes().subList(1, layout.nodes().size())) {
         started(node, processes.start(node));
       }
-      awaitUp(layout, processes, layout.nodes(), deadline);
+      awaitUp(layout, processes, probe, layout.nodes(), deadline);
     } catch (IOException | RuntimeException | InterruptedException e) {
       processes.stopAll(layout, STOP_GRACE);
       removeHook(hook);
@@ -154,6 +183,7 @@ final class LocalClusterCommand implements Callable<Integer> {
         count, count == 1 ? "" : "s", Duration.ofNanos(System.nanoTime() - startNanos).toSeconds());
     printTable(layout, processes);
     out.println();
+    printAccess(layout);
     out.println("Ctrl-C (or SIGTERM) stops every node. One node can be restarted by hand with");
     out.println(
         "  bin/sluice node --config " + layout.dir().resolve("node-K").resolve("node.conf"));
@@ -198,10 +228,10 @@ final class LocalClusterCommand implements Callable<Integer> {
   private void awaitUp(
       LocalClusterLayout layout,
       LocalClusterProcesses processes,
+      LocalClusterProbe probe,
       List<LocalClusterNode> waitFor,
       long deadlineNanos)
       throws InterruptedException {
-    LocalClusterProbe probe = new LocalClusterProbe();
     while (true) {
       Optional<Integer> exited = processes.firstExited();
       if (exited.isPresent()) {
@@ -276,6 +306,20 @@ final class LocalClusterCommand implements Callable<Integer> {
           node.logFile());
     }
     table.print(out);
+  }
+
+  /** Where the CLI finds the CA and the admin token, or what --insecure gave up. */
+  private void printAccess(LocalClusterLayout layout) {
+    if (layout.security() == LocalClusterLayout.Security.SECURE) {
+      out.println("CA certificate  " + layout.caPem());
+      out.println("admin token     " + layout.adminTokenFile() + " (keep it private)");
+    }
+    Path defaultConf = ServerOptions.DEFAULT_CLIENT_CONF.toAbsolutePath().normalize();
+    String use =
+        layout.clientConf().equals(defaultConf)
+            ? "bin/sluice reads it by default"
+            : "use it: export " + ServerOptions.CLIENT_CONF_ENV + "=" + layout.clientConf();
+    out.println("CLI settings    " + layout.clientConf() + " (" + use + ")");
   }
 
   /** A pid file naming a live node process means that node already runs: refuse to start twice. */

@@ -5,12 +5,15 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -25,12 +28,21 @@ import java.util.stream.Collectors;
  * DIR/node-K/data/               node K's partition logs
  * DIR/node-K/node.log            node K's stdout and stderr, appended to
  * DIR/node-K/pid                 node K's process id while local-cluster runs it
+ * DIR/security/                  the cluster CA, node certificates and tokens ({@link
+ *                                LocalClusterSecurity}); not used with --insecure
+ * DIR/client.conf                the CLI's defaults for this cluster ({@link ClientConf})
  * </pre>
  *
  * <p>Node K (1-based) uses the ports {@code P + 10(K-1)} (API), {@code +1} (replication), {@code
  * +2} (management) and {@code +3} (cluster), so node 1 has the defaults of {@code reference.conf}.
  * Every node lists every node as a seed: a restarted node 1 then joins the running ones instead of
  * forming a cluster of its own.
+ *
+ * <p>Secure by default ({@link Security#SECURE}): every node.conf turns TLS on for all listeners
+ * with the node's certificate from {@code DIR/security}, and bearer tokens on the client API and
+ * management. {@link Security#INSECURE} ({@code --insecure}) writes plaintext listeners and no
+ * authentication instead, and is refused for a non-loopback host unless {@code
+ * sluice.security.allow-plaintext-on-network} is on.
  *
  * @param dir absolute
  * @param settings the {@code --set} options, written into every node's config
@@ -40,25 +52,66 @@ record LocalClusterLayout(
     int basePort,
     String host,
     List<LocalClusterNode> nodes,
-    Map<String, String> settings) {
+    Map<String, String> settings,
+    Security security) {
+
+  /** Whether the nodes use TLS and tokens. */
+  enum Security {
+    /** TLS on every listener, tokens on the client API and management: the default. */
+    SECURE("https"),
+    /** {@code --insecure}: plaintext listeners, no authentication. */
+    INSECURE("http");
+
+    private final String scheme;
+
+    Security(String scheme) {
+      this.scheme = scheme;
+    }
+
+    /** The scheme of the nodes' HTTP listeners (API and management). */
+    String scheme() {
+      return scheme;
+    }
+  }
 
   static final int MAX_NODES = 9;
   static final int DEFAULT_BASE_PORT = 7700;
   static final int PORT_STRIDE = 10;
   static final String DEFAULT_HOST = "127.0.0.1";
   static final String HOST_KEY = "sluice.node.host";
+  static final String ALLOW_PLAINTEXT_KEY = "sluice.security.allow-plaintext-on-network";
+
+  /** The line {@code --insecure} prints: what it gives up. */
+  static final String INSECURE_WARNING =
+      "plaintext listeners and no tokens: anything that can reach 127.0.0.1 can read and write";
+
+  /** The security keys node.conf sets (or contradicts, for the PEM and trust-store forms). */
+  static final Set<String> SECURITY_KEYS =
+      Set.of(
+          "sluice.security.tls.enabled",
+          "sluice.security.tls.key-store",
+          "sluice.security.tls.key-store-password-file",
+          "sluice.security.tls.key-file",
+          "sluice.security.tls.cert-file",
+          "sluice.security.tls.ca-file",
+          "sluice.security.tls.trust-store",
+          "sluice.security.api.auth",
+          "sluice.security.api.tokens-file",
+          "sluice.security.management.auth");
 
   /** Keys that follow from the layout; {@code --set} must not contradict it. */
   static final Set<String> MANAGED_KEYS =
-      Set.of(
-          "sluice.node.id",
-          "sluice.data-dir",
-          "sluice.api.port",
-          "sluice.replication.port",
-          "sluice.management.port",
-          "sluice.cluster.port",
-          "sluice.cluster.seed-nodes",
-          "sluice.controller.h2-path");
+      union(
+          Set.of(
+              "sluice.node.id",
+              "sluice.data-dir",
+              "sluice.api.port",
+              "sluice.replication.port",
+              "sluice.management.port",
+              "sluice.cluster.port",
+              "sluice.cluster.seed-nodes",
+              "sluice.controller.h2-path"),
+          SECURITY_KEYS);
 
   private static final int LAST_PORT_OFFSET = 3;
   private static final int HIGHEST_PORT = 65_535;
@@ -69,13 +122,22 @@ record LocalClusterLayout(
   }
 
   /**
-   * Computes the layout.
-   *
-   * @throws IllegalArgumentException naming the option and the allowed range when an option is out
-   *     of range or a {@code --set} key is not a config path or is set by the layout itself
+   * The layout of a secure cluster (the default): see {@link #of(Path, int, int, Map, Security)}.
    */
   static LocalClusterLayout of(
       Path dir, int nodeCount, int basePort, Map<String, String> settings) {
+    return of(dir, nodeCount, basePort, settings, Security.SECURE);
+  }
+
+  /**
+   * Computes the layout.
+   *
+   * @throws IllegalArgumentException naming the option and the allowed range when an option is out
+   *     of range, a {@code --set} key is not a config path or is set by the layout itself, or
+   *     {@code --insecure} is asked for a network address without {@value #ALLOW_PLAINTEXT_KEY}
+   */
+  static LocalClusterLayout of(
+      Path dir, int nodeCount, int basePort, Map<String, String> settings, Security security) {
     if (nodeCount < 1 || nodeCount > MAX_NODES) {
       throw new IllegalArgumentException(
           "--nodes must be between 1 and " + MAX_NODES + ", got " + nodeCount);
@@ -100,15 +162,63 @@ record LocalClusterLayout(
     if (host.isEmpty()) {
       throw new IllegalArgumentException("--set " + HOST_KEY + " must not be empty");
     }
+    if (security == Security.INSECURE
+        && !isLoopback(host)
+        && !Set.of("on", "true", "yes")
+            .contains(
+                checked.getOrDefault(ALLOW_PLAINTEXT_KEY, "off").trim().toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException(
+          "--insecure with --set "
+              + HOST_KEY
+              + "="
+              + host
+              + ": not a loopback address, so anyone on the network could join, read and write;"
+              + " drop --insecure, or add --set "
+              + ALLOW_PLAINTEXT_KEY
+              + "=on to accept that");
+    }
     Path absolute = dir.toAbsolutePath().normalize();
     List<LocalClusterNode> nodes = new ArrayList<>();
     for (int id = 1; id <= nodeCount; id++) {
       int api = basePort + PORT_STRIDE * (id - 1);
       nodes.add(
           new LocalClusterNode(
-              id, host, api, api + 1, api + 2, api + 3, absolute.resolve("node-" + id)));
+              id, host, api, api + 1, api + 2, api + 3, absolute.resolve("node-" + id), security));
     }
-    return new LocalClusterLayout(absolute, basePort, host, nodes, checked);
+    return new LocalClusterLayout(absolute, basePort, host, nodes, checked, security);
+  }
+
+  /**
+   * True for {@code localhost} and loopback literals ({@code 127.0.0.0/8}, {@code ::1}), as the
+   * node's settings validator decides; other names count as network addresses (no DNS look-up).
+   */
+  static boolean isLoopback(String host) {
+    String h = host.trim().toLowerCase(Locale.ROOT);
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    if (h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
+      return true;
+    }
+    String[] octets = h.split("\\.", -1);
+    if (octets.length != 4 || !octets[0].equals("127")) {
+      return false;
+    }
+    for (String o : octets) {
+      if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(Character::isDigit)) {
+        return false;
+      }
+      if (Integer.parseInt(o) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
   }
 
   private static String canonicalKey(String key) {
@@ -118,6 +228,13 @@ record LocalClusterLayout(
     } catch (ConfigException e) {
       throw new IllegalArgumentException(
           "--set " + key + ": not a config key like sluice.storage.flush (" + e.getMessage() + ")");
+    }
+    if (SECURITY_KEYS.contains(canonical)) {
+      throw new IllegalArgumentException(
+          "--set "
+              + key
+              + ": local-cluster sets this key for every node itself, with the CA and certificates"
+              + " of DIR/security (use --insecure for plaintext listeners without tokens)");
     }
     if (MANAGED_KEYS.contains(canonical)) {
       throw new IllegalArgumentException(
@@ -135,6 +252,53 @@ record LocalClusterLayout(
 
   LocalClusterNode node(int id) {
     return nodes.get(id - 1);
+  }
+
+  /** {@code DIR/security}: the cluster CA, the node key stores, the tokens (0700). */
+  Path securityDir() {
+    return dir.resolve("security");
+  }
+
+  /** The CA certificate every node and client trusts. */
+  Path caPem() {
+    return securityDir().resolve("ca.pem");
+  }
+
+  /** The password of every key store in {@link #securityDir}. */
+  Path storePasswordFile() {
+    return securityDir().resolve("store.password");
+  }
+
+  /** Node {@code node}'s key and certificate chain (PKCS12). */
+  Path nodeKeyStore(LocalClusterNode node) {
+    return securityDir().resolve("node-" + node.id() + ".p12");
+  }
+
+  /** The hashed tokens every node accepts ({@link dev.sluice.api.TokenFile}). */
+  Path tokensFile() {
+    return securityDir().resolve("tokens.conf");
+  }
+
+  /** The admin token in clear text, for the CLI (0600). */
+  Path adminTokenFile() {
+    return securityDir().resolve("admin.token");
+  }
+
+  /** The CLI's defaults for this cluster ({@link ClientConf}). */
+  Path clientConf() {
+    return dir.resolve("client.conf");
+  }
+
+  /**
+   * The text of {@link #clientConf}: node 1's API, and with {@link Security#SECURE} the CA and the
+   * admin token, as paths relative to {@link #dir} so that a moved directory keeps working.
+   */
+  String clientConfText() {
+    URI server = URI.create(node(1).apiUrl());
+    if (security == Security.INSECURE) {
+      return ClientConf.render(server);
+    }
+    return ClientConf.render(server, dir.relativize(caPem()), dir.relativize(adminTokenFile()));
   }
 
   /** The complete {@code node.conf} of a node, header comment included. */
@@ -189,8 +353,9 @@ record LocalClusterLayout(
         .append("  # All nodes of this machine share one journal (H2 in AUTO_SERVER mode).\n")
         .append("  controller.h2-path = ")
         .append(ConfigUtil.quoteString(controllerJournal().toString()))
-        .append("\n")
-        .append("}\n");
+        .append("\n");
+    appendSecurity(conf, node);
+    conf.append("}\n");
     List<Map.Entry<String, String>> extra =
         settings.entrySet().stream().filter(e -> !e.getKey().equals(HOST_KEY)).toList();
     if (!extra.isEmpty()) {
@@ -204,12 +369,53 @@ record LocalClusterLayout(
     return conf.toString();
   }
 
-  /** Creates the node directories and writes every {@code node.conf}; data stays as it is. */
+  private void appendSecurity(StringBuilder conf, LocalClusterNode node) {
+    if (security == Security.INSECURE) {
+      conf.append("  # --insecure: ")
+          .append(INSECURE_WARNING)
+          .append(".\n")
+          .append("  security {\n")
+          .append("    tls.enabled = off\n")
+          .append("    api.auth = none\n")
+          .append("    management.auth = none\n")
+          .append("  }\n");
+      return;
+    }
+    conf.append("  # TLS on every listener with this node's certificate from the cluster CA of\n")
+        .append("  # local-cluster; bearer tokens on the client API and (HTTP Basic) management.\n")
+        .append("  security {\n")
+        .append("    tls {\n")
+        .append("      enabled = on\n")
+        .append("      key-store = ")
+        .append(ConfigUtil.quoteString(nodeKeyStore(node).toString()))
+        .append("\n")
+        .append("      key-store-password-file = ")
+        .append(ConfigUtil.quoteString(storePasswordFile().toString()))
+        .append("\n")
+        .append("      ca-file = ")
+        .append(ConfigUtil.quoteString(caPem().toString()))
+        .append("\n")
+        .append("    }\n")
+        .append("    api {\n")
+        .append("      auth = tokens\n")
+        .append("      tokens-file = ")
+        .append(ConfigUtil.quoteString(tokensFile().toString()))
+        .append("\n")
+        .append("    }\n")
+        .append("    management.auth = tokens\n")
+        .append("  }\n");
+  }
+
+  /**
+   * Creates the node directories and writes every {@code node.conf} and the {@link #clientConf};
+   * data and key material stay as they are.
+   */
   void writeConfigs() throws IOException {
     Files.createDirectories(controllerJournal().getParent());
     for (LocalClusterNode node : nodes) {
       Files.createDirectories(node.dataDir());
       Files.writeString(node.configFile(), nodeConf(node), UTF_8);
     }
+    Files.writeString(clientConf(), clientConfText(), UTF_8);
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
  * computes it from the command's options.
  *
  * @param dir {@code DIR/node-K}, holding the node's config, data, log and pid file
+ * @param security whether its listeners use TLS (and so its URLs {@code https})
  */
 record LocalClusterNode(
     int id,
@@ -16,7 +17,8 @@ record LocalClusterNode(
     int replicationPort,
     int managementPort,
     int clusterPort,
-    Path dir) {
+    Path dir,
+    LocalClusterLayout.Security security) {
 
   Path configFile() {
     return dir.resolve("node.conf");
@@ -35,11 +37,11 @@ record LocalClusterNode(
   }
 
   String apiUrl() {
-    return "http://" + host + ":" + apiPort;
+    return security.scheme() + "://" + host + ":" + apiPort;
   }
 
   String managementUrl() {
-    return "http://" + host + ":" + managementPort;
+    return security.scheme() + "://" + host + ":" + managementPort;
   }
 
   String replicationAddress() {

@@ -18,13 +18,26 @@ import java.util.Set;
  * Asks a node's management endpoint (pekko-management) how far the cluster got. Every failure
  * (connection refused while a node is still starting, a timeout, an unexpected answer) counts as
  * "not yet", because the caller polls until its own deadline.
+ *
+ * <p>A secure cluster's management is HTTPS with HTTP Basic authentication: the probe trusts the
+ * cluster CA and sends the admin token as the password ({@link LocalClusterSecurity.Access}).
+ *
+ * <p>Thread-safety: immutable; the JDK's {@link HttpClient} may be shared.
  */
 final class LocalClusterProbe {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-  private final HttpClient http =
-      HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1).build();
+  private final HttpClient http;
+  private final Optional<String> authorization;
+
+  LocalClusterProbe(LocalClusterSecurity.Access access) {
+    HttpClient.Builder builder =
+        HttpClient.newBuilder().connectTimeout(TIMEOUT).version(HttpClient.Version.HTTP_1_1);
+    access.sslContext().ifPresent(builder::sslContext);
+    this.http = builder.build();
+    this.authorization = access.managementAuthorization();
+  }
 
   /** The addresses of the members with status Up as {@code node} sees them; empty if unknown. */
   Set<String> upMembers(LocalClusterNode node) {
@@ -73,10 +86,10 @@ final class LocalClusterProbe {
   /** The body of a 200 answer, or null. */
   private String get(URI uri) {
     try {
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET();
+      authorization.ifPresent(a -> request.header("Authorization", a));
       HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build(),
-              HttpResponse.BodyHandlers.ofString(UTF_8));
+          http.send(request.build(), HttpResponse.BodyHandlers.ofString(UTF_8));
       return response.statusCode() == 200 ? response.body() : null;
     } catch (IOException e) {
       return null;

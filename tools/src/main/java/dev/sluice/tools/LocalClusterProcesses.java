@@ -36,6 +36,12 @@ final class LocalClusterProcesses {
 
   static final String DEFAULT_JAVA_OPTS = "-Xmx512m";
 
+  /**
+   * Keeps the server H2 starts for the shared controller journal (AUTO_SERVER) on loopback: by
+   * default H2 binds it on every interface.
+   */
+  static final String H2_BIND_ADDRESS = "-Dh2.bindAddress=127.0.0.1";
+
   private static final int LOG_TAIL_LINES = 25;
   private static final long LOG_TAIL_BYTES = 16 * 1024;
 
@@ -53,12 +59,14 @@ final class LocalClusterProcesses {
   }
 
   /**
-   * The command line of a node JVM: this JVM's java and class path, the node's main class and its
-   * config file (which {@link LocalClusterCommand} also looks for to recognise a running node).
+   * The command line of a node JVM: this JVM's java and class path, {@link #H2_BIND_ADDRESS}
+   * (before the options, so that theirs wins), the node's main class and its config file (which
+   * {@link LocalClusterCommand} also looks for to recognise a running node).
    */
   static List<String> javaCommand(LocalClusterNode node, String javaOpts) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(H2_BIND_ADDRESS);
     command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

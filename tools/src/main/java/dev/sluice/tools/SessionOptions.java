@@ -3,14 +3,17 @@ package dev.sluice.tools;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * The options of a command that runs on a throwaway local cluster ({@link DemoSession}): where the
@@ -53,9 +56,9 @@ final class SessionOptions {
    * Checks the options for a cluster of {@code nodes} with {@code settings} without touching the
    * disk; a problem is a usage error (exit code 2).
    */
-  void check(int nodes, Map<String, String> settings) {
+  void check(int nodes, Map<String, String> settings, LocalClusterLayout.Security security) {
     try {
-      DemoSession.check(nodes, basePort, settings);
+      DemoSession.check(nodes, basePort, settings, security);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(command.commandLine(), e.getMessage());
     }
@@ -64,16 +67,42 @@ final class SessionOptions {
   /**
    * Opens the session, writing to the command's stdout and stderr: see {@link DemoSession#open}.
    */
-  DemoSession open(String purpose, int nodes, Map<String, String> settings) throws IOException {
+  DemoSession open(
+      String purpose, int nodes, Map<String, String> settings, LocalClusterLayout.Security security)
+      throws IOException {
     return DemoSession.open(
         purpose,
         dataDir,
         nodes,
         basePort,
         settings,
+        security,
         timeout,
         command.commandLine().getOut(),
         command.commandLine().getErr());
+  }
+
+  /** The description of a benchmark's {@code --tls} option. */
+  static final String TLS_DESCRIPTION =
+      "on: TLS on every listener and bearer tokens, as local-cluster runs by default; off:"
+          + " plaintext and no tokens (default: ${DEFAULT-VALUE}).";
+
+  /**
+   * {@code --tls on|off} of the benchmarks: {@code on} is {@link
+   * LocalClusterLayout.Security#SECURE}, {@code off} {@link LocalClusterLayout.Security#INSECURE}.
+   */
+  static final class TlsConverter implements ITypeConverter<LocalClusterLayout.Security> {
+    @Override
+    public LocalClusterLayout.Security convert(String value) {
+      switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "on":
+          return LocalClusterLayout.Security.SECURE;
+        case "off":
+          return LocalClusterLayout.Security.INSECURE;
+        default:
+          throw new TypeConversionException("'" + value + "' is not on or off");
+      }
+    }
   }
 
   /** A command's defaults of {@code --base-port} and {@code --timeout}. */

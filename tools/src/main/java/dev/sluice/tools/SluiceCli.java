@@ -5,6 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
       ConsumeCommand.class,
       BenchCommand.class,
       LocalClusterCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      TokenCommand.class
     })
 public final class SluiceCli implements Runnable {
 
@@ -46,10 +48,19 @@ public final class SluiceCli implements Runnable {
 
   private final InputStream stdin;
   private final boolean stderrIsTerminal;
+  private final Map<String, String> environment;
 
   SluiceCli(InputStream stdin, boolean stderrIsTerminal) {
+    this(stdin, stderrIsTerminal, System.getenv());
+  }
+
+  /**
+   * @param environment the environment variables the commands read (tests pass their own)
+   */
+  SluiceCli(InputStream stdin, boolean stderrIsTerminal, Map<String, String> environment) {
     this.stdin = stdin;
     this.stderrIsTerminal = stderrIsTerminal;
+    this.environment = Map.copyOf(environment);
   }
 
   public static void main(String[] args) {
@@ -84,6 +95,10 @@ public final class SluiceCli implements Runnable {
 
   boolean stderrIsTerminal() {
     return stderrIsTerminal;
+  }
+
+  Map<String, String> environment() {
+    return environment;
   }
 
   private static boolean detectStderrTerminal() {

@@ -38,17 +38,28 @@ class DemoAndBenchOptionsTest {
     assertNull(cmd.sessionOptions.dataDir);
     assertEquals(7800, cmd.sessionOptions.basePort);
     assertFalse(cmd.keep);
+    assertFalse(cmd.insecure, "secure by default");
     assertEquals(Duration.ofMinutes(10), cmd.sessionOptions.timeout);
   }
 
   @Test
   void demoOptionsAreParsed() {
     DemoCommand cmd =
-        parse("demo", "--data-dir", "/tmp/d", "--base-port", "27800", "--keep", "--timeout", "5m");
+        parse(
+            "demo",
+            "--data-dir",
+            "/tmp/d",
+            "--base-port",
+            "27800",
+            "--keep",
+            "--timeout",
+            "5m",
+            "--insecure");
 
     assertEquals(Path.of("/tmp/d"), cmd.sessionOptions.dataDir);
     assertEquals(27800, cmd.sessionOptions.basePort);
     assertTrue(cmd.keep);
+    assertTrue(cmd.insecure);
     assertEquals(Duration.ofMinutes(5), cmd.sessionOptions.timeout);
   }
 
@@ -64,6 +75,10 @@ class DemoAndBenchOptionsTest {
     assertEquals(64L << 20, cmd.recordBytes);
     assertEquals(1L << 20, cmd.peerMaxBytes);
     assertNull(cmd.followerHeap);
+    assertEquals(LocalClusterLayout.Security.SECURE, cmd.tls, "TLS on, as local-cluster");
+    assertEquals(
+        LocalClusterLayout.Security.INSECURE,
+        DemoAndBenchOptionsTest.<BenchCatchupCommand>parse("bench", "catchup", "--tls", "off").tls);
     assertEquals(String.valueOf(1L << 20), cmd.settings().get("sluice.replication.peer-max-bytes"));
   }
 
@@ -91,6 +106,31 @@ class DemoAndBenchOptionsTest {
     assertEquals(4, cmd.concurrency);
     assertEquals(3, cmd.replicas);
     assertNull(cmd.server);
+    assertEquals(LocalClusterLayout.Security.SECURE, cmd.tls, "TLS on, as local-cluster");
+    assertEquals(
+        LocalClusterLayout.Security.INSECURE,
+        DemoAndBenchOptionsTest.<BenchProduceCommand>parse("bench", "produce", "--tls", "OFF").tls);
+  }
+
+  @Test
+  void benchProduceAgainstAServerTakesItsCaAndTokenLikeEveryClientCommand() throws IOException {
+    Path ca = tmp.resolve("missing-ca.pem");
+    CliRun run =
+        CliRun.runWithEnv(
+            java.util.Map.of(),
+            "bench",
+            "produce",
+            "--server",
+            "https://127.0.0.1:1",
+            "--ca-file",
+            ca.toString(),
+            "--token",
+            "sluice_x");
+
+    // The CA file is read while the client is built, before anything is sent.
+    assertEquals(1, run.exitCode(), run::toString);
+    assertTrue(run.err().contains(ca.toString()), run::toString);
+    assertTrue(run.err().contains("(from --ca-file)"), run::toString);
   }
 
   @Test
@@ -135,6 +175,11 @@ class DemoAndBenchOptionsTest {
         "bench produce --replicas 4",
         "bench produce --server ftp://x",
         "bench produce --base-port -5",
+        "bench produce --tls maybe",
+        "bench produce --ca-file ca.pem",
+        "bench produce --token-file admin.token",
+        "bench produce --server https://127.0.0.1:1 --tls off",
+        "bench catchup --tls maybe",
       })
   void invalidOptionsAreUsageErrorsBeforeAnythingIsWritten(String args) throws IOException {
     List<String> argv = new ArrayList<>(List.of(args.split(" ")));

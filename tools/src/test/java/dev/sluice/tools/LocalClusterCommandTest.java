@@ -114,6 +114,43 @@ class LocalClusterCommandTest {
   }
 
   @Test
+  void insecureOnANetworkAddressIsAUsageErrorNamingTheWayOut() {
+    CliRun run =
+        CliRun.run(
+            "local-cluster",
+            "--data-dir",
+            tmp.toString(),
+            "--insecure",
+            "--set",
+            "sluice.node.host=192.168.1.20");
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(
+        run.err()
+            .contains(
+                "--insecure with --set sluice.node.host=192.168.1.20: not a loopback address"),
+        run::toString);
+    assertTrue(
+        run.err().contains("--set sluice.security.allow-plaintext-on-network=on"), run::toString);
+    assertFalse(Files.exists(tmp.resolve("node-1")), "nothing written");
+  }
+
+  @Test
+  void securityKeysCannotBeSetBecauseTheLayoutWritesThem() {
+    CliRun run =
+        CliRun.run(
+            "local-cluster",
+            "--data-dir",
+            tmp.toString(),
+            "--set",
+            "sluice.security.api.auth=none");
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(
+        run.err().contains("use --insecure for plaintext listeners without tokens"), run::toString);
+  }
+
+  @Test
   void aLiveNodeProcessInAPidFileIsRefused() throws IOException {
     LocalClusterLayout layout = LocalClusterLayout.of(tmp, 1, 7700, Map.of());
     layout.writeConfigs();
@@ -154,6 +191,7 @@ class LocalClusterCommandTest {
           run.err().startsWith("error: port " + port + " (API of node 1) on 127.0.0.1"),
           run::toString);
       assertFalse(Files.exists(tmp.resolve("node-1").resolve("pid")));
+      assertFalse(Files.exists(tmp.resolve("security")), "no keytool work for a failed start");
     }
   }
 

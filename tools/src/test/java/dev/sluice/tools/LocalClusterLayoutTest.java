@@ -11,10 +11,12 @@ import dev.sluice.config.SluiceConfigLoader;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.node.NodeConfig;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +35,8 @@ class LocalClusterLayoutTest {
     assertPorts(layout.node(2), 7710, 7711, 7712, 7713);
     assertPorts(layout.node(3), 7720, 7721, 7722, 7723);
     assertEquals("pekko://sluice@127.0.0.1:7713", layout.node(2).clusterAddress());
-    assertEquals("http://127.0.0.1:7720", layout.node(3).apiUrl());
+    assertEquals("https://127.0.0.1:7720", layout.node(3).apiUrl());
+    assertEquals("https://127.0.0.1:7702", layout.node(1).managementUrl());
     assertEquals(tmp.resolve("node-2").resolve("node.log"), layout.node(2).logFile());
   }
 
@@ -142,11 +145,143 @@ class LocalClusterLayoutTest {
 
     assertEquals(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), command.get(0));
-    assertEquals(List.of("-Xmx256m", "-XX:+UseSerialGC", "-cp"), command.subList(1, 4));
-    assertEquals(System.getProperty("java.class.path"), command.get(4));
+    assertEquals(
+        List.of("-Dh2.bindAddress=127.0.0.1", "-Xmx256m", "-XX:+UseSerialGC", "-cp"),
+        command.subList(1, 5));
+    assertEquals(System.getProperty("java.class.path"), command.get(5));
     assertEquals(
         List.of("dev.sluice.node.Main", node.configFile().toString()),
-        command.subList(5, command.size()));
+        command.subList(6, command.size()));
+  }
+
+  @Test
+  void secureNodeConfTurnsOnTlsAndTokensWithTheFilesOfTheSecurityDirectory() throws IOException {
+    LocalClusterLayout layout = LocalClusterLayout.of(tmp.resolve("lc"), 2, 7700, Map.of());
+    layout.writeConfigs();
+
+    Path security = tmp.resolve("lc").toAbsolutePath().resolve("security");
+    Config conf = ConfigFactory.parseFile(layout.node(2).configFile().toFile());
+    assertTrue(conf.getBoolean("sluice.security.tls.enabled"));
+    assertEquals(
+        security.resolve("node-2.p12").toString(), conf.getString("sluice.security.tls.key-store"));
+    assertEquals(
+        security.resolve("store.password").toString(),
+        conf.getString("sluice.security.tls.key-store-password-file"));
+    assertEquals(
+        security.resolve("ca.pem").toString(), conf.getString("sluice.security.tls.ca-file"));
+    assertEquals("tokens", conf.getString("sluice.security.api.auth"));
+    assertEquals(
+        security.resolve("tokens.conf").toString(),
+        conf.getString("sluice.security.api.tokens-file"));
+    assertEquals("tokens", conf.getString("sluice.security.management.auth"));
+
+    // The settings validator accepts it, and the node reads the same values.
+    SluiceSettings settings =
+        SluiceSettings.from(SluiceConfigLoader.load(layout.node(2).configFile(), Map.of()));
+    assertTrue(settings.security().tls().enabled());
+    assertEquals(Optional.of(security.resolve("node-2.p12")), settings.security().tls().keyStore());
+  }
+
+  @Test
+  void insecureNodeConfWritesPlaintextListenersAndNoAuthentication() throws IOException {
+    LocalClusterLayout layout =
+        LocalClusterLayout.of(tmp, 1, 7700, Map.of(), LocalClusterLayout.Security.INSECURE);
+    layout.writeConfigs();
+
+    Config conf = ConfigFactory.parseFile(layout.node(1).configFile().toFile());
+    assertFalse(conf.getBoolean("sluice.security.tls.enabled"));
+    assertEquals("none", conf.getString("sluice.security.api.auth"));
+    assertEquals("none", conf.getString("sluice.security.management.auth"));
+    assertFalse(conf.hasPath("sluice.security.tls.key-store"));
+    assertFalse(conf.hasPath("sluice.security.api.tokens-file"));
+    assertEquals("http://127.0.0.1:7700", layout.node(1).apiUrl());
+    assertEquals("http://127.0.0.1:7702", layout.node(1).managementUrl());
+    SluiceSettings settings =
+        SluiceSettings.from(SluiceConfigLoader.load(layout.node(1).configFile(), Map.of()));
+    assertFalse(settings.security().tls().enabled());
+    assertFalse(Files.exists(tmp.resolve("security")), "no key material with --insecure");
+  }
+
+  @Test
+  void clientConfNamesNodeOneAndTheClusterCaAndAdminToken() throws IOException {
+    LocalClusterLayout secure = LocalClusterLayout.of(tmp.resolve("s"), 2, 7700, Map.of());
+    secure.writeConfigs();
+    ClientConf conf = ClientConf.read(secure.clientConf());
+    assertEquals(Optional.of(URI.create("https://127.0.0.1:7700")), conf.server());
+    assertEquals(Optional.of(secure.caPem()), conf.caFile());
+    assertEquals(Optional.of(secure.adminTokenFile()), conf.tokenFile());
+    // Relative paths: a moved directory keeps working.
+    assertTrue(Files.readString(secure.clientConf()).contains("\"security/ca.pem\""));
+
+    LocalClusterLayout insecure =
+        LocalClusterLayout.of(
+            tmp.resolve("i"), 2, 7800, Map.of(), LocalClusterLayout.Security.INSECURE);
+    insecure.writeConfigs();
+    ClientConf plain = ClientConf.read(insecure.clientConf());
+    assertEquals(Optional.of(URI.create("http://127.0.0.1:7800")), plain.server());
+    assertEquals(Optional.empty(), plain.caFile());
+    assertEquals(Optional.empty(), plain.tokenFile());
+  }
+
+  @Test
+  void securityKeysBelongToTheLayout() {
+    for (String key :
+        List.of(
+            "sluice.security.tls.enabled",
+            "sluice.security.tls.key-store",
+            "sluice.security.api.auth",
+            "sluice.security.api.tokens-file",
+            "sluice.security.management.auth")) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> LocalClusterLayout.of(tmp, 1, 7700, Map.of(key, "x")));
+      assertTrue(e.getMessage().startsWith("--set " + key + ": local-cluster sets"), e::getMessage);
+      assertTrue(e.getMessage().contains("--insecure"), e::getMessage);
+    }
+    // Keys the layout does not set stay the user's.
+    LocalClusterLayout layout =
+        LocalClusterLayout.of(tmp, 1, 7700, Map.of("sluice.security.tls.protocols", "TLSv1.2"));
+    assertTrue(layout.nodeConf(layout.node(1)).contains("sluice.security.tls.protocols"));
+  }
+
+  @Test
+  void insecureOnANetworkAddressNeedsAllowPlaintextOnNetwork() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                LocalClusterLayout.of(
+                    tmp,
+                    1,
+                    7700,
+                    Map.of("sluice.node.host", "10.0.0.5"),
+                    LocalClusterLayout.Security.INSECURE));
+    assertTrue(
+        e.getMessage()
+            .startsWith("--insecure with --set sluice.node.host=10.0.0.5: not a loopback address"),
+        e::getMessage);
+    assertTrue(
+        e.getMessage().contains("--set sluice.security.allow-plaintext-on-network=on"),
+        e::getMessage);
+
+    LocalClusterLayout allowed =
+        LocalClusterLayout.of(
+            tmp,
+            1,
+            7700,
+            Map.of(
+                "sluice.node.host", "10.0.0.5", "sluice.security.allow-plaintext-on-network", "on"),
+            LocalClusterLayout.Security.INSECURE);
+    assertEquals("http://10.0.0.5:7700", allowed.node(1).apiUrl());
+    // Secure on a network address, and insecure on loopback names, need nothing more.
+    LocalClusterLayout.of(tmp, 1, 7700, Map.of("sluice.node.host", "10.0.0.5"));
+    LocalClusterLayout.of(
+        tmp,
+        1,
+        7700,
+        Map.of("sluice.node.host", "localhost"),
+        LocalClusterLayout.Security.INSECURE);
   }
 
   @Test

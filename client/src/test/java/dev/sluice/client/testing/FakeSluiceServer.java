@@ -4,6 +4,8 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.sluice.api.Headers;
 import dev.sluice.api.MediaTypes;
 import dev.sluice.client.SluiceClient;
@@ -17,20 +19,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.net.ssl.SSLContext;
 
 /**
  * A stand-in for a node's HTTP API on a free loopback port, so that client and CLI tests do not
  * depend on a real node. Answers are registered per {@code "METHOD /path"} (query excluded); every
  * request is recorded with its body for assertions. Unregistered paths answer 404 with a Sluice
- * error body.
+ * error body. {@link #https} serves the same over TLS with a given server certificate.
  *
  * <p>Thread-safety: routes may be registered and requests read from any thread; the JDK's server
  * answers on its own thread.
  */
 public final class FakeSluiceServer implements AutoCloseable {
 
-  /** What the fake saw; {@code key} is the decoded {@code X-Sluice-Key}, or null. */
-  public record Request(String method, String path, String query, String key, byte[] body) {
+  /**
+   * What the fake saw; {@code key} is the decoded {@code X-Sluice-Key}, or null; {@code
+   * authorization} the {@code Authorization} header, or null.
+   */
+  public record Request(
+      String method, String path, String query, String key, String authorization, byte[] body) {
     public String bodyText() {
       return new String(body, UTF_8);
     }
@@ -46,14 +53,36 @@ public final class FakeSluiceServer implements AutoCloseable {
   private final Map<String, Responder> routes = new ConcurrentHashMap<>();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
 
+  private final String scheme;
+
+  /** A plain-HTTP fake. */
   public FakeSluiceServer() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    this(HttpServer.create(loopback(), 0), "http");
+  }
+
+  private FakeSluiceServer(HttpServer server, String scheme) {
+    this.server = server;
+    this.scheme = scheme;
     server.createContext("/", this::handle);
     server.start();
   }
 
+  /**
+   * An HTTPS fake whose certificate and key come from {@code context}; the certificate must name
+   * 127.0.0.1, since the client verifies the host.
+   */
+  public static FakeSluiceServer https(SSLContext context) throws IOException {
+    HttpsServer server = HttpsServer.create(loopback(), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(context));
+    return new FakeSluiceServer(server, "https");
+  }
+
+  private static InetSocketAddress loopback() {
+    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+  }
+
   public String url() {
-    return "http://127.0.0.1:" + server.getAddress().getPort();
+    return scheme + "://127.0.0.1:" + server.getAddress().getPort();
   }
 
   public FakeSluiceServer on(String method, String path, Responder responder) {
@@ -102,6 +131,7 @@ public final class FakeSluiceServer implements AutoCloseable {
               uri.getRawPath(),
               uri.getRawQuery(),
               key == null ? null : SluiceClient.fromHeaderValue(key),
+              exchange.getRequestHeaders().getFirst("Authorization"),
               body);
       requests.add(request);
       Responder responder = routes.get(method + " " + uri.getRawPath());

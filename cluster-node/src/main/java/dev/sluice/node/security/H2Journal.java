@@ -49,6 +49,26 @@ public final class H2Journal {
   /** {@code org.h2.api.ErrorCode.WRONG_USER_OR_PASSWORD}. */
   static final int WRONG_USER_OR_PASSWORD = 28000;
 
+  /** {@code org.h2.api.ErrorCode.ERROR_OPENING_DATABASE_1}. */
+  static final int ERROR_OPENING_DATABASE = 8000;
+
+  /** {@code org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1}. */
+  static final int DATABASE_ALREADY_OPEN = 90020;
+
+  /** {@code org.h2.api.ErrorCode.CONNECTION_BROKEN_1}. */
+  static final int CONNECTION_BROKEN = 90067;
+
+  /**
+   * How long a node retries opening a journal whose lock file other nodes are taking at the same
+   * moment. Nodes of one machine started together all open the journal here; H2's file lock refuses
+   * an opener that sees the lock file change under it ("Lock file recently modified", "Another
+   * process was faster"), or that finds it locked before the holder wrote its server's address
+   * there ("Locked by another process"), instead of waiting; and the holder's server stops when the
+   * holder closes its last connection, breaking a connection to it that was just made ("Connection
+   * is broken"). A later attempt finds the current holder's server, or the lock.
+   */
+  static final java.time.Duration LOCK_RACE_RETRY = java.time.Duration.ofSeconds(60);
+
   private static final Logger log = LoggerFactory.getLogger(H2Journal.class);
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
@@ -158,15 +178,14 @@ public final class H2Journal {
   }
 
   private static void connect(String url, Credentials credentials, Path file) {
-    try (Connection c =
-        DriverManager.getConnection(url, credentials.user(), credentials.password())) {
+    try (Connection c = getConnection(url, credentials.user(), credentials.password())) {
       return;
     } catch (SQLException e) {
       if (e.getErrorCode() != WRONG_USER_OR_PASSWORD) {
         throw new IllegalStateException("cannot open the H2 journal " + url + ": " + e, e);
       }
     }
-    try (Connection c = DriverManager.getConnection(url, credentials.user(), "")) {
+    try (Connection c = getConnection(url, credentials.user(), "")) {
       setPassword(c, credentials.password());
       log.warn(
           "the H2 journal {} had an empty password (made by an older version); it now has the"
@@ -189,6 +208,50 @@ public final class H2Journal {
       }
       throw new IllegalStateException("cannot open the H2 journal " + url + ": " + e, e);
     }
+  }
+
+  /**
+   * A connection, retried for up to {@link #LOCK_RACE_RETRY} while other JVMs race for the lock
+   * file; any other failure, and the last one, is thrown.
+   */
+  private static Connection getConnection(String url, String user, String password)
+      throws SQLException {
+    long deadline = System.nanoTime() + LOCK_RACE_RETRY.toNanos();
+    long backoffMillis = 100;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return DriverManager.getConnection(url, user, password);
+      } catch (SQLException e) {
+        if (!isLockRace(e) || System.nanoTime() - deadline > 0) {
+          throw e;
+        }
+        log.info(
+            "the H2 journal {} is being opened by another node ({}); attempt {} again in {} ms",
+            url,
+            e.getMessage(),
+            attempt + 1,
+            backoffMillis);
+        try {
+          Thread.sleep(
+              backoffMillis + java.util.concurrent.ThreadLocalRandom.current().nextLong(100));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        backoffMillis = Math.min(backoffMillis * 2, 2_000);
+      }
+    }
+  }
+
+  /** H2's file lock refused this opener because another one was taking the lock right then. */
+  static boolean isLockRace(SQLException e) {
+    String message = String.valueOf(e.getMessage());
+    return e.getErrorCode() == ERROR_OPENING_DATABASE
+            && (message.contains("Lock file recently modified")
+                || message.contains("Another process was faster"))
+        || e.getErrorCode() == DATABASE_ALREADY_OPEN
+            && message.contains("Locked by another process")
+        || e.getErrorCode() == CONNECTION_BROKEN;
   }
 
   private static void setPassword(Connection c, String password) throws SQLException {

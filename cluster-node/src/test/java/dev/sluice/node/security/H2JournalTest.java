@@ -2,6 +2,7 @@ package dev.sluice.node.security;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,44 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class H2JournalTest {
   @TempDir Path dir;
+
+  @Test
+  void onlyALockFileRaceIsRetried() {
+    // what H2 2.3 throws when another JVM takes the lock file at the same moment
+    assertTrue(
+        H2Journal.isLockRace(
+            new SQLException(
+                "Error opening database: \"Lock file recently modified\" [8000-232]",
+                "08000",
+                8000)));
+    assertTrue(
+        H2Journal.isLockRace(
+            new SQLException(
+                "Error opening database: \"Another process was faster\" [8000-232]",
+                "08000",
+                8000)));
+    assertTrue(
+        H2Journal.isLockRace(
+            new SQLException(
+                "Database may be already in use: \"Locked by another process: /x/journal.lock.db\"."
+                    + " Possible solutions: close all other connection(s); use the server mode"
+                    + " [90020-232]",
+                "90020",
+                90020)));
+    assertTrue(
+        H2Journal.isLockRace(
+            new SQLException(
+                "Connection is broken: \"java.io.EOFException: localhost:38883\" [90067-232]",
+                "90067",
+                90067)));
+    assertFalse(
+        H2Journal.isLockRace(
+            new SQLException("Wrong user name or password [28000-232]", "28000", 28000)));
+    assertFalse(
+        H2Journal.isLockRace(
+            new SQLException(
+                "Error opening database: \"Unsupported lock method\"", "08000", 8000)));
+  }
 
   @Test
   void aBindAddressOtherThanLoopbackIsRefused() {
