@@ -375,9 +375,10 @@ public final class SettingsValidator {
 
   /**
    * True for {@code localhost} and loopback literals ({@code 127.0.0.0/8}, {@code ::1}). Other
-   * names count as network addresses: the validator does no DNS look-up.
+   * names count as network addresses: the validator does no DNS look-up. The CLI asks the same
+   * question before it writes a node's settings.
    */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     String h = host.trim().toLowerCase(java.util.Locale.ROOT);
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigUtil;
+import dev.sluice.config.SettingsValidator;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -163,7 +164,7 @@ record LocalClusterLayout(
       throw new IllegalArgumentException("--set " + HOST_KEY + " must not be empty");
     }
     if (security == Security.INSECURE
-        && !isLoopback(host)
+        && !SettingsValidator.isLoopback(host)
         && !Set.of("on", "true", "yes")
             .contains(
                 checked.getOrDefault(ALLOW_PLAINTEXT_KEY, "off").trim().toLowerCase(Locale.ROOT))) {
@@ -186,33 +187,6 @@ record LocalClusterLayout(
               id, host, api, api + 1, api + 2, api + 3, absolute.resolve("node-" + id), security));
     }
     return new LocalClusterLayout(absolute, basePort, host, nodes, checked, security);
-  }
-
-  /**
-   * True for {@code localhost} and loopback literals ({@code 127.0.0.0/8}, {@code ::1}), as the
-   * node's settings validator decides; other names count as network addresses (no DNS look-up).
-   */
-  static boolean isLoopback(String host) {
-    String h = host.trim().toLowerCase(Locale.ROOT);
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
-    }
-    if (h.equals("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
-      return true;
-    }
-    String[] octets = h.split("\\.", -1);
-    if (octets.length != 4 || !octets[0].equals("127")) {
-      return false;
-    }
-    for (String o : octets) {
-      if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(Character::isDigit)) {
-        return false;
-      }
-      if (Integer.parseInt(o) > 255) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {
