@@ -248,7 +248,8 @@ public final class H2Journal {
     String message = String.valueOf(e.getMessage());
     return e.getErrorCode() == ERROR_OPENING_DATABASE
             && (message.contains("Lock file recently modified")
-                || message.contains("Another process was faster"))
+                || message.contains("Another process was faster")
+                || message.contains("Concurrent update"))
         || e.getErrorCode() == DATABASE_ALREADY_OPEN
             && message.contains("Locked by another process")
         || e.getErrorCode() == CONNECTION_BROKEN;

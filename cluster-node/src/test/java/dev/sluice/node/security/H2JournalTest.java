@@ -48,6 +48,10 @@ class H2JournalTest {
     assertTrue(
         H2Journal.isLockRace(
             new SQLException(
+                "Error opening database: \"Concurrent update\" [8000-232]", "08000", 8000)));
+    assertTrue(
+        H2Journal.isLockRace(
+            new SQLException(
                 "Database may be already in use: \"Locked by another process: /x/journal.lock.db\"."
                     + " Possible solutions: close all other connection(s); use the server mode"
                     + " [90020-232]",
