@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.config.SluiceConfigLoader;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.tools.Directories;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -418,25 +419,7 @@ final class NodeCluster implements AutoCloseable {
 
   /** Deletes a directory and everything in it; nothing if it does not exist. */
   static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-            Files.delete(d);
-            return FileVisitResult.CONTINUE;
-          }
-        });
+    Directories.deleteTree(root);
   }
 
   private static void copyTree(Path from, Path to) throws IOException {

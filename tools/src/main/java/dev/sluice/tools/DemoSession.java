@@ -2,11 +2,8 @@ package dev.sluice.tools;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -165,7 +162,7 @@ final class DemoSession implements AutoCloseable {
     }
     if (temporary && !keepFiles) {
       try {
-        deleteRecursively(dir);
+        Directories.deleteTree(dir);
       } catch (IOException e) {
         err.println("warning: could not remove " + dir + ": " + e.getMessage());
       }
@@ -230,24 +227,5 @@ final class DemoSession implements AutoCloseable {
     try (Stream<Path> entries = Files.list(dir)) {
       return entries.findAny().isEmpty();
     }
-  }
-
-  private static void deleteRecursively(Path root) throws IOException {
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.delete(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-            Files.delete(d);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }

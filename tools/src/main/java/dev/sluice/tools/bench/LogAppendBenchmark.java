@@ -7,6 +7,7 @@ import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.record.RecordBatch;
+import dev.sluice.tools.Directories;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -15,11 +16,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -85,7 +84,7 @@ public class LogAppendBenchmark {
 
     void closeAndDelete() throws IOException {
       log.close();
-      deleteRecursively(dir);
+      Directories.deleteTree(dir);
     }
   }
 
@@ -222,14 +221,6 @@ public class LogAppendBenchmark {
         pos += n;
       }
       return pos - slice.position();
-    }
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }
