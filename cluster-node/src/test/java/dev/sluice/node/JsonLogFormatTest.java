@@ -3,17 +3,18 @@ package dev.sluice.node;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.JsonEncoder;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.OutputStreamAppender;
 import ch.qos.logback.core.encoder.Encoder;
+import ch.qos.logback.core.status.Status;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.URL;
@@ -40,16 +41,17 @@ class JsonLogFormatTest {
   @TempDir Path dir;
 
   @Test
-  void theFormatPropertyChoosesTheJsonAppender() throws Exception {
+  void theFormatPropertyChoosesTheJsonEncoderAndTextIsTheDefault() throws Exception {
     LoggerContext json = configured("json");
     LoggerContext text = configured(null);
     try {
-      OutputStreamAppender<ILoggingEvent> chosen = rootAppender(json, "json");
-      assertNotNull(chosen, "json appender attached");
-      assertTrue(chosen.getEncoder() instanceof JsonEncoder, chosen.getEncoder().toString());
-      assertNull(rootAppender(json, "text"));
-      assertNotNull(rootAppender(text, "text"), "text is the default");
-      assertNull(rootAppender(text, "json"));
+      assertTrue(
+          stdout(json).getEncoder() instanceof JsonEncoder, stdout(json).getEncoder().toString());
+      assertTrue(
+          stdout(text).getEncoder() instanceof PatternLayoutEncoder,
+          stdout(text).getEncoder().toString());
+      assertEquals(List.of(), problems(json));
+      assertEquals(List.of(), problems(text), "no warning at a default start");
     } finally {
       json.stop();
       text.stop();
@@ -59,7 +61,7 @@ class JsonLogFormatTest {
   @Test
   void aReplicaLogLineCarriesNodeTopicAndPartition() throws Exception {
     LoggerContext production = configured("json");
-    Encoder<ILoggingEvent> encoder = rootAppender(production, "json").getEncoder();
+    Encoder<ILoggingEvent> encoder = stdout(production).getEncoder();
     List<String> lines = new CopyOnWriteArrayList<>();
     LoggerContext running = (LoggerContext) LoggerFactory.getILoggerFactory();
     AppenderBase<ILoggingEvent> capture =
@@ -135,9 +137,19 @@ class JsonLogFormatTest {
     return context;
   }
 
-  private static OutputStreamAppender<ILoggingEvent> rootAppender(
-      LoggerContext context, String name) {
-    return (OutputStreamAppender<ILoggingEvent>)
-        context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender(name);
+  private static OutputStreamAppender<ILoggingEvent> stdout(LoggerContext context) {
+    OutputStreamAppender<ILoggingEvent> appender =
+        (OutputStreamAppender<ILoggingEvent>)
+            context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDOUT");
+    assertNotNull(appender, "STDOUT attached to the root logger");
+    return appender;
+  }
+
+  /** Warnings and errors logback recorded while configuring {@code context}. */
+  private static List<String> problems(LoggerContext context) {
+    return context.getStatusManager().getCopyOfStatusList().stream()
+        .filter(s -> s.getLevel() >= Status.WARN)
+        .map(Status::getMessage)
+        .toList();
   }
 }
