@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record ({@link ProduceResponse})
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&amp;maxBytes=   whole batches from an offset
+ * GET  /cluster/status                                  the cluster at a glance ({@link ClusterStatus})
  * </pre>
  *
  * <p>The builders return paths <em>relative</em> to a node's API root, without a leading slash,
@@ -30,6 +31,12 @@ public final class Paths {
 
   /** Segment of a partition's records. */
   public static final String RECORDS = "records";
+
+  /** First path segment of the cluster-wide resources. */
+  public static final String CLUSTER = "cluster";
+
+  /** Segment of the cluster's status. */
+  public static final String STATUS = "status";
 
   /** Query parameter of a produce: an {@link Acks#queryValue()}; absent means {@link Acks#ALL}. */
   public static final String ACKS = "acks";
@@ -74,6 +81,11 @@ public final class Paths {
   public static String batches(String topic, int partition, long offset, long maxBytes) {
     String query = OFFSET + "=" + offset + "&" + MAX_BYTES + "=" + maxBytes;
     return records(topic, partition) + "?" + query;
+  }
+
+  /** {@code cluster/status}: the cluster at a glance (GET). */
+  public static String clusterStatus() {
+    return CLUSTER + "/" + STATUS;
   }
 
   /** One path segment, percent-encoded (a space is {@code %20}, never {@code +}). */

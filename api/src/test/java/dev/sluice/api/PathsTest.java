@@ -10,6 +10,7 @@ class PathsTest {
   @Test
   void pathsOfEachResource() {
     assertEquals("topics", Paths.topics());
+    assertEquals("cluster/status", Paths.clusterStatus());
     assertEquals("topics/orders", Paths.topic("orders"));
     assertEquals("topics/orders/partitions/3/records", Paths.records("orders", 3));
     assertEquals("topics/orders/partitions/3/records/42", Paths.record("orders", 3, 42));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.api.Acks;
 import dev.sluice.api.ApiJson;
+import dev.sluice.api.ClusterStatus;
 import dev.sluice.api.CreateTopicRequest;
 import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
@@ -264,6 +265,21 @@ public final class SluiceClient {
   /** The topic exactly as the server sent it, fields this client does not know included. */
   public JsonNode describeTopicJson(String name) {
     return getJson(Paths.topic(name));
+  }
+
+  /**
+   * The cluster at a glance as the server sees it: members, controller, partition health, leaders
+   * per node, stalled replicas.
+   */
+  public ClusterStatus clusterStatus() {
+    return convert(clusterStatusJson(), ClusterStatus.class, "cluster status");
+  }
+
+  /**
+   * The cluster status exactly as the server sent it, fields this client does not know included.
+   */
+  public JsonNode clusterStatusJson() {
+    return getJson(Paths.clusterStatus());
   }
 
   /**

@@ -10,10 +10,15 @@ import dev.sluice.node.auth.TokenStore;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
 import dev.sluice.node.controller.ElectionPolicy;
+import dev.sluice.node.http.ApiMetrics;
 import dev.sluice.node.http.ClientApi;
 import dev.sluice.node.http.ConsumeHandler;
 import dev.sluice.node.http.ProduceHandler;
+import dev.sluice.node.management.ClusterStatusService;
 import dev.sluice.node.management.NodeManagement;
+import dev.sluice.node.management.NodeMetrics;
+import dev.sluice.node.management.NodeState;
+import dev.sluice.node.management.StalledReplicasReporter;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.ReplicaManager;
@@ -37,6 +42,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -233,6 +239,15 @@ public final class SluiceNode implements AutoCloseable {
         "replica-manager",
         BlockingIo.SELECTOR);
 
+    system.systemActorOf(
+        StalledReplicasReporter.create(settings.node().id(), replicas, watchdogState),
+        "stalled-replicas",
+        Props.empty());
+
+    int minInSync = settings.replication().minInSyncReplicas();
+    NodeMetrics metrics = NodeMetrics.create(minInSync);
+    system.getWhenTerminated().thenRun(metrics::close);
+    ApiMetrics apiMetrics = ApiMetrics.of(metrics.registry());
     ControllerTopicService topics = new ControllerTopicService(system, controller, metadata);
     ClientApi routes =
         new ClientApi(
@@ -243,11 +258,14 @@ public final class SluiceNode implements AutoCloseable {
                 topics,
                 settings.storage().maxBatchBytes(),
                 settings.api().requestTimeout(),
-                blocking),
+                blocking,
+                apiMetrics),
             new ConsumeHandler(replicas, topics, blocking),
             settings.security().api().auth() == SecuritySettings.AuthMode.TOKENS
                 ? new Authorizer(tokens.orElseThrow(), settings.node().id())
-                : Authorizer.none());
+                : Authorizer.none(),
+            new ClusterStatusService(system, settings.node().id(), metadata, minInSync),
+            apiMetrics);
     ServerBuilder apiServer =
         Http.get(system).newServerAt(settings.node().host(), settings.api().port());
     if (tls.on(Listener.API)) {
@@ -264,7 +282,12 @@ public final class SluiceNode implements AutoCloseable {
                 system, settings.node().host(), settings.replication().port(), replicas, transfer),
             "replication server on port " + settings.replication().port());
 
-    NodeManagement.init(system, settings.node().id(), replicas, watchdogState, metadata);
+    AtomicBoolean apiServing = new AtomicBoolean(true);
+    NodeManagement.init(
+        system,
+        new NodeState.Components(
+            settings.node().id(), replicas, watchdogState, metadata, apiServing::get),
+        metrics);
     boolean managementAuth =
         settings.security().management().auth() == SecuritySettings.AuthMode.TOKENS;
     int managementPort =
@@ -301,7 +324,10 @@ public final class SluiceNode implements AutoCloseable {
         .addTask(
             CoordinatedShutdown.PhaseServiceUnbind(),
             "sluice-unbind-api",
-            () -> binding.unbind().thenApply(x -> Done.getInstance()));
+            () -> {
+              apiServing.set(false); // readiness turns false before the port closes
+              return binding.unbind().thenApply(x -> Done.getInstance());
+            });
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseServiceUnbind(),

@@ -111,7 +111,11 @@ final class DemoSession implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       if (temporary) {
-        Directories.deleteTree(dir);
+        try {
+          Directories.deleteTree(dir);
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
       }
       throw e;
     }

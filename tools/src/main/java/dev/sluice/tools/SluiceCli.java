@@ -31,6 +31,7 @@ import picocli.CommandLine.Spec;
       TopicCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
+      StatusCommand.class,
       BenchCommand.class,
       LocalClusterCommand.class,
       DemoCommand.class,

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.api.ApiJson;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
 import java.nio.file.Files;
@@ -38,6 +40,26 @@ class CliAgainstRealNodeTest {
   @AfterAll
   void stop() {
     node.close();
+  }
+
+  @Test
+  void statusShowsTheSingleMemberLeadingEveryPartition() throws Exception {
+    CliRun run = CliRun.run("status", "--server", server);
+    assertEquals(0, run.exitCode(), run.toString());
+    String[] lines = run.out().split("\n");
+    assertTrue(lines[0].startsWith("as seen by node 1; controller on 1 (pekko://"), run.out());
+    assertTrue(lines[2].matches("1 +pekko://\\S+ +Up +yes +2"), run.out());
+    assertTrue(
+        run.out().contains("partitions: 2, under-replicated: 0, under-min-in-sync: 0, offline: 0"),
+        run.out());
+    assertTrue(run.out().contains("stalled replicas: none"), run.out());
+
+    CliRun json = CliRun.run("status", "--json", "--server", server);
+    assertEquals(0, json.exitCode(), json.toString());
+    JsonNode status = ApiJson.mapper().readTree(json.out());
+    assertEquals(1, status.get("node").asInt());
+    assertEquals(2, status.get("partitions").get("total").asInt());
+    assertEquals(2, status.get("leadersPerNode").get("1").asInt());
   }
 
   @Test

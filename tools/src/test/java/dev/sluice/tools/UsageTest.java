@@ -37,6 +37,8 @@ class UsageTest {
         "produce orders --partition -1 --value a",
         "produce orders --key ключ --value a",
         "produce orders --value a --server ftp://example.com",
+        "status --interval 0",
+        "status --watch --count 0",
         "bench",
         "bench append --batch-bytes 10",
         "bench append --batch-bytes 2GiB",

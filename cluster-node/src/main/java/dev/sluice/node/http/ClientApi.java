@@ -29,12 +29,17 @@ import org.apache.pekko.http.javadsl.server.Route;
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value)
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
+ * GET  /cluster/status                                  the cluster at a glance
  * </pre>
  *
  * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create a topic,
  * any valid token to list them, {@code admin}, {@code produce:t} or {@code consume:t} to describe
  * topic {@code t}, {@code produce:t} to produce (checked before the body is read and before a
- * redirect to the leader) and {@code consume:t} to read records.
+ * redirect to the leader) and {@code consume:t} to read records; any valid token reads the
+ * cluster's status.
+ *
+ * <p>Every request is measured ({@link ApiMetrics}): by route and status, and produce and fetch
+ * latency.
  *
  * <p>Thread-safety: immutable once built; Pekko HTTP runs the routes concurrently.
  */
@@ -43,34 +48,47 @@ public final class ClientApi extends AllDirectives {
   private final ProduceHandler produce;
   private final ConsumeHandler consume;
   private final Authorizer auth;
-
-  /** Routes without authorization ({@code auth = none}). */
-  public ClientApi(TopicService topics, ProduceHandler produce, ConsumeHandler consume) {
-    this(topics, produce, consume, Authorizer.none());
-  }
+  private final StatusService status;
+  private final ApiMetrics metrics;
 
   public ClientApi(
-      TopicService topics, ProduceHandler produce, ConsumeHandler consume, Authorizer auth) {
+      TopicService topics,
+      ProduceHandler produce,
+      ConsumeHandler consume,
+      Authorizer auth,
+      StatusService status,
+      ApiMetrics metrics) {
     this.topics = topics;
     this.produce = produce;
     this.consume = consume;
     this.auth = auth;
+    this.status = status;
+    this.metrics = metrics;
   }
 
   public Route routes() {
-    return handleExceptions(
-        HttpErrors.exceptionHandler(),
+    return metrics.instrument(
+        handleExceptions(
+            HttpErrors.exceptionHandler(), () -> concat(topicsRoutes(), statusRoute())));
+  }
+
+  private Route topicsRoutes() {
+    return pathPrefix(
+        Paths.TOPICS,
         () ->
-            pathPrefix(
-                Paths.TOPICS,
-                () ->
-                    concat(
-                        pathEnd(
-                            () ->
-                                concat(
-                                    post(() -> auth.require(Action.ADMIN, "", this::createTopic)),
-                                    get(() -> auth.anyToken(this::listTopics)))),
-                        pathPrefix(segment(), this::topicRoutes))));
+            concat(
+                pathEnd(
+                    () ->
+                        concat(
+                            post(() -> auth.require(Action.ADMIN, "", this::createTopic)),
+                            get(() -> auth.anyToken(this::listTopics)))),
+                pathPrefix(segment(), this::topicRoutes)));
+  }
+
+  private Route statusRoute() {
+    return path(
+        segment(Paths.CLUSTER).slash(Paths.STATUS),
+        () -> get(() -> auth.anyToken(() -> respond(status.status().thenApply(HttpJson::ok)))));
   }
 
   private Route topicRoutes(String topic) {

@@ -4,6 +4,7 @@ import dev.sluice.api.Acks;
 import dev.sluice.api.ErrorBody;
 import dev.sluice.api.ProduceResponse;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.node.LogMdc;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.replication.leader.AppendOp;
@@ -55,6 +56,7 @@ public final class ProduceHandler {
   private final long maxBatchBytes;
   private final Duration ackTimeout;
   private final Executor blocking;
+  private final ApiMetrics metrics;
 
   public ProduceHandler(
       ActorSystem<?> system,
@@ -62,13 +64,15 @@ public final class ProduceHandler {
       TopicService topics,
       long maxBatchBytes,
       Duration ackTimeout,
-      Executor blocking) {
+      Executor blocking,
+      ApiMetrics metrics) {
     this.system = system;
     this.replicas = replicas;
     this.redirects = new Redirects(topics, replicas.localNode());
     this.maxBatchBytes = maxBatchBytes;
     this.ackTimeout = ackTimeout;
     this.blocking = blocking;
+    this.metrics = metrics;
   }
 
   public CompletionStage<HttpResponse> produce(
@@ -116,9 +120,13 @@ public final class ProduceHandler {
             .getDataBytes()
             .via(limit(maxValue))
             .runWith(FileIO.toPath(staged), system)
-            .thenCompose(io -> replica.append(op, all, ackTimeout));
+            .thenCompose(
+                io -> {
+                  metrics.bytesIn(replica.partitionId().topic(), io.count());
+                  return replica.append(op, all, ackTimeout);
+                });
     return appended
-        .whenComplete((reply, failure) -> deleteQuietly(staged))
+        .whenComplete((reply, failure) -> deleteQuietly(replica, staged))
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
         .thenApply(offset -> HttpJson.ok(new ProduceResponse(offset)));
   }
@@ -247,11 +255,14 @@ public final class ProduceHandler {
             seen -> Optional.empty());
   }
 
-  private static void deleteQuietly(Path file) {
+  private static void deleteQuietly(PartitionReplica replica, Path file) {
     try {
       Files.deleteIfExists(file);
     } catch (IOException e) {
-      log.warn("could not delete staging file {}: {}", file, e.toString());
+      LogMdc.run(
+          replica.localNode(),
+          replica.partitionId(),
+          () -> log.warn("could not delete staging file {}: {}", file, e.toString()));
     }
   }
 }

@@ -4,6 +4,7 @@ import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.replication.protocol.PartitionId;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
@@ -30,11 +31,16 @@ final class JmxRegistry {
 
   private final MBeanServer server;
   private final NodeState.Components node;
+  private final BooleanSupplier ready;
   private boolean closed;
 
-  JmxRegistry(MBeanServer server, NodeState.Components node) {
+  /**
+   * @param ready what {@code /ready} answers, for the node MBean
+   */
+  JmxRegistry(MBeanServer server, NodeState.Components node, BooleanSupplier ready) {
     this.server = server;
     this.node = node;
+    this.ready = ready;
   }
 
   static ObjectName nodeName(int nodeId) {
@@ -69,7 +75,7 @@ final class JmxRegistry {
   }
 
   synchronized void registerNode() {
-    register(nodeName(node.nodeId()), new NodeBean(node));
+    register(nodeName(node.nodeId()), new NodeBean(node, ready));
   }
 
   /** Registers the MBeans of new replicas and removes those of closed ones. */

@@ -12,13 +12,14 @@ import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 
 /**
- * {@code GET /metrics} on the management port: the node's metrics in the Prometheus text format
- * 0.0.4 ({@link SluiceMetrics}). Configured as {@code pekko.management.http.routes.sluice-metrics};
- * pekko-management creates it. Read-only; every scrape reads the current values without blocking.
+ * {@code GET /metrics} on the management port: the node's Micrometer registry ({@link NodeMetrics})
+ * in the Prometheus text format 0.0.4. Configured as {@code
+ * pekko.management.http.routes.sluice-metrics}; pekko-management creates it, and protects it like
+ * every management route (TLS, the admin token). Read-only; a scrape reads the current values
+ * without blocking.
  */
 public final class MetricsRouteProvider extends AllDirectives implements ManagementRouteProvider {
-  private static final ContentType PROMETHEUS_TEXT =
-      ContentTypes.parse(PrometheusText.CONTENT_TYPE);
+  private static final ContentType PROMETHEUS_TEXT = ContentTypes.parse(NodeMetrics.CONTENT_TYPE);
 
   private final NodeState state;
 
@@ -33,17 +34,15 @@ public final class MetricsRouteProvider extends AllDirectives implements Managem
 
   private HttpResponse scrape() {
     return state
-        .components()
+        .metrics()
         .map(
-            node ->
+            metrics ->
                 HttpResponse.create()
-                    .withEntity(
-                        PROMETHEUS_TEXT,
-                        SluiceMetrics.render(node).getBytes(StandardCharsets.UTF_8)))
+                    .withEntity(PROMETHEUS_TEXT, metrics.scrape().getBytes(StandardCharsets.UTF_8)))
         .orElseGet(
             () ->
                 HttpResponse.create()
                     .withStatus(StatusCodes.SERVICE_UNAVAILABLE)
-                    .withEntity("the node has not published its replicas yet"));
+                    .withEntity("the node has not published its metrics yet"));
   }
 }

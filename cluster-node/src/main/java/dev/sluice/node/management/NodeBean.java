@@ -1,18 +1,21 @@
 package dev.sluice.node.management;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
-/** {@link NodeMXBean} over the node's published components. */
+/** {@link NodeMXBean} over the node's published components and its readiness. */
 final class NodeBean implements NodeMXBean {
   private final NodeState.Components node;
+  private final BooleanSupplier ready;
 
-  NodeBean(NodeState.Components node) {
+  NodeBean(NodeState.Components node, BooleanSupplier ready) {
     this.node = node;
+    this.ready = ready;
   }
 
   @Override
   public boolean isReady() {
-    return node.watchdog().ready();
+    return ready.getAsBoolean();
   }
 
   @Override

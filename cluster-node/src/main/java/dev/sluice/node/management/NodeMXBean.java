@@ -7,7 +7,11 @@ import java.util.List;
  * when asked; none blocks.
  */
 public interface NodeMXBean {
-  /** What {@code /ready} answers: false while the watchdog reports a replica unhealthy. */
+  /**
+   * What {@code /ready} answers: the client API is bound, this member is Up and metadata arrived
+   * ({@link NodeReadinessCheck}). Replica trouble does not count: see {@link
+   * #getUnhealthyReplicas()}.
+   */
   boolean isReady();
 
   /** Replicas open on this node. */
@@ -16,7 +20,10 @@ public interface NodeMXBean {
   /** Replicas the watchdog considers stalled now. */
   int getStalledReplicas();
 
-  /** The replicas that make the node not ready, e.g. {@code orders-3}. */
+  /**
+   * The replicas the watchdog escalated to unhealthy (stalled again and again despite transfer
+   * restarts and smaller frames), e.g. {@code orders-3}.
+   */
   List<String> getUnhealthyReplicas();
 
   /** Stalls detected on this node since it started. */

@@ -1,24 +1,24 @@
 package dev.sluice.node.management;
 
-import dev.sluice.node.replica.AppliedMetadata;
-import dev.sluice.node.replica.LocalReplicas;
-import dev.sluice.replication.watchdog.WatchdogState;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Management of a node: publishes its components for the health check and the management routes
- * ({@link ReplicaReadinessCheck}, {@link MetricsRouteProvider}, {@link ReplicasRouteProvider}, all
- * configured in {@code sluice-defaults.conf}) and keeps its MXBeans registered in the platform
+ * Management of a node: publishes its components and metrics for the health checks and the
+ * management routes ({@link NodeReadinessCheck}, {@link NodeLivenessCheck}, {@link
+ * MetricsRouteProvider}, {@link ReplicasRouteProvider}, all configured in {@code
+ * sluice-defaults.conf}), binds the node's meters, and keeps its MXBeans registered in the platform
  * MBeanServer.
  *
  * <p>Replica MBeans follow the replicas by a periodic sync rather than a hook in the replica layer:
  * a replica shows up in JMX within {@link #JMX_SYNC_INTERVAL} of opening and leaves as quickly
- * after closing; every MBean of the node is removed when its ActorSystem terminates.
+ * after closing; every MBean of the node is removed when its ActorSystem terminates. The metrics
+ * belong to the caller, who closes them.
  */
 public final class NodeManagement {
   private static final Logger log = LoggerFactory.getLogger(NodeManagement.class);
@@ -29,25 +29,23 @@ public final class NodeManagement {
   private NodeManagement() {}
 
   /**
-   * Publishes the node's components and registers its MBeans. Call before {@code
-   * PekkoManagement.get(system).start()}, whose health checks and routes read what is published
-   * here.
+   * Publishes the node's components and metrics, binds the node's meters and registers its MBeans.
+   * Call once the client API is bound and before {@code PekkoManagement.get(system).start()}, whose
+   * health checks and routes read what is published here.
    *
    * @throws IllegalStateException when {@code system} already has a node
    */
   public static void init(
-      ActorSystem<?> system,
-      int nodeId,
-      LocalReplicas replicas,
-      WatchdogState watchdog,
-      AppliedMetadata metadata) {
-    NodeState.Components components =
-        new NodeState.Components(nodeId, replicas, watchdog, metadata);
-    NodeState.get(system).publish(components);
+      ActorSystem<?> system, NodeState.Components components, NodeMetrics metrics) {
+    NodeState.get(system).publish(components, metrics);
+    NodeReadinessCheck readiness = new NodeReadinessCheck(Adapter.toClassic(system));
+    metrics.bind(components, readiness::ready);
 
-    JmxRegistry jmx = new JmxRegistry(ManagementFactory.getPlatformMBeanServer(), components);
+    JmxRegistry jmx =
+        new JmxRegistry(ManagementFactory.getPlatformMBeanServer(), components, readiness::ready);
     jmx.registerNode();
     jmx.sync();
+    int nodeId = components.nodeId();
     Cancellable sync =
         system
             .scheduler()

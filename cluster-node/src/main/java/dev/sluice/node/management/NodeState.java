@@ -6,6 +6,7 @@ import dev.sluice.replication.watchdog.WatchdogState;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -21,18 +22,27 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
  */
 public final class NodeState implements Extension {
 
-  /** The node's components management reads. */
+  /**
+   * The node's components management reads.
+   *
+   * @param apiServing true while the client API is bound and not unbinding
+   */
   public record Components(
-      int nodeId, LocalReplicas replicas, WatchdogState watchdog, AppliedMetadata metadata) {
+      int nodeId,
+      LocalReplicas replicas,
+      WatchdogState watchdog,
+      AppliedMetadata metadata,
+      BooleanSupplier apiServing) {
     public Components {
       Objects.requireNonNull(replicas, "replicas");
       Objects.requireNonNull(watchdog, "watchdog");
       Objects.requireNonNull(metadata, "metadata");
+      Objects.requireNonNull(apiServing, "apiServing");
     }
 
-    /** Components of a node that has applied no metadata yet. */
+    /** Components of a node serving its API that has applied no metadata yet. */
     public Components(int nodeId, LocalReplicas replicas, WatchdogState watchdog) {
-      this(nodeId, replicas, watchdog, new AppliedMetadata());
+      this(nodeId, replicas, watchdog, new AppliedMetadata(), () -> true);
     }
 
     /** Leader, under-replicated, under-min-in-sync and offline partition counts now. */
@@ -51,6 +61,7 @@ public final class NodeState implements Extension {
   }
 
   private final AtomicReference<Components> components = new AtomicReference<>();
+  private final AtomicReference<NodeMetrics> metrics = new AtomicReference<>();
 
   private NodeState() {}
 
@@ -68,13 +79,19 @@ public final class NodeState implements Extension {
     return Optional.ofNullable(components.get());
   }
 
+  /** The node's metrics, empty until {@link NodeManagement#init} ran. */
+  public Optional<NodeMetrics> metrics() {
+    return Optional.ofNullable(metrics.get());
+  }
+
   /**
-   * Publishes the node's components.
+   * Publishes the node's components and metrics.
    *
    * @throws IllegalStateException when this system already has a node: one node per ActorSystem
    */
-  void publish(Components published) {
+  void publish(Components published, NodeMetrics publishedMetrics) {
     Objects.requireNonNull(published, "published");
+    Objects.requireNonNull(publishedMetrics, "publishedMetrics");
     if (!components.compareAndSet(null, published)) {
       throw new IllegalStateException(
           "node "
@@ -82,5 +99,6 @@ public final class NodeState implements Extension {
               + " is already published in this ActorSystem; cannot add node "
               + published.nodeId());
     }
+    metrics.set(publishedMetrics);
   }
 }

@@ -74,7 +74,7 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
             .toList();
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("node", node.nodeId());
-    body.put("ready", watchdog.ready());
+    body.put("replicasHealthy", watchdog.ready());
     body.put("unhealthyReplicas", watchdog.unhealthyReplicas());
     body.put("stalledReplicas", watchdog.stalledReplicas());
     body.put("totalStalls", watchdog.totalStalls());

@@ -1,5 +1,6 @@
 package dev.sluice.node.replica;
 
+import dev.sluice.node.LogMdc;
 import dev.sluice.node.NodeAddress;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.replication.follower.FollowerReplica;
@@ -105,7 +106,14 @@ public final class PartitionReplicaActor extends AbstractBehavior<PartitionRepli
             replication.transfer(),
             status);
     ActorRef<FollowerReplica.Command> ref =
-        getContext().spawn(FollowerReplica.create(setup), "follower-" + spawned++);
+        getContext()
+            .spawn(
+                LogMdc.around(
+                    FollowerReplica.Command.class,
+                    replica.localNode(),
+                    replica.partitionId(),
+                    FollowerReplica.create(setup)),
+                "follower-" + spawned++);
     follower = ref;
     replication
         .watchdog()

@@ -1,5 +1,6 @@
 package dev.sluice.node.replica;
 
+import dev.sluice.node.LogMdc;
 import dev.sluice.node.NodeSerializable;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
@@ -8,6 +9,7 @@ import dev.sluice.node.controller.TopicMetadata;
 import dev.sluice.replication.leader.Assignment;
 import dev.sluice.replication.leader.InSyncProposer;
 import dev.sluice.replication.leader.LeaderSettings;
+import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
@@ -212,16 +214,28 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
    * The replica's two actors: its leader side, attached before any role is applied, and its own.
    */
   private ActorRef<PartitionReplicaActor.Command> start(PartitionId id, PartitionReplica replica) {
+    int node = replicas.localNode();
     replica
         .leaderHandle()
         .spawn(
-            getContext()::spawn,
+            (behavior, name, props) ->
+                getContext()
+                    .spawn(
+                        LogMdc.around(PartitionLeader.Command.class, node, id, behavior),
+                        name,
+                        props),
             getContext().getSystem().scheduler(),
             leaderSettings,
             (epoch, baseVersion, inSync) -> proposeInSync(id, epoch, baseVersion, inSync),
             replicas.leaderCounters());
     return getContext()
-        .spawn(PartitionReplicaActor.create(replica, replication), "replica-" + id.dirName());
+        .spawn(
+            LogMdc.around(
+                PartitionReplicaActor.Command.class,
+                node,
+                id,
+                PartitionReplicaActor.create(replica, replication)),
+            "replica-" + id.dirName());
   }
 
   /** Sends a leader's in-sync change to the controller; called from the leader actor. */

@@ -93,9 +93,12 @@ class ClientApiAuthTest {
                 topics,
                 4L * 1024 * 1024,
                 Duration.ofSeconds(10),
-                BlockingIo.executor(node.system())),
+                BlockingIo.executor(node.system()),
+                ApiMetrics.discarding()),
             new ConsumeHandler(node.replicas(), topics, BlockingIo.executor(node.system())),
-            new Authorizer(store, 1));
+            new Authorizer(store, 1),
+            () -> CompletableFuture.failedFuture(new ApiException(503, "no status here")),
+            ApiMetrics.discarding());
     secured =
         Http.get(node.system())
             .newServerAt("127.0.0.1", 0)

@@ -43,9 +43,11 @@ class JmxRegistryTest {
   void syncRegistersOpenReplicasAndRemovesClosedOnes() throws Exception {
     replicas = NodeFixtures.replicas(dir);
     WatchdogState watchdog = new WatchdogState();
-    JmxRegistry registry = new JmxRegistry(server, new NodeState.Components(1, replicas, watchdog));
+    JmxRegistry registry =
+        new JmxRegistry(server, new NodeState.Components(1, replicas, watchdog), () -> true);
     JmxRegistry otherNode =
-        new JmxRegistry(server, new NodeState.Components(2, NodeFixtures.noReplicas(), watchdog));
+        new JmxRegistry(
+            server, new NodeState.Components(2, NodeFixtures.noReplicas(), watchdog), () -> true);
     PartitionId a0 = new PartitionId("a", 0);
     registry.registerNode();
     otherNode.registerNode();
@@ -80,9 +82,11 @@ class JmxRegistryTest {
     replicas = NodeFixtures.replicas(dir);
     replicas.open(new PartitionId("a", 0));
     WatchdogState watchdog = new WatchdogState();
-    new JmxRegistry(server, new NodeState.Components(1, NodeFixtures.noReplicas(), watchdog))
+    new JmxRegistry(
+            server, new NodeState.Components(1, NodeFixtures.noReplicas(), watchdog), () -> true)
         .registerNode();
-    new JmxRegistry(server, new NodeState.Components(1, replicas, watchdog)).registerNode();
+    new JmxRegistry(server, new NodeState.Components(1, replicas, watchdog), () -> true)
+        .registerNode();
     assertEquals(1, server.getAttribute(JmxRegistry.nodeName(1), "ReplicaCount"));
   }
 

@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import javax.management.MBeanServer;
@@ -84,37 +85,124 @@ class NodeManagementEndpointsTest {
     assertTrue(contentType.startsWith("text/plain"), contentType);
     assertTrue(contentType.contains("version=0.0.4"), contentType);
 
-    String body = r.body();
-    String leader0 = "{topic=\"events\",partition=\"0\",role=\"leader\"}";
-    String leader1 = "{topic=\"events\",partition=\"1\",role=\"leader\"}";
+    Scrape scrape = Scrape.parse(r.body());
+    Map<String, String> leader0 = Map.of("topic", "events", "partition", "0", "role", "leader");
+    Map<String, String> leader1 = Map.of("topic", "events", "partition", "1", "role", "leader");
     long size = leader(EVENTS_0).log().sizeInBytes();
     assertTrue(size > 0);
-    assertLine(body, "# TYPE sluice_replica_log_end_offset gauge");
-    assertLine(body, "sluice_replica_log_end_offset" + leader0 + " " + RECORDS);
-    assertLine(body, "sluice_replica_high_watermark" + leader0 + " " + RECORDS);
-    assertLine(body, "sluice_replica_size_bytes" + leader0 + " " + size);
-    assertLine(body, "sluice_replica_lag_bytes" + leader0 + " 0");
-    assertLine(body, "sluice_replica_stalled" + leader0 + " 0");
-    assertLine(body, "# TYPE sluice_replica_stalls_total counter");
-    assertLine(body, "sluice_replica_stalls_total" + leader0 + " 0");
-    assertLine(body, "# TYPE sluice_replica_bytes_received_total counter");
-    assertLine(body, "sluice_replica_bytes_received_total" + leader0 + " 0");
-    assertLine(body, "# TYPE sluice_replica_resent_bytes_total counter");
-    assertLine(body, "sluice_replica_log_end_offset" + leader1 + " 0");
-    assertLine(body, "# HELP sluice_node_ready " + helpOf(body, "sluice_node_ready"));
-    assertLine(body, "sluice_node_ready 1");
-    assertLine(body, "# TYPE sluice_watchdog_stalls_total counter");
-    assertLine(body, "sluice_watchdog_stalls_total 0");
+    assertEquals("gauge", scrape.type("sluice_replica_log_end_offset"));
+    assertEquals(RECORDS, scrape.value("sluice_replica_log_end_offset", leader0));
+    assertEquals(RECORDS, scrape.value("sluice_replica_high_watermark", leader0));
+    assertEquals(0, scrape.value("sluice_replica_log_start_offset", leader0));
+    assertEquals(size, scrape.value("sluice_replica_size_bytes", leader0));
+    assertEquals(0, scrape.value("sluice_replica_lag_bytes", leader0));
+    assertEquals(0, scrape.value("sluice_replica_stalled", leader0));
+    assertEquals("counter", scrape.type("sluice_replica_stalls_total"));
+    assertEquals(0, scrape.value("sluice_replica_stalls_total", leader0));
+    assertEquals("counter", scrape.type("sluice_replica_bytes_received_total"));
+    assertEquals(0, scrape.value("sluice_replica_bytes_received_total", leader0));
+    assertEquals("counter", scrape.type("sluice_replica_resent_bytes_total"));
+    assertEquals(0, scrape.value("sluice_replica_log_end_offset", leader1));
+    Map<String, String> partition0 = Map.of("topic", "events", "partition", "0");
+    assertEquals("gauge", scrape.type("sluice_partition_in_sync_replicas"));
+    assertEquals(1, scrape.value("sluice_partition_in_sync_replicas", partition0));
+    assertEquals(1, scrape.value("sluice_partition_replicas", partition0));
+
+    assertEquals(1, scrape.value("sluice_node_ready"));
+    assertEquals(2, scrape.value("sluice_node_replicas"));
+    assertEquals("counter", scrape.type("sluice_watchdog_stalls_total"));
+    assertEquals(0, scrape.value("sluice_watchdog_stalls_total"));
+    assertEquals(0, scrape.value("sluice_watchdog_recoveries_total"));
+    assertEquals("gauge", scrape.type("sluice_watchdog_stalled_replicas"));
+    assertEquals(0, scrape.value("sluice_watchdog_unhealthy_replicas"));
     // One node, two partitions of one replica each: both led here, both fully in sync.
-    assertLine(body, "sluice_partitions_led 2");
-    assertLine(body, "# TYPE sluice_partitions_under_replicated gauge");
-    assertLine(body, "sluice_partitions_under_replicated 0");
-    assertLine(body, "sluice_partitions_under_min_in_sync 0");
-    assertLine(body, "sluice_partitions_offline 0");
-    assertLine(body, "# TYPE sluice_leader_elections_total counter");
-    assertLine(body, "sluice_leader_elections_total 2");
-    assertLine(body, "sluice_in_sync_shrinks_total 0");
-    assertLine(body, "sluice_in_sync_expansions_total 0");
+    assertEquals(2, scrape.value("sluice_partitions_led"));
+    assertEquals("gauge", scrape.type("sluice_partitions_under_replicated"));
+    assertEquals(0, scrape.value("sluice_partitions_under_replicated"));
+    assertEquals(0, scrape.value("sluice_partitions_under_min_in_sync"));
+    assertEquals(0, scrape.value("sluice_partitions_offline"));
+    assertEquals(2, scrape.value("sluice_cluster_partitions"));
+    assertEquals(0, scrape.value("sluice_cluster_partitions_under_replicated"));
+    assertEquals(0, scrape.value("sluice_cluster_partitions_under_min_in_sync"));
+    assertEquals(0, scrape.value("sluice_cluster_partitions_offline"));
+    assertEquals("counter", scrape.type("sluice_leader_elections_total"));
+    assertEquals(2, scrape.value("sluice_leader_elections_total"));
+    assertEquals(0, scrape.value("sluice_in_sync_shrinks_total"));
+    assertEquals(0, scrape.value("sluice_in_sync_expansions_total"));
+    assertEquals("histogram", scrape.type("sluice_replication_round_trip_seconds"));
+  }
+
+  @Test
+  void metricsMeasureTheClientApiWithLatencyHistograms() throws Exception {
+    HttpResponse<String> fetched =
+        http.send(
+            HttpRequest.newBuilder(apiUri("/topics/events/partitions/0/records/0")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, fetched.statusCode(), fetched.body());
+    HttpResponse<String> missing =
+        http.send(
+            HttpRequest.newBuilder(apiUri("/topics/nope")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, missing.statusCode());
+
+    Scrape scrape = Scrape.parse(get("/metrics").body());
+    String produce = "sluice_produce_latency_seconds";
+    assertEquals("histogram", scrape.type(produce));
+    Map<String, String> all = Map.of("acks", "all");
+    assertEquals(RECORDS, scrape.value(produce + "_count", all));
+    assertEquals(RECORDS, scrape.value(produce + "_bucket", Map.of("acks", "all", "le", "+Inf")));
+    assertTrue(
+        scrape.samples(produce + "_bucket", all).size() > 10,
+        "a percentile histogram has many buckets:\n" + scrape);
+    String fetch = "sluice_fetch_latency_seconds";
+    assertEquals("histogram", scrape.type(fetch));
+    assertEquals(1, scrape.value(fetch + "_count", Map.of("request", "record")));
+    assertEquals(1, scrape.value(fetch + "_bucket", Map.of("request", "record", "le", "+Inf")));
+
+    assertEquals("counter", scrape.type("sluice_bytes_in_total"));
+    long valueBytes = 0;
+    for (int i = 0; i < RECORDS; i++) {
+      valueBytes += ("record " + i).length();
+    }
+    assertEquals(valueBytes, scrape.value("sluice_bytes_in_total", Map.of("topic", "events")));
+    assertEquals("counter", scrape.type("sluice_bytes_out_total"));
+    assertEquals(
+        "record 0".length(), scrape.value("sluice_bytes_out_total", Map.of("topic", "events")));
+
+    String requests = "sluice_http_requests_seconds";
+    assertEquals("summary", scrape.type(requests));
+    String records = "/topics/{topic}/partitions/{partition}/records";
+    assertEquals(
+        RECORDS,
+        scrape.value(
+            requests + "_count", Map.of("method", "POST", "route", records, "status", "200")));
+    assertEquals(
+        1,
+        scrape.value(
+            requests + "_count",
+            Map.of("method", "GET", "route", "/topics/{topic}", "status", "404")));
+    assertEquals(
+        1,
+        scrape.value(
+            requests + "_count", Map.of("method", "POST", "route", "/topics", "status", "201")));
+  }
+
+  @Test
+  void metricsHaveTheJvmAndProcessMeters() throws Exception {
+    Scrape scrape = Scrape.parse(get("/metrics").body());
+    for (String gauge :
+        List.of(
+            "jvm_memory_used_bytes",
+            "jvm_threads_live_threads",
+            "jvm_classes_loaded_classes",
+            "process_cpu_usage",
+            "process_uptime_seconds",
+            "process_files_open_files")) {
+      assertEquals("gauge", scrape.type(gauge), gauge);
+    }
+    assertEquals("counter", scrape.type("jvm_classes_unloaded_classes_total"));
+    assertTrue(
+        scrape.samples("jvm_memory_used_bytes", Map.of("area", "heap")).size() > 0, "heap pools");
   }
 
   @Test
@@ -123,7 +211,7 @@ class NodeManagementEndpointsTest {
     assertEquals(200, r.statusCode(), r.body());
     JsonNode body = ApiJson.mapper().readTree(r.body());
     assertEquals(NODE_ID, body.get("node").asInt());
-    assertTrue(body.get("ready").asBoolean());
+    assertTrue(body.get("replicasHealthy").asBoolean());
     assertEquals(0, body.get("unhealthyReplicas").size());
     assertEquals(0, body.get("totalStalls").asLong());
     JsonNode replicas = body.get("replicas");
@@ -190,19 +278,6 @@ class NodeManagementEndpointsTest {
 
   private PartitionReplica leader(PartitionId tp) {
     return node.replicas().get(tp).orElseThrow();
-  }
-
-  private static void assertLine(String body, String line) {
-    assertTrue(body.lines().anyMatch(line::equals), "no line \"" + line + "\" in:\n" + body);
-  }
-
-  private static String helpOf(String body, String metric) {
-    String prefix = "# HELP " + metric + " ";
-    return body.lines()
-        .filter(l -> l.startsWith(prefix))
-        .findFirst()
-        .map(l -> l.substring(prefix.length()))
-        .orElseThrow(() -> new AssertionError("no HELP for " + metric + " in:\n" + body));
   }
 
   private URI apiUri(String path) {

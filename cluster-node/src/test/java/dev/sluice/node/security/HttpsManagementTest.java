@@ -75,6 +75,15 @@ class HttpsManagementTest {
   }
 
   @Test
+  void metricsAnswerOverHttpsToAnAdminTokenOnly() throws Exception {
+    awaitStatus(200, management("https", "/metrics"), basic("admin", security.adminToken()));
+    assertEquals(401, send(https, management("https", "/metrics"), null).statusCode());
+    assertEquals(
+        401,
+        send(https, management("https", "/metrics"), basic("reader", readerToken)).statusCode());
+  }
+
+  @Test
   void aPlaintextConnectionOrAClientWithoutTheClusterCaGetsNothing() {
     HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     String admin = basic("admin", security.adminToken());

@@ -53,8 +53,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *
  * <p>Runs on the blocking-IO dispatcher (appends and checkpoints write files). Publishes a {@link
  * LeaderView} and signals {@link ChangeSignal} after every change; the replication streams wait on
- * that signal. Supervised: a failure (a disk error while moving the high watermark) restarts it
- * idle after failing every waiter; the node's next assignment makes it lead again.
+ * that signal. Measures each term's replication round trips ({@link RoundTrips}) and hands them to
+ * the node's {@link LeaderCounters}. Supervised: a failure (a disk error while moving the high
+ * watermark) restarts it idle after failing every waiter; the node's next assignment makes it lead
+ * again.
  */
 public final class PartitionLeader {
 
@@ -134,8 +136,8 @@ public final class PartitionLeader {
     }
   }
 
-  /** A term: the epoch led and its in-sync bookkeeping. */
-  private record Term(int epoch, InSyncState inSync) {}
+  /** A term: the epoch led, its in-sync bookkeeping and its round-trip measurement. */
+  private record Term(int epoch, InSyncState inSync, RoundTrips roundTrips) {}
 
   private final ActorContext<Command> context;
   private final Setup setup;
@@ -251,7 +253,9 @@ public final class PartitionLeader {
             log.logEndOffset(),
             log.highWatermark(),
             m.inSync());
-    Term term = new Term(m.leaderEpoch(), state);
+    List<Integer> followers =
+        m.replicas().stream().filter(r -> r != setup.settings().localNode()).toList();
+    Term term = new Term(m.leaderEpoch(), state, new RoundTrips(followers));
     setup.counters().leadershipStarted();
     publish(term);
     setup.changes().signal();
@@ -333,6 +337,7 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     m.replyTo().tell(new Appended(info, term.epoch()));
+    term.roundTrips().appended(info.lastOffset() + 1, now());
     setup.changes().signal(); // the log grew: the replication streams send it
     return afterChange(term);
   }
@@ -362,6 +367,7 @@ public final class PartitionLeader {
               leaderEnd);
       return Behaviors.same();
     }
+    boolean member = term.inSync().maximal().contains(m.replicaId());
     if (!term.inSync().onReport(m.replicaId(), m.logEndOffset(), leaderEnd, now())) {
       context
           .getLog()
@@ -371,6 +377,8 @@ public final class PartitionLeader {
               m.replicaId());
       return Behaviors.same();
     }
+    term.roundTrips()
+        .reported(m.replicaId(), m.logEndOffset(), now(), member, setup.counters()::roundTrip);
     if (!term.inSync().maximal().contains(m.replicaId())) {
       maybePropose(term); // a replica that caught up joins without waiting for the tick
     }

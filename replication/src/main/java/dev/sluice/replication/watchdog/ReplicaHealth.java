@@ -4,7 +4,7 @@ import dev.sluice.replication.follower.FollowerState;
 
 /**
  * What the watchdog last concluded about one local follower replica; an immutable value read by
- * management (HTTP, JMX, metrics, readiness) through {@link WatchdogState}.
+ * management (HTTP, JMX, metrics) through {@link WatchdogState}.
  *
  * @param name the replica (partition), e.g. {@code orders-3}
  * @param state the follower FSM state at the last sample
@@ -12,7 +12,8 @@ import dev.sluice.replication.follower.FollowerState;
  * @param stallCount stalls in the current episode (0 once the replica recovers)
  * @param escalationLevel 0 none, 1 transfer restarted, 2 smaller frames, 3 unhealthy ({@link
  *     StallDetector#TOP_LEVEL})
- * @param healthy false at the top escalation level: the node then reports not ready
+ * @param healthy false at the top escalation level: reported as unhealthy (not a readiness matter:
+ *     the node keeps serving the partitions it leads)
  * @param secondsSinceProgress how long the replica has been behind without progress (0 while caught
  *     up: a replica with nothing to fetch is not stuck)
  * @param logEndOffset the follower's log end offset

@@ -37,7 +37,7 @@ import java.util.OptionalInt;
  */
 public final class StallDetector {
 
-  /** The escalation level at which a replica is unhealthy and the node not ready. */
+  /** The escalation level at which a replica is reported unhealthy (metrics, status pages). */
   public static final int TOP_LEVEL = 3;
 
   /** What a sample led to. */
@@ -251,7 +251,7 @@ public final class StallDetector {
         .frameLimitDivisor()
         .ifPresent(d -> b.append(" with frames limited to peer-max-bytes/").append(d));
     if (stall == TOP_LEVEL) {
-      b.append("; replica marked unhealthy, node not ready");
+      b.append("; replica marked unhealthy");
     } else if (stall > TOP_LEVEL) {
       b.append("; replica still unhealthy");
     }

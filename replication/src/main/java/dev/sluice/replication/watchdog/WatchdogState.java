@@ -9,17 +9,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The watchdog's conclusions, published for readers that must not ask an actor: the readiness
- * check, JMX getters, metrics and the status endpoint. One {@link StallWatchdog} writes (through
- * the package-private methods), any thread reads; reads never block and each returns a value that
- * was true at some moment of the call (the per-replica values are immutable records).
+ * The watchdog's conclusions, published for readers that must not ask an actor: JMX getters,
+ * metrics and the status pages. One {@link StallWatchdog} writes (through the package-private
+ * methods), any thread reads; reads never block and each returns a value that was true at some
+ * moment of the call (the per-replica values are immutable records).
  */
 public final class WatchdogState {
   private final ConcurrentHashMap<String, ReplicaHealth> replicas = new ConcurrentHashMap<>();
   private final AtomicLong totalStalls = new AtomicLong();
   private final AtomicLong recoveries = new AtomicLong();
 
-  /** False while any watched replica is at the top escalation level (stalled 3 times or more). */
+  /**
+   * False while any watched replica is at the top escalation level (stalled 3 times or more). Not
+   * the node's readiness: one stuck follower does not stop the node from serving.
+   */
   public boolean ready() {
     for (ReplicaHealth h : replicas.values()) {
       if (!h.healthy()) {

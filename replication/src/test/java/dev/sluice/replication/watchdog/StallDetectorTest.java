@@ -254,7 +254,7 @@ class StallDetectorTest {
             + " unknown, 0 bytes staged), state backingOff, last error none; restarting its"
             + " transfer with frames limited to peer-max-bytes/2",
         lines[1]);
-    assertTrue(lines[2].endsWith("peer-max-bytes/4; replica marked unhealthy, node not ready"));
+    assertTrue(lines[2].endsWith("peer-max-bytes/4; replica marked unhealthy"));
     assertTrue(lines[3].endsWith("; replica still unhealthy"));
   }
 
