@@ -100,8 +100,8 @@ public final class SettingsValidator {
 
   /**
    * The embedded H2 journal is a file of one machine: nodes elsewhere would open files of their own
-   * and keep diverging controller histories without any error. A seed on another machine is the
-   * one sign of that a node can see in its own settings.
+   * and keep diverging controller histories without any error. A seed on another machine is the one
+   * sign of that a node can see in its own settings.
    */
   private static void checkJournalAgainstSeeds(SluiceSettings s, List<String> v) {
     if (s.controller().journal() != Journal.H2) {
@@ -370,7 +370,10 @@ public final class SettingsValidator {
     if (sec.management().auth() == SecuritySettings.AuthMode.NONE) {
       open.add("sluice.security.management.auth = none");
     }
-    if (plaintext.isEmpty() && !open.isEmpty() && exposed != null && !sec.allowPlaintextOnNetwork()) {
+    if (plaintext.isEmpty()
+        && !open.isEmpty()
+        && exposed != null
+        && !sec.allowPlaintextOnNetwork()) {
       v.add(
           exposed
               + ": not a loopback address, and "

@@ -246,7 +246,8 @@ class SettingsValidatorTest {
     assertTrue(nat.bindsElsewhere());
 
     // loopback on both sides is a bare local node, whatever the two addresses are
-    NodeSettings local = fromHocon("sluice.node { host = localhost, bind-host = 127.0.0.2 }").node();
+    NodeSettings local =
+        fromHocon("sluice.node { host = localhost, bind-host = 127.0.0.2 }").node();
     assertEquals("127.0.0.2", local.bindHost());
   }
 
