@@ -53,8 +53,7 @@ public final class NodeConfig {
                 ConfigValueFactory.fromAnyRef(settings.cluster().port()))
             // Artery binds bind.hostname and tells peers canonical.hostname; its bind.port
             // defaults to the canonical port.
-            .withValue(
-                "pekko.remote.artery.bind.hostname", ConfigValueFactory.fromAnyRef(bindHost))
+            .withValue("pekko.remote.artery.bind.hostname", ConfigValueFactory.fromAnyRef(bindHost))
             .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(host))
             .withValue(
                 "pekko.management.http.bind-hostname", ConfigValueFactory.fromAnyRef(bindHost))

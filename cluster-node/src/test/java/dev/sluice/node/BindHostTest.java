@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.typesafe.config.Config;
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.log.testing.Conditions;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -65,19 +67,18 @@ class BindHostTest {
       assertEquals(
           ADVERTISED, Cluster.get(node.system()).selfMember().address().getHost().orElseThrow());
 
-      // The client API answers on the bound address only.
-      HttpResponse<String> topics =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://" + BOUND + ":" + node.apiPort() + "/topics"))
-                      .timeout(Duration.ofSeconds(30))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, topics.statusCode(), topics.body());
+      // The client API answers on the bound address (once the node has its metadata).
+      HttpClient http = HttpClient.newHttpClient();
+      HttpRequest topics =
+          HttpRequest.newBuilder(URI.create("http://" + BOUND + ":" + node.apiPort() + "/topics"))
+              .timeout(Duration.ofSeconds(30))
+              .build();
+      Conditions.await(
+          () -> send(http, topics).statusCode() == 200,
+          Duration.ofSeconds(30),
+          "GET /topics answered on " + BOUND);
 
-      int clusterPort =
-          Cluster.get(node.system()).selfMember().address().getPort().orElseThrow();
+      int clusterPort = Cluster.get(node.system()).selfMember().address().getPort().orElseThrow();
       Map<String, Integer> ports =
           Map.of(
               "api", node.apiPort(),
@@ -92,6 +93,17 @@ class BindHostTest {
             () -> connect(ADVERTISED, port.getValue()),
             port.getKey() + " listens on " + ADVERTISED);
       }
+    }
+  }
+
+  private static HttpResponse<String> send(HttpClient http, HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

@@ -10,12 +10,13 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * {@code GET /openapi.yaml}: the client API described as an OpenAPI 3 document, the resource {@value
- * #RESOURCE} of this module. Served without credentials: it describes the API, it holds no data.
+ * {@code GET /openapi.yaml}: the client API described as an OpenAPI 3 document, the resource
+ * {@value #RESOURCE} of this module. Served without credentials: it describes the API, it holds no
+ * data.
  *
  * <p>The document is written by hand beside the routes; {@code ApiDescriptionTest} probes every
- * path and method it lists against a real node, and every path and method a node serves against
- * it, so the two cannot drift apart unnoticed.
+ * path and method it lists against a real node, and every path and method a node serves against it,
+ * so the two cannot drift apart unnoticed.
  *
  * <p>Thread-safety: immutable; the document is read once, when the class loads.
  */
@@ -33,8 +34,7 @@ public final class ApiDescription extends AllDirectives {
 
   /** The route serving the document. */
   public Route route() {
-    return path(
-        PATH, () -> get(() -> complete(HttpResponse.create().withEntity(YAML, DOCUMENT))));
+    return path(PATH, () -> get(() -> complete(HttpResponse.create().withEntity(YAML, DOCUMENT))));
   }
 
   /** The document's bytes, as served. */

@@ -65,7 +65,8 @@ public final class ApiRejections {
               r -> answer(error(400, "header " + r.headerName() + " is required")))
           .handle(
               MalformedHeaderRejection.class,
-              r -> answer(error(400, "header " + r.headerName() + " is malformed: " + r.errorMsg())))
+              r ->
+                  answer(error(400, "header " + r.headerName() + " is malformed: " + r.errorMsg())))
           .handle(
               MissingQueryParamRejection.class,
               r -> answer(error(400, "query parameter '" + r.parameterName() + "' is required")))
@@ -87,7 +88,8 @@ public final class ApiRejections {
           .handle(ValidationRejection.class, r -> answer(error(400, r.message())))
           .handleNotFound(new Directives().extractRequest(ApiRejections::notFound))
           .build()
-          .withFallback(RejectionHandler.defaultHandler().mapRejectionResponse(ApiRejections::asJson));
+          .withFallback(
+              RejectionHandler.defaultHandler().mapRejectionResponse(ApiRejections::asJson));
 
   private ApiRejections() {}
 

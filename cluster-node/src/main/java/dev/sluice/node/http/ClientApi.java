@@ -63,8 +63,8 @@ public final class ClientApi extends AllDirectives {
   }
 
   /**
-   * Every route of the client API. Rejections answer the JSON error body ({@link ApiRejections});
-   * a route added here belongs in {@code openapi.yaml} too, which {@code ApiDescriptionTest} checks.
+   * Every route of the client API. Rejections answer the JSON error body ({@link ApiRejections}); a
+   * route added here belongs in {@code openapi.yaml} too, which {@code ApiDescriptionTest} checks.
    */
   public Route routes() {
     return handleRejections(
@@ -72,7 +72,8 @@ public final class ClientApi extends AllDirectives {
         () ->
             handleExceptions(
                 HttpErrors.exceptionHandler(),
-                () -> concat(new ApiDescription().route(), pathPrefix(Paths.TOPICS, this::topics))));
+                () ->
+                    concat(new ApiDescription().route(), pathPrefix(Paths.TOPICS, this::topics))));
   }
 
   private Route topics() {

@@ -124,7 +124,8 @@ class ApiDescriptionTest {
       String uri = op.concretePath() + op.requiredQuery();
       HttpResponse<String> r = send(op.method(), uri, op.bodyType(), op.body());
       if (!routed(r)) {
-        unserved.add(op + " (as " + op.method() + " " + uri + ": " + r.statusCode() + " " + r.body() + ")");
+        unserved.add(
+            op + " (as " + op.method() + " " + uri + ": " + r.statusCode() + " " + r.body() + ")");
       }
     }
     assertEquals(List.of(), unserved, "documented in openapi.yaml but not served");
@@ -182,7 +183,8 @@ class ApiDescriptionTest {
         }
         String name = (String) p.get("name");
         String query = op.requiredQuery(name);
-        HttpResponse<String> r = send(op.method(), op.concretePath() + query, op.bodyType(), op.body());
+        HttpResponse<String> r =
+            send(op.method(), op.concretePath() + query, op.bodyType(), op.body());
         if (r.statusCode() != 400 || !r.body().contains(name)) {
           notRequired.add(op + " without " + name + ": " + r.statusCode() + " " + r.body());
         }
@@ -224,7 +226,8 @@ class ApiDescriptionTest {
   }
 
   /** One operation of the document: a method on a path template. */
-  private record Operation(String method, String path, Map<String, Object> spec, List<Map<String, Object>> parameters) {
+  private record Operation(
+      String method, String path, Map<String, Object> spec, List<Map<String, Object>> parameters) {
     @Override
     public String toString() {
       return method + " " + path;
@@ -236,11 +239,13 @@ class ApiDescriptionTest {
       for (Map<String, Object> p : parameters) {
         if ("path".equals(p.get("in"))) {
           Object example = p.get("example");
-          assertTrue(example != null, this + ": path parameter " + p.get("name") + " has no example");
+          assertTrue(
+              example != null, this + ": path parameter " + p.get("name") + " has no example");
           concrete = concrete.replace("{" + p.get("name") + "}", segment(example.toString()));
         }
       }
-      assertFalse(concrete.contains("{"), this + ": a path parameter is not described: " + concrete);
+      assertFalse(
+          concrete.contains("{"), this + ": a path parameter is not described: " + concrete);
       return concrete;
     }
 
@@ -257,7 +262,9 @@ class ApiDescriptionTest {
             && Boolean.TRUE.equals(p.get("required"))
             && !p.get("name").equals(omitted)) {
           Object example = p.get("example");
-          assertTrue(example != null, this + ": required query parameter " + p.get("name") + " has no example");
+          assertTrue(
+              example != null,
+              this + ": required query parameter " + p.get("name") + " has no example");
           pairs.add(p.get("name") + "=" + segment(example.toString()));
         }
       }
@@ -305,7 +312,9 @@ class ApiDescriptionTest {
         Map<String, Object> spec = asMap(e.getValue());
         List<Map<String, Object>> params = new ArrayList<>(shared);
         params.addAll(parameters(spec.get("parameters")));
-        ops.add(new Operation(e.getKey().toUpperCase(java.util.Locale.ROOT), path.getKey(), spec, params));
+        ops.add(
+            new Operation(
+                e.getKey().toUpperCase(java.util.Locale.ROOT), path.getKey(), spec, params));
       }
     }
     assertFalse(ops.isEmpty(), "the document lists no operation");

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every kind of routing rejection of a real node's client API answers the JSON error body with the
  * status that says what to fix: unknown path 404, wrong method 405 (with {@code Allow}), missing or
- * malformed query parameter 400, malformed body 400, wrong media type 415. Missing credentials (401)
- * are {@link ClientApiAuthTest}'s.
+ * malformed query parameter 400, malformed body 400, wrong media type 415. Missing credentials
+ * (401) are {@link ClientApiAuthTest}'s.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClientApiRejectionsTest {
@@ -52,12 +52,13 @@ class ClientApiRejectionsTest {
   void anUnknownPathIs404NamingPathAndMethod() {
     ErrorBody top = error(send(request("GET", "/nothing/here", null, null)), 404);
     assertEquals(
-        ApiRejections.NO_ROUTE
-            + "/nothing/here (GET); the API is described at GET /openapi.yaml",
+        ApiRejections.NO_ROUTE + "/nothing/here (GET); the API is described at GET /openapi.yaml",
         top.error());
     // a partition that is not a number matches no route either
-    ErrorBody nested = error(send(request("GET", "/topics/orders/partitions/x/records", null, null)), 404);
-    assertTrue(nested.error().startsWith(ApiRejections.NO_ROUTE + "/topics/orders"), nested.error());
+    ErrorBody nested =
+        error(send(request("GET", "/topics/orders/partitions/x/records", null, null)), 404);
+    assertTrue(
+        nested.error().startsWith(ApiRejections.NO_ROUTE + "/topics/orders"), nested.error());
     // an unknown topic is the handler's 404, which says so
     ErrorBody topic = error(send(request("GET", "/topics/nope", null, null)), 404);
     assertTrue(topic.error().contains("nope"), topic.error());
@@ -123,9 +124,9 @@ class ClientApiRejectionsTest {
         text.error());
     // curl -d without -H: a form, which would only fail to parse as JSON
     ErrorBody form =
-        error(
-            send(request("POST", "/topics", "application/x-www-form-urlencoded", topic)), 415);
-    assertTrue(form.error().startsWith("Content-Type application/x-www-form-urlencoded"), form.error());
+        error(send(request("POST", "/topics", "application/x-www-form-urlencoded", topic)), 415);
+    assertTrue(
+        form.error().startsWith("Content-Type application/x-www-form-urlencoded"), form.error());
     // the request got no further: no topic was created
     error(send(request("GET", "/topics/plain", null, null)), 404);
     // a body without a declared type is read as JSON (it arrives as application/octet-stream)
