@@ -65,8 +65,14 @@ class BootstrapScriptTest {
         "for p in \"$@\"; do",
         "  case \"$p\" in",
         "    maven) /bin/cp '" + maven + "' '" + bin + "/mvn'; /bin/chmod +x '" + bin + "/mvn' ;;",
-        "    openjdk-*-jdk-headless) /bin/cp '" + jdk + "' '" + bin + "/java';"
-            + " /bin/chmod +x '" + bin + "/java' ;;",
+        "    openjdk-*-jdk-headless) /bin/cp '"
+            + jdk
+            + "' '"
+            + bin
+            + "/java';"
+            + " /bin/chmod +x '"
+            + bin
+            + "/java' ;;",
         "  esac",
         "done");
     // apt-cache: offers the packages named in STUB_APT_OFFERS (Debian 12 offers 17).
@@ -81,7 +87,8 @@ class BootstrapScriptTest {
   @Test
   void mavenAbsentFromPathIsInstalledWithAptGet() throws Exception {
     javaStub(bin, "17.0.15");
-    Run run = bootstrap("sluice_require_java && sluice_require_maven && echo \"java=$SLUICE_JAVA\"");
+    Run run =
+        bootstrap("sluice_require_java && sluice_require_maven && echo \"java=$SLUICE_JAVA\"");
     assertEquals(0, run.exit(), run.toString());
     assertTrue(run.err().contains("no Maven (mvn) found: installing it"), run.toString());
     assertTrue(run.err().contains("installing with apt-get: maven"), run.toString());
@@ -96,7 +103,8 @@ class BootstrapScriptTest {
 
   @Test
   void noJavaAndNoMavenInstallsAJdkAndMavenAfterOneUpdate() throws Exception {
-    Run run = bootstrap("sluice_require_java && sluice_require_maven && echo \"java=$SLUICE_JAVA\"");
+    Run run =
+        bootstrap("sluice_require_java && sluice_require_maven && echo \"java=$SLUICE_JAVA\"");
     assertEquals(0, run.exit(), run.toString());
     assertTrue(run.err().contains("no java found: installing a JDK 17 or newer"), run.toString());
     assertEquals(
@@ -112,11 +120,14 @@ class BootstrapScriptTest {
   void aDebianWithoutJdk17InstallsTheNextOneOffered() throws Exception {
     Run run =
         bootstrap(
-            Map.of("STUB_APT_OFFERS", "openjdk-21-jdk-headless maven", "STUB_JDK_VERSION", "21.0.7"),
+            Map.of(
+                "STUB_APT_OFFERS", "openjdk-21-jdk-headless maven", "STUB_JDK_VERSION", "21.0.7"),
             "sluice_require_java && echo \"java=$SLUICE_JAVA\"");
     assertEquals(0, run.exit(), run.toString());
     assertTrue(
-        aptCalls().contains("apt-get install -y -q openjdk-21-jdk-headless (DEBIAN_FRONTEND=noninteractive)"),
+        aptCalls()
+            .contains(
+                "apt-get install -y -q openjdk-21-jdk-headless (DEBIAN_FRONTEND=noninteractive)"),
         aptCalls().toString());
   }
 
@@ -129,7 +140,9 @@ class BootstrapScriptTest {
     assertTrue(
         run.err()
             .contains(
-                "error: Sluice needs Java 17 or newer, and " + bin.resolve("java") + " is Java 11.0.21."),
+                "error: Sluice needs Java 17 or newer, and "
+                    + bin.resolve("java")
+                    + " is Java 11.0.21."),
         run.toString());
     assertTrue(run.err().contains("apt-get install openjdk-17-jdk-headless"), run.toString());
     assertTrue(run.err().contains("JAVA_HOME"), run.toString());
@@ -149,13 +162,19 @@ class BootstrapScriptTest {
     javaStub(bin, "11.0.21");
     Path jdk21 = Files.createDirectories(dir.resolve("jdk-21/bin"));
     javaStub(jdk21, "21");
-    Run ok = bootstrap(Map.of("JAVA_HOME", jdk21.getParent().toString()), "sluice_require_java && echo \"java=$SLUICE_JAVA\"");
+    Run ok =
+        bootstrap(
+            Map.of("JAVA_HOME", jdk21.getParent().toString()),
+            "sluice_require_java && echo \"java=$SLUICE_JAVA\"");
     assertEquals(0, ok.exit(), ok.toString());
     assertEquals("java=" + jdk21.resolve("java"), ok.out().strip());
 
-    Run nowhere = bootstrap(Map.of("JAVA_HOME", dir.resolve("no-jdk").toString()), "sluice_require_java");
+    Run nowhere =
+        bootstrap(Map.of("JAVA_HOME", dir.resolve("no-jdk").toString()), "sluice_require_java");
     assertEquals(1, nowhere.exit(), nowhere.toString());
-    assertTrue(nowhere.err().contains("JAVA_HOME=" + dir.resolve("no-jdk") + " has no bin/java"), nowhere.toString());
+    assertTrue(
+        nowhere.err().contains("JAVA_HOME=" + dir.resolve("no-jdk") + " has no bin/java"),
+        nowhere.toString());
     assertEquals(List.of(), aptCalls(), "a wrong JAVA_HOME is reported, not papered over");
   }
 
@@ -174,7 +193,8 @@ class BootstrapScriptTest {
         "exit 1");
     Path log = dir.resolve("build/build.log");
     Run run =
-        bootstrap("sluice_maven_progress '" + log + "' package && echo status=0 || echo \"status=$?\"");
+        bootstrap(
+            "sluice_maven_progress '" + log + "' package && echo status=0 || echo \"status=$?\"");
     assertEquals("status=1", run.out().strip(), run.toString());
     List<String> lines = run.err().lines().toList();
     assertEquals("  [1/3] Sluice config", lines.get(0), run.toString());
@@ -195,7 +215,9 @@ class BootstrapScriptTest {
             List.of("/bin/bash", ROOT.resolve("bin/sluice").toString(), "--version"));
     assertTrue(run.err().contains("no java found: installing a JDK 17 or newer"), run.toString());
     assertTrue(
-        aptCalls().contains("apt-get install -y -q openjdk-17-jdk-headless (DEBIAN_FRONTEND=noninteractive)"),
+        aptCalls()
+            .contains(
+                "apt-get install -y -q openjdk-17-jdk-headless (DEBIAN_FRONTEND=noninteractive)"),
         aptCalls().toString());
     // The stub java prints its version for any arguments, and the launcher ran it.
     assertEquals(0, run.exit(), run.toString());
@@ -204,10 +226,15 @@ class BootstrapScriptTest {
   private void javaStub(Path where, String version) throws IOException {
     Files.writeString(
         where.resolve("java"),
-        "#!/bin/bash\necho 'openjdk version \"" + version + "\" 2025-01-21' >&2\n"
-            + "echo 'OpenJDK Runtime Environment (build " + version + ")' >&2\n",
+        "#!/bin/bash\necho 'openjdk version \""
+            + version
+            + "\" 2025-01-21' >&2\n"
+            + "echo 'OpenJDK Runtime Environment (build "
+            + version
+            + ")' >&2\n",
         UTF_8);
-    Files.setPosixFilePermissions(where.resolve("java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(
+        where.resolve("java"), PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   private void script(String name, String... lines) throws IOException {
@@ -226,8 +253,7 @@ class BootstrapScriptTest {
 
   private Run bootstrap(Map<String, String> env, String commands) throws Exception {
     return run(
-        env,
-        List.of("/bin/bash", "-c", "set -euo pipefail; . '" + BOOTSTRAP + "'; " + commands));
+        env, List.of("/bin/bash", "-c", "set -euo pipefail; . '" + BOOTSTRAP + "'; " + commands));
   }
 
   private Run run(Map<String, String> env, List<String> command) throws Exception {

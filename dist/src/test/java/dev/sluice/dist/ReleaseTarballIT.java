@@ -26,15 +26,16 @@ import org.junit.jupiter.api.Test;
 /**
  * The release as an operator gets it: {@code sluice-VERSION.tar.gz} unpacked with {@code tar} into
  * a directory outside the source tree, then its {@code bin/sluice} runs a node from the sample
- * {@code conf/node.conf} and the CLI creates a topic, produces and consumes against it. The PATH has
- * no {@code mvn} and no {@code java} (Java comes from {@code JAVA_HOME}), so nothing can fall back
- * to the build or the sources.
+ * {@code conf/node.conf} and the CLI creates a topic, produces and consumes against it. The PATH
+ * has no {@code mvn} and no {@code java} (Java comes from {@code JAVA_HOME}), so nothing can fall
+ * back to the build or the sources.
  */
 class ReleaseTarballIT {
   private static final Path TARBALL = Path.of(System.getProperty("sluice.release.tarball"));
   private static final String VERSION = System.getProperty("sluice.project.version");
   private static final Duration NODE_START = Duration.ofSeconds(90);
   private static final Duration CLI = Duration.ofSeconds(60);
+
   /** The tools the launcher uses besides bash builtins; neither mvn nor java. */
   private static final List<String> TOOLS = List.of("dirname", "readlink", "sed");
 
@@ -97,30 +98,59 @@ class ReleaseTarballIT {
     try (Stream<Path> lib = Files.list(home.resolve("lib"))) {
       jars = lib.map(p -> p.getFileName().toString()).sorted().toList();
     }
-    for (String module : List.of("config", "api", "persistence", "replication", "cluster-node", "client", "tools", "security")) {
-      assertTrue(jars.contains("sluice-" + module + "-" + VERSION + ".jar"), module + " in " + jars);
+    for (String module :
+        List.of(
+            "config",
+            "api",
+            "persistence",
+            "replication",
+            "cluster-node",
+            "client",
+            "tools",
+            "security")) {
+      assertTrue(
+          jars.contains("sluice-" + module + "-" + VERSION + ".jar"), module + " in " + jars);
     }
     assertTrue(jars.stream().anyMatch(j -> j.startsWith("pekko-actor_")), "Pekko in " + jars);
-    assertFalse(jars.stream().anyMatch(j -> j.contains("-tests") || j.startsWith("junit")), "no test jars: " + jars);
+    assertFalse(
+        jars.stream().anyMatch(j -> j.contains("-tests") || j.startsWith("junit")),
+        "no test jars: " + jars);
   }
 
   @Test
   void aNodeAndTheCliRunFromTheUnpackedRelease() throws Exception {
     assertEquals(List.of("sluice " + VERSION), sluice("--version").stdoutLines());
 
-    node = launcher("node", "--config", "conf/node.conf",
-            "-Dsluice.data-dir=" + dir.resolve("data/node-1"),
-            "-Dsluice.api.port=0", "-Dsluice.replication.port=0",
-            "-Dsluice.management.port=0", "-Dsluice.cluster.port=0",
-            "-Dsluice.storage.flush=os")
-        .redirectErrorStream(true)
-        .start();
+    node =
+        launcher(
+                "node",
+                "--config",
+                "conf/node.conf",
+                "-Dsluice.data-dir=" + dir.resolve("data/node-1"),
+                "-Dsluice.api.port=0",
+                "-Dsluice.replication.port=0",
+                "-Dsluice.management.port=0",
+                "-Dsluice.cluster.port=0",
+                "-Dsluice.storage.flush=os")
+            .redirectErrorStream(true)
+            .start();
     CompletableFuture.runAsync(this::drainNodeOutput);
     String api = awaitApi();
 
-    Cli created = sluice("topic", "create", "orders", "--partitions", "1", "--replicas", "1", "--server", api);
+    Cli created =
+        sluice(
+            "topic", "create", "orders", "--partitions", "1", "--replicas", "1", "--server", api);
     assertEquals(0, created.exit(), created.toString());
-    Cli produced = sluice("produce", "orders", "--partition", "0", "--value", "from the release", "--server", api);
+    Cli produced =
+        sluice(
+            "produce",
+            "orders",
+            "--partition",
+            "0",
+            "--value",
+            "from the release",
+            "--server",
+            api);
     assertEquals(0, produced.exit(), produced.toString());
     Cli consumed = sluice("consume", "orders", "--partition", "0", "--from", "0", "--server", api);
     assertEquals(0, consumed.exit(), consumed.toString());
@@ -147,7 +177,8 @@ class ReleaseTarballIT {
   }
 
   private void drainNodeOutput() {
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(node.getInputStream(), UTF_8))) {
+    try (BufferedReader r =
+        new BufferedReader(new InputStreamReader(node.getInputStream(), UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
         nodeOutput.append(line).append('\n');
@@ -181,7 +212,11 @@ class ReleaseTarballIT {
       p.destroyForcibly();
       throw new AssertionError("sluice " + String.join(" ", args) + " did not end within " + CLI);
     }
-    return new Cli(String.join(" ", args), p.exitValue(), Files.readString(out, UTF_8), Files.readString(err, UTF_8));
+    return new Cli(
+        String.join(" ", args),
+        p.exitValue(),
+        Files.readString(out, UTF_8),
+        Files.readString(err, UTF_8));
   }
 
   private record Cli(String args, int exit, String stdout, String stderr) {
@@ -191,7 +226,14 @@ class ReleaseTarballIT {
 
     @Override
     public String toString() {
-      return "sluice " + args + ": exit " + exit + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+      return "sluice "
+          + args
+          + ": exit "
+          + exit
+          + "\n--- stdout\n"
+          + stdout
+          + "--- stderr\n"
+          + stderr;
     }
   }
 }

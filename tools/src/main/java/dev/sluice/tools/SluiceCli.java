@@ -112,8 +112,8 @@ public final class SluiceCli implements Runnable {
 
   /**
    * The project version the build wrote into {@value #RESOURCE} (resource filtering), so it never
-   * goes stale in the source and is the same from a release's jar, {@code target/classes} or a test.
-   * Classes compiled without the build (an IDE that does not filter) say so instead.
+   * goes stale in the source and is the same from a release's jar, {@code target/classes} or a
+   * test. Classes compiled without the build (an IDE that does not filter) say so instead.
    */
   static final class Version implements CommandLine.IVersionProvider {
     static final String RESOURCE = "version.properties";
