@@ -111,7 +111,7 @@ final class DemoSession implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       if (temporary) {
-        deleteRecursively(dir);
+        Directories.deleteTree(dir);
       }
       throw e;
     }
