@@ -13,7 +13,9 @@ import java.util.Optional;
 
 /**
  * Derives the ActorSystem config of a node from its validated settings: the sluice keys are the
- * single source of truth for addresses and ports, Pekko's own keys follow from them.
+ * single source of truth for addresses and ports, Pekko's own keys follow from them ({@code
+ * sluice.node.host} is the advertised canonical and management host name, {@code
+ * sluice.node.bind-host} the address they bind).
  */
 public final class NodeConfig {
   /** Name of every node's ActorSystem; cluster addresses are {@code pekko://sluice@host:port}. */
@@ -37,6 +39,7 @@ public final class NodeConfig {
   public static Config forNode(
       SluiceSettings settings, Config loaded, Optional<String> h2Password) {
     String host = settings.node().host();
+    String bindHost = settings.node().bindHost();
     List<String> seeds = new ArrayList<>();
     for (String seed : settings.cluster().seedNodes()) {
       seeds.add(seed.startsWith("pekko://") ? seed : "pekko://" + SYSTEM_NAME + "@" + seed);
@@ -48,7 +51,12 @@ public final class NodeConfig {
             .withValue(
                 "pekko.remote.artery.canonical.port",
                 ConfigValueFactory.fromAnyRef(settings.cluster().port()))
+            // Artery binds bind.hostname and tells peers canonical.hostname; its bind.port
+            // defaults to the canonical port.
+            .withValue("pekko.remote.artery.bind.hostname", ConfigValueFactory.fromAnyRef(bindHost))
             .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(host))
+            .withValue(
+                "pekko.management.http.bind-hostname", ConfigValueFactory.fromAnyRef(bindHost))
             .withValue(
                 "pekko.management.http.port",
                 ConfigValueFactory.fromAnyRef(settings.management().port()))

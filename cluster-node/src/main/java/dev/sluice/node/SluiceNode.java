@@ -267,7 +267,7 @@ public final class SluiceNode implements AutoCloseable {
             new ClusterStatusService(system, settings.node().id(), metadata, minInSync),
             apiMetrics);
     ServerBuilder apiServer =
-        Http.get(system).newServerAt(settings.node().host(), settings.api().port());
+        Http.get(system).newServerAt(settings.node().bindHost(), settings.api().port());
     if (tls.on(Listener.API)) {
       apiServer = apiServer.enableHttps(tls.httpsServer(Listener.API));
     }
@@ -279,7 +279,11 @@ public final class SluiceNode implements AutoCloseable {
     LeaderTransferServer replicationServer =
         await(
             LeaderTransferServer.bind(
-                system, settings.node().host(), settings.replication().port(), replicas, transfer),
+                system,
+                settings.node().bindHost(),
+                settings.replication().port(),
+                replicas,
+                transfer),
             "replication server on port " + settings.replication().port());
 
     AtomicBoolean apiServing = new AtomicBoolean(true);
@@ -341,6 +345,13 @@ public final class SluiceNode implements AutoCloseable {
               replicas.close();
               return CompletableFuture.completedFuture(Done.getInstance());
             });
+    if (settings.node().bindsElsewhere()) {
+      log.info(
+          "Sluice node {} listens on {} and advertises {}",
+          settings.node().id(),
+          settings.node().bindHost(),
+          settings.node().host());
+    }
     log.info(
         "Sluice node {} up: api {}, management {}://{}:{}, replication {}:{} ({}), cluster {} ({})",
         settings.node().id(),

@@ -31,10 +31,13 @@ final class SettingsReader {
   }
 
   SluiceSettings read() {
+    String host = string("sluice.node.host", "127.0.0.1");
+    String bindHost = string("sluice.node.bind-host", "");
     NodeSettings node =
         new NodeSettings(
             integer("sluice.node.id", -1),
-            string("sluice.node.host", "127.0.0.1"),
+            host,
+            bindHost.isBlank() ? host : bindHost.trim(),
             Path.of(string("sluice.data-dir", ".")));
     ApiSettings api =
         new ApiSettings(

@@ -43,6 +43,7 @@ public final class SettingsValidator {
     checkReplication(s, rules);
     checkWatchdog(s, rules);
     checkController(s.controller(), rules);
+    checkJournalAgainstSeeds(s, rules);
     checkSecurity(s, rules);
     // A value that could not be read was replaced by a placeholder; rules about that key would
     // only repeat the problem, so report the read error alone.
@@ -82,9 +83,96 @@ public final class SettingsValidator {
     if (s.node().id() < 0) {
       v.add("sluice.node.id = " + s.node().id() + ": must be 0 or greater");
     }
-    if (s.node().host().isBlank()) {
+    String host = s.node().host();
+    if (host.isBlank()) {
       v.add("sluice.node.host = \"\": must name an address");
+    } else if (isWildcard(host)) {
+      v.add(
+          "sluice.node.host = "
+              + host
+              + ": is the address clients and other nodes connect to, and a wildcard address"
+              + " reaches no one; set it to a name or address of this machine, and"
+              + " sluice.node.bind-host = "
+              + host
+              + " to listen on every interface");
     }
+  }
+
+  /**
+   * The embedded H2 journal is a file of one machine: nodes elsewhere would open files of their own
+   * and keep diverging controller histories without any error. A seed on another machine is the one
+   * sign of that a node can see in its own settings.
+   */
+  private static void checkJournalAgainstSeeds(SluiceSettings s, List<String> v) {
+    if (s.controller().journal() != Journal.H2) {
+      return;
+    }
+    List<String> remote =
+        s.cluster().seedNodes().stream()
+            .filter(seed -> !onThisMachine(seedHost(seed), s.node()))
+            .toList();
+    if (remote.isEmpty()) {
+      return;
+    }
+    v.add(
+        "sluice.cluster.seed-nodes = "
+            + s.cluster().seedNodes()
+            + ": "
+            + (remote.size() == 1 ? "seed " : "seeds ")
+            + String.join(", ", remote)
+            + (remote.size() == 1 ? " is" : " are")
+            + " on another machine (not a loopback address, not sluice.node.host = "
+            + s.node().host()
+            + "), but sluice.controller.journal = h2 keeps the controller history in a file on"
+            + " this machine, so nodes on other machines would keep histories of their own; set"
+            + " sluice.controller.journal = postgres and sluice.controller.postgres.url for a"
+            + " cluster across machines");
+  }
+
+  private static boolean onThisMachine(String seedHost, NodeSettings node) {
+    return isLoopback(seedHost)
+        || sameHost(seedHost, node.host())
+        || (!isWildcard(node.bindHost()) && sameHost(seedHost, node.bindHost()));
+  }
+
+  private static boolean sameHost(String a, String b) {
+    return unbracket(a).equalsIgnoreCase(unbracket(b));
+  }
+
+  /**
+   * The host of a seed given as {@code host:port}, {@code [v6]:port} or a full cluster address
+   * {@code pekko://system@host:port}.
+   */
+  static String seedHost(String seed) {
+    String s = seed.trim();
+    int scheme = s.indexOf("://");
+    if (scheme >= 0) {
+      s = s.substring(scheme + 3);
+    }
+    int at = s.lastIndexOf('@');
+    if (at >= 0) {
+      s = s.substring(at + 1);
+    }
+    int slash = s.indexOf('/');
+    if (slash >= 0) {
+      s = s.substring(0, slash);
+    }
+    if (s.startsWith("[")) {
+      int end = s.indexOf(']');
+      return end > 0 ? s.substring(0, end + 1) : s;
+    }
+    int colon = s.lastIndexOf(':');
+    return colon >= 0 && s.indexOf(':') == colon ? s.substring(0, colon) : s;
+  }
+
+  /** True for the addresses that mean "every interface": {@code 0.0.0.0} and {@code ::}. */
+  public static boolean isWildcard(String host) {
+    String h = unbracket(host.trim());
+    return h.equals("0.0.0.0") || h.equals("::") || h.equals("0:0:0:0:0:0:0:0");
+  }
+
+  private static String unbracket(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
   }
 
   private static void checkPorts(SluiceSettings s, List<String> v) {
@@ -261,14 +349,12 @@ public final class SettingsValidator {
             .filter(l -> !sec.tls().on(l))
             .map(TlsSettings.Listener::configValue)
             .toList();
-    String host = s.node().host();
-    if (!plaintext.isEmpty()
-        && !host.isBlank()
-        && !isLoopback(host)
-        && !sec.allowPlaintextOnNetwork()) {
+    // Reachable from the network when either address is: the advertised one routes there, the
+    // bound one (0.0.0.0 above all) accepts there.
+    String exposed = exposedAddress(s.node());
+    if (!plaintext.isEmpty() && exposed != null && !sec.allowPlaintextOnNetwork()) {
       v.add(
-          "sluice.node.host = "
-              + host
+          exposed
               + ": not a loopback address, and the listeners "
               + String.join(", ", plaintext)
               + " are plaintext (sluice.security.tls.enabled = "
@@ -286,17 +372,32 @@ public final class SettingsValidator {
     }
     if (plaintext.isEmpty()
         && !open.isEmpty()
-        && !host.isBlank()
-        && !isLoopback(host)
+        && exposed != null
         && !sec.allowPlaintextOnNetwork()) {
       v.add(
-          "sluice.node.host = "
-              + host
+          exposed
               + ": not a loopback address, and "
               + String.join(", ", open)
               + " lets anyone who reaches it in without a token; set tokens, or set"
               + " sluice.security.allow-plaintext-on-network = on to accept that");
     }
+  }
+
+  /**
+   * {@code key = value} of the first of the node's addresses that is not loopback, or null when
+   * both are (a blank host is reported by the node rule alone).
+   */
+  private static String exposedAddress(NodeSettings node) {
+    if (node.host().isBlank()) {
+      return null;
+    }
+    if (!isLoopback(node.host())) {
+      return "sluice.node.host = " + node.host();
+    }
+    if (!isLoopback(node.bindHost())) {
+      return "sluice.node.bind-host = " + node.bindHost();
+    }
+    return null;
   }
 
   private static void checkTls(TlsSettings t, List<String> v) {

@@ -184,9 +184,104 @@ class SettingsValidatorTest {
             + " sluice.security.management.auth = none lets anyone who reaches it in without a"
             + " token; set tokens, or set sluice.security.allow-plaintext-on-network = on to accept"
             + " that",
+        // the bind address counts like the advertised one: 0.0.0.0 listens on the network
+        "sluice.node.bind-host = 0.0.0.0"
+            + " | sluice.node.bind-host = 0.0.0.0: not a loopback address, and the listeners"
+            + " cluster, replication, api, management are plaintext (sluice.security.tls.enabled ="
+            + " off); turn TLS on for them, or set sluice.security.allow-plaintext-on-network = on"
+            + " to accept that anyone on the network can read and write",
+        "sluice.node.bind-host = \"10.0.0.5\", sluice.security.tls { enabled = on, key-store ="
+            + " /s.p12, ca-file = /ca.pem }"
+            + " | sluice.node.bind-host = 10.0.0.5: not a loopback address, and"
+            + " sluice.security.api.auth = none, sluice.security.management.auth = none lets anyone"
+            + " who reaches it in without a token; set tokens, or set"
+            + " sluice.security.allow-plaintext-on-network = on to accept that",
+        // the advertised address must be one others can reach
+        "sluice.node.host = 0.0.0.0, sluice.security.allow-plaintext-on-network = on"
+            + " | sluice.node.host = 0.0.0.0: is the address clients and other nodes connect to,"
+            + " and a wildcard address reaches no one; set it to a name or address of this machine,"
+            + " and sluice.node.bind-host = 0.0.0.0 to listen on every interface",
+        "sluice.node.host = \"::\", sluice.node.bind-host = \"::1\","
+            + " sluice.security.allow-plaintext-on-network = on"
+            + " | sluice.node.host = ::: is the address clients and other nodes connect to, and a"
+            + " wildcard address reaches no one; set it to a name or address of this machine, and"
+            + " sluice.node.bind-host = :: to listen on every interface",
+        // the H2 journal is a file of this machine: no seed elsewhere
+        "sluice.cluster.seed-nodes = [\"10.0.0.7:7703\"]"
+            + " | sluice.cluster.seed-nodes = [10.0.0.7:7703]: seed 10.0.0.7:7703 is on another"
+            + " machine (not a loopback address, not sluice.node.host = 127.0.0.1), but"
+            + " sluice.controller.journal = h2 keeps the controller history in a file on this"
+            + " machine, so nodes on other machines would keep histories of their own; set"
+            + " sluice.controller.journal = postgres and sluice.controller.postgres.url for a"
+            + " cluster across machines",
+        "sluice.node.host = 10.0.0.5, sluice.security.allow-plaintext-on-network = on,"
+            + " sluice.cluster.seed-nodes = [\"10.0.0.5:7703\", \"pekko://sluice@node2.example:7703\","
+            + " \"[fd00::7]:7703\"]"
+            + " | sluice.cluster.seed-nodes = [10.0.0.5:7703, pekko://sluice@node2.example:7703,"
+            + " [fd00::7]:7703]: seeds pekko://sluice@node2.example:7703, [fd00::7]:7703 are on"
+            + " another machine (not a loopback address, not sluice.node.host = 10.0.0.5), but"
+            + " sluice.controller.journal = h2 keeps the controller history in a file on this"
+            + " machine, so nodes on other machines would keep histories of their own; set"
+            + " sluice.controller.journal = postgres and sluice.controller.postgres.url for a"
+            + " cluster across machines",
       })
   void eachSecurityRuleNamesKeyValueAndReason(String hocon, String line) {
     assertEquals(List.of(line), violations(hocon));
+  }
+
+  @Test
+  void theBindAddressDefaultsToTheAdvertisedOne() {
+    NodeSettings node = fromHocon("sluice.node.host = localhost").node();
+    assertEquals("localhost", node.host());
+    assertEquals("localhost", node.bindHost());
+    assertFalse(node.bindsElsewhere());
+
+    NodeSettings nat =
+        fromHocon(
+                "sluice.node { host = node1.example, bind-host = 0.0.0.0 }\n"
+                    + "sluice.security.allow-plaintext-on-network = on")
+            .node();
+    assertEquals("node1.example", nat.host());
+    assertEquals("0.0.0.0", nat.bindHost());
+    assertTrue(nat.bindsElsewhere());
+
+    // loopback on both sides is a bare local node, whatever the two addresses are
+    NodeSettings local =
+        fromHocon("sluice.node { host = localhost, bind-host = 127.0.0.2 }").node();
+    assertEquals("127.0.0.2", local.bindHost());
+  }
+
+  @Test
+  void seedsOnThisMachineOrAJournalInPostgresAreAccepted() {
+    SluiceSettings local =
+        fromHocon(
+            "sluice.cluster.seed-nodes = [\"127.0.0.1:7703\", \"localhost:7713\","
+                + " \"pekko://sluice@[::1]:7723\"]");
+    assertEquals(3, local.cluster().seedNodes().size());
+    SluiceSettings sameHost =
+        fromHocon(
+            "sluice.node { host = node1.example, bind-host = 10.0.0.5 }\n"
+                + "sluice.security.allow-plaintext-on-network = on\n"
+                + "sluice.cluster.seed-nodes = [\"NODE1.example:7703\", \"10.0.0.5:7713\"]");
+    assertEquals(2, sameHost.cluster().seedNodes().size());
+    SluiceSettings postgres =
+        fromHocon(
+            "sluice.controller.journal = postgres\n"
+                + "sluice.cluster.seed-nodes = [\"10.0.0.7:7703\", \"node2.example:7703\"]");
+    assertEquals(Journal.POSTGRES, postgres.controller().journal());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "127.0.0.1:7703, 127.0.0.1",
+    "node2.example:7703, node2.example",
+    "pekko://sluice@10.0.0.7:7703, 10.0.0.7",
+    "[fd00::7]:7703, [fd00::7]",
+    "pekko://sluice@[::1]:7703, [::1]",
+    "node3.example, node3.example",
+  })
+  void theHostOfASeedIsFoundInEachForm(String seed, String host) {
+    assertEquals(host, SettingsValidator.seedHost(seed));
   }
 
   @Test

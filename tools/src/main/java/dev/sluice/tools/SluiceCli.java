@@ -111,12 +111,34 @@ public final class SluiceCli implements Runnable {
     return System.console() != null;
   }
 
-  /** Reads the version from the jar manifest, so it never goes stale in the source. */
+  /**
+   * The project version the build wrote into {@value #RESOURCE} (resource filtering), so it never
+   * goes stale in the source and is the same from a release's jar, {@code target/classes} or a
+   * test. Classes compiled without the build (an IDE that does not filter) say so instead.
+   */
   static final class Version implements CommandLine.IVersionProvider {
+    static final String RESOURCE = "version.properties";
+
     @Override
     public String[] getVersion() {
-      String v = SluiceCli.class.getPackage().getImplementationVersion();
-      return new String[] {"sluice " + (v == null ? "(development build)" : v)};
+      return new String[] {"sluice " + projectVersion().orElse("(development build)")};
+    }
+
+    static java.util.Optional<String> projectVersion() {
+      try (InputStream in = SluiceCli.class.getResourceAsStream(RESOURCE)) {
+        if (in == null) {
+          return java.util.Optional.empty();
+        }
+        java.util.Properties p = new java.util.Properties();
+        p.load(in);
+        String v = p.getProperty("version", "").trim();
+        // An unfiltered copy still holds the placeholder.
+        return v.isEmpty() || v.contains("${")
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(v);
+      } catch (java.io.IOException e) {
+        return java.util.Optional.empty();
+      }
     }
   }
 }

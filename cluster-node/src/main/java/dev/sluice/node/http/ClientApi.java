@@ -12,9 +12,13 @@ import dev.sluice.api.TopicList;
 import dev.sluice.node.auth.Authorizer;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaType;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Rejections;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * Routes of the client HTTP API, whose model (paths, headers, bodies) is the {@code api} module's.
@@ -30,6 +34,7 @@ import org.apache.pekko.http.javadsl.server.Route;
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
  * GET  /cluster/status                                  the cluster at a glance
+ * GET  /openapi.yaml                                    this list as an OpenAPI 3 document
  * </pre>
  *
  * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create a topic,
@@ -66,23 +71,32 @@ public final class ClientApi extends AllDirectives {
     this.metrics = metrics;
   }
 
+  /**
+   * Every route of the client API. Rejections answer the JSON error body ({@link ApiRejections}); a
+   * route added here belongs in {@code openapi.yaml} too, which {@code ApiDescriptionTest} checks.
+   */
   public Route routes() {
     return metrics.instrument(
-        handleExceptions(
-            HttpErrors.exceptionHandler(), () -> concat(topicsRoutes(), statusRoute())));
-  }
-
-  private Route topicsRoutes() {
-    return pathPrefix(
-        Paths.TOPICS,
-        () ->
-            concat(
-                pathEnd(
+        handleRejections(
+            ApiRejections.handler(),
+            () ->
+                handleExceptions(
+                    HttpErrors.exceptionHandler(),
                     () ->
                         concat(
-                            post(() -> auth.require(Action.ADMIN, "", this::createTopic)),
-                            get(() -> auth.anyToken(this::listTopics)))),
-                pathPrefix(segment(), this::topicRoutes)));
+                            new ApiDescription().route(),
+                            pathPrefix(Paths.TOPICS, this::topics),
+                            statusRoute()))));
+  }
+
+  private Route topics() {
+    return concat(
+        pathEnd(
+            () ->
+                concat(
+                    post(() -> auth.require(Action.ADMIN, "", this::createTopic)),
+                    get(() -> auth.anyToken(this::listTopics)))),
+        pathPrefix(segment(), this::topicRoutes));
   }
 
   private Route statusRoute() {
@@ -160,13 +174,26 @@ public final class ClientApi extends AllDirectives {
   }
 
   private Route createTopic() {
-    return entity(
+    return jsonEntity(
         HttpJson.createTopicRequest(),
         (CreateTopicRequest request) ->
             respond(
                 topics
                     .create(request.name(), request.partitions(), request.replicationFactor())
                     .thenApply(description -> HttpJson.response(201, description))));
+  }
+
+  /** A JSON request body read by {@code unmarshaller}; a body of another media type is a 415. */
+  private <T> Route jsonEntity(
+      Unmarshaller<HttpEntity, T> unmarshaller, java.util.function.Function<T, Route> inner) {
+    return extractRequestEntity(
+        body ->
+            HttpJson.readableAsJson(body.getContentType())
+                ? entity(unmarshaller, inner)
+                : reject(
+                    Rejections.unsupportedRequestContentType(
+                        List.<MediaType>of(
+                            org.apache.pekko.http.javadsl.model.MediaTypes.APPLICATION_JSON))));
   }
 
   private Route listTopics() {

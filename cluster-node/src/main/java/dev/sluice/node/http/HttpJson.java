@@ -6,13 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.api.ApiJson;
 import dev.sluice.api.CreateTopicRequest;
-import dev.sluice.api.MediaTypes;
 import dev.sluice.replication.follower.FollowerState;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaType;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
@@ -33,8 +34,8 @@ public final class HttpJson {
   private static final ObjectMapper MAPPER =
       ApiJson.mapper().copy().addMixIn(FollowerState.class, FollowerStateAsLabel.class);
 
-  /** {@link MediaTypes#JSON} as Pekko's content type. */
-  static final ContentType JSON = ContentTypes.parse(MediaTypes.JSON);
+  /** {@link dev.sluice.api.MediaTypes#JSON} as Pekko's content type. */
+  static final ContentType JSON = ContentTypes.parse(dev.sluice.api.MediaTypes.JSON);
 
   private interface FollowerStateAsLabel {
     @JsonValue
@@ -62,6 +63,18 @@ public final class HttpJson {
   /** Reads {@code POST /topics}; a malformed body is a 400 naming the field. */
   static Unmarshaller<HttpEntity, CreateTopicRequest> createTopicRequest() {
     return Unmarshaller.entityToString().thenApply(text -> createTopicRequest(tree(text)));
+  }
+
+  /**
+   * Whether a request body may be read as JSON: {@code application/json}, or no declared type (a
+   * request without {@code Content-Type} arrives as {@code application/octet-stream}). Any other
+   * type is refused before the body is read: a form (curl's {@code -d} without {@code -H}) or text
+   * would only fail to parse, with a less helpful message.
+   */
+  static boolean readableAsJson(ContentType type) {
+    MediaType media = type.mediaType();
+    return media.equals(MediaTypes.APPLICATION_JSON)
+        || media.equals(MediaTypes.APPLICATION_OCTET_STREAM);
   }
 
   private static JsonNode tree(String text) {

@@ -142,6 +142,26 @@ class ClientApiAuthTest {
   }
 
   @Test
+  void routingRejectionsAreJsonWithOrWithoutAToken() {
+    HttpResponse<String> unknown = send(secured("GET", "/nothing", null, null));
+    assertEquals(404, unknown.statusCode());
+    assertEquals(JSON, header(unknown, "Content-Type"));
+    assertTrue(unknown.body().startsWith("{\"error\":\"" + ApiRejections.NO_ROUTE), unknown.body());
+    HttpResponse<String> method = send(secured("PUT", "/topics", null, "{}"));
+    assertEquals(405, method.statusCode());
+    assertEquals(JSON, header(method, "Content-Type"));
+    HttpResponse<String> type =
+        send(
+            secured("POST", "/topics", admin, "{\"name\":\"x\",\"partitions\":1}")
+                .setHeader("Content-Type", "text/plain"));
+    assertEquals(415, type.statusCode(), type.body());
+    assertEquals(JSON, header(type, "Content-Type"));
+    // The description holds no data: it is served without a token.
+    assertEquals(200, send(secured("GET", "/openapi.yaml", null, null)).statusCode());
+    assertEquals(List.of(), topics.calls);
+  }
+
+  @Test
   void anUnknownTokenIs401NamingItInvalid() {
     HttpResponse<String> r = send(secured("GET", "/topics", "sluice_revoked", null));
     assertEquals(401, r.statusCode());
