@@ -63,7 +63,20 @@ class ClusterHealthEndpointsTest {
         "three in sync");
     cluster.produce(leader, TOPIC, 0, "measured".getBytes());
 
-    ClusterStatus whole = status(leader);
+    // The receptionist lists the other nodes' reporters a moment after they start (its registry
+    // spreads by gossip): until then status names those nodes as unanswered, which is right.
+    AtomicReference<ClusterStatus> answered = new AtomicReference<>();
+    cluster.awaitCondition(
+        () -> {
+          try {
+            answered.set(status(leader));
+          } catch (Exception e) {
+            throw new IllegalStateException("GET /cluster/status on node " + leader, e);
+          }
+          return answered.get().unansweredNodes().isEmpty();
+        },
+        "every node's reporter answers");
+    ClusterStatus whole = answered.get();
     assertEquals(leader, whole.node());
     assertEquals(
         List.of(1, 2, 3), whole.members().stream().map(ClusterStatus.Member::node).toList());
