@@ -111,7 +111,11 @@ final class DemoSession implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       if (temporary) {
-        deleteRecursively(dir);
+        try {
+          Directories.deleteTree(dir);
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
       }
       throw e;
     }
