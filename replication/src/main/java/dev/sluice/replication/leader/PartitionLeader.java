@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -68,6 +69,12 @@ public final class PartitionLeader {
       inSync = List.copyOf(inSync);
     }
   }
+
+  /**
+   * The partition's {@code min-in-sync-replicas} changed (its topic's setting); applies to the term
+   * in progress and every later one. The setup's {@link Setup#minInSync} gives it after a restart.
+   */
+  public record MinInSyncChanged(int minInSyncReplicas) implements Command {}
 
   /** Stop leading: {@code newLeader} leads {@code leaderEpoch} (-1: nobody). */
   public record Resign(int leaderEpoch, int newLeader) implements Command {}
@@ -121,8 +128,35 @@ public final class PartitionLeader {
       ChangeSignal changes,
       LeaderCounters counters,
       Supplier<Optional<Lead>> assignedRole,
-      LongSupplier nanoClock) {
+      LongSupplier nanoClock,
+      IntSupplier minInSync) {
+
+    /** A setup whose {@code min-in-sync-replicas} is always the one of {@code settings}. */
+    public Setup(
+        PartitionId partition,
+        PartitionLog log,
+        LeaderSettings settings,
+        InSyncProposer proposer,
+        Consumer<LeaderView> views,
+        ChangeSignal changes,
+        LeaderCounters counters,
+        Supplier<Optional<Lead>> assignedRole,
+        LongSupplier nanoClock) {
+      this(
+          partition,
+          log,
+          settings,
+          proposer,
+          views,
+          changes,
+          counters,
+          assignedRole,
+          nanoClock,
+          settings::minInSyncReplicas);
+    }
+
     public Setup {
+      Objects.requireNonNull(minInSync, "minInSync");
       Objects.requireNonNull(partition, "partition");
       Objects.requireNonNull(assignedRole, "assignedRole");
       Objects.requireNonNull(counters, "counters");
@@ -197,6 +231,7 @@ public final class PartitionLeader {
         .onMessage(FollowerReport.class, m -> Behaviors.same())
         .onMessage(Tick.class, m -> Behaviors.same())
         .onMessage(ProposalAnswered.class, m -> Behaviors.same())
+        .onMessage(MinInSyncChanged.class, m -> Behaviors.same())
         .build();
   }
 
@@ -209,6 +244,7 @@ public final class PartitionLeader {
         .onMessage(FollowerReport.class, m -> onReport(term, m))
         .onMessage(Tick.class, m -> onTick(term))
         .onMessage(ProposalAnswered.class, m -> onProposalAnswered(term, m))
+        .onMessage(MinInSyncChanged.class, m -> onMinInSyncChanged(term, m))
         .build();
   }
 
@@ -239,7 +275,7 @@ public final class PartitionLeader {
             m.replicas(),
             m.inSync(),
             m.version(),
-            setup.settings().minInSyncReplicas(),
+            setup.minInSync().getAsInt(),
             setup.settings().replicaLagTimeMax().toNanos(),
             now());
     context
@@ -310,8 +346,8 @@ public final class PartitionLeader {
                       + state.committed().size()
                       + " in sync "
                       + state.committed()
-                      + ", sluice.replication.min-in-sync-replicas = "
-                      + setup.settings().minInSyncReplicas()));
+                      + ", min-in-sync-replicas = "
+                      + state.minInSync()));
       return Behaviors.same();
     }
     AppendInfo info;
@@ -334,6 +370,21 @@ public final class PartitionLeader {
     }
     m.replyTo().tell(new Appended(info, term.epoch()));
     setup.changes().signal(); // the log grew: the replication streams send it
+    return afterChange(term);
+  }
+
+  private Behavior<Command> onMinInSyncChanged(Term term, MinInSyncChanged m) {
+    if (term.inSync().minInSync() == m.minInSyncReplicas()) {
+      return Behaviors.same();
+    }
+    context
+        .getLog()
+        .info(
+            "{}: min-in-sync-replicas now {} (was {})",
+            setup.partition(),
+            m.minInSyncReplicas(),
+            term.inSync().minInSync());
+    term.inSync().minInSync(m.minInSyncReplicas());
     return afterChange(term);
   }
 
