@@ -209,7 +209,9 @@ public final class SluiceNode implements AutoCloseable {
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller =
         ControllerSingleton.init(
-            system, ElectionPolicy.of(settings.replication().uncleanLeaderElection()));
+            system,
+            ElectionPolicy.of(settings.replication().uncleanLeaderElection()),
+            settings.controller().leaderBalance());
 
     LocalReplicas replicas =
         new LocalReplicas(
@@ -233,7 +235,8 @@ public final class SluiceNode implements AutoCloseable {
         "replica-manager",
         BlockingIo.SELECTOR);
 
-    ControllerTopicService topics = new ControllerTopicService(system, controller, metadata);
+    ControllerTopicService topics =
+        new ControllerTopicService(system, controller, metadata, settings.storage());
     ClientApi routes =
         new ClientApi(
             topics,

@@ -4,6 +4,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.integerSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.longSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import dev.sluice.api.AddPartitionsRequest;
+import dev.sluice.api.AlterTopicConfigRequest;
 import dev.sluice.api.CreateTopicRequest;
 import dev.sluice.api.Headers;
 import dev.sluice.api.Paths;
@@ -23,18 +25,23 @@ import org.apache.pekko.http.javadsl.server.Route;
  * HttpJson}, error answers in {@link HttpErrors}.
  *
  * <pre>
- * POST /topics                                          create a topic
- * GET  /topics                                          list topics
- * GET  /topics/{t}                                      describe a topic
+ * POST   /topics                                        create a topic
+ * GET    /topics                                        list topics
+ * GET    /topics/{t}                                    describe a topic
+ * DELETE /topics/{t}                                    delete a topic
+ * POST   /topics/{t}/partitions                         add partitions
+ * PATCH  /topics/{t}/config                             change the topic's settings
+ * POST   /leaders/rebalance                             leadership back to preferred replicas
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value)
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
  * </pre>
  *
- * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create a topic,
- * any valid token to list them, {@code admin}, {@code produce:t} or {@code consume:t} to describe
- * topic {@code t}, {@code produce:t} to produce (checked before the body is read and before a
- * redirect to the leader) and {@code consume:t} to read records.
+ * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create, delete,
+ * grow or reconfigure a topic and to rebalance leaders, any valid token to list them, {@code
+ * admin}, {@code produce:t} or {@code consume:t} to describe topic {@code t}, {@code produce:t} to
+ * produce (checked before the body is read and before a redirect to the leader) and {@code
+ * consume:t} to read records.
  *
  * <p>Thread-safety: immutable once built; Pekko HTTP runs the routes concurrently.
  */
@@ -61,28 +68,55 @@ public final class ClientApi extends AllDirectives {
     return handleExceptions(
         HttpErrors.exceptionHandler(),
         () ->
-            pathPrefix(
-                Paths.TOPICS,
-                () ->
-                    concat(
-                        pathEnd(
+            concat(
+                pathPrefix(
+                    Paths.TOPICS,
+                    () ->
+                        concat(
+                            pathEnd(
+                                () ->
+                                    concat(
+                                        post(
+                                            () ->
+                                                auth.require(Action.ADMIN, "", this::createTopic)),
+                                        get(() -> auth.anyToken(this::listTopics)))),
+                            pathPrefix(segment(), this::topicRoutes))),
+                path(
+                    segment(Paths.LEADERS).slash(Paths.REBALANCE),
+                    () ->
+                        post(
                             () ->
-                                concat(
-                                    post(() -> auth.require(Action.ADMIN, "", this::createTopic)),
-                                    get(() -> auth.anyToken(this::listTopics)))),
-                        pathPrefix(segment(), this::topicRoutes))));
+                                auth.require(
+                                    Action.ADMIN,
+                                    "",
+                                    () ->
+                                        respond(
+                                            topics.rebalanceLeaders().thenApply(HttpJson::ok)))))));
   }
 
   private Route topicRoutes(String topic) {
     return concat(
         pathEnd(
             () ->
-                get(
-                    () ->
-                        auth.requireAny(
-                            List.of(Action.ADMIN, Action.PRODUCE, Action.CONSUME),
-                            topic,
-                            () -> respond(topics.describe(topic).thenApply(HttpJson::ok))))),
+                concat(
+                    get(
+                        () ->
+                            auth.requireAny(
+                                List.of(Action.ADMIN, Action.PRODUCE, Action.CONSUME),
+                                topic,
+                                () -> respond(topics.describe(topic).thenApply(HttpJson::ok)))),
+                    delete(
+                        () ->
+                            auth.require(
+                                Action.ADMIN,
+                                topic,
+                                () -> respond(topics.delete(topic).thenApply(HttpJson::ok)))))),
+        path(
+            Paths.PARTITIONS,
+            () -> post(() -> auth.require(Action.ADMIN, topic, () -> addPartitions(topic)))),
+        path(
+            Paths.CONFIG,
+            () -> patch(() -> auth.require(Action.ADMIN, topic, () -> alterConfig(topic)))),
         pathPrefix(
             segment(Paths.PARTITIONS).slash(integerSegment()).slash(Paths.RECORDS),
             partition -> recordRoutes(topic, partition)));
@@ -147,8 +181,26 @@ public final class ClientApi extends AllDirectives {
         (CreateTopicRequest request) ->
             respond(
                 topics
-                    .create(request.name(), request.partitions(), request.replicationFactor())
+                    .create(
+                        request.name(),
+                        request.partitions(),
+                        request.replicationFactor(),
+                        request.config())
                     .thenApply(description -> HttpJson.response(201, description))));
+  }
+
+  private Route addPartitions(String topic) {
+    return entity(
+        HttpJson.addPartitionsRequest(),
+        (AddPartitionsRequest request) ->
+            respond(topics.addPartitions(topic, request.partitions()).thenApply(HttpJson::ok)));
+  }
+
+  private Route alterConfig(String topic) {
+    return entity(
+        HttpJson.alterTopicConfigRequest(),
+        (AlterTopicConfigRequest request) ->
+            respond(topics.alterConfig(topic, request.config()).thenApply(HttpJson::ok)));
   }
 
   private Route listTopics() {
