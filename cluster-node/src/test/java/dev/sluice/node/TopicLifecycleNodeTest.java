@@ -1,7 +1,6 @@
 package dev.sluice.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -147,9 +146,10 @@ class TopicLifecycleNodeTest {
     HttpResponse<String> read = cluster.get(1, "/topics/doomed/partitions/0/records/0");
     assertEquals(404, read.statusCode(), read.body());
     assertEquals(404, send("DELETE", "/topics/doomed", null).statusCode());
-    cluster.awaitCondition(() -> !Files.exists(p0), "the partition directory is removed");
-    assertFalse(
-        Files.exists(p0.resolveSibling(p0.getFileName() + ReplicaDirectories.DELETED_SUFFIX)));
+    Path renamed = p0.resolveSibling(p0.getFileName() + ReplicaDirectories.DELETED_SUFFIX);
+    // Renamed first, then deleted: both names are gone once the removal is complete.
+    cluster.awaitCondition(
+        () -> !Files.exists(p0) && !Files.exists(renamed), "the partition directory is removed");
 
     HttpResponse<String> again =
         cluster.post(1, "/topics", "{\"name\":\"doomed\",\"partitions\":1}");

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * Preferred-leader balance ({@code sluice.controller.auto-leader-balance} and {@code
  * sluice.controller.leader-balance.*}): the first replica of each partition is its preferred
- * leader, and the controller moves leadership back to it once it is in sync again.
+ * leader, and the controller moves leadership back to it once it is in sync again. Immutable.
  *
  * @param enabled whether the controller checks on its own; a manual rebalance works either way
  * @param interval how often the controller checks

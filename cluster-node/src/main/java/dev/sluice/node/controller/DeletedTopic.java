@@ -7,7 +7,7 @@ package dev.sluice.node.controller;
  * <p>A replica removes a partition directory only when a deleted topic names it: by id when the
  * directory carries one (so a new topic of the same name keeps its data), by name only for data
  * written before topic ids existed. A topic missing from the metadata without such a record is
- * never removed: an empty or foreign controller journal must not wipe a node.
+ * never removed: an empty or foreign controller journal must not wipe a node. Immutable.
  *
  * @param name the topic's name
  * @param topicId the deleted incarnation's id; null for a topic created before ids existed
