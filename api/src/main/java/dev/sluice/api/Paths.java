@@ -7,9 +7,13 @@ import java.nio.charset.StandardCharsets;
  * The client API's resource paths and query parameter names.
  *
  * <pre>
- * POST /topics                                          create a topic ({@link CreateTopicRequest})
- * GET  /topics                                          list topics ({@link TopicList})
- * GET  /topics/{t}                                      describe a topic ({@link TopicDescription})
+ * POST   /topics                                        create a topic ({@link CreateTopicRequest})
+ * GET    /topics                                        list topics ({@link TopicList})
+ * GET    /topics/{t}                                    describe a topic ({@link TopicDescription})
+ * DELETE /topics/{t}                                    delete a topic ({@link TopicDeleted})
+ * POST   /topics/{t}/partitions                         add partitions ({@link AddPartitionsRequest})
+ * PATCH  /topics/{t}/config                             change settings ({@link AlterTopicConfigRequest})
+ * POST   /leaders/rebalance                             preferred leaders back ({@link LeaderMoves})
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record ({@link ProduceResponse})
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&amp;maxBytes=   whole batches from an offset
@@ -28,6 +32,15 @@ public final class Paths {
 
   /** Segment before a partition number. */
   public static final String PARTITIONS = "partitions";
+
+  /** Segment of a topic's settings. */
+  public static final String CONFIG = "config";
+
+  /** First path segment of the cluster-wide leader operations. */
+  public static final String LEADERS = "leaders";
+
+  /** Segment of the preferred-leader rebalance, after {@link #LEADERS}. */
+  public static final String REBALANCE = "rebalance";
 
   /** Segment of a partition's records. */
   public static final String RECORDS = "records";
@@ -57,6 +70,21 @@ public final class Paths {
   /** {@code topics/{topic}}: describe. */
   public static String topic(String topic) {
     return TOPICS + "/" + segment(topic);
+  }
+
+  /** {@code topics/{topic}/partitions}: add partitions (POST). */
+  public static String partitions(String topic) {
+    return topic(topic) + "/" + PARTITIONS;
+  }
+
+  /** {@code topics/{topic}/config}: change the topic's settings (PATCH). */
+  public static String topicConfig(String topic) {
+    return topic(topic) + "/" + CONFIG;
+  }
+
+  /** {@code leaders/rebalance}: give leadership back to preferred replicas (POST). */
+  public static String leadersRebalance() {
+    return LEADERS + "/" + REBALANCE;
   }
 
   /** {@code topics/{topic}/partitions/{partition}/records}: produce (POST). */

@@ -1,6 +1,7 @@
 package dev.sluice.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -34,8 +35,11 @@ class WireFormatTest {
            "lagBytes": 1234, "lastError": "connection reset", "backoffMillis": 200,
            "stalled": true, "stallCount": 3},
           {"node": 3, "role": "follower", "leo": -1, "hw": -1, "state": "unknown", "lagBytes": -1,
-           "lastError": "", "backoffMillis": 0, "stalled": false, "stallCount": 0}]},
-        {"partition": 1, "leader": -1, "leaderEpoch": 5, "inSync": [2], "replicas": []}]}
+           "lastError": "", "backoffMillis": 0, "stalled": false, "stallCount": 0}],
+         "preferredLeader": 1},
+        {"partition": 1, "leader": -1, "leaderEpoch": 5, "inSync": [2], "replicas": [],
+         "preferredLeader": -1}],
+       "topicId": "7f9c", "config": {"retention.bytes": "1GiB"}}
       """;
 
   private static final TopicDescription ORDERS =
@@ -65,7 +69,9 @@ class WireFormatTest {
                           3),
                       ReplicaDescription.unknown(3, ReplicaRole.FOLLOWER))),
               new PartitionDescription(
-                  1, PartitionDescription.NO_LEADER, 5, List.of(2), List.of())));
+                  1, PartitionDescription.NO_LEADER, 5, List.of(2), List.of())),
+          "7f9c",
+          Map.of("retention.bytes", "1GiB"));
 
   @Test
   void topicDescriptionIsWrittenAsTheServerWritesIt() throws Exception {
@@ -81,6 +87,61 @@ class WireFormatTest {
             .replace("\"leaderEpoch\": 4,", "\"leaderEpoch\": 4, \"version\": 9,")
             .replace("\"stallCount\": 3}", "\"stallCount\": 3, \"resentBytes\": 77}");
     assertEquals(ORDERS, JSON.readValue(newer, TopicDescription.class));
+  }
+
+  @Test
+  void aTopicFromAnOlderServerHasNoIdNoSettingsAndItsFirstReplicaAsPreferredLeader()
+      throws Exception {
+    String older =
+        """
+        {"name": "t", "partitionCount": 1, "replicationFactor": 2, "partitions": [
+          {"partition": 0, "leader": 2, "leaderEpoch": 1, "inSync": [1, 2], "replicas": [
+            {"node": 1, "role": "follower", "leo": 1, "hw": 1, "state": "inSync", "lagBytes": 0},
+            {"node": 2, "role": "leader", "leo": 1, "hw": 1, "state": "leading",
+             "lagBytes": 0}]}]}
+        """;
+
+    TopicDescription t = JSON.readValue(older, TopicDescription.class);
+
+    assertEquals(null, t.topicId());
+    assertEquals(Map.of(), t.config());
+    assertEquals(1, t.partitions().get(0).preferredLeader());
+    assertFalse(t.partitions().get(0).preferredLeads());
+  }
+
+  @Test
+  void topicLifecycleBodiesAreWhatClientAndServerExchange() throws Exception {
+    assertEquals(
+        "{\"name\":\"orders\",\"partitions\":2,\"replicationFactor\":3,"
+            + "\"config\":{\"flush\":\"os\"}}",
+        JSON.writeValueAsString(new CreateTopicRequest("orders", 2, 3, Map.of("flush", "os"))));
+    assertEquals(
+        new CreateTopicRequest("orders", 2, 3, Map.of("flush", "os")),
+        JSON.readValue(
+            "{\"name\":\"orders\",\"partitions\":2,\"replicationFactor\":3,"
+                + "\"config\":{\"flush\":\"os\"}}",
+            CreateTopicRequest.class));
+    assertEquals("{\"partitions\":4}", JSON.writeValueAsString(new AddPartitionsRequest(4)));
+    assertEquals(
+        new AddPartitionsRequest(4),
+        JSON.readValue("{\"partitions\":4}", AddPartitionsRequest.class));
+    Map<String, String> changes = new LinkedHashMap<>();
+    changes.put("flush", "os");
+    changes.put("retention.bytes", null);
+    String alter = "{\"config\":{\"flush\":\"os\",\"retention.bytes\":null}}";
+    assertEquals(alter, JSON.writeValueAsString(new AlterTopicConfigRequest(changes)));
+    assertEquals(
+        new AlterTopicConfigRequest(changes), JSON.readValue(alter, AlterTopicConfigRequest.class));
+    String deleted = "{\"name\":\"orders\",\"topicId\":\"7f9c\",\"partitionCount\":3}";
+    assertEquals(deleted, JSON.writeValueAsString(new TopicDeleted("orders", "7f9c", 3)));
+    assertEquals(
+        new TopicDeleted("orders", "7f9c", 3), JSON.readValue(deleted, TopicDeleted.class));
+    String moves =
+        "{\"moves\":[{\"topic\":\"orders\",\"partition\":1,\"from\":2,\"to\":1,"
+            + "\"leaderEpoch\":5}]}";
+    LeaderMoves m = new LeaderMoves(List.of(new LeaderMoves.Move("orders", 1, 2, 1, 5)));
+    assertEquals(moves, JSON.writeValueAsString(m));
+    assertEquals(m, JSON.readValue(moves, LeaderMoves.class));
   }
 
   @Test

@@ -7,14 +7,18 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.api.Acks;
+import dev.sluice.api.AddPartitionsRequest;
+import dev.sluice.api.AlterTopicConfigRequest;
 import dev.sluice.api.ApiJson;
 import dev.sluice.api.ClusterStatus;
 import dev.sluice.api.CreateTopicRequest;
 import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
+import dev.sluice.api.LeaderMoves;
 import dev.sluice.api.MediaTypes;
 import dev.sluice.api.Paths;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
 import dev.sluice.api.TopicList;
 import java.io.IOException;
@@ -250,6 +254,85 @@ public final class SluiceClient {
             false,
             SluiceClient::readJson);
     return convert(created, TopicDescription.class, "topic description");
+  }
+
+  /**
+   * Creates a topic with its own settings ({@code retention.bytes}, {@code retention.time}, {@code
+   * max-batch-bytes}, {@code flush}, {@code min-in-sync-replicas}), values as in the config file.
+   */
+  public TopicDescription createTopic(
+      String name, int partitions, int replicationFactor, Map<String, String> config) {
+    return sendJson(
+        "POST",
+        Paths.topics(),
+        new CreateTopicRequest(name, partitions, replicationFactor, config),
+        TopicDescription.class,
+        "topic description");
+  }
+
+  /**
+   * Deletes a topic: once this returns, the topic is gone from the metadata and every replica
+   * removes its data (a node that is down does so when it returns). Needs the admin permission.
+   */
+  public TopicDeleted deleteTopic(String name) {
+    JsonNode deleted =
+        exchange(
+            "DELETE",
+            Paths.topic(name),
+            Map.of(ACCEPT, MediaTypes.JSON),
+            null,
+            false,
+            SluiceClient::readJson);
+    return convert(deleted, TopicDeleted.class, "topic deletion");
+  }
+
+  /** Grows a topic to {@code partitions} partitions (never fewer); needs the admin permission. */
+  public TopicDescription addPartitions(String name, int partitions) {
+    return sendJson(
+        "POST",
+        Paths.partitions(name),
+        new AddPartitionsRequest(partitions),
+        TopicDescription.class,
+        "topic description");
+  }
+
+  /**
+   * Changes some of a topic's settings: a key to a value sets it, a key to null gives it back to
+   * the node's value. Needs the admin permission.
+   */
+  public TopicDescription alterTopicConfig(String name, Map<String, String> changes) {
+    return sendJson(
+        "PATCH",
+        Paths.topicConfig(name),
+        new AlterTopicConfigRequest(changes),
+        TopicDescription.class,
+        "topic description");
+  }
+
+  /** Gives leadership back to every preferred replica that is live and in sync. */
+  public LeaderMoves rebalanceLeaders() {
+    JsonNode moved =
+        exchange(
+            "POST",
+            Paths.leadersRebalance(),
+            Map.of(ACCEPT, MediaTypes.JSON),
+            null,
+            false,
+            SluiceClient::readJson);
+    return convert(moved, LeaderMoves.class, "leader moves");
+  }
+
+  private <T> T sendJson(String method, String path, Object body, Class<T> type, String what) {
+    byte[] bytes = writeJson(body).getBytes(UTF_8);
+    JsonNode answer =
+        exchange(
+            method,
+            path,
+            Map.of(CONTENT_TYPE, MediaTypes.JSON, ACCEPT, MediaTypes.JSON),
+            () -> BodyPublishers.ofByteArray(bytes),
+            false,
+            SluiceClient::readJson);
+    return convert(answer, type, what);
   }
 
   /** Every topic with its assignment (replica status is only in {@link #describeTopic}). */

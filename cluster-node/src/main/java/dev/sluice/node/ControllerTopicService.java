@@ -1,10 +1,15 @@
 package dev.sluice.node;
 
+import dev.sluice.api.LeaderMoves;
 import dev.sluice.api.PartitionDescription;
 import dev.sluice.api.ReplicaDescription;
 import dev.sluice.api.ReplicaRole;
 import dev.sluice.api.ReplicaState;
+import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
+import dev.sluice.config.SettingsException;
+import dev.sluice.config.StorageSettings;
+import dev.sluice.config.TopicSettings;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
@@ -20,20 +25,29 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
- * The client API's view of metadata, backed by the controller singleton. Creation asks the
- * controller; reads use this node's latest pushed snapshot (so they work on every node without a
- * round trip), joined for {@code describe} with the live status every node reports for its own
- * replicas.
+ * The client API's view of metadata, backed by the controller singleton. Changes (create, delete,
+ * add partitions, settings, leader rebalance) ask the controller and answer once this node has
+ * applied the result, so that the next request to this node sees it; reads use this node's latest
+ * pushed snapshot (so they work on every node without a round trip), joined for {@code describe}
+ * with the live status every node reports for its own replicas.
+ *
+ * <p>Topic settings are checked here, against this node's storage settings, with the rules the node
+ * applies to its own ({@link TopicSettings#parse}); the controller stores them as given. A settings
+ * change sends the topic's whole new settings: of two changes at the same moment the later wins.
  *
  * <p>Thread-safety: stateless; reads the published metadata and asks actors.
  */
@@ -44,20 +58,35 @@ public final class ControllerTopicService implements TopicService {
   private final ActorSystem<?> system;
   private final ActorRef<Controller.Command> controller;
   private final AppliedMetadata metadata;
+  private final StorageSettings storage;
 
+  /**
+   * @param storage this node's storage settings: topic settings are checked against them
+   */
   public ControllerTopicService(
-      ActorSystem<?> system, ActorRef<Controller.Command> controller, AppliedMetadata metadata) {
+      ActorSystem<?> system,
+      ActorRef<Controller.Command> controller,
+      AppliedMetadata metadata,
+      StorageSettings storage) {
     this.system = system;
     this.controller = controller;
     this.metadata = metadata;
+    this.storage = storage;
   }
 
   @Override
   public CompletionStage<TopicDescription> create(
-      String name, int partitions, int replicationFactor) {
+      String name, int partitions, int replicationFactor, Map<String, String> config) {
+    Map<String, String> settings;
+    try {
+      settings = checkedSettings(config, replicationFactor);
+    } catch (ApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     return AskPattern.<Controller.Command, Controller.CreateTopicReply>ask(
             controller,
-            replyTo -> new Controller.CreateTopic(name, partitions, replicationFactor, replyTo),
+            replyTo ->
+                new Controller.CreateTopic(name, partitions, replicationFactor, settings, replyTo),
             ASK_TIMEOUT,
             system.scheduler())
         .thenApply(
@@ -72,10 +101,125 @@ public final class ControllerTopicService implements TopicService {
         // after the 201 finds its partition.
         .thenCompose(
             topic ->
-                metadata
-                    .await(s -> s.topics().stream().anyMatch(t -> t.name().equals(name)))
-                    .orTimeout(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                applied(
+                        s ->
+                            s.topic(name)
+                                .map(t -> Objects.equals(t.topicId(), topic.topicId()))
+                                .orElse(false))
                     .thenApply(applied -> describe(topic, Map.of())));
+  }
+
+  @Override
+  public CompletionStage<TopicDeleted> delete(String name) {
+    return change(replyTo -> new Controller.DeleteTopic(name, replyTo))
+        .thenCompose(
+            deleted ->
+                applied(
+                        s ->
+                            s.topic(name)
+                                .map(t -> !Objects.equals(t.topicId(), deleted.topicId()))
+                                .orElse(true))
+                    .thenApply(
+                        s ->
+                            new TopicDeleted(
+                                deleted.name(), deleted.topicId(), deleted.partitions().size())));
+  }
+
+  @Override
+  public CompletionStage<TopicDescription> addPartitions(String name, int partitions) {
+    return change(replyTo -> new Controller.AddPartitions(name, partitions, replyTo))
+        .thenCompose(
+            grown ->
+                applied(
+                    s ->
+                        s.topic(name)
+                            .map(t -> t.partitions().size() >= grown.partitions().size())
+                            .orElse(true)))
+        .thenCompose(s -> describe(name));
+  }
+
+  @Override
+  public CompletionStage<TopicDescription> alterConfig(String name, Map<String, String> changes) {
+    Map<String, String> merged;
+    try {
+      TopicMetadata topic = topic(name);
+      merged = new TreeMap<>(topic.config());
+      for (Map.Entry<String, String> e : changes.entrySet()) {
+        if (e.getValue() == null || e.getValue().isBlank()) {
+          if (!TopicSettings.keys().contains(e.getKey())) {
+            throw new ApiException(
+                400,
+                "invalid topic setting: "
+                    + e.getKey()
+                    + ": unknown topic setting; known are "
+                    + String.join(", ", TopicSettings.keys()));
+          }
+          merged.remove(e.getKey());
+        } else {
+          merged.put(e.getKey(), e.getValue());
+        }
+      }
+      merged = checkedSettings(merged, topic.replicationFactor());
+    } catch (ApiException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    Map<String, String> settings = merged;
+    return change(replyTo -> new Controller.AlterTopicConfig(name, settings, replyTo))
+        .thenCompose(
+            changed ->
+                applied(
+                    s -> s.topic(name).map(t -> t.config().equals(changed.config())).orElse(true)))
+        .thenCompose(s -> describe(name));
+  }
+
+  @Override
+  public CompletionStage<LeaderMoves> rebalanceLeaders() {
+    return AskPattern.<Controller.Command, Controller.LeadersMoved>ask(
+            controller, Controller.RebalanceLeaders::new, ASK_TIMEOUT, system.scheduler())
+        .thenApply(
+            moved ->
+                new LeaderMoves(
+                    moved.moves().stream()
+                        .map(
+                            m ->
+                                new LeaderMoves.Move(
+                                    m.topic(), m.partition(), m.from(), m.to(), m.leaderEpoch()))
+                        .toList()));
+  }
+
+  /**
+   * The settings as given, checked with the node rules for a topic of {@code replicationFactor}
+   * replicas; a 400 naming every bad key, value and limit.
+   */
+  private Map<String, String> checkedSettings(Map<String, String> config, int replicationFactor) {
+    if (config.isEmpty()) {
+      return Map.of();
+    }
+    try {
+      return TopicSettings.parse(config, storage, Math.max(1, replicationFactor)).overrides();
+    } catch (SettingsException e) {
+      throw new ApiException(400, "invalid topic setting: " + String.join("; ", e.violations()));
+    }
+  }
+
+  /** Asks the controller for a topic change; a refusal fails the stage with its status. */
+  private CompletionStage<TopicMetadata> change(
+      Function<ActorRef<Controller.TopicChangeReply>, Controller.Command> command) {
+    return AskPattern.<Controller.Command, Controller.TopicChangeReply>ask(
+            controller, command::apply, ASK_TIMEOUT, system.scheduler())
+        .thenApply(
+            reply -> {
+              if (reply instanceof Controller.TopicChanged changed) {
+                return changed.topic();
+              }
+              Controller.TopicRejected rejected = (Controller.TopicRejected) reply;
+              throw new ApiException(httpStatus(rejected.status()), rejected.message());
+            });
+  }
+
+  /** Completes once this node has applied a snapshot in which {@code condition} holds. */
+  private CompletableFuture<MetadataSnapshot> applied(Predicate<MetadataSnapshot> condition) {
+    return metadata.await(condition).orTimeout(ASK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -193,10 +337,20 @@ public final class ControllerTopicService implements TopicService {
       }
       partitions.add(
           new PartitionDescription(
-              p.partition(), p.leader(), p.leaderEpoch(), p.inSync(), replicas));
+              p.partition(),
+              p.leader(),
+              p.leaderEpoch(),
+              p.inSync(),
+              replicas,
+              p.replicas().get(0)));
     }
     return new TopicDescription(
-        topic.name(), topic.partitions().size(), topic.replicationFactor(), partitions);
+        topic.name(),
+        topic.partitions().size(),
+        topic.replicationFactor(),
+        partitions,
+        topic.topicId(),
+        topic.config());
   }
 
   /**

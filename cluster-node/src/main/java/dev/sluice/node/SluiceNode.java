@@ -215,7 +215,9 @@ public final class SluiceNode implements AutoCloseable {
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller =
         ControllerSingleton.init(
-            system, ElectionPolicy.of(settings.replication().uncleanLeaderElection()));
+            system,
+            ElectionPolicy.of(settings.replication().uncleanLeaderElection()),
+            settings.controller().leaderBalance());
 
     LocalReplicas replicas =
         new LocalReplicas(
@@ -248,7 +250,8 @@ public final class SluiceNode implements AutoCloseable {
     NodeMetrics metrics = NodeMetrics.create(minInSync);
     system.getWhenTerminated().thenRun(metrics::close);
     ApiMetrics apiMetrics = ApiMetrics.of(metrics.registry());
-    ControllerTopicService topics = new ControllerTopicService(system, controller, metadata);
+    ControllerTopicService topics =
+        new ControllerTopicService(system, controller, metadata, settings.storage());
     ClientApi routes =
         new ClientApi(
             topics,

@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param h2User the user of the H2 journal
  * @param h2PasswordFile the file holding the H2 user's password; empty lets the node use {@code
  *     <h2-path>.password}, created with mode 0600 on first start
+ * @param leaderBalance when the controller moves leadership back to preferred replicas
  */
 public record ControllerSettings(
     Journal journal,
@@ -23,4 +24,18 @@ public record ControllerSettings(
     PostgresSettings postgres,
     int poolSize,
     String h2User,
-    Optional<Path> h2PasswordFile) {}
+    Optional<Path> h2PasswordFile,
+    LeaderBalanceSettings leaderBalance) {
+
+  /** Settings with the default leader balance. */
+  public ControllerSettings(
+      Journal journal,
+      Optional<Path> h2Path,
+      PostgresSettings postgres,
+      int poolSize,
+      String h2User,
+      Optional<Path> h2PasswordFile) {
+    this(
+        journal, h2Path, postgres, poolSize, h2User, h2PasswordFile, LeaderBalanceSettings.DEFAULT);
+  }
+}

@@ -84,7 +84,11 @@ final class SettingsReader {
                 string("sluice.controller.postgres.password", "")),
             integer("sluice.controller.pool-size", 1),
             string("sluice.controller.h2-user", "sa"),
-            optionalPath("sluice.controller.h2-password-file"));
+            optionalPath("sluice.controller.h2-password-file"),
+            new LeaderBalanceSettings(
+                read("sluice.controller.auto-leader-balance", true, config::getBoolean),
+                duration("sluice.controller.leader-balance.interval", Duration.ZERO),
+                integer("sluice.controller.leader-balance.imbalance-percent", 0)));
     return new SluiceSettings(
         node, api, management, cluster, storage, replication, watchdog, controller, security());
   }
@@ -168,7 +172,7 @@ final class SettingsReader {
     return fallback;
   }
 
-  private int integer(String key, int fallback) {
+  int integer(String key, int fallback) {
     return read(key, fallback, config::getInt);
   }
 
@@ -176,16 +180,16 @@ final class SettingsReader {
     return read(key, fallback, config::getString);
   }
 
-  private Duration duration(String key, Duration fallback) {
+  Duration duration(String key, Duration fallback) {
     return read(key, fallback, config::getDuration);
   }
 
-  private long bytes(String key) {
+  long bytes(String key) {
     Long value = read(key, -1L, config::getBytes);
     return value == null ? -1 : value;
   }
 
-  private long retentionBytes(String key) {
+  long retentionBytes(String key) {
     // -1 means "no size limit"; getBytes refuses negative sizes, so accept it explicitly.
     if (config.hasPath(key)) {
       try {
@@ -199,7 +203,7 @@ final class SettingsReader {
     return bytes(key);
   }
 
-  private FlushPolicy flushPolicy(String key) {
+  FlushPolicy flushPolicy(String key) {
     return oneOf(key, FlushPolicy.EVERY_BATCH, value -> value.trim().toLowerCase(Locale.ROOT));
   }
 

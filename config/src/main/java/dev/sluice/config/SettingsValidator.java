@@ -195,7 +195,7 @@ public final class SettingsValidator {
     }
   }
 
-  private static void checkStorage(StorageSettings st, List<String> v) {
+  static void checkStorage(StorageSettings st, List<String> v) {
     if (st.segmentBytes() < MIN_BATCH_BYTES || st.segmentBytes() > MAX_SEGMENT_BYTES) {
       v.add(
           "sluice.storage.segment-bytes = "
@@ -305,6 +305,14 @@ public final class SettingsValidator {
 
   private static void checkController(ControllerSettings c, List<String> v) {
     requireAtLeastOne("sluice.controller.pool-size", c.poolSize(), v);
+    requirePositive("sluice.controller.leader-balance.interval", c.leaderBalance().interval(), v);
+    int imbalance = c.leaderBalance().imbalancePercent();
+    if (imbalance < 0 || imbalance > 100) {
+      v.add(
+          "sluice.controller.leader-balance.imbalance-percent = "
+              + imbalance
+              + ": must be between 0 and 100");
+    }
     if (c.journal() == Journal.H2 && c.h2User().isBlank()) {
       v.add(
           "sluice.controller.h2-user = \""

@@ -69,7 +69,10 @@ public final class PartitionLog implements AutoCloseable {
   public static final String CLEAN_SHUTDOWN_FILE = "clean-shutdown";
 
   private final Path dir;
-  private final StorageSettings settings;
+
+  /** Replaced whole by {@link #reconfigure}; segment geometry never changes after open. */
+  private volatile StorageSettings settings;
+
   private final Clock clock;
   private final Segments segments;
   private final Object writeLock = new Object();
@@ -173,6 +176,48 @@ public final class PartitionLog implements AutoCloseable {
     return settings;
   }
 
+  /**
+   * Applies new limits to an open log: retention (at the next {@link #applyRetention}), the batch
+   * limit and the flush policy (from the next append on). A topic's own settings arrive this way.
+   * The segment size and the index interval are fixed when the log opens, because the segments on
+   * disk were cut by them.
+   *
+   * @throws IllegalArgumentException if {@code next} changes the segment size or the index interval
+   * @throws dev.sluice.config.SettingsException if {@code next} breaks a storage rule
+   */
+  public void reconfigure(StorageSettings next) {
+    if (next.equals(settings)) {
+      return; // the usual case (every metadata snapshot repeats it): no lock, no append waits
+    }
+    SettingsValidator.requireValid(next);
+    synchronized (writeLock) {
+      StorageSettings current = settings;
+      if (next.segmentBytes() != current.segmentBytes()
+          || next.indexIntervalBytes() != current.indexIntervalBytes()) {
+        throw new IllegalArgumentException(
+            dir
+                + ": segment-bytes and index-interval-bytes are fixed while the log is open ("
+                + current.segmentBytes()
+                + ", "
+                + current.indexIntervalBytes()
+                + "), got "
+                + next.segmentBytes()
+                + ", "
+                + next.indexIntervalBytes());
+      }
+      if (!next.equals(current)) {
+        settings = next;
+        log.info(
+            "{}: limits now max-batch-bytes {}, flush {}, retention bytes {}, retention time {}",
+            dir,
+            next.maxBatchBytes(),
+            next.flush(),
+            next.retentionBytes(),
+            next.retentionTime());
+      }
+    }
+  }
+
   /** Where incoming values and oversized batches are staged before they are appended. */
   public StagingArea staging() {
     return staging;
@@ -259,8 +304,9 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   private void checkBatchSize(long size) {
-    if (size > settings.maxBatchBytes()) {
-      throw new RecordTooLargeException(size, settings.maxBatchBytes());
+    long limit = settings.maxBatchBytes();
+    if (size > limit) {
+      throw new RecordTooLargeException(size, limit);
     }
   }
 
@@ -504,6 +550,9 @@ public final class PartitionLog implements AutoCloseable {
    */
   public int applyRetention() throws IOException {
     synchronized (writeLock) {
+      if (!settings.retains()) {
+        return 0;
+      }
       List<LogSegment> all = segments.all();
       int count =
           RetentionPlan.segmentsToDelete(

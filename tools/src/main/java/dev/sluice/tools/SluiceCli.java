@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
       HelpCommand.class,
       NodeCommand.class,
       TopicCommand.class,
+      LeadersCommand.class,
       ProduceCommand.class,
       ConsumeCommand.class,
       StatusCommand.class,

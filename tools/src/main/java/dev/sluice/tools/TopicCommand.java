@@ -11,8 +11,15 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "topic",
     mixinStandardHelpOptions = true,
-    description = "Creates, lists and describes topics.",
-    subcommands = {TopicCreateCommand.class, TopicListCommand.class, TopicDescribeCommand.class})
+    description = "Creates, lists, describes, changes and deletes topics.",
+    subcommands = {
+      TopicCreateCommand.class,
+      TopicListCommand.class,
+      TopicDescribeCommand.class,
+      TopicDeleteCommand.class,
+      TopicAddPartitionsCommand.class,
+      TopicAlterCommand.class
+    })
 final class TopicCommand implements Runnable {
 
   @Spec CommandSpec spec;

@@ -50,10 +50,12 @@ final class TopicDescribeCommand implements Callable<Integer> {
     }
     TopicDescription topic = client.describeTopic(name);
     out.println(TopicCommand.summary(topic));
+    out.println("settings: " + TopicConfigOption.describe(topic.config()));
     Table table =
         new Table(
             "PARTITION",
             "LEADER",
+            "PREFERRED",
             "EPOCH",
             "IN-SYNC",
             "NODE",
@@ -66,12 +68,13 @@ final class TopicDescribeCommand implements Callable<Integer> {
     for (PartitionDescription p : topic.partitions()) {
       String inSync = "[" + join(p.inSync()) + "]";
       if (p.replicas().isEmpty()) {
-        table.row(p.partition(), p.leader(), p.leaderEpoch(), inSync);
+        table.row(p.partition(), p.leader(), p.preferredLeader(), p.leaderEpoch(), inSync);
       }
       for (ReplicaDescription r : p.replicas()) {
         table.row(
             p.partition(),
             p.leader(),
+            p.preferredLeader(),
             p.leaderEpoch(),
             inSync,
             r.node(),

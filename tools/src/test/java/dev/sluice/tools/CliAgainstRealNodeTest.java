@@ -140,4 +140,63 @@ class CliAgainstRealNodeTest {
             "topic", "create", "cli", "--partitions", "1", "--replicas", "1", "--server", server);
     assertEquals(1, duplicate.exitCode(), duplicate.toString());
   }
+
+  @Test
+  void topicLifecycleThroughTheCli() {
+    String[] srv = {"--server", server};
+    CliRun created =
+        CliRun.run(
+            "topic",
+            "create",
+            "life",
+            "--partitions",
+            "1",
+            "--replicas",
+            "1",
+            "--config",
+            "retention.time=7d",
+            srv[0],
+            srv[1]);
+    assertEquals(0, created.exitCode(), created.toString());
+    assertTrue(created.out().contains("settings: retention.time=7d"), created.toString());
+
+    CliRun altered =
+        CliRun.run(
+            "topic",
+            "alter",
+            "life",
+            "--config",
+            "retention.time=",
+            "--config",
+            "flush=os",
+            srv[0],
+            srv[1]);
+    assertEquals(0, altered.exitCode(), altered.toString());
+    assertEquals("topic life settings: flush=os\n", altered.out());
+
+    CliRun bad = CliRun.run("topic", "alter", "life", "--config", "flush=never", srv[0], srv[1]);
+    assertEquals(1, bad.exitCode(), bad.toString());
+    assertTrue(bad.err().contains("flush = never"), bad.toString());
+
+    CliRun grown = CliRun.run("topic", "add-partitions", "life", "--count", "3", srv[0], srv[1]);
+    assertEquals(0, grown.exitCode(), grown.toString());
+    assertTrue(grown.out().contains("3 partitions"), grown.toString());
+    CliRun shrink = CliRun.run("topic", "add-partitions", "life", "--count", "2", srv[0], srv[1]);
+    assertEquals(1, shrink.exitCode(), shrink.toString());
+    assertTrue(shrink.err().contains("has 3 partitions"), shrink.toString());
+
+    CliRun described = CliRun.run("topic", "describe", "life", srv[0], srv[1]);
+    assertEquals(0, described.exitCode(), described.toString());
+    assertTrue(described.out().contains("settings: flush=os"), described.toString());
+    assertTrue(described.out().contains("PREFERRED"), described.toString());
+
+    CliRun rebalanced = CliRun.run("leaders", "rebalance", srv[0], srv[1]);
+    assertEquals(0, rebalanced.exitCode(), rebalanced.toString());
+
+    CliRun deleted = CliRun.run("topic", "delete", "life", "--yes", srv[0], srv[1]);
+    assertEquals(0, deleted.exitCode(), deleted.toString());
+    CliRun gone = CliRun.run("topic", "describe", "life", srv[0], srv[1]);
+    assertEquals(1, gone.exitCode(), gone.toString());
+    assertTrue(gone.err().contains("unknown topic life"), gone.toString());
+  }
 }

@@ -113,11 +113,12 @@ class TopicCommandTest {
     assertEquals(
         """
         topic orders: 2 partitions, replication factor 2
-        PARTITION  LEADER  EPOCH  IN-SYNC  NODE  ROLE      LEO  HW  STATE       LAG-BYTES  HEALTH
-        0          1       0      [1,2]    1     leader    5    5   leading     0          ok
-        0          1       0      [1,2]    2     follower  5    5   inSync      0          ok
-        1          2       4      [2]      2     leader    9    9   leading     0          ok
-        1          2       4      [2]      1     follower  3    3   catchingUp  1048576    STALLED stalls=2 backoff=400ms error=connection reset
+        settings: node defaults
+        PARTITION  LEADER  PREFERRED  EPOCH  IN-SYNC  NODE  ROLE      LEO  HW  STATE       LAG-BYTES  HEALTH
+        0          1       1          0      [1,2]    1     leader    5    5   leading     0          ok
+        0          1       1          0      [1,2]    2     follower  5    5   inSync      0          ok
+        1          2       2          4      [2]      2     leader    9    9   leading     0          ok
+        1          2       2          4      [2]      1     follower  3    3   catchingUp  1048576    STALLED stalls=2 backoff=400ms error=connection reset
         """,
         run.out());
   }
@@ -141,5 +142,154 @@ class TopicCommandTest {
 
     assertEquals(1, run.exitCode(), run::toString);
     assertEquals("error: unknown topic nope\n", run.err());
+  }
+
+  @Test
+  void createSendsTheSettings() throws IOException {
+    server.onJson("POST", "/topics", 201, ORDERS);
+
+    CliRun run =
+        CliRun.run(
+            "topic",
+            "create",
+            "orders",
+            "--partitions",
+            "2",
+            "--replicas",
+            "2",
+            "--config",
+            "retention.bytes=1GiB",
+            "--config",
+            "flush=os",
+            "--server",
+            server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    JsonNode sent = ApiJson.mapper().readTree(server.requests().get(0).body());
+    assertEquals("1GiB", sent.get("config").get("retention.bytes").asText());
+    assertEquals("os", sent.get("config").get("flush").asText());
+  }
+
+  @Test
+  void aConfigOptionWithoutEqualsIsAUsageError() {
+    CliRun run =
+        CliRun.run(
+            "topic", "alter", "orders", "--config", "retention.bytes", "--server", server.url());
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(run.err().contains("KEY=VALUE"), run.err());
+    assertEquals(0, server.requests().size());
+  }
+
+  @Test
+  void alterSendsChangesAndAnEmptyValueAsNull() throws IOException {
+    server.onJson(
+        "PATCH",
+        "/topics/orders/config",
+        200,
+        ORDERS.replace(
+            "\"partitionCount\":2", "\"config\":{\"flush\":\"os\"},\"partitionCount\":2"));
+
+    CliRun run =
+        CliRun.run(
+            "topic",
+            "alter",
+            "orders",
+            "--config",
+            "flush=os",
+            "--config",
+            "retention.bytes=",
+            "--server",
+            server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("topic orders settings: flush=os\n", run.out());
+    JsonNode sent = ApiJson.mapper().readTree(server.requests().get(0).body()).get("config");
+    assertEquals("os", sent.get("flush").asText());
+    assertTrue(sent.get("retention.bytes").isNull(), sent.toString());
+  }
+
+  @Test
+  void aBadSettingExitsOneWithTheServersMessage() {
+    server.onJson(
+        "PATCH",
+        "/topics/orders/config",
+        400,
+        "{\"error\":\"invalid topic setting: flush = never: must be one of every-batch, os\"}");
+
+    CliRun run =
+        CliRun.run("topic", "alter", "orders", "--config", "flush=never", "--server", server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertEquals(
+        "error: invalid topic setting: flush = never: must be one of every-batch, os\n", run.err());
+  }
+
+  @Test
+  void deleteWithYesSendsDeleteAndSaysWhatHappens() {
+    server.onJson(
+        "DELETE",
+        "/topics/orders",
+        200,
+        "{\"name\":\"orders\",\"topicId\":\"abc\",\"partitionCount\":2}");
+
+    CliRun run = CliRun.run("topic", "delete", "orders", "--yes", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals(
+        "deleted topic orders (2 partitions); every replica removes its data\n", run.out());
+    assertEquals("DELETE", server.requests().get(0).method());
+  }
+
+  @Test
+  void deleteWithoutYesAndWithoutATerminalRefusesBeforeSendingAnything() {
+    CliRun run = CliRun.run("topic", "delete", "orders", "--server", server.url());
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(run.err().contains("--yes"), run.err());
+    assertEquals(0, server.requests().size());
+  }
+
+  @Test
+  void addPartitionsSendsTheNewCount() throws IOException {
+    server.onJson("POST", "/topics/orders/partitions", 200, ORDERS);
+
+    CliRun run =
+        CliRun.run("topic", "add-partitions", "orders", "--count", "2", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("now topic orders: 2 partitions, replication factor 2\n", run.out());
+    assertEquals(
+        2, ApiJson.mapper().readTree(server.requests().get(0).body()).get("partitions").asInt());
+  }
+
+  @Test
+  void leadersRebalancePrintsTheMoves() {
+    server.onJson(
+        "POST",
+        "/leaders/rebalance",
+        200,
+        "{\"moves\":[{\"topic\":\"orders\",\"partition\":1,\"from\":2,\"to\":1,"
+            + "\"leaderEpoch\":5}]}");
+
+    CliRun run = CliRun.run("leaders", "rebalance", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals(
+        """
+        TOPIC   PARTITION  FROM  TO  EPOCH
+        orders  1          2     1   5
+        """,
+        run.out());
+  }
+
+  @Test
+  void leadersRebalanceWithNothingToMoveSaysSo() {
+    server.onJson("POST", "/leaders/rebalance", 200, "{\"moves\":[]}");
+
+    CliRun run = CliRun.run("leaders", "rebalance", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertTrue(run.out().contains("led by it already"), run.out());
   }
 }

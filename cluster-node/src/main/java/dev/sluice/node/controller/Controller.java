@@ -1,6 +1,8 @@
 package dev.sluice.node.controller;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.sluice.api.TopicNames;
+import dev.sluice.config.LeaderBalanceSettings;
 import dev.sluice.node.controller.Controller.Event.InSyncSetChanged;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -62,10 +65,66 @@ public final class Controller
 
   public sealed interface Command extends ControllerSerializable {}
 
-  /** Creates a topic; answered with {@link TopicCreated} or {@link TopicRejected}. */
+  /**
+   * Creates a topic with its own settings ({@code config}, checked by the caller against the node
+   * rules: {@code dev.sluice.config.TopicSettings}); answered with {@link TopicCreated} or {@link
+   * TopicRejected}.
+   */
   public record CreateTopic(
-      String name, int partitions, int replicationFactor, ActorRef<CreateTopicReply> replyTo)
+      String name,
+      int partitions,
+      int replicationFactor,
+      Map<String, String> config,
+      ActorRef<CreateTopicReply> replyTo)
+      implements Command {
+    @JsonCreator
+    public CreateTopic {
+      config = config == null ? Map.of() : Map.copyOf(config);
+    }
+
+    /** A topic with the node defaults. */
+    public CreateTopic(
+        String name, int partitions, int replicationFactor, ActorRef<CreateTopicReply> replyTo) {
+      this(name, partitions, replicationFactor, Map.of(), replyTo);
+    }
+  }
+
+  /**
+   * Deletes a topic: it leaves the metadata at once, and every replica removes its data (see {@link
+   * DeletedTopic}). Answered with {@link TopicChanged} (the topic as it was) or {@link
+   * TopicRejected} (404 unknown).
+   */
+  public record DeleteTopic(String name, ActorRef<TopicChangeReply> replyTo) implements Command {}
+
+  /**
+   * Grows a topic to {@code partitions} partitions, placed like a new topic's; answered with {@link
+   * TopicChanged} or {@link TopicRejected} (404 unknown, 400 not more than now or too many).
+   */
+  public record AddPartitions(String name, int partitions, ActorRef<TopicChangeReply> replyTo)
       implements Command {}
+
+  /**
+   * Replaces a topic's settings with {@code config} (already checked by the caller against the node
+   * rules); answered with {@link TopicChanged} or {@link TopicRejected} (404 unknown).
+   */
+  public record AlterTopicConfig(
+      String name, Map<String, String> config, ActorRef<TopicChangeReply> replyTo)
+      implements Command {
+    public AlterTopicConfig {
+      config = Map.copyOf(config);
+    }
+  }
+
+  /**
+   * Gives the leadership of every partition whose preferred replica may lead (live, in sync, on its
+   * recorded disk) back to it; answered with the {@link LeadersMoved}.
+   */
+  public record RebalanceLeaders(ActorRef<LeadersMoved> replyTo) implements Command {}
+
+  /** Timer: the automatic preferred-leader check. */
+  private enum BalanceDue implements Command {
+    INSTANCE
+  }
 
   /**
    * Answered with the current {@link MetadataSnapshot}: an operations query (and a test's view of
@@ -132,7 +191,24 @@ public final class Controller
 
   public record TopicCreated(TopicMetadata topic) implements CreateTopicReply {}
 
-  public record TopicRejected(Status status, String message) implements CreateTopicReply {}
+  public record TopicRejected(Status status, String message)
+      implements CreateTopicReply, TopicChangeReply {}
+
+  public sealed interface TopicChangeReply extends ControllerSerializable {}
+
+  /** The topic after the change (for a delete: as it was before). */
+  public record TopicChanged(TopicMetadata topic) implements TopicChangeReply {}
+
+  /** One leadership given back to a preferred replica. */
+  public record LeaderMove(String topic, int partition, int from, int to, int leaderEpoch)
+      implements ControllerSerializable {}
+
+  /** The moves a rebalance made; empty when every leader that could be preferred already is. */
+  public record LeadersMoved(List<LeaderMove> moves) implements ControllerSerializable {
+    public LeadersMoved {
+      moves = List.copyOf(moves);
+    }
+  }
 
   public sealed interface InSyncSetReply extends ControllerSerializable {}
 
@@ -183,6 +259,23 @@ public final class Controller
     record NodeJoined(int nodeId, String address, String storageId) implements Event {}
 
     record NodeLeft(int nodeId) implements Event {}
+
+    /** The topic is gone; its replicas remove their data. */
+    record TopicDeleted(String topic, String topicId, int partitions) implements Event {}
+
+    /** New partitions, numbered on from the topic's last one. */
+    record PartitionsAdded(String topic, List<PartitionAssignment> partitions) implements Event {
+      public PartitionsAdded {
+        partitions = List.copyOf(partitions);
+      }
+    }
+
+    /** The topic's settings are now {@code config} (all of them, not a difference). */
+    record TopicConfigChanged(String topic, Map<String, String> config) implements Event {
+      public TopicConfigChanged {
+        config = Collections.unmodifiableMap(new TreeMap<>(config));
+      }
+    }
   }
 
   // ---- behaviour ------------------------------------------------------------------------------
@@ -190,16 +283,33 @@ public final class Controller
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ElectionPolicy policy;
+  private final LeaderBalanceSettings balance;
   private final Set<ActorRef<MetadataSnapshot>> subscribers = new HashSet<>();
 
-  /** The controller, electing leaders by {@code policy} when no replica is eligible. */
+  /**
+   * The controller, electing leaders by {@code policy} when no replica is eligible, without
+   * automatic leader balance (a leader moves back to its preferred replica only on {@link
+   * RebalanceLeaders}).
+   */
   public static Behavior<Command> create(ElectionPolicy policy) {
+    return create(policy, LeaderBalanceSettings.MANUAL);
+  }
+
+  /**
+   * The controller, electing leaders by {@code policy} when no replica is eligible and giving
+   * leadership back to preferred replicas as {@code balance} says.
+   */
+  public static Behavior<Command> create(ElectionPolicy policy, LeaderBalanceSettings balance) {
     return Behaviors.setup(
-        context -> Behaviors.withTimers(timers -> new Controller(context, timers, policy)));
+        context ->
+            Behaviors.withTimers(timers -> new Controller(context, timers, policy, balance)));
   }
 
   private Controller(
-      ActorContext<Command> context, TimerScheduler<Command> timers, ElectionPolicy policy) {
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      ElectionPolicy policy,
+      LeaderBalanceSettings balance) {
     // A journal that fails is retried with backoff; commands are stashed meanwhile.
     super(
         PersistenceId.ofUniqueId(PERSISTENCE_ID),
@@ -207,6 +317,7 @@ public final class Controller
     this.context = context;
     this.timers = timers;
     this.policy = policy;
+    this.balance = balance;
   }
 
   @Override
@@ -232,6 +343,11 @@ public final class Controller
         .onCommand(Subscribe.class, this::onSubscribe)
         .onCommand(SubscriberTerminated.class, this::onSubscriberTerminated)
         .onCommand(PublishDue.class, (state, c) -> onPublishDue(state))
+        .onCommand(DeleteTopic.class, this::onDeleteTopic)
+        .onCommand(AddPartitions.class, this::onAddPartitions)
+        .onCommand(AlterTopicConfig.class, this::onAlterTopicConfig)
+        .onCommand(RebalanceLeaders.class, this::onRebalanceLeaders)
+        .onCommand(BalanceDue.class, (state, c) -> onBalanceDue(state))
         .build();
   }
 
@@ -258,6 +374,9 @@ public final class Controller
             policy == ElectionPolicy.UNCLEAN_ALLOWED ? "allowed" : "off");
     // Subscribers kept across a journal restart may have missed changes.
     publish(state);
+    if (balance.enabled()) {
+      timers.startTimerWithFixedDelay(BalanceDue.INSTANCE, balance.interval());
+    }
   }
 
   private Effect<Event, ControllerState> onCreateTopic(ControllerState state, CreateTopic c) {
@@ -276,7 +395,9 @@ public final class Controller
       partitions.add(
           PartitionAssignment.initial(p, replicas.get(p), state.storageIdsOf(replicas.get(p))));
     }
-    TopicMetadata topic = new TopicMetadata(c.name(), partitions);
+    // Chosen here, not in the event handler: replaying the event must give the same id.
+    String topicId = UUID.randomUUID().toString();
+    TopicMetadata topic = new TopicMetadata(c.name(), partitions, topicId, c.config());
     return Effect()
         .persist(new Event.TopicCreated(topic))
         .thenRun(this::schedulePublish)
@@ -315,6 +436,147 @@ public final class Controller
 
   private static Optional<TopicRejected> badRequest(String message) {
     return Optional.of(new TopicRejected(Status.BAD_REQUEST, message));
+  }
+
+  private Effect<Event, ControllerState> onDeleteTopic(ControllerState state, DeleteTopic c) {
+    Optional<TopicMetadata> topic = state.topic(c.name());
+    if (topic.isEmpty()) {
+      return Effect().reply(c.replyTo(), unknownTopic(c.name()));
+    }
+    TopicMetadata t = topic.get();
+    context
+        .getLog()
+        .info(
+            "Deleting topic {} (id {}, {} partitions): its replicas remove their data",
+            t.name(),
+            t.topicId(),
+            t.partitions().size());
+    return Effect()
+        .persist(new Event.TopicDeleted(t.name(), t.topicId(), t.partitions().size()))
+        .thenRun(this::schedulePublish)
+        .thenReply(c.replyTo(), s -> new TopicChanged(t));
+  }
+
+  private Effect<Event, ControllerState> onAddPartitions(ControllerState state, AddPartitions c) {
+    Optional<TopicMetadata> topic = state.topic(c.name());
+    if (topic.isEmpty()) {
+      return Effect().reply(c.replyTo(), unknownTopic(c.name()));
+    }
+    TopicMetadata t = topic.get();
+    int current = t.partitions().size();
+    if (c.partitions() <= current) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              new TopicRejected(
+                  Status.BAD_REQUEST,
+                  "topic "
+                      + c.name()
+                      + " has "
+                      + current
+                      + " partitions; the new count must be larger (partitions are never removed),"
+                      + " got "
+                      + c.partitions()));
+    }
+    int total = state.totalPartitions() - current + c.partitions();
+    if (c.partitions() > MAX_PARTITIONS) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              new TopicRejected(
+                  Status.BAD_REQUEST,
+                  "partitions must be at most " + MAX_PARTITIONS + ", got " + c.partitions()));
+    }
+    int live = state.liveNodes().size();
+    if (t.replicationFactor() > live) {
+      return Effect()
+          .reply(
+              c.replyTo(),
+              new TopicRejected(
+                  Status.BAD_REQUEST,
+                  "topic "
+                      + c.name()
+                      + " has replication factor "
+                      + t.replicationFactor()
+                      + ", larger than the number of live nodes ("
+                      + live
+                      + "): new partitions cannot be placed now"));
+    }
+    List<List<Integer>> replicas =
+        ReplicaPlacement.assign(
+            state.liveNodes().keySet(),
+            c.partitions() - current,
+            t.replicationFactor(),
+            state.totalPartitions());
+    List<PartitionAssignment> added = new ArrayList<>(replicas.size());
+    for (int i = 0; i < replicas.size(); i++) {
+      added.add(
+          PartitionAssignment.initial(
+              current + i, replicas.get(i), state.storageIdsOf(replicas.get(i))));
+    }
+    context
+        .getLog()
+        .info(
+            "Topic {}: partitions {}..{} added ({} partitions in the cluster)",
+            c.name(),
+            current,
+            c.partitions() - 1,
+            total);
+    return Effect()
+        .persist(new Event.PartitionsAdded(c.name(), added))
+        .thenRun(this::schedulePublish)
+        .thenReply(c.replyTo(), s -> new TopicChanged(s.topics().get(c.name())));
+  }
+
+  private Effect<Event, ControllerState> onAlterTopicConfig(
+      ControllerState state, AlterTopicConfig c) {
+    Optional<TopicMetadata> topic = state.topic(c.name());
+    if (topic.isEmpty()) {
+      return Effect().reply(c.replyTo(), unknownTopic(c.name()));
+    }
+    if (topic.get().config().equals(new TreeMap<>(c.config()))) {
+      return Effect().reply(c.replyTo(), new TopicChanged(topic.get()));
+    }
+    context
+        .getLog()
+        .info("Topic {}: settings now {} (were {})", c.name(), c.config(), topic.get().config());
+    return Effect()
+        .persist(new Event.TopicConfigChanged(c.name(), c.config()))
+        .thenRun(this::schedulePublish)
+        .thenReply(c.replyTo(), s -> new TopicChanged(s.topics().get(c.name())));
+  }
+
+  private static TopicRejected unknownTopic(String name) {
+    return new TopicRejected(Status.NOT_FOUND, "unknown topic " + name);
+  }
+
+  private Effect<Event, ControllerState> onRebalanceLeaders(
+      ControllerState state, RebalanceLeaders c) {
+    ControllerState.Changes changes = state.preferredLeaderMoves(0);
+    List<LeaderMove> moves = moves(state, changes);
+    if (changes.events().isEmpty()) {
+      return Effect().reply(c.replyTo(), new LeadersMoved(moves));
+    }
+    logMembershipAndElections(changes);
+    return Effect()
+        .persist(changes.events())
+        .thenRun(this::schedulePublish)
+        .thenReply(c.replyTo(), s -> new LeadersMoved(moves));
+  }
+
+  private Effect<Event, ControllerState> onBalanceDue(ControllerState state) {
+    return persistAndPublish(state.preferredLeaderMoves(balance.imbalancePercent()));
+  }
+
+  private static List<LeaderMove> moves(ControllerState before, ControllerState.Changes changes) {
+    List<LeaderMove> moves = new ArrayList<>();
+    for (Event event : changes.events()) {
+      if (event instanceof Event.LeaderElected e) {
+        int from = before.topics().get(e.topic()).partition(e.partition()).leader();
+        moves.add(new LeaderMove(e.topic(), e.partition(), from, e.leader(), e.leaderEpoch()));
+      }
+    }
+    return moves;
   }
 
   private Effect<Event, ControllerState> onGetMetadata(ControllerState state, GetMetadata c) {

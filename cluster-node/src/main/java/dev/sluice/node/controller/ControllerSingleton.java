@@ -1,5 +1,6 @@
 package dev.sluice.node.controller;
 
+import dev.sluice.config.LeaderBalanceSettings;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
@@ -44,12 +45,22 @@ public final class ControllerSingleton {
    * per node after the ActorSystem starts; the cluster must be joined for the controller to run.
    * Every node must pass the same {@code policy}: the controller runs with the one of the node that
    * hosts it. A second call returns the proxy of the manager already started (its policy stays).
+   * Leaders move back to preferred replicas only when asked ({@link Controller.RebalanceLeaders}).
    */
   public static ActorRef<Controller.Command> init(ActorSystem<?> system, ElectionPolicy policy) {
+    return init(system, policy, LeaderBalanceSettings.MANUAL);
+  }
+
+  /**
+   * As {@link #init(ActorSystem, ElectionPolicy)}, with the preferred-leader balance the controller
+   * runs when it is hosted here.
+   */
+  public static ActorRef<Controller.Command> init(
+      ActorSystem<?> system, ElectionPolicy policy, LeaderBalanceSettings balance) {
     // Journal failures are retried inside the controller; this restarts it after anything else
     // (a bug), because a cluster whose controller stopped can never fail a leader over again.
     Behavior<Controller.Command> supervised =
-        Behaviors.supervise(afterSchemaPrepared(policy))
+        Behaviors.supervise(afterSchemaPrepared(policy, balance))
             .onFailure(
                 SupervisorStrategy.restartWithBackoff(
                     Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2));
@@ -77,7 +88,8 @@ public final class ControllerSingleton {
         system);
   }
 
-  private static Behavior<Controller.Command> afterSchemaPrepared(ElectionPolicy policy) {
+  private static Behavior<Controller.Command> afterSchemaPrepared(
+      ElectionPolicy policy, LeaderBalanceSettings balance) {
     return Behaviors.withStash(
         STASH_CAPACITY,
         stash ->
@@ -87,14 +99,15 @@ public final class ControllerSingleton {
                       prepareJournal(context.getSystem()),
                       (done, error) ->
                           new Controller.JournalPrepared(error == null ? null : error.toString()));
-                  return preparing(context, stash, policy);
+                  return preparing(context, stash, policy, balance);
                 }));
   }
 
   private static Behavior<Controller.Command> preparing(
       ActorContext<Controller.Command> context,
       StashBuffer<Controller.Command> stash,
-      ElectionPolicy policy) {
+      ElectionPolicy policy,
+      LeaderBalanceSettings balance) {
     return Behaviors.receive(Controller.Command.class)
         .onMessage(
             Controller.JournalPrepared.class,
@@ -106,7 +119,7 @@ public final class ControllerSingleton {
                     .getLog()
                     .warn("Could not prepare the controller journal: {}", prepared.failure());
               }
-              return stash.unstashAll(Controller.create(policy));
+              return stash.unstashAll(Controller.create(policy, balance));
             })
         .onAnyMessage(
             command -> {

@@ -1,11 +1,15 @@
 package dev.sluice.node.controller;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.sluice.node.controller.Controller.Event;
 import dev.sluice.node.controller.Controller.Event.InSyncSetChanged;
 import dev.sluice.node.controller.Controller.Event.LeaderElected;
 import dev.sluice.node.controller.Controller.Event.NodeJoined;
 import dev.sluice.node.controller.Controller.Event.NodeLeft;
+import dev.sluice.node.controller.Controller.Event.PartitionsAdded;
+import dev.sluice.node.controller.Controller.Event.TopicConfigChanged;
 import dev.sluice.node.controller.Controller.Event.TopicCreated;
+import dev.sluice.node.controller.Controller.Event.TopicDeleted;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -41,15 +45,29 @@ import java.util.TreeMap;
  * @param storageIds node id to the storage id it last registered with, sorted by id; kept after the
  *     node leaves, so that its return with another disk is recognized even where no id was recorded
  *     for its membership. A node that registered without one has no entry
+ * @param deletedTopics every deleted topic, oldest first (see {@link DeletedTopic}); absent from
+ *     snapshots written before topics could be deleted
  */
 public record ControllerState(
     long revision,
     Map<String, TopicMetadata> topics,
     Map<Integer, String> liveNodes,
-    Map<Integer, String> storageIds)
+    Map<Integer, String> storageIds,
+    List<DeletedTopic> deletedTopics)
     implements ControllerSerializable {
 
+  /** A state without deleted topics. */
+  public ControllerState(
+      long revision,
+      Map<String, TopicMetadata> topics,
+      Map<Integer, String> liveNodes,
+      Map<Integer, String> storageIds) {
+    this(revision, topics, liveNodes, storageIds, List.of());
+  }
+
+  @JsonCreator
   public ControllerState {
+    deletedTopics = deletedTopics == null ? List.of() : List.copyOf(deletedTopics);
     topics = Collections.unmodifiableMap(new TreeMap<>(topics));
     liveNodes = Collections.unmodifiableMap(new TreeMap<>(liveNodes));
     // Absent from snapshots written before storage ids existed.
@@ -93,7 +111,7 @@ public record ControllerState(
   }
 
   public MetadataSnapshot toSnapshot() {
-    return new MetadataSnapshot(revision, List.copyOf(topics.values()), liveNodes);
+    return new MetadataSnapshot(revision, List.copyOf(topics.values()), liveNodes, deletedTopics);
   }
 
   /** The storage ids of those of {@code nodes} that registered one. */
@@ -124,6 +142,22 @@ public record ControllerState(
   public ControllerState apply(Event event) {
     if (event instanceof TopicCreated e) {
       return next(withTopic(topics, e.topic()), liveNodes, storageIds);
+    } else if (event instanceof TopicDeleted e) {
+      Map<String, TopicMetadata> rest = new TreeMap<>(topics);
+      rest.remove(e.topic());
+      List<DeletedTopic> deleted = new ArrayList<>(deletedTopics);
+      deleted.add(new DeletedTopic(e.topic(), e.topicId(), e.partitions()));
+      return new ControllerState(revision + 1, rest, liveNodes, storageIds, deleted);
+    } else if (event instanceof PartitionsAdded e) {
+      TopicMetadata t =
+          Objects.requireNonNull(
+              topics.get(e.topic()), () -> "event for unknown topic " + e.topic());
+      return next(withTopic(topics, t.withPartitionsAdded(e.partitions())), liveNodes, storageIds);
+    } else if (event instanceof TopicConfigChanged e) {
+      TopicMetadata t =
+          Objects.requireNonNull(
+              topics.get(e.topic()), () -> "event for unknown topic " + e.topic());
+      return next(withTopic(topics, t.withConfig(e.config())), liveNodes, storageIds);
     } else if (event instanceof LeaderElected e) {
       PartitionAssignment p = partition(e.topic(), e.partition());
       return withPartition(e.topic(), p.withLeader(e.leader(), e.leaderEpoch()));
@@ -244,7 +278,63 @@ public record ControllerState(
 
   private ControllerState next(
       Map<String, TopicMetadata> newTopics, Map<Integer, String> live, Map<Integer, String> ids) {
-    return new ControllerState(revision + 1, newTopics, live, ids);
+    return new ControllerState(revision + 1, newTopics, live, ids, deletedTopics);
+  }
+
+  /**
+   * A partition whose leader is not its preferred replica (the first), although that replica may
+   * lead: live, in the in-sync set and on the disk its membership was recorded with.
+   */
+  private boolean preferredCanTakeOver(PartitionAssignment p) {
+    int preferred = p.replicas().get(0);
+    return p.hasLeader() && p.leader() != preferred && eligible(p, preferred);
+  }
+
+  /**
+   * Events that give leadership back to preferred replicas (docs/replication.md, "Preferred
+   * leaders"): each partition whose preferred replica is eligible (live, in sync, on its recorded
+   * disk) but does not lead gets it as leader with a bumped epoch, as in a failover. The in-sync
+   * set stays as it is: the old leader follows, and cuts whatever it holds that is not committed.
+   *
+   * <p>An in-sync replica holds every committed record (the high watermark waits for the maximal
+   * in-sync set), so the move loses no acknowledged record; the old leader's acks=all requests in
+   * flight fail with "may or may not be committed", as on every leader change.
+   *
+   * @param imbalancePercent with automatic balance: a node's partitions move only when more than
+   *     this share of those it prefers (percent) is led elsewhere and could move; a manual
+   *     rebalance passes 0, which moves every partition that can
+   */
+  public Changes preferredLeaderMoves(int imbalancePercent) {
+    Map<Integer, Integer> preferredCount = new TreeMap<>();
+    Map<Integer, Integer> movable = new TreeMap<>();
+    for (TopicMetadata topic : topics.values()) {
+      for (PartitionAssignment p : topic.partitions()) {
+        int preferred = p.replicas().get(0);
+        preferredCount.merge(preferred, 1, Integer::sum);
+        if (preferredCanTakeOver(p)) {
+          movable.merge(preferred, 1, Integer::sum);
+        }
+      }
+    }
+    Plan plan = new Plan(this, ElectionPolicy.CLEAN_ONLY);
+    for (TopicMetadata topic : topics.values()) {
+      for (PartitionAssignment p : topic.partitions()) {
+        int preferred = p.replicas().get(0);
+        if (!preferredCanTakeOver(p)) {
+          continue;
+        }
+        long share = 100L * movable.getOrDefault(preferred, 0) / preferredCount.get(preferred);
+        if (imbalancePercent > 0 && share <= imbalancePercent) {
+          continue;
+        }
+        int epoch = p.leaderEpoch() + 1;
+        plan.add(new LeaderElected(topic.name(), p.partition(), preferred, epoch));
+        plan.info(
+            "Partition %s-%d: leadership back to its preferred replica %d (from %d) at epoch %d",
+            topic.name(), p.partition(), preferred, p.leader(), epoch);
+      }
+    }
+    return plan.changes();
   }
 
   private static Map<String, TopicMetadata> withTopic(

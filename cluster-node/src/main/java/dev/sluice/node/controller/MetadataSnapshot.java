@@ -1,7 +1,9 @@
 package dev.sluice.node.controller;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -14,13 +16,30 @@ import java.util.TreeMap;
  *     whose revision is lower than one it already applied
  * @param topics every topic, sorted by name
  * @param liveNodes node id to the address it registered with, sorted by id
+ * @param deletedTopics every topic deleted so far, oldest first: what replicas remove
  */
 public record MetadataSnapshot(
-    long revision, List<TopicMetadata> topics, Map<Integer, String> liveNodes)
+    long revision,
+    List<TopicMetadata> topics,
+    Map<Integer, String> liveNodes,
+    List<DeletedTopic> deletedTopics)
     implements ControllerSerializable {
 
+  @JsonCreator
   public MetadataSnapshot {
     topics = List.copyOf(topics);
     liveNodes = java.util.Collections.unmodifiableMap(new TreeMap<>(liveNodes));
+    deletedTopics = deletedTopics == null ? List.of() : List.copyOf(deletedTopics);
+  }
+
+  /** A snapshot without deleted topics. */
+  public MetadataSnapshot(
+      long revision, List<TopicMetadata> topics, Map<Integer, String> liveNodes) {
+    this(revision, topics, liveNodes, List.of());
+  }
+
+  /** The topic named {@code name}, if it exists. */
+  public Optional<TopicMetadata> topic(String name) {
+    return topics.stream().filter(t -> t.name().equals(name)).findFirst();
   }
 }

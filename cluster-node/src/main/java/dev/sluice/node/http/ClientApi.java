@@ -4,6 +4,8 @@ import static org.apache.pekko.http.javadsl.server.PathMatchers.integerSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.longSegment;
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
+import dev.sluice.api.AddPartitionsRequest;
+import dev.sluice.api.AlterTopicConfigRequest;
 import dev.sluice.api.CreateTopicRequest;
 import dev.sluice.api.Headers;
 import dev.sluice.api.Paths;
@@ -27,9 +29,13 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * HttpJson}, error answers in {@link HttpErrors}.
  *
  * <pre>
- * POST /topics                                          create a topic
- * GET  /topics                                          list topics
- * GET  /topics/{t}                                      describe a topic
+ * POST   /topics                                        create a topic
+ * GET    /topics                                        list topics
+ * GET    /topics/{t}                                    describe a topic
+ * DELETE /topics/{t}                                    delete a topic
+ * POST   /topics/{t}/partitions                         add partitions
+ * PATCH  /topics/{t}/config                             change the topic's settings
+ * POST   /leaders/rebalance                             leadership back to preferred replicas
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value)
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
@@ -37,11 +43,11 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * GET  /openapi.yaml                                    this list as an OpenAPI 3 document
  * </pre>
  *
- * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create a topic,
- * any valid token to list them, {@code admin}, {@code produce:t} or {@code consume:t} to describe
- * topic {@code t}, {@code produce:t} to produce (checked before the body is read and before a
- * redirect to the leader) and {@code consume:t} to read records; any valid token reads the
- * cluster's status.
+ * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create, delete,
+ * grow or reconfigure a topic and to rebalance leaders, any valid token to list them, {@code
+ * admin}, {@code produce:t} or {@code consume:t} to describe topic {@code t}, {@code produce:t} to
+ * produce (checked before the body is read and before a redirect to the leader) and {@code
+ * consume:t} to read records; any valid token reads the cluster's status.
  *
  * <p>Every request is measured ({@link ApiMetrics}): by route and status, and produce and fetch
  * latency.
@@ -86,6 +92,7 @@ public final class ClientApi extends AllDirectives {
                         concat(
                             new ApiDescription().route(),
                             pathPrefix(Paths.TOPICS, this::topics),
+                            leadersRoute(),
                             statusRoute()))));
   }
 
@@ -99,6 +106,18 @@ public final class ClientApi extends AllDirectives {
         pathPrefix(segment(), this::topicRoutes));
   }
 
+  private Route leadersRoute() {
+    return path(
+        segment(Paths.LEADERS).slash(Paths.REBALANCE),
+        () ->
+            post(
+                () ->
+                    auth.require(
+                        Action.ADMIN,
+                        "",
+                        () -> respond(topics.rebalanceLeaders().thenApply(HttpJson::ok)))));
+  }
+
   private Route statusRoute() {
     return path(
         segment(Paths.CLUSTER).slash(Paths.STATUS),
@@ -109,12 +128,25 @@ public final class ClientApi extends AllDirectives {
     return concat(
         pathEnd(
             () ->
-                get(
-                    () ->
-                        auth.requireAny(
-                            List.of(Action.ADMIN, Action.PRODUCE, Action.CONSUME),
-                            topic,
-                            () -> respond(topics.describe(topic).thenApply(HttpJson::ok))))),
+                concat(
+                    get(
+                        () ->
+                            auth.requireAny(
+                                List.of(Action.ADMIN, Action.PRODUCE, Action.CONSUME),
+                                topic,
+                                () -> respond(topics.describe(topic).thenApply(HttpJson::ok)))),
+                    delete(
+                        () ->
+                            auth.require(
+                                Action.ADMIN,
+                                topic,
+                                () -> respond(topics.delete(topic).thenApply(HttpJson::ok)))))),
+        path(
+            Paths.PARTITIONS,
+            () -> post(() -> auth.require(Action.ADMIN, topic, () -> addPartitions(topic)))),
+        path(
+            Paths.CONFIG,
+            () -> patch(() -> auth.require(Action.ADMIN, topic, () -> alterConfig(topic)))),
         pathPrefix(
             segment(Paths.PARTITIONS).slash(integerSegment()).slash(Paths.RECORDS),
             partition -> recordRoutes(topic, partition)));
@@ -179,7 +211,11 @@ public final class ClientApi extends AllDirectives {
         (CreateTopicRequest request) ->
             respond(
                 topics
-                    .create(request.name(), request.partitions(), request.replicationFactor())
+                    .create(
+                        request.name(),
+                        request.partitions(),
+                        request.replicationFactor(),
+                        request.config())
                     .thenApply(description -> HttpJson.response(201, description))));
   }
 
@@ -194,6 +230,20 @@ public final class ClientApi extends AllDirectives {
                     Rejections.unsupportedRequestContentType(
                         List.<MediaType>of(
                             org.apache.pekko.http.javadsl.model.MediaTypes.APPLICATION_JSON))));
+  }
+
+  private Route addPartitions(String topic) {
+    return jsonEntity(
+        HttpJson.addPartitionsRequest(),
+        (AddPartitionsRequest request) ->
+            respond(topics.addPartitions(topic, request.partitions()).thenApply(HttpJson::ok)));
+  }
+
+  private Route alterConfig(String topic) {
+    return jsonEntity(
+        HttpJson.alterTopicConfigRequest(),
+        (AlterTopicConfigRequest request) ->
+            respond(topics.alterConfig(topic, request.config()).thenApply(HttpJson::ok)));
   }
 
   private Route listTopics() {

@@ -4,9 +4,13 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.api.AddPartitionsRequest;
+import dev.sluice.api.AlterTopicConfigRequest;
 import dev.sluice.api.ApiJson;
 import dev.sluice.api.CreateTopicRequest;
 import dev.sluice.replication.follower.FollowerState;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
@@ -18,7 +22,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * JSON on the node's HTTP ports: answers rendered with the API's mapper ({@link ApiJson}), and the
- * one request body the client API reads, {@link CreateTopicRequest}.
+ * request bodies the client API reads: {@link CreateTopicRequest}, {@link AddPartitionsRequest} and
+ * {@link AlterTopicConfigRequest}.
  *
  * <p>The request is read field by field rather than bound by Jackson so that a wrong type is
  * refused (a string or a fraction for {@code partitions} is a 400 naming the field, where Jackson
@@ -86,11 +91,69 @@ public final class HttpJson {
   }
 
   private static CreateTopicRequest createTopicRequest(JsonNode body) {
+    Map<String, String> config = settings(body, "config", false);
+    for (Map.Entry<String, String> e : config.entrySet()) {
+      if (e.getValue() == null) {
+        throw new ApiException(
+            400, "field \"config\": setting \"" + e.getKey() + "\" needs a value, got null");
+      }
+    }
     return new CreateTopicRequest(
         requiredText(body, "name"),
         requiredInt(body, "partitions"),
         optionalInt(body, "replicationFactor")
-            .orElse(CreateTopicRequest.DEFAULT_REPLICATION_FACTOR));
+            .orElse(CreateTopicRequest.DEFAULT_REPLICATION_FACTOR),
+        config);
+  }
+
+  /** Reads {@code POST /topics/{t}/partitions}; a malformed body is a 400 naming the field. */
+  static Unmarshaller<HttpEntity, AddPartitionsRequest> addPartitionsRequest() {
+    return Unmarshaller.entityToString()
+        .thenApply(text -> new AddPartitionsRequest(requiredInt(tree(text), "partitions")));
+  }
+
+  /** Reads {@code PATCH /topics/{t}/config}; a malformed body is a 400 naming the field. */
+  static Unmarshaller<HttpEntity, AlterTopicConfigRequest> alterTopicConfigRequest() {
+    return Unmarshaller.entityToString()
+        .thenApply(text -> new AlterTopicConfigRequest(settings(tree(text), "config", true)));
+  }
+
+  /**
+   * An object of settings: each value a string or a number (written as the number's text), or null
+   * (kept as null: "back to the node's value").
+   */
+  private static Map<String, String> settings(JsonNode body, String field, boolean required) {
+    JsonNode n = body.get(field);
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw new ApiException(
+            400, "field \"" + field + "\" is required and must be an object of settings");
+      }
+      return Map.of();
+    }
+    if (!n.isObject()) {
+      throw new ApiException(
+          400, "field \"" + field + "\" must be an object of settings, got " + n);
+    }
+    Map<String, String> settings = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonNode> e : n.properties()) {
+      JsonNode v = e.getValue();
+      if (v.isNull()) {
+        settings.put(e.getKey(), null);
+      } else if (v.isTextual() || v.isNumber()) {
+        settings.put(e.getKey(), v.asText());
+      } else {
+        throw new ApiException(
+            400,
+            "field \""
+                + field
+                + "\": setting \""
+                + e.getKey()
+                + "\" must be a string or a number, got "
+                + v);
+      }
+    }
+    return settings;
   }
 
   private static String requiredText(JsonNode body, String field) {

@@ -53,7 +53,10 @@ public final class ProduceHandler {
   private final ActorSystem<?> system;
   private final LocalReplicas replicas;
   private final Redirects redirects;
-  private final long maxBatchBytes;
+
+  /** The node's batch limit; a topic may set its own ({@code max-batch-bytes}). */
+  private final long nodeMaxBatchBytes;
+
   private final Duration ackTimeout;
   private final Executor blocking;
   private final ApiMetrics metrics;
@@ -69,7 +72,7 @@ public final class ProduceHandler {
     this.system = system;
     this.replicas = replicas;
     this.redirects = new Redirects(topics, replicas.localNode());
-    this.maxBatchBytes = maxBatchBytes;
+    this.nodeMaxBatchBytes = maxBatchBytes;
     this.ackTimeout = ackTimeout;
     this.blocking = blocking;
     this.metrics = metrics;
@@ -90,22 +93,30 @@ public final class ProduceHandler {
     boolean all;
     byte[] keyBytes;
     long maxValue;
+    long maxBatch;
     try {
       all = parseAcks(acks) == Acks.ALL;
       keyBytes = key.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
-      maxValue = maxBatchBytes - PartitionLog.batchSizeFor(keyBytes, List.of(), 0);
+      // The partition's own limit: its topic may override the node's.
+      maxBatch = leader.get().log().settings().maxBatchBytes();
+      maxValue = maxBatch - PartitionLog.batchSizeFor(keyBytes, List.of(), 0);
       OptionalLong declared = req.entity().getContentLengthOption();
       if (declared.isPresent() && declared.getAsLong() > maxValue) {
-        throw tooLarge(declared.getAsLong(), maxValue);
+        throw tooLarge(declared.getAsLong(), maxValue, maxBatch);
       }
     } catch (RuntimeException e) {
       return refuseBody(req).thenCompose(drained -> CompletableFuture.failedFuture(e));
     }
-    return stageAndAppend(leader.get(), keyBytes, maxValue, all, req);
+    return stageAndAppend(leader.get(), keyBytes, maxValue, maxBatch, all, req);
   }
 
   private CompletionStage<HttpResponse> stageAndAppend(
-      PartitionReplica replica, byte[] key, long maxValue, boolean all, HttpRequest req) {
+      PartitionReplica replica,
+      byte[] key,
+      long maxValue,
+      long maxBatch,
+      boolean all,
+      HttpRequest req) {
     Path staged;
     try {
       staged = replica.log().staging().newTempFile("produce");
@@ -118,7 +129,7 @@ public final class ProduceHandler {
         req.entity()
             .withoutSizeLimit()
             .getDataBytes()
-            .via(limit(maxValue))
+            .via(limit(maxValue, maxBatch))
             .runWith(FileIO.toPath(staged), system)
             .thenCompose(
                 io -> {
@@ -220,20 +231,24 @@ public final class ProduceHandler {
     }
   }
 
-  private ApiException tooLarge(long valueBytes, long maxValue) {
+  private ApiException tooLarge(long valueBytes, long maxValue, long maxBatchBytes) {
     return new ApiException(
         413,
         "record value of "
             + valueBytes
-            + " bytes makes a batch larger than sluice.storage.max-batch-bytes = "
+            + " bytes makes a batch larger than "
+            + (maxBatchBytes == nodeMaxBatchBytes
+                ? "sluice.storage.max-batch-bytes"
+                : "the topic's max-batch-bytes")
+            + " = "
             + maxBatchBytes
             + " (largest value with this key: "
             + maxValue
             + " bytes)",
-        limits(maxValue));
+        limits(maxValue, maxBatchBytes));
   }
 
-  private Map<String, Object> limits(long maxValue) {
+  private static Map<String, Object> limits(long maxValue, long maxBatchBytes) {
     Map<String, Object> details = new LinkedHashMap<>();
     details.put(ErrorBody.MAX_BATCH_BYTES, maxBatchBytes);
     details.put(ErrorBody.MAX_VALUE_BYTES, maxValue);
@@ -241,14 +256,14 @@ public final class ProduceHandler {
   }
 
   /** Fails the upload as soon as more than {@code maxValue} bytes arrived (chunked bodies). */
-  private Flow<ByteString, ByteString, ?> limit(long maxValue) {
+  private Flow<ByteString, ByteString, ?> limit(long maxValue, long maxBatchBytes) {
     return Flow.of(ByteString.class)
         .statefulMap(
             () -> 0L,
             (seen, bytes) -> {
               long total = seen + bytes.size();
               if (total > maxValue) {
-                throw tooLarge(total, maxValue);
+                throw tooLarge(total, maxValue, maxBatchBytes);
               }
               return Pair.create(total, bytes);
             },

@@ -1,9 +1,12 @@
 package dev.sluice.node.http;
 
+import dev.sluice.api.LeaderMoves;
+import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
 import dev.sluice.replication.protocol.PartitionId;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -12,7 +15,40 @@ import java.util.concurrent.CompletionStage;
  * {@link ApiException} for requests the controller refuses.
  */
 public interface TopicService {
-  CompletionStage<TopicDescription> create(String name, int partitions, int replicationFactor);
+  /** A topic with the node defaults for every setting. */
+  default CompletionStage<TopicDescription> create(
+      String name, int partitions, int replicationFactor) {
+    return create(name, partitions, replicationFactor, Map.of());
+  }
+
+  /**
+   * A topic with its own settings ({@code config}, see {@code dev.sluice.config.TopicSettings}); a
+   * 400 {@link ApiException} names a bad key, value and limit.
+   */
+  CompletionStage<TopicDescription> create(
+      String name, int partitions, int replicationFactor, Map<String, String> config);
+
+  /**
+   * Deletes a topic; completes once the controller recorded it and this node no longer serves it. A
+   * 404 {@link ApiException} for an unknown topic.
+   */
+  CompletionStage<TopicDeleted> delete(String name);
+
+  /**
+   * Grows a topic to {@code partitions} partitions; a 400 {@link ApiException} when that is not
+   * more than it has (naming the current count), a 404 for an unknown topic.
+   */
+  CompletionStage<TopicDescription> addPartitions(String name, int partitions);
+
+  /**
+   * Changes some of a topic's settings: a key to a value sets it, a key to null (or an empty value)
+   * gives it back to the node's value; keys not named keep theirs. A 400 {@link ApiException} names
+   * a bad key, value and limit; a 404 an unknown topic.
+   */
+  CompletionStage<TopicDescription> alterConfig(String name, Map<String, String> changes);
+
+  /** Gives leadership back to every preferred replica that is live and in sync. */
+  CompletionStage<LeaderMoves> rebalanceLeaders();
 
   CompletionStage<List<TopicDescription>> list();
 

@@ -16,9 +16,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The replicas this node holds, by partition. Opened when an assignment names this node, kept open
- * until the node stops. As {@link LeaderLogs} it is what the replication server serves: each
- * replica's leader side. Thread-safe: a concurrent map read by HTTP handlers and the replication
- * layer.
+ * until the node stops or the replica's topic is deleted ({@link #remove}). As {@link LeaderLogs}
+ * it is what the replication server serves: each replica's leader side. Each replica's directory
+ * names the topic incarnation it belongs to ({@link ReplicaDirectories}); a replica is never opened
+ * on a directory of another incarnation. Thread-safe: concurrent maps read by HTTP handlers and the
+ * replication layer; opening and removing are serialised on this object.
  */
 public final class LocalReplicas implements LeaderLogs, AutoCloseable {
   private final int localNode;
@@ -26,6 +28,7 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
   private final StorageSettings storage;
   private final Clock clock;
   private final Map<PartitionId, PartitionReplica> replicas = new ConcurrentHashMap<>();
+  private final Map<PartitionId, String> topicIds = new ConcurrentHashMap<>();
   private final LeaderCounters leaderCounters = new LeaderCounters();
 
   public LocalReplicas(int localNode, Path dataDir, StorageSettings storage, Clock clock) {
@@ -37,6 +40,21 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
 
   public int localNode() {
     return localNode;
+  }
+
+  /** Where the partition directories are. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** The directory of {@code partition}'s replica, whether or not it exists. */
+  public Path dirOf(PartitionId partition) {
+    return dataDir.resolve(partition.dirName());
+  }
+
+  /** The topic id the open replica of {@code partition} was opened for; empty if none. */
+  public Optional<String> topicId(PartitionId partition) {
+    return Optional.ofNullable(topicIds.get(partition));
   }
 
   /** The storage settings every local log is opened with. */
@@ -81,6 +99,18 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
 
   /** Opens (recovering from disk) the replica of {@code partition}, or returns the open one. */
   public PartitionReplica open(PartitionId partition) throws IOException {
+    return open(partition, null);
+  }
+
+  /**
+   * Opens (recovering from disk) the replica of {@code partition} for the topic incarnation {@code
+   * topicId}, or returns the open one. A new directory records the id before the log is created.
+   *
+   * @param topicId the topic's id; null for a topic created before ids existed
+   * @throws IOException also when the directory belongs to another incarnation of the topic (its
+   *     data must be removed first, see {@link ReplicaDirectories})
+   */
+  public PartitionReplica open(PartitionId partition, String topicId) throws IOException {
     PartitionReplica existing = replicas.get(partition);
     if (existing != null) {
       return existing;
@@ -90,11 +120,42 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
       if (existing != null) {
         return existing;
       }
-      PartitionLog log = PartitionLog.open(dataDir.resolve(partition.dirName()), storage, clock);
+      Path dir = dirOf(partition);
+      if (topicId != null) {
+        Optional<String> recorded = ReplicaDirectories.topicId(dir);
+        if (recorded.isPresent() && !recorded.get().equals(topicId)) {
+          throw new IOException(
+              dir
+                  + " holds data of topic "
+                  + partition.topic()
+                  + " with id "
+                  + recorded.get()
+                  + ", not of the current one with id "
+                  + topicId
+                  + "; it is not opened until the controller's record of the deleted topic"
+                  + " removes it");
+        }
+        if (recorded.isEmpty()) {
+          ReplicaDirectories.writeTopicId(dir, topicId);
+        }
+      }
+      PartitionLog log = PartitionLog.open(dir, storage, clock);
       PartitionReplica replica = new PartitionReplica(partition, localNode, log);
       replicas.put(partition, replica);
+      if (topicId != null) {
+        topicIds.put(partition, topicId);
+      }
       return replica;
     }
+  }
+
+  /**
+   * Takes the replica of {@code partition} out of the open set: lookups and the replication server
+   * no longer find it. The caller stops its actors, then closes it and removes its directory.
+   */
+  public synchronized Optional<PartitionReplica> remove(PartitionId partition) {
+    topicIds.remove(partition);
+    return Optional.ofNullable(replicas.remove(partition));
   }
 
   @Override

@@ -1,8 +1,10 @@
 package dev.sluice.node.replica;
 
+import dev.sluice.config.TopicSettings;
 import dev.sluice.node.LogMdc;
 import dev.sluice.node.NodeSerializable;
 import dev.sluice.node.controller.Controller;
+import dev.sluice.node.controller.DeletedTopic;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
@@ -15,12 +17,15 @@ import dev.sluice.replication.transfer.TransferSettings;
 import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,6 +45,14 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * controller assigned. As leader of a partition it proposes in-sync set changes to the controller.
  * It also answers status queries from other nodes, found through the receptionist, so that {@code
  * GET /topics/{t}} on any node shows every replica's offsets and state.
+ *
+ * <p>Topic lifecycle: each snapshot's topic settings are applied to the topic's open logs and
+ * leaders (limits, retention, min-in-sync-replicas). A partition directory that a deleted topic of
+ * the snapshot names ({@link ReplicaDirectories#belongsToDeleted}) is removed: an open replica is
+ * first taken out of the open set, then its two actors are stopped, and once both have stopped its
+ * log is closed and its directory removed; until then the partition is not opened again (a topic
+ * re-created under the same name waits for it). Leftovers of removals a crash interrupted go when
+ * the manager starts.
  *
  * <p>Runs on the blocking-IO dispatcher: opening a log reads and checks its tail. The latest
  * applied snapshot is published through {@link AppliedMetadata} for lock-free reads by HTTP
@@ -66,6 +79,20 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
 
   /** Timer: every replica applies the retention limits. */
   private record ApplyRetention() implements Command {}
+
+  /** One of the actors of a replica being removed stopped. */
+  private record ReplicaActorStopped(PartitionId partition) implements Command {}
+
+  /** A replica on its way out: its actors still to stop. */
+  private static final class Removal {
+    final PartitionReplica replica;
+    int actorsRunning;
+
+    Removal(PartitionReplica replica, int actorsRunning) {
+      this.replica = replica;
+      this.actorsRunning = actorsRunning;
+    }
+  }
 
   private static final Duration IN_SYNC_ASK_TIMEOUT = Duration.ofSeconds(10);
 
@@ -94,10 +121,10 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                       ctx.messageAdapter(MetadataSnapshot.class, ApplyMetadata::new);
                   timers.startTimerWithFixedDelay(
                       new Resubscribe(), Duration.ZERO, RESUBSCRIBE_EVERY);
-                  if (replicas.storage().retains()) {
-                    timers.startTimerWithFixedDelay(
-                        new ApplyRetention(), replicas.storage().retentionCheckInterval());
-                  }
+                  // Always: a topic may set retention where the node sets none.
+                  timers.startTimerWithFixedDelay(
+                      new ApplyRetention(), replicas.storage().retentionCheckInterval());
+                  removeLeftovers(ctx, replicas);
                   PartitionReplicaActor.Replication replication =
                       new PartitionReplicaActor.Replication(published, transfer, watchdog);
                   return new ReplicaManager(
@@ -118,6 +145,15 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final ActorRef<MetadataSnapshot> subscriber;
   private final PartitionReplicaActor.Replication replication;
   private final Map<PartitionId, ActorRef<PartitionReplicaActor.Command>> actors = new HashMap<>();
+  private final Map<PartitionId, ActorRef<PartitionLeader.Command>> leaderActors = new HashMap<>();
+  private final Map<PartitionId, Removal> removing = new HashMap<>();
+
+  /** Topic settings as read, by their text: every snapshot repeats them. */
+  private final Map<Map<String, String>, TopicSettings> settingsRead = new HashMap<>();
+
+  /** Deleted topics whose directories here are all gone: not looked for again. */
+  private final Set<DeletedTopic> deletionsDone = new HashSet<>();
+
   private final WatchdogState watchdogState;
   private final LeaderSettings leaderSettings;
 
@@ -147,7 +183,22 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
         .onMessage(GetStatuses.class, this::onGetStatuses)
         .onMessage(Resubscribe.class, this::onResubscribe)
         .onMessage(ApplyRetention.class, this::onApplyRetention)
+        .onMessage(ReplicaActorStopped.class, this::onReplicaActorStopped)
         .build();
+  }
+
+  private static void removeLeftovers(ActorContext<Command> ctx, LocalReplicas replicas) {
+    try {
+      for (Path p : ReplicaDirectories.removeLeftovers(replicas.dataDir())) {
+        ctx.getLog().info("Removed {}: a removal of a deleted topic's data that was cut short", p);
+      }
+    } catch (IOException e) {
+      ctx.getLog()
+          .warn(
+              "Could not remove leftovers of deleted topics under {}: {}",
+              replicas.dataDir(),
+              e.toString());
+    }
   }
 
   /**
@@ -178,10 +229,18 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     if (current != null && current.revision() > msg.snapshot().revision()) {
       return this; // late delivery of an older snapshot
     }
+    removeDeleted(msg.snapshot());
     for (TopicMetadata topic : msg.snapshot().topics()) {
+      TopicSettings settings =
+          settingsRead.computeIfAbsent(
+              topic.config(), c -> TopicSettings.stored(c, replicas.storage()));
       for (PartitionAssignment p : topic.partitions()) {
-        if (p.replicas().contains(replicas.localNode())) {
-          apply(new PartitionId(topic.name(), p.partition()), p);
+        if (!p.replicas().contains(replicas.localNode())) {
+          continue;
+        }
+        PartitionId id = new PartitionId(topic.name(), p.partition());
+        if (!removing.containsKey(id)) {
+          apply(id, topic, p, settings);
         }
       }
     }
@@ -189,9 +248,141 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     return this;
   }
 
-  private void apply(PartitionId id, PartitionAssignment p) {
+  /**
+   * Removes the directories here that the snapshot's deleted topics name: at once when no replica
+   * is open on them, else after the replica's actors stopped ({@link #startRemoval}).
+   */
+  private void removeDeleted(MetadataSnapshot snapshot) {
+    for (DeletedTopic deleted : snapshot.deletedTopics()) {
+      if (deletionsDone.contains(deleted)) {
+        continue;
+      }
+      boolean done = true;
+      Optional<TopicMetadata> current = snapshot.topic(deleted.name());
+      for (int i = 0; i < deleted.partitions(); i++) {
+        PartitionId id = new PartitionId(deleted.name(), i);
+        if (removing.containsKey(id)) {
+          done = false;
+          continue;
+        }
+        Path dir = replicas.dirOf(id);
+        try {
+          if (!Files.isDirectory(dir)
+              || !ReplicaDirectories.belongsToDeleted(
+                  ReplicaDirectories.topicId(dir), deleted, current)) {
+            continue;
+          }
+          Optional<PartitionReplica> open = replicas.remove(id);
+          if (open.isPresent()) {
+            startRemoval(id, open.get());
+            done = false;
+          } else {
+            ReplicaDirectories.remove(dir);
+            getContext()
+                .getLog()
+                .info("{}: removed its data: topic {} was deleted", id, describe(deleted));
+          }
+        } catch (IOException | RuntimeException e) {
+          done = false;
+          getContext()
+              .getLog()
+              .warn(
+                  "{}: could not remove the data of deleted topic {}; retried with the next"
+                      + " metadata: {}",
+                  id,
+                  describe(deleted),
+                  e.toString());
+        }
+      }
+      if (done) {
+        deletionsDone.add(deleted);
+      }
+    }
+  }
+
+  private static String describe(DeletedTopic deleted) {
+    return deleted.name() + (deleted.topicId() == null ? "" : " (id " + deleted.topicId() + ")");
+  }
+
+  /**
+   * Stops the actors of a replica already taken out of the open set. Its leader side stops serving
+   * first, so replication streams from it end; the log is closed only when no actor can touch it.
+   */
+  private void startRemoval(PartitionId id, PartitionReplica replica) {
+    replica.leaderHandle().close();
+    List<ActorRef<?>> running = new ArrayList<>();
+    Optional.ofNullable(actors.remove(id)).ifPresent(running::add);
+    Optional.ofNullable(leaderActors.remove(id)).ifPresent(running::add);
+    removing.put(id, new Removal(replica, running.size()));
+    getContext()
+        .getLog()
+        .info("{}: its topic was deleted; stopping the replica and removing its data", id);
+    for (ActorRef<?> ref : running) {
+      getContext().watchWith(ref, new ReplicaActorStopped(id));
+      getContext().stop(ref);
+    }
+    if (running.isEmpty()) {
+      finishRemoval(id);
+    }
+  }
+
+  private Behavior<Command> onReplicaActorStopped(ReplicaActorStopped msg) {
+    Removal removal = removing.get(msg.partition());
+    if (removal != null && --removal.actorsRunning <= 0) {
+      finishRemoval(msg.partition());
+    }
+    return this;
+  }
+
+  private void finishRemoval(PartitionId id) {
+    Removal removal = removing.get(id);
     try {
-      PartitionReplica replica = replicas.open(id);
+      removal.replica.close();
+    } catch (IOException | RuntimeException e) {
+      getContext()
+          .getLog()
+          .warn("{}: closing the log before its removal failed: {}", id, e.toString());
+    }
+    try {
+      ReplicaDirectories.remove(replicas.dirOf(id));
+      getContext().getLog().info("{}: removed its data: its topic was deleted", id);
+    } catch (IOException | RuntimeException e) {
+      getContext()
+          .getLog()
+          .error(
+              "{}: could not remove {}; retried when this node restarts: {}",
+              id,
+              replicas.dirOf(id),
+              e.toString());
+    }
+    removing.remove(id);
+    // A topic re-created under the same name waited for this directory.
+    MetadataSnapshot latest = published.get();
+    if (latest != null) {
+      getContext().getSelf().tell(new ApplyMetadata(latest));
+    }
+  }
+
+  private void apply(
+      PartitionId id, TopicMetadata topic, PartitionAssignment p, TopicSettings settings) {
+    try {
+      Optional<String> openFor = replicas.topicId(id);
+      if (replicas.get(id).isPresent()
+          && topic.topicId() != null
+          && openFor.isPresent()
+          && !openFor.get().equals(topic.topicId())) {
+        // The open replica belongs to an older incarnation that no deleted topic names (yet).
+        getContext()
+            .getLog()
+            .warn(
+                "{}: the open replica belongs to topic id {}, the metadata to {}; not assigned",
+                id,
+                openFor.get(),
+                topic.topicId());
+        return;
+      }
+      PartitionReplica replica = replicas.open(id, topic.topicId());
+      applySettings(id, replica, settings);
       ActorRef<PartitionReplicaActor.Command> actor = actors.get(id);
       if (actor == null) {
         actor = start(id, replica);
@@ -215,19 +406,21 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
    */
   private ActorRef<PartitionReplicaActor.Command> start(PartitionId id, PartitionReplica replica) {
     int node = replicas.localNode();
-    replica
-        .leaderHandle()
-        .spawn(
-            (behavior, name, props) ->
-                getContext()
-                    .spawn(
-                        LogMdc.around(PartitionLeader.Command.class, node, id, behavior),
-                        name,
-                        props),
-            getContext().getSystem().scheduler(),
-            leaderSettings,
-            (epoch, baseVersion, inSync) -> proposeInSync(id, epoch, baseVersion, inSync),
-            replicas.leaderCounters());
+    ActorRef<PartitionLeader.Command> leader =
+        replica
+            .leaderHandle()
+            .spawn(
+                (behavior, name, props) ->
+                    getContext()
+                        .spawn(
+                            LogMdc.around(PartitionLeader.Command.class, node, id, behavior),
+                            name,
+                            props),
+                getContext().getSystem().scheduler(),
+                leaderSettings,
+                (epoch, baseVersion, inSync) -> proposeInSync(id, epoch, baseVersion, inSync),
+                replicas.leaderCounters());
+    leaderActors.put(id, leader);
     return getContext()
         .spawn(
             LogMdc.around(
@@ -236,6 +429,24 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                 id,
                 PartitionReplicaActor.create(replica, replication)),
             "replica-" + id.dirName());
+  }
+
+  /**
+   * The topic's settings on one replica: limits and retention on its log, min-in-sync-replicas on
+   * its leader side. Both ignore a value they already have. A value this node cannot apply (a batch
+   * limit above its own segment size) keeps the node's and is logged.
+   */
+  private void applySettings(PartitionId id, PartitionReplica replica, TopicSettings settings) {
+    try {
+      replica.log().reconfigure(settings.storage(replicas.storage()));
+    } catch (RuntimeException e) {
+      getContext()
+          .getLog()
+          .warn("{}: cannot apply the topic's settings {}: {}", id, settings, e.getMessage());
+    }
+    replica
+        .leaderHandle()
+        .minInSyncReplicas(settings.minInSyncReplicas(0), leaderSettings.minInSyncReplicas());
   }
 
   /** Sends a leader's in-sync change to the controller; called from the leader actor. */

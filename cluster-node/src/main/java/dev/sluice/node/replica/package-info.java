@@ -8,6 +8,8 @@
  * dev.sluice.node.replica.ReplicaStatus} is the one status type of a local replica, which the topic
  * description, the management pages, JMX and the metrics all read; {@link
  * dev.sluice.node.replica.AppliedMetadata} publishes the last applied snapshot to lock-free
- * readers.
+ * readers. {@link dev.sluice.node.replica.ReplicaDirectories} is the partition directories' side of
+ * the topic lifecycle: the topic id each records, and their crash-safe removal when a topic is
+ * deleted.
  */
 package dev.sluice.node.replica;

@@ -3,8 +3,10 @@ package dev.sluice.node.http;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.api.LeaderMoves;
 import dev.sluice.api.Permission;
 import dev.sluice.api.TokenFile;
+import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.node.SluiceNode;
@@ -205,6 +207,61 @@ class ClientApiAuthTest {
   }
 
   @Test
+  void topicLifecycleAndLeaderRebalanceNeedAdmin() {
+    List<HttpRequest.Builder> writes =
+        List.of(
+            secured("DELETE", "/topics/orders", writer, null),
+            secured("POST", "/topics/orders/partitions", writer, "{\"partitions\":2}"),
+            secured("PATCH", "/topics/orders/config", writer, "{\"config\":{\"flush\":\"os\"}}"),
+            secured("POST", "/leaders/rebalance", writer, null));
+    for (HttpRequest.Builder request : writes) {
+      HttpResponse<String> r = send(request);
+      assertEquals(403, r.statusCode(), r.body());
+      assertTrue(r.body().contains("\"requiredPermission\":\"admin\""), r.body());
+    }
+    assertEquals(List.of(), topics.calls, "nothing reached the controller");
+
+    assertEquals(200, send(secured("DELETE", "/topics/orders", admin, null)).statusCode());
+    assertEquals(
+        200,
+        send(secured("POST", "/topics/orders/partitions", admin, "{\"partitions\":2}"))
+            .statusCode());
+    assertEquals(
+        200,
+        send(secured(
+                "PATCH",
+                "/topics/orders/config",
+                admin,
+                "{\"config\":{\"flush\":\"os\",\"retention.bytes\":null}}"))
+            .statusCode());
+    assertEquals(200, send(secured("POST", "/leaders/rebalance", admin, null)).statusCode());
+    assertEquals(
+        List.of(
+            "delete orders",
+            "add-partitions orders 2",
+            "alter orders {flush=os, retention.bytes=null}",
+            "rebalance"),
+        topics.calls);
+  }
+
+  @Test
+  void malformedLifecycleBodiesAre400NamingTheField() {
+    HttpResponse<String> count =
+        send(secured("POST", "/topics/orders/partitions", admin, "{\"partitions\":\"two\"}"));
+    assertEquals(400, count.statusCode(), count.body());
+    assertTrue(count.body().contains("partitions"), count.body());
+    HttpResponse<String> settings =
+        send(secured("PATCH", "/topics/orders/config", admin, "{\"config\":[1]}"));
+    assertEquals(400, settings.statusCode(), settings.body());
+    assertTrue(settings.body().contains("config"), settings.body());
+    HttpResponse<String> value =
+        send(secured("PATCH", "/topics/orders/config", admin, "{\"config\":{\"flush\":true}}"));
+    assertEquals(400, value.statusCode(), value.body());
+    assertTrue(value.body().contains("flush"), value.body());
+    assertEquals(List.of(), topics.calls);
+  }
+
+  @Test
   void tokensWithThePermissionAreServed() {
     assertEquals(
         201,
@@ -377,10 +434,36 @@ class ClientApiAuthTest {
     final List<String> calls = Collections.synchronizedList(new ArrayList<>());
 
     @Override
-    public CompletionStage<TopicDescription> create(String name, int partitions, int rf) {
+    public CompletionStage<TopicDescription> create(
+        String name, int partitions, int rf, Map<String, String> config) {
       calls.add("create " + name);
       return CompletableFuture.completedFuture(
           new TopicDescription(name, partitions, rf, List.of()));
+    }
+
+    @Override
+    public CompletionStage<TopicDeleted> delete(String name) {
+      calls.add("delete " + name);
+      return CompletableFuture.completedFuture(new TopicDeleted(name, "id", 1));
+    }
+
+    @Override
+    public CompletionStage<TopicDescription> addPartitions(String name, int partitions) {
+      calls.add("add-partitions " + name + " " + partitions);
+      return CompletableFuture.completedFuture(
+          new TopicDescription(name, partitions, 1, List.of()));
+    }
+
+    @Override
+    public CompletionStage<TopicDescription> alterConfig(String name, Map<String, String> changes) {
+      calls.add("alter " + name + " " + changes);
+      return CompletableFuture.completedFuture(orders());
+    }
+
+    @Override
+    public CompletionStage<LeaderMoves> rebalanceLeaders() {
+      calls.add("rebalance");
+      return CompletableFuture.completedFuture(new LeaderMoves(List.of()));
     }
 
     @Override

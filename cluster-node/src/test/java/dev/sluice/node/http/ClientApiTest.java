@@ -78,12 +78,14 @@ class ClientApiTest {
     assertEquals("application/json", described.headers().firstValue("Content-Type").orElseThrow());
     JsonNode topic = json(described);
     assertEquals(
-        List.of("name", "partitionCount", "replicationFactor", "partitions"), fieldNames(topic));
+        List.of("name", "partitionCount", "replicationFactor", "partitions", "topicId", "config"),
+        fieldNames(topic));
     assertEquals(2, topic.get("partitionCount").asInt());
     assertEquals(1, topic.get("replicationFactor").asInt());
     JsonNode partition = topic.get("partitions").get(0);
     assertEquals(
-        List.of("partition", "leader", "leaderEpoch", "inSync", "replicas"), fieldNames(partition));
+        List.of("partition", "leader", "leaderEpoch", "inSync", "replicas", "preferredLeader"),
+        fieldNames(partition));
     JsonNode replica = partition.get("replicas").get(0);
     assertEquals(
         List.of(

@@ -58,7 +58,7 @@ public final class InSyncState {
   private final int leader;
   private final long epochStartOffset;
   private final List<Integer> replicas;
-  private final int minInSync;
+  private int minInSync;
   private final long lagTimeMaxNanos;
   private final Map<Integer, Follower> followers = new HashMap<>();
   private List<Integer> committed;
@@ -128,6 +128,19 @@ public final class InSyncState {
     Set<Integer> union = new LinkedHashSet<>(committed);
     union.addAll(proposed);
     return inReplicaOrder(List.copyOf(union));
+  }
+
+  /**
+   * A new {@code min-in-sync-replicas} for the rest of the term (the topic's setting changed). A
+   * lower value lets the high watermark move at the next change; a higher one holds it, and refuses
+   * acks=all writes, while the committed set is smaller.
+   */
+  public void minInSync(int value) {
+    this.minInSync = value;
+  }
+
+  public int minInSync() {
+    return minInSync;
   }
 
   public boolean underMinInSync() {

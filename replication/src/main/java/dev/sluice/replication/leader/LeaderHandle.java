@@ -53,6 +53,9 @@ public final class LeaderHandle implements LeaderPartition {
   private volatile ActorRef<PartitionLeader.Command> actor;
   private volatile Scheduler scheduler;
 
+  /** The partition's own min-in-sync-replicas; 0 while it has none (the settings' value holds). */
+  private volatile int minInSyncOverride;
+
   /**
    * @param localNode this node's id: the replica leads when an assignment names it
    * @param log the replica's open log, owned by the node
@@ -87,7 +90,8 @@ public final class LeaderHandle implements LeaderPartition {
             changes,
             counters,
             this::assignedLeadership,
-            System::nanoTime);
+            System::nanoTime,
+            () -> minInSyncOverride > 0 ? minInSyncOverride : settings.minInSyncReplicas());
     ActorRef<PartitionLeader.Command> ref =
         spawner.spawn(
             PartitionLeader.create(setup), "leader-" + partition.dirName(), BlockingIo.SELECTOR);
@@ -152,6 +156,32 @@ public final class LeaderHandle implements LeaderPartition {
     assignment = next;
     changes.signal();
     return true;
+  }
+
+  /**
+   * Sets the partition's {@code min-in-sync-replicas} (its topic's setting), or with 0 returns it
+   * to the node's; the leader actor applies it to the term in progress and to every later one.
+   *
+   * @param minInSyncReplicas the value, at least 1; or 0 for the node's
+   * @param nodeDefault the node's value, which 0 stands for
+   */
+  public void minInSyncReplicas(int minInSyncReplicas, int nodeDefault) {
+    if (minInSyncReplicas < 0) {
+      throw new IllegalArgumentException(
+          partition
+              + ": min-in-sync-replicas must be 0 (node default) or at least 1, got "
+              + minInSyncReplicas);
+    }
+    if (minInSyncReplicas == minInSyncOverride) {
+      return;
+    }
+    minInSyncOverride = minInSyncReplicas;
+    ActorRef<PartitionLeader.Command> leaderActor = actor;
+    if (leaderActor != null) {
+      leaderActor.tell(
+          new PartitionLeader.MinInSyncChanged(
+              minInSyncReplicas > 0 ? minInSyncReplicas : nodeDefault));
+    }
   }
 
   /** Appends through the leader actor; the stage fails only if the actor does not answer. */

@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -71,6 +72,12 @@ public final class PartitionLeader {
     }
   }
 
+  /**
+   * The partition's {@code min-in-sync-replicas} changed (its topic's setting); applies to the term
+   * in progress and every later one. The setup's {@link Setup#minInSync} gives it after a restart.
+   */
+  public record MinInSyncChanged(int minInSyncReplicas) implements Command {}
+
   /** Stop leading: {@code newLeader} leads {@code leaderEpoch} (-1: nobody). */
   public record Resign(int leaderEpoch, int newLeader) implements Command {}
 
@@ -123,8 +130,35 @@ public final class PartitionLeader {
       ChangeSignal changes,
       LeaderCounters counters,
       Supplier<Optional<Lead>> assignedRole,
-      LongSupplier nanoClock) {
+      LongSupplier nanoClock,
+      IntSupplier minInSync) {
+
+    /** A setup whose {@code min-in-sync-replicas} is always the one of {@code settings}. */
+    public Setup(
+        PartitionId partition,
+        PartitionLog log,
+        LeaderSettings settings,
+        InSyncProposer proposer,
+        Consumer<LeaderView> views,
+        ChangeSignal changes,
+        LeaderCounters counters,
+        Supplier<Optional<Lead>> assignedRole,
+        LongSupplier nanoClock) {
+      this(
+          partition,
+          log,
+          settings,
+          proposer,
+          views,
+          changes,
+          counters,
+          assignedRole,
+          nanoClock,
+          settings::minInSyncReplicas);
+    }
+
     public Setup {
+      Objects.requireNonNull(minInSync, "minInSync");
       Objects.requireNonNull(partition, "partition");
       Objects.requireNonNull(assignedRole, "assignedRole");
       Objects.requireNonNull(counters, "counters");
@@ -199,6 +233,7 @@ public final class PartitionLeader {
         .onMessage(FollowerReport.class, m -> Behaviors.same())
         .onMessage(Tick.class, m -> Behaviors.same())
         .onMessage(ProposalAnswered.class, m -> Behaviors.same())
+        .onMessage(MinInSyncChanged.class, m -> Behaviors.same())
         .build();
   }
 
@@ -211,6 +246,7 @@ public final class PartitionLeader {
         .onMessage(FollowerReport.class, m -> onReport(term, m))
         .onMessage(Tick.class, m -> onTick(term))
         .onMessage(ProposalAnswered.class, m -> onProposalAnswered(term, m))
+        .onMessage(MinInSyncChanged.class, m -> onMinInSyncChanged(term, m))
         .build();
   }
 
@@ -241,7 +277,7 @@ public final class PartitionLeader {
             m.replicas(),
             m.inSync(),
             m.version(),
-            setup.settings().minInSyncReplicas(),
+            setup.minInSync().getAsInt(),
             setup.settings().replicaLagTimeMax().toNanos(),
             now());
     context
@@ -314,8 +350,8 @@ public final class PartitionLeader {
                       + state.committed().size()
                       + " in sync "
                       + state.committed()
-                      + ", sluice.replication.min-in-sync-replicas = "
-                      + setup.settings().minInSyncReplicas()));
+                      + ", min-in-sync-replicas = "
+                      + state.minInSync()));
       return Behaviors.same();
     }
     AppendInfo info;
@@ -339,6 +375,21 @@ public final class PartitionLeader {
     m.replyTo().tell(new Appended(info, term.epoch()));
     term.roundTrips().appended(info.lastOffset() + 1, now());
     setup.changes().signal(); // the log grew: the replication streams send it
+    return afterChange(term);
+  }
+
+  private Behavior<Command> onMinInSyncChanged(Term term, MinInSyncChanged m) {
+    if (term.inSync().minInSync() == m.minInSyncReplicas()) {
+      return Behaviors.same();
+    }
+    context
+        .getLog()
+        .info(
+            "{}: min-in-sync-replicas now {} (was {})",
+            setup.partition(),
+            m.minInSyncReplicas(),
+            term.inSync().minInSync());
+    term.inSync().minInSync(m.minInSyncReplicas());
     return afterChange(term);
   }
 
