@@ -2,6 +2,7 @@ package dev.sluice.node.management;
 
 import dev.sluice.api.ClusterStatus;
 import dev.sluice.api.ClusterStatus.PartitionRef;
+import dev.sluice.config.TopicSettings;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
@@ -34,7 +35,8 @@ record ClusterHealth(
 
   /**
    * @param metadata the applied snapshot, null before the first
-   * @param minInSyncReplicas the node's {@code sluice.replication.min-in-sync-replicas}
+   * @param minInSyncReplicas the node's {@code sluice.replication.min-in-sync-replicas}; a topic's
+   *     own {@code min-in-sync-replicas} takes its place for that topic's partitions
    */
   static ClusterHealth of(MetadataSnapshot metadata, int minInSyncReplicas) {
     if (metadata == null) {
@@ -47,6 +49,7 @@ record ClusterHealth(
     Map<Integer, Integer> leaders = new TreeMap<>();
     metadata.liveNodes().keySet().forEach(n -> leaders.put(n, 0));
     for (TopicMetadata t : metadata.topics()) {
+      int minInSync = minInSyncOf(t, minInSyncReplicas);
       for (PartitionAssignment p : t.partitions()) {
         total++;
         PartitionRef ref =
@@ -54,7 +57,7 @@ record ClusterHealth(
         if (p.inSync().size() < p.replicas().size()) {
           under.add(ref);
         }
-        if (p.inSync().size() < minInSyncReplicas) {
+        if (p.inSync().size() < minInSync) {
           underMin.add(ref);
         }
         if (!p.hasLeader()) {
@@ -65,6 +68,23 @@ record ClusterHealth(
       }
     }
     return new ClusterHealth(total, under, underMin, offline, leaders);
+  }
+
+  /**
+   * The topic's {@code min-in-sync-replicas} when it has one (checked by the controller when it was
+   * set), else the node's: the value the topic's leaders commit by.
+   */
+  private static int minInSyncOf(TopicMetadata topic, int nodeDefault) {
+    String own = topic.config().get(TopicSettings.MIN_IN_SYNC_REPLICAS);
+    if (own == null) {
+      return nodeDefault;
+    }
+    try {
+      int value = Integer.parseInt(own.trim());
+      return value > 0 ? value : nodeDefault;
+    } catch (NumberFormatException e) {
+      return nodeDefault;
+    }
   }
 
   ClusterStatus.Partitions partitions() {

@@ -53,6 +53,27 @@ class ClusterHealthTest {
   }
 
   @Test
+  void aTopicsOwnMinInSyncReplicasDecidesForItsPartitions() {
+    PartitionAssignment twoOfThree =
+        PartitionAssignment.initial(0, List.of(1, 2, 3), IDS).withInSync(List.of(1, 2), IDS);
+    MetadataSnapshot snapshot =
+        new MetadataSnapshot(
+            3,
+            List.of(
+                new TopicMetadata(
+                    "strict", List.of(twoOfThree), "id-1", Map.of("min-in-sync-replicas", "3")),
+                new TopicMetadata("relaxed", List.of(twoOfThree), "id-2", Map.of())),
+            Map.of(1, "a", 2, "b", 3, "c"));
+
+    ClusterHealth health = ClusterHealth.of(snapshot, 2);
+
+    assertEquals(
+        List.of(new PartitionRef("strict", 0, 1, List.of(1, 2, 3), List.of(1, 2))),
+        health.underMinInSync());
+    assertEquals(2, health.underReplicated().size());
+  }
+
+  @Test
   void nothingIsKnownBeforeTheFirstSnapshot() {
     assertEquals(ClusterHealth.UNKNOWN, ClusterHealth.of(null, 2));
     assertEquals(0, ClusterHealth.UNKNOWN.total());
