@@ -13,5 +13,11 @@ public final class MediaTypes {
   /** A produced or fetched record value, or whole batches in the on-disk batch format. */
   public static final String OCTET_STREAM = "application/octet-stream";
 
+  /**
+   * Records as JSON lines, one object per line: a batched produce body, and a fetch answer when a
+   * client asks for it. Keys, values and header values are base64 (standard alphabet), or null.
+   */
+  public static final String NDJSON = "application/x-ndjson";
+
   private MediaTypes() {}
 }

@@ -17,6 +17,7 @@ import dev.sluice.api.Headers;
 import dev.sluice.api.LeaderMoves;
 import dev.sluice.api.MediaTypes;
 import dev.sluice.api.Paths;
+import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
 import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
@@ -33,6 +34,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -396,6 +398,17 @@ public final class SluiceClient {
           SluiceClientException.NO_STATUS, "server answered without an offset: " + answer, null);
     }
     return convert(answer, ProduceResponse.class, "produce answer").offset();
+  }
+
+  /**
+   * Appends {@code records} to one partition as one batch, all or nothing, and returns the offsets
+   * written ({@link MediaTypes#NDJSON} body).
+   *
+   * @param acks the acknowledgement condition, or null for the server's default
+   */
+  public ProduceResponse appendBatch(
+      String topic, int partition, List<ProduceRecord> records, Acks acks) {
+    throw new UnsupportedOperationException("batched produce is not implemented yet");
   }
 
   /** Fetches the record at {@code offset} and hands its streamed value to {@code reader}. */
