@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.config.SluiceConfigLoader;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.StorageSettings;
-import dev.sluice.tools.Directories;
+import dev.sluice.log.Directories;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,5 +1,6 @@
 package dev.sluice.tools;
 
+import dev.sluice.log.Directories;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

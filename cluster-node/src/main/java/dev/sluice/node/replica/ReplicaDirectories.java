@@ -1,5 +1,6 @@
 package dev.sluice.node.replica;
 
+import dev.sluice.log.Directories;
 import dev.sluice.log.checkpoint.AtomicFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.node.controller.DeletedTopic;
@@ -8,13 +9,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -102,7 +100,7 @@ public final class ReplicaDirectories {
     }
     Path doomed = partitionDir.resolveSibling(partitionDir.getFileName() + DELETED_SUFFIX);
     // A leftover of an earlier removal of the same name, interrupted: it goes first.
-    deleteTree(doomed);
+    Directories.deleteTree(doomed);
     try {
       Files.move(partitionDir, doomed, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
@@ -115,7 +113,7 @@ public final class ReplicaDirectories {
           e);
     }
     OffsetCheckpoint.forceDirectory(partitionDir.toAbsolutePath().getParent());
-    deleteTree(doomed);
+    Directories.deleteTree(doomed);
     return true;
   }
 
@@ -131,37 +129,11 @@ public final class ReplicaDirectories {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dataDir, "*" + DELETED_SUFFIX)) {
       for (Path p : entries) {
         if (Files.isDirectory(p)) {
-          deleteTree(p);
+          Directories.deleteTree(p);
           removed.add(p);
         }
       }
     }
     return removed;
-  }
-
-  /** Deletes a tree, deepest entries first; an absent tree is nothing to do. */
-  static void deleteTree(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    Files.walkFileTree(
-        root,
-        new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-              throws IOException {
-            Files.deleteIfExists(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            if (e != null) {
-              throw e;
-            }
-            Files.deleteIfExists(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
   }
 }

@@ -2,12 +2,12 @@ package dev.sluice.tools.bench;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.log.Directories;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.record.RecordBatch;
-import dev.sluice.tools.Directories;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,4 +1,4 @@
-package dev.sluice.tools;
+package dev.sluice.log;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package dev.sluice.tools;
+package dev.sluice.log;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-/** File-tree chores of the tools: the demo's and the benchmarks' scratch directories. */
+/**
+ * File-tree chores shared by the node (a deleted topic's replicas) and the tools (scratch
+ * directories).
+ */
 public final class Directories {
   private Directories() {}
 
