@@ -2,14 +2,19 @@ package dev.sluice.tools;
 
 import dev.sluice.api.Acks;
 import dev.sluice.api.PartitionDescription;
+import dev.sluice.api.ProduceRecord;
 import dev.sluice.client.SluiceClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -64,6 +69,20 @@ final class BenchCatchupCommand implements Callable<Integer> {
   long recordBytes;
 
   @Option(
+      names = "--record-mix",
+      paramLabel = "MIX",
+      defaultValue = "uniform",
+      converter = MixConverter.class,
+      description =
+          "uniform: every record --record-bytes; kafka-s2: the Kafka anchor's S2 backlog (64 MiB"
+              + " cycles of 2 x 16 MiB, 7 x 4 MiB and 4,096 x 1 KiB records, interleaved; the"
+              + " 1 KiB records go 256 to a request). Default: ${DEFAULT-VALUE}.")
+  BacklogMix recordMix;
+
+  /** Small records of the mix are sent this many to a request (Kafka's 256 KiB batch.size). */
+  static final int SMALL_RECORDS_PER_REQUEST = 256;
+
+  @Option(
       names = "--peer-max-bytes",
       paramLabel = "SIZE",
       defaultValue = "1MiB",
@@ -93,7 +112,8 @@ final class BenchCatchupCommand implements Callable<Integer> {
 
   /** The node settings for the options: batches and segments large enough for the records. */
   Map<String, String> settings() {
-    long maxBatch = Math.max(128 * Sizes.MIB, roundUpToMib(recordBytes + Sizes.MIB));
+    long largest = recordMix == null ? recordBytes : recordMix.largest(recordBytes);
+    long maxBatch = Math.max(128 * Sizes.MIB, roundUpToMib(largest + Sizes.MIB));
     long segment = Math.min(MAX_SEGMENT_BYTES, Math.max(256 * Sizes.MIB, 2 * maxBatch));
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("sluice.replication.peer-max-bytes", String.valueOf(peerMaxBytes));
@@ -104,15 +124,23 @@ final class BenchCatchupCommand implements Callable<Integer> {
 
   /** Checks the options; a problem is a usage error (exit code 2), found before anything starts. */
   void validate() {
+    if (recordMix == null) {
+      recordMix = BacklogMix.UNIFORM;
+    }
     if (recordBytes < 1 || recordBytes > MAX_RECORD_BYTES) {
       throw usage("--record-bytes must be between 1 and 1GiB, got " + recordBytes);
     }
-    if (backlogBytes < recordBytes) {
+    long largest = recordMix.largest(recordBytes);
+    if (backlogBytes < largest) {
       throw usage(
           "--backlog-bytes ("
               + backlogBytes
-              + ") must be at least --record-bytes ("
-              + recordBytes
+              + ") must be at least "
+              + (recordMix == BacklogMix.UNIFORM
+                  ? "--record-bytes"
+                  : "the largest record of --record-mix " + recordMix.option())
+              + " ("
+              + largest
               + ")");
     }
     if (peerMaxBytes < MIN_PEER_MAX_BYTES || peerMaxBytes > 256 * Sizes.MIB) {
@@ -128,7 +156,9 @@ final class BenchCatchupCommand implements Callable<Integer> {
   public Integer call() throws IOException, InterruptedException {
     validate();
     PrintWriter out = spec.commandLine().getOut();
-    long records = (backlogBytes + recordBytes - 1) / recordBytes;
+    List<Long> sizes = recordMix.sizes(backlogBytes, recordBytes);
+    long records = sizes.size();
+    long backlog = sizes.stream().mapToLong(Long::longValue).sum();
     try (DemoSession session = sessionOptions.open("bench-catchup", NODES, settings(), tls)) {
       DemoCluster cluster = session.cluster();
       out.printf(
@@ -146,21 +176,18 @@ final class BenchCatchupCommand implements Callable<Integer> {
       cluster.awaitOutOfSync(TOPIC, leader, follower);
 
       long produceStart = System.nanoTime();
-      for (long i = 0; i < records; i++) {
-        long seed = i + 1;
-        client.append(TOPIC, 0, null, Acks.ALL, () -> DemoValues.body(recordBytes, seed), false);
-      }
+      produceBacklog(client, sizes);
       long produceNanos = System.nanoTime() - produceStart;
       long end = records + 1;
       out.printf(
           Locale.ROOT,
-          "produced the backlog: %d records of %s (%s) in %.1f s, %.1f MiB/s with acks=all to 2"
+          "produced the backlog: %d records (%s, %s) in %.1f s, %.1f MiB/s with acks=all to 2"
               + " replicas%n",
           records,
-          Sizes.format(recordBytes),
-          Sizes.format(records * recordBytes),
+          describe(sizes),
+          Sizes.format(backlog),
           produceNanos / 1e9,
-          Sizes.mibPerSecond(records * recordBytes, produceNanos));
+          Sizes.mibPerSecond(backlog, produceNanos));
 
       Path gcLog = cluster.node(follower).dir().resolve("gc-catchup.log");
       String extra = DemoGcLog.option(gcLog) + (followerHeap == null ? "" : " -Xmx" + followerHeap);
@@ -171,7 +198,8 @@ final class BenchCatchupCommand implements Callable<Integer> {
       out.println();
       out.println("bench catchup results");
       Table table = new Table("metric", "value");
-      table.row("backlog", records + " records x " + Sizes.format(recordBytes));
+      table.row("backlog", records + " records: " + describe(sizes));
+      table.row("record mix", recordMix.option());
       table.row("bytes caught up", Sizes.format(result.bytes()) + " (" + result.bytes() + ")");
       table.row("peer-max-bytes", Sizes.format(peerMaxBytes));
       table.row("TLS", tls == LocalClusterLayout.Security.SECURE ? "on (and tokens)" : "off");
@@ -204,6 +232,57 @@ final class BenchCatchupCommand implements Callable<Integer> {
       table.print(out);
       out.flush();
       return differences.isEmpty() ? 0 : 1;
+    }
+  }
+
+  /**
+   * Produces the backlog in order, acks=all: a large record streams as its own request; a run of
+   * small records goes {@link #SMALL_RECORDS_PER_REQUEST} to a batched request, as a batching
+   * producer would send them.
+   */
+  private static void produceBacklog(SluiceClient client, List<Long> sizes) {
+    List<ProduceRecord> pending = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(1);
+    for (int i = 0; i < sizes.size(); i++) {
+      long size = sizes.get(i);
+      if (size <= BacklogMix.SMALL) {
+        byte[] value = new byte[(int) size];
+        random.nextBytes(value);
+        pending.add(new ProduceRecord(null, value));
+        if (pending.size() == SMALL_RECORDS_PER_REQUEST) {
+          client.appendBatch(TOPIC, 0, List.copyOf(pending), Acks.ALL);
+          pending.clear();
+        }
+        continue;
+      }
+      if (!pending.isEmpty()) {
+        client.appendBatch(TOPIC, 0, List.copyOf(pending), Acks.ALL);
+        pending.clear();
+      }
+      long seed = i + 1;
+      client.append(TOPIC, 0, null, Acks.ALL, () -> DemoValues.body(size, seed), false);
+    }
+    if (!pending.isEmpty()) {
+      client.appendBatch(TOPIC, 0, List.copyOf(pending), Acks.ALL);
+    }
+  }
+
+  /** "8 x 16 MiB, 28 x 4 MiB, 16384 x 1 KiB": how many records of each size, largest first. */
+  static String describe(List<Long> sizes) {
+    Map<Long, Long> counts = new TreeMap<>(Comparator.reverseOrder());
+    for (long size : sizes) {
+      counts.merge(size, 1L, Long::sum);
+    }
+    List<String> parts = new ArrayList<>();
+    counts.forEach((size, n) -> parts.add(n + " x " + Sizes.format(size)));
+    return String.join(", ", parts);
+  }
+
+  /** picocli converter for {@code --record-mix}. */
+  static final class MixConverter implements picocli.CommandLine.ITypeConverter<BacklogMix> {
+    @Override
+    public BacklogMix convert(String value) {
+      return BacklogMix.parse(value);
     }
   }
 

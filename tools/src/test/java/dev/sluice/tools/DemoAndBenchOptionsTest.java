@@ -94,6 +94,37 @@ class DemoAndBenchOptionsTest {
   }
 
   @Test
+  void benchCatchupKafkaS2MixIsTheAnchorsBacklog() {
+    BenchCatchupCommand cmd =
+        parse("bench", "catchup", "--record-mix", "kafka-s2", "--backlog-bytes", "256MiB");
+    cmd.validate();
+
+    List<Long> sizes = cmd.recordMix.sizes(cmd.backlogBytes, cmd.recordBytes);
+    assertEquals(256L << 20, sizes.stream().mapToLong(Long::longValue).sum());
+    assertEquals("8 x 16.0 MiB, 28 x 4.0 MiB, 16384 x 1.0 KiB", BenchCatchupCommand.describe(sizes));
+    // Interleaved, not grouped: a 16 MiB record, three of 4 MiB, then the first small ones.
+    assertEquals(List.of(16L << 20, 4L << 20, 4L << 20, 4L << 20, 1024L), sizes.subList(0, 5));
+    long maxBatch = Long.parseLong(cmd.settings().get("sluice.storage.max-batch-bytes"));
+    assertTrue(maxBatch > 16L << 20, "max-batch-bytes " + maxBatch);
+  }
+
+  @Test
+  void benchCatchupRefusesAnUnknownMixAndABacklogSmallerThanTheMixsLargestRecord() {
+    CliRun unknown = CliRun.run("bench", "catchup", "--record-mix", "kafka-s9");
+    assertEquals(2, unknown.exitCode(), unknown::toString);
+    assertTrue(
+        unknown.err().contains("--record-mix must be uniform or kafka-s2, got 'kafka-s9'"),
+        unknown::toString);
+
+    CliRun small =
+        CliRun.run("bench", "catchup", "--record-mix", "kafka-s2", "--backlog-bytes", "1MiB");
+    assertEquals(2, small.exitCode(), small::toString);
+    assertTrue(
+        small.err().contains("must be at least the largest record of --record-mix kafka-s2"),
+        small::toString);
+  }
+
+  @Test
   void benchProduceDefaults() {
     BenchProduceCommand cmd = parse("bench", "produce");
 
