@@ -63,8 +63,8 @@ final class LogLoader {
   }
 
   /** Recovers the log in {@code dir}; on failure every segment it opened is closed again. */
-  static LoadedLog load(Path dir, StorageSettings settings) throws IOException {
-    Segments segments = new Segments(dir, settings);
+  static LoadedLog load(Path dir, StorageSettings settings, Syncer syncer) throws IOException {
+    Segments segments = new Segments(dir, settings, syncer);
     try {
       return new LogLoader(dir, segments).load();
     } catch (IOException | RuntimeException e) {
@@ -101,6 +101,12 @@ final class LogLoader {
         log.info("{}: no clean shutdown marker; checking the whole active segment", dir);
       }
       openSegments(new ArrayList<>(bases), !cleanShutdown);
+      if (!cleanShutdown) {
+        // A process crash leaves written but unforced bytes in the page cache, where the scan
+        // found them whole; they become durable only now, and the log reports them as such.
+        LogSegment active = segments.active();
+        segments.syncer().force(active.channel(), active.logFile(), active.size());
+      }
     }
     long logEndOffset = segments.active().nextOffset();
     long firstBase = segments.firstBaseOffset();

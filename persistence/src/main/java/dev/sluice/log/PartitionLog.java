@@ -50,13 +50,24 @@ import org.slf4j.LoggerFactory;
  * checkpoints are fitted to what survived). Retention's choice of segments is {@link
  * RetentionPlan}'s.
  *
- * <p>Thread-safety: one writer at a time (appends, truncation, retention, flush and close are
- * serialised on a lock) and any number of concurrent readers ({@link #read}, {@link #locate}, the
- * offset getters). The log end offset is volatile and moves only after a batch's bytes (and, with
- * {@link FlushPolicy#EVERY_BATCH}, its fsync) are done, and readers never look past it. Readers and
- * truncation or segment deletion exclude each other on the structure lock of {@link Segments};
- * appends do not take it, so a long append never blocks readers. Files named in a returned {@link
- * LogSlice} may still be deleted or cut after the read returns.
+ * <p>Durability: writes and forces are separate. {@link #flush} forces every byte written before it
+ * was called and raises {@link #flushedOffset}, below which offsets are on disk. With {@link
+ * FlushPolicy#EVERY_BATCH} each append also forces before it returns, unless the appender took the
+ * forces over with {@link #deferForces} (the partition leader, which lets one {@link #flush} cover
+ * every append made while the previous one ran). Only the batch bytes are forced per append or
+ * flush: the index of the active segment is forced at roll and close and rebuilt by recovery after
+ * a crash. A failed force fails the log for good ({@link LogFailedException}): appends and flushes
+ * throw and {@link #flushedOffset} never moves again, until the log is reopened.
+ *
+ * <p>Thread-safety: one writer at a time (appends, truncation, retention and close are serialised
+ * on a lock) and any number of concurrent readers ({@link #read}, {@link #locate}, the offset
+ * getters). The log end offset is volatile and moves only after a batch's bytes (and, when the
+ * append forces, its fsync) are done, and readers never look past it. Readers and truncation or
+ * segment deletion exclude each other on the structure lock of {@link Segments}; appends do not
+ * take it, so a long append never blocks readers. {@link #flush} takes neither the write lock
+ * (appends go on during the force) nor more than the structure lock's read side (no file is cut,
+ * deleted or closed under it). Files named in a returned {@link LogSlice} may still be deleted or
+ * cut after the read returns.
  */
 public final class PartitionLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -87,6 +98,17 @@ public final class PartitionLog implements AutoCloseable {
   private volatile long highWatermark;
   private volatile int latestLeaderEpoch;
 
+  /**
+   * Offsets below it are on disk (with {@link FlushPolicy#EVERY_BATCH}); raised by a completed
+   * force, lowered only by truncation, both under {@link #flushedLock}.
+   */
+  private volatile long flushedOffset;
+
+  private final Object flushedLock = new Object();
+
+  /** Appends leave the force to {@link #flush}: the appender said it calls it. */
+  private volatile boolean deferForces;
+
   private PartitionLog(
       Path dir, StorageSettings settings, Clock clock, LogLoader.LoadedLog loaded) {
     this.dir = dir;
@@ -101,6 +123,8 @@ public final class PartitionLog implements AutoCloseable {
     this.logEndOffset = loaded.logEndOffset();
     this.highWatermark = loaded.highWatermark();
     this.latestLeaderEpoch = epochs.latestEpoch();
+    // Recovery forced the active segment after a crash; a clean close forced everything.
+    this.flushedOffset = loaded.logEndOffset();
   }
 
   /**
@@ -111,9 +135,17 @@ public final class PartitionLog implements AutoCloseable {
    */
   public static PartitionLog open(Path dir, StorageSettings settings, Clock clock)
       throws IOException {
+    return open(dir, settings, clock, Syncer.FDATASYNC);
+  }
+
+  /**
+   * As {@link #open(Path, StorageSettings, Clock)}, forcing segment data through {@code syncer}.
+   */
+  public static PartitionLog open(Path dir, StorageSettings settings, Clock clock, Syncer syncer)
+      throws IOException {
     SettingsValidator.requireValid(settings);
     Files.createDirectories(dir);
-    return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings));
+    return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings, syncer));
   }
 
   // ---- state ----
@@ -133,6 +165,32 @@ public final class PartitionLog implements AutoCloseable {
 
   public long highWatermark() {
     return highWatermark;
+  }
+
+  /**
+   * Offsets below this are on disk: the end a completed force covered. With {@link FlushPolicy#OS}
+   * nothing is promised and it is the log end offset, as every append counts as done. Never above
+   * {@link #logEndOffset}; frozen once the log failed.
+   */
+  public long flushedOffset() {
+    return settings.flush() == FlushPolicy.OS && segments.failure() == null
+        ? logEndOffset
+        : flushedOffset;
+  }
+
+  /** Why the log refuses appends (a failed force), if it does. */
+  public Optional<LogFailedException> failure() {
+    return Optional.ofNullable(segments.failure());
+  }
+
+  /**
+   * With {@code true}, appends stop forcing even with {@link FlushPolicy#EVERY_BATCH}: the caller
+   * takes over and calls {@link #flush}, and treats only offsets below {@link #flushedOffset} as
+   * durable. The partition leader does this for its term, so that concurrent produce requests share
+   * one force instead of each paying their own in series.
+   */
+  public void deferForces(boolean defer) {
+    deferForces = defer;
   }
 
   /**
@@ -263,6 +321,7 @@ public final class PartitionLog implements AutoCloseable {
     checkLeaderEpoch(leaderEpoch);
     checkBatchSize(MemoryBatchBuilder.sizeOf(records));
     synchronized (writeLock) {
+      checkNotFailed();
       ByteBuffer batch =
           MemoryBatchBuilder.build(logEndOffset, leaderEpoch, clock.millis(), records);
       BatchHeader header = BatchHeader.parse(batch, segments.storedBatchLimit(), "new batch", 0);
@@ -289,6 +348,7 @@ public final class PartitionLog implements AutoCloseable {
       // The CRC does not cover the base offset: read the value for it before taking the lock.
       writer.computeValueCrc(value);
       synchronized (writeLock) {
+        checkNotFailed();
         BatchHeader header = writer.withBaseOffset(logEndOffset).header();
         appendOne(header, (ch, pos) -> writer.writeFromFile(value, ch, pos));
         return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
@@ -325,6 +385,7 @@ public final class PartitionLog implements AutoCloseable {
             wholeBatches, segments.storedBatchLimit(), "replicated batches for " + dir);
     List<BatchHeader> headers = in.headers();
     synchronized (writeLock) {
+      checkNotFailed();
       in.checkContinues(logEndOffset, dir.toString());
       int written = 0;
       long bytes = 0;
@@ -362,6 +423,7 @@ public final class PartitionLog implements AutoCloseable {
       BatchHeader h =
           ReplicatedBatches.inFile(src, segments.storedBatchLimit(), batchFile.toString());
       synchronized (writeLock) {
+        checkNotFailed();
         if (h.baseOffset() != logEndOffset) {
           throw new OffsetMismatchException(dir.toString(), logEndOffset, h.baseOffset());
         }
@@ -400,14 +462,52 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** Flushes as the policy asks, then publishes the new log end offset to readers. */
+  /**
+   * Forces as the policy asks (unless {@link #deferForces}), then publishes the new log end offset
+   * to readers.
+   */
   private AppendInfo commit(long baseOffset, long lastOffset, long bytes) throws IOException {
-    if (settings.flush() == FlushPolicy.EVERY_BATCH) {
-      segments.active().flush();
+    boolean force = settings.flush() == FlushPolicy.EVERY_BATCH && !deferForces;
+    if (force) {
+      segments.read(
+          () -> {
+            segments.forceUnforced();
+            return null;
+          });
     }
     latestLeaderEpoch = epochs.latestEpoch();
     logEndOffset = lastOffset + 1;
+    if (force) {
+      raiseFlushedOffset(logEndOffset);
+    }
     return new AppendInfo(baseOffset, lastOffset, bytes, logEndOffset);
+  }
+
+  /** Throws if a failed force failed the log; appends call it before writing anything. */
+  private void checkNotFailed() throws LogFailedException {
+    LogFailedException f = segments.failure();
+    if (f != null) {
+      throw new LogFailedException(
+          dir
+              + ": refusing to write: the log failed when an "
+              + f.getMessage()
+              + "; reopen the log (restart the node) to recover it",
+          f);
+    }
+  }
+
+  private void raiseFlushedOffset(long end) {
+    synchronized (flushedLock) {
+      if (segments.failure() == null && end > flushedOffset) {
+        flushedOffset = end;
+      }
+    }
+  }
+
+  private void lowerFlushedOffset(long end) {
+    synchronized (flushedLock) {
+      flushedOffset = Math.min(flushedOffset, end);
+    }
   }
 
   // ---- reads ----
@@ -498,6 +598,9 @@ public final class PartitionLog implements AutoCloseable {
             }
             epochs.truncateFromEnd(logEndOffset);
             latestLeaderEpoch = epochs.latestEpoch();
+            // No flush is running (it holds the structure lock's read side), so none can raise
+            // this again with an end read before the cut.
+            lowerFlushedOffset(logEndOffset);
           });
       staging.discardResumables();
       log.info("{}: truncated to offset {} (log end offset now {})", dir, offset, logEndOffset);
@@ -538,6 +641,9 @@ public final class PartitionLog implements AutoCloseable {
     logEndOffset = start;
     epochs.clear();
     latestLeaderEpoch = epochs.latestEpoch();
+    synchronized (flushedLock) {
+      flushedOffset = start; // an empty log: nothing to lose
+    }
   }
 
   /**
@@ -578,11 +684,26 @@ public final class PartitionLog implements AutoCloseable {
 
   // ---- lifecycle ----
 
-  /** Forces the active segment to disk (older ones were forced when the log rolled). */
-  public void flush() throws IOException {
-    synchronized (writeLock) {
-      segments.active().flush();
-    }
+  /**
+   * Forces every byte written before the call (fdatasync of each segment with unforced bytes, not
+   * the index) and raises {@link #flushedOffset} to the log end offset read when it started. Does
+   * not hold the write lock while forcing: appends made meanwhile may or may not be forced, and are
+   * covered by the next call. Thread-safe; callers need not serialise their calls.
+   *
+   * @return the offset now durable ({@link #flushedOffset})
+   * @throws LogFailedException if the force failed now or earlier; the log is failed for good
+   */
+  public long flush() throws IOException {
+    checkNotFailed();
+    return segments.read(
+        () -> {
+          // Read before the force: bytes appended later are never counted, even when the force
+          // happens to carry them.
+          long end = logEndOffset;
+          segments.forceUnforced();
+          raiseFlushedOffset(end);
+          return flushedOffset;
+        });
   }
 
   @Override
@@ -593,7 +714,12 @@ public final class PartitionLog implements AutoCloseable {
             if (segments.isEmpty()) {
               return;
             }
-            segments.active().flush();
+            if (segments.failure() != null) {
+              // No clean-shutdown marker: recovery must check (and force) what is on disk.
+              segments.closeAll();
+              return;
+            }
+            segments.active().flush(segments.syncer());
             segments.closeAll();
             // Written last: its presence promises that every segment is whole and flushed.
             Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
