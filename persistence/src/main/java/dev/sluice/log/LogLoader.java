@@ -2,6 +2,7 @@ package dev.sluice.log;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.LeaderEpochCache;
 import dev.sluice.log.segment.LogSegment;
@@ -180,9 +181,8 @@ final class LogLoader {
 
   /** The checkpointed high watermark clamped to the recovered log, rewritten if it moved. */
   private long recoverHighWatermark(long logStartOffset, long logEndOffset) throws IOException {
-    OffsetCheckpoint checkpoint =
-        new OffsetCheckpoint(dir.resolve(PartitionLog.HIGH_WATERMARK_FILE));
-    OptionalLong hw = checkpoint.read();
+    Path file = dir.resolve(PartitionLog.HIGH_WATERMARK_FILE);
+    OptionalLong hw = new HighWatermarkFile(file).read();
     long clamped = Math.max(logStartOffset, Math.min(hw.orElse(logStartOffset), logEndOffset));
     if (hw.isPresent() && clamped != hw.getAsLong()) {
       log.warn(
@@ -192,7 +192,9 @@ final class LogLoader {
           logStartOffset,
           logEndOffset,
           clamped);
-      checkpoint.write(clamped);
+      try (HighWatermarkFile checkpoint = new HighWatermarkFile(file, segments.syncer())) {
+        checkpoint.write(clamped);
+      }
     }
     return clamped;
   }

@@ -4,6 +4,7 @@ import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.SettingsException;
 import dev.sluice.config.SettingsValidator;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
 import dev.sluice.log.epoch.EpochEntry;
@@ -88,7 +89,11 @@ public final class PartitionLog implements AutoCloseable {
   private final Segments segments;
   private final Object writeLock = new Object();
   private final Object highWatermarkLock = new Object();
-  private final OffsetCheckpoint highWatermarkCheckpoint;
+  private final HighWatermarkFile highWatermarkFile;
+
+  /** When the high-watermark record was last forced, by the injected clock. */
+  private long highWatermarkForcedMillis;
+
   private final OffsetCheckpoint logStartCheckpoint;
   private final StagingArea staging;
   private final LeaderEpochCache epochs;
@@ -115,7 +120,9 @@ public final class PartitionLog implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.segments = loaded.segments();
-    this.highWatermarkCheckpoint = new OffsetCheckpoint(dir.resolve(HIGH_WATERMARK_FILE));
+    this.highWatermarkFile =
+        new HighWatermarkFile(dir.resolve(HIGH_WATERMARK_FILE), segments.syncer());
+    this.highWatermarkForcedMillis = clock.millis();
     this.logStartCheckpoint = new OffsetCheckpoint(dir.resolve(LOG_START_OFFSET_FILE));
     this.staging = loaded.staging();
     this.epochs = loaded.epochs();
@@ -286,15 +293,51 @@ public final class PartitionLog implements AutoCloseable {
    * checkpoints it. A value at or below the current high watermark changes nothing: a committed
    * offset stays committed, whatever a new leader or a late message says; only truncation ({@link
    * #truncateTo}, {@link #truncateFullyAndStartAt}) lowers it.
+   *
+   * <p>The checkpoint is written in place before the value is published, so a reader never sees a
+   * high watermark that a killed process would forget; it is forced when {@code
+   * high-watermark-checkpoint-interval} has passed since the last force (checked on every call,
+   * moved or not, so a caller that calls regularly keeps it forced) and at close.
    */
   public void updateHighWatermark(long hw) throws IOException {
     synchronized (highWatermarkLock) {
       long clamped = clamp(hw);
       if (clamped > highWatermark) {
-        highWatermarkCheckpoint.write(clamped);
+        highWatermarkFile.write(clamped);
         highWatermark = clamped;
       }
+      forceHighWatermarkIfDue();
     }
+  }
+
+  /**
+   * Forces the high-watermark record if it changed and {@code high-watermark-checkpoint-interval}
+   * has passed since the last force: what the leader's periodic check calls, so that an idle
+   * partition's last move is forced too.
+   *
+   * @return true if it forced
+   */
+  public boolean checkpointHighWatermarkIfDue() throws IOException {
+    synchronized (highWatermarkLock) {
+      return forceHighWatermarkIfDue();
+    }
+  }
+
+  /** Forces the high-watermark record now if it changed since the last force. */
+  public boolean checkpointHighWatermark() throws IOException {
+    synchronized (highWatermarkLock) {
+      highWatermarkForcedMillis = clock.millis();
+      return highWatermarkFile.force();
+    }
+  }
+
+  private boolean forceHighWatermarkIfDue() throws IOException {
+    long now = clock.millis();
+    if (now - highWatermarkForcedMillis < settings.highWatermarkCheckpointInterval().toMillis()) {
+      return false;
+    }
+    highWatermarkForcedMillis = now;
+    return highWatermarkFile.force();
   }
 
   private long clamp(long offset) {
@@ -607,7 +650,10 @@ public final class PartitionLog implements AutoCloseable {
     }
     synchronized (highWatermarkLock) {
       if (highWatermark > logEndOffset) {
-        highWatermarkCheckpoint.write(logEndOffset);
+        // Forced at once: after a power loss a high watermark above a cut would vouch for
+        // whatever is appended there next.
+        highWatermarkFile.write(logEndOffset);
+        highWatermarkFile.force();
         highWatermark = logEndOffset;
       }
     }
@@ -627,7 +673,8 @@ public final class PartitionLog implements AutoCloseable {
       log.info("{}: emptied; log restarts at offset {}", dir, offset);
     }
     synchronized (highWatermarkLock) {
-      highWatermarkCheckpoint.write(offset);
+      highWatermarkFile.write(offset);
+      highWatermarkFile.force();
       highWatermark = offset;
     }
   }
@@ -717,10 +764,16 @@ public final class PartitionLog implements AutoCloseable {
             if (segments.failure() != null) {
               // No clean-shutdown marker: recovery must check (and force) what is on disk.
               segments.closeAll();
+              synchronized (highWatermarkLock) {
+                highWatermarkFile.close();
+              }
               return;
             }
             segments.active().flush(segments.syncer());
             segments.closeAll();
+            synchronized (highWatermarkLock) {
+              highWatermarkFile.close();
+            }
             // Written last: its presence promises that every segment is whole and flushed.
             Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
             OffsetCheckpoint.forceDirectory(dir);

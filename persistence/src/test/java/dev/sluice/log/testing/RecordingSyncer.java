@@ -32,6 +32,7 @@ public final class RecordingSyncer implements Syncer {
 
   private final Map<Path, Long> forced = new ConcurrentHashMap<>();
   private final AtomicInteger completed = new AtomicInteger();
+  private final Map<Path, Integer> perFile = new ConcurrentHashMap<>();
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicReference<CountDownLatch> gate = new AtomicReference<>();
   private volatile Hook before = (file, size) -> {};
@@ -67,6 +68,7 @@ public final class RecordingSyncer implements Syncer {
     // What the log asked for is the size at the time it asked; force, then record.
     channel.force(false);
     forced.merge(file.toAbsolutePath(), size, Math::max);
+    perFile.merge(file.toAbsolutePath(), 1, Integer::sum);
     completed.incrementAndGet();
   }
 
@@ -100,6 +102,11 @@ public final class RecordingSyncer implements Syncer {
   /** Forces that completed. */
   public int forces() {
     return completed.get();
+  }
+
+  /** Forces of {@code file} that completed. */
+  public int forces(Path file) {
+    return perFile.getOrDefault(file.toAbsolutePath(), 0);
   }
 
   /** How far {@code file} was forced by a completed force; 0 if never. */

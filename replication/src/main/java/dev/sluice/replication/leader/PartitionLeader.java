@@ -645,6 +645,14 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onTick(Term term) {
+    try {
+      // The high watermark is written on every move and forced at most once per interval; an
+      // idle partition's last move is forced here.
+      log.checkpointHighWatermarkIfDue();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          setup.partition() + ": cannot force the high watermark checkpoint", e);
+    }
     maybePropose(term);
     publish(term); // caught-up ages move with time
     return Behaviors.same();
