@@ -131,7 +131,10 @@ public final class PartitionLeader {
     INSTANCE
   }
 
-  /** The flush started by {@link #maybeFlush} made offsets below {@code durableEnd} durable. */
+  /**
+   * The flush started by {@link #maybeFlush} made offsets below {@code durableEnd} durable. Waiters
+   * are answered from the log's {@link PartitionLog#flushedOffset}, which is at least this.
+   */
   private record Flushed(long durableEnd) implements Command {}
 
   /** The flush started by {@link #maybeFlush} failed: the log is failed. */
