@@ -55,7 +55,8 @@ final class SettingsReader {
             flushPolicy("sluice.storage.flush"),
             retentionBytes("sluice.storage.retention.bytes"),
             duration("sluice.storage.retention.time", Duration.ZERO),
-            duration("sluice.storage.retention.check-interval", Duration.ZERO));
+            duration("sluice.storage.retention.check-interval", Duration.ZERO),
+            duration("sluice.storage.high-watermark-checkpoint-interval", Duration.ZERO));
     BackoffSettings backoff =
         new BackoffSettings(
             duration("sluice.replication.backoff.min", Duration.ZERO),

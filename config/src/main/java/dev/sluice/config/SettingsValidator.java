@@ -235,6 +235,10 @@ public final class SettingsValidator {
           "sluice.storage.flush = null: must be one of " + ConfigEnum.spellings(FlushPolicy.class));
     }
     requirePositive("sluice.storage.retention.check-interval", st.retentionCheckInterval(), v);
+    requirePositive(
+        "sluice.storage.high-watermark-checkpoint-interval",
+        st.highWatermarkCheckpointInterval(),
+        v);
     if (st.retentionTime() == null || st.retentionTime().isNegative()) {
       v.add(
           "sluice.storage.retention.time = "

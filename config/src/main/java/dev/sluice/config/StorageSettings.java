@@ -12,6 +12,8 @@ import java.time.Duration;
  * @param retentionBytes old segments are deleted while the log is larger than this; -1 keeps all
  * @param retentionTime segments whose newest batch is older than this are deleted; zero keeps all
  * @param retentionCheckInterval how often every replica applies the two retention limits
+ * @param highWatermarkCheckpointInterval how often a moved high watermark is forced to disk; it is
+ *     written (to the page cache) on every move
  */
 public record StorageSettings(
     long segmentBytes,
@@ -20,12 +22,36 @@ public record StorageSettings(
     FlushPolicy flush,
     long retentionBytes,
     Duration retentionTime,
-    Duration retentionCheckInterval) {
+    Duration retentionCheckInterval,
+    Duration highWatermarkCheckpointInterval) {
 
   /** The reference default of {@code sluice.storage.retention.check-interval}. */
   public static final Duration DEFAULT_RETENTION_CHECK_INTERVAL = Duration.ofMinutes(1);
 
-  /** Settings with the default retention check interval. */
+  /** The reference default of {@code sluice.storage.high-watermark-checkpoint-interval}. */
+  public static final Duration DEFAULT_HIGH_WATERMARK_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
+
+  /** Settings with the default high-watermark checkpoint interval. */
+  public StorageSettings(
+      long segmentBytes,
+      int indexIntervalBytes,
+      long maxBatchBytes,
+      FlushPolicy flush,
+      long retentionBytes,
+      Duration retentionTime,
+      Duration retentionCheckInterval) {
+    this(
+        segmentBytes,
+        indexIntervalBytes,
+        maxBatchBytes,
+        flush,
+        retentionBytes,
+        retentionTime,
+        retentionCheckInterval,
+        DEFAULT_HIGH_WATERMARK_CHECKPOINT_INTERVAL);
+  }
+
+  /** Settings with the default retention check and high-watermark checkpoint intervals. */
   public StorageSettings(
       long segmentBytes,
       int indexIntervalBytes,

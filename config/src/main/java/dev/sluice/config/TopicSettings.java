@@ -205,7 +205,8 @@ public final class TopicSettings {
         flush != null ? flush : node.flush(),
         retentionBytes != null ? retentionBytes : node.retentionBytes(),
         retentionTime != null ? retentionTime : node.retentionTime(),
-        node.retentionCheckInterval());
+        node.retentionCheckInterval(),
+        node.highWatermarkCheckpointInterval());
   }
 
   /** This topic's {@code min-in-sync-replicas}, or {@code nodeDefault} without an override. */

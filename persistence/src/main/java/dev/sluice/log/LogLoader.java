@@ -2,6 +2,7 @@ package dev.sluice.log;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.LeaderEpochCache;
 import dev.sluice.log.segment.LogSegment;
@@ -26,18 +27,21 @@ import org.slf4j.LoggerFactory;
  * at the last good batch (with a WARN naming file, position and reason). After a clean shutdown
  * (the {@code clean-shutdown} marker, written by {@link PartitionLog#close} after the final flush)
  * the check starts at the last index entry, which is cheap; after a crash it covers the whole
- * active segment and rebuilds its index, because with {@link FlushPolicy#OS} the unflushed region,
- * which may be damaged, can start before the last index entry. Older segments are trusted (they
- * were flushed at roll) and only their index and last batches' headers are checked, which keeps
- * opening a large log quick. If an older segment turns out damaged after all (an impossible header,
- * a torn batch, or an end offset that does not meet the next segment), the log is cut there and the
- * later segments are deleted: a log with a hole cannot be served, and a follower re-fetches what
- * was cut from its leader.
+ * active segment and rebuilds its index, because unforced bytes (any with {@link FlushPolicy#OS},
+ * and the tail a group commit had not forced yet) may be damaged and may start before the last
+ * index entry, and the index itself is forced only at roll and close. After a crash the recovered
+ * active segment is then forced once, so that the log can call all of it durable. Older segments
+ * are trusted (they were flushed at roll) and only their index and last batches' headers are
+ * checked, which keeps opening a large log quick. If an older segment turns out damaged after all
+ * (an impossible header, a torn batch, or an end offset that does not meet the next segment), the
+ * log is cut there and the later segments are deleted: a log with a hole cannot be served, and a
+ * follower re-fetches what was cut from its leader.
  *
  * <p>The checkpoints are then fitted to the recovered segments: the log start offset into the first
  * segment, the leader-epoch history to the batches ({@link LeaderEpochCache#recover}), and the high
- * watermark into {@code [logStartOffset, logEndOffset]} (rewritten, with a WARN, if it was
- * outside). Last, the staging area drops what can no longer be appended.
+ * watermark into {@code [logStartOffset, logEndOffset]} (rewritten, with a WARN, if it was outside;
+ * a torn high-watermark record reads as absent, with a WARN, and the log start is used). Last, the
+ * staging area drops what can no longer be appended.
  *
  * <p>Runs on the thread that opens the log, before the log is shared.
  */
@@ -63,8 +67,8 @@ final class LogLoader {
   }
 
   /** Recovers the log in {@code dir}; on failure every segment it opened is closed again. */
-  static LoadedLog load(Path dir, StorageSettings settings) throws IOException {
-    Segments segments = new Segments(dir, settings);
+  static LoadedLog load(Path dir, StorageSettings settings, Syncer syncer) throws IOException {
+    Segments segments = new Segments(dir, settings, syncer);
     try {
       return new LogLoader(dir, segments).load();
     } catch (IOException | RuntimeException e) {
@@ -101,6 +105,12 @@ final class LogLoader {
         log.info("{}: no clean shutdown marker; checking the whole active segment", dir);
       }
       openSegments(new ArrayList<>(bases), !cleanShutdown);
+      if (!cleanShutdown) {
+        // A process crash leaves written but unforced bytes in the page cache, where the scan
+        // found them whole; they become durable only now, and the log reports them as such.
+        LogSegment active = segments.active();
+        segments.syncer().force(active.channel(), active.logFile(), active.size());
+      }
     }
     long logEndOffset = segments.active().nextOffset();
     long firstBase = segments.firstBaseOffset();
@@ -174,9 +184,8 @@ final class LogLoader {
 
   /** The checkpointed high watermark clamped to the recovered log, rewritten if it moved. */
   private long recoverHighWatermark(long logStartOffset, long logEndOffset) throws IOException {
-    OffsetCheckpoint checkpoint =
-        new OffsetCheckpoint(dir.resolve(PartitionLog.HIGH_WATERMARK_FILE));
-    OptionalLong hw = checkpoint.read();
+    Path file = dir.resolve(PartitionLog.HIGH_WATERMARK_FILE);
+    OptionalLong hw = new HighWatermarkFile(file).read();
     long clamped = Math.max(logStartOffset, Math.min(hw.orElse(logStartOffset), logEndOffset));
     if (hw.isPresent() && clamped != hw.getAsLong()) {
       log.warn(
@@ -186,7 +195,9 @@ final class LogLoader {
           logStartOffset,
           logEndOffset,
           clamped);
-      checkpoint.write(clamped);
+      try (HighWatermarkFile checkpoint = new HighWatermarkFile(file, segments.syncer())) {
+        checkpoint.write(clamped);
+      }
     }
     return clamped;
   }

@@ -4,6 +4,7 @@ import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.SettingsException;
 import dev.sluice.config.SettingsValidator;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
 import dev.sluice.log.epoch.EpochEntry;
@@ -50,13 +51,24 @@ import org.slf4j.LoggerFactory;
  * checkpoints are fitted to what survived). Retention's choice of segments is {@link
  * RetentionPlan}'s.
  *
- * <p>Thread-safety: one writer at a time (appends, truncation, retention, flush and close are
- * serialised on a lock) and any number of concurrent readers ({@link #read}, {@link #locate}, the
- * offset getters). The log end offset is volatile and moves only after a batch's bytes (and, with
- * {@link FlushPolicy#EVERY_BATCH}, its fsync) are done, and readers never look past it. Readers and
- * truncation or segment deletion exclude each other on the structure lock of {@link Segments};
- * appends do not take it, so a long append never blocks readers. Files named in a returned {@link
- * LogSlice} may still be deleted or cut after the read returns.
+ * <p>Durability: writes and forces are separate. {@link #flush} forces every byte written before it
+ * was called and raises {@link #flushedOffset}, below which offsets are on disk. With {@link
+ * FlushPolicy#EVERY_BATCH} each append also forces before it returns, unless the appender took the
+ * forces over with {@link #deferForces} (the partition leader, which lets one {@link #flush} cover
+ * every append made while the previous one ran). Only the batch bytes are forced per append or
+ * flush: the index of the active segment is forced at roll and close and rebuilt by recovery after
+ * a crash. A failed force fails the log for good ({@link LogFailedException}): appends and flushes
+ * throw and {@link #flushedOffset} never moves again, until the log is reopened.
+ *
+ * <p>Thread-safety: one writer at a time (appends, truncation, retention and close are serialised
+ * on a lock) and any number of concurrent readers ({@link #read}, {@link #locate}, the offset
+ * getters). The log end offset is volatile and moves only after a batch's bytes (and, when the
+ * append forces, its fsync) are done, and readers never look past it. Readers and truncation or
+ * segment deletion exclude each other on the structure lock of {@link Segments}; appends do not
+ * take it, so a long append never blocks readers. {@link #flush} takes neither the write lock
+ * (appends go on during the force) nor more than the structure lock's read side (no file is cut,
+ * deleted or closed under it). Files named in a returned {@link LogSlice} may still be deleted or
+ * cut after the read returns.
  */
 public final class PartitionLog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PartitionLog.class);
@@ -77,7 +89,11 @@ public final class PartitionLog implements AutoCloseable {
   private final Segments segments;
   private final Object writeLock = new Object();
   private final Object highWatermarkLock = new Object();
-  private final OffsetCheckpoint highWatermarkCheckpoint;
+  private final HighWatermarkFile highWatermarkFile;
+
+  /** When the high-watermark record was last forced, by the injected clock. */
+  private long highWatermarkForcedMillis;
+
   private final OffsetCheckpoint logStartCheckpoint;
   private final StagingArea staging;
   private final LeaderEpochCache epochs;
@@ -87,13 +103,26 @@ public final class PartitionLog implements AutoCloseable {
   private volatile long highWatermark;
   private volatile int latestLeaderEpoch;
 
+  /**
+   * Offsets below it are on disk (with {@link FlushPolicy#EVERY_BATCH}); raised by a completed
+   * force, lowered only by truncation, both under {@link #flushedLock}.
+   */
+  private volatile long flushedOffset;
+
+  private final Object flushedLock = new Object();
+
+  /** Appends leave the force to {@link #flush}: the appender said it calls it. */
+  private volatile boolean deferForces;
+
   private PartitionLog(
       Path dir, StorageSettings settings, Clock clock, LogLoader.LoadedLog loaded) {
     this.dir = dir;
     this.settings = settings;
     this.clock = clock;
     this.segments = loaded.segments();
-    this.highWatermarkCheckpoint = new OffsetCheckpoint(dir.resolve(HIGH_WATERMARK_FILE));
+    this.highWatermarkFile =
+        new HighWatermarkFile(dir.resolve(HIGH_WATERMARK_FILE), segments.syncer());
+    this.highWatermarkForcedMillis = clock.millis();
     this.logStartCheckpoint = new OffsetCheckpoint(dir.resolve(LOG_START_OFFSET_FILE));
     this.staging = loaded.staging();
     this.epochs = loaded.epochs();
@@ -101,6 +130,8 @@ public final class PartitionLog implements AutoCloseable {
     this.logEndOffset = loaded.logEndOffset();
     this.highWatermark = loaded.highWatermark();
     this.latestLeaderEpoch = epochs.latestEpoch();
+    // Recovery forced the active segment after a crash; a clean close forced everything.
+    this.flushedOffset = loaded.logEndOffset();
   }
 
   /**
@@ -111,9 +142,17 @@ public final class PartitionLog implements AutoCloseable {
    */
   public static PartitionLog open(Path dir, StorageSettings settings, Clock clock)
       throws IOException {
+    return open(dir, settings, clock, Syncer.FDATASYNC);
+  }
+
+  /**
+   * As {@link #open(Path, StorageSettings, Clock)}, forcing segment data through {@code syncer}.
+   */
+  public static PartitionLog open(Path dir, StorageSettings settings, Clock clock, Syncer syncer)
+      throws IOException {
     SettingsValidator.requireValid(settings);
     Files.createDirectories(dir);
-    return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings));
+    return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings, syncer));
   }
 
   // ---- state ----
@@ -133,6 +172,32 @@ public final class PartitionLog implements AutoCloseable {
 
   public long highWatermark() {
     return highWatermark;
+  }
+
+  /**
+   * Offsets below this are on disk: the end a completed force covered. With {@link FlushPolicy#OS}
+   * nothing is promised and it is the log end offset, as every append counts as done. Never above
+   * {@link #logEndOffset}; frozen once the log failed.
+   */
+  public long flushedOffset() {
+    return settings.flush() == FlushPolicy.OS && segments.failure() == null
+        ? logEndOffset
+        : flushedOffset;
+  }
+
+  /** Why the log refuses appends (a failed force), if it does. */
+  public Optional<LogFailedException> failure() {
+    return Optional.ofNullable(segments.failure());
+  }
+
+  /**
+   * With {@code true}, appends stop forcing even with {@link FlushPolicy#EVERY_BATCH}: the caller
+   * takes over and calls {@link #flush}, and treats only offsets below {@link #flushedOffset} as
+   * durable. The partition leader does this for its term, so that concurrent produce requests share
+   * one force instead of each paying their own in series.
+   */
+  public void deferForces(boolean defer) {
+    deferForces = defer;
   }
 
   /**
@@ -228,15 +293,51 @@ public final class PartitionLog implements AutoCloseable {
    * checkpoints it. A value at or below the current high watermark changes nothing: a committed
    * offset stays committed, whatever a new leader or a late message says; only truncation ({@link
    * #truncateTo}, {@link #truncateFullyAndStartAt}) lowers it.
+   *
+   * <p>The checkpoint is written in place before the value is published, so a reader never sees a
+   * high watermark that a killed process would forget; it is forced when {@code
+   * high-watermark-checkpoint-interval} has passed since the last force (checked on every call,
+   * moved or not, so a caller that calls regularly keeps it forced) and at close.
    */
   public void updateHighWatermark(long hw) throws IOException {
     synchronized (highWatermarkLock) {
       long clamped = clamp(hw);
       if (clamped > highWatermark) {
-        highWatermarkCheckpoint.write(clamped);
+        highWatermarkFile.write(clamped);
         highWatermark = clamped;
       }
+      forceHighWatermarkIfDue();
     }
+  }
+
+  /**
+   * Forces the high-watermark record if it changed and {@code high-watermark-checkpoint-interval}
+   * has passed since the last force: what the leader's periodic check calls, so that an idle
+   * partition's last move is forced too.
+   *
+   * @return true if it forced
+   */
+  public boolean checkpointHighWatermarkIfDue() throws IOException {
+    synchronized (highWatermarkLock) {
+      return forceHighWatermarkIfDue();
+    }
+  }
+
+  /** Forces the high-watermark record now if it changed since the last force. */
+  public boolean checkpointHighWatermark() throws IOException {
+    synchronized (highWatermarkLock) {
+      highWatermarkForcedMillis = clock.millis();
+      return highWatermarkFile.force();
+    }
+  }
+
+  private boolean forceHighWatermarkIfDue() throws IOException {
+    long now = clock.millis();
+    if (now - highWatermarkForcedMillis < settings.highWatermarkCheckpointInterval().toMillis()) {
+      return false;
+    }
+    highWatermarkForcedMillis = now;
+    return highWatermarkFile.force();
   }
 
   private long clamp(long offset) {
@@ -263,6 +364,7 @@ public final class PartitionLog implements AutoCloseable {
     checkLeaderEpoch(leaderEpoch);
     checkBatchSize(MemoryBatchBuilder.sizeOf(records));
     synchronized (writeLock) {
+      checkNotFailed();
       ByteBuffer batch =
           MemoryBatchBuilder.build(logEndOffset, leaderEpoch, clock.millis(), records);
       BatchHeader header = BatchHeader.parse(batch, segments.storedBatchLimit(), "new batch", 0);
@@ -289,6 +391,7 @@ public final class PartitionLog implements AutoCloseable {
       // The CRC does not cover the base offset: read the value for it before taking the lock.
       writer.computeValueCrc(value);
       synchronized (writeLock) {
+        checkNotFailed();
         BatchHeader header = writer.withBaseOffset(logEndOffset).header();
         appendOne(header, (ch, pos) -> writer.writeFromFile(value, ch, pos));
         return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
@@ -325,6 +428,7 @@ public final class PartitionLog implements AutoCloseable {
             wholeBatches, segments.storedBatchLimit(), "replicated batches for " + dir);
     List<BatchHeader> headers = in.headers();
     synchronized (writeLock) {
+      checkNotFailed();
       in.checkContinues(logEndOffset, dir.toString());
       int written = 0;
       long bytes = 0;
@@ -362,6 +466,7 @@ public final class PartitionLog implements AutoCloseable {
       BatchHeader h =
           ReplicatedBatches.inFile(src, segments.storedBatchLimit(), batchFile.toString());
       synchronized (writeLock) {
+        checkNotFailed();
         if (h.baseOffset() != logEndOffset) {
           throw new OffsetMismatchException(dir.toString(), logEndOffset, h.baseOffset());
         }
@@ -400,14 +505,52 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** Flushes as the policy asks, then publishes the new log end offset to readers. */
+  /**
+   * Forces as the policy asks (unless {@link #deferForces}), then publishes the new log end offset
+   * to readers.
+   */
   private AppendInfo commit(long baseOffset, long lastOffset, long bytes) throws IOException {
-    if (settings.flush() == FlushPolicy.EVERY_BATCH) {
-      segments.active().flush();
+    boolean force = settings.flush() == FlushPolicy.EVERY_BATCH && !deferForces;
+    if (force) {
+      segments.read(
+          () -> {
+            segments.forceUnforced();
+            return null;
+          });
     }
     latestLeaderEpoch = epochs.latestEpoch();
     logEndOffset = lastOffset + 1;
+    if (force) {
+      raiseFlushedOffset(logEndOffset);
+    }
     return new AppendInfo(baseOffset, lastOffset, bytes, logEndOffset);
+  }
+
+  /** Throws if a failed force failed the log; appends call it before writing anything. */
+  private void checkNotFailed() throws LogFailedException {
+    LogFailedException f = segments.failure();
+    if (f != null) {
+      throw new LogFailedException(
+          dir
+              + ": refusing to write: the log failed when an "
+              + f.getMessage()
+              + "; reopen the log (restart the node) to recover it",
+          f);
+    }
+  }
+
+  private void raiseFlushedOffset(long end) {
+    synchronized (flushedLock) {
+      if (segments.failure() == null && end > flushedOffset) {
+        flushedOffset = end;
+      }
+    }
+  }
+
+  private void lowerFlushedOffset(long end) {
+    synchronized (flushedLock) {
+      flushedOffset = Math.min(flushedOffset, end);
+    }
   }
 
   // ---- reads ----
@@ -498,13 +641,19 @@ public final class PartitionLog implements AutoCloseable {
             }
             epochs.truncateFromEnd(logEndOffset);
             latestLeaderEpoch = epochs.latestEpoch();
+            // No flush is running (it holds the structure lock's read side), so none can raise
+            // this again with an end read before the cut.
+            lowerFlushedOffset(logEndOffset);
           });
       staging.discardResumables();
       log.info("{}: truncated to offset {} (log end offset now {})", dir, offset, logEndOffset);
     }
     synchronized (highWatermarkLock) {
       if (highWatermark > logEndOffset) {
-        highWatermarkCheckpoint.write(logEndOffset);
+        // Forced at once: after a power loss a high watermark above a cut would vouch for
+        // whatever is appended there next.
+        highWatermarkFile.write(logEndOffset);
+        highWatermarkFile.force();
         highWatermark = logEndOffset;
       }
     }
@@ -524,7 +673,8 @@ public final class PartitionLog implements AutoCloseable {
       log.info("{}: emptied; log restarts at offset {}", dir, offset);
     }
     synchronized (highWatermarkLock) {
-      highWatermarkCheckpoint.write(offset);
+      highWatermarkFile.write(offset);
+      highWatermarkFile.force();
       highWatermark = offset;
     }
   }
@@ -538,6 +688,9 @@ public final class PartitionLog implements AutoCloseable {
     logEndOffset = start;
     epochs.clear();
     latestLeaderEpoch = epochs.latestEpoch();
+    synchronized (flushedLock) {
+      flushedOffset = start; // an empty log: nothing to lose
+    }
   }
 
   /**
@@ -578,11 +731,26 @@ public final class PartitionLog implements AutoCloseable {
 
   // ---- lifecycle ----
 
-  /** Forces the active segment to disk (older ones were forced when the log rolled). */
-  public void flush() throws IOException {
-    synchronized (writeLock) {
-      segments.active().flush();
-    }
+  /**
+   * Forces every byte written before the call (fdatasync of each segment with unforced bytes, not
+   * the index) and raises {@link #flushedOffset} to the log end offset read when it started. Does
+   * not hold the write lock while forcing: appends made meanwhile may or may not be forced, and are
+   * covered by the next call. Thread-safe; callers need not serialise their calls.
+   *
+   * @return the offset now durable ({@link #flushedOffset})
+   * @throws LogFailedException if the force failed now or earlier; the log is failed for good
+   */
+  public long flush() throws IOException {
+    checkNotFailed();
+    return segments.read(
+        () -> {
+          // Read before the force: bytes appended later are never counted, even when the force
+          // happens to carry them.
+          long end = logEndOffset;
+          segments.forceUnforced();
+          raiseFlushedOffset(end);
+          return flushedOffset;
+        });
   }
 
   @Override
@@ -593,8 +761,19 @@ public final class PartitionLog implements AutoCloseable {
             if (segments.isEmpty()) {
               return;
             }
-            segments.active().flush();
+            if (segments.failure() != null) {
+              // No clean-shutdown marker: recovery must check (and force) what is on disk.
+              segments.closeAll();
+              synchronized (highWatermarkLock) {
+                highWatermarkFile.close();
+              }
+              return;
+            }
+            segments.active().flush(segments.syncer());
             segments.closeAll();
+            synchronized (highWatermarkLock) {
+              highWatermarkFile.close();
+            }
             // Written last: its presence promises that every segment is whole and flushed.
             Files.write(dir.resolve(CLEAN_SHUTDOWN_FILE), new byte[0]);
             OffsetCheckpoint.forceDirectory(dir);

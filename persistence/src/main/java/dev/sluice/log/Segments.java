@@ -10,6 +10,7 @@ import dev.sluice.log.retention.RetentionPlan;
 import dev.sluice.log.segment.BatchLocation;
 import dev.sluice.log.segment.LogSegment;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,9 +48,16 @@ final class Segments {
   private final BatchLimit storedBatchLimit;
   private final ConcurrentSkipListMap<Long, LogSegment> byBase = new ConcurrentSkipListMap<>();
   private final ReentrantReadWriteLock structureLock = new ReentrantReadWriteLock();
+  private final Syncer syncer;
+  private final Syncer rawSyncer;
 
-  Segments(Path dir, StorageSettings settings) {
+  /** The first failed force; set once, never cleared (see {@link LogFailedException}). */
+  private volatile LogFailedException failure;
+
+  Segments(Path dir, StorageSettings settings, Syncer syncer) {
     this.dir = dir;
+    this.syncer = this::forceOrFail;
+    this.rawSyncer = syncer;
     this.segmentBytes = settings.segmentBytes();
     this.indexIntervalBytes = settings.indexIntervalBytes();
     this.storedBatchLimit = BatchLimit.segmentBytes(settings.segmentBytes());
@@ -108,6 +116,53 @@ final class Segments {
     return segment;
   }
 
+  /**
+   * Every data force of the log goes through it: the injected syncer, and a failure of it fails the
+   * log.
+   */
+  Syncer syncer() {
+    return syncer;
+  }
+
+  private void forceOrFail(FileChannel channel, Path file, long size) throws IOException {
+    LogFailedException failed = failure;
+    if (failed != null) {
+      throw failed; // a force after a failed one would prove nothing
+    }
+    try {
+      rawSyncer.force(channel, file, size);
+    } catch (IOException | RuntimeException e) {
+      LogFailedException f =
+          new LogFailedException(
+              "fsync of " + file + " failed (forcing its first " + size + " bytes): " + e, e);
+      synchronized (this) {
+        if (failure == null) {
+          failure = f;
+          log.error("{}: {}; the log refuses appends until it is reopened", dir, f.getMessage());
+        }
+      }
+      throw f;
+    }
+  }
+
+  /** The force failure that failed the log, or null while it is healthy. */
+  LogFailedException failure() {
+    return failure;
+  }
+
+  /**
+   * Forces every segment with bytes written since its last force (usually only the active one; the
+   * one before it too if a roll's own force is still running). Callers hold {@link #read}, so no
+   * file is cut, deleted or closed under the force.
+   */
+  void forceUnforced() throws IOException {
+    for (LogSegment s : byBase.values()) {
+      if (s.hasUnforcedBytes()) {
+        s.forceData(syncer);
+      }
+    }
+  }
+
   LogSegment active() {
     return byBase.lastEntry().getValue();
   }
@@ -123,7 +178,7 @@ final class Segments {
     boolean offsetsOverflow = header.lastOffset() - active.baseOffset() > Integer.MAX_VALUE;
     if (!active.isEmpty() && (full || offsetsOverflow)) {
       // Older segments are trusted by recovery, so they must be on disk before we move on.
-      active.flush();
+      active.flush(syncer);
       active = create(active.nextOffset());
       log.debug("{}: rolled to a new segment at offset {}", dir, active.baseOffset());
     }
@@ -284,7 +339,7 @@ final class Segments {
     }
     LogSegment last = active();
     last.truncateTo(offset);
-    last.flush();
+    last.flush(syncer);
     return last.nextOffset();
   }
 

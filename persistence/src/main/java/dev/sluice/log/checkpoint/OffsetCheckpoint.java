@@ -13,8 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A file holding one offset (the high watermark, the log start offset), as two text lines: format
- * version {@code 0}, then the offset. Text so an operator can read it with {@code cat}.
+ * A file holding one offset (the log start offset), as two text lines: format version {@code 0},
+ * then the offset. (The high watermark, which moves far more often, has its own in-place record,
+ * {@link HighWatermarkFile}, which still reads this format.) Text so an operator can read it with
+ * {@code cat}.
  *
  * <p>Written temp-then-rename: the new value goes to {@code <name>.tmp}, is forced to disk, is
  * renamed over the old file, and the directory is forced, so after a crash the file holds either

@@ -1,6 +1,7 @@
 package dev.sluice.log.segment;
 
 import dev.sluice.log.LogSlice;
+import dev.sluice.log.Syncer;
 import dev.sluice.log.index.IndexEntry;
 import dev.sluice.log.index.OffsetIndex;
 import dev.sluice.log.record.BatchHeader;
@@ -52,6 +53,14 @@ public final class LogSegment implements AutoCloseable {
   private volatile long nextOffset;
   private volatile int lastEpoch = -1;
   private volatile long newestTimestamp = -1;
+
+  /**
+   * How much of the file a completed force covered. Starts at the recovered size: older segments
+   * were forced at roll and a cleanly closed one at close; after a crash the log forces the active
+   * segment itself before it trusts this.
+   */
+  private volatile long forcedSize;
+
   private long bytesSinceLastIndexEntry;
   private RecoveryResult recovery = new RecoveryResult(0, null, false);
 
@@ -291,6 +300,7 @@ public final class LogSegment implements AutoCloseable {
     }
     long removed = size - newSize;
     size = newSize;
+    forcedSize = Math.min(forcedSize, newSize);
     channel.truncate(newSize);
     index.truncateToLogSize(newSize);
     Scan s = scan(index.lastEntry(), newSize, false, false);
@@ -341,6 +351,7 @@ public final class LogSegment implements AutoCloseable {
     }
     applyScan(s);
     size = s.validEnd;
+    forcedSize = s.validEnd;
     return new RecoveryResult(truncated, s.failure, rebuilt);
   }
 
@@ -449,9 +460,36 @@ public final class LogSegment implements AutoCloseable {
     return h;
   }
 
-  /** Forces the log and index to disk. */
-  public void flush() throws IOException {
-    channel.force(true);
+  /** True if bytes below {@link #size()} were written after the last completed force. */
+  public boolean hasUnforcedBytes() {
+    return size > forcedSize;
+  }
+
+  /**
+   * Forces the batch bytes written so far through {@code syncer}, not the index (recovery rebuilds
+   * the active segment's index after a crash). Forces of the same segment may run at once (a roll
+   * and a flush); the covered size only grows.
+   *
+   * @return the size now durable
+   */
+  public long forceData(Syncer syncer) throws IOException {
+    long target = size;
+    if (target > forcedSize) {
+      syncer.force(channel, logFile, target);
+      raiseForcedSize(target);
+    }
+    return target;
+  }
+
+  private synchronized void raiseForcedSize(long covered) {
+    if (covered > forcedSize && covered <= size) {
+      forcedSize = covered;
+    }
+  }
+
+  /** Forces the log and the index to disk: at roll, truncation and close. */
+  public void flush(Syncer syncer) throws IOException {
+    forceData(syncer);
     index.flush();
   }
 

@@ -3,6 +3,7 @@ package dev.sluice.replication.leader;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordTooLargeException;
+import dev.sluice.replication.BlockingIo;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,6 +16,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
@@ -51,6 +54,17 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * leading, an acks=all append is refused before writing when the committed in-sync set is smaller
  * than {@code min-in-sync-replicas}. The epoch is checked by the append itself: every batch is
  * stamped with the epoch this actor leads, and the actor leads only the epoch the node assigned.
+ *
+ * <p>Group commit: appends write without forcing (the log's forces are deferred to this actor for
+ * its term) and are answered with {@link Appended} only once a {@link PartitionLog#flush} covers
+ * them. At most one flush is in flight, on the blocking-IO executor and never on this actor's
+ * thread; appends arriving while it runs form the next group, which the next flush covers. The
+ * leader's own position in the high watermark is its log's {@link PartitionLog#flushedOffset}, so
+ * an acks=all record is committed only once it is on disk here and on every in-sync follower (whose
+ * reports are durable ends). With {@code flush = os} every written offset counts as flushed and no
+ * flush runs. A failed flush fails the log: every waiting request is refused with {@link
+ * Refusal#STORAGE_ERROR} (or {@link NotCommitted}) and the actor goes idle for good, until the node
+ * restarts and recovers the log.
  *
  * <p>Runs on the blocking-IO dispatcher (appends and checkpoints write files). Publishes a {@link
  * LeaderView} and signals {@link ChangeSignal} after every change; the replication streams wait on
@@ -117,6 +131,18 @@ public final class PartitionLeader {
     INSTANCE
   }
 
+  /**
+   * The flush started by {@link #maybeFlush} made offsets below {@code durableEnd} durable. Waiters
+   * are answered from the log's {@link PartitionLog#flushedOffset}, which is at least this.
+   */
+  private record Flushed(long durableEnd) implements Command {}
+
+  /** The flush started by {@link #maybeFlush} failed: the log is failed. */
+  private record FlushFailed(Throwable cause) implements Command {}
+
+  /** An append waiting for a flush to cover it before it is answered. */
+  private record FlushWaiter(ActorRef<AppendReply> replyTo, Appended reply) {}
+
   private record ProposalAnswered(
       int leaderEpoch, InSyncProposer.Decision decision, Throwable failure) implements Command {}
 
@@ -131,7 +157,37 @@ public final class PartitionLeader {
       LeaderCounters counters,
       Supplier<Optional<Lead>> assignedRole,
       LongSupplier nanoClock,
-      IntSupplier minInSync) {
+      IntSupplier minInSync,
+      Executor flushExecutor) {
+
+    /**
+     * A setup whose log flushes run on the node's blocking-IO pool ({@link BlockingIo}), looked up
+     * when the actor starts.
+     */
+    public Setup(
+        PartitionId partition,
+        PartitionLog log,
+        LeaderSettings settings,
+        InSyncProposer proposer,
+        Consumer<LeaderView> views,
+        ChangeSignal changes,
+        LeaderCounters counters,
+        Supplier<Optional<Lead>> assignedRole,
+        LongSupplier nanoClock,
+        IntSupplier minInSync) {
+      this(
+          partition,
+          log,
+          settings,
+          proposer,
+          views,
+          changes,
+          counters,
+          assignedRole,
+          nanoClock,
+          minInSync,
+          null);
+    }
 
     /** A setup whose {@code min-in-sync-replicas} is always the one of {@code settings}. */
     public Setup(
@@ -154,7 +210,8 @@ public final class PartitionLeader {
           counters,
           assignedRole,
           nanoClock,
-          settings::minInSyncReplicas);
+          settings::minInSyncReplicas,
+          null);
     }
 
     public Setup {
@@ -177,6 +234,12 @@ public final class PartitionLeader {
   private final Setup setup;
   private final PartitionLog log;
   private final NavigableMap<Long, List<ActorRef<CommitReply>>> waiting = new TreeMap<>();
+
+  /** Appends by the log end offset after them, answered once the flushed offset reaches it. */
+  private final NavigableMap<Long, List<FlushWaiter>> unflushed = new TreeMap<>();
+
+  private final Executor flushExecutor;
+  private boolean flushInFlight;
   private int lastEpochSeen = -1;
 
   public static Behavior<Command> create(Setup setup) {
@@ -203,6 +266,10 @@ public final class PartitionLeader {
     this.context = context;
     this.setup = setup;
     this.log = setup.log();
+    this.flushExecutor =
+        setup.flushExecutor() != null
+            ? setup.flushExecutor()
+            : BlockingIo.executor(context.getSystem());
     setup.views().accept(LeaderView.NOT_LEADING);
   }
 
@@ -234,6 +301,8 @@ public final class PartitionLeader {
         .onMessage(Tick.class, m -> Behaviors.same())
         .onMessage(ProposalAnswered.class, m -> Behaviors.same())
         .onMessage(MinInSyncChanged.class, m -> Behaviors.same())
+        .onMessage(Flushed.class, m -> onFlushedWhileIdle())
+        .onMessage(FlushFailed.class, m -> onFlushedWhileIdle())
         .build();
   }
 
@@ -247,16 +316,27 @@ public final class PartitionLeader {
         .onMessage(Tick.class, m -> onTick(term))
         .onMessage(ProposalAnswered.class, m -> onProposalAnswered(term, m))
         .onMessage(MinInSyncChanged.class, m -> onMinInSyncChanged(term, m))
+        .onMessage(Flushed.class, m -> onFlushed(term))
+        .onMessage(FlushFailed.class, m -> onFlushFailed(term, m))
         .build();
   }
 
   private BehaviorBuilder<Command> common() {
     return Behaviors.receive(Command.class)
         .onSignal(
-            PostStop.class, s -> failWaiters("the replica of " + setup.partition() + " stopped"))
+            PostStop.class,
+            s -> {
+              log.deferForces(false);
+              failUnflushed(Refusal.NOT_LEADER, "the replica of " + setup.partition() + " stopped");
+              return failWaiters("the replica of " + setup.partition() + " stopped");
+            })
         .onSignal(
             PreRestart.class,
-            s -> failWaiters("the leader of " + setup.partition() + " restarted after a failure"));
+            s -> {
+              String why = "the leader of " + setup.partition() + " restarted after a failure";
+              failUnflushed(Refusal.NOT_LEADER, why);
+              return failWaiters(why);
+            });
   }
 
   // ---- transitions ----
@@ -270,6 +350,18 @@ public final class PartitionLeader {
 
   private Behavior<Command> startTerm(Lead m) {
     lastEpochSeen = m.leaderEpoch();
+    if (log.failure().isPresent()) {
+      context
+          .getLog()
+          .error(
+              "{}: not leading epoch {}: the log failed ({}); restart the node to recover it",
+              setup.partition(),
+              m.leaderEpoch(),
+              log.failure().get().getMessage());
+      return idle();
+    }
+    // Appends no longer force one by one; this actor's flushes cover them in groups.
+    log.deferForces(true);
     InSyncState state =
         new InSyncState(
             setup.settings().localNode(),
@@ -330,6 +422,15 @@ public final class PartitionLeader {
             + " moved (epoch "
             + m.leaderEpoch()
             + ") before the record was committed; it may or may not be");
+    failUnflushed(
+        Refusal.NOT_LEADER,
+        "leadership of "
+            + setup.partition()
+            + " moved (epoch "
+            + m.leaderEpoch()
+            + ") before the batch was flushed; it may or may not be kept");
+    // A follower's appends force again; a flush still running finishes on its own.
+    log.deferForces(false);
     setup.views().accept(LeaderView.NOT_LEADING);
     setup.changes().signal();
     return idle();
@@ -372,10 +473,120 @@ public final class PartitionLeader {
                   "append to " + setup.partition() + " failed: " + e.getMessage()));
       return Behaviors.same();
     }
-    m.replyTo().tell(new Appended(info, term.epoch()));
+    Appended reply = new Appended(info, term.epoch());
+    if (log.flushedOffset() > info.lastOffset()) {
+      m.replyTo().tell(reply); // flush = os: written is done
+    } else {
+      unflushed
+          .computeIfAbsent(info.lastOffset() + 1, end -> new ArrayList<>())
+          .add(new FlushWaiter(m.replyTo(), reply));
+    }
     term.roundTrips().appended(info.lastOffset() + 1, now());
-    setup.changes().signal(); // the log grew: the replication streams send it
+    setup.changes().signal(); // the log grew: the replication streams send it (unforced is fine)
+    maybeFlush();
     return afterChange(term);
+  }
+
+  /**
+   * Starts a flush on the blocking-IO executor if none is running and something is unflushed. It
+   * covers everything written before it starts; whatever is appended meanwhile waits for the next.
+   */
+  private void maybeFlush() {
+    if (flushInFlight || log.flushedOffset() >= log.logEndOffset()) {
+      return;
+    }
+    flushInFlight = true;
+    CompletableFuture<Long> flush =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return log.flush();
+              } catch (IOException e) {
+                throw new CompletionException(e);
+              }
+            },
+            flushExecutor);
+    context.pipeToSelf(
+        flush,
+        (end, failure) ->
+            failure == null
+                ? new Flushed(end)
+                : new FlushFailed(
+                    failure instanceof CompletionException c ? c.getCause() : failure));
+  }
+
+  private Behavior<Command> onFlushed(Term term) {
+    flushInFlight = false;
+    long durable = log.flushedOffset();
+    Map<Long, List<FlushWaiter>> done = unflushed.headMap(durable, true);
+    for (List<FlushWaiter> ws : done.values()) {
+      for (FlushWaiter w : ws) {
+        w.replyTo().tell(w.reply());
+      }
+    }
+    done.clear();
+    maybeFlush();
+    return afterChange(term); // the leader's own durable position moved
+  }
+
+  private Behavior<Command> onFlushedWhileIdle() {
+    flushInFlight = false; // its waiters were answered when the term ended
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onFlushFailed(Term term, FlushFailed m) {
+    flushInFlight = false;
+    String cause =
+        log.failure().map(Throwable::getMessage).orElseGet(() -> String.valueOf(m.cause()));
+    context
+        .getLog()
+        .error(
+            "{}: flush failed, no longer leading epoch {}; {} appends and {} acks=all requests fail:"
+                + " {}",
+            setup.partition(),
+            term.epoch(),
+            unflushed.values().stream().mapToInt(List::size).sum(),
+            waitingCount(),
+            cause,
+            m.cause());
+    for (List<FlushWaiter> ws : unflushed.values()) {
+      for (FlushWaiter w : ws) {
+        w.replyTo()
+            .tell(
+                new AppendRefused(
+                    Refusal.STORAGE_ERROR,
+                    writtenAt(w.reply().info()) + "not acknowledged: " + cause));
+      }
+    }
+    unflushed.clear();
+    for (Map.Entry<Long, List<ActorRef<CommitReply>>> e : waiting.entrySet()) {
+      for (ActorRef<CommitReply> r : e.getValue()) {
+        r.tell(
+            new NotCommitted(
+                e.getKey(), "written at offset " + e.getKey() + " but not committed: " + cause));
+      }
+    }
+    waiting.clear();
+    setup.views().accept(LeaderView.NOT_LEADING);
+    setup.changes().signal();
+    return idle();
+  }
+
+  private static String writtenAt(AppendInfo info) {
+    return "written at offset "
+        + info.baseOffset()
+        + (info.lastOffset() == info.baseOffset() ? "" : " to " + info.lastOffset())
+        + " but ";
+  }
+
+  /** Answers every append still waiting for a flush with {@code reason}. */
+  private void failUnflushed(Refusal reason, String why) {
+    for (List<FlushWaiter> ws : unflushed.values()) {
+      for (FlushWaiter w : ws) {
+        w.replyTo().tell(new AppendRefused(reason, writtenAt(w.reply().info()) + why));
+      }
+    }
+    unflushed.clear();
   }
 
   private Behavior<Command> onMinInSyncChanged(Term term, MinInSyncChanged m) {
@@ -437,6 +648,14 @@ public final class PartitionLeader {
   }
 
   private Behavior<Command> onTick(Term term) {
+    try {
+      // The high watermark is written on every move and forced at most once per interval; an
+      // idle partition's last move is forced here.
+      log.checkpointHighWatermarkIfDue();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          setup.partition() + ": cannot force the high watermark checkpoint", e);
+    }
     maybePropose(term);
     publish(term); // caught-up ages move with time
     return Behaviors.same();
@@ -517,7 +736,8 @@ public final class PartitionLeader {
    */
   private Behavior<Command> afterChange(Term term) {
     long current = log.highWatermark();
-    long next = term.inSync().highWatermark(log.logEndOffset(), current);
+    // The leader's own position is what is on its disk, like every follower's report.
+    long next = term.inSync().highWatermark(log.flushedOffset(), current);
     if (next > current) {
       try {
         log.updateHighWatermark(next);

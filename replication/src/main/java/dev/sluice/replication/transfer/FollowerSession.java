@@ -76,7 +76,7 @@ public final class FollowerSession {
   /** The handshake for a new connection attempt, recomputed from the log each time. */
   public synchronized Frame.Hello hello() throws IOException {
     requireOpen();
-    long end = log.logEndOffset();
+    long end = durableEnd();
     Frame.StagedPosition staged = assembler.stagedPosition(end);
     lastProgress = new Frame.Progress(end, staged.stagedBytes());
     return new Frame.Hello(
@@ -130,7 +130,7 @@ public final class FollowerSession {
       return new Step(List.of(), null); // already held: a resend after a reconnect
     }
     log.appendBatches(b.payload().asByteBuffer());
-    long end = log.logEndOffset();
+    long end = durableEnd();
     return new Step(
         List.of(new FollowerEvent.Appended(end, b.payloadLength())),
         reported(new Frame.Progress(end, 0)));
@@ -141,7 +141,7 @@ public final class FollowerSession {
       return new Step(List.of(), null); // the batch was appended before a reconnect
     }
     ChunkAssembler.Outcome o = assembler.accept(c);
-    long end = log.logEndOffset();
+    long end = durableEnd();
     FollowerEvent staged =
         new FollowerEvent.ChunkStaged(
             c.baseOffset(), o.stagedBytes(), c.totalLength(), o.writtenBytes(), o.skippedBytes());
@@ -150,6 +150,17 @@ public final class FollowerSession {
             ? List.of(staged, new FollowerEvent.Appended(end, c.totalLength()))
             : List.of(staged);
     return new Step(events, reported(new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes())));
+  }
+
+  /**
+   * The log end offset, forced first if any of it is not on disk yet: the leader counts a reported
+   * position towards its high watermark, so it must be durable. Appends force by themselves unless
+   * this node led the partition with forces deferred and something was left unforced; then this one
+   * flush covers it.
+   */
+  private long durableEnd() throws IOException {
+    long end = log.logEndOffset();
+    return log.flushedOffset() >= end ? end : log.flush();
   }
 
   private Frame.Progress reported(Frame.Progress progress) {

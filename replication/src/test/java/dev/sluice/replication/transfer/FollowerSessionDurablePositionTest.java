@@ -1,0 +1,54 @@
+package dev.sluice.replication.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.record.Record;
+import dev.sluice.log.testing.RecordingSyncer;
+import dev.sluice.replication.protocol.Frame;
+import dev.sluice.replication.protocol.PartitionId;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A follower reports only durable positions: the leader counts them towards the high watermark.
+ * This holds even when the node led the partition before and left written but unforced bytes.
+ */
+class FollowerSessionDurablePositionTest {
+  @TempDir Path dir;
+
+  @Test
+  void theHandshakeAndEveryProgressReportAreForcedFirst() throws Exception {
+    RecordingSyncer syncer = new RecordingSyncer();
+    try (PartitionLog log =
+        PartitionLog.open(
+            dir.resolve("t-0"), StorageSettings.of(1 << 20, 1 << 20), Clock.systemUTC(), syncer)) {
+      // As a leader it appended with forces deferred, and lost leadership before flushing.
+      log.deferForces(true);
+      for (int i = 0; i < 3; i++) {
+        log.appendRecords(List.of(Record.of(null, new byte[] {(byte) i})), 1);
+      }
+      log.deferForces(false);
+      assertEquals(0, log.flushedOffset());
+
+      FollowerSession session =
+          new FollowerSession(
+              2, new PartitionId("t", 0), log, () -> 2, () -> Frame.Hello.LEADER_FRAME_LIMIT);
+      Frame.Hello hello = session.hello();
+      assertEquals(3, hello.logEndOffset());
+      assertEquals(3, log.flushedOffset(), "the handshake position was forced first");
+      assertEquals(1, syncer.forces());
+
+      ByteBuffer batch = TestBatches.batchOfSize(3, 2, 100, 7);
+      FollowerSession.Step step = session.apply(new Frame.Batches(3, 3, TestBatches.bytes(batch)));
+      assertEquals(4, step.progress().logEndOffset());
+      assertEquals(4, log.flushedOffset(), "the reported position is on disk");
+      assertEquals(2, syncer.forces());
+    }
+  }
+}
