@@ -115,6 +115,50 @@ class ProduceBatchesAgainstRealNodeTest {
     }
   }
 
+  @Test
+  void benchProduceThroughTheProducerReportsRecordAndRequestLatencies() {
+    CliRun bench =
+        CliRun.run(
+            "bench",
+            "produce",
+            "--server",
+            server,
+            "--topic",
+            "bench",
+            "--replicas",
+            "1",
+            "--records",
+            "500",
+            "--record-bytes",
+            "1KiB",
+            "--batch-bytes",
+            "64KiB",
+            "--warmup",
+            "20");
+
+    assertEquals(0, bench.exitCode(), bench.toString());
+    assertTrue(bench.out().contains("bench produce results (producer)"), bench.toString());
+    assertTrue(bench.out().contains("record latency ms"), bench.toString());
+    assertTrue(bench.out().contains("request latency ms"), bench.toString());
+    assertTrue(bench.out().contains("\nmib_per_s="), bench.toString());
+    // Warm-up and measured records, all of them: the last is at offset 519.
+    Path out = dir.resolve("bench-out");
+    CliRun last =
+        CliRun.run(
+            "consume",
+            "bench",
+            "--from",
+            "519",
+            "--count",
+            "1",
+            "--out-dir",
+            out.toString(),
+            "--server",
+            server);
+    assertEquals(0, last.exitCode(), last.toString());
+    assertEquals(1024, out.resolve("519").toFile().length());
+  }
+
   private String consume(String topic, int partition, int count) {
     CliRun consumed =
         CliRun.run(
