@@ -7,7 +7,7 @@
  * refusal into a {@link dev.sluice.client.SluiceClientException} carrying the server's error body.
  *
  * <p>It speaks the wire model of the {@code api} module, uses the {@code format} module's
- * partitioner and batch sizes, depends on nothing else of Sluice and on no Pekko (the build
+ * partitioner and batch sizes, and depends on nothing else of Sluice and on no Pekko (the build
  * enforces it), so an application embeds it without the server. The CLI of the {@code tools} module
  * and the multi-JVM tests use it.
  */
