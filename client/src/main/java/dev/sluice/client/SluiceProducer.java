@@ -157,11 +157,13 @@ public final class SluiceProducer implements AutoCloseable {
     dispatcher.start();
   }
 
-  private static ThreadFactory threads(String prefix) {
+  /** Threads of this producer's own, each remembered so that {@link #close} can join it. */
+  private ThreadFactory threads(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return task -> {
       Thread t = new Thread(task, prefix.endsWith("-") ? prefix + n.incrementAndGet() : prefix);
       t.setDaemon(true);
+      ownThreads.add(t);
       return t;
     };
   }
@@ -261,6 +263,11 @@ public final class SluiceProducer implements AutoCloseable {
       if (refused != null) {
         return CompletableFuture.failedFuture(
             new SluiceClientException(SluiceClientException.NO_STATUS, refused, null));
+      }
+      if (closing) {
+        // Closed since ensureOpen: the dispatcher may already have stopped, nobody would send it.
+        release(size);
+        throw new IllegalStateException("the producer " + name + " is closed");
       }
       int partition;
       if (requested >= 0) {

@@ -261,7 +261,7 @@ class SluiceProducerTest {
       assertEquals(String.valueOf(i), new String(log.get(i).value(), UTF_8));
       assertEquals(i, sent.get(i).getNow(null).offset());
     }
-    assertTrue(leader.calls.size() > leader.logs.get(0).size() / 200, "some were retried");
+    assertTrue(leader.failures.isEmpty(), "every scripted 503 was answered, and retried");
   }
 
   @Test
