@@ -59,6 +59,10 @@ import java.util.function.ToIntFunction;
  * SluiceClientException} naming the topic, the partition, the batch's size, the attempts and the
  * server's message.
  *
+ * <p><b>Size limit.</b> A batch travels as NDJSON, its keys and values in base64 (4/3 of their
+ * size), and the server refuses a body above its {@code sluice.api.inline-batch-bytes} with 413. A
+ * value too large for that is sent with {@link SluiceClient#append}, which streams it.
+ *
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future.
  *
