@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,19 +22,26 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code sluice bench produce}: produce throughput and latency with {@code acks=all} to a topic
- * with three replicas, through C concurrent HTTP requests. Runs on a fresh local cluster of three
- * nodes (TLS and tokens unless {@code --tls off}), or against {@code --server}, with the CA and
- * token resolved as for every client command ({@link ServerOptions}). Latency is measured per
- * request, from sending it to reading the acknowledged offset; the warm-up records are left out of
- * every figure.
+ * with three replicas. Runs on a fresh local cluster of three nodes (TLS and tokens unless {@code
+ * --tls off}), or against {@code --server}, with the CA and token resolved as for every client
+ * command ({@link ServerOptions}). The warm-up records are left out of every figure.
+ *
+ * <p>Two modes. {@code requests} (the default): C concurrent HTTP requests of one record each;
+ * latency per request, from sending it to reading the acknowledged offset. {@code producer} (chosen
+ * by {@code --mode producer} or by any of its options): C application threads send through {@link
+ * dev.sluice.client.SluiceProducer}, which batches by {@code --batch-bytes} and {@code --linger-ms}
+ * ({@link BenchProducerRun}); it reports each record's latency from send to acknowledgement and
+ * each batch request's latency.
  */
 @Command(
     name = "produce",
@@ -42,12 +50,72 @@ import picocli.CommandLine.Spec;
     description = {
       "Measures produce throughput and latency (acks=all, p50/p95/p99/max) with C concurrent"
           + " requests, on a fresh local cluster of 3 nodes or against --server.",
+      "With --mode producer (or any of --total-bytes, --batch-bytes, --linger-ms,"
+          + " --max-in-flight), C threads send through the batching producer instead; it reports"
+          + " record (send to ack) and batch request latencies.",
       "Node JVM options: env " + LocalClusterProcesses.JAVA_OPTS_ENV + "."
     })
 final class BenchProduceCommand implements Callable<Integer> {
 
   static final int NODES = 3;
   static final long MAX_RECORD_BYTES = 128 * Sizes.MIB;
+
+  /** A producer batch travels as NDJSON, base64 inflating it by 4/3, under the server's limit. */
+  static final long MAX_PRODUCER_BYTES = 8 * Sizes.MIB;
+
+  /** Record latencies are kept one long each: 64 MiB of them at most. */
+  static final long MAX_PRODUCER_RECORDS = 8L << 20;
+
+  /** One HTTP request per record, or batches through the producer. */
+  enum Mode {
+    REQUESTS,
+    PRODUCER
+  }
+
+  private static final List<String> PRODUCER_OPTIONS =
+      List.of("--total-bytes", "--batch-bytes", "--linger-ms", "--max-in-flight");
+
+  @Option(
+      names = "--mode",
+      paramLabel = "requests|producer",
+      converter = ModeConverter.class,
+      description =
+          "requests: one HTTP request per record; producer: batches through the Java producer"
+              + " (default: producer when one of its options is given, else requests).")
+  Mode mode;
+
+  @Option(
+      names = "--total-bytes",
+      paramLabel = "SIZE",
+      converter = Sizes.Converter.class,
+      description =
+          "Producer mode: measure this many bytes of records instead of --records (e.g. 512MiB).")
+  Long totalBytes;
+
+  @Option(
+      names = "--batch-bytes",
+      paramLabel = "SIZE",
+      defaultValue = "256KiB",
+      converter = Sizes.Converter.class,
+      description = "Producer mode: batch size (default: ${DEFAULT-VALUE}).")
+  long batchBytes;
+
+  @Option(
+      names = "--linger-ms",
+      paramLabel = "MS",
+      defaultValue = "5",
+      description =
+          "Producer mode: how long a batch waits for more records (default: ${DEFAULT-VALUE}).")
+  int lingerMs;
+
+  @Option(
+      names = "--max-in-flight",
+      paramLabel = "N",
+      defaultValue = "1",
+      description =
+          "Producer mode: batches in flight per partition; above 1 a retry can reorder"
+              + " (default: ${DEFAULT-VALUE}).")
+  int maxInFlight;
 
   @Spec CommandSpec spec;
 
@@ -72,7 +140,9 @@ final class BenchProduceCommand implements Callable<Integer> {
       names = "--concurrency",
       paramLabel = "C",
       defaultValue = "4",
-      description = "Requests in flight at once (default: ${DEFAULT-VALUE}).")
+      description =
+          "Requests in flight at once; in producer mode, threads calling send (default:"
+              + " ${DEFAULT-VALUE}).")
   int concurrency;
 
   @Option(
@@ -152,8 +222,30 @@ final class BenchProduceCommand implements Callable<Integer> {
     }
   }
 
+  /** The mode asked for, or the one the options given imply. */
+  Mode mode() {
+    if (mode != null) {
+      return mode;
+    }
+    return PRODUCER_OPTIONS.stream().anyMatch(this::matched) ? Mode.PRODUCER : Mode.REQUESTS;
+  }
+
+  /** Records to measure: from --total-bytes when given, else --records. */
+  long measuredRecords() {
+    return totalBytes == null ? records : (totalBytes + recordBytes - 1) / recordBytes;
+  }
+
   /** Checks the options; a problem is a usage error (exit code 2), found before anything starts. */
   void validate() {
+    if (mode() == Mode.REQUESTS) {
+      for (String option : PRODUCER_OPTIONS) {
+        if (matched(option)) {
+          throw usage(option + " applies to --mode producer, not to --mode requests");
+        }
+      }
+    } else {
+      validateProducer();
+    }
     if (records < 1) {
       throw usage("--records must be at least 1, got " + records);
     }
@@ -182,6 +274,67 @@ final class BenchProduceCommand implements Callable<Integer> {
       sessionOptions.check(NODES, Map.of(), tls);
     } else if (matched("--tls")) {
       throw usage("--tls applies to the local cluster; with --server the URL's scheme decides");
+    }
+  }
+
+  private void validateProducer() {
+    if (totalBytes != null && matched("--records")) {
+      throw usage("give --records or --total-bytes, not both");
+    }
+    if (recordBytes > MAX_PRODUCER_BYTES) {
+      throw usage(
+          "--record-bytes must be at most 8MiB in producer mode (larger records: --mode"
+              + " requests), got "
+              + recordBytes);
+    }
+    if (batchBytes < Sizes.KIB || batchBytes > MAX_PRODUCER_BYTES) {
+      throw usage("--batch-bytes must be between 1KiB and 8MiB, got " + batchBytes);
+    }
+    if (lingerMs < 0 || lingerMs > 60_000) {
+      throw usage("--linger-ms must be between 0 and 60000, got " + lingerMs);
+    }
+    if (maxInFlight < 1 || maxInFlight > 16) {
+      throw usage("--max-in-flight must be between 1 and 16, got " + maxInFlight);
+    }
+    if (totalBytes != null && totalBytes < recordBytes) {
+      throw usage(
+          "--total-bytes ("
+              + totalBytes
+              + ") must be at least --record-bytes ("
+              + recordBytes
+              + ")");
+    }
+    if (measuredRecords() > MAX_PRODUCER_RECORDS) {
+      throw usage(
+          "--total-bytes / --record-bytes makes "
+              + measuredRecords()
+              + " records, above the "
+              + MAX_PRODUCER_RECORDS
+              + " whose latencies this benchmark keeps");
+    }
+  }
+
+  BenchProducerRun.Options producerOptions() {
+    return new BenchProducerRun.Options(
+        measuredRecords(),
+        (int) recordBytes,
+        warmup,
+        concurrency,
+        (int) batchBytes,
+        Duration.ofMillis(lingerMs),
+        maxInFlight);
+  }
+
+  /** {@code requests} or {@code producer}, case-insensitively; anything else is a usage error. */
+  static final class ModeConverter implements ITypeConverter<Mode> {
+    @Override
+    public Mode convert(String value) {
+      for (Mode m : Mode.values()) {
+        if (m.name().equalsIgnoreCase(value)) {
+          return m;
+        }
+      }
+      throw new TypeConversionException("'" + value + "' is not a mode: requests or producer");
     }
   }
 
@@ -214,7 +367,8 @@ final class BenchProduceCommand implements Callable<Integer> {
       SluiceClient client = serverClient();
       client.createTopic(name, 1, replicas);
       out.printf("bench produce against %s, topic %s%n", server, name);
-      report(out, name, measure(client, name));
+      out.flush();
+      run(out, client, name);
       return 0;
     }
     try (DemoSession session = sessionOptions.open("bench-produce", NODES, Map.of(), tls)) {
@@ -226,8 +380,17 @@ final class BenchProduceCommand implements Callable<Integer> {
       PartitionDescription p = cluster.createTopic(name, replicas);
       out.printf("topic %s: leader node %d, in sync %s%n", name, p.leader(), p.inSync());
       out.flush();
-      report(out, name, measure(cluster.client(p.leader()), name));
+      run(out, cluster.client(p.leader()), name);
       return 0;
+    }
+  }
+
+  private void run(PrintWriter out, SluiceClient client, String name)
+      throws InterruptedException, ExecutionException {
+    if (mode() == Mode.PRODUCER) {
+      reportProducer(out, name, new BenchProducerRun(producerOptions()).run(client, name, out));
+    } else {
+      report(out, name, measure(client, name));
     }
   }
 
@@ -321,6 +484,71 @@ final class BenchProduceCommand implements Callable<Integer> {
             f.percentileMillis(100)));
     table.print(out);
     out.flush();
+  }
+
+  private void reportProducer(PrintWriter out, String name, BenchProducerRun.Result r) {
+    out.println();
+    out.println("bench produce results (producer)");
+    Table table = new Table("metric", "value");
+    table.row(
+        "records",
+        String.format(
+            Locale.ROOT,
+            "%d x %s to %s (RF %d, acks=all) through the producer: batch-bytes %s, linger %d ms,"
+                + " max in flight %d, %d sending threads, %d warm-up records not counted",
+            r.records(),
+            Sizes.format(recordBytes),
+            name,
+            replicas,
+            Sizes.format(batchBytes),
+            lingerMs,
+            maxInFlight,
+            concurrency,
+            warmup));
+    table.row(
+        "throughput",
+        String.format(
+            Locale.ROOT,
+            "%.1f MiB/s, %.0f records/s (%.1f s)",
+            r.mibPerSecond(),
+            r.recordsPerSecond(),
+            r.elapsedNanos() / 1e9));
+    table.row("record latency ms", latencies(r.recordLatencies()) + " (send to acknowledgement)");
+    table.row("request latency ms", latencies(r.requestLatencies()) + " (one batch request)");
+    table.row(
+        "requests",
+        String.format(
+            Locale.ROOT,
+            "%d batches, on average %s and %.1f records; %d failed attempts retried",
+            r.requests(),
+            Sizes.format(r.requests() == 0 ? 0 : r.requestBytes() / r.requests()),
+            r.requests() == 0 ? 0.0 : r.requestRecords() / (double) r.requests(),
+            r.retried()));
+    table.print(out);
+    out.println();
+    out.printf(Locale.ROOT, "mib_per_s=%.1f%n", r.mibPerSecond());
+    out.printf(Locale.ROOT, "records_per_s=%.0f%n", r.recordsPerSecond());
+    out.printf(Locale.ROOT, "seconds=%.2f%n", r.elapsedNanos() / 1e9);
+    out.printf(
+        Locale.ROOT,
+        "record_latency_ms_p50=%.1f%nrecord_latency_ms_p99=%.1f%n",
+        BenchProducerRun.percentileMillis(r.recordLatencies(), 50),
+        BenchProducerRun.percentileMillis(r.recordLatencies(), 99));
+    out.printf(
+        Locale.ROOT,
+        "request_latency_ms_p50=%.1f%nrequest_latency_ms_p99=%.1f%n",
+        BenchProducerRun.percentileMillis(r.requestLatencies(), 50),
+        BenchProducerRun.percentileMillis(r.requestLatencies(), 99));
+    out.flush();
+  }
+
+  private static String latencies(long[] sortedNanos) {
+    return String.format(
+        Locale.ROOT,
+        "p50 %.1f  p99 %.1f  max %.1f",
+        BenchProducerRun.percentileMillis(sortedNanos, 50),
+        BenchProducerRun.percentileMillis(sortedNanos, 99),
+        BenchProducerRun.percentileMillis(sortedNanos, 100));
   }
 
   private ParameterException usage(String message) {

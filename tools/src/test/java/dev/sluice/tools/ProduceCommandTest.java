@@ -9,6 +9,7 @@ import dev.sluice.client.testing.FakeSluiceServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,6 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProduceCommandTest {
 
@@ -161,5 +164,71 @@ class ProduceCommandTest {
 
     assertEquals(1, run.exitCode(), run::toString);
     assertTrue(run.err().startsWith("error: cannot reach " + url), run::toString);
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "--lines --ndjson",
+        "--lines --value v",
+        "--ndjson --value-file v.bin",
+        "--file in.txt",
+        "--ndjson --key k",
+      })
+  void batchedInputOptionsThatDoNotGoTogetherAreUsageErrors(String options) {
+    List<String> args = new ArrayList<>(List.of("produce", "orders", "--server", server.url()));
+    args.addAll(List.of(options.split(" ")));
+
+    CliRun run = CliRun.run(args.toArray(String[]::new));
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(server.requests().isEmpty(), run::toString);
+  }
+
+  @Test
+  void aBadNdjsonLineIsNamedByItsNumberAndNothingIsSent() {
+    CliRun run =
+        CliRun.runWithStdin(
+            "\n{\"value\":\"aGk=\",\"timestamp\":5}\n",
+            "produce",
+            "orders",
+            "--ndjson",
+            "--server",
+            server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertTrue(
+        run.err().startsWith("error: stdin line 2: unknown field \"timestamp\""), run::toString);
+    assertTrue(run.out().startsWith("produced 0 records (0 B) to orders in "), run::toString);
+    assertTrue(server.requests().isEmpty(), "nothing sent: " + server.requests());
+  }
+
+  @Test
+  void linesToATopicThatDoesNotExistFailEveryRecordAndExitOne() {
+    CliRun run =
+        CliRun.runWithStdin("a\nb\n", "produce", "orders", "--lines", "--server", server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertTrue(
+        run.out().matches("produced 0 records \\(0 B\\) to orders in \\d+\\.\\d\\d s\n"),
+        run::toString);
+    assertTrue(
+        run.err().startsWith("error: 2 of 2 records failed; the first: cannot send to orders: "),
+        run::toString);
+    assertTrue(
+        server.requests().stream().allMatch(r -> r.method().equals("GET")),
+        "only the topic was asked for: " + server.requests());
+  }
+
+  @Test
+  void aMissingInputFileExitsOneBeforeAnythingIsSent() {
+    CliRun run =
+        CliRun.run(
+            "produce", "orders", "--lines", "--file", "/no/such/input", "--server", server.url());
+
+    assertEquals(1, run.exitCode(), run::toString);
+    assertEquals("error: no such file: /no/such/input\n", run.err());
+    assertEquals("", run.out());
+    assertTrue(server.requests().isEmpty());
   }
 }

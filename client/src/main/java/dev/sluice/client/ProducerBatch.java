@@ -1,0 +1,165 @@
+package dev.sluice.client;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import dev.sluice.api.ProduceRecord;
+import dev.sluice.api.RecordHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Varints;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The records of one partition that {@link SluiceProducer} sends in one request, with the futures
+ * of their senders. Records are added until the batch is closed (full, or taken by the sender);
+ * after that it only changes its retry bookkeeping.
+ *
+ * <p>Sizes are those of the uncompressed Kafka v2 batch the server stores: 61 header bytes plus
+ * each record's encoding. A record's offset delta is counted as {@link #OFFSET_DELTA_BYTES} bytes
+ * whatever its index, so the figure is an estimate a few bytes per record above the exact one.
+ *
+ * <p>Thread-safety: not thread-safe; guarded by the producer's lock, except {@link #records()},
+ * which the one sending thread reads once the batch is closed and no longer changes.
+ */
+final class ProducerBatch {
+
+  /** A varint of 3 bytes holds offset deltas below 2^20, more records than any batch holds. */
+  static final int OFFSET_DELTA_BYTES = 3;
+
+  final String topic;
+  final int partition;
+  final long createdNanos;
+
+  private final List<ProduceRecord> records = new ArrayList<>();
+  private final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+  private final CompletableFuture<Void> done = new CompletableFuture<>();
+  private long bytes = BatchLayout.HEADER_BYTES;
+  private long reservedBytes;
+  private boolean closed;
+
+  private int attempts;
+  private long notBeforeNanos = Long.MIN_VALUE;
+  private RuntimeException lastFailure;
+
+  ProducerBatch(String topic, int partition, long createdNanos) {
+    this.topic = topic;
+    this.partition = partition;
+    this.createdNanos = createdNanos;
+  }
+
+  /** What {@code record} adds to a batch, as a Kafka v2 record (the length varint included). */
+  static int sizeInBatch(ProduceRecord record) {
+    long body = 1 + 1 + OFFSET_DELTA_BYTES; // attributes, timestamp delta 0, offset delta
+    body += sizeOfBytes(record.key());
+    body += sizeOfBytes(record.value());
+    body += Varints.sizeOfVarint(record.headers().size());
+    for (RecordHeader h : record.headers()) {
+      int keyBytes = h.key().getBytes(UTF_8).length;
+      body += Varints.sizeOfVarint(keyBytes) + keyBytes + sizeOfBytes(h.value());
+    }
+    if (body > Integer.MAX_VALUE - Varints.MAX_VARINT_BYTES) {
+      throw new IllegalArgumentException(
+          "a record of "
+              + body
+              + " bytes is larger than a batch can hold ("
+              + Integer.MAX_VALUE
+              + ")");
+    }
+    return Varints.sizeOfVarint((int) body) + (int) body;
+  }
+
+  private static long sizeOfBytes(byte[] bytes) {
+    return bytes == null ? 1 : Varints.sizeOfVarint(bytes.length) + (long) bytes.length;
+  }
+
+  /**
+   * Whether a record of {@code size} bytes fits under {@code batchBytes}; an empty batch takes any.
+   */
+  boolean hasRoomFor(int size, int batchBytes) {
+    return !closed && (records.isEmpty() || bytes + size <= batchBytes);
+  }
+
+  void add(ProduceRecord record, int size, CompletableFuture<RecordMetadata> future) {
+    records.add(record);
+    futures.add(future);
+    bytes += size;
+    reservedBytes += size;
+  }
+
+  void close() {
+    closed = true;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  int recordCount() {
+    return records.size();
+  }
+
+  /** The estimated size of the batch as the server stores it. */
+  long bytes() {
+    return bytes;
+  }
+
+  /** Buffer memory this batch holds until it is done. */
+  long reservedBytes() {
+    return reservedBytes;
+  }
+
+  List<ProduceRecord> records() {
+    return Collections.unmodifiableList(records);
+  }
+
+  List<CompletableFuture<RecordMetadata>> futures() {
+    return futures;
+  }
+
+  /** Completes once every record's future is completed, with an offset or a failure. */
+  CompletableFuture<Void> done() {
+    return done;
+  }
+
+  /** Counts an attempt about to be sent, and returns its number (1 for the first). */
+  int startAttempt() {
+    return ++attempts;
+  }
+
+  int attempts() {
+    return attempts;
+  }
+
+  long notBeforeNanos() {
+    return notBeforeNanos;
+  }
+
+  void retryAfter(long notBeforeNanos, RuntimeException failure) {
+    this.notBeforeNanos = notBeforeNanos;
+    this.lastFailure = failure;
+  }
+
+  /** The failure of the last attempt, or null when none failed. */
+  RuntimeException lastFailure() {
+    return lastFailure;
+  }
+
+  /** {@code orders partition 2 (37 records, 41234 bytes)}: how errors name a batch. */
+  String describe() {
+    return topic
+        + " partition "
+        + partition
+        + " ("
+        + records.size()
+        + (records.size() == 1 ? " record, " : " records, ")
+        + bytes
+        + " bytes)";
+  }
+
+  @Override
+  public String toString() {
+    return "batch of " + describe();
+  }
+}

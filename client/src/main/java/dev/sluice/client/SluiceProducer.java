@@ -1,0 +1,907 @@
+package dev.sluice.client;
+
+import dev.sluice.api.Acks;
+import dev.sluice.api.ProduceRecord;
+import dev.sluice.api.ProduceResponse;
+import dev.sluice.format.KafkaPartitioner;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.function.ToIntFunction;
+
+/**
+ * A batching producer: {@link #send} returns at once with a future, records of a partition are
+ * gathered into batches, and each batch is appended with one request ({@link
+ * SluiceClient#appendBatch}), all or nothing, so that many small records cost one request and one
+ * fsync instead of one each.
+ *
+ * <pre>{@code
+ * try (SluiceProducer producer = SluiceProducer.builder(client).linger(Duration.ofMillis(5)).build()) {
+ *   producer.send("orders", new ProduceRecord(key, value))
+ *       .thenAccept(m -> System.out.println("written at " + m.partition() + "/" + m.offset()));
+ * }
+ * }</pre>
+ *
+ * <p><b>Partitioning.</b> A keyed record goes to Kafka's partition for its key ({@link
+ * KafkaPartitioner#partitionForKey}: murmur2), so a key lands where a Kafka producer would put it.
+ * Records without a key stick to one partition per topic until the batch they fill is closed, then
+ * switch to another (Kafka's sticky partitioning). The partition count comes from {@link
+ * SluiceClient#describeTopic}, cached per topic and read again after a failed batch.
+ *
+ * <p><b>Batching.</b> A partition's batch is sent when it reaches {@code batchBytes} (sizes as the
+ * uncompressed Kafka v2 batch the server stores), when {@code linger} has passed since its first
+ * record, or on {@link #flush} and {@link #close}. A record larger than {@code batchBytes} is sent
+ * in a batch of its own. At most {@code maxInFlight} batches per partition are in flight; with the
+ * default 1, a partition's batches are written in the order of their records, retries included.
+ *
+ * <p><b>Delivery: at least once.</b> A batch that fails with a retriable error (503: the leader
+ * moved or too few replicas are in sync; 408, 429, 502, 504; no answer at all) is sent again after
+ * a backoff, until it succeeds, {@code retries} is used up or {@code deliveryTimeout} has passed
+ * since its first record was sent. This producer has no idempotence: when a request was written but
+ * its answer was lost, the retry <em>writes the batch a second time</em>, and the records appear
+ * twice in the partition. Errors a retry cannot cure (400 malformed, 401, 403, 404, 413 too large,
+ * ...) fail the batch at once. A failed batch completes each of its futures with a {@link
+ * SluiceClientException} naming the topic, the partition, the batch's size, the attempts and the
+ * server's message.
+ *
+ * <p><b>Size limit.</b> A batch travels as NDJSON, its keys and values in base64 (4/3 of their
+ * size), and the server refuses a body above its {@code sluice.api.inline-batch-bytes} with 413. A
+ * value too large for that is sent with {@link SluiceClient#append}, which streams it.
+ *
+ * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
+ * it is full, for at most {@code maxBlock}, then fails the record's future.
+ *
+ * <p><b>Threads.</b> One dispatcher thread decides what to send; {@code senderThreads} threads each
+ * carry one request at a time (the JDK client's blocking calls). Futures are completed on a sender
+ * thread: callbacks attached to them must be short and must not call {@link #flush} or {@link
+ * #close}, and a {@link #send} from a callback may block that thread while the buffer is full.
+ *
+ * <p>Thread-safety: safe to share; {@link #send} may be called from any number of threads. The
+ * mutable state (the {@link RecordAccumulator}, the buffer accounting, the request count) has one
+ * owner, this class's lock, and no callback of other code runs while it is held.
+ */
+public final class SluiceProducer implements AutoCloseable {
+
+  /**
+   * What one request carried and how it went, for measurements; {@code failure} is null when the
+   * server acknowledged it.
+   *
+   * @param records the records of the batch
+   * @param bytes the batch's size as the server stores it (estimated: see {@link
+   *     Builder#batchBytes})
+   * @param attempt 1 for the first request of this batch, 2 for its first retry, ...
+   * @param latencyNanos from sending the request to its answer or failure
+   */
+  public record BatchReport(
+      String topic,
+      int partition,
+      int records,
+      long bytes,
+      int attempt,
+      long latencyNanos,
+      Throwable failure) {}
+
+  /** Sees every request the producer makes; called on a sender thread, so it must be quick. */
+  @FunctionalInterface
+  public interface BatchListener {
+    void onRequest(BatchReport report);
+  }
+
+  private static final AtomicInteger PRODUCERS = new AtomicInteger();
+
+  private final Settings settings;
+  private final BatchSender sender;
+  private final ToIntFunction<String> partitionCounts;
+  private final LongSupplier clock;
+  private final BatchListener listener;
+  private final String name;
+
+  private final ConcurrentHashMap<String, Integer> knownPartitionCounts = new ConcurrentHashMap<>();
+
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /** Signalled whenever something the dispatcher decides on changed. */
+  private final Condition work = lock.newCondition();
+
+  /** Blocked {@link #send}s in arrival order; the first gets memory first. */
+  private final ArrayDeque<Condition> memoryWaiters = new ArrayDeque<>();
+
+  private final RecordAccumulator accumulator;
+  private long bufferedBytes;
+  private int requestsInFlight;
+  private int flushes;
+  private boolean closing;
+
+  private final Thread dispatcher;
+  private final ExecutorService requests;
+  private final List<Thread> ownThreads = new CopyOnWriteArrayList<>();
+
+  private SluiceProducer(
+      Settings settings,
+      BatchSender sender,
+      ToIntFunction<String> partitionCounts,
+      LongSupplier clock,
+      BatchListener listener) {
+    this.settings = settings;
+    this.sender = sender;
+    this.partitionCounts = partitionCounts;
+    this.clock = clock;
+    this.listener = listener;
+    this.name = "sluice-producer-" + PRODUCERS.incrementAndGet();
+    this.accumulator =
+        new RecordAccumulator(
+            settings.batchBytes(),
+            settings.linger().toNanos(),
+            settings.maxInFlight(),
+            settings.deliveryTimeout().toNanos());
+    this.requests =
+        new ThreadPoolExecutor(
+            settings.senderThreads(),
+            settings.senderThreads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            threads(name + "-sender-"));
+    this.dispatcher = threads(name + "-dispatcher").newThread(this::dispatch);
+    dispatcher.start();
+  }
+
+  /** Threads of this producer's own, each remembered so that {@link #close} can join it. */
+  private ThreadFactory threads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return task -> {
+      Thread t = new Thread(task, prefix.endsWith("-") ? prefix + n.incrementAndGet() : prefix);
+      t.setDaemon(true);
+      ownThreads.add(t);
+      return t;
+    };
+  }
+
+  /** A builder of a producer that sends through {@code client}. */
+  public static Builder builder(SluiceClient client) {
+    Objects.requireNonNull(client, "client");
+    return new Builder(client::appendBatch, topic -> client.describeTopic(topic).partitionCount());
+  }
+
+  /** A builder of a producer over a scripted transport and partition counts (tests). */
+  static Builder builder(BatchSender sender, ToIntFunction<String> partitionCounts) {
+    return new Builder(sender, partitionCounts);
+  }
+
+  /** The settings this producer runs with. */
+  public Settings settings() {
+    return settings;
+  }
+
+  /**
+   * Sends a record to the partition its key maps to (Kafka's murmur2), or to the topic's sticky
+   * partition when the key is null.
+   *
+   * @return a future completed with where the record was written once its batch is acknowledged, or
+   *     with the failure (a {@link SluiceClientException} for the server's refusals, the delivery
+   *     timeout and a full buffer)
+   * @throws IllegalStateException once the producer is closing
+   */
+  public CompletableFuture<RecordMetadata> send(String topic, ProduceRecord record) {
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(record, "record");
+    return enqueue(topic, -1, record);
+  }
+
+  /**
+   * Sends a record to partition {@code partition}.
+   *
+   * @throws IllegalArgumentException when {@code partition} is negative
+   * @throws IllegalStateException once the producer is closing
+   */
+  public CompletableFuture<RecordMetadata> send(String topic, int partition, ProduceRecord record) {
+    Objects.requireNonNull(topic, "topic");
+    Objects.requireNonNull(record, "record");
+    if (partition < 0) {
+      throw new IllegalArgumentException("partition " + partition + " of " + topic + " is below 0");
+    }
+    return enqueue(topic, partition, record);
+  }
+
+  private CompletableFuture<RecordMetadata> enqueue(
+      String topic, int requested, ProduceRecord record) {
+    ensureOpen();
+    int partitions;
+    try {
+      partitions = partitionCount(topic, requested);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(
+          new SluiceClientException("cannot send to " + topic + ": " + e.getMessage(), e));
+    }
+    if (requested >= partitions) {
+      return CompletableFuture.failedFuture(
+          new SluiceClientException(
+              SluiceClientException.NO_STATUS,
+              "cannot send to "
+                  + topic
+                  + " partition "
+                  + requested
+                  + ": the topic has "
+                  + partitions
+                  + (partitions == 1 ? " partition" : " partitions"),
+              null));
+    }
+    int size;
+    try {
+      size = ProducerBatch.sizeInBatch(record);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    if (size > settings.bufferMemory()) {
+      return CompletableFuture.failedFuture(
+          new SluiceClientException(
+              SluiceClientException.NO_STATUS,
+              "a record of "
+                  + size
+                  + " bytes for "
+                  + topic
+                  + " is larger than the producer's bufferMemory of "
+                  + settings.bufferMemory()
+                  + " bytes",
+              null));
+    }
+    CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+    lock.lock();
+    try {
+      String refused = reserve(size, topic);
+      if (refused != null) {
+        return CompletableFuture.failedFuture(
+            new SluiceClientException(SluiceClientException.NO_STATUS, refused, null));
+      }
+      if (closing) {
+        // Closed since ensureOpen: the dispatcher may already have stopped, nobody would send it.
+        release(size);
+        throw new IllegalStateException("the producer " + name + " is closed");
+      }
+      int partition;
+      if (requested >= 0) {
+        partition = requested;
+      } else if (record.key() != null) {
+        partition = KafkaPartitioner.partitionForKey(record.key(), partitions);
+      } else {
+        partition =
+            accumulator.stickyPartition(
+                topic, partitions, size, n -> ThreadLocalRandom.current().nextInt(n));
+      }
+      ProducerBatch batch =
+          accumulator.append(topic, partition, record, size, future, clock.getAsLong());
+      if (requested < 0 && record.key() == null) {
+        accumulator.stuckTo(topic, batch);
+      }
+      if (batch.recordCount() == 1 || batch.closed()) {
+        // A new batch brings a new linger deadline, a full one is ready now.
+        work.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+    return future;
+  }
+
+  private int partitionCount(String topic, int requested) {
+    Integer known = knownPartitionCounts.get(topic);
+    if (known != null && requested < known) {
+      return known;
+    }
+    // Unknown topic, or a partition above the cached count (it may have grown): ask the server.
+    int count = partitionCounts.applyAsInt(topic);
+    knownPartitionCounts.put(topic, count);
+    return count;
+  }
+
+  /**
+   * Waits until {@code size} bytes of buffer memory are free and takes them; returns why not when
+   * {@code maxBlock} passed or the producer closed first. Called with the lock held.
+   */
+  private String reserve(long size, String topic) {
+    if (memoryWaiters.isEmpty() && bufferedBytes + size <= settings.bufferMemory()) {
+      bufferedBytes += size;
+      return null;
+    }
+    long deadline = clock.getAsLong() + settings.maxBlock().toNanos();
+    Condition turn = lock.newCondition();
+    memoryWaiters.addLast(turn);
+    try {
+      while (memoryWaiters.peekFirst() != turn || bufferedBytes + size > settings.bufferMemory()) {
+        if (closing) {
+          throw new IllegalStateException("the producer " + name + " is closed");
+        }
+        long left = deadline - clock.getAsLong();
+        if (left <= 0) {
+          return "the producer's buffer stayed full for "
+              + settings.maxBlock().toMillis()
+              + " ms (maxBlock): "
+              + bufferedBytes
+              + " of "
+              + settings.bufferMemory()
+              + " bytes (bufferMemory) in use, a record of "
+              + size
+              + " bytes for "
+              + topic
+              + " does not fit";
+        }
+        try {
+          turn.awaitNanos(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return "interrupted while waiting for buffer memory for a record for " + topic;
+        }
+      }
+      bufferedBytes += size;
+      return null;
+    } finally {
+      memoryWaiters.remove(turn);
+      Condition next = memoryWaiters.peekFirst();
+      if (next != null) {
+        next.signal();
+      }
+    }
+  }
+
+  /** Called with the lock held. */
+  private void release(long size) {
+    bufferedBytes -= size;
+    Condition next = memoryWaiters.peekFirst();
+    if (next != null) {
+      next.signal();
+    }
+  }
+
+  /**
+   * Sends every record sent so far without waiting for linger, and returns once each of them is
+   * acknowledged or failed (see their futures for which).
+   */
+  public void flush() {
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    lock.lock();
+    try {
+      flushes++;
+      for (ProducerBatch batch : accumulator.incomplete()) {
+        pending.add(batch.done());
+      }
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+    try {
+      CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+    } finally {
+      lock.lock();
+      try {
+        flushes--;
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Sends everything sent so far (retries included, up to their delivery timeout), waits for the
+   * answers, then stops the producer's threads. Later sends throw {@link IllegalStateException}.
+   * Calling it again does nothing.
+   */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      closing = true;
+      work.signal();
+      for (Condition waiter : memoryWaiters) {
+        waiter.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+    boolean interrupted = false;
+    while (dispatcher.isAlive()) {
+      try {
+        dispatcher.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    requests.shutdown();
+    for (Thread t : ownThreads) {
+      while (t.isAlive()) {
+        try {
+          t.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Bytes of records sent and not yet acknowledged or failed (at most {@code bufferMemory}). */
+  public long bufferedBytes() {
+    lock.lock();
+    try {
+      return bufferedBytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many {@link #send} calls are waiting for buffer memory right now. */
+  public int blockedSends() {
+    lock.lock();
+    try {
+      return memoryWaiters.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The producer's name, which its threads' names start with. */
+  @Override
+  public String toString() {
+    return name;
+  }
+
+  /** Wakes the dispatcher to look at the clock again. */
+  void wakeUp() {
+    lock.lock();
+    try {
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void ensureOpen() {
+    lock.lock();
+    try {
+      if (closing) {
+        throw new IllegalStateException("the producer " + name + " is closed");
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The dispatcher thread: hands ready batches to the sender threads until closed and empty. */
+  private void dispatch() {
+    while (true) {
+      RecordAccumulator.Drained drained;
+      lock.lock();
+      try {
+        while (true) {
+          long now = clock.getAsLong();
+          boolean flushing = flushes > 0 || closing;
+          drained = accumulator.drain(now, settings.senderThreads() - requestsInFlight, flushing);
+          if (!drained.ready().isEmpty() || !drained.expired().isEmpty()) {
+            break;
+          }
+          if (closing && accumulator.isEmpty()) {
+            return;
+          }
+          long wait =
+              requestsInFlight >= settings.senderThreads()
+                  ? Long.MAX_VALUE
+                  : accumulator.nextDeadline(now, flushing) - now;
+          if (wait == Long.MAX_VALUE || wait > TimeUnit.DAYS.toNanos(1)) {
+            work.await();
+          } else if (wait > 0) {
+            work.awaitNanos(wait);
+          }
+        }
+        requestsInFlight += drained.ready().size();
+        for (ProducerBatch batch : drained.expired()) {
+          release(batch.reservedBytes());
+        }
+      } catch (InterruptedException e) {
+        // Nobody interrupts this private thread but a JVM going down.
+        Thread.currentThread().interrupt();
+        return;
+      } finally {
+        lock.unlock();
+      }
+      for (ProducerBatch batch : drained.expired()) {
+        fail(batch, expired(batch));
+      }
+      for (ProducerBatch batch : drained.ready()) {
+        requests.execute(() -> attempt(batch));
+      }
+    }
+  }
+
+  /** One request for one batch, on a sender thread, and what follows from its outcome. */
+  private void attempt(ProducerBatch batch) {
+    int attempt = batch.startAttempt();
+    long start = clock.getAsLong();
+    ProduceResponse response = null;
+    RuntimeException failure = null;
+    try {
+      response = sender.send(batch.topic, batch.partition, batch.records(), settings.acks());
+      String wrong = unexpected(response, batch);
+      if (wrong != null) {
+        failure = new SluiceClientException(SluiceClientException.NO_STATUS, wrong, null);
+      }
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    long end = clock.getAsLong();
+    try {
+      // Before the bookkeeping, so that a listener sees a batch's attempts in order.
+      listener.onRequest(
+          new BatchReport(
+              batch.topic,
+              batch.partition,
+              batch.recordCount(),
+              batch.bytes(),
+              attempt,
+              end - start,
+              failure));
+    } finally {
+      settle(batch, attempt, end, response, failure);
+    }
+  }
+
+  /** Retries the batch, or completes its futures, once its attempt is over. */
+  private void settle(
+      ProducerBatch batch,
+      int attempt,
+      long end,
+      ProduceResponse response,
+      RuntimeException failure) {
+    boolean retry = false;
+    SluiceClientException outcome = null;
+    lock.lock();
+    try {
+      requestsInFlight--;
+      if (failure != null && retriable(failure)) {
+        knownPartitionCounts.remove(batch.topic);
+        long backoff = backoffNanos(attempt);
+        if (attempt > settings.retries()) {
+          outcome = failed(batch, failure, " (retries = " + settings.retries() + ")");
+        } else if (end + backoff - batch.createdNanos >= settings.deliveryTimeout().toNanos()) {
+          batch.retryAfter(end, failure);
+          outcome = expired(batch);
+        } else {
+          accumulator.retry(batch, end + backoff, failure);
+          retry = true;
+        }
+      } else if (failure != null) {
+        if (failure instanceof SluiceClientException e && e.status() == 404) {
+          knownPartitionCounts.remove(batch.topic);
+        }
+        outcome = failed(batch, failure, "");
+      }
+      if (!retry) {
+        accumulator.completed(batch);
+        release(batch.reservedBytes());
+      }
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+    if (outcome != null) {
+      fail(batch, outcome);
+    } else if (!retry) {
+      succeed(batch, response);
+    }
+  }
+
+  private static String unexpected(ProduceResponse response, ProducerBatch batch) {
+    if (response == null) {
+      return "no answer for the " + batch;
+    }
+    if (response.count() != batch.recordCount()
+        || response.lastOffset() - response.offset() + 1 != batch.recordCount()) {
+      return "the server answered offsets "
+          + response.offset()
+          + " to "
+          + response.lastOffset()
+          + " ("
+          + response.count()
+          + " records) for the "
+          + batch;
+    }
+    return null;
+  }
+
+  /** 503 (leader moved, too few in sync), gateway and throttling answers, and no answer at all. */
+  static boolean retriable(RuntimeException failure) {
+    if (!(failure instanceof SluiceClientException e)) {
+      return false;
+    }
+    return switch (e.status()) {
+      case SluiceClientException.NO_STATUS, 307, 308, 408, 429, 502, 503, 504 -> true;
+      default -> false;
+    };
+  }
+
+  /** Doubling from {@code retryBackoff} to {@code retryBackoffMax}, with ±20% jitter. */
+  private long backoffNanos(int attempt) {
+    long initial = settings.retryBackoff().toNanos();
+    long max = settings.retryBackoffMax().toNanos();
+    if (initial == 0) {
+      return 0;
+    }
+    long base = initial << Math.min(attempt - 1, 20);
+    base = base <= 0 ? max : Math.min(base, max);
+    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+    return (long) (base * jitter);
+  }
+
+  private void succeed(ProducerBatch batch, ProduceResponse response) {
+    List<CompletableFuture<RecordMetadata>> futures = batch.futures();
+    for (int i = 0; i < futures.size(); i++) {
+      futures
+          .get(i)
+          .complete(new RecordMetadata(batch.topic, batch.partition, response.offset() + i));
+    }
+    batch.done().complete(null);
+  }
+
+  private static void fail(ProducerBatch batch, SluiceClientException failure) {
+    for (CompletableFuture<RecordMetadata> future : batch.futures()) {
+      future.completeExceptionally(failure);
+    }
+    batch.done().complete(null);
+  }
+
+  private SluiceClientException expired(ProducerBatch batch) {
+    RuntimeException last = batch.lastFailure();
+    String message =
+        "producing to "
+            + batch.describe()
+            + " failed: its delivery timeout of "
+            + settings.deliveryTimeout().toMillis()
+            + " ms passed after "
+            + batch.attempts()
+            + (batch.attempts() == 1 ? " attempt" : " attempts")
+            + (last == null ? "" : "; last error: " + last.getMessage());
+    return withCause(last, message);
+  }
+
+  private static SluiceClientException failed(
+      ProducerBatch batch, RuntimeException failure, String note) {
+    String message =
+        "producing to "
+            + batch.describe()
+            + " failed after "
+            + batch.attempts()
+            + (batch.attempts() == 1 ? " attempt" : " attempts")
+            + note
+            + ": "
+            + failure.getMessage();
+    return withCause(failure, message);
+  }
+
+  /** Keeps the server's status and error body, so callers can still act on a 413's limit. */
+  private static SluiceClientException withCause(RuntimeException cause, String message) {
+    if (cause instanceof SluiceClientException e && e.status() != SluiceClientException.NO_STATUS) {
+      SluiceClientException wrapped =
+          new SluiceClientException(e.status(), message, e.error().orElse(null));
+      wrapped.initCause(e);
+      return wrapped;
+    }
+    return new SluiceClientException(message, cause);
+  }
+
+  /**
+   * A producer's settings, validated together by {@link Builder#build}.
+   *
+   * <p>Thread-safety: immutable.
+   *
+   * @param batchBytes a batch is sent once it reaches this size (Kafka's {@code batch.size})
+   * @param linger how long a batch waits for more records after its first (Kafka's {@code
+   *     linger.ms})
+   * @param acks the acknowledgement every batch asks for
+   * @param maxInFlight batches in flight per partition; 1 keeps each partition's order
+   * @param retries how many times a failed batch is sent again at most
+   * @param deliveryTimeout from a batch's first record to its last attempt's start
+   * @param retryBackoff the wait before the first retry, doubled per retry
+   * @param retryBackoffMax the longest wait between retries
+   * @param bufferMemory bytes of records waiting or in flight, at most
+   * @param maxBlock how long {@link #send} waits for buffer memory
+   * @param senderThreads requests in flight over all partitions, at most
+   */
+  public record Settings(
+      int batchBytes,
+      Duration linger,
+      Acks acks,
+      int maxInFlight,
+      int retries,
+      Duration deliveryTimeout,
+      Duration retryBackoff,
+      Duration retryBackoffMax,
+      long bufferMemory,
+      Duration maxBlock,
+      int senderThreads) {}
+
+  /**
+   * Configures a {@link SluiceProducer}. Defaults: {@code batchBytes} 256 KiB, {@code linger} 5 ms,
+   * {@code acks} all, {@code maxInFlight} 1, {@code retries} unlimited within {@code
+   * deliveryTimeout} 120 s, {@code retryBackoff} 100 ms to 1 s, {@code bufferMemory} 32 MiB, {@code
+   * maxBlock} 60 s, {@code senderThreads} 8.
+   *
+   * <p>Thread-safety: not thread-safe; build on one thread.
+   */
+  public static final class Builder {
+    private final BatchSender sender;
+    private final ToIntFunction<String> partitionCounts;
+    private int batchBytes = 256 * 1024;
+    private Duration linger = Duration.ofMillis(5);
+    private Acks acks = Acks.ALL;
+    private int maxInFlight = 1;
+    private int retries = Integer.MAX_VALUE;
+    private Duration deliveryTimeout = Duration.ofMinutes(2);
+    private Duration retryBackoff = Duration.ofMillis(100);
+    private Duration retryBackoffMax = Duration.ofSeconds(1);
+    private long bufferMemory = 32L * 1024 * 1024;
+    private Duration maxBlock = Duration.ofMinutes(1);
+    private int senderThreads = 8;
+    private LongSupplier clock = System::nanoTime;
+    private BatchListener listener = report -> {};
+
+    private Builder(BatchSender sender, ToIntFunction<String> partitionCounts) {
+      this.sender = sender;
+      this.partitionCounts = partitionCounts;
+    }
+
+    /** Size at which a batch is sent without waiting for linger (Kafka's {@code batch.size}). */
+    public Builder batchBytes(int batchBytes) {
+      this.batchBytes = batchBytes;
+      return this;
+    }
+
+    /** How long a batch waits for more records after its first (Kafka's {@code linger.ms}). */
+    public Builder linger(Duration linger) {
+      this.linger = Objects.requireNonNull(linger, "linger");
+      return this;
+    }
+
+    /** The acknowledgement each batch asks for. */
+    public Builder acks(Acks acks) {
+      this.acks = Objects.requireNonNull(acks, "acks");
+      return this;
+    }
+
+    /**
+     * Batches in flight per partition. Above 1, a retried batch can land after a later one: the
+     * partition's order is then no longer the order of {@link #send}.
+     */
+    public Builder maxInFlight(int maxInFlight) {
+      this.maxInFlight = maxInFlight;
+      return this;
+    }
+
+    /** Retries of a failed batch at most (0: none); {@code deliveryTimeout} bounds them too. */
+    public Builder retries(int retries) {
+      this.retries = retries;
+      return this;
+    }
+
+    /** How long after its first record a batch may still be sent (Kafka's delivery.timeout.ms). */
+    public Builder deliveryTimeout(Duration deliveryTimeout) {
+      this.deliveryTimeout = Objects.requireNonNull(deliveryTimeout, "deliveryTimeout");
+      return this;
+    }
+
+    /** The wait before the first retry, doubled per retry up to {@code max}, with ±20% jitter. */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      this.retryBackoff = Objects.requireNonNull(initial, "initial");
+      this.retryBackoffMax = Objects.requireNonNull(max, "max");
+      return this;
+    }
+
+    /** Bytes of records held at most; {@link SluiceProducer#send} blocks while they are used. */
+    public Builder bufferMemory(long bufferMemory) {
+      this.bufferMemory = bufferMemory;
+      return this;
+    }
+
+    /** How long {@link SluiceProducer#send} blocks for buffer memory before it fails the record. */
+    public Builder maxBlock(Duration maxBlock) {
+      this.maxBlock = Objects.requireNonNull(maxBlock, "maxBlock");
+      return this;
+    }
+
+    /** Requests in flight over all partitions, each on a thread of its own. */
+    public Builder senderThreads(int senderThreads) {
+      this.senderThreads = senderThreads;
+      return this;
+    }
+
+    /** Sees every request, for measurements. */
+    public Builder batchListener(BatchListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** The time source of linger, backoff and timeouts, in nanoseconds (tests). */
+    Builder clock(LongSupplier clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Validates the settings together and starts the producer's threads.
+     *
+     * @throws IllegalArgumentException listing every setting out of its range
+     */
+    public SluiceProducer build() {
+      List<String> problems = new ArrayList<>();
+      if (batchBytes < 1) {
+        problems.add("batchBytes = " + batchBytes + ": must be at least 1");
+      }
+      if (linger.isNegative()) {
+        problems.add("linger = " + linger + ": must not be negative");
+      }
+      if (maxInFlight < 1) {
+        problems.add("maxInFlight = " + maxInFlight + ": must be at least 1");
+      }
+      if (retries < 0) {
+        problems.add("retries = " + retries + ": must not be negative");
+      }
+      if (deliveryTimeout.compareTo(linger) <= 0) {
+        problems.add(
+            "deliveryTimeout = " + deliveryTimeout + ": must be longer than linger = " + linger);
+      }
+      if (retryBackoff.isNegative() || retryBackoffMax.compareTo(retryBackoff) < 0) {
+        problems.add(
+            "retryBackoff = "
+                + retryBackoff
+                + ", max "
+                + retryBackoffMax
+                + ": must be 0 or more, and the max at least the initial wait");
+      }
+      if (bufferMemory < batchBytes) {
+        problems.add(
+            "bufferMemory = " + bufferMemory + ": must be at least batchBytes = " + batchBytes);
+      }
+      if (maxBlock.isNegative()) {
+        problems.add("maxBlock = " + maxBlock + ": must not be negative");
+      }
+      if (senderThreads < 1) {
+        problems.add("senderThreads = " + senderThreads + ": must be at least 1");
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid producer settings: " + String.join("; ", problems));
+      }
+      return new SluiceProducer(
+          new Settings(
+              batchBytes,
+              linger,
+              acks,
+              maxInFlight,
+              retries,
+              deliveryTimeout,
+              retryBackoff,
+              retryBackoffMax,
+              bufferMemory,
+              maxBlock,
+              senderThreads),
+          sender,
+          partitionCounts,
+          clock,
+          listener);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package dev.sluice.client;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.api.ProduceRecord;
+import dev.sluice.api.RecordHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** The batching rules with plain numbers for the time: size, linger, in-flight limit, retries. */
+class RecordAccumulatorTest {
+
+  private static final long LINGER = 5_000_000;
+  private static final long DELIVERY_TIMEOUT = 1_000_000_000;
+
+  /** A 100-byte value without key or headers. */
+  private static final ProduceRecord HUNDRED = new ProduceRecord(null, new byte[100]);
+
+  private static final int HUNDRED_SIZE = ProducerBatch.sizeInBatch(HUNDRED);
+
+  private static ProducerBatch append(RecordAccumulator acc, int partition, long now) {
+    return acc.append("t", partition, HUNDRED, HUNDRED_SIZE, new CompletableFuture<>(), now);
+  }
+
+  @Test
+  void theSizeOfARecordIsItsKafkaEncodingWithAThreeByteOffsetDelta() {
+    ProduceRecord record =
+        new ProduceRecord(
+            "k".getBytes(UTF_8),
+            new byte[300],
+            List.of(new RecordHeader("trace", new byte[] {1, 2}), new RecordHeader("n", null)));
+    Record encoded =
+        new Record(
+            record.key(),
+            record.value(),
+            List.of(
+                new dev.sluice.format.Header("trace", new byte[] {1, 2}),
+                new dev.sluice.format.Header("n", null)),
+            0);
+
+    // Offset delta 0 takes one byte where the estimate counts three.
+    assertEquals(
+        MemoryBatchBuilder.sizeOfRecord(encoded, 0, 0) + 2, ProducerBatch.sizeInBatch(record));
+    // Body: attributes 1, timestamp delta 1, offset delta 3, null key 1, value 2 + 100, header
+    // count 1 = 109, whose zig-zag length varint takes 2 bytes.
+    assertEquals(111, HUNDRED_SIZE);
+  }
+
+  @Test
+  void aBatchThatReachesBatchBytesIsReadyAtOnceAndTheNextRecordStartsAnother() {
+    int batchBytes = BatchLayout.HEADER_BYTES + 3 * HUNDRED_SIZE;
+    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
+
+    ProducerBatch first = append(acc, 0, 0);
+    assertSame(first, append(acc, 0, 0));
+    assertEquals(List.of(), acc.drain(0, 10, false).ready(), "two records, linger not passed");
+    assertSame(first, append(acc, 0, 0));
+    ProducerBatch second = append(acc, 0, 0);
+
+    assertEquals(3, first.recordCount());
+    assertEquals(batchBytes, first.bytes());
+    assertEquals(List.of(first), acc.drain(0, 10, false).ready(), "full: no linger");
+    assertEquals(1, second.recordCount());
+  }
+
+  @Test
+  void aBatchBelowBatchBytesWaitsForLingerFromItsFirstRecord() {
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    ProducerBatch batch = append(acc, 0, 1000);
+    append(acc, 0, 1000 + LINGER - 1);
+
+    assertEquals(1000 + LINGER, acc.nextDeadline(1000, false));
+    assertEquals(List.of(), acc.drain(1000 + LINGER - 1, 10, false).ready());
+    assertEquals(List.of(batch), acc.drain(1000 + LINGER, 10, false).ready());
+    assertEquals(2, batch.recordCount());
+    assertTrue(batch.closed(), "a drained batch takes no more records");
+  }
+
+  @Test
+  void aFlushMakesEveryBatchReadyBeforeItsLinger() {
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    ProducerBatch p0 = append(acc, 0, 0);
+    ProducerBatch p1 = append(acc, 1, 0);
+
+    assertEquals(0, acc.nextDeadline(0, true));
+    List<ProducerBatch> ready = acc.drain(0, 10, true).ready();
+
+    assertEquals(2, ready.size());
+    assertTrue(ready.containsAll(List.of(p0, p1)));
+  }
+
+  @Test
+  void aRecordLargerThanBatchBytesIsSentAloneInABatchOfItsOwn() {
+    RecordAccumulator acc = new RecordAccumulator(150, LINGER, 1, DELIVERY_TIMEOUT);
+    ProduceRecord big = new ProduceRecord(null, new byte[1000]);
+    ProducerBatch small = append(acc, 0, 0);
+
+    ProducerBatch alone =
+        acc.append("t", 0, big, ProducerBatch.sizeInBatch(big), new CompletableFuture<>(), 0);
+    ProducerBatch after = append(acc, 0, 0);
+
+    assertNotEquals(small, alone);
+    assertEquals(1, alone.recordCount());
+    assertTrue(alone.closed());
+    assertNotEquals(alone, after);
+  }
+
+  @Test
+  void aPartitionHasAtMostMaxInFlightBatchesInFlightAndTheOthersWait() {
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, 0, 1, DELIVERY_TIMEOUT);
+    ProducerBatch first = append(acc, 0, 0);
+    assertEquals(List.of(first), acc.drain(0, 10, false).ready());
+    ProducerBatch second = append(acc, 0, 0);
+    ProducerBatch other = append(acc, 1, 0);
+
+    assertEquals(List.of(other), acc.drain(0, 10, false).ready(), "partition 0 is busy");
+    acc.completed(first);
+    assertEquals(List.of(second), acc.drain(0, 10, false).ready());
+  }
+
+  @Test
+  void aRetriedBatchGoesBeforeLaterBatchesOfItsPartitionAfterItsBackoff() {
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, 0, 1, DELIVERY_TIMEOUT);
+    ProducerBatch first = append(acc, 0, 0);
+    acc.drain(0, 10, false);
+    ProducerBatch second = append(acc, 0, 10);
+
+    acc.retry(first, 500, new SluiceClientException(503, "leader moved", null));
+
+    assertEquals(500, acc.nextDeadline(100, false));
+    assertEquals(List.of(), acc.drain(499, 10, false).ready(), "backoff, and second waits");
+    assertEquals(List.of(first), acc.drain(500, 10, false).ready());
+    acc.completed(first);
+    assertEquals(List.of(second), acc.drain(500, 10, false).ready());
+  }
+
+  @Test
+  void batchesWaitingPastTheDeliveryTimeoutExpire() {
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    ProducerBatch inFlight = append(acc, 0, 0);
+    acc.drain(LINGER, 10, false);
+    ProducerBatch waiting = append(acc, 0, 10);
+
+    assertEquals(10 + DELIVERY_TIMEOUT, acc.nextDeadline(LINGER, false));
+    RecordAccumulator.Drained drained = acc.drain(10 + DELIVERY_TIMEOUT, 10, false);
+
+    assertEquals(List.of(waiting), drained.expired());
+    assertEquals(List.of(), drained.ready());
+    assertEquals(List.of(inFlight), acc.incomplete(), "in flight: its answer decides");
+  }
+
+  @Test
+  void drainTakesAtMostTheFreeRequestSlotsRoundRobinOverPartitions() {
+    int batchBytes = BatchLayout.HEADER_BYTES + HUNDRED_SIZE;
+    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 5, DELIVERY_TIMEOUT);
+    ProducerBatch p0a = append(acc, 0, 0);
+    ProducerBatch p0b = append(acc, 0, 0);
+    ProducerBatch p1 = append(acc, 1, 0);
+
+    assertEquals(List.of(p0a), acc.drain(0, 1, false).ready());
+    assertEquals(List.of(p1), acc.drain(0, 1, false).ready(), "partition 1's turn");
+    assertEquals(List.of(p0b), acc.drain(0, 1, false).ready());
+  }
+
+  @Test
+  void nullKeysStickToOnePartitionUntilItsBatchClosesThenSwitch() {
+    int batchBytes = BatchLayout.HEADER_BYTES + 2 * HUNDRED_SIZE;
+    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
+    int[] random = {2};
+
+    int first = acc.stickyPartition("t", 4, HUNDRED_SIZE, n -> random[0] % n);
+    acc.stuckTo("t", append(acc, first, 0));
+    random[0] = 0;
+    assertEquals(first, acc.stickyPartition("t", 4, HUNDRED_SIZE, n -> random[0] % n));
+    acc.stuckTo("t", append(acc, first, 0)); // the batch is now full
+
+    random[0] = 2; // would pick the same partition again: the next one is taken instead
+    int second = acc.stickyPartition("t", 4, HUNDRED_SIZE, n -> random[0] % n);
+
+    assertEquals(2, first);
+    assertNotEquals(first, second);
+  }
+}

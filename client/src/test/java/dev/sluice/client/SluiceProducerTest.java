@@ -1,0 +1,533 @@
+package dev.sluice.client;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.api.Acks;
+import dev.sluice.api.ErrorBody;
+import dev.sluice.api.ProduceRecord;
+import dev.sluice.api.ProduceResponse;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.KafkaPartitioner;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The producer over a scripted leader: batching by size and by linger on a clock that moves only
+ * when the test says so, offsets per record, order per partition across retries, which failures are
+ * retried, the bounded buffer, partitioning, flush and close.
+ */
+class SluiceProducerTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String TOPIC = "orders";
+
+  /** A record of 100 value bytes and no key: {@link #SIZE} bytes in a batch. */
+  private static final int SIZE = ProducerBatch.sizeInBatch(new ProduceRecord(null, new byte[100]));
+
+  private final ManualClock clock = new ManualClock();
+  private final FakeLeader leader = new FakeLeader();
+  private final AtomicInteger describes = new AtomicInteger();
+  private volatile int partitions = 1;
+  private final List<SluiceProducer> producers = new ArrayList<>();
+
+  @AfterEach
+  void closeProducers() {
+    leader.open();
+    producers.forEach(SluiceProducer::close);
+  }
+
+  /** Time that moves only when the test advances it. */
+  static final class ManualClock implements LongSupplier {
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+    @Override
+    public long getAsLong() {
+      return nanos.get();
+    }
+
+    void advance(Duration d) {
+      nanos.addAndGet(d.toNanos());
+    }
+  }
+
+  /**
+   * Appends like a partition leader, offsets from 0 per partition; throws the scripted failures
+   * first, one per request; holds requests while closed.
+   */
+  static final class FakeLeader implements BatchSender {
+    record Call(String topic, int partition, List<ProduceRecord> records, Acks acks) {}
+
+    final List<Call> calls = new CopyOnWriteArrayList<>();
+    final Map<Integer, List<ProduceRecord>> logs = new ConcurrentHashMap<>();
+    final ConcurrentLinkedDeque<RuntimeException> failures = new ConcurrentLinkedDeque<>();
+    final Semaphore started = new Semaphore(0);
+    private volatile CountDownLatch gate = new CountDownLatch(0);
+
+    void hold() {
+      gate = new CountDownLatch(1);
+    }
+
+    void open() {
+      gate.countDown();
+    }
+
+    @Override
+    public ProduceResponse send(
+        String topic, int partition, List<ProduceRecord> records, Acks acks) {
+      calls.add(new Call(topic, partition, List.copyOf(records), acks));
+      started.release();
+      try {
+        if (!gate.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+          throw new IllegalStateException("the test never opened the gate");
+        }
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+      RuntimeException failure = failures.poll();
+      if (failure != null) {
+        throw failure;
+      }
+      synchronized (this) {
+        List<ProduceRecord> log = logs.computeIfAbsent(partition, p -> new ArrayList<>());
+        long base = log.size();
+        log.addAll(records);
+        return new ProduceResponse(base, base + records.size() - 1, records.size());
+      }
+    }
+
+    List<Call> callsTo(int partition) {
+      return calls.stream().filter(c -> c.partition() == partition).toList();
+    }
+  }
+
+  private SluiceProducer.Builder builder() {
+    return SluiceProducer.builder(
+            leader,
+            topic -> {
+              describes.incrementAndGet();
+              return partitions;
+            })
+        .clock(clock)
+        .linger(Duration.ofHours(1))
+        .deliveryTimeout(Duration.ofHours(2))
+        .retryBackoff(Duration.ZERO, Duration.ZERO);
+  }
+
+  private SluiceProducer start(SluiceProducer.Builder builder) {
+    SluiceProducer producer = builder.build();
+    producers.add(producer);
+    return producer;
+  }
+
+  private static ProduceRecord value(String text) {
+    return new ProduceRecord(null, text.getBytes(UTF_8));
+  }
+
+  private static ProduceRecord hundred() {
+    return new ProduceRecord(null, new byte[100]);
+  }
+
+  private static <T> T await(CompletableFuture<T> future) throws Exception {
+    return future.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  private static Throwable failureOf(CompletableFuture<?> future) {
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class, () -> future.get(WAIT.toSeconds(), TimeUnit.SECONDS));
+    return e.getCause();
+  }
+
+  private static void awaitCondition(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
+  @Test
+  void theRecordsOfABatchCompleteWithItsBaseOffsetPlusTheirIndex() throws Exception {
+    SluiceProducer producer = start(builder());
+    List<CompletableFuture<RecordMetadata>> first = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      first.add(producer.send(TOPIC, 0, value("a" + i)));
+    }
+    producer.flush();
+    CompletableFuture<RecordMetadata> fourth = producer.send(TOPIC, 0, value("b"));
+    CompletableFuture<RecordMetadata> fifth = producer.send(TOPIC, 0, value("c"));
+    producer.flush();
+
+    for (int i = 0; i < 3; i++) {
+      assertEquals(new RecordMetadata(TOPIC, 0, i), first.get(i).getNow(null));
+    }
+    assertEquals(new RecordMetadata(TOPIC, 0, 3), fourth.getNow(null));
+    assertEquals(new RecordMetadata(TOPIC, 0, 4), fifth.getNow(null));
+    assertEquals(List.of(3, 2), leader.calls.stream().map(c -> c.records().size()).toList());
+    assertEquals(Acks.ALL, leader.calls.get(0).acks());
+  }
+
+  @Test
+  void aBatchIsSentWhenItReachesBatchBytesWithoutWaitingForLinger() throws Exception {
+    SluiceProducer producer =
+        start(builder().batchBytes(BatchLayout.HEADER_BYTES + 3 * SIZE).acks(Acks.LEADER));
+    List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      sent.add(producer.send(TOPIC, 0, hundred()));
+    }
+
+    for (int i = 0; i < 6; i++) {
+      assertEquals(i, await(sent.get(i)).offset());
+    }
+    // The clock does not move: the seventh record's batch can only go by flush.
+    assertFalse(sent.get(6).isDone());
+    assertEquals(List.of(3, 3), leader.calls.stream().map(c -> c.records().size()).toList());
+    assertEquals(Acks.LEADER, leader.calls.get(0).acks());
+
+    producer.flush();
+    assertEquals(6, sent.get(6).getNow(null).offset());
+    assertEquals(3, leader.calls.size());
+  }
+
+  @Test
+  void aBatchBelowBatchBytesIsSentOnceLingerHasPassed() throws Exception {
+    partitions = 2;
+    SluiceProducer producer =
+        start(
+            builder()
+                .linger(Duration.ofMillis(10))
+                .batchBytes(BatchLayout.HEADER_BYTES + 2 * SIZE));
+    CompletableFuture<RecordMetadata> lingering = producer.send(TOPIC, 0, hundred());
+    CompletableFuture<RecordMetadata> full1 = producer.send(TOPIC, 1, hundred());
+    CompletableFuture<RecordMetadata> full2 = producer.send(TOPIC, 1, hundred());
+
+    await(full2);
+    await(full1);
+    assertFalse(lingering.isDone(), "10 ms have not passed on the producer's clock");
+    assertEquals(List.of(), leader.callsTo(0));
+
+    clock.advance(Duration.ofMillis(10));
+    producer.wakeUp();
+
+    assertEquals(new RecordMetadata(TOPIC, 0, 0), await(lingering));
+    assertEquals(1, leader.callsTo(0).size());
+  }
+
+  @Test
+  void aPartitionKeepsTheOrderOfSendsAcrossBatchesAndRetries() throws Exception {
+    SluiceProducer producer =
+        start(builder().linger(Duration.ZERO).batchBytes(BatchLayout.HEADER_BYTES + 2 * SIZE));
+    List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      if (i % 15 == 0) {
+        leader.failures.add(new SluiceClientException(503, "not enough replicas in sync", null));
+      }
+      sent.add(producer.send(TOPIC, 0, value(String.valueOf(i))));
+    }
+    producer.flush();
+
+    List<ProduceRecord> log = leader.logs.get(0);
+    assertEquals(200, log.size());
+    for (int i = 0; i < 200; i++) {
+      assertEquals(String.valueOf(i), new String(log.get(i).value(), UTF_8));
+      assertEquals(i, sent.get(i).getNow(null).offset());
+    }
+    assertTrue(leader.failures.isEmpty(), "every scripted 503 was answered, and retried");
+  }
+
+  @Test
+  void retriableFailuresAreRetriedWithTheSameRecordsUntilOneSucceeds() throws Exception {
+    List<SluiceProducer.BatchReport> reports = new CopyOnWriteArrayList<>();
+    SluiceProducer producer = start(builder().batchListener(reports::add));
+    leader.failures.add(new SluiceClientException(503, "leader moved to node 2", null));
+    leader.failures.add(
+        new SluiceClientException("cannot reach http://127.0.0.1:7701/: Connection refused", null));
+
+    CompletableFuture<RecordMetadata> a = producer.send(TOPIC, 0, value("a"));
+    CompletableFuture<RecordMetadata> b = producer.send(TOPIC, 0, value("b"));
+    producer.flush();
+
+    assertEquals(0, a.getNow(null).offset());
+    assertEquals(1, b.getNow(null).offset());
+    assertEquals(3, leader.calls.size());
+    for (FakeLeader.Call call : leader.calls) {
+      assertEquals(
+          List.of("a", "b"),
+          call.records().stream().map(r -> new String(r.value(), UTF_8)).toList());
+    }
+    assertEquals(
+        List.of(1, 2, 3), reports.stream().map(SluiceProducer.BatchReport::attempt).toList());
+    assertInstanceOf(SluiceClientException.class, reports.get(0).failure());
+    assertNull(reports.get(2).failure());
+    assertEquals(2, reports.get(2).records());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {400, 401, 403, 404, 413})
+  void aFailureARetryCannotCureFailsEveryRecordOfTheBatchAtOnce(int status) throws Exception {
+    SluiceProducer producer = start(builder());
+    leader.failures.add(
+        new SluiceClientException(
+            status,
+            "the batch of 20000000 bytes is above sluice.api.inline-batch-bytes = 16777216",
+            new ErrorBody("the batch is too large", Map.of("maxBatchBytes", 16777216))));
+    CompletableFuture<RecordMetadata> a = producer.send(TOPIC, 0, value("a"));
+    CompletableFuture<RecordMetadata> b = producer.send(TOPIC, 0, value("b"));
+    producer.flush();
+
+    SluiceClientException failure = assertInstanceOf(SluiceClientException.class, failureOf(a));
+    assertEquals(failure, failureOf(b));
+    assertEquals(status, failure.status());
+    assertTrue(failure.error().isPresent(), "the server's error body is kept");
+    String message = failure.getMessage();
+    assertTrue(message.startsWith("producing to orders partition 0 (2 records, "), message);
+    assertTrue(
+        message.endsWith(
+            "bytes) failed after 1 attempt: the batch of 20000000 bytes is above"
+                + " sluice.api.inline-batch-bytes = 16777216"),
+        message);
+    assertEquals(1, leader.calls.size());
+    assertEquals(0, producer.bufferedBytes(), "the failed batch's memory is free again");
+  }
+
+  @Test
+  void retriesStopOnceTheDeliveryTimeoutHasPassed() throws Exception {
+    SluiceProducer producer =
+        start(
+            builder()
+                .linger(Duration.ZERO)
+                .deliveryTimeout(Duration.ofSeconds(1))
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(100)));
+    for (int i = 0; i < 100; i++) {
+      leader.failures.add(new SluiceClientException(503, "leader moved", null));
+    }
+    CompletableFuture<RecordMetadata> sent = producer.send(TOPIC, 0, value("a"));
+    assertTrue(leader.started.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS));
+
+    clock.advance(Duration.ofSeconds(2));
+    producer.wakeUp();
+
+    SluiceClientException failure = assertInstanceOf(SluiceClientException.class, failureOf(sent));
+    assertTrue(
+        failure.getMessage().startsWith("producing to orders partition 0 (1 record, "),
+        failure.getMessage());
+    assertTrue(
+        failure.getMessage().contains("failed: its delivery timeout of 1000 ms passed after 1"),
+        failure.getMessage());
+    assertTrue(failure.getMessage().endsWith("; last error: leader moved"), failure.getMessage());
+    assertEquals(1, leader.calls.size(), "the clock never reached the backoff's end");
+  }
+
+  @Test
+  void retriesStopWhenTheyAreUsedUp() throws Exception {
+    SluiceProducer producer = start(builder().retries(2));
+    for (int i = 0; i < 5; i++) {
+      leader.failures.add(new SluiceClientException(503, "not enough replicas", null));
+    }
+    CompletableFuture<RecordMetadata> sent = producer.send(TOPIC, 0, value("a"));
+    producer.flush();
+
+    assertTrue(
+        failureOf(sent)
+            .getMessage()
+            .endsWith("failed after 3 attempts (retries = 2): not enough replicas"),
+        failureOf(sent).getMessage());
+    assertEquals(3, leader.calls.size());
+  }
+
+  @Test
+  void sendBlocksWhileTheBufferIsFullAndGoesOnOnceABatchIsAcknowledged() throws Exception {
+    SluiceProducer producer =
+        start(builder().linger(Duration.ZERO).batchBytes(2 * SIZE).bufferMemory(2 * SIZE));
+    leader.hold();
+    CompletableFuture<RecordMetadata> first = producer.send(TOPIC, 0, hundred());
+    CompletableFuture<RecordMetadata> second = producer.send(TOPIC, 0, hundred());
+    assertTrue(leader.started.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertEquals(2L * SIZE, producer.bufferedBytes());
+
+    AtomicReference<CompletableFuture<RecordMetadata>> third = new AtomicReference<>();
+    Thread sender = new Thread(() -> third.set(producer.send(TOPIC, 0, hundred())));
+    sender.start();
+    awaitCondition("the third send to block", () -> producer.blockedSends() == 1);
+    assertNull(third.get(), "send has not returned");
+
+    leader.open();
+    sender.join(WAIT.toMillis());
+    assertFalse(sender.isAlive());
+    producer.flush();
+
+    assertEquals(0, first.getNow(null).offset());
+    assertEquals(1, second.getNow(null).offset());
+    assertEquals(2, third.get().getNow(null).offset());
+    assertEquals(0, producer.bufferedBytes());
+  }
+
+  @Test
+  void aSendThatFindsTheBufferFullForMaxBlockFailsItsRecord() throws Exception {
+    SluiceProducer producer =
+        start(
+            builder()
+                .linger(Duration.ZERO)
+                .batchBytes(SIZE)
+                .bufferMemory(SIZE)
+                .maxBlock(Duration.ZERO));
+    leader.hold();
+    CompletableFuture<RecordMetadata> first = producer.send(TOPIC, 0, hundred());
+
+    Throwable refused = failureOf(producer.send(TOPIC, 0, hundred()));
+
+    assertTrue(
+        refused.getMessage().startsWith("the producer's buffer stayed full for 0 ms (maxBlock): "),
+        refused.getMessage());
+    assertTrue(refused.getMessage().contains("(bufferMemory)"), refused.getMessage());
+    leader.open();
+    assertEquals(0, await(first).offset());
+  }
+
+  @Test
+  void aRecordLargerThanTheWholeBufferFailsAtOnce() {
+    SluiceProducer producer = start(builder().batchBytes(1024).bufferMemory(1024));
+
+    Throwable refused = failureOf(producer.send(TOPIC, 0, new ProduceRecord(null, new byte[2000])));
+
+    assertTrue(refused.getMessage().contains("larger than the producer's bufferMemory of 1024"));
+    assertEquals(List.of(), leader.calls);
+  }
+
+  @Test
+  void keyedRecordsGoToKafkasPartitionForTheirKey() throws Exception {
+    partitions = 7;
+    SluiceProducer producer = start(builder());
+    List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      sent.add(producer.send(TOPIC, new ProduceRecord(("customer-" + i).getBytes(UTF_8), null)));
+    }
+    producer.flush();
+
+    for (int i = 0; i < 300; i++) {
+      int expected = KafkaPartitioner.partitionForKey(("customer-" + i).getBytes(UTF_8), 7);
+      assertEquals(expected, sent.get(i).getNow(null).partition(), "key customer-" + i);
+    }
+    for (FakeLeader.Call call : leader.calls) {
+      for (ProduceRecord r : call.records()) {
+        assertEquals(KafkaPartitioner.partitionForKey(r.key(), 7), call.partition());
+      }
+    }
+    assertEquals(1, describes.get(), "the partition count is cached");
+  }
+
+  @Test
+  void recordsWithoutAKeyFillABatchOnOnePartitionThenMoveToAnother() throws Exception {
+    partitions = 3;
+    SluiceProducer producer = start(builder().batchBytes(BatchLayout.HEADER_BYTES + 2 * SIZE));
+    List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      sent.add(producer.send(TOPIC, hundred()));
+    }
+    producer.flush();
+
+    int first = sent.get(0).getNow(null).partition();
+    int second = sent.get(2).getNow(null).partition();
+    assertEquals(first, sent.get(1).getNow(null).partition());
+    assertEquals(second, sent.get(3).getNow(null).partition());
+    assertNotEquals(first, second);
+  }
+
+  @Test
+  void thePartitionCountIsAskedAgainAfterAFailedBatch() throws Exception {
+    SluiceProducer producer = start(builder());
+    await(sendAndFlush(producer, "a"));
+    await(sendAndFlush(producer, "b"));
+    assertEquals(1, describes.get(), "cached");
+
+    leader.failures.add(new SluiceClientException(503, "leader moved", null));
+    await(sendAndFlush(producer, "c"));
+    partitions = 2;
+    await(sendAndFlush(producer, "d"));
+
+    assertEquals(2, describes.get());
+  }
+
+  private static CompletableFuture<RecordMetadata> sendAndFlush(SluiceProducer producer, String v) {
+    CompletableFuture<RecordMetadata> f = producer.send(TOPIC, value(v));
+    producer.flush();
+    return f;
+  }
+
+  @Test
+  void aPartitionTheTopicDoesNotHaveFailsNamingTheCount() {
+    partitions = 2;
+    SluiceProducer producer = start(builder());
+
+    Throwable refused = failureOf(producer.send(TOPIC, 5, value("x")));
+
+    assertEquals(
+        "cannot send to orders partition 5: the topic has 2 partitions", refused.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> producer.send(TOPIC, -1, value("x")));
+  }
+
+  @Test
+  void closeSendsWhatIsBufferedThenStopsItsThreads() throws Exception {
+    SluiceProducer producer = start(builder());
+    CompletableFuture<RecordMetadata> a = producer.send(TOPIC, 0, value("a"));
+    CompletableFuture<RecordMetadata> b = producer.send(TOPIC, 0, value("b"));
+    assertTrue(threadsOf(producer) > 0);
+
+    producer.close();
+
+    assertEquals(0, a.getNow(null).offset());
+    assertEquals(1, b.getNow(null).offset());
+    assertEquals(0, threadsOf(producer));
+    IllegalStateException closed =
+        assertThrows(IllegalStateException.class, () -> producer.send(TOPIC, 0, value("c")));
+    assertEquals("the producer " + producer + " is closed", closed.getMessage());
+    producer.close();
+  }
+
+  private static long threadsOf(SluiceProducer producer) {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().startsWith(producer + "-") && t.isAlive())
+        .count();
+  }
+
+  @Test
+  void settingsOutOfRangeAreListedTogether() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> builder().batchBytes(0).maxInFlight(0).senderThreads(0).build());
+
+    assertTrue(e.getMessage().contains("batchBytes = 0: must be at least 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("maxInFlight = 0: must be at least 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("senderThreads = 0: must be at least 1"), e.getMessage());
+  }
+}

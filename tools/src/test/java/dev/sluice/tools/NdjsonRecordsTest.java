@@ -1,0 +1,70 @@
+package dev.sluice.tools;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.sluice.api.ProduceRecord;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** NDJSON input lines as the server reads them: base64 fields, nulls, headers, and the errors. */
+class NdjsonRecordsTest {
+
+  @Test
+  void aFullRecordIsDecoded() {
+    ProduceRecord record =
+        NdjsonRecords.parse(
+            "{\"key\":\"b3JkZXItMQ==\",\"value\":\"eyJxdHkiOjJ9\","
+                + "\"headers\":[{\"key\":\"trace\",\"value\":\"AQI=\"},{\"key\":\"n\",\"value\":null}]}",
+            "stdin",
+            1);
+
+    assertArrayEquals("order-1".getBytes(UTF_8), record.key());
+    assertArrayEquals("{\"qty\":2}".getBytes(UTF_8), record.value());
+    assertEquals(2, record.headers().size());
+    assertEquals("trace", record.headers().get(0).key());
+    assertArrayEquals(new byte[] {1, 2}, record.headers().get(0).value());
+    assertNull(record.headers().get(1).value());
+  }
+
+  @Test
+  void absentOrNullFieldsAreNullAndPaddingIsOptional() {
+    ProduceRecord record = NdjsonRecords.parse("{\"key\":null,\"value\":\"AQI\"}", "stdin", 1);
+
+    assertNull(record.key());
+    assertArrayEquals(new byte[] {1, 2}, record.value());
+    assertEquals(List.of(), record.headers());
+    ProduceRecord empty = NdjsonRecords.parse("{}", "stdin", 1);
+    assertNull(empty.key());
+    assertNull(empty.value());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"value\":\"aGk=\",\"timestamp\":5}|in.ndjson line 7: unknown field \"timestamp\"",
+        "[1,2]|in.ndjson line 7: a record is a JSON object, got [1,2]",
+        "{\"value\":|in.ndjson line 7: not JSON",
+        "{\"value\":\"!!\"}|in.ndjson line 7: value is not base64",
+        "{\"key\":17}|in.ndjson line 7: key must be base64 text or null, got NUMBER",
+        "{\"headers\":{}}|in.ndjson line 7: headers must be an array",
+        "{\"headers\":[{\"value\":null}]}|in.ndjson line 7: headers[0].key must be a string",
+        "{\"headers\":[{\"key\":\"a\",\"v\":null}]}"
+            + "|in.ndjson line 7: headers[0] has an unknown field \"v\"",
+        "{\"headers\":[{\"key\":\"a\",\"value\":\"%\"}]}"
+            + "|in.ndjson line 7: headers[0].value is not base64",
+      })
+  void aBadLineIsRefusedNamingTheSourceTheLineAndTheField(String line, String expected) {
+    CliException e =
+        assertThrows(CliException.class, () -> NdjsonRecords.parse(line, "in.ndjson", 7));
+
+    assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+  }
+}
