@@ -114,6 +114,11 @@ public final class PartitionLeader {
   /** Why an append was refused; the API maps each onto a status. */
   public enum Refusal {
     NOT_LEADER,
+    /**
+     * Written to the leader's log, but the leader stopped leading (or stopped) before a flush
+     * covered it: never acknowledged, and it may or may not be kept. A retry can write it twice.
+     */
+    NOT_ACKNOWLEDGED,
     NOT_ENOUGH_REPLICAS,
     TOO_LARGE,
     INVALID,
@@ -327,14 +332,15 @@ public final class PartitionLeader {
             PostStop.class,
             s -> {
               log.deferForces(false);
-              failUnflushed(Refusal.NOT_LEADER, "the replica of " + setup.partition() + " stopped");
+              failUnflushed(
+                  Refusal.NOT_ACKNOWLEDGED, "the replica of " + setup.partition() + " stopped");
               return failWaiters("the replica of " + setup.partition() + " stopped");
             })
         .onSignal(
             PreRestart.class,
             s -> {
               String why = "the leader of " + setup.partition() + " restarted after a failure";
-              failUnflushed(Refusal.NOT_LEADER, why);
+              failUnflushed(Refusal.NOT_ACKNOWLEDGED, why);
               return failWaiters(why);
             });
   }
@@ -423,7 +429,7 @@ public final class PartitionLeader {
             + m.leaderEpoch()
             + ") before the record was committed; it may or may not be");
     failUnflushed(
-        Refusal.NOT_LEADER,
+        Refusal.NOT_ACKNOWLEDGED,
         "leadership of "
             + setup.partition()
             + " moved (epoch "

@@ -107,6 +107,20 @@ class PartitionLeaderGroupCommitTest {
   }
 
   @Test
+  void aResignBeforeTheForceAnswersWrittenButNotAcknowledged() {
+    syncer.block();
+    TestProbe<PartitionLeader.AppendReply> probe = append();
+    awaitCondition(() -> syncer.waiting() == 1, "the flush of the append holding its force");
+
+    leader.tell(new PartitionLeader.Resign(4, 2));
+    PartitionLeader.AppendRefused refused =
+        assertInstanceOf(PartitionLeader.AppendRefused.class, probe.receiveMessage(WAIT));
+    assertEquals(PartitionLeader.Refusal.NOT_ACKNOWLEDGED, refused.reason());
+    assertTrue(refused.message().startsWith("written at offset 0"), refused.message());
+    assertTrue(refused.message().contains("may or may not be kept"), refused.message());
+  }
+
+  @Test
   void appendsMadeDuringAForceAreCoveredByOneFollowingForce() {
     syncer.block();
     TestProbe<PartitionLeader.AppendReply> first = append();
