@@ -94,6 +94,7 @@ class ClientApiAuthTest {
                 node.replicas(),
                 topics,
                 4L * 1024 * 1024,
+                4L * 1024 * 1024,
                 Duration.ofSeconds(10),
                 BlockingIo.executor(node.system()),
                 ApiMetrics.discarding()),
