@@ -131,9 +131,8 @@ final class NdjsonBatchReader {
     if (records.isEmpty()) {
       throw new ApiException(
           400,
-          "the batched produce body of "
-              + Math.max(0, position - 1)
-              + " bytes holds no record: send at least one JSON object per line");
+          "the batched produce body holds no record (it is empty or blank): send one JSON object"
+              + " per line, at least one");
     }
     return List.copyOf(records);
   }

@@ -25,6 +25,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -66,13 +67,29 @@ class BatchedProduceTest {
                     "sluice.storage.max-batch-bytes", "4MiB",
                     "sluice.storage.segment-bytes", "8MiB",
                     "sluice.api.inline-batch-bytes", Long.toString(INLINE))));
-    assertEquals(201, postJson("/topics", "{\"name\":\"events\",\"partitions\":3}").statusCode());
-    assertEquals(
-        201,
-        postJson(
-                "/topics",
-                "{\"name\":\"small\",\"partitions\":1,\"config\":{\"max-batch-bytes\":\"2KiB\"}}")
-            .statusCode());
+    createTopic("{\"name\":\"events\",\"partitions\":3}");
+    createTopic("{\"name\":\"small\",\"partitions\":1,\"config\":{\"max-batch-bytes\":\"2KiB\"}}");
+  }
+
+  /**
+   * Creates a topic, retrying while the fresh node does not yet count itself among the live nodes
+   * (400 naming the replication factor); 409 means an earlier attempt got through.
+   */
+  private void createTopic(String json) {
+    Instant deadline = Instant.now().plusSeconds(30);
+    HttpResponse<String> r = postJson("/topics", json);
+    while (r.statusCode() != 201 && r.statusCode() != 409) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new AssertionError("topic not created: " + r.statusCode() + " " + r.body());
+      }
+      try {
+        Thread.sleep(50); // polling interval of a condition wait, not a synchronisation guess
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+      r = postJson("/topics", json);
+    }
   }
 
   @AfterAll
