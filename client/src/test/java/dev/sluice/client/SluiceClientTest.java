@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.sluice.api.Acks;
 import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
+import dev.sluice.api.ProduceRecord;
+import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.RecordHeader;
 import dev.sluice.api.ReplicaRole;
 import dev.sluice.api.ReplicaState;
 import dev.sluice.api.TopicDescription;
@@ -17,6 +20,8 @@ import dev.sluice.client.testing.FakeSluiceServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -155,6 +160,82 @@ class SluiceClientTest {
       assertEquals("k", atLeader.key());
       assertEquals("acks=all", atLeader.query());
     }
+  }
+
+  @Test
+  void aBatchIsOneNdjsonBodyOfBase64FieldsAndItsAnswerIsReturned() throws IOException {
+    List<String> contentTypes = new ArrayList<>();
+    server.on(
+        "POST",
+        RECORDS,
+        (exchange, request) -> {
+          contentTypes.add(exchange.getRequestHeaders().getFirst("Content-Type"));
+          FakeSluiceServer.send(exchange, 200, "{\"offset\":7,\"lastOffset\":9,\"count\":3}");
+        });
+
+    ProduceResponse written =
+        client.appendBatch(
+            "orders",
+            0,
+            List.of(
+                new ProduceRecord(
+                    "k".getBytes(UTF_8),
+                    new byte[] {1, 2, 3},
+                    List.of(new RecordHeader("trace", new byte[] {(byte) 0xff}))),
+                new ProduceRecord(null, null),
+                new ProduceRecord(
+                    new byte[0], "v".getBytes(UTF_8), List.of(new RecordHeader("n", null)))),
+            Acks.LEADER);
+
+    assertEquals(new ProduceResponse(7, 9, 3), written);
+    FakeSluiceServer.Request sent = server.requests().get(0);
+    assertEquals(List.of("application/x-ndjson"), contentTypes);
+    assertEquals("acks=leader", sent.query());
+    assertNull(sent.key());
+    assertEquals(
+        "{\"key\":\"aw==\",\"value\":\"AQID\",\"headers\":[{\"key\":\"trace\",\"value\":\"/w==\"}]}\n"
+            + "{\"key\":null,\"value\":null}\n"
+            + "{\"key\":\"\",\"value\":\"dg==\",\"headers\":[{\"key\":\"n\",\"value\":null}]}\n",
+        sent.bodyText());
+  }
+
+  @Test
+  void aBatchFollowsARedirectWithTheSameBody() throws IOException {
+    try (FakeSluiceServer leader = new FakeSluiceServer()) {
+      server.on(
+          "POST",
+          RECORDS,
+          (exchange, request) ->
+              FakeSluiceServer.redirect(exchange, URI.create(leader.url() + RECORDS)));
+      leader.onJson("POST", RECORDS, 200, "{\"offset\":0,\"lastOffset\":1,\"count\":2}");
+      List<ProduceRecord> records =
+          List.of(new ProduceRecord(null, new byte[] {1}), new ProduceRecord(null, new byte[] {2}));
+
+      ProduceResponse written = client.appendBatch("orders", 0, records, null);
+
+      assertEquals(new ProduceResponse(0, 1, 2), written);
+      assertEquals(server.requests().get(0).bodyText(), leader.requests().get(0).bodyText());
+      assertNull(leader.requests().get(0).query());
+    }
+  }
+
+  @Test
+  void aBatchAnswerThatDoesNotCountTheRecordsIsAnError() {
+    server.onJson("POST", RECORDS, 200, "{\"offset\":4}");
+
+    SluiceClientException e =
+        assertThrows(
+            SluiceClientException.class,
+            () -> client.appendBatch("orders", 0, List.of(new ProduceRecord(null, null)), null));
+
+    assertTrue(e.getMessage().contains("not a batched produce answer"), e.getMessage());
+  }
+
+  @Test
+  void anEmptyBatchIsRefusedBeforeSending() {
+    assertThrows(
+        IllegalArgumentException.class, () -> client.appendBatch("orders", 0, List.of(), null));
+    assertTrue(server.requests().isEmpty());
   }
 
   @Test

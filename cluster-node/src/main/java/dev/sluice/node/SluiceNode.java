@@ -260,6 +260,7 @@ public final class SluiceNode implements AutoCloseable {
                 replicas,
                 topics,
                 settings.storage().maxBatchBytes(),
+                settings.api().inlineBatchBytes(),
                 settings.api().requestTimeout(),
                 blocking,
                 apiMetrics),

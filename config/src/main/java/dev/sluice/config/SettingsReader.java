@@ -39,9 +39,6 @@ final class SettingsReader {
             host,
             bindHost.isBlank() ? host : bindHost.trim(),
             Path.of(string("sluice.data-dir", ".")));
-    ApiSettings api =
-        new ApiSettings(
-            integer("sluice.api.port", 0), duration("sluice.api.request-timeout", Duration.ZERO));
     ManagementSettings management = new ManagementSettings(integer("sluice.management.port", 0));
     ClusterSettings cluster =
         new ClusterSettings(
@@ -57,6 +54,11 @@ final class SettingsReader {
             duration("sluice.storage.retention.time", Duration.ZERO),
             duration("sluice.storage.retention.check-interval", Duration.ZERO),
             duration("sluice.storage.high-watermark-checkpoint-interval", Duration.ZERO));
+    ApiSettings api =
+        new ApiSettings(
+            integer("sluice.api.port", 0),
+            duration("sluice.api.request-timeout", Duration.ZERO),
+            inlineBatchBytes(storage.maxBatchBytes()));
     BackoffSettings backoff =
         new BackoffSettings(
             duration("sluice.replication.backoff.min", Duration.ZERO),
@@ -188,6 +190,20 @@ final class SettingsReader {
   long bytes(String key) {
     Long value = read(key, -1L, config::getBytes);
     return value == null ? -1 : value;
+  }
+
+  /**
+   * {@code sluice.api.inline-batch-bytes}: null (the reference default) follows max-batch-bytes up
+   * to 16 MiB, so that a node configured with small batches needs no second setting.
+   */
+  long inlineBatchBytes(long maxBatchBytes) {
+    String key = "sluice.api.inline-batch-bytes";
+    if (config.hasPathOrNull(key) && config.getIsNull(key)) {
+      return maxBatchBytes > 0
+          ? Math.min(ApiSettings.DEFAULT_INLINE_BATCH_BYTES, maxBatchBytes)
+          : ApiSettings.DEFAULT_INLINE_BATCH_BYTES;
+    }
+    return bytes(key);
   }
 
   long retentionBytes(String key) {

@@ -305,6 +305,22 @@ public final class SettingsValidator {
               + ", or every sample would look like a stall");
     }
     requirePositive("sluice.api.request-timeout", s.api().requestTimeout(), v);
+    checkInlineBatch(s, v);
+  }
+
+  private static void checkInlineBatch(SluiceSettings s, List<String> v) {
+    long inline = s.api().inlineBatchBytes();
+    long maxBatch = s.storage().maxBatchBytes();
+    if (inline <= 0) {
+      v.add("sluice.api.inline-batch-bytes = " + inline + ": must be > 0");
+    } else if (inline > maxBatch && maxBatch > 0) {
+      v.add(
+          "sluice.api.inline-batch-bytes = "
+              + inline
+              + ": must not be larger than sluice.storage.max-batch-bytes = "
+              + maxBatch
+              + ": the records of one batched produce request become one batch, which that limits");
+    }
   }
 
   private static void checkController(ControllerSettings c, List<String> v) {

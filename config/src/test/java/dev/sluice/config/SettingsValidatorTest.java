@@ -46,6 +46,31 @@ class SettingsValidatorTest {
   }
 
   @Test
+  void inlineBatchBytesDefaultsTo16MiBOrTheBatchLimitWhenThatIsSmaller() {
+    assertEquals(16L << 20, SluiceSettings.from(with(Map.of())).api().inlineBatchBytes());
+    SluiceSettings small =
+        SluiceSettings.from(with(Map.of("sluice.storage.max-batch-bytes", "4MiB")));
+    assertEquals(4L << 20, small.api().inlineBatchBytes());
+    SluiceSettings set =
+        SluiceSettings.from(
+            with(
+                Map.of(
+                    "sluice.storage.max-batch-bytes", "4MiB",
+                    "sluice.api.inline-batch-bytes", "1MiB")));
+    assertEquals(1L << 20, set.api().inlineBatchBytes());
+    SettingsException above =
+        rejected(
+            Map.of(
+                "sluice.storage.max-batch-bytes", "4MiB", "sluice.api.inline-batch-bytes", "5MiB"));
+    assertEquals(
+        List.of(
+            "sluice.api.inline-batch-bytes = 5242880: must not be larger than"
+                + " sluice.storage.max-batch-bytes = 4194304: the records of one batched produce"
+                + " request become one batch, which that limits"),
+        above.violations());
+  }
+
+  @Test
   void uncleanLeaderElectionIsReadWhenEnabled() {
     SluiceSettings s =
         SluiceSettings.from(with(Map.of("sluice.replication.unclean-leader-election", "true")));
@@ -96,6 +121,10 @@ class SettingsValidatorTest {
     "sluice.security.api.tokens-reload-interval, 0s, must be positive",
     "sluice.security.tls.reload-interval, 0s, must be positive",
     "sluice.security.tls.enabled, sometimes, sometimes",
+    // an inline (NDJSON) produce body becomes one batch: not above the batch limit
+    "sluice.api.inline-batch-bytes, 300MiB, must not be larger than sluice.storage.max-batch-bytes"
+        + " = 268435456",
+    "sluice.api.inline-batch-bytes, 0, must be > 0",
   })
   void eachRuleNamesKeyValueAndReason(String key, String value, String reason) {
     SettingsException e = rejected(Map.of(key, value));

@@ -36,7 +36,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * POST   /topics/{t}/partitions                         add partitions
  * PATCH  /topics/{t}/config                             change the topic's settings
  * POST   /leaders/rebalance                             leadership back to preferred replicas
- * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value)
+ * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value), or
+ *                                                       many as one batch (NDJSON body)
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
  * GET  /cluster/status                                  the cluster at a glance

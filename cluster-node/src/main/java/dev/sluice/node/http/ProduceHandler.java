@@ -2,8 +2,12 @@ package dev.sluice.node.http;
 
 import dev.sluice.api.Acks;
 import dev.sluice.api.ErrorBody;
+import dev.sluice.api.Headers;
+import dev.sluice.api.MediaTypes;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.record.Record;
 import dev.sluice.node.LogMdc;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
@@ -27,28 +31,47 @@ import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaType;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.FileIO;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.FramingTruncation;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produce: streams the request body to a staging file beside the partition's log, appends it as one
- * batch, and answers once the acknowledgement condition holds ({@code acks=all}: the high watermark
- * passed the record; {@code acks=leader}: written locally).
+ * Produce, in two body formats, each request becoming one batch appended by the partition's leader
+ * and answered once the acknowledgement condition holds ({@code acks=all}: the high watermark
+ * passed the batch; {@code acks=leader}: written locally) with its first and last offsets and its
+ * count:
  *
- * <p>The body is never held in memory, and nothing reaches the log before the whole body has
- * arrived: a client that disconnects mid-upload fails the staging stream, the staging file is
- * deleted and the log is untouched. A body over the batch limit is refused with 413 as soon as its
- * declared length (or the bytes counted so far) exceed it. A node whose replica does not lead sends
- * the client to the leader ({@link Redirects#toLeader}).
+ * <ul>
+ *   <li>{@code application/octet-stream} (or no type): one record whose value is the body, streamed
+ *       to a staging file beside the partition's log; the body is never held in memory.
+ *   <li>{@code application/x-ndjson}: many records, one JSON object per line ({@link
+ *       NdjsonBatchReader}), parsed as the body streams in and held only as decoded records,
+ *       bounded by {@code sluice.api.inline-batch-bytes} (the body) and the partition's {@code
+ *       max-batch-bytes} (the batch).
+ * </ul>
+ *
+ * <p>Nothing reaches the log before the whole body has arrived and, for NDJSON, every line was
+ * valid: a client that disconnects mid-upload fails the stream (a staging file is deleted), a
+ * malformed line answers 400 naming its index and byte position, and the log is untouched either
+ * way. A body over a limit is refused with 413 as soon as its declared length, the bytes counted so
+ * far or the records decoded so far exceed it. A node whose replica does not lead sends the client
+ * to the leader ({@link Redirects#toLeader}).
  *
  * <p>Thread-safety: stateless between requests; every request runs on its own stages.
  */
 public final class ProduceHandler {
   private static final Logger log = LoggerFactory.getLogger(ProduceHandler.class);
+
+  /** Error detail of a 413 for an NDJSON body: {@code sluice.api.inline-batch-bytes}. */
+  static final String INLINE_BATCH_BYTES = "inlineBatchBytes";
+
+  private static final ByteString NEWLINE = ByteString.fromString("\n");
 
   private final ActorSystem<?> system;
   private final LocalReplicas replicas;
@@ -56,6 +79,9 @@ public final class ProduceHandler {
 
   /** The node's batch limit; a topic may set its own ({@code max-batch-bytes}). */
   private final long nodeMaxBatchBytes;
+
+  /** {@code sluice.api.inline-batch-bytes}: the largest NDJSON body. */
+  private final long inlineBatchBytes;
 
   private final Duration ackTimeout;
   private final Executor blocking;
@@ -66,6 +92,7 @@ public final class ProduceHandler {
       LocalReplicas replicas,
       TopicService topics,
       long maxBatchBytes,
+      long inlineBatchBytes,
       Duration ackTimeout,
       Executor blocking,
       ApiMetrics metrics) {
@@ -73,13 +100,19 @@ public final class ProduceHandler {
     this.replicas = replicas;
     this.redirects = new Redirects(topics, replicas.localNode());
     this.nodeMaxBatchBytes = maxBatchBytes;
+    this.inlineBatchBytes = inlineBatchBytes;
     this.ackTimeout = ackTimeout;
     this.blocking = blocking;
     this.metrics = metrics;
   }
 
+  /**
+   * Appends the body of {@code req} to the partition: one record (octet-stream, {@code key} from
+   * the key header) or the records of an NDJSON body, which carry their own keys.
+   */
   public CompletionStage<HttpResponse> produce(
       String topic, int partition, Optional<String> key, Optional<String> acks, HttpRequest req) {
+    boolean ndjson = isNdjson(req);
     PartitionId tp;
     try {
       tp = TopicService.partitionId(topic, partition);
@@ -96,11 +129,27 @@ public final class ProduceHandler {
     long maxBatch;
     try {
       all = parseAcks(acks) == Acks.ALL;
-      keyBytes = key.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
       // The partition's own limit: its topic may override the node's.
       maxBatch = leader.get().log().settings().maxBatchBytes();
-      maxValue = maxBatch - PartitionLog.batchSizeFor(keyBytes, List.of(), 0);
       OptionalLong declared = req.entity().getContentLengthOption();
+      if (ndjson) {
+        if (key.isPresent()) {
+          throw new ApiException(
+              400,
+              Headers.KEY
+                  + " applies to a single-record produce ("
+                  + MediaTypes.OCTET_STREAM
+                  + "); the records of an "
+                  + MediaTypes.NDJSON
+                  + " body carry their own keys");
+        }
+        if (declared.isPresent() && declared.getAsLong() > inlineBatchBytes) {
+          throw bodyTooLarge("of " + declared.getAsLong() + " bytes");
+        }
+        return decodeAndAppend(leader.get(), maxBatch, all, req);
+      }
+      keyBytes = key.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
+      maxValue = maxBatch - PartitionLog.batchSizeFor(keyBytes, List.of(), 0);
       if (declared.isPresent() && declared.getAsLong() > maxValue) {
         throw tooLarge(declared.getAsLong(), maxValue, maxBatch);
       }
@@ -108,6 +157,40 @@ public final class ProduceHandler {
       return refuseBody(req).thenCompose(drained -> CompletableFuture.failedFuture(e));
     }
     return stageAndAppend(leader.get(), keyBytes, maxValue, maxBatch, all, req);
+  }
+
+  /** Whether the body is records as JSON lines rather than one record's value. */
+  static boolean isNdjson(HttpRequest req) {
+    MediaType type = req.entity().getContentType().mediaType();
+    return (type.mainType() + "/" + type.subType()).equalsIgnoreCase(MediaTypes.NDJSON);
+  }
+
+  /**
+   * Parses the NDJSON body line by line as it streams in, then appends its records as one batch.
+   * The body is counted before it is framed, so no line buffer ever holds more than {@code
+   * inline-batch-bytes}.
+   */
+  private CompletionStage<HttpResponse> decodeAndAppend(
+      PartitionReplica replica, long maxBatch, boolean all, HttpRequest req) {
+    NdjsonBatchReader reader = new NdjsonBatchReader(maxBatch, maxBatchName(maxBatch));
+    int maxLine = (int) Math.min(inlineBatchBytes, Integer.MAX_VALUE - 1);
+    CompletionStage<PartitionLeader.AppendReply> appended =
+        req.entity()
+            .withoutSizeLimit()
+            .getDataBytes()
+            .via(countBody())
+            .via(Framing.delimiter(NEWLINE, maxLine, FramingTruncation.ALLOW))
+            .runForeach(line -> reader.accept(line.toArrayUnsafe()), system)
+            .thenCompose(
+                done -> {
+                  List<Record> records = reader.finish();
+                  metrics.bytesIn(replica.partitionId().topic(), reader.valueBytes());
+                  AppendOp op = (log, epoch) -> log.appendRecords(records, epoch);
+                  return replica.append(op, all, ackTimeout);
+                });
+    return appended
+        .thenCompose(reply -> acknowledged(replica, reply, all, req))
+        .thenApply(ProduceHandler::answer);
   }
 
   private CompletionStage<HttpResponse> stageAndAppend(
@@ -139,24 +222,34 @@ public final class ProduceHandler {
     return appended
         .whenComplete((reply, failure) -> deleteQuietly(replica, staged))
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
-        .thenApply(offset -> HttpJson.ok(new ProduceResponse(offset)));
+        .thenApply(ProduceHandler::answer);
   }
 
-  private CompletionStage<Long> acknowledged(
+  private static HttpResponse answer(AppendInfo info) {
+    return HttpJson.ok(
+        new ProduceResponse(
+            info.baseOffset(),
+            info.lastOffset(),
+            Math.toIntExact(info.lastOffset() - info.baseOffset() + 1)));
+  }
+
+  private CompletionStage<AppendInfo> acknowledged(
       PartitionReplica replica, PartitionLeader.AppendReply reply, boolean all, HttpRequest req) {
     if (reply instanceof PartitionLeader.AppendRefused refused) {
       return refused(replica, refused, req);
     }
-    long offset = ((PartitionLeader.Appended) reply).info().baseOffset();
+    AppendInfo info = ((PartitionLeader.Appended) reply).info();
     if (!all) {
-      return CompletableFuture.completedFuture(offset);
+      return CompletableFuture.completedFuture(info);
     }
+    long offset = info.baseOffset();
     return replica
-        .awaitCommitted(offset, ackTimeout)
+        // Batches replicate whole, but wait for the last record: that is what the answer promises.
+        .awaitCommitted(info.lastOffset(), ackTimeout)
         .handle(
             (commit, failure) -> {
               if (commit instanceof PartitionLeader.Committed) {
-                return offset;
+                return info;
               }
               String why =
                   commit instanceof PartitionLeader.NotCommitted nc
@@ -164,19 +257,22 @@ public final class ProduceHandler {
                       : "not replicated to the in-sync replicas within sluice.api.request-timeout = "
                           + ackTimeout.toMillis()
                           + "ms";
+              String written =
+                  info.lastOffset() == offset
+                      ? "record written at offset " + offset
+                      : (info.lastOffset() - offset + 1)
+                          + " records written at offsets "
+                          + offset
+                          + " to "
+                          + info.lastOffset();
               throw new ApiException(
                   503,
-                  "record written at offset "
-                      + offset
-                      + " of "
-                      + replica.partitionId()
-                      + " but not acknowledged: "
-                      + why,
+                  written + " of " + replica.partitionId() + " but not acknowledged: " + why,
                   Map.of(ErrorBody.OFFSET, offset));
             });
   }
 
-  private CompletionStage<Long> refused(
+  private CompletionStage<AppendInfo> refused(
       PartitionReplica replica, PartitionLeader.AppendRefused refused, HttpRequest req) {
     PartitionId tp = replica.partitionId();
     ApiException error =
@@ -185,6 +281,8 @@ public final class ProduceHandler {
           case TOO_LARGE -> new ApiException(413, refused.message());
           case INVALID -> new ApiException(400, refused.message());
           case STORAGE_ERROR -> new ApiException(500, refused.message());
+          // Written but never acknowledged: the client may retry, knowing it can write twice.
+          case NOT_ACKNOWLEDGED -> new ApiException(503, refused.message());
           case NOT_LEADER ->
               new ApiException(
                   503,
@@ -237,15 +335,47 @@ public final class ProduceHandler {
         "record value of "
             + valueBytes
             + " bytes makes a batch larger than "
-            + (maxBatchBytes == nodeMaxBatchBytes
-                ? "sluice.storage.max-batch-bytes"
-                : "the topic's max-batch-bytes")
+            + maxBatchName(maxBatchBytes)
             + " = "
             + maxBatchBytes
             + " (largest value with this key: "
             + maxValue
             + " bytes)",
         limits(maxValue, maxBatchBytes));
+  }
+
+  private String maxBatchName(long maxBatchBytes) {
+    return maxBatchBytes == nodeMaxBatchBytes
+        ? "sluice.storage.max-batch-bytes"
+        : "the topic's max-batch-bytes";
+  }
+
+  /** An NDJSON body over {@code inline-batch-bytes}; {@code size} says what is known of it. */
+  private ApiException bodyTooLarge(String size) {
+    return new ApiException(
+        413,
+        "batched produce body "
+            + size
+            + " is larger than sluice.api.inline-batch-bytes = "
+            + inlineBatchBytes
+            + "; nothing was written: send fewer or smaller records per request",
+        Map.of(INLINE_BATCH_BYTES, inlineBatchBytes));
+  }
+
+  /** Fails an NDJSON upload as soon as more than {@code inline-batch-bytes} arrived. */
+  private Flow<ByteString, ByteString, ?> countBody() {
+    return Flow.of(ByteString.class)
+        .statefulMap(
+            () -> 0L,
+            (seen, bytes) -> {
+              long total = seen + bytes.size();
+              if (total > inlineBatchBytes) {
+                throw bodyTooLarge(
+                    "of more than " + inlineBatchBytes + " bytes (" + total + " received so far)");
+              }
+              return Pair.create(total, bytes);
+            },
+            seen -> Optional.empty());
   }
 
   private static Map<String, Object> limits(long maxValue, long maxBatchBytes) {

@@ -94,6 +94,7 @@ class ClientApiAuthTest {
                 node.replicas(),
                 topics,
                 4L * 1024 * 1024,
+                4L * 1024 * 1024,
                 Duration.ofSeconds(10),
                 BlockingIo.executor(node.system()),
                 ApiMetrics.discarding()),
@@ -275,7 +276,7 @@ class ClientApiAuthTest {
     HttpResponse<String> produced =
         send(secured("POST", "/topics/orders/partitions/0/records", writer, "hello"));
     assertEquals(200, produced.statusCode(), produced.body());
-    long offset = Long.parseLong(produced.body().replaceAll("\\D", ""));
+    long offset = readJson(produced.body()).get("offset").asLong();
     HttpResponse<String> read =
         send(secured("GET", "/topics/orders/partitions/0/records/" + offset, reader, null));
     assertEquals(200, read.statusCode(), read.body());
@@ -402,6 +403,14 @@ class ClientApiAuthTest {
       return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new AssertionError(e);
+    }
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode readJson(String body) {
+    try {
+      return dev.sluice.api.ApiJson.mapper().readTree(body);
+    } catch (java.io.IOException e) {
+      throw new AssertionError(body, e);
     }
   }
 

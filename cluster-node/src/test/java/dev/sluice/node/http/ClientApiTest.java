@@ -282,7 +282,9 @@ class ClientApiTest {
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());
     JsonNode body = ApiJson.mapper().readTree(r.body());
-    assertEquals(List.of("offset"), fieldNames(body), r.body());
+    assertEquals(List.of("offset", "lastOffset", "count"), fieldNames(body), r.body());
+    assertEquals(body.get("offset").asLong(), body.get("lastOffset").asLong());
+    assertEquals(1, body.get("count").asInt());
     return body.get("offset").asLong();
   }
 
