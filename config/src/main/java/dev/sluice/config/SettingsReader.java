@@ -41,7 +41,9 @@ final class SettingsReader {
             Path.of(string("sluice.data-dir", ".")));
     ApiSettings api =
         new ApiSettings(
-            integer("sluice.api.port", 0), duration("sluice.api.request-timeout", Duration.ZERO));
+            integer("sluice.api.port", 0),
+            duration("sluice.api.request-timeout", Duration.ZERO),
+            duration("sluice.api.max-fetch-wait", Duration.ZERO));
     ManagementSettings management = new ManagementSettings(integer("sluice.management.port", 0));
     ClusterSettings cluster =
         new ClusterSettings(
