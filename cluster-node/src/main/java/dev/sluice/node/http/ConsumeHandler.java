@@ -44,9 +44,15 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>The batch endpoint answers raw batches exactly as stored (the format in {@code
  * dev.sluice.log.record.RecordBatch}), whole batches only and at least one when one is readable
- * (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to continue.
+ * (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to continue, or the same batches decoded
+ * into {@link MediaTypes#NDJSON} lines ({@link NdjsonRecordSource}). Parameters are {@link
+ * FetchRequest}'s. A long poll waits on the replica's high watermark ({@link
+ * PartitionLog#awaitHighWatermarkAbove}), whether it leads or follows, until {@code minBytes} are
+ * committed or {@code maxWait} passed; a follow-mode fetch streams for as long as {@link
+ * FollowSource} says.
  *
- * <p>Thread-safety: stateless between requests; file reads run on the blocking-IO executor.
+ * <p>Thread-safety: stateless between requests; file reads, and everything a high watermark move
+ * wakes, run on the blocking-IO executor, never on the thread that moved the high watermark.
  */
 public final class ConsumeHandler {
   /** {@link MediaTypes#OCTET_STREAM} as Pekko's content type. */
