@@ -123,7 +123,10 @@ class ConsumeLongPollAndFollowTest {
     assertEquals(200, r.statusCode());
     assertEquals(0, r.body().length);
     assertEquals(Long.toString(hw), r.headers().firstValue("X-Sluice-Next-Offset").get());
-    assertEquals(0, log(partition).highWatermarkWaiterCount(), "the timed out wait is forgotten");
+    Conditions.await(
+        () -> log(partition).highWatermarkWaiterCount() == 0,
+        CONDITION_TIMEOUT,
+        "the timed out wait is forgotten");
   }
 
   @Test
@@ -225,7 +228,10 @@ class ConsumeLongPollAndFollowTest {
         },
         CONDITION_TIMEOUT,
         "the server ends the stream when the client goes");
-    assertEquals(0, log.highWatermarkWaiterCount(), "the ended stream waits no more");
+    Conditions.await(
+        () -> log.highWatermarkWaiterCount() == 0,
+        CONDITION_TIMEOUT,
+        "the ended stream waits no more");
   }
 
   private void produceUnchecked(int partition) {

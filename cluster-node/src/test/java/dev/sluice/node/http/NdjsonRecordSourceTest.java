@@ -41,7 +41,8 @@ class NdjsonRecordSourceTest {
   void everyRecordOfTheSlicesIsOneLineWithItsKeyHeadersAndValue() throws Exception {
     byte[] large = new byte[3 * NdjsonRecordSource.VALUE_PIECE_BYTES + 2]; // ends mid-triple
     new Random(5).nextBytes(large);
-    try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(1024 * 1024, 512 * 1024), clock())) {
+    try (PartitionLog log =
+        PartitionLog.open(dir.resolve("p"), settings(1024 * 1024, 512 * 1024), clock())) {
       log.appendRecords(
           List.of(
               new Record(
