@@ -16,7 +16,8 @@ import java.nio.charset.StandardCharsets;
  * POST   /leaders/rebalance                             preferred leaders back ({@link LeaderMoves})
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record ({@link ProduceResponse})
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
- * GET  /topics/{t}/partitions/{p}/records?offset=&amp;maxBytes=   whole batches from an offset
+ * GET  /topics/{t}/partitions/{p}/records?offset=&amp;maxBytes=[&amp;maxWaitMs=&amp;minBytes=&amp;follow=]
+ *                                                      whole batches (or NDJSON) from an offset
  * GET  /cluster/status                                  the cluster at a glance ({@link ClusterStatus})
  * </pre>
  *
@@ -59,6 +60,23 @@ public final class Paths {
 
   /** Query parameter of a batch fetch: the answer's byte limit (positive; 1 MiB when absent). */
   public static final String MAX_BYTES = "maxBytes";
+
+  /**
+   * Query parameter of a batch fetch: how long to wait, in milliseconds, for {@link #MIN_BYTES} of
+   * committed records when fewer are there (0 when absent: answer at once; capped by the server's
+   * {@code sluice.api.max-fetch-wait}). With {@link #FOLLOW}, how long the stream stays open
+   * without a new record.
+   */
+  public static final String MAX_WAIT_MS = "maxWaitMs";
+
+  /** Query parameter of a batch fetch: the committed bytes worth answering for (1 when absent). */
+  public static final String MIN_BYTES = "minBytes";
+
+  /**
+   * Query parameter of a batch fetch: {@code true} keeps the answer open and streams records as
+   * they are committed.
+   */
+  public static final String FOLLOW = "follow";
 
   private Paths() {}
 
@@ -109,6 +127,15 @@ public final class Paths {
   public static String batches(String topic, int partition, long offset, long maxBytes) {
     String query = OFFSET + "=" + offset + "&" + MAX_BYTES + "=" + maxBytes;
     return records(topic, partition) + "?" + query;
+  }
+
+  /**
+   * A long-poll batch fetch path: as {@link #batches}, waiting up to {@code maxWaitMs} for a
+   * committed record when none is there yet.
+   */
+  public static String batches(
+      String topic, int partition, long offset, long maxBytes, long maxWaitMs) {
+    return batches(topic, partition, offset, maxBytes) + "&" + MAX_WAIT_MS + "=" + maxWaitMs;
   }
 
   /** {@code cluster/status}: the cluster at a glance (GET). */

@@ -203,9 +203,13 @@ class WireFormatTest {
   }
 
   @Test
-  void produceResponseIsTheOffset() throws Exception {
-    assertEquals("{\"offset\":42}", JSON.writeValueAsString(new ProduceResponse(42)));
-    assertEquals(new ProduceResponse(42), JSON.readValue("{\"offset\":42}", ProduceResponse.class));
+  void produceResponseIsTheFirstAndLastOffsetAndTheCount() throws Exception {
+    String single = "{\"offset\":42,\"lastOffset\":42,\"count\":1}";
+    assertEquals(single, JSON.writeValueAsString(new ProduceResponse(42)));
+    assertEquals(new ProduceResponse(42), JSON.readValue(single, ProduceResponse.class));
+    String batch = "{\"offset\":42,\"lastOffset\":1041,\"count\":1000}";
+    assertEquals(batch, JSON.writeValueAsString(new ProduceResponse(42, 1041, 1000)));
+    assertEquals(new ProduceResponse(42, 1041, 1000), JSON.readValue(batch, ProduceResponse.class));
   }
 
   @Test

@@ -506,6 +506,41 @@ public final class SluiceClient {
         });
   }
 
+  // ---- batched consume ----
+
+  /**
+   * Fetches the committed records of a partition from {@code offset}: whole batches up to {@code
+   * maxBytes} (at least one batch when one is readable), decoded by the server into NDJSON. When
+   * none is committed at {@code offset} yet, the server waits up to {@code maxWait} (capped by its
+   * {@code sluice.api.max-fetch-wait}) for one, then answers what there is, possibly nothing.
+   *
+   * <p>Values come whole into memory; a value too large for that is read with {@link #fetch}, which
+   * streams it.
+   *
+   * @throws SluiceClientException with status 416 and the readable range when {@code offset} is
+   *     outside the log
+   */
+  public FetchedRecords fetchRecords(
+      String topic, int partition, long offset, int maxBytes, Duration maxWait) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("maxBytes = " + maxBytes + ": must be positive");
+    }
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait = " + maxWait + ": must not be negative");
+    }
+    return exchange(
+        "GET",
+        Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis()),
+        Map.of(ACCEPT, MediaTypes.NDJSON),
+        null,
+        false,
+        response -> {
+          long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
+          long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
+          return new FetchedRecords(NdjsonRecords.read(response.body()), next, hw);
+        });
+  }
+
   /**
    * Response header bytes reach a {@link HttpClient} one char per byte (ISO-8859-1); a key the
    * server sent as UTF-8 is decoded back here. (Requests cannot do the same: java.net.http sends

@@ -264,7 +264,7 @@ public final class SluiceNode implements AutoCloseable {
                 settings.api().requestTimeout(),
                 blocking,
                 apiMetrics),
-            new ConsumeHandler(replicas, topics, blocking),
+            new ConsumeHandler(replicas, topics, blocking, settings.api().maxFetchWait()),
             settings.security().api().auth() == SecuritySettings.AuthMode.TOKENS
                 ? new Authorizer(tokens.orElseThrow(), settings.node().id())
                 : Authorizer.none(),

@@ -10,8 +10,12 @@ import java.time.Duration;
  * @param inlineBatchBytes the largest body of a batched produce request ({@code
  *     application/x-ndjson}); its records are decoded into memory before the one append, so this
  *     bounds the heap a request can take. At most {@code sluice.storage.max-batch-bytes}.
+ * @param maxFetchWait the longest a fetch may wait for records ({@code maxWaitMs} is capped by it),
+ *     and how long a follow-mode fetch stays open without new records; smaller than {@code
+ *     requestTimeout}
  */
-public record ApiSettings(int port, Duration requestTimeout, long inlineBatchBytes) {
+public record ApiSettings(
+    int port, Duration requestTimeout, long inlineBatchBytes, Duration maxFetchWait) {
   /** The default of {@code inline-batch-bytes} when it is not set (and max-batch-bytes allows). */
   public static final long DEFAULT_INLINE_BATCH_BYTES = 16L * 1024 * 1024;
 }

@@ -58,7 +58,8 @@ final class SettingsReader {
         new ApiSettings(
             integer("sluice.api.port", 0),
             duration("sluice.api.request-timeout", Duration.ZERO),
-            inlineBatchBytes(storage.maxBatchBytes()));
+            inlineBatchBytes(storage.maxBatchBytes()),
+            duration("sluice.api.max-fetch-wait", Duration.ZERO));
     BackoffSettings backoff =
         new BackoffSettings(
             duration("sluice.replication.backoff.min", Duration.ZERO),

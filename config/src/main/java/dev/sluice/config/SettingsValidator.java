@@ -306,6 +306,19 @@ public final class SettingsValidator {
     }
     requirePositive("sluice.api.request-timeout", s.api().requestTimeout(), v);
     checkInlineBatch(s, v);
+    checkFetchWait(s.api(), v);
+  }
+
+  private static void checkFetchWait(ApiSettings api, List<String> v) {
+    requirePositive("sluice.api.max-fetch-wait", api.maxFetchWait(), v);
+    if (api.maxFetchWait().compareTo(api.requestTimeout()) >= 0) {
+      v.add(
+          "sluice.api.max-fetch-wait = "
+              + api.maxFetchWait()
+              + ": must be smaller than sluice.api.request-timeout = "
+              + api.requestTimeout()
+              + ", so that a client waiting on a fetch never mistakes the wait for a dead server");
+    }
   }
 
   private static void checkInlineBatch(SluiceSettings s, List<String> v) {

@@ -43,6 +43,7 @@ class SettingsValidatorTest {
     assertEquals(Duration.ofMillis(200), s.replication().backoff().min());
     assertEquals(List.of(), s.cluster().seedNodes());
     assertFalse(s.replication().uncleanLeaderElection());
+    assertEquals(Duration.ofSeconds(20), s.api().maxFetchWait());
   }
 
   @Test
@@ -100,6 +101,9 @@ class SettingsValidatorTest {
     // the stall timeout must exceed the sampling interval
     "sluice.watchdog.stall-timeout, 1s, must be larger than sluice.watchdog.interval",
     "sluice.watchdog.stall-timeout, 500ms, must be larger than sluice.watchdog.interval",
+    // a fetch's wait stays below the request timeout
+    "sluice.api.max-fetch-wait, 30s, must be smaller than sluice.api.request-timeout",
+    "sluice.api.max-fetch-wait, 0s, must be positive",
     // ports distinct and in range
     "sluice.management.port, 7701, the same port as sluice.replication.port",
     "sluice.cluster.port, 70000, must be between 0 and 65535",

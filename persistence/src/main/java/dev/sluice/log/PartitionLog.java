@@ -31,6 +31,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +98,8 @@ public final class PartitionLog implements AutoCloseable {
   private final OffsetCheckpoint logStartCheckpoint;
   private final StagingArea staging;
   private final LeaderEpochCache epochs;
+  private final HighWatermarkWaiters highWatermarkWaiters =
+      new HighWatermarkWaiters(this::highWatermark);
 
   private volatile long logEndOffset;
   private volatile long logStartOffset;
@@ -308,6 +311,30 @@ public final class PartitionLog implements AutoCloseable {
       }
       forceHighWatermarkIfDue();
     }
+    // Outside the lock: completing a future may run the waiter's code on this thread.
+    highWatermarkWaiters.wakeUpTo(highWatermark);
+  }
+
+  /**
+   * A future completed with the high watermark once it is above {@code offset}: at once if it
+   * already is, else by the {@link #updateHighWatermark} that moves it there (leaders and followers
+   * alike). Truncation that lowers the high watermark and {@link #close} complete every waiter with
+   * the current high watermark, which may then be at or below {@code offset}: the waiter looks at
+   * the log again instead of waiting for an offset that may never come. On a closed log the future
+   * is complete at once.
+   *
+   * <p>The future completes on the thread that moved the high watermark (a replication thread):
+   * chain work with the {@code ...Async} methods on an executor of the caller's. A caller that
+   * stops waiting completes or cancels the future (e.g. {@link CompletableFuture#orTimeout}), which
+   * forgets the waiter.
+   */
+  public CompletableFuture<Long> awaitHighWatermarkAbove(long offset) {
+    return highWatermarkWaiters.await(offset);
+  }
+
+  /** Waiters of {@link #awaitHighWatermarkAbove} not yet completed (diagnostics and tests). */
+  public int highWatermarkWaiterCount() {
+    return highWatermarkWaiters.pending();
   }
 
   /**
@@ -648,6 +675,7 @@ public final class PartitionLog implements AutoCloseable {
       staging.discardResumables();
       log.info("{}: truncated to offset {} (log end offset now {})", dir, offset, logEndOffset);
     }
+    boolean lowered = false;
     synchronized (highWatermarkLock) {
       if (highWatermark > logEndOffset) {
         // Forced at once: after a power loss a high watermark above a cut would vouch for
@@ -655,7 +683,11 @@ public final class PartitionLog implements AutoCloseable {
         highWatermarkFile.write(logEndOffset);
         highWatermarkFile.force();
         highWatermark = logEndOffset;
+        lowered = true;
       }
+    }
+    if (lowered) {
+      highWatermarkWaiters.wakeAll();
     }
   }
 
@@ -677,6 +709,7 @@ public final class PartitionLog implements AutoCloseable {
       highWatermarkFile.force();
       highWatermark = offset;
     }
+    highWatermarkWaiters.wakeAll();
   }
 
   private void resetTo(long offset) throws IOException {
@@ -755,6 +788,7 @@ public final class PartitionLog implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    highWatermarkWaiters.close();
     synchronized (writeLock) {
       segments.restructure(
           () -> {

@@ -4,17 +4,19 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.sluice.api.PartitionDescription;
 import dev.sluice.api.ReplicaDescription;
+import dev.sluice.client.ConsumedRecord;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.SluiceClient.FetchedRecord;
+import dev.sluice.client.SluiceConsumer;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,19 +28,31 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code sluice consume TOPIC --partition P --from N ...}: reads records one at a time, from {@code
- * --from} up to {@code --count} records or, without it, up to the high watermark the leader reports
- * when the command starts (records committed later are not waited for).
+ * {@code sluice consume TOPIC --partition P --from N ...}: reads records from {@code --from} up to
+ * {@code --count} records or, without it, up to the high watermark the leader reports when the
+ * command starts. With {@code --follow} it keeps waiting for new records (long polls, one request
+ * per batch of records rather than per record) until interrupted (Ctrl-C) or, with {@code --count},
+ * until that many were read.
  *
- * <p>Values go to stdout as {@code offset<TAB>value} lines, or with {@code --out-dir} to one file
- * per record, {@code D/<offset>}, streamed so that a value of any size fits; stdout then lists
- * {@code offset<TAB>path}.
+ * <p>Values go to stdout as {@code offset<TAB>value} lines, read many records per request ({@link
+ * SluiceClient#fetchRecords}, up to {@code --max-bytes} of batches). With {@code --out-dir} each
+ * value is written to its own file, {@code D/<offset>}, streamed by a single-record request so that
+ * a value of any size fits; stdout then lists {@code offset<TAB>path}.
  */
 @Command(
     name = "consume",
     mixinStandardHelpOptions = true,
     description = "Reads records from a partition.")
 final class ConsumeCommand implements Callable<Integer> {
+  /** How long one long poll of {@code --follow} waits (the server may cap it lower). */
+  static final Duration FOLLOW_WAIT = Duration.ofSeconds(15);
+
+  /**
+   * Without {@code --follow}, how long a read at a not yet readable offset waits before the command
+   * gives up: enough for a record just produced to commit, or for a follower that serves the read
+   * to catch up with the leader's high watermark.
+   */
+  static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
 
   @ParentCommand SluiceCli root;
 
@@ -58,8 +72,20 @@ final class ConsumeCommand implements Callable<Integer> {
   @Option(
       names = "--count",
       paramLabel = "C",
-      description = "Records to read (default: up to the high watermark).")
+      description =
+          "Records to read (default: up to the high watermark, or forever with --follow).")
   Long count;
+
+  @Option(
+      names = "--follow",
+      description = "Keep waiting for new records until interrupted (Ctrl-C).")
+  boolean follow;
+
+  @Option(
+      names = "--max-bytes",
+      paramLabel = "B",
+      description = "Bytes of batches asked for per request (default: ${DEFAULT-VALUE}).")
+  int maxBytes = SluiceConsumer.DEFAULT_MAX_BYTES;
 
   @Option(
       names = "--out-dir",
@@ -79,25 +105,17 @@ final class ConsumeCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "--partition, --from and --count must not be negative");
     }
+    if (maxBytes <= 0) {
+      throw new ParameterException(spec.commandLine(), "--max-bytes must be positive");
+    }
+    if (follow && outDir != null) {
+      throw new ParameterException(
+          spec.commandLine(), "--follow prints records; it does not combine with --out-dir");
+    }
     SluiceClient client = server.client();
-    long end = count != null ? from + count : highWatermark(client);
-    if (outDir != null) {
-      Files.createDirectories(outDir);
-    }
-    long offset = from;
-    while (offset < end) {
-      long read =
-          outDir == null
-              ? client.fetch(topic, partition, offset, this::print)
-              : client.fetch(topic, partition, offset, this::save);
-      // Never step backwards, whatever offset the server reports: a loop must end.
-      offset = Math.max(offset, read) + 1;
-      if (spec.commandLine().getOut().checkError()) {
-        // stdout is gone (`consume ... | head`): stop fetching what nobody will read.
-        return 0;
-      }
-    }
-    if (offset == from && count == null) {
+    long end = count != null ? from + count : follow ? Long.MAX_VALUE : highWatermark(client);
+    long offset = outDir == null ? printFrom(client, end) : saveFrom(client, end);
+    if (offset == from && count == null && !follow) {
       spec.commandLine()
           .getErr()
           .printf(
@@ -105,6 +123,69 @@ final class ConsumeCommand implements Callable<Integer> {
               partition, from, end);
     }
     return 0;
+  }
+
+  /** Prints records from {@code --from} up to {@code end}; returns the offset it stopped at. */
+  private long printFrom(SluiceClient client, long end) {
+    SluiceConsumer consumer = SluiceConsumer.create(client, maxBytes);
+    consumer.assign(topic, partition);
+    consumer.seek(from);
+    PrintWriter out = spec.commandLine().getOut();
+    long offset = from;
+    while (offset < end) {
+      List<ConsumedRecord> records = consumer.poll(follow ? FOLLOW_WAIT : Duration.ZERO);
+      if (records.isEmpty() && !follow) {
+        records = consumer.poll(CATCH_UP_WAIT);
+        if (records.isEmpty()) {
+          throw new CliException(
+              "no record of partition "
+                  + partition
+                  + " of "
+                  + topic
+                  + " at offset "
+                  + offset
+                  + " is readable (high watermark "
+                  + consumer.highWatermark()
+                  + "); "
+                  + (offset - from)
+                  + " records read; use --follow to wait for new records");
+        }
+      }
+      for (ConsumedRecord r : records) {
+        if (r.offset() >= end) {
+          break;
+        }
+        out.print(r.offset());
+        out.print('\t');
+        if (r.value() != null) {
+          out.print(new String(r.value(), UTF_8));
+        }
+        out.println();
+      }
+      out.flush();
+      if (out.checkError()) {
+        // stdout is gone (`consume ... | head`): stop fetching what nobody will read.
+        return offset;
+      }
+      // Never step backwards, whatever offset the server reports: a loop must end.
+      offset = Math.max(offset, consumer.position());
+    }
+    return offset;
+  }
+
+  /** Saves one value per file, a record per request; returns the offset it stopped at. */
+  private long saveFrom(SluiceClient client, long end) throws IOException {
+    Files.createDirectories(outDir);
+    long offset = from;
+    while (offset < end) {
+      long read = client.fetch(topic, partition, offset, this::save);
+      // Never step backwards, whatever offset the server reports: a loop must end.
+      offset = Math.max(offset, read) + 1;
+      if (spec.commandLine().getOut().checkError()) {
+        return offset;
+      }
+    }
+    return offset;
   }
 
   private long highWatermark(SluiceClient client) {
@@ -124,18 +205,6 @@ final class ConsumeCommand implements Callable<Integer> {
               + " reports no leader high watermark; give --count to read anyway");
     }
     return hw;
-  }
-
-  private long print(FetchedRecord record) throws IOException {
-    PrintWriter out = spec.commandLine().getOut();
-    out.print(record.offset());
-    out.print('\t');
-    // Decoded while streaming, so even a huge value never sits in memory whole.
-    try (Reader value = new InputStreamReader(record.value(), UTF_8)) {
-      value.transferTo(out);
-    }
-    out.println();
-    return record.offset();
   }
 
   private long save(FetchedRecord record) throws IOException {

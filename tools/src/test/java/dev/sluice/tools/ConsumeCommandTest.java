@@ -11,6 +11,7 @@ import dev.sluice.client.testing.FakeSluiceServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsumeCommandTest {
 
   private static final String RECORDS = "/topics/orders/partitions/1/records/";
+  private static final String BATCHES = "/topics/orders/partitions/1/records";
 
   private static final String TOPIC_HW_2 =
       """
@@ -28,6 +30,8 @@ class ConsumeCommandTest {
           {"node":1,"role":"follower","leo":1,"hw":1,"state":"catchingUp","lagBytes":10},
           {"node":2,"role":"leader","leo":2,"hw":2,"state":"leading","lagBytes":0}]}]}
       """;
+
+  private static final String TOPIC_HW_5 = TOPIC_HW_2.replace("\"hw\":2", "\"hw\":5");
 
   private FakeSluiceServer server;
 
@@ -59,10 +63,49 @@ class ConsumeCommandTest {
     record(offset, value.getBytes(UTF_8), null);
   }
 
+  /**
+   * Serves the batch fetch of a partition holding {@code values} from offset 0, committed below
+   * {@code hw}, as NDJSON, at most two records per answer so that reading takes several requests.
+   */
+  private void partition(long hw, String... values) {
+    server.on(
+        "GET",
+        BATCHES,
+        (exchange, request) -> {
+          long offset = Long.parseLong(query(request.query(), "offset"));
+          StringBuilder body = new StringBuilder();
+          long next = offset;
+          while (next < hw && next < values.length && next < offset + 2) {
+            body.append("{\"offset\":")
+                .append(next)
+                .append(",\"key\":null,\"headers\":[],\"value\":\"")
+                .append(Base64.getEncoder().encodeToString(values[(int) next].getBytes(UTF_8)))
+                .append("\"}\n");
+            next++;
+          }
+          exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+          exchange.getResponseHeaders().set(Headers.NEXT_OFFSET, Long.toString(next));
+          exchange.getResponseHeaders().set(Headers.HIGH_WATERMARK, Long.toString(hw));
+          FakeSluiceServer.sendBytes(exchange, 200, body.toString().getBytes(UTF_8));
+        });
+  }
+
+  private static String query(String query, String name) {
+    for (String pair : query.split("&")) {
+      if (pair.startsWith(name + "=")) {
+        return pair.substring(name.length() + 1);
+      }
+    }
+    throw new AssertionError("no " + name + " in " + query);
+  }
+
+  private long batchRequests() {
+    return server.requests().stream().filter(r -> r.path().equals(BATCHES)).count();
+  }
+
   @Test
   void countRecordsArePrintedAsOffsetTabValue() {
-    record(3, "drei");
-    record(4, "vier ✓");
+    partition(10, "null", "eins", "zwei", "drei", "vier ✓", "fünf");
 
     CliRun run =
         CliRun.run(
@@ -79,24 +122,115 @@ class ConsumeCommandTest {
 
     assertEquals(0, run.exitCode(), run::toString);
     assertEquals("3\tdrei\n4\tvier ✓\n", run.out());
+    assertEquals(1, batchRequests(), "two records come in one request");
+    assertTrue(server.requests().get(0).query().contains("maxWaitMs=0"), run::toString);
   }
 
   @Test
-  void withoutCountItReadsUpToTheLeadersHighWatermark() {
-    server.onJson("GET", "/topics/orders", 200, TOPIC_HW_2);
-    record(0, "a");
-    record(1, "b");
-    record(2, "not committed yet");
+  void manyRecordsAreReadInBatchesNotOneRequestPerRecord() {
+    server.onJson("GET", "/topics/orders", 200, TOPIC_HW_5);
+    partition(5, "a", "b", "c", "d", "e");
 
     CliRun run =
         CliRun.run(
             "consume", "orders", "--partition", "1", "--from", "0", "--server", server.url());
 
     assertEquals(0, run.exitCode(), run::toString);
-    assertEquals("0\ta\n1\tb\n", run.out());
+    assertEquals("0\ta\n1\tb\n2\tc\n3\td\n4\te\n", run.out());
+    assertEquals(3, batchRequests(), "two records per answer of the fake: 3 requests");
     assertFalse(
-        server.requests().stream().anyMatch(r -> r.path().equals(RECORDS + "2")),
-        "offset 2 is at the high watermark and must not be read");
+        server.requests().stream().anyMatch(r -> r.path().startsWith(RECORDS)),
+        "no single-record reads");
+  }
+
+  @Test
+  void followKeepsLongPollingUntilCountRecordsArrived() {
+    // Each answer holds the next record only once it "arrived": the fake commits one per request.
+    long[] committed = {1};
+    server.on(
+        "GET",
+        BATCHES,
+        (exchange, request) -> {
+          long offset = Long.parseLong(query(request.query(), "offset"));
+          long hw;
+          synchronized (committed) {
+            hw = committed[0]++;
+          }
+          String body =
+              offset < hw
+                  ? "{\"offset\":"
+                      + offset
+                      + ",\"key\":null,\"headers\":[],\"value\":\""
+                      + Base64.getEncoder().encodeToString(("v" + offset).getBytes(UTF_8))
+                      + "\"}\n"
+                  : "";
+          exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+          exchange
+              .getResponseHeaders()
+              .set(Headers.NEXT_OFFSET, Long.toString(offset < hw ? offset + 1 : offset));
+          exchange.getResponseHeaders().set(Headers.HIGH_WATERMARK, Long.toString(hw));
+          FakeSluiceServer.sendBytes(exchange, 200, body.getBytes(UTF_8));
+        });
+
+    CliRun run =
+        CliRun.run(
+            "consume",
+            "orders",
+            "--partition",
+            "1",
+            "--from",
+            "0",
+            "--count",
+            "3",
+            "--follow",
+            "--server",
+            server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("0\tv0\n1\tv1\n2\tv2\n", run.out());
+    for (FakeSluiceServer.Request r : server.requests()) {
+      long waitMs = Long.parseLong(query(r.query(), "maxWaitMs"));
+      assertTrue(
+          waitMs > 0 && waitMs <= ConsumeCommand.FOLLOW_WAIT.toMillis(),
+          "every request of --follow is a long poll: " + r.query());
+    }
+  }
+
+  @Test
+  void followDoesNotCombineWithOutDir(@TempDir Path dir) {
+    CliRun run =
+        CliRun.run(
+            "consume",
+            "orders",
+            "--partition",
+            "1",
+            "--from",
+            "0",
+            "--follow",
+            "--out-dir",
+            dir.toString(),
+            "--server",
+            server.url());
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(run.err().contains("--out-dir"), run::toString);
+  }
+
+  @Test
+  void withoutCountItReadsUpToTheLeadersHighWatermark() {
+    server.onJson("GET", "/topics/orders", 200, TOPIC_HW_2);
+    partition(3, "a", "b", "committed after the command started");
+
+    CliRun run =
+        CliRun.run(
+            "consume", "orders", "--partition", "1", "--from", "0", "--server", server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("0\ta\n1\tb\n", run.out(), "offset 2 is at the high watermark at the start");
+    assertFalse(
+        server.requests().stream()
+            .anyMatch(r -> r.path().equals(BATCHES) && r.query().contains("offset=2")),
+        "nothing is fetched at the high watermark");
   }
 
   @Test
@@ -183,12 +317,25 @@ class ConsumeCommandTest {
 
   @Test
   void anOutOfRangeOffsetPrintsTheServersMessageAndExitsOne() {
-    record(0, "a");
-    server.onJson(
+    server.on(
         "GET",
-        RECORDS + "1",
-        416,
-        "{\"error\":\"offset 1 is out of range [0, 1)\",\"logStartOffset\":0,\"highWatermark\":1}");
+        BATCHES,
+        (exchange, request) -> {
+          if (request.query().contains("offset=0&")) {
+            exchange.getResponseHeaders().set(Headers.NEXT_OFFSET, "1");
+            exchange.getResponseHeaders().set(Headers.HIGH_WATERMARK, "1");
+            FakeSluiceServer.sendBytes(
+                exchange,
+                200,
+                "{\"offset\":0,\"key\":null,\"headers\":[],\"value\":\"YQ==\"}\n".getBytes(UTF_8));
+          } else {
+            FakeSluiceServer.send(
+                exchange,
+                416,
+                "{\"error\":\"offset 1 is out of range [0, 1)\",\"logStartOffset\":0,"
+                    + "\"highWatermark\":1}");
+          }
+        });
 
     CliRun run =
         CliRun.run(

@@ -101,7 +101,8 @@ class DemoAndBenchOptionsTest {
 
     List<Long> sizes = cmd.recordMix.sizes(cmd.backlogBytes, cmd.recordBytes);
     assertEquals(256L << 20, sizes.stream().mapToLong(Long::longValue).sum());
-    assertEquals("8 x 16.0 MiB, 28 x 4.0 MiB, 16384 x 1.0 KiB", BenchCatchupCommand.describe(sizes));
+    assertEquals(
+        "8 x 16.0 MiB, 28 x 4.0 MiB, 16384 x 1.0 KiB", BenchCatchupCommand.describe(sizes));
     // Interleaved, not grouped: a 16 MiB record, three of 4 MiB, then the first small ones.
     assertEquals(List.of(16L << 20, 4L << 20, 4L << 20, 4L << 20, 1024L), sizes.subList(0, 5));
     long maxBatch = Long.parseLong(cmd.settings().get("sluice.storage.max-batch-bytes"));

@@ -39,7 +39,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value), or
  *                                                       many as one batch (NDJSON body)
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
- * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=   whole batches from an offset
+ * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=&maxWaitMs=&minBytes=&follow=
+ *                                                       whole batches (or NDJSON) from an offset
  * GET  /cluster/status                                  the cluster at a glance
  * GET  /openapi.yaml                                    this list as an OpenAPI 3 document
  * </pre>
@@ -193,17 +194,12 @@ public final class ClientApi extends AllDirectives {
                             respond(produce.produce(topic, partition, key, acks, request)))));
   }
 
+  /** The other query parameters (maxBytes, maxWaitMs, minBytes, follow) are the handler's. */
   private Route batchesRoute(String topic, int partition) {
     return parameter(
         Paths.OFFSET,
         offset ->
-            parameterOptional(
-                Paths.MAX_BYTES,
-                maxBytes ->
-                    extractRequest(
-                        request ->
-                            respond(
-                                consume.batches(topic, partition, offset, maxBytes, request)))));
+            extractRequest(request -> respond(consume.batches(topic, partition, offset, request))));
   }
 
   private Route createTopic() {

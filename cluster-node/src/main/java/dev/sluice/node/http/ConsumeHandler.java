@@ -3,17 +3,18 @@ package dev.sluice.node.http;
 import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
 import dev.sluice.api.MediaTypes;
-import dev.sluice.api.Paths;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordLocation;
+import dev.sluice.log.record.BatchLimit;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,10 +23,12 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -41,24 +44,41 @@ import org.apache.pekko.util.ByteString;
  *
  * <p>The batch endpoint answers raw batches exactly as stored (the format in {@code
  * dev.sluice.log.record.RecordBatch}), whole batches only and at least one when one is readable
- * (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to continue.
+ * (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to continue, or the same batches decoded
+ * into {@link MediaTypes#NDJSON} lines ({@link NdjsonRecordSource}). Parameters are {@link
+ * FetchRequest}'s. A long poll waits on the replica's high watermark ({@link
+ * PartitionLog#awaitHighWatermarkAbove}), whether it leads or follows, until {@code minBytes} are
+ * committed or {@code maxWait} passed; a follow-mode fetch streams for as long as {@link
+ * FollowSource} says.
  *
- * <p>Thread-safety: stateless between requests; file reads run on the blocking-IO executor.
+ * <p>Thread-safety: stateless between requests; file reads, and everything a high watermark move
+ * wakes, run on the blocking-IO executor, never on the thread that moved the high watermark.
  */
 public final class ConsumeHandler {
-  private static final long DEFAULT_MAX_BYTES = 1024 * 1024;
-
   /** {@link MediaTypes#OCTET_STREAM} as Pekko's content type. */
-  private static final ContentType OCTETS = ContentTypes.parse(MediaTypes.OCTET_STREAM);
+  static final ContentType OCTETS = ContentTypes.parse(MediaTypes.OCTET_STREAM);
+
+  /** {@link MediaTypes#NDJSON} as Pekko's content type: UTF-8 text, no charset parameter. */
+  static final ContentType NDJSON =
+      org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithFixedCharset(
+              "x-ndjson", HttpCharsets.UTF_8)
+          .toContentType();
 
   private final LocalReplicas replicas;
   private final Redirects redirects;
   private final Executor blocking;
+  private final Duration maxFetchWait;
 
-  public ConsumeHandler(LocalReplicas replicas, TopicService topics, Executor blocking) {
+  /**
+   * @param maxFetchWait {@code sluice.api.max-fetch-wait}: the cap of a fetch's {@code maxWaitMs}
+   *     and the idle bound of a follow-mode fetch
+   */
+  public ConsumeHandler(
+      LocalReplicas replicas, TopicService topics, Executor blocking, Duration maxFetchWait) {
     this.replicas = replicas;
     this.redirects = new Redirects(topics, replicas.localNode());
     this.blocking = blocking;
+    this.maxFetchWait = maxFetchWait;
   }
 
   public CompletionStage<HttpResponse> record(
@@ -94,18 +114,16 @@ public final class ConsumeHandler {
         blocking);
   }
 
+  /**
+   * {@code GET .../records?offset=&maxBytes=&maxWaitMs=&minBytes=&follow=}: whole committed batches
+   * from {@code offset}, as stored or as NDJSON ({@link FetchRequest}), answered at once, after a
+   * long poll, or as a stream that follows the high watermark.
+   */
   public CompletionStage<HttpResponse> batches(
-      String topic,
-      int partition,
-      String offsetParam,
-      Optional<String> maxBytesParam,
-      HttpRequest req) {
+      String topic, int partition, String offsetParam, HttpRequest req) {
     PartitionId tp = TopicService.partitionId(topic, partition);
-    long offset = parseLong(Paths.OFFSET, offsetParam);
-    long maxBytes = maxBytesParam.map(m -> parseLong(Paths.MAX_BYTES, m)).orElse(DEFAULT_MAX_BYTES);
-    if (maxBytes <= 0) {
-      throw new ApiException(400, Paths.MAX_BYTES + " = " + maxBytes + ": must be positive");
-    }
+    FetchRequest fetch = FetchRequest.of(offsetParam, req, maxFetchWait);
+    long offset = fetch.offset();
     Optional<PartitionReplica> replica = replicas.get(tp);
     if (replica.isEmpty()) {
       return redirects.toReplica(tp, req);
@@ -117,27 +135,105 @@ public final class ConsumeHandler {
         return elsewhere.get();
       }
     }
+    if (fetch.follow()) {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            Committed start = committed(tp, log, fetch.offset(), fetch.maxBytes());
+            return withPositionHeaders(HttpResponse.create(), start, false)
+                .withEntity(
+                    HttpEntities.createChunked(
+                        fetch.ndjson() ? NDJSON : OCTETS,
+                        new FollowSource(log, fetch, blocking).source()));
+          },
+          blocking);
+    }
+    long deadline = System.nanoTime() + fetch.maxWait().toNanos();
+    return longPoll(tp, log, fetch, deadline).thenApply(answer -> respond(log, fetch, answer));
+  }
+
+  /**
+   * Reads until {@code minBytes} of committed batches are there or the deadline passed. Each wait
+   * is on the log's high watermark, so the answer goes out as soon as a commit makes it big enough,
+   * and nothing polls the log meanwhile.
+   */
+  private CompletionStage<Committed> longPoll(
+      PartitionId tp, PartitionLog log, FetchRequest fetch, long deadline) {
     return CompletableFuture.supplyAsync(
-        () -> {
-          long hw = log.highWatermark();
-          if (offset != hw) {
-            checkReadable(tp, log, offset);
-          }
-          List<LogSlice> slices = committedSlices(log, offset, maxBytes, hw);
-          long next = slices.isEmpty() ? offset : slices.get(slices.size() - 1).lastOffset() + 1;
-          long length = slices.stream().mapToLong(LogSlice::length).sum();
-          Source<ByteString, NotUsed> body = Source.empty();
-          for (LogSlice s : slices) {
-            body = body.concat(FileRegionSource.create(s.segmentFile(), s.position(), s.length()));
-          }
-          return HttpResponse.create()
-              .addHeader(RawHeader.create(Headers.NEXT_OFFSET, Long.toString(next)))
-              .addHeader(RawHeader.create(Headers.HIGH_WATERMARK, Long.toString(hw)))
-              .addHeader(
-                  RawHeader.create(Headers.LOG_START_OFFSET, Long.toString(log.logStartOffset())))
-              .withEntity(octets(length, body));
-        },
-        blocking);
+            () -> committed(tp, log, fetch.offset(), fetch.maxBytes()), blocking)
+        .thenCompose(
+            answer -> {
+              long remaining = deadline - System.nanoTime();
+              if (answer.bytes() >= fetch.minBytes() || remaining <= 0) {
+                return CompletableFuture.completedFuture(answer);
+              }
+              long seen = answer.highWatermark();
+              return log.awaitHighWatermarkAbove(seen)
+                  .orTimeout(remaining, TimeUnit.NANOSECONDS)
+                  .handleAsync(
+                      (hw, timedOut) ->
+                          // A timeout, or a truncation or close (no move above what was seen):
+                          // answer what is there now instead of waiting on.
+                          timedOut != null || hw <= seen
+                              ? longPoll(tp, log, fetch, System.nanoTime())
+                              : longPoll(tp, log, fetch, deadline),
+                      blocking)
+                  .thenCompose(next -> next);
+            });
+  }
+
+  /** Committed batches from an offset, and the positions the answer's headers report. */
+  record Committed(List<LogSlice> slices, long nextOffset, long highWatermark, long logStart) {
+    long bytes() {
+      long total = 0;
+      for (LogSlice s : slices) {
+        total += s.length();
+      }
+      return total;
+    }
+  }
+
+  private Committed committed(PartitionId tp, PartitionLog log, long offset, long maxBytes) {
+    long hw = log.highWatermark();
+    if (offset != hw) {
+      checkReadable(tp, log, offset);
+    }
+    List<LogSlice> slices = committedSlices(log, offset, maxBytes, hw);
+    long next = slices.isEmpty() ? offset : slices.get(slices.size() - 1).lastOffset() + 1;
+    return new Committed(slices, next, hw, log.logStartOffset());
+  }
+
+  private HttpResponse respond(PartitionLog log, FetchRequest fetch, Committed answer) {
+    HttpResponse response = withPositionHeaders(HttpResponse.create(), answer, true);
+    if (fetch.ndjson()) {
+      Source<ByteString, NotUsed> lines =
+          answer.slices().isEmpty()
+              ? Source.empty()
+              : NdjsonRecordSource.create(answer.slices(), fetch.offset(), storedLimit(log));
+      return response.withEntity(HttpEntities.createChunked(NDJSON, lines));
+    }
+    Source<ByteString, NotUsed> body = Source.empty();
+    for (LogSlice s : answer.slices()) {
+      body = body.concat(FileRegionSource.create(s.segmentFile(), s.position(), s.length()));
+    }
+    return response.withEntity(octets(answer.bytes(), body));
+  }
+
+  private static HttpResponse withPositionHeaders(
+      HttpResponse response, Committed answer, boolean nextOffset) {
+    HttpResponse r =
+        response
+            .addHeader(
+                RawHeader.create(Headers.HIGH_WATERMARK, Long.toString(answer.highWatermark())))
+            .addHeader(
+                RawHeader.create(Headers.LOG_START_OFFSET, Long.toString(answer.logStart())));
+    return nextOffset
+        ? r.addHeader(RawHeader.create(Headers.NEXT_OFFSET, Long.toString(answer.nextOffset())))
+        : r;
+  }
+
+  /** The batch limit the stored batches were checked against: any stored batch passes it. */
+  static BatchLimit storedLimit(PartitionLog log) {
+    return BatchLimit.segmentBytes(log.settings().segmentBytes());
   }
 
   /** A streamed binary body; HTTP wants the empty entity for zero bytes. */
@@ -148,8 +244,7 @@ public final class ConsumeHandler {
   }
 
   /** Whole batches below the high watermark, at least one when one is committed. */
-  private static List<LogSlice> committedSlices(
-      PartitionLog log, long offset, long maxBytes, long hw) {
+  static List<LogSlice> committedSlices(PartitionLog log, long offset, long maxBytes, long hw) {
     if (offset >= hw) {
       return List.of();
     }
@@ -263,13 +358,5 @@ public final class ConsumeHandler {
     details.put(ErrorBody.LOG_START_OFFSET, logStart);
     details.put(ErrorBody.HIGH_WATERMARK, hw);
     return details;
-  }
-
-  private static long parseLong(String name, String value) {
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new ApiException(400, name + " = " + value + ": must be an integer");
-    }
   }
 }

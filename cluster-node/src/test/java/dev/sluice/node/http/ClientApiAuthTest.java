@@ -98,7 +98,11 @@ class ClientApiAuthTest {
                 Duration.ofSeconds(10),
                 BlockingIo.executor(node.system()),
                 ApiMetrics.discarding()),
-            new ConsumeHandler(node.replicas(), topics, BlockingIo.executor(node.system())),
+            new ConsumeHandler(
+                node.replicas(),
+                topics,
+                BlockingIo.executor(node.system()),
+                node.settings().api().maxFetchWait()),
             new Authorizer(store, 1),
             () -> CompletableFuture.failedFuture(new ApiException(503, "no status here")),
             ApiMetrics.discarding());

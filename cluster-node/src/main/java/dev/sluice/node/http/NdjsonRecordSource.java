@@ -1,0 +1,221 @@
+package dev.sluice.node.http;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.sluice.api.MediaTypes;
+import dev.sluice.log.LogSlice;
+import dev.sluice.log.record.BatchHeader;
+import dev.sluice.log.record.BatchLimit;
+import dev.sluice.log.record.FileRecordReader;
+import dev.sluice.log.record.Header;
+import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.record.StoredRecord;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.apache.pekko.util.ByteStringBuilder;
+
+/**
+ * Streams the records of stored batches as {@link MediaTypes#NDJSON}, one line per record:
+ *
+ * <pre>
+ * {"offset":N,"key":base64|null,"headers":[{"key":"name","value":base64|null}],"value":base64|null}
+ * </pre>
+ *
+ * Keys, values and header values are standard base64 with padding; header names are JSON strings.
+ * The value comes last so that it can be encoded piece by piece: a value of any size passes in
+ * O({@link #VALUE_PIECE_BYTES}) memory, since base64 of pieces whose length is a multiple of 3
+ * concatenates to the base64 of the whole. Records of a batch below {@code fromOffset} (a fetch may
+ * start inside a batch) are skipped.
+ *
+ * <p>The batches are decoded with the log's own reader ({@link FileRecordReader}); a record that
+ * does not fit its batch fails the stream with the reader's error, which names file and position.
+ * The answer is cut into elements of about {@link #ELEMENT_BYTES}, each read only when downstream
+ * asks for it, on Pekko's blocking-IO dispatcher ({@code unfoldResource}'s default).
+ *
+ * <p>Thread-safety: each materialization has its own cursor and file channels.
+ */
+final class NdjsonRecordSource {
+  /** Raw value bytes encoded per step; a multiple of 3, so that pieces need no padding. */
+  static final int VALUE_PIECE_BYTES = 3 * 16 * 1024;
+
+  /** Small records are gathered into elements of about this size. */
+  static final int ELEMENT_BYTES = 64 * 1024;
+
+  private static final Base64.Encoder BASE64 = Base64.getEncoder();
+  private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
+
+  private NdjsonRecordSource() {}
+
+  /** The records of {@code slices} at or above {@code fromOffset}, as NDJSON. */
+  static Source<ByteString, NotUsed> create(
+      List<LogSlice> slices, long fromOffset, BatchLimit limit) {
+    return Source.unfoldResource(
+        () -> new Cursor(slices, fromOffset, limit), Cursor::next, Cursor::close);
+  }
+
+  /** One line without a record: {@code {"nextOffset":N,"highWatermark":H}}, ending a stream. */
+  static ByteString endLine(long nextOffset, long highWatermark) {
+    return ByteString.fromString(
+        "{\"nextOffset\":" + nextOffset + ",\"highWatermark\":" + highWatermark + "}\n",
+        StandardCharsets.US_ASCII);
+  }
+
+  /** Walks slices, batches, records and value pieces; not thread-safe. */
+  private static final class Cursor {
+    private final ArrayDeque<LogSlice> slices;
+    private final long fromOffset;
+    private final BatchLimit limit;
+    private LogSlice slice;
+    private FileChannel channel;
+    private long batchPosition;
+    private FileRecordReader records;
+    private long valuePosition;
+    private long valueRemaining;
+
+    Cursor(List<LogSlice> slices, long fromOffset, BatchLimit limit) {
+      this.slices = new ArrayDeque<>(slices);
+      this.fromOffset = fromOffset;
+      this.limit = limit;
+    }
+
+    Optional<ByteString> next() throws IOException {
+      ByteStringBuilder out = new ByteStringBuilder();
+      while (out.length() < ELEMENT_BYTES) {
+        if (valueRemaining > 0) {
+          appendValuePiece(out);
+          continue;
+        }
+        StoredRecord r = nextRecord();
+        if (r == null) {
+          break;
+        }
+        appendRecordStart(out, r);
+      }
+      return out.length() == 0 ? Optional.empty() : Optional.of(out.result());
+    }
+
+    private void appendRecordStart(ByteStringBuilder out, StoredRecord r) {
+      out.putBytes(("{\"offset\":" + r.offset() + ",\"key\":").getBytes(StandardCharsets.US_ASCII));
+      appendBase64OrNull(out, r.key());
+      out.putBytes(",\"headers\":[".getBytes(StandardCharsets.US_ASCII));
+      for (int i = 0; i < r.headers().size(); i++) {
+        Header h = r.headers().get(i);
+        out.putBytes((i == 0 ? "{\"key\":\"" : ",{\"key\":\"").getBytes(StandardCharsets.US_ASCII));
+        out.putBytes(JsonStringEncoder.getInstance().quoteAsUTF8(h.key()));
+        out.putBytes("\",\"value\":".getBytes(StandardCharsets.US_ASCII));
+        appendBase64OrNull(out, h.value());
+        out.putByte((byte) '}');
+      }
+      out.putBytes("],\"value\":".getBytes(StandardCharsets.US_ASCII));
+      if (r.valueLength() < 0) {
+        out.putBytes(NULL);
+        endLine(out);
+      } else {
+        out.putByte((byte) '"');
+        valuePosition = r.valuePosition();
+        valueRemaining = r.valueLength();
+        if (valueRemaining == 0) {
+          out.putByte((byte) '"');
+          endLine(out);
+        }
+      }
+    }
+
+    private void appendValuePiece(ByteStringBuilder out) throws IOException {
+      ByteBuffer piece = ByteBuffer.allocate((int) Math.min(VALUE_PIECE_BYTES, valueRemaining));
+      readFully(piece, valuePosition);
+      valuePosition += piece.capacity();
+      valueRemaining -= piece.capacity();
+      out.putBytes(BASE64.encode(piece.array()));
+      if (valueRemaining == 0) {
+        out.putByte((byte) '"');
+        endLine(out);
+      }
+    }
+
+    private static void endLine(ByteStringBuilder out) {
+      out.putBytes("}\n".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void appendBase64OrNull(ByteStringBuilder out, byte[] bytes) {
+      if (bytes == null) {
+        out.putBytes(NULL);
+      } else {
+        out.putByte((byte) '"');
+        out.putBytes(BASE64.encode(bytes));
+        out.putByte((byte) '"');
+      }
+    }
+
+    /** The next record at or above {@code fromOffset}, or null after the last slice. */
+    private StoredRecord nextRecord() throws IOException {
+      while (true) {
+        if (records != null && records.hasNext()) {
+          StoredRecord r = records.next();
+          if (r.offset() >= fromOffset) {
+            return r;
+          }
+          continue;
+        }
+        if (!nextBatch()) {
+          return null;
+        }
+      }
+    }
+
+    /** Opens the reader of the next batch; false when no batch is left. */
+    private boolean nextBatch() throws IOException {
+      while (slice == null || batchPosition >= slice.position() + slice.length()) {
+        closeChannel();
+        records = null;
+        slice = slices.poll();
+        if (slice == null) {
+          return false;
+        }
+        channel = FileChannel.open(slice.segmentFile(), StandardOpenOption.READ);
+        batchPosition = slice.position();
+      }
+      ByteBuffer head = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+      readFully(head, batchPosition);
+      head.flip();
+      String source = slice.segmentFile().toString();
+      BatchHeader header = BatchHeader.parse(head, limit, source, batchPosition);
+      records = new FileRecordReader(channel, slice.segmentFile(), batchPosition, header);
+      batchPosition += header.totalSize();
+      return true;
+    }
+
+    private void readFully(ByteBuffer buf, long position) throws IOException {
+      long at = position;
+      while (buf.hasRemaining()) {
+        int n = channel.read(buf, at);
+        if (n < 0) {
+          throw new EOFException(
+              slice.segmentFile() + " ended at position " + at + " inside a fetched batch");
+        }
+        at += n;
+      }
+    }
+
+    private void closeChannel() throws IOException {
+      if (channel != null) {
+        channel.close();
+        channel = null;
+      }
+    }
+
+    void close() throws IOException {
+      closeChannel();
+    }
+  }
+}
