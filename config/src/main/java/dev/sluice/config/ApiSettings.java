@@ -18,4 +18,7 @@ public record ApiSettings(
     int port, Duration requestTimeout, long inlineBatchBytes, Duration maxFetchWait) {
   /** The default of {@code inline-batch-bytes} when it is not set (and max-batch-bytes allows). */
   public static final long DEFAULT_INLINE_BATCH_BYTES = 16L * 1024 * 1024;
+
+  /** The default of {@code max-fetch-wait} when it is not set (and the request timeout allows). */
+  public static final Duration DEFAULT_MAX_FETCH_WAIT = Duration.ofSeconds(20);
 }

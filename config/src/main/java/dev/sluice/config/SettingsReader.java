@@ -54,12 +54,13 @@ final class SettingsReader {
             duration("sluice.storage.retention.time", Duration.ZERO),
             duration("sluice.storage.retention.check-interval", Duration.ZERO),
             duration("sluice.storage.high-watermark-checkpoint-interval", Duration.ZERO));
+    Duration requestTimeout = duration("sluice.api.request-timeout", Duration.ZERO);
     ApiSettings api =
         new ApiSettings(
             integer("sluice.api.port", 0),
-            duration("sluice.api.request-timeout", Duration.ZERO),
+            requestTimeout,
             inlineBatchBytes(storage.maxBatchBytes()),
-            duration("sluice.api.max-fetch-wait", Duration.ZERO));
+            maxFetchWait(requestTimeout));
     BackoffSettings backoff =
         new BackoffSettings(
             duration("sluice.replication.backoff.min", Duration.ZERO),
@@ -205,6 +206,20 @@ final class SettingsReader {
           : ApiSettings.DEFAULT_INLINE_BATCH_BYTES;
     }
     return bytes(key);
+  }
+
+  /**
+   * Unset (null): 20 s, or half the request timeout when that is not longer than 20 s, so that the
+   * wait always stays below the request timeout.
+   */
+  Duration maxFetchWait(Duration requestTimeout) {
+    String key = "sluice.api.max-fetch-wait";
+    if (config.hasPathOrNull(key) && config.getIsNull(key)) {
+      return requestTimeout.compareTo(ApiSettings.DEFAULT_MAX_FETCH_WAIT) > 0
+          ? ApiSettings.DEFAULT_MAX_FETCH_WAIT
+          : requestTimeout.dividedBy(2);
+    }
+    return duration(key, Duration.ZERO);
   }
 
   long retentionBytes(String key) {

@@ -72,6 +72,20 @@ class SettingsValidatorTest {
   }
 
   @Test
+  void maxFetchWaitDefaultsTo20sOrHalfARequestTimeoutOf20sOrLess() {
+    SluiceSettings shortTimeout =
+        SluiceSettings.from(with(Map.of("sluice.api.request-timeout", "5s")));
+    assertEquals(Duration.ofMillis(2500), shortTimeout.api().maxFetchWait());
+    SluiceSettings longTimeout =
+        SluiceSettings.from(with(Map.of("sluice.api.request-timeout", "2m")));
+    assertEquals(Duration.ofSeconds(20), longTimeout.api().maxFetchWait());
+    SluiceSettings set =
+        SluiceSettings.from(
+            with(Map.of("sluice.api.request-timeout", "5s", "sluice.api.max-fetch-wait", "4s")));
+    assertEquals(Duration.ofSeconds(4), set.api().maxFetchWait());
+  }
+
+  @Test
   void uncleanLeaderElectionIsReadWhenEnabled() {
     SluiceSettings s =
         SluiceSettings.from(with(Map.of("sluice.replication.unclean-leader-election", "true")));
