@@ -1,11 +1,7 @@
 package dev.sluice.client;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
+import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.ProduceRecord;
-import dev.sluice.api.RecordHeader;
-import dev.sluice.format.BatchLayout;
-import dev.sluice.format.Varints;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -16,17 +12,14 @@ import java.util.concurrent.CompletableFuture;
  * of their senders. Records are added until the batch is closed (full, or taken by the sender);
  * after that it only changes its retry bookkeeping.
  *
- * <p>Sizes are those of the uncompressed Kafka v2 batch the server stores: 61 header bytes plus
- * each record's encoding. A record's offset delta is counted as {@link #OFFSET_DELTA_BYTES} bytes
- * whatever its index, so the figure is an estimate a few bytes per record above the exact one.
+ * <p>Sizes are those of the request body: the sum of the records' NDJSON lines ({@link
+ * NdjsonCodec#produceLineBytes}), exact, the size the server checks against its {@code
+ * sluice.api.inline-batch-bytes}.
  *
  * <p>Thread-safety: not thread-safe; guarded by the producer's lock, except {@link #records()},
  * which the one sending thread reads once the batch is closed and no longer changes.
  */
 final class ProducerBatch {
-
-  /** A varint of 3 bytes holds offset deltas below 2^20, more records than any batch holds. */
-  static final int OFFSET_DELTA_BYTES = 3;
 
   final String topic;
   final int partition;
@@ -35,7 +28,7 @@ final class ProducerBatch {
   private final List<ProduceRecord> records = new ArrayList<>();
   private final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private long bytes = BatchLayout.HEADER_BYTES;
+  private long bytes;
   private long reservedBytes;
   private boolean closed;
 
@@ -47,31 +40,6 @@ final class ProducerBatch {
     this.topic = topic;
     this.partition = partition;
     this.createdNanos = createdNanos;
-  }
-
-  /** What {@code record} adds to a batch, as a Kafka v2 record (the length varint included). */
-  static int sizeInBatch(ProduceRecord record) {
-    long body = 1 + 1 + OFFSET_DELTA_BYTES; // attributes, timestamp delta 0, offset delta
-    body += sizeOfBytes(record.key());
-    body += sizeOfBytes(record.value());
-    body += Varints.sizeOfVarint(record.headers().size());
-    for (RecordHeader h : record.headers()) {
-      int keyBytes = h.key().getBytes(UTF_8).length;
-      body += Varints.sizeOfVarint(keyBytes) + keyBytes + sizeOfBytes(h.value());
-    }
-    if (body > Integer.MAX_VALUE - Varints.MAX_VARINT_BYTES) {
-      throw new IllegalArgumentException(
-          "a record of "
-              + body
-              + " bytes is larger than a batch can hold ("
-              + Integer.MAX_VALUE
-              + ")");
-    }
-    return Varints.sizeOfVarint((int) body) + (int) body;
-  }
-
-  private static long sizeOfBytes(byte[] bytes) {
-    return bytes == null ? 1 : Varints.sizeOfVarint(bytes.length) + (long) bytes.length;
   }
 
   /**
@@ -100,7 +68,7 @@ final class ProducerBatch {
     return records.size();
   }
 
-  /** The estimated size of the batch as the server stores it. */
+  /** The size of the batch's request body. */
   long bytes() {
     return bytes;
   }

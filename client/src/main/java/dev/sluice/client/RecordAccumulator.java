@@ -69,7 +69,8 @@ final class RecordAccumulator {
    * Adds a record to the last open batch of its partition, or to a new batch when it does not fit.
    * A record larger than {@code batchBytes} gets a batch of its own.
    *
-   * @param size the record's {@link ProducerBatch#sizeInBatch}
+   * @param size the record's NDJSON line length ({@link
+   *     dev.sluice.api.NdjsonCodec#produceLineBytes})
    * @return the batch the record went into
    */
   ProducerBatch append(

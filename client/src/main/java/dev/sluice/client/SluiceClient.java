@@ -3,9 +3,7 @@ package dev.sluice.client;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.api.Acks;
@@ -18,10 +16,11 @@ import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
 import dev.sluice.api.LeaderMoves;
 import dev.sluice.api.MediaTypes;
+import dev.sluice.api.NdjsonCodec;
+import dev.sluice.api.NdjsonLineException;
 import dev.sluice.api.Paths;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
-import dev.sluice.api.RecordHeader;
 import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
 import dev.sluice.api.TopicList;
@@ -30,14 +29,16 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -72,6 +73,9 @@ public final class SluiceClient {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
+  /** {@link Builder#requestTimeout}'s default. */
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
   /** Error bodies are small JSON; never buffer a runaway one whole. */
   private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
 
@@ -79,7 +83,6 @@ public final class SluiceClient {
   private static final int QUOTED_BODY_CHARS = 200;
 
   private static final ObjectMapper JSON = ApiJson.mapper();
-  private static final Base64.Encoder BASE64 = Base64.getEncoder();
 
   private static final String CONTENT_TYPE = "Content-Type";
   private static final String ACCEPT = "Accept";
@@ -109,8 +112,17 @@ public final class SluiceClient {
   /** Whether TLS trust was configured ({@link Builder#caFile}, {@link Builder#sslContext}). */
   private final boolean customTrust;
 
-  private SluiceClient(HttpClient http, URI base, String authorization, boolean customTrust) {
+  /** How long a request waits for its answer's status line and headers. */
+  private final Duration requestTimeout;
+
+  private SluiceClient(
+      HttpClient http,
+      URI base,
+      String authorization,
+      boolean customTrust,
+      Duration requestTimeout) {
     this.http = http;
+    this.requestTimeout = requestTimeout;
     this.base = base;
     this.authorization = authorization;
     this.customTrust = customTrust;
@@ -139,6 +151,7 @@ public final class SluiceClient {
     private SSLContext sslContext;
     private String trustSource;
     private String token;
+    private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
     private Builder(URI server) {
       this.server = Objects.requireNonNull(server, "server");
@@ -182,6 +195,25 @@ public final class SluiceClient {
       return this;
     }
 
+    /**
+     * How long a request waits for the start of its answer (status and headers) before it fails
+     * with a {@link SluiceClientException} of status {@link SluiceClientException#NO_STATUS}, which
+     * the producer retries; default {@link #DEFAULT_REQUEST_TIMEOUT} (60 s). Without it a stalled
+     * connection would block the caller (a producer's sender thread, a consumer's poll) for ever. A
+     * {@link SluiceClient#fetchRecords} long poll waits its {@code maxWait} plus this timeout. The
+     * time to stream a body after the headers is not limited.
+     *
+     * @throws IllegalArgumentException when {@code timeout} is not positive
+     */
+    public Builder requestTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("requestTimeout = " + timeout + ": must be positive");
+      }
+      this.requestTimeout = timeout;
+      return this;
+    }
+
     public SluiceClient build() {
       HttpClient.Builder http =
           HttpClient.newBuilder()
@@ -199,7 +231,8 @@ public final class SluiceClient {
           http.build(),
           URI.create(s.endsWith("/") ? s : s + "/"),
           token == null ? null : BEARER + token,
-          sslContext != null);
+          sslContext != null,
+          requestTimeout);
     }
 
     private void trust(SSLContext context, String source) {
@@ -424,7 +457,7 @@ public final class SluiceClient {
     }
     String path =
         acks == null ? Paths.records(topic, partition) : Paths.produce(topic, partition, acks);
-    byte[] body = ndjson(records);
+    byte[] body = NdjsonCodec.produceBody(records);
     JsonNode answer =
         exchange(
             "POST",
@@ -435,8 +468,9 @@ public final class SluiceClient {
             SluiceClient::readJson);
     ProduceResponse written = convert(answer, ProduceResponse.class, "produce answer");
     if (!answer.has("lastOffset") || written.count() != records.size()) {
+      // The batch was probably written: a retry would write it again.
       throw new SluiceClientException(
-          SluiceClientException.NO_STATUS,
+          SluiceClientException.BAD_ANSWER,
           "server answered "
               + answer
               + " to a batch of "
@@ -445,44 +479,6 @@ public final class SluiceClient {
           null);
     }
     return written;
-  }
-
-  /** One JSON object per record and line: keys, values and header values as standard base64. */
-  private static byte[] ndjson(List<ProduceRecord> records) {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    try (JsonGenerator json =
-        JSON.getFactory().createGenerator(out).setRootValueSeparator(new SerializedString("\n"))) {
-      for (ProduceRecord r : records) {
-        json.writeStartObject();
-        writeBase64(json, "key", r.key());
-        writeBase64(json, "value", r.value());
-        if (!r.headers().isEmpty()) {
-          json.writeArrayFieldStart("headers");
-          for (RecordHeader h : r.headers()) {
-            json.writeStartObject();
-            json.writeStringField("key", h.key());
-            writeBase64(json, "value", h.value());
-            json.writeEndObject();
-          }
-          json.writeEndArray();
-        }
-        json.writeEndObject();
-      }
-    } catch (IOException e) {
-      // Writing to memory; only a bug gets here.
-      throw new UncheckedIOException(e);
-    }
-    out.write('\n');
-    return out.toByteArray();
-  }
-
-  private static void writeBase64(JsonGenerator json, String field, byte[] bytes)
-      throws IOException {
-    if (bytes == null) {
-      json.writeNullField(field);
-    } else {
-      json.writeStringField(field, BASE64.encodeToString(bytes));
-    }
   }
 
   /** Fetches the record at {@code offset} and hands its streamed value to {@code reader}. */
@@ -534,11 +530,26 @@ public final class SluiceClient {
         Map.of(ACCEPT, MediaTypes.NDJSON),
         null,
         false,
+        // The server holds a long poll for maxWait before it answers.
+        maxWait.plus(requestTimeout),
         response -> {
           long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
           long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
-          return new FetchedRecords(NdjsonRecords.read(response.body()), next, hw);
+          return new FetchedRecords(readRecords(response.body()), next, hw);
         });
+  }
+
+  private static List<ConsumedRecord> readRecords(InputStream in) throws IOException {
+    try {
+      List<ConsumedRecord> records = new ArrayList<>();
+      for (NdjsonCodec.FetchLine line : NdjsonCodec.readFetchLines(in)) {
+        records.add(new ConsumedRecord(line.offset(), line.key(), line.value(), line.headers()));
+      }
+      return records;
+    } catch (NdjsonLineException e) {
+      throw SluiceClientException.badAnswer(
+          "unexpected NDJSON from the server: " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -567,12 +578,24 @@ public final class SluiceClient {
       Supplier<BodyPublisher> body,
       boolean expectContinue,
       ResponseReader<T> reader) {
+    return exchange(method, path, headers, body, expectContinue, requestTimeout, reader);
+  }
+
+  private <T> T exchange(
+      String method,
+      String path,
+      Map<String, String> headers,
+      Supplier<BodyPublisher> body,
+      boolean expectContinue,
+      Duration timeout,
+      ResponseReader<T> reader) {
     URI uri = base.resolve(path);
     for (int redirects = 0; ; redirects++) {
       HttpRequest.Builder request =
           HttpRequest.newBuilder(uri)
               .method(method, body == null ? BodyPublishers.noBody() : body.get())
-              .expectContinue(expectContinue);
+              .expectContinue(expectContinue)
+              .timeout(timeout);
       headers.forEach(request::header);
       if (authorization != null) {
         request.header(AUTHORIZATION, authorization);
@@ -609,6 +632,19 @@ public final class SluiceClient {
   private HttpResponse<InputStream> send(HttpRequest request) {
     try {
       return http.send(request, BodyHandlers.ofInputStream());
+    } catch (HttpConnectTimeoutException e) {
+      throw new SluiceClientException(unreachable(request.uri().resolve("/"), e), e);
+    } catch (HttpTimeoutException e) {
+      // Before IOException: a timeout is no answer (NO_STATUS, retriable), and says so.
+      throw new SluiceClientException(
+          "no answer within "
+              + request.timeout().map(Duration::toString).orElse("the request timeout")
+              + " to "
+              + request.method()
+              + " "
+              + request.uri()
+              + " (requestTimeout)",
+          e);
     } catch (IOException e) {
       throw new SluiceClientException(unreachable(request.uri().resolve("/"), e), e);
     } catch (InterruptedException e) {
@@ -707,10 +743,10 @@ public final class SluiceClient {
     try {
       return JSON.treeToValue(json, type);
     } catch (JsonProcessingException e) {
-      throw new SluiceClientException(
+      throw SluiceClientException.badAnswer(
           "unexpected " + what + " from the server: " + e.getOriginalMessage(), e);
     } catch (IllegalArgumentException e) {
-      throw new SluiceClientException(
+      throw SluiceClientException.badAnswer(
           "unexpected " + what + " from the server: " + firstLine(e.getMessage()), e);
     }
   }

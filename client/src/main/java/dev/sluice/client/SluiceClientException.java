@@ -14,6 +14,14 @@ public final class SluiceClientException extends RuntimeException {
   /** No HTTP status: the request never got an answer (connection refused, timeout, ...). */
   public static final int NO_STATUS = 0;
 
+  /**
+   * No HTTP status: the server answered 2xx, but with something that does not fit the request (a
+   * produce answer whose offsets or count do not match the batch, no answer body). The request may
+   * well have taken effect, so sending it again is not safe: unlike {@link #NO_STATUS}, this is not
+   * a reason to retry.
+   */
+  public static final int BAD_ANSWER = -1;
+
   private final int status;
   private final transient ErrorBody error;
 
@@ -34,7 +42,20 @@ public final class SluiceClientException extends RuntimeException {
     this.error = null;
   }
 
-  /** The HTTP status, or {@link #NO_STATUS}. */
+  private SluiceClientException(String message, Throwable cause, int status) {
+    super(message, cause);
+    this.status = status;
+    this.error = null;
+  }
+
+  /**
+   * A 2xx answer that could not be read as what the request asked for: status {@link #BAD_ANSWER}.
+   */
+  public static SluiceClientException badAnswer(String message, Throwable cause) {
+    return new SluiceClientException(message, cause, BAD_ANSWER);
+  }
+
+  /** The HTTP status, or {@link #NO_STATUS} or {@link #BAD_ANSWER}. */
   public int status() {
     return status;
   }

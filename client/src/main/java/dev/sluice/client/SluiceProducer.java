@@ -1,6 +1,7 @@
 package dev.sluice.client;
 
 import dev.sluice.api.Acks;
+import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
 import dev.sluice.format.KafkaPartitioner;
@@ -43,8 +44,9 @@ import java.util.function.ToIntFunction;
  * switch to another (Kafka's sticky partitioning). The partition count comes from {@link
  * SluiceClient#describeTopic}, cached per topic and read again after a failed batch.
  *
- * <p><b>Batching.</b> A partition's batch is sent when it reaches {@code batchBytes} (sizes as the
- * uncompressed Kafka v2 batch the server stores), when {@code linger} has passed since its first
+ * <p><b>Batching.</b> A partition's batch is sent when it reaches {@code batchBytes}, counted as
+ * the bytes of the NDJSON request body it makes (exactly: {@link NdjsonCodec#produceLineBytes} of
+ * each record, base64 keys and values included), when {@code linger} has passed since its first
  * record, or on {@link #flush} and {@link #close}. A record larger than {@code batchBytes} is sent
  * in a batch of its own. At most {@code maxInFlight} batches per partition are in flight; with the
  * default 1, a partition's batches are written in the order of their records, retries included.
@@ -60,8 +62,10 @@ import java.util.function.ToIntFunction;
  * server's message.
  *
  * <p><b>Size limit.</b> A batch travels as NDJSON, its keys and values in base64 (4/3 of their
- * size), and the server refuses a body above its {@code sluice.api.inline-batch-bytes} with 413. A
- * value too large for that is sent with {@link SluiceClient#append}, which streams it.
+ * size), and the server refuses a body above its {@code sluice.api.inline-batch-bytes} (16 MiB by
+ * default) with 413, which is why {@code batchBytes} is at most {@link #MAX_BATCH_BYTES}. A batch
+ * holding one record larger than {@code batchBytes} can still exceed the server's limit; a value
+ * that large is sent with {@link SluiceClient#append}, which streams it.
  *
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future.
@@ -82,8 +86,7 @@ public final class SluiceProducer implements AutoCloseable {
    * server acknowledged it.
    *
    * @param records the records of the batch
-   * @param bytes the batch's size as the server stores it (estimated: see {@link
-   *     Builder#batchBytes})
+   * @param bytes the size of the request body (the batch's NDJSON lines)
    * @param attempt 1 for the first request of this batch, 2 for its first retry, ...
    * @param latencyNanos from sending the request to its answer or failure
    */
@@ -101,6 +104,13 @@ public final class SluiceProducer implements AutoCloseable {
   public interface BatchListener {
     void onRequest(BatchReport report);
   }
+
+  /**
+   * The largest {@code batchBytes}: the default of the server's {@code
+   * sluice.api.inline-batch-bytes} (16 MiB), the largest request body a node accepts unless
+   * configured otherwise.
+   */
+  public static final int MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
   private static final AtomicInteger PRODUCERS = new AtomicInteger();
 
@@ -241,25 +251,22 @@ public final class SluiceProducer implements AutoCloseable {
                   + (partitions == 1 ? " partition" : " partitions"),
               null));
     }
-    int size;
-    try {
-      size = ProducerBatch.sizeInBatch(record);
-    } catch (IllegalArgumentException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    if (size > settings.bufferMemory()) {
+    // What the record adds to the request body: its NDJSON line.
+    long lineBytes = NdjsonCodec.produceLineBytes(record);
+    if (lineBytes > settings.bufferMemory() || lineBytes > Integer.MAX_VALUE) {
       return CompletableFuture.failedFuture(
           new SluiceClientException(
               SluiceClientException.NO_STATUS,
               "a record of "
-                  + size
-                  + " bytes for "
+                  + lineBytes
+                  + " NDJSON bytes for "
                   + topic
                   + " is larger than the producer's bufferMemory of "
-                  + settings.bufferMemory()
-                  + " bytes",
+                  + Math.min(settings.bufferMemory(), Integer.MAX_VALUE)
+                  + " bytes; send it with SluiceClient.append, which streams it",
               null));
     }
+    int size = (int) lineBytes;
     CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
     lock.lock();
     try {
@@ -538,7 +545,8 @@ public final class SluiceProducer implements AutoCloseable {
       response = sender.send(batch.topic, batch.partition, batch.records(), settings.acks());
       String wrong = unexpected(response, batch);
       if (wrong != null) {
-        failure = new SluiceClientException(SluiceClientException.NO_STATUS, wrong, null);
+        // The server wrote something: BAD_ANSWER is not retried, which would write it twice.
+        failure = new SluiceClientException(SluiceClientException.BAD_ANSWER, wrong, null);
       }
     } catch (RuntimeException e) {
       failure = e;
@@ -708,7 +716,8 @@ public final class SluiceProducer implements AutoCloseable {
    *
    * <p>Thread-safety: immutable.
    *
-   * @param batchBytes a batch is sent once it reaches this size (Kafka's {@code batch.size})
+   * @param batchBytes a batch is sent once its NDJSON request body reaches this size (like Kafka's
+   *     {@code batch.size}, which counts the stored batch instead)
    * @param linger how long a batch waits for more records after its first (Kafka's {@code
    *     linger.ms})
    * @param acks the acknowledgement every batch asks for
@@ -764,7 +773,12 @@ public final class SluiceProducer implements AutoCloseable {
       this.partitionCounts = partitionCounts;
     }
 
-    /** Size at which a batch is sent without waiting for linger (Kafka's {@code batch.size}). */
+    /**
+     * Request body size at which a batch is sent without waiting for linger, counted in NDJSON
+     * bytes (base64 keys and values: about 4/3 of the raw bytes, plus field names); at most {@link
+     * #MAX_BATCH_BYTES}, the default of the server's {@code sluice.api.inline-batch-bytes}, which
+     * it must stay under.
+     */
     public Builder batchBytes(int batchBytes) {
       this.batchBytes = batchBytes;
       return this;
@@ -847,8 +861,14 @@ public final class SluiceProducer implements AutoCloseable {
      */
     public SluiceProducer build() {
       List<String> problems = new ArrayList<>();
-      if (batchBytes < 1) {
-        problems.add("batchBytes = " + batchBytes + ": must be at least 1");
+      if (batchBytes < 1 || batchBytes > MAX_BATCH_BYTES) {
+        problems.add(
+            "batchBytes = "
+                + batchBytes
+                + ": must be from 1 to "
+                + MAX_BATCH_BYTES
+                + " (request body bytes; a node refuses bodies above its"
+                + " sluice.api.inline-batch-bytes, 16 MiB by default)");
       }
       if (linger.isNegative()) {
         problems.add("linger = " + linger + ": must not be negative");

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.RecordHeader;
-import dev.sluice.format.BatchLayout;
-import dev.sluice.format.MemoryBatchBuilder;
-import dev.sluice.format.Record;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -24,39 +22,35 @@ class RecordAccumulatorTest {
   /** A 100-byte value without key or headers. */
   private static final ProduceRecord HUNDRED = new ProduceRecord(null, new byte[100]);
 
-  private static final int HUNDRED_SIZE = ProducerBatch.sizeInBatch(HUNDRED);
+  private static final int HUNDRED_SIZE = size(HUNDRED);
+
+  private static int size(ProduceRecord record) {
+    return (int) NdjsonCodec.produceLineBytes(record);
+  }
 
   private static ProducerBatch append(RecordAccumulator acc, int partition, long now) {
     return acc.append("t", partition, HUNDRED, HUNDRED_SIZE, new CompletableFuture<>(), now);
   }
 
   @Test
-  void theSizeOfARecordIsItsKafkaEncodingWithAThreeByteOffsetDelta() {
+  void aBatchCountsTheExactBytesOfItsRequestBody() {
     ProduceRecord record =
         new ProduceRecord(
             "k".getBytes(UTF_8),
             new byte[300],
             List.of(new RecordHeader("trace", new byte[] {1, 2}), new RecordHeader("n", null)));
-    Record encoded =
-        new Record(
-            record.key(),
-            record.value(),
-            List.of(
-                new dev.sluice.format.Header("trace", new byte[] {1, 2}),
-                new dev.sluice.format.Header("n", null)),
-            0);
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    ProducerBatch batch = acc.append("t", 0, record, size(record), new CompletableFuture<>(), 0);
+    acc.append("t", 0, HUNDRED, HUNDRED_SIZE, new CompletableFuture<>(), 0);
 
-    // Offset delta 0 takes one byte where the estimate counts three.
-    assertEquals(
-        MemoryBatchBuilder.sizeOfRecord(encoded, 0, 0) + 2, ProducerBatch.sizeInBatch(record));
-    // Body: attributes 1, timestamp delta 1, offset delta 3, null key 1, value 2 + 100, header
-    // count 1 = 109, whose zig-zag length varint takes 2 bytes.
-    assertEquals(111, HUNDRED_SIZE);
+    assertEquals(NdjsonCodec.produceBody(batch.records()).length, batch.bytes());
+    // {"key": null ,"value": "<136 base64 chars>" }\n
+    assertEquals(7 + 4 + 9 + 138 + 2, HUNDRED_SIZE);
   }
 
   @Test
   void aBatchThatReachesBatchBytesIsReadyAtOnceAndTheNextRecordStartsAnother() {
-    int batchBytes = BatchLayout.HEADER_BYTES + 3 * HUNDRED_SIZE;
+    int batchBytes = 3 * HUNDRED_SIZE;
     RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
 
     ProducerBatch first = append(acc, 0, 0);
@@ -103,8 +97,7 @@ class RecordAccumulatorTest {
     ProduceRecord big = new ProduceRecord(null, new byte[1000]);
     ProducerBatch small = append(acc, 0, 0);
 
-    ProducerBatch alone =
-        acc.append("t", 0, big, ProducerBatch.sizeInBatch(big), new CompletableFuture<>(), 0);
+    ProducerBatch alone = acc.append("t", 0, big, size(big), new CompletableFuture<>(), 0);
     ProducerBatch after = append(acc, 0, 0);
 
     assertNotEquals(small, alone);
@@ -159,7 +152,7 @@ class RecordAccumulatorTest {
 
   @Test
   void drainTakesAtMostTheFreeRequestSlotsRoundRobinOverPartitions() {
-    int batchBytes = BatchLayout.HEADER_BYTES + HUNDRED_SIZE;
+    int batchBytes = HUNDRED_SIZE;
     RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 5, DELIVERY_TIMEOUT);
     ProducerBatch p0a = append(acc, 0, 0);
     ProducerBatch p0b = append(acc, 0, 0);
@@ -172,7 +165,7 @@ class RecordAccumulatorTest {
 
   @Test
   void nullKeysStickToOnePartitionUntilItsBatchClosesThenSwitch() {
-    int batchBytes = BatchLayout.HEADER_BYTES + 2 * HUNDRED_SIZE;
+    int batchBytes = 2 * HUNDRED_SIZE;
     RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
     int[] random = {2};
 

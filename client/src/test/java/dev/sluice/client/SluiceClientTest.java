@@ -3,6 +3,7 @@ package dev.sluice.client;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,9 +21,11 @@ import dev.sluice.client.testing.FakeSluiceServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -229,6 +232,50 @@ class SluiceClientTest {
             () -> client.appendBatch("orders", 0, List.of(new ProduceRecord(null, null)), null));
 
     assertTrue(e.getMessage().contains("not a batched produce answer"), e.getMessage());
+    // The server wrote something: the producer must not send the batch again.
+    assertEquals(SluiceClientException.BAD_ANSWER, e.status());
+    assertFalse(SluiceProducer.retriable(e));
+  }
+
+  @Test
+  void aRequestWithoutAnAnswerFailsAfterTheRequestTimeoutAsRetriable() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    server.on(
+        "GET",
+        "/topics",
+        (exchange, request) -> {
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          FakeSluiceServer.send(exchange, 200, "{\"topics\":[]}");
+        });
+    SluiceClient impatient =
+        SluiceClient.builder(URI.create(server.url()))
+            .requestTimeout(Duration.ofMillis(200))
+            .build();
+    try {
+      SluiceClientException e = assertThrows(SluiceClientException.class, impatient::listTopics);
+
+      assertEquals(SluiceClientException.NO_STATUS, e.status());
+      assertTrue(SluiceProducer.retriable(e));
+      assertTrue(
+          e.getMessage().startsWith("no answer within PT0.2S to GET " + server.url() + "/topics"),
+          e.getMessage());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void aRequestTimeoutMustBePositive() {
+    SluiceClient.Builder builder = SluiceClient.builder(URI.create(server.url()));
+
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> builder.requestTimeout(Duration.ZERO));
+
+    assertEquals("requestTimeout = PT0S: must be positive", e.getMessage());
   }
 
   @Test

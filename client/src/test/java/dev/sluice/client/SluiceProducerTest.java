@@ -11,9 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.api.Acks;
 import dev.sluice.api.ErrorBody;
+import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
-import dev.sluice.format.BatchLayout;
 import dev.sluice.format.KafkaPartitioner;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +48,8 @@ class SluiceProducerTest {
   private static final String TOPIC = "orders";
 
   /** A record of 100 value bytes and no key: {@link #SIZE} bytes in a batch. */
-  private static final int SIZE = ProducerBatch.sizeInBatch(new ProduceRecord(null, new byte[100]));
+  private static final int SIZE =
+      (int) NdjsonCodec.produceLineBytes(new ProduceRecord(null, new byte[100]));
 
   private final ManualClock clock = new ManualClock();
   private final FakeLeader leader = new FakeLeader();
@@ -87,6 +88,10 @@ class SluiceProducerTest {
     final Map<Integer, List<ProduceRecord>> logs = new ConcurrentHashMap<>();
     final ConcurrentLinkedDeque<RuntimeException> failures = new ConcurrentLinkedDeque<>();
     final Semaphore started = new Semaphore(0);
+
+    /** The next request is written, then answered with one record too many. */
+    volatile boolean miscountNext;
+
     private volatile CountDownLatch gate = new CountDownLatch(0);
 
     void hold() {
@@ -117,6 +122,10 @@ class SluiceProducerTest {
         List<ProduceRecord> log = logs.computeIfAbsent(partition, p -> new ArrayList<>());
         long base = log.size();
         log.addAll(records);
+        if (miscountNext) {
+          miscountNext = false;
+          return new ProduceResponse(base, base + records.size(), records.size() + 1);
+        }
         return new ProduceResponse(base, base + records.size() - 1, records.size());
       }
     }
@@ -198,8 +207,7 @@ class SluiceProducerTest {
 
   @Test
   void aBatchIsSentWhenItReachesBatchBytesWithoutWaitingForLinger() throws Exception {
-    SluiceProducer producer =
-        start(builder().batchBytes(BatchLayout.HEADER_BYTES + 3 * SIZE).acks(Acks.LEADER));
+    SluiceProducer producer = start(builder().batchBytes(3 * SIZE).acks(Acks.LEADER));
     List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
       sent.add(producer.send(TOPIC, 0, hundred()));
@@ -221,11 +229,7 @@ class SluiceProducerTest {
   @Test
   void aBatchBelowBatchBytesIsSentOnceLingerHasPassed() throws Exception {
     partitions = 2;
-    SluiceProducer producer =
-        start(
-            builder()
-                .linger(Duration.ofMillis(10))
-                .batchBytes(BatchLayout.HEADER_BYTES + 2 * SIZE));
+    SluiceProducer producer = start(builder().linger(Duration.ofMillis(10)).batchBytes(2 * SIZE));
     CompletableFuture<RecordMetadata> lingering = producer.send(TOPIC, 0, hundred());
     CompletableFuture<RecordMetadata> full1 = producer.send(TOPIC, 1, hundred());
     CompletableFuture<RecordMetadata> full2 = producer.send(TOPIC, 1, hundred());
@@ -244,8 +248,7 @@ class SluiceProducerTest {
 
   @Test
   void aPartitionKeepsTheOrderOfSendsAcrossBatchesAndRetries() throws Exception {
-    SluiceProducer producer =
-        start(builder().linger(Duration.ZERO).batchBytes(BatchLayout.HEADER_BYTES + 2 * SIZE));
+    SluiceProducer producer = start(builder().linger(Duration.ZERO).batchBytes(2 * SIZE));
     List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       if (i % 15 == 0) {
@@ -448,7 +451,7 @@ class SluiceProducerTest {
   @Test
   void recordsWithoutAKeyFillABatchOnOnePartitionThenMoveToAnother() throws Exception {
     partitions = 3;
-    SluiceProducer producer = start(builder().batchBytes(BatchLayout.HEADER_BYTES + 2 * SIZE));
+    SluiceProducer producer = start(builder().batchBytes(2 * SIZE));
     List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       sent.add(producer.send(TOPIC, hundred()));
@@ -526,8 +529,55 @@ class SluiceProducerTest {
             IllegalArgumentException.class,
             () -> builder().batchBytes(0).maxInFlight(0).senderThreads(0).build());
 
-    assertTrue(e.getMessage().contains("batchBytes = 0: must be at least 1"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("batchBytes = 0: must be from 1 to 16777216"), e.getMessage());
     assertTrue(e.getMessage().contains("maxInFlight = 0: must be at least 1"), e.getMessage());
     assertTrue(e.getMessage().contains("senderThreads = 0: must be at least 1"), e.getMessage());
+  }
+
+  @Test
+  void batchBytesAboveTheServersDefaultBodyLimitIsRefusedNamingIt() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> builder().batchBytes(SluiceProducer.MAX_BATCH_BYTES + 1).build());
+
+    assertTrue(
+        e.getMessage().contains("batchBytes = 16777217: must be from 1 to 16777216"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("sluice.api.inline-batch-bytes"), e.getMessage());
+  }
+
+  @Test
+  void anAnswerThatDoesNotMatchTheBatchFailsItWithoutARetry() throws Exception {
+    SluiceProducer producer = start(builder().linger(Duration.ZERO).retries(5));
+    leader.miscountNext = true;
+
+    Throwable failure = failureOf(producer.send(TOPIC, 0, value("once")));
+
+    SluiceClientException e = assertInstanceOf(SluiceClientException.class, failure);
+    assertEquals(SluiceClientException.BAD_ANSWER, e.status());
+    assertTrue(
+        e.getMessage().contains("the server answered offsets 0 to 1 (2 records)"), e.getMessage());
+    // The server wrote the batch: sending it again would write it twice.
+    assertEquals(1, leader.calls.size());
+    assertEquals(1, leader.logs.get(0).size());
+  }
+
+  @Test
+  void batchBytesCountsTheRequestBody() throws Exception {
+    int threeLines = 3 * SIZE;
+    SluiceProducer producer = start(builder().batchBytes(threeLines));
+    for (int i = 0; i < 3; i++) {
+      producer.send(TOPIC, 0, hundred());
+    }
+
+    // Linger is an hour: only a full batch is sent.
+    assertTrue(leader.started.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS));
+    assertEquals(3, leader.calls.get(0).records().size());
+    assertEquals(
+        NdjsonCodec.produceBody(leader.calls.get(0).records()).length,
+        threeLines,
+        "a full batch's body is batchBytes long");
   }
 }

@@ -97,7 +97,9 @@ final class BenchProduceCommand implements Callable<Integer> {
       paramLabel = "SIZE",
       defaultValue = "256KiB",
       converter = Sizes.Converter.class,
-      description = "Producer mode: batch size (default: ${DEFAULT-VALUE}).")
+      description =
+          "Producer mode: batch size, as request body bytes (NDJSON, values in base64)"
+              + " (default: ${DEFAULT-VALUE}).")
   long batchBytes;
 
   @Option(

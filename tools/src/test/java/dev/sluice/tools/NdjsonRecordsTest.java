@@ -50,16 +50,17 @@ class NdjsonRecordsTest {
       delimiter = '|',
       value = {
         "{\"value\":\"aGk=\",\"timestamp\":5}|in.ndjson line 7: unknown field \"timestamp\"",
-        "[1,2]|in.ndjson line 7: a record is a JSON object, got [1,2]",
-        "{\"value\":|in.ndjson line 7: not JSON",
-        "{\"value\":\"!!\"}|in.ndjson line 7: value is not base64",
-        "{\"key\":17}|in.ndjson line 7: key must be base64 text or null, got NUMBER",
-        "{\"headers\":{}}|in.ndjson line 7: headers must be an array",
-        "{\"headers\":[{\"value\":null}]}|in.ndjson line 7: headers[0].key must be a string",
+        "[1,2]|in.ndjson line 7: a record is a JSON object, not an array",
+        "{\"value\":|in.ndjson line 7: bad JSON",
+        "{\"value\":\"!!\"}|in.ndjson line 7: bad base64 in \"value\"",
+        "{\"key\":17}|in.ndjson line 7: \"key\" must be a base64 string or null, not a number",
+        "{\"headers\":{}}|in.ndjson line 7: \"headers\" must be an array or null",
+        "{\"headers\":[{\"value\":null}]}|in.ndjson line 7: header 0 has no key",
         "{\"headers\":[{\"key\":\"a\",\"v\":null}]}"
-            + "|in.ndjson line 7: headers[0] has an unknown field \"v\"",
+            + "|in.ndjson line 7: unknown field \"v\" in header 0",
         "{\"headers\":[{\"key\":\"a\",\"value\":\"%\"}]}"
-            + "|in.ndjson line 7: headers[0].value is not base64",
+            + "|in.ndjson line 7: bad base64 in header 0 value",
+        "{\"value\":null,\"value\":null}|in.ndjson line 7: bad JSON: Duplicate field",
       })
   void aBadLineIsRefusedNamingTheSourceTheLineAndTheField(String line, String expected) {
     CliException e =

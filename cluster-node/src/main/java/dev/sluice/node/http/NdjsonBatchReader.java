@@ -1,19 +1,15 @@
 package dev.sluice.node.http;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import dev.sluice.api.ErrorBody;
+import dev.sluice.api.NdjsonCodec;
+import dev.sluice.api.NdjsonLineException;
+import dev.sluice.api.ProduceRecord;
+import dev.sluice.api.RecordHeader;
 import dev.sluice.log.record.Header;
 import dev.sluice.log.record.Record;
 import dev.sluice.log.record.RecordBatch;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +22,12 @@ import java.util.Map;
  * {"key": base64 | null, "value": base64 | null, "headers": [{"key": "name", "value": base64 | null}]}
  * </pre>
  *
- * <p>{@code key}, {@code value} and {@code headers} may be left out (null, null, none); base64 is
- * the standard alphabet (RFC 4648 section 4), padding optional. Any other field, a header without a
- * key, a line that is not exactly one JSON object and a blank line before the last record are
- * refused. Blank lines after the last record are allowed (a body ending in a newline, or two).
+ * <p>Each line is decoded by {@link NdjsonCodec#readProduceLine}, the codec clients use to write
+ * them ({@code key}, {@code value} and {@code headers} may be left out; base64 padding optional;
+ * unknown and duplicate fields, headers without a key, anything but one JSON object refused). This
+ * reader adds what belongs to the body and the storage: a blank line before the last record is
+ * refused, blank lines after it are allowed (a body ending in a newline, or two), a header name
+ * longer than the stored format's 32767 bytes is refused.
  *
  * <p>Invariants: the records held are exactly the lines accepted so far, in order, and the batch
  * they make ({@link RecordBatch#HEADER_BYTES} plus {@link RecordBatch#recordSize} of each, the
@@ -46,11 +44,6 @@ final class NdjsonBatchReader {
 
   /** Error detail: the byte position in the body where the refused record's line starts. */
   static final String BYTE_POSITION = "bytePosition";
-
-  private static final JsonFactory JSON =
-      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-
-  private static final Base64.Decoder BASE64 = Base64.getDecoder();
 
   private final long maxBatchBytes;
   private final String maxBatchName;
@@ -147,147 +140,32 @@ final class NdjsonBatchReader {
     return valueBytes;
   }
 
-  private Record parse(byte[] line, int index, long lineStart) {
-    try (JsonParser p = JSON.createParser(line)) {
-      if (p.nextToken() != JsonToken.START_OBJECT) {
-        throw malformed(index, lineStart, p, "a record is a JSON object, not " + describe(p));
-      }
-      byte[] key = null;
-      byte[] value = null;
-      List<Header> headers = List.of();
-      for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
-        requireField(t, index, lineStart);
-        String field = p.currentName();
-        p.nextToken();
-        switch (field) {
-          case "key" -> key = base64(p, index, lineStart, "\"key\"");
-          case "value" -> value = base64(p, index, lineStart, "\"value\"");
-          case "headers" -> headers = headers(p, index, lineStart);
-          default ->
-              throw malformed(
-                  index,
-                  lineStart,
-                  p,
-                  "unknown field \"" + field + "\" (a record has key, value and headers)");
-        }
-      }
-      if (p.nextToken() != null) {
-        throw malformed(
-            index, lineStart, p, "more than one JSON value on the line (one record per line)");
-      }
-      return new Record(key, value, headers);
-    } catch (JsonProcessingException e) {
-      JsonLocation where = e.getLocation();
-      throw malformed(
-          index,
-          lineStart,
-          "bad JSON"
-              + column(where == null ? -1 : where.getByteOffset())
-              + ": "
-              + e.getOriginalMessage());
-    } catch (IOException e) {
-      // A parser over a byte array does no IO; anything else is a JSON problem too.
-      throw malformed(index, lineStart, "bad JSON: " + e.getMessage());
+  private static Record parse(byte[] line, int index, long lineStart) {
+    ProduceRecord decoded;
+    try {
+      decoded = NdjsonCodec.readProduceLine(line);
+    } catch (NdjsonLineException e) {
+      throw malformed(index, lineStart, e.getMessage());
     }
-  }
-
-  private List<Header> headers(JsonParser p, int index, long lineStart) throws IOException {
-    if (p.currentToken() == JsonToken.VALUE_NULL) {
-      return List.of();
-    }
-    if (p.currentToken() != JsonToken.START_ARRAY) {
-      throw malformed(
-          index, lineStart, p, "\"headers\" must be an array or null, not " + describe(p));
-    }
-    List<Header> headers = new ArrayList<>();
-    for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
-      if (t == null) {
-        throw malformed(index, lineStart, "bad JSON: the line ends inside \"headers\"");
-      }
-      String which = "header " + headers.size();
-      if (t != JsonToken.START_OBJECT) {
-        throw malformed(index, lineStart, p, which + " must be a JSON object, not " + describe(p));
-      }
-      String name = null;
-      boolean named = false;
-      byte[] value = null;
-      for (JsonToken f = p.nextToken(); f != JsonToken.END_OBJECT; f = p.nextToken()) {
-        requireField(f, index, lineStart);
-        String field = p.currentName();
-        p.nextToken();
-        switch (field) {
-          case "key" -> {
-            if (p.currentToken() != JsonToken.VALUE_STRING) {
-              throw malformed(
-                  index,
-                  lineStart,
-                  p,
-                  which + " key must be a string (headers always have a name), not " + describe(p));
-            }
-            name = p.getText();
-            named = true;
-          }
-          case "value" -> value = base64(p, index, lineStart, which + " value");
-          default ->
-              throw malformed(
-                  index,
-                  lineStart,
-                  p,
-                  "unknown field \"" + field + "\" in " + which + " (a header has key and value)");
-        }
-      }
-      if (!named) {
-        throw malformed(index, lineStart, p, which + " has no key (headers always have a name)");
-      }
-      int keyBytes = name.getBytes(StandardCharsets.UTF_8).length;
+    List<Header> headers = new ArrayList<>(decoded.headers().size());
+    for (int i = 0; i < decoded.headers().size(); i++) {
+      RecordHeader h = decoded.headers().get(i);
+      // A limit of the stored format (a short length), not of the NDJSON line.
+      int keyBytes = h.key().getBytes(StandardCharsets.UTF_8).length;
       if (keyBytes > Short.MAX_VALUE) {
         throw malformed(
             index,
             lineStart,
-            which + " key of " + keyBytes + " UTF-8 bytes exceeds the limit " + Short.MAX_VALUE);
+            "header "
+                + i
+                + " key of "
+                + keyBytes
+                + " UTF-8 bytes exceeds the limit "
+                + Short.MAX_VALUE);
       }
-      headers.add(new Header(name, value));
+      headers.add(new Header(h.key(), h.value()));
     }
-    return headers;
-  }
-
-  private static byte[] base64(JsonParser p, int index, long lineStart, String what)
-      throws IOException {
-    if (p.currentToken() == JsonToken.VALUE_NULL) {
-      return null;
-    }
-    if (p.currentToken() != JsonToken.VALUE_STRING) {
-      throw malformed(
-          index, lineStart, p, what + " must be a base64 string or null, not " + describe(p));
-    }
-    try {
-      return BASE64.decode(p.getText());
-    } catch (IllegalArgumentException e) {
-      throw malformed(index, lineStart, p, "bad base64 in " + what + ": " + e.getMessage());
-    }
-  }
-
-  private static void requireField(JsonToken t, int index, long lineStart) {
-    if (t != JsonToken.FIELD_NAME) {
-      // The parser reports syntax errors itself; only the end of input can get here.
-      throw malformed(index, lineStart, "bad JSON: the line ends inside an object");
-    }
-  }
-
-  private static String describe(JsonParser p) {
-    JsonToken t = p.currentToken();
-    if (t == null) {
-      return "nothing";
-    }
-    return switch (t) {
-      case START_OBJECT -> "an object";
-      case START_ARRAY -> "an array";
-      case VALUE_STRING -> "a string";
-      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
-      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
-      case VALUE_NULL -> "null";
-      default -> t.asString() == null ? t.name() : t.asString();
-    };
+    return new Record(decoded.key(), decoded.value(), headers);
   }
 
   private static boolean isBlank(byte[] line) {
@@ -297,14 +175,6 @@ final class NdjsonBatchReader {
       }
     }
     return true;
-  }
-
-  private static ApiException malformed(int index, long lineStart, JsonParser p, String what) {
-    return malformed(index, lineStart, what + column(p.currentTokenLocation().getByteOffset()));
-  }
-
-  private static String column(long byteOffset) {
-    return byteOffset < 0 ? "" : " (byte " + byteOffset + " of the line)";
   }
 
   private static ApiException malformed(int index, long lineStart, String what) {

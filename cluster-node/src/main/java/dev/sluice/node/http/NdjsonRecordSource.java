@@ -1,7 +1,8 @@
 package dev.sluice.node.http;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.sluice.api.MediaTypes;
+import dev.sluice.api.NdjsonCodec;
+import dev.sluice.api.RecordHeader;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.record.BatchHeader;
 import dev.sluice.log.record.BatchLimit;
@@ -16,7 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
-import java.util.Base64;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
@@ -31,11 +32,12 @@ import org.apache.pekko.util.ByteStringBuilder;
  * {"offset":N,"key":base64|null,"headers":[{"key":"name","value":base64|null}],"value":base64|null}
  * </pre>
  *
- * Keys, values and header values are standard base64 with padding; header names are JSON strings.
- * The value comes last so that it can be encoded piece by piece: a value of any size passes in
- * O({@link #VALUE_PIECE_BYTES}) memory, since base64 of pieces whose length is a multiple of 3
- * concatenates to the base64 of the whole. Records of a batch below {@code fromOffset} (a fetch may
- * start inside a batch) are skipped.
+ * Lines are written with {@link NdjsonCodec}'s pieces, the codec clients read them with. Keys,
+ * values and header values are standard base64 with padding; header names are JSON strings. The
+ * value comes last so that it can be encoded piece by piece: a value of any size passes in O({@link
+ * #VALUE_PIECE_BYTES}) memory, since base64 of pieces whose length is a multiple of 3 concatenates
+ * to the base64 of the whole. Records of a batch below {@code fromOffset} (a fetch may start inside
+ * a batch) are skipped.
  *
  * <p>The batches are decoded with the log's own reader ({@link FileRecordReader}); a record that
  * does not fit its batch fails the stream with the reader's error, which names file and position.
@@ -46,13 +48,10 @@ import org.apache.pekko.util.ByteStringBuilder;
  */
 final class NdjsonRecordSource {
   /** Raw value bytes encoded per step; a multiple of 3, so that pieces need no padding. */
-  static final int VALUE_PIECE_BYTES = 3 * 16 * 1024;
+  static final int VALUE_PIECE_BYTES = NdjsonCodec.VALUE_PIECE_BYTES;
 
   /** Small records are gathered into elements of about this size. */
   static final int ELEMENT_BYTES = 64 * 1024;
-
-  private static final Base64.Encoder BASE64 = Base64.getEncoder();
-  private static final byte[] NULL = "null".getBytes(StandardCharsets.US_ASCII);
 
   private NdjsonRecordSource() {}
 
@@ -66,7 +65,15 @@ final class NdjsonRecordSource {
   /** One line without a record: {@code {"nextOffset":N,"highWatermark":H}}, ending a stream. */
   static ByteString endLine(long nextOffset, long highWatermark) {
     return ByteString.fromString(
-        "{\"nextOffset\":" + nextOffset + ",\"highWatermark\":" + highWatermark + "}\n",
+        "{\""
+            + NdjsonCodec.NEXT_OFFSET
+            + "\":"
+            + nextOffset
+            + ",\""
+            + NdjsonCodec.HIGH_WATERMARK
+            + "\":"
+            + highWatermark
+            + "}\n",
         StandardCharsets.US_ASCII);
   }
 
@@ -105,28 +112,19 @@ final class NdjsonRecordSource {
     }
 
     private void appendRecordStart(ByteStringBuilder out, StoredRecord r) {
-      out.putBytes(("{\"offset\":" + r.offset() + ",\"key\":").getBytes(StandardCharsets.US_ASCII));
-      appendBase64OrNull(out, r.key());
-      out.putBytes(",\"headers\":[".getBytes(StandardCharsets.US_ASCII));
-      for (int i = 0; i < r.headers().size(); i++) {
-        Header h = r.headers().get(i);
-        out.putBytes((i == 0 ? "{\"key\":\"" : ",{\"key\":\"").getBytes(StandardCharsets.US_ASCII));
-        out.putBytes(JsonStringEncoder.getInstance().quoteAsUTF8(h.key()));
-        out.putBytes("\",\"value\":".getBytes(StandardCharsets.US_ASCII));
-        appendBase64OrNull(out, h.value());
-        out.putByte((byte) '}');
+      List<RecordHeader> headers = new ArrayList<>(r.headers().size());
+      for (Header h : r.headers()) {
+        headers.add(new RecordHeader(h.key(), h.value()));
       }
-      out.putBytes("],\"value\":".getBytes(StandardCharsets.US_ASCII));
+      out.putBytes(NdjsonCodec.fetchLineStart(r.offset(), r.key(), headers));
       if (r.valueLength() < 0) {
-        out.putBytes(NULL);
-        endLine(out);
+        out.putBytes(NdjsonCodec.nullValueEnd());
       } else {
-        out.putByte((byte) '"');
+        out.putBytes(NdjsonCodec.valueStart());
         valuePosition = r.valuePosition();
         valueRemaining = r.valueLength();
         if (valueRemaining == 0) {
-          out.putByte((byte) '"');
-          endLine(out);
+          out.putBytes(NdjsonCodec.valueEnd());
         }
       }
     }
@@ -136,24 +134,9 @@ final class NdjsonRecordSource {
       readFully(piece, valuePosition);
       valuePosition += piece.capacity();
       valueRemaining -= piece.capacity();
-      out.putBytes(BASE64.encode(piece.array()));
+      out.putBytes(NdjsonCodec.encodeValuePiece(piece.array()));
       if (valueRemaining == 0) {
-        out.putByte((byte) '"');
-        endLine(out);
-      }
-    }
-
-    private static void endLine(ByteStringBuilder out) {
-      out.putBytes("}\n".getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static void appendBase64OrNull(ByteStringBuilder out, byte[] bytes) {
-      if (bytes == null) {
-        out.putBytes(NULL);
-      } else {
-        out.putByte((byte) '"');
-        out.putBytes(BASE64.encode(bytes));
-        out.putByte((byte) '"');
+        out.putBytes(NdjsonCodec.valueEnd());
       }
     }
 

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.api.ErrorBody;
+import dev.sluice.api.NdjsonCodec;
+import dev.sluice.api.ProduceRecord;
+import dev.sluice.api.RecordHeader;
 import dev.sluice.log.record.Header;
 import dev.sluice.log.record.MemoryBatchBuilder;
 import dev.sluice.log.record.Record;
@@ -31,6 +34,47 @@ class NdjsonBatchReaderTest {
       reader.accept(utf8(line));
     }
     return reader;
+  }
+
+  @Test
+  void aBodyWrittenByTheClientsEncoderReadsBackAsItsRecords() {
+    byte[] big = new byte[100_001];
+    new java.util.Random(4).nextBytes(big);
+    List<ProduceRecord> sent =
+        List.of(
+            new ProduceRecord(null, null),
+            new ProduceRecord(utf8("k"), big),
+            new ProduceRecord(
+                new byte[0],
+                utf8("v"),
+                List.of(
+                    new RecordHeader("trace \"id\" ✓", new byte[] {1}),
+                    new RecordHeader("n", null))));
+    // What SluiceClient.appendBatch sends.
+    byte[] body = NdjsonCodec.produceBody(sent);
+    NdjsonBatchReader reader = new NdjsonBatchReader(1 << 20, LIMIT_NAME);
+    int start = 0;
+    for (int i = 0; i < body.length; i++) {
+      if (body[i] == '\n') {
+        reader.accept(java.util.Arrays.copyOfRange(body, start, i));
+        start = i + 1;
+      }
+    }
+    assertEquals(body.length, start, "the body ends with a newline");
+
+    List<Record> records = reader.finish();
+
+    assertEquals(sent.size(), records.size());
+    for (int i = 0; i < sent.size(); i++) {
+      assertArrayEquals(sent.get(i).key(), records.get(i).key());
+      assertArrayEquals(sent.get(i).value(), records.get(i).value());
+      assertEquals(sent.get(i).headers().size(), records.get(i).headers().size());
+      for (int h = 0; h < sent.get(i).headers().size(); h++) {
+        assertEquals(sent.get(i).headers().get(h).key(), records.get(i).headers().get(h).key());
+        assertArrayEquals(
+            sent.get(i).headers().get(h).value(), records.get(i).headers().get(h).value());
+      }
+    }
   }
 
   @Test

@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.ApiJson;
+import dev.sluice.api.NdjsonCodec;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.record.Header;
 import dev.sluice.log.record.Record;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +78,50 @@ class NdjsonRecordSourceTest {
       assertEquals(3, all.get(3).get("offset").asLong());
       assertEquals("after", text(all.get(3).get("value")));
     }
+  }
+
+  @Test
+  void theClientsReaderReadsBackWhatWasStored() throws Exception {
+    byte[] large = new byte[2 * NdjsonRecordSource.VALUE_PIECE_BYTES + 1];
+    new Random(9).nextBytes(large);
+    List<Record> stored =
+        List.of(
+            new Record(
+                "k".getBytes(UTF_8),
+                large,
+                List.of(new Header("trace \"id\" ✓", new byte[] {1, 2}), new Header("n", null))),
+            new Record(null, null, List.of()),
+            new Record(new byte[0], new byte[0], List.of(new Header("", new byte[0]))));
+    try (PartitionLog log =
+        PartitionLog.open(dir.resolve("p"), settings(1024 * 1024, 512 * 1024), clock())) {
+      log.appendRecords(stored, 1);
+
+      ByteString body = body(log.read(0, Long.MAX_VALUE), 0, log);
+      // What SluiceClient.fetchRecords reads an answer with.
+      List<NdjsonCodec.FetchLine> read =
+          NdjsonCodec.readFetchLines(new ByteArrayInputStream(body.toArray()));
+
+      assertEquals(stored.size(), read.size());
+      for (int i = 0; i < stored.size(); i++) {
+        Record want = stored.get(i);
+        NdjsonCodec.FetchLine got = read.get(i);
+        assertEquals(i, got.offset());
+        assertArrayEquals(want.key(), got.key());
+        assertArrayEquals(want.value(), got.value());
+        assertEquals(want.headers().size(), got.headers().size());
+        for (int h = 0; h < want.headers().size(); h++) {
+          assertEquals(want.headers().get(h).key(), got.headers().get(h).key());
+          assertArrayEquals(want.headers().get(h).value(), got.headers().get(h).value());
+        }
+      }
+    }
+  }
+
+  private ByteString body(FetchResult fetched, long from, PartitionLog log) throws Exception {
+    return NdjsonRecordSource.create(fetched.slices(), from, ConsumeHandler.storedLimit(log))
+        .runWith(Sink.fold(ByteString.emptyByteString(), ByteString::concat), kit.system())
+        .toCompletableFuture()
+        .get(Duration.ofSeconds(20).toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
   }
 
   private List<JsonNode> lines(FetchResult fetched, long from, PartitionLog log) throws Exception {
