@@ -203,8 +203,8 @@ public final class SluiceProducer implements AutoCloseable {
    * partition when the key is null.
    *
    * @return a future completed with where the record was written once its batch is acknowledged, or
-   *     with the failure (a {@link SluiceClientException} for the server's refusals, the delivery
-   *     timeout and a full buffer)
+   *     with the failure: always a {@link SluiceClientException} (the server's refusals, the
+   *     delivery timeout, a full buffer, a record larger than the buffer, an unknown topic)
    * @throws IllegalStateException once the producer is closing
    */
   public CompletableFuture<RecordMetadata> send(String topic, ProduceRecord record) {

@@ -422,6 +422,7 @@ class SluiceProducerTest {
 
     Throwable refused = failureOf(producer.send(TOPIC, 0, new ProduceRecord(null, new byte[2000])));
 
+    assertInstanceOf(SluiceClientException.class, refused, "what send's javadoc promises");
     assertTrue(refused.getMessage().contains("larger than the producer's bufferMemory of 1024"));
     assertEquals(List.of(), leader.calls);
   }
