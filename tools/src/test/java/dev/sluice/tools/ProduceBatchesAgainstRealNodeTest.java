@@ -147,6 +147,8 @@ class ProduceBatchesAgainstRealNodeTest {
         CliRun.run(
             "consume",
             "bench",
+            "--partition",
+            "0",
             "--from",
             "519",
             "--count",
