@@ -655,40 +655,75 @@ public final class PartitionLog implements AutoCloseable {
    * The high watermark is clamped to the new log end.
    */
   public void truncateTo(long offset) throws IOException {
-    synchronized (writeLock) {
-      if (offset >= logEndOffset) {
-        return;
+    try {
+      synchronized (writeLock) {
+        if (offset >= logEndOffset) {
+          return;
+        }
+        segments.restructure(
+            () -> {
+              if (offset <= logStartOffset) {
+                resetTo(offset);
+                cutState();
+              } else {
+                try {
+                  segments.truncateTo(offset);
+                } finally {
+                  // The file may be cut even if forcing the cut failed (a failed log): the
+                  // offsets follow what the segments hold, never what they held before.
+                  logEndOffset = segments.active().nextOffset();
+                  cutState();
+                }
+              }
+            });
+        staging.discardResumables();
+        log.info("{}: truncated to offset {} (log end offset now {})", dir, offset, logEndOffset);
       }
-      segments.restructure(
-          () -> {
-            if (offset <= logStartOffset) {
-              resetTo(offset);
-            } else {
-              logEndOffset = segments.truncateTo(offset);
-            }
-            epochs.truncateFromEnd(logEndOffset);
-            latestLeaderEpoch = epochs.latestEpoch();
-            // No flush is running (it holds the structure lock's read side), so none can raise
-            // this again with an end read before the cut.
-            lowerFlushedOffset(logEndOffset);
-          });
-      staging.discardResumables();
-      log.info("{}: truncated to offset {} (log end offset now {})", dir, offset, logEndOffset);
+    } finally {
+      lowerHighWatermarkToLogEnd();
     }
+  }
+
+  /** After a cut: the epochs and the flushed offset follow the new log end. */
+  private void cutState() throws IOException {
+    epochs.truncateFromEnd(logEndOffset);
+    latestLeaderEpoch = epochs.latestEpoch();
+    // No flush is running (it holds the structure lock's read side), so none can raise this
+    // again with an end read before the cut.
+    lowerFlushedOffset(logEndOffset);
+  }
+
+  private void lowerHighWatermarkToLogEnd() throws IOException {
     boolean lowered = false;
-    synchronized (highWatermarkLock) {
-      if (highWatermark > logEndOffset) {
-        // Forced at once: after a power loss a high watermark above a cut would vouch for
-        // whatever is appended there next.
-        highWatermarkFile.write(logEndOffset);
-        highWatermarkFile.force();
-        highWatermark = logEndOffset;
-        lowered = true;
+    try {
+      synchronized (highWatermarkLock) {
+        long end = logEndOffset;
+        if (highWatermark > end) {
+          lowered = true;
+          cutHighWatermark(end);
+        }
+      }
+    } finally {
+      if (lowered) {
+        highWatermarkWaiters.wakeAll();
       }
     }
-    if (lowered) {
-      highWatermarkWaiters.wakeAll();
+  }
+
+  /**
+   * Writes and publishes the high watermark of a cut log (at most its new end), then forces it.
+   * Published even when the write or the force fails (a failed log's forces all fail): a lower
+   * value is always safe to show, and a reader must never see a high watermark above the log end.
+   * Forced at once: after a power loss a high watermark above a cut would vouch for whatever is
+   * appended there next. Callers hold {@link #highWatermarkLock}.
+   */
+  private void cutHighWatermark(long to) throws IOException {
+    try {
+      highWatermarkFile.write(to);
+    } finally {
+      highWatermark = to;
     }
+    highWatermarkFile.force();
   }
 
   /**
@@ -704,12 +739,13 @@ public final class PartitionLog implements AutoCloseable {
       staging.discardResumables();
       log.info("{}: emptied; log restarts at offset {}", dir, offset);
     }
-    synchronized (highWatermarkLock) {
-      highWatermarkFile.write(offset);
-      highWatermarkFile.force();
-      highWatermark = offset;
+    try {
+      synchronized (highWatermarkLock) {
+        cutHighWatermark(offset);
+      }
+    } finally {
+      highWatermarkWaiters.wakeAll();
     }
-    highWatermarkWaiters.wakeAll();
   }
 
   private void resetTo(long offset) throws IOException {
@@ -799,7 +835,12 @@ public final class PartitionLog implements AutoCloseable {
               // No clean-shutdown marker: recovery must check (and force) what is on disk.
               segments.closeAll();
               synchronized (highWatermarkLock) {
-                highWatermarkFile.close();
+                try {
+                  highWatermarkFile.close();
+                } catch (LogFailedException expected) {
+                  // Every force of a failed log fails; the record written stays in the page
+                  // cache, and closing must not fail for what already failed the log.
+                }
               }
               return;
             }

@@ -338,7 +338,7 @@ final class Segments {
       byBase.remove(base).delete();
     }
     LogSegment last = active();
-    last.truncateTo(offset);
+    last.truncateTo(offset, syncer);
     last.flush(syncer);
     return last.nextOffset();
   }

@@ -291,6 +291,45 @@ class PartitionLogGroupCommitTest {
   }
 
   @Test
+  void truncationForcesTheCutFileEvenWhenEveryByteLeftWasForced() throws Exception {
+    RecordingSyncer syncer = new RecordingSyncer();
+    try (PartitionLog log = PartitionLog.open(root.resolve("p"), everyBatch(), clock(), syncer)) {
+      log.deferForces(true);
+      LogTestSupport.appendBatches(log, 10, 100);
+      assertEquals(10, log.flush());
+      Path file = LogTestSupport.activeLogFile(log);
+      int before = syncer.forces(file);
+      log.truncateTo(4);
+      // Without this force a power loss could bring the cut batches back.
+      assertEquals(before + 1, syncer.forces(file), "the shorter length was forced");
+      assertEquals(4, log.flushedOffset());
+    }
+  }
+
+  @Test
+  void cuttingAFailedLogNeverLeavesTheHighWatermarkAboveTheLogEnd() throws Exception {
+    RecordingSyncer syncer = new RecordingSyncer();
+    try (PartitionLog log = PartitionLog.open(root.resolve("p"), everyBatch(), clock(), syncer)) {
+      log.deferForces(true);
+      LogTestSupport.appendBatches(log, 10, 100);
+      assertEquals(10, log.flush());
+      log.updateHighWatermark(10);
+      LogTestSupport.appendBatches(log, 2, 100);
+      syncer.failFromNowOn(new IOException("EIO (injected)"));
+      assertThrows(LogFailedException.class, log::flush);
+
+      assertThrows(LogFailedException.class, () -> log.truncateTo(4));
+      assertEquals(4, log.logEndOffset());
+      assertEquals(4, log.highWatermark());
+      LogTestSupport.assertRecordsIntact(log, 0, 4, 100);
+
+      assertThrows(LogFailedException.class, () -> log.truncateFullyAndStartAt(2));
+      assertEquals(2, log.logEndOffset());
+      assertEquals(2, log.highWatermark());
+    }
+  }
+
+  @Test
   void recoveryAfterACrashForcesTheActiveSegmentBeforeCallingItDurable() throws Exception {
     Path dir = root.resolve("p");
     Path copy = root.resolve("crashed");

@@ -26,8 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -174,7 +176,7 @@ public final class ProduceHandler {
       PartitionReplica replica, long maxBatch, boolean all, HttpRequest req) {
     NdjsonBatchReader reader = new NdjsonBatchReader(maxBatch, maxBatchName(maxBatch));
     int maxLine = (int) Math.min(inlineBatchBytes, Integer.MAX_VALUE - 1);
-    CompletionStage<PartitionLeader.AppendReply> appended =
+    CompletionStage<Answer> appended =
         req.entity()
             .withoutSizeLimit()
             .getDataBytes()
@@ -186,7 +188,7 @@ public final class ProduceHandler {
                   List<Record> records = reader.finish();
                   metrics.bytesIn(replica.partitionId().topic(), reader.valueBytes());
                   AppendOp op = (log, epoch) -> log.appendRecords(records, epoch);
-                  return replica.append(op, all, ackTimeout);
+                  return append(replica, op, all);
                 });
     return appended
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
@@ -208,7 +210,7 @@ public final class ProduceHandler {
           .thenCompose(drained -> CompletableFuture.failedFuture(new UncheckedIOException(e)));
     }
     AppendOp op = (log, epoch) -> log.appendValueFile(key, List.of(), staged, epoch);
-    CompletionStage<PartitionLeader.AppendReply> appended =
+    CompletionStage<Answer> appended =
         req.entity()
             .withoutSizeLimit()
             .getDataBytes()
@@ -217,7 +219,7 @@ public final class ProduceHandler {
             .thenCompose(
                 io -> {
                   metrics.bytesIn(replica.partitionId().topic(), io.count());
-                  return replica.append(op, all, ackTimeout);
+                  return append(replica, op, all);
                 });
     return appended
         .whenComplete((reply, failure) -> deleteQuietly(replica, staged))
@@ -233,8 +235,59 @@ public final class ProduceHandler {
             Math.toIntExact(info.lastOffset() - info.baseOffset() + 1)));
   }
 
+  /**
+   * The leader's answer to an append, and the deadline of the whole request: the acks=all commit
+   * wait gets what the append left of {@code request-timeout}, not a second one.
+   */
+  private record Answer(PartitionLeader.AppendReply reply, long deadlineNanos) {}
+
+  private CompletionStage<Answer> append(PartitionReplica replica, AppendOp op, boolean all) {
+    long deadline = System.nanoTime() + ackTimeout.toNanos();
+    return replica
+        .append(op, all, ackTimeout)
+        .handle(
+            (reply, failure) -> {
+              if (failure != null) {
+                throw appendAskFailed(replica.partitionId(), failure, ackTimeout);
+              }
+              return new Answer(reply, deadline);
+            });
+  }
+
+  /**
+   * What a client is told when the leader did not answer an append in time. With group commit the
+   * answer waits for the flush that covers the append, so on a slow disk the records may well be in
+   * the log: the client must not read this as "nothing written".
+   */
+  static RuntimeException appendAskFailed(PartitionId tp, Throwable failure, Duration timeout) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof TimeoutException) {
+      return new ApiException(
+          503,
+          "no answer from the leader of "
+              + tp
+              + " within sluice.api.request-timeout = "
+              + timeout.toMillis()
+              + "ms (its disk may be slow to flush): the records may have been written at an"
+              + " unknown offset and may be kept; a retry may write them twice");
+    }
+    return cause instanceof RuntimeException r ? r : new CompletionException(cause);
+  }
+
+  /**
+   * The time left of a request whose deadline is {@code deadlineNanos}: at least a millisecond, so
+   * that a commit that already happened is still seen when the append used the whole timeout.
+   */
+  static Duration remaining(long deadlineNanos, long nowNanos) {
+    return Duration.ofNanos(Math.max(deadlineNanos - nowNanos, 1_000_000L));
+  }
+
   private CompletionStage<AppendInfo> acknowledged(
-      PartitionReplica replica, PartitionLeader.AppendReply reply, boolean all, HttpRequest req) {
+      PartitionReplica replica, Answer answer, boolean all, HttpRequest req) {
+    PartitionLeader.AppendReply reply = answer.reply();
     if (reply instanceof PartitionLeader.AppendRefused refused) {
       return refused(replica, refused, req);
     }
@@ -245,7 +298,7 @@ public final class ProduceHandler {
     long offset = info.baseOffset();
     return replica
         // Batches replicate whole, but wait for the last record: that is what the answer promises.
-        .awaitCommitted(info.lastOffset(), ackTimeout)
+        .awaitCommitted(info.lastOffset(), remaining(answer.deadlineNanos(), System.nanoTime()))
         .handle(
             (commit, failure) -> {
               if (commit instanceof PartitionLeader.Committed) {

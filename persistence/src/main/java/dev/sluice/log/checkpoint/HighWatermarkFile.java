@@ -44,6 +44,9 @@ public final class HighWatermarkFile implements AutoCloseable {
   private FileChannel channel;
   private boolean dirty;
 
+  /** Set by {@link #close}: a later write would reopen the file after its final force. */
+  private boolean closed;
+
   /** A file forced with fdatasync. */
   public HighWatermarkFile(Path file) {
     this(file, Syncer.FDATASYNC);
@@ -123,9 +126,19 @@ public final class HighWatermarkFile implements AutoCloseable {
   /**
    * Writes {@code offset} over the record with one positional write, without forcing. The first
    * write creates the file and forces the directory, so that the file itself survives a power loss.
+   *
+   * <p>After {@link #close} a write is ignored (logged at DEBUG): during a node's shutdown a leader
+   * or a follower may still move the high watermark of a log that was just closed, and the record
+   * forced at close is a value that was already published, so keeping it is safe (a high watermark
+   * read back too low is only caught up again). Reopening the file would leak its channel and put a
+   * record after the clean-shutdown marker.
    */
   public void write(long offset) throws IOException {
     ByteBuffer record = ByteBuffer.wrap(record(offset));
+    if (closed) {
+      log.debug("{}: closed; not writing high watermark {}", file, offset);
+      return;
+    }
     if (channel == null) {
       boolean existed = Files.exists(file);
       channel =
@@ -158,9 +171,10 @@ public final class HighWatermarkFile implements AutoCloseable {
     return true;
   }
 
-  /** Forces the record and closes the file. */
+  /** Forces the record and closes the file; later writes are ignored. */
   @Override
   public void close() throws IOException {
+    closed = true;
     if (channel == null) {
       return;
     }

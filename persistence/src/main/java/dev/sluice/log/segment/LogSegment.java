@@ -286,9 +286,12 @@ public final class LogSegment implements AutoCloseable {
 
   /**
    * Removes every batch at or above the batch containing {@code offset}; the cut is always at a
-   * batch boundary, so the new end offset may be below {@code offset}. Returns the bytes removed.
+   * batch boundary, so the new end offset may be below {@code offset}. The cut file is forced
+   * through {@code syncer} whenever its size changed, even if every byte left was already forced:
+   * the new length must be durable too, or the cut batches could come back after a power loss.
+   * Returns the bytes removed.
    */
-  public long truncateTo(long offset) throws IOException {
+  public long truncateTo(long offset, Syncer syncer) throws IOException {
     BatchLocation at = offset <= baseOffset ? null : find(offset);
     long newSize;
     if (offset <= baseOffset) {
@@ -305,6 +308,10 @@ public final class LogSegment implements AutoCloseable {
     index.truncateToLogSize(newSize);
     Scan s = scan(index.lastEntry(), newSize, false, false);
     applyScan(s);
+    // Unconditionally: forceData skips a file whose bytes are all forced, and these are, but the
+    // shorter length is not yet.
+    syncer.force(channel, logFile, newSize);
+    forcedSize = newSize;
     return removed;
   }
 

@@ -40,6 +40,21 @@ class HighWatermarkFileTest {
   }
 
   @Test
+  void aWriteAfterCloseIsIgnoredAndDoesNotReopenTheFile() throws IOException {
+    Path file = dir.resolve("high-watermark");
+    RecordingSyncer syncer = new RecordingSyncer();
+    HighWatermarkFile hw = new HighWatermarkFile(file, syncer);
+    hw.write(5);
+    hw.close();
+    assertEquals(1, syncer.forces());
+    hw.write(9);
+    assertFalse(hw.force(), "nothing written after close");
+    hw.close();
+    assertEquals(1, syncer.forces());
+    assertEquals(OptionalLong.of(5), new HighWatermarkFile(file).read());
+  }
+
+  @Test
   void aFormat0FileIsReadAndReplacedByTheFirstWrite() throws IOException {
     Path file = dir.resolve("high-watermark");
     new OffsetCheckpoint(file).write(42);

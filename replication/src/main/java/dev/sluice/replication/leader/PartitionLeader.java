@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
@@ -50,7 +51,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * any      -> (same)    Lead or Resign with an older epoch: ignored (fencing)
  * </pre>
  *
- * <p>While idle, appends are refused with {@link Refusal#NOT_LEADER} and reports are ignored. While
+ * <p>While idle, appends are refused with {@link Refusal#NOT_LEADER} (with {@link
+ * Refusal#STORAGE_ERROR} and the failure once the log failed) and reports are ignored. While
  * leading, an acks=all append is refused before writing when the committed in-sync set is smaller
  * than {@code min-in-sync-replicas}. The epoch is checked by the append itself: every batch is
  * stamped with the epoch this actor leads, and the actor leads only the epoch the node assigned.
@@ -64,7 +66,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * reports are durable ends). With {@code flush = os} every written offset counts as flushed and no
  * flush runs. A failed flush fails the log: every waiting request is refused with {@link
  * Refusal#STORAGE_ERROR} (or {@link NotCommitted}) and the actor goes idle for good, until the node
- * restarts and recovers the log.
+ * restarts and recovers the log. A flush's answer carries its id: one started by an instance before
+ * a restart is ignored by the next.
  *
  * <p>Runs on the blocking-IO dispatcher (appends and checkpoints write files). Publishes a {@link
  * LeaderView} and signals {@link ChangeSignal} after every change; the replication streams wait on
@@ -137,13 +140,20 @@ public final class PartitionLeader {
   }
 
   /**
-   * The flush started by {@link #maybeFlush} made offsets below {@code durableEnd} durable. Waiters
-   * are answered from the log's {@link PartitionLog#flushedOffset}, which is at least this.
+   * The flush {@code flush} started by {@link #maybeFlush} made offsets below {@code durableEnd}
+   * durable. Waiters are answered from the log's {@link PartitionLog#flushedOffset}, which is at
+   * least this.
    */
-  private record Flushed(long durableEnd) implements Command {}
+  private record Flushed(long flush, long durableEnd) implements Command {}
 
-  /** The flush started by {@link #maybeFlush} failed: the log is failed. */
-  private record FlushFailed(Throwable cause) implements Command {}
+  /** The flush {@code flush} started by {@link #maybeFlush} failed: the log is failed. */
+  private record FlushFailed(long flush, Throwable cause) implements Command {}
+
+  /**
+   * Flush ids, unique in the process: a flush piped to self by an instance that has since been
+   * restarted reaches the new instance, which must not take it for its own.
+   */
+  private static final AtomicLong FLUSH_IDS = new AtomicLong();
 
   /** An append waiting for a flush to cover it before it is answered. */
   private record FlushWaiter(ActorRef<AppendReply> replyTo, Appended reply) {}
@@ -245,6 +255,10 @@ public final class PartitionLeader {
 
   private final Executor flushExecutor;
   private boolean flushInFlight;
+
+  /** The id of the flush in flight, when {@link #flushInFlight}. */
+  private long flushId;
+
   private int lastEpochSeen = -1;
 
   public static Behavior<Command> create(Setup setup) {
@@ -287,10 +301,7 @@ public final class PartitionLeader {
         .onMessage(
             Append.class,
             m -> {
-              m.replyTo()
-                  .tell(
-                      new AppendRefused(
-                          Refusal.NOT_LEADER, "this node does not lead " + setup.partition()));
+              m.replyTo().tell(refusalWhileIdle());
               return Behaviors.same();
             })
         .onMessage(
@@ -306,9 +317,29 @@ public final class PartitionLeader {
         .onMessage(Tick.class, m -> Behaviors.same())
         .onMessage(ProposalAnswered.class, m -> Behaviors.same())
         .onMessage(MinInSyncChanged.class, m -> Behaviors.same())
-        .onMessage(Flushed.class, m -> onFlushedWhileIdle())
-        .onMessage(FlushFailed.class, m -> onFlushedWhileIdle())
+        .onMessage(Flushed.class, m -> onFlushedWhileIdle(m.flush()))
+        .onMessage(FlushFailed.class, m -> onFlushedWhileIdle(m.flush()))
         .build();
+  }
+
+  /**
+   * A failed log keeps this node idle while the cluster may still name it leader: say why, instead
+   * of pointing the client at a leadership change that did not happen.
+   */
+  private AppendRefused refusalWhileIdle() {
+    return log.failure()
+        .map(
+            f ->
+                new AppendRefused(
+                    Refusal.STORAGE_ERROR,
+                    "the log of "
+                        + setup.partition()
+                        + " on this node failed; nothing was written: "
+                        + f.getMessage()))
+        .orElseGet(
+            () ->
+                new AppendRefused(
+                    Refusal.NOT_LEADER, "this node does not lead " + setup.partition()));
   }
 
   private Behavior<Command> leading(Term term) {
@@ -321,8 +352,9 @@ public final class PartitionLeader {
         .onMessage(Tick.class, m -> onTick(term))
         .onMessage(ProposalAnswered.class, m -> onProposalAnswered(term, m))
         .onMessage(MinInSyncChanged.class, m -> onMinInSyncChanged(term, m))
-        .onMessage(Flushed.class, m -> onFlushed(term))
-        .onMessage(FlushFailed.class, m -> onFlushFailed(term, m))
+        .onMessage(Flushed.class, m -> isMine(m.flush()) ? onFlushed(term) : Behaviors.same())
+        .onMessage(
+            FlushFailed.class, m -> isMine(m.flush()) ? onFlushFailed(term, m) : Behaviors.same())
         .build();
   }
 
@@ -339,6 +371,8 @@ public final class PartitionLeader {
         .onSignal(
             PreRestart.class,
             s -> {
+              // The next instance turns it on again if it leads; until then appends force.
+              log.deferForces(false);
               String why = "the leader of " + setup.partition() + " restarted after a failure";
               failUnflushed(Refusal.NOT_ACKNOWLEDGED, why);
               return failWaiters(why);
@@ -502,6 +536,8 @@ public final class PartitionLeader {
       return;
     }
     flushInFlight = true;
+    long id = FLUSH_IDS.incrementAndGet();
+    flushId = id;
     CompletableFuture<Long> flush =
         CompletableFuture.supplyAsync(
             () -> {
@@ -516,9 +552,9 @@ public final class PartitionLeader {
         flush,
         (end, failure) ->
             failure == null
-                ? new Flushed(end)
+                ? new Flushed(id, end)
                 : new FlushFailed(
-                    failure instanceof CompletionException c ? c.getCause() : failure));
+                    id, failure instanceof CompletionException c ? c.getCause() : failure));
   }
 
   private Behavior<Command> onFlushed(Term term) {
@@ -535,8 +571,15 @@ public final class PartitionLeader {
     return afterChange(term); // the leader's own durable position moved
   }
 
-  private Behavior<Command> onFlushedWhileIdle() {
-    flushInFlight = false; // its waiters were answered when the term ended
+  /** True if {@code flush} is the one in flight, not one of a previous instance of this actor. */
+  private boolean isMine(long flush) {
+    return flushInFlight && flush == flushId;
+  }
+
+  private Behavior<Command> onFlushedWhileIdle(long flush) {
+    if (isMine(flush)) {
+      flushInFlight = false; // its waiters were answered when the term ended
+    }
     return Behaviors.same();
   }
 
