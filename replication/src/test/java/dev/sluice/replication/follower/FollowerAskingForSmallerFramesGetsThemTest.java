@@ -120,10 +120,25 @@ class FollowerAskingForSmallerFramesGetsThemTest {
     assertTrue(small.contains((long) limited), "the oversized batch went in 128 KiB chunks");
     assertTrue(small.size() >= 10 + 24, "40 small batches and 3 MiB in 128 KiB frames: " + small);
 
-    // Full frames again: applies from the next connection.
+    // Full frames again: applies from the next connection. The events are cleared before the
+    // restart, so the new connection's handshake is among them, and the batch is appended only
+    // once that connection asked for full frames.
+    events.clear();
     follower.tell(new FollowerReplica.LimitFrames(1));
     follower.tell(new FollowerReplica.RestartTransfer("test: full frames"));
-    events.clear();
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            () -> {
+              assertTrue(
+                  events.stream()
+                      .anyMatch(
+                          e ->
+                              e instanceof FollowerEvent.Connecting c
+                                  && c.hello().maxFrameBytes() == MiB),
+                  "a handshake asking for full frames: " + events);
+              return null;
+            });
     append(3L * MiB + 7);
     awaitInSync(status);
     List<Long> full = frameSizes(events);
