@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.ApiJson;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.testing.Conditions;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
 import dev.sluice.node.replica.PartitionReplica;
@@ -74,6 +75,11 @@ class ClientApiTest {
     assertEquals("application/json", list.headers().firstValue("Content-Type").orElseThrow());
     assertEquals(List.of("topics"), fieldNames(ApiJson.mapper().readTree(list.body())));
 
+    // The replica's state is "unknown" until the partition's leader has reported it once.
+    Conditions.await(
+        () -> firstReplicaState(get("/topics/orders")).equals("leading"),
+        Duration.ofSeconds(30),
+        "orders-0 reported leading");
     HttpResponse<String> described = get("/topics/orders");
     assertEquals("application/json", described.headers().firstValue("Content-Type").orElseThrow());
     JsonNode topic = json(described);
@@ -323,6 +329,14 @@ class ClientApiTest {
   private HttpResponse<byte[]> getBytes(String path) throws Exception {
     return http.send(
         HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private static String firstReplicaState(HttpResponse<String> described) {
+    try {
+      return json(described).get("partitions").get(0).get("replicas").get(0).get("state").asText();
+    } catch (Exception e) {
+      throw new IllegalStateException(described.body(), e);
+    }
   }
 
   private static JsonNode json(HttpResponse<String> r) throws Exception {
