@@ -16,6 +16,8 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.util.ByteString;
 
 /**
  * What the client API measures, into the node's meter registry:
@@ -29,7 +31,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  *   <li>{@value #FETCH_LATENCY}: successful record reads ({@code request=record} one value, {@code
  *       request=batches} whole batches) until the answer starts, as a histogram;
  *   <li>{@value #BYTES_IN} and {@value #BYTES_OUT} by topic: record bytes a produce staged, and the
- *       bodies of successful record reads.
+ *       body bytes of successful record reads (chunked NDJSON and follow answers counted as they
+ *       are sent).
  * </ul>
  *
  * <p>Route labels are templates ({@code /topics/{topic}/partitions/{partition}/records}), never raw
@@ -81,11 +84,7 @@ public final class ApiMetrics extends AllDirectives {
         request -> {
           long start = System.nanoTime();
           return mapResponse(
-              response -> {
-                record(request, response, System.nanoTime() - start);
-                return response;
-              },
-              () -> sealed);
+              response -> record(request, response, System.nanoTime() - start), () -> sealed);
         });
   }
 
@@ -98,7 +97,11 @@ public final class ApiMetrics extends AllDirectives {
         .increment(bytes);
   }
 
-  private void record(HttpRequest request, HttpResponse response, long nanos) {
+  /**
+   * Records the request's meters and returns the response to send: itself, or for a chunked record
+   * read (NDJSON, follow mode) the same response whose body counts its bytes as they are sent.
+   */
+  private HttpResponse record(HttpRequest request, HttpResponse response, long nanos) {
     List<String> segments = new ArrayList<>();
     request.getUri().pathSegments().forEach(segments::add);
     String route = routeTemplate(segments);
@@ -112,7 +115,7 @@ public final class ApiMetrics extends AllDirectives {
         .register(registry)
         .record(nanos, TimeUnit.NANOSECONDS);
     if (status != 200 || !route.startsWith(RECORDS_ROUTE)) {
-      return;
+      return response;
     }
     if (method.equals("POST")) {
       latency(PRODUCE_LATENCY, "Successful produce requests, arrival to answer, by acks.")
@@ -124,15 +127,27 @@ public final class ApiMetrics extends AllDirectives {
           .tag("request", route.equals(RECORDS_ROUTE) ? "batches" : "record")
           .register(registry)
           .record(nanos, TimeUnit.NANOSECONDS);
+      Counter bytesOut =
+          Counter.builder(BYTES_OUT)
+              .description("Body bytes sent by successful record reads.")
+              .tag("topic", segments.get(1))
+              .register(registry);
       OptionalLong length = response.entity().getContentLengthOption();
       if (length.isPresent()) {
-        Counter.builder(BYTES_OUT)
-            .description("Record bytes sent by successful record reads.")
-            .tag("topic", segments.get(1))
-            .register(registry)
-            .increment(length.getAsLong());
+        bytesOut.increment(length.getAsLong());
+      } else {
+        // Chunked: the body is produced while it is sent (a follow answer may last minutes), so
+        // it is counted piece by piece; a connection closed early counts what was sent.
+        return response.transformEntityDataBytes(
+            Flow.of(ByteString.class)
+                .map(
+                    piece -> {
+                      bytesOut.increment(piece.size());
+                      return piece;
+                    }));
       }
     }
+    return response;
   }
 
   private static Timer.Builder latency(String name, String description) {

@@ -139,6 +139,16 @@ class NodeManagementEndpointsTest {
             HttpRequest.newBuilder(apiUri("/topics/events/partitions/0/records/0")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, fetched.statusCode(), fetched.body());
+    // Records as NDJSON: a chunked answer, whose bytes are counted as they are sent.
+    HttpResponse<String> lines =
+        http.send(
+            HttpRequest.newBuilder(apiUri("/topics/events/partitions/0/records?offset=0"))
+                .header("Accept", "application/x-ndjson")
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, lines.statusCode(), lines.body());
+    assertTrue(lines.headers().firstValue("Content-Length").isEmpty(), lines.headers().toString());
     HttpResponse<String> missing =
         http.send(
             HttpRequest.newBuilder(apiUri("/topics/nope")).GET().build(),
@@ -167,7 +177,8 @@ class NodeManagementEndpointsTest {
     assertEquals(valueBytes, scrape.value("sluice_bytes_in_total", Map.of("topic", "events")));
     assertEquals("counter", scrape.type("sluice_bytes_out_total"));
     assertEquals(
-        "record 0".length(), scrape.value("sluice_bytes_out_total", Map.of("topic", "events")));
+        "record 0".length() + lines.body().getBytes(StandardCharsets.UTF_8).length,
+        scrape.value("sluice_bytes_out_total", Map.of("topic", "events")));
 
     String requests = "sluice_http_requests_seconds";
     assertEquals("summary", scrape.type(requests));
