@@ -1,6 +1,7 @@
 package dev.sluice.node.replica;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.log.ForceJournal;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.leader.LeaderCounters;
 import dev.sluice.replication.protocol.PartitionId;
@@ -139,7 +140,7 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
           ReplicaDirectories.writeTopicId(dir, topicId);
         }
       }
-      PartitionLog log = PartitionLog.open(dir, storage, clock);
+      PartitionLog log = PartitionLog.open(dir, storage, clock, ForceJournal.forLog(dir));
       PartitionReplica replica = new PartitionReplica(partition, localNode, log);
       replicas.put(partition, replica);
       if (topicId != null) {
