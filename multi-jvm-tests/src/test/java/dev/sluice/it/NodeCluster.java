@@ -32,6 +32,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -312,6 +313,25 @@ final class NodeCluster implements AutoCloseable {
 
   void kill9(int node) throws InterruptedException {
     jvm(node).kill9();
+  }
+
+  /**
+   * A power loss of the whole cluster at one instant, as far as its processes can tell: one {@code
+   * kill -STOP} freezes every node at once (nothing more is written or acknowledged anywhere), then
+   * each is killed with SIGKILL.
+   */
+  void freezeAndKillAll() throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>(List.of("kill", "-STOP"));
+    for (int node : nodes()) {
+      command.add(Long.toString(jvm(node).pid()));
+    }
+    Process stop = new ProcessBuilder(command).redirectErrorStream(true).start();
+    if (!stop.waitFor(10, TimeUnit.SECONDS) || stop.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " failed");
+    }
+    for (int node : nodes()) {
+      kill9(node);
+    }
   }
 
   void pause(int node) throws IOException, InterruptedException {
