@@ -7,6 +7,7 @@ import dev.sluice.config.TlsSettings.Listener;
 import dev.sluice.node.auth.Authorizer;
 import dev.sluice.node.auth.ManagementAuth;
 import dev.sluice.node.auth.TokenStore;
+import dev.sluice.node.cluster.IslandProbe;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
 import dev.sluice.node.controller.ElectionPolicy;
@@ -359,6 +360,12 @@ public final class SluiceNode implements AutoCloseable {
     system.systemActorOf(
         NodeMembership.create(settings.node().id(), self, storageId, controller, metadata),
         "membership",
+        Props.empty());
+    system.systemActorOf(
+        IslandProbe.create(
+            settings.node().id(),
+            system.settings().config().getStringList("pekko.cluster.seed-nodes")),
+        IslandProbe.NAME,
         Props.empty());
 
     CoordinatedShutdown.get(system)
