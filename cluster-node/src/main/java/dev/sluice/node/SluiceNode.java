@@ -246,6 +246,13 @@ public final class SluiceNode implements AutoCloseable {
     if (settings.cluster().seedNodes().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
+    // First of the node's actors: the other seeds' probes may ask as soon as Artery listens.
+    system.systemActorOf(
+        IslandProbe.create(
+            settings.node().id(),
+            system.settings().config().getStringList("pekko.cluster.seed-nodes")),
+        IslandProbe.NAME,
+        Props.empty());
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller =
         ControllerSingleton.init(
@@ -360,12 +367,6 @@ public final class SluiceNode implements AutoCloseable {
     system.systemActorOf(
         NodeMembership.create(settings.node().id(), self, storageId, controller, metadata),
         "membership",
-        Props.empty());
-    system.systemActorOf(
-        IslandProbe.create(
-            settings.node().id(),
-            system.settings().config().getStringList("pekko.cluster.seed-nodes")),
-        IslandProbe.NAME,
         Props.empty());
 
     CoordinatedShutdown.get(system)
