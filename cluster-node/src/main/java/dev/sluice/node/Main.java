@@ -13,7 +13,10 @@ import java.util.Map;
  * bin/sluice node}, {@code local-cluster} and the multi-JVM tests start a node.
  *
  * <p>Exit codes: 0 after a clean stop, 1 when the configuration has problems (every one is printed
- * on stderr, before anything starts), 2 for a usage error.
+ * on stderr, before anything starts), 2 for a usage error, {@value ShutdownGuard#EXIT_CODE} when
+ * the cluster removed the node and its actor system then hung while terminating, after its shutdown
+ * had closed every log ({@link ShutdownGuard}): the node is to be started again, as systemd's
+ * {@code Restart=on-failure}, {@code local-cluster} and the multi-JVM test harness do.
  */
 public final class Main {
 

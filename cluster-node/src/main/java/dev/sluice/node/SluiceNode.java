@@ -7,6 +7,7 @@ import dev.sluice.config.TlsSettings.Listener;
 import dev.sluice.node.auth.Authorizer;
 import dev.sluice.node.auth.ManagementAuth;
 import dev.sluice.node.auth.TokenStore;
+import dev.sluice.node.cluster.IslandProbe;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.ControllerSingleton;
 import dev.sluice.node.controller.ElectionPolicy;
@@ -85,6 +86,7 @@ public final class SluiceNode implements AutoCloseable {
   private final ServerBinding api;
   private final LeaderTransferServer replicationServer;
   private final NodeAddress address;
+  private final CompletableFuture<Done> logsClosed;
   private final long startedNanos = System.nanoTime();
 
   private SluiceNode(
@@ -93,13 +95,15 @@ public final class SluiceNode implements AutoCloseable {
       LocalReplicas replicas,
       ServerBinding api,
       LeaderTransferServer replicationServer,
-      NodeAddress address) {
+      NodeAddress address,
+      CompletableFuture<Done> logsClosed) {
     this.system = system;
     this.settings = settings;
     this.replicas = replicas;
     this.api = api;
     this.replicationServer = replicationServer;
     this.address = address;
+    this.logsClosed = logsClosed;
   }
 
   /** Starts a node from a fully resolved config and returns once its HTTP API is bound. */
@@ -150,11 +154,20 @@ public final class SluiceNode implements AutoCloseable {
    * Restart=on-failure}, {@code local-cluster}, a test harness) would bring it back, and a cluster
    * that loses a node at every pause shrinks to nothing. Staying in the process needs no supervisor
    * at all; a start that fails outright still ends the process with an error.
+   *
+   * <p>An actor system that does not finish terminating within {@code
+   * sluice.node.shutdown-hang-timeout} after its shutdown closed every log halts the JVM ({@link
+   * ShutdownGuard}): with exit code {@value ShutdownGuard#EXIT_CODE} when the node would have
+   * rejoined, for its supervisor to start it again; with 0 when it was stopping on request.
    */
   public static void runBlocking(Config config) {
     Duration delay = Duration.ZERO;
     while (true) {
       SluiceNode node = start(config);
+      node.guardShutdown(
+          ShutdownGuard.forProcess(
+              "Sluice node " + node.settings.node().id(),
+              node.settings.node().shutdownHangTimeout()));
       Optional<CoordinatedShutdown.Reason> reason = node.awaitTermination();
       if (reason.isEmpty() || !rejoins(reason.get())) {
         return;
@@ -178,6 +191,27 @@ public final class SluiceNode implements AutoCloseable {
   static boolean rejoins(CoordinatedShutdown.Reason reason) {
     return reason.equals(CoordinatedShutdown.clusterDowningReason())
         || reason.equals(CoordinatedShutdown.clusterJoinUnsuccessfulReason());
+  }
+
+  /** Arms {@code guard} once this node's shutdown has closed every log. */
+  void guardShutdown(ShutdownGuard guard) {
+    logsClosed.thenRun(
+        () -> {
+          Optional<CoordinatedShutdown.Reason> reason =
+              CoordinatedShutdown.get(system).getShutdownReason();
+          guard.logsClosed(
+              reason.map(Object::toString).orElse("reason unknown"),
+              reason.map(SluiceNode::afterShutdown).orElse(ShutdownGuard.Then.STOPS),
+              system.getWhenTerminated());
+        });
+  }
+
+  /** What {@link #runBlocking} and {@link Main} do once a shutdown for {@code reason} is over. */
+  static ShutdownGuard.Then afterShutdown(CoordinatedShutdown.Reason reason) {
+    if (reason.equals(CoordinatedShutdown.jvmExitReason())) {
+      return ShutdownGuard.Then.JVM_EXITS;
+    }
+    return rejoins(reason) ? ShutdownGuard.Then.REJOINS : ShutdownGuard.Then.STOPS;
   }
 
   /** Blocks until the actor system terminated; returns why it was shut down, if known. */
@@ -212,6 +246,13 @@ public final class SluiceNode implements AutoCloseable {
     if (settings.cluster().seedNodes().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
+    // First of the node's actors: the other seeds' probes may ask as soon as Artery listens.
+    system.systemActorOf(
+        IslandProbe.create(
+            settings.node().id(),
+            system.settings().config().getStringList("pekko.cluster.seed-nodes")),
+        IslandProbe.NAME,
+        Props.empty());
     await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller =
         ControllerSingleton.init(
@@ -341,12 +382,19 @@ public final class SluiceNode implements AutoCloseable {
             CoordinatedShutdown.PhaseServiceUnbind(),
             "sluice-unbind-replication",
             replicationServer::unbind);
+    CompletableFuture<Done> logsClosed = new CompletableFuture<>();
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseBeforeActorSystemTerminate(),
             "sluice-close-logs",
             () -> {
-              replicas.close();
+              try {
+                replicas.close();
+              } catch (RuntimeException | Error e) {
+                logsClosed.completeExceptionally(e); // not closed cleanly: no guard may halt
+                throw e;
+              }
+              logsClosed.complete(Done.getInstance());
               return CompletableFuture.completedFuture(Done.getInstance());
             });
     if (settings.node().bindsElsewhere()) {
@@ -368,7 +416,7 @@ public final class SluiceNode implements AutoCloseable {
         tls.on(Listener.REPLICATION) ? "mutual TLS" : "plaintext",
         self.clusterAddress(),
         tls.on(Listener.CLUSTER) ? "mutual TLS" : "plaintext");
-    return new SluiceNode(system, settings, replicas, binding, replicationServer, self);
+    return new SluiceNode(system, settings, replicas, binding, replicationServer, self, logsClosed);
   }
 
   /** The tokens file, when the client API or management authenticates with tokens. */

@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import java.util.stream.StreamSupport;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -74,6 +75,15 @@ public final class TestCluster implements AutoCloseable {
     return start(new TestCluster(dir, size, extra, Optional.of(TestSecurity.create(dir))), size);
   }
 
+  /**
+   * A cluster of {@code size} nodes none of which runs yet: the test starts them ({@link
+   * #startNode(int, List, Map)}), e.g. with seed lists of its own.
+   */
+  public static TestCluster unstarted(Path dir, int size, Map<String, String> extra)
+      throws IOException {
+    return new TestCluster(dir, size, extra, Optional.empty());
+  }
+
   private static TestCluster start(TestCluster cluster, int size) throws Exception {
     for (int id = 1; id <= size; id++) {
       cluster.startNode(id);
@@ -85,10 +95,19 @@ public final class TestCluster implements AutoCloseable {
   }
 
   public void startNode(int id) {
-    List<String> seeds = clusterPorts.stream().map(p -> "127.0.0.1:" + p).toList();
+    startNode(id, IntStream.rangeClosed(1, clusterPorts.size()).boxed().toList(), Map.of());
+  }
+
+  /**
+   * Starts node {@code id} with the nodes {@code seedIds} as its seed nodes, in that order (the
+   * first one forms a cluster when nobody answers), and {@code settings} over the cluster's.
+   */
+  public void startNode(int id, List<Integer> seedIds, Map<String, String> settings) {
+    List<String> seeds = seedIds.stream().map(s -> "127.0.0.1:" + clusterPorts.get(s - 1)).toList();
     Map<String, String> overrides = new HashMap<>();
     security.ifPresent(s -> overrides.putAll(s.nodeSettings(id)));
     overrides.putAll(extra);
+    overrides.putAll(settings);
     overrides.put("sluice.node.id", Integer.toString(id));
     overrides.put("sluice.data-dir", dataDir(id).toString());
     overrides.put("sluice.cluster.port", Integer.toString(clusterPorts.get(id - 1)));

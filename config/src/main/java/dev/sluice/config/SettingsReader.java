@@ -38,7 +38,8 @@ final class SettingsReader {
             integer("sluice.node.id", -1),
             host,
             bindHost.isBlank() ? host : bindHost.trim(),
-            Path.of(string("sluice.data-dir", ".")));
+            Path.of(string("sluice.data-dir", ".")),
+            duration("sluice.node.shutdown-hang-timeout", Duration.ZERO));
     ManagementSettings management = new ManagementSettings(integer("sluice.management.port", 0));
     ClusterSettings cluster =
         new ClusterSettings(

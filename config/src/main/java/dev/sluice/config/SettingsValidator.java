@@ -96,6 +96,7 @@ public final class SettingsValidator {
               + host
               + " to listen on every interface");
     }
+    requirePositive("sluice.node.shutdown-hang-timeout", s.node().shutdownHangTimeout(), v);
   }
 
   /**

@@ -44,6 +44,7 @@ class SettingsValidatorTest {
     assertEquals(List.of(), s.cluster().seedNodes());
     assertFalse(s.replication().uncleanLeaderElection());
     assertEquals(Duration.ofSeconds(20), s.api().maxFetchWait());
+    assertEquals(Duration.ofSeconds(30), s.node().shutdownHangTimeout());
   }
 
   @Test
@@ -123,6 +124,7 @@ class SettingsValidatorTest {
     "sluice.cluster.port, 70000, must be between 0 and 65535",
     "sluice.replication.min-in-sync-replicas, 0, must be at least 1",
     "sluice.node.id, -3, must be 0 or greater",
+    "sluice.node.shutdown-hang-timeout, 0s, must be positive",
     // wrong types are reported like rule violations
     "sluice.api.port, seven, seven",
     "sluice.watchdog.interval, soon, soon",

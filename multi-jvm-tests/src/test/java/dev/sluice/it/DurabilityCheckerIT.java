@@ -39,7 +39,8 @@ import org.junit.jupiter.api.TestFactory;
  * <p><b>Faults.</b> {@link Nemesis}: kill -9 of leaders and followers (restarted after 2-12 s) and
  * a SIGSTOP of a leader for 20-25 s, past the split brain resolver's {@code stable-after = 7s},
  * then SIGCONT. A node the cluster downed while paused is never restarted by the test: it must come
- * back by itself (as a new incarnation).
+ * back by itself (as a new incarnation); only a node that halts itself with exit code 70 is
+ * restarted, by the cluster's supervisor, as systemd would.
  *
  * <p><b>Verdict.</b> After the plan: the writers stop, the nemesis heals (SIGCONT, restart of what
  * it killed), the cluster must quiesce within {@link #QUIESCENCE} (every node Up, every partition

@@ -28,14 +28,21 @@ import java.util.Set;
  *       itself, and the experiment would test the resolver instead of replication.
  *   <li>What the nemesis killed, it restarts; what it paused, it resumes. A node that exits by
  *       itself (the cluster downed it while it was paused) is never restarted: it must come back by
- *       itself. If the cluster is not whole again within {@link #WHOLE_TIMEOUT}, the nemesis stops
+ *       itself. The one exception is exit code {@value NodeJvm#EXIT_HALTED}, a node whose actor
+ *       system hung in shutdown after its logs were closed and which halted itself to be started
+ *       again: the cluster's supervisor restarts it at once, as systemd would, and the nemesis log
+ *       says so. If the cluster is not whole again within {@link #WHOLE_TIMEOUT}, the nemesis stops
  *       injecting and says why; the final quiescence check then reports the liveness bug.
  * </ul>
  *
  * <p>Not thread-safe: one thread runs it; {@link #log} may be read afterwards.
  */
 final class Nemesis {
-  static final Duration WHOLE_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Long enough for a node downed after a pause that then halts itself (after {@code
+   * sluice.node.shutdown-hang-timeout = 30s}) to be restarted and to join.
+   */
+  static final Duration WHOLE_TIMEOUT = Duration.ofSeconds(90);
 
   /** Pekko's split brain resolver downs an unreachable node after {@code stable-after = 7s}. */
   static final Duration MIN_PAUSE = Duration.ofSeconds(20);
@@ -125,6 +132,7 @@ final class Nemesis {
     this.topic = topic;
     this.plan = plan;
     this.targets = new Random(seed * 31 + 7);
+    cluster.onSupervisedRestart(what -> note("supervisor: " + what));
   }
 
   /** Runs the plan; returns when it is done, at {@code deadline}, or when it cannot go on. */
@@ -203,7 +211,9 @@ final class Nemesis {
   /** Notes every node that exited without being killed or stopped by the test. */
   void noteExits() {
     for (int node : cluster.nodes()) {
-      if (cluster.jvm(node).exitedByItself()) {
+      // A halted node is the supervisor's: it is restarted (or the supervisor says why not).
+      if (cluster.jvm(node).exitedByItself()
+          && cluster.jvm(node).exitCode().orElse(-1) != NodeJvm.EXIT_HALTED) {
         noteExit(node);
       }
     }

@@ -33,6 +33,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -58,6 +59,10 @@ import java.util.stream.IntStream;
  * [node-K]} prefix. Conditions are polled over HTTP ({@code GET /topics/{t}} on the client API,
  * {@code /cluster/members} on management) with a deadline; a failed wait names what it saw last.
  *
+ * <p>Like systemd with the release's unit, the cluster restarts a node that halts itself with exit
+ * code {@value NodeJvm#EXIT_HALTED} (its actor system hung while terminating, after its logs were
+ * closed); a node that exits with any other code stays down ({@link NodeJvm#superviseHalts}).
+ *
  * <p>Thread-safety: the process controls (start, kill, pause, stop) are meant for one thread at a
  * time; the HTTP queries may be called from any thread.
  */
@@ -77,6 +82,7 @@ final class NodeCluster implements AutoCloseable {
   private final Duration pollInterval;
   private final ItSecurity security;
   private final HttpClient http;
+  private volatile Consumer<String> restartListener = what -> {};
 
   private NodeCluster(
       Path dir,
@@ -94,9 +100,22 @@ final class NodeCluster implements AutoCloseable {
     this.jvmOptions = List.copyOf(jvmOptions);
     List<NodeJvm> list = new ArrayList<>();
     for (int i = 0; i < configs.size(); i++) {
-      list.add(new NodeJvm("node-" + (i + 1), configs.get(i)));
+      list.add(new NodeJvm("node-" + (i + 1), configs.get(i)).superviseHalts(this::supervised));
     }
     this.jvms = List.copyOf(list);
+  }
+
+  /**
+   * Tells {@code listener} (e.g. the nemesis, for its log) about every node the cluster's
+   * supervisor restarted because it halted itself with {@link NodeJvm#EXIT_HALTED}.
+   */
+  void onSupervisedRestart(Consumer<String> listener) {
+    restartListener = listener;
+  }
+
+  private void supervised(String what) {
+    System.out.println("[supervisor] " + what);
+    restartListener.accept(what);
   }
 
   static Builder builder(Path dir) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A Sluice node running in its own JVM, started the way {@code bin/sluice node} and {@code
@@ -26,20 +27,43 @@ import java.util.concurrent.TimeUnit;
  * {@link #stop} ended by itself (for example, the cluster downed it), which {@link #exitedByItself}
  * reports.
  *
+ * <p>Supervised ({@link #superviseHalts}), a node that halts itself with {@link #EXIT_HALTED} is
+ * started again at once with the same options, as systemd's {@code RestartForceExitStatus=70} and
+ * {@code local-cluster} do; any other exit is left alone, as is one this object asked for.
+ *
  * <p>Thread-safety: the control methods are meant for one controlling thread at a time (a test, or
- * the nemesis); the output and state queries may be called from any thread.
+ * the nemesis); the supervisor's restart runs on a process-exit thread, so starting, killing and
+ * stopping hold this object's lock, and the restart happens only while the process that halted is
+ * still the current one and nobody asked it to end. The output and state queries may be called from
+ * any thread.
  */
 final class NodeJvm implements AutoCloseable {
+  /**
+   * The exit code of a node whose actor system hung while terminating after its shutdown closed
+   * every log ({@code dev.sluice.node.ShutdownGuard}): it asks to be started again.
+   */
+  static final int EXIT_HALTED = 70;
+
   private final Path config;
   private final String name;
+  private final String mainClass;
+  private int supervisedExits;
   private final List<String> output = new ArrayList<>();
+  private String[] jvmOptions = new String[0];
+  private volatile Consumer<String> supervisor;
   private volatile Process process;
   private volatile boolean exitRequested;
   private volatile boolean paused;
 
   NodeJvm(String name, Path config) {
+    this(name, config, "dev.sluice.node.Main");
+  }
+
+  /** A JVM running {@code mainClass} with {@code config} as its argument (tests of this class). */
+  NodeJvm(String name, Path config, String mainClass) {
     this.name = name;
     this.config = config;
+    this.mainClass = mainClass;
   }
 
   /** A port that was free a moment ago. */
@@ -53,7 +77,16 @@ final class NodeJvm implements AutoCloseable {
     return name;
   }
 
-  NodeJvm start(String... jvmOptions) throws IOException {
+  /**
+   * From now on, restarts the node whenever it exits by itself with {@link #EXIT_HALTED}, and tells
+   * {@code restarted} what it did (a line for a log).
+   */
+  NodeJvm superviseHalts(Consumer<String> restarted) {
+    supervisor = restarted;
+    return this;
+  }
+
+  synchronized NodeJvm start(String... jvmOptions) throws IOException {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException(name + " is still running as pid " + process.pid());
     }
@@ -68,13 +101,14 @@ final class NodeJvm implements AutoCloseable {
             "-XX:TieredStopAtLevel=1",
             "-cp",
             System.getProperty("java.class.path"),
-            "dev.sluice.node.Main",
+            mainClass,
             config.toString()));
     synchronized (output) {
       output.clear();
     }
     exitRequested = false;
     paused = false;
+    this.jvmOptions = jvmOptions.clone();
     Process started = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     process = started;
     PrintStream echo = System.out;
@@ -110,8 +144,40 @@ final class NodeJvm implements AutoCloseable {
                         + p.pid()
                         + " exited with "
                         + p.exitValue()
-                        + (exitRequested ? "" : " by itself")));
+                        + (exitRequested ? "" : " by itself")))
+        .thenRun(() -> restartIfHalted(started));
     return this;
+  }
+
+  /** How many process exits the supervisor has looked at (each decided, restarted or not). */
+  synchronized int supervisedExits() {
+    return supervisedExits;
+  }
+
+  /** The supervisor: a node that halted itself to be restarted is started again. */
+  private synchronized void restartIfHalted(Process exited) {
+    supervisedExits++;
+    Consumer<String> restarted = supervisor;
+    if (restarted == null
+        || exited != process
+        || exitRequested
+        || exited.exitValue() != EXIT_HALTED) {
+      return;
+    }
+    try {
+      start(jvmOptions);
+      restarted.accept(
+          name
+              + " (pid "
+              + exited.pid()
+              + ") exited with "
+              + EXIT_HALTED
+              + " (its actor system hung in shutdown after its logs were closed): restarted as pid "
+              + process.pid()
+              + ", as its supervisor would");
+    } catch (IOException | RuntimeException e) {
+      restarted.accept(name + " exited with " + EXIT_HALTED + " and could not be restarted: " + e);
+    }
   }
 
   /** Waits for an output line containing {@code text}; fails early if the JVM exits. */
@@ -119,7 +185,7 @@ final class NodeJvm implements AutoCloseable {
     Instant deadline = Instant.now().plus(timeout);
     while (!hasOutput(text)) {
       Process p = process;
-      if (!p.isAlive()) {
+      if (!p.isAlive() && !beingRestarted(p)) {
         throw new AssertionError(
             name + " exited with " + p.exitValue() + " before logging \"" + text + "\"");
       }
@@ -128,6 +194,11 @@ final class NodeJvm implements AutoCloseable {
       }
       p.waitFor(50, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** An exit the supervisor answers with a start (the wait goes on with the new process). */
+  private boolean beingRestarted(Process exited) {
+    return supervisor != null && !exitRequested && exited.exitValue() == EXIT_HALTED;
   }
 
   boolean hasOutput(String text) {
@@ -142,7 +213,7 @@ final class NodeJvm implements AutoCloseable {
   }
 
   /** SIGKILL: no shutdown hooks, no flush; what the node acknowledged must survive this. */
-  void kill9() throws InterruptedException {
+  synchronized void kill9() throws InterruptedException {
     Process p = process;
     exitRequested = true;
     p.destroyForcibly();
@@ -179,7 +250,7 @@ final class NodeJvm implements AutoCloseable {
   }
 
   /** SIGTERM: the node leaves the cluster and closes its logs (CoordinatedShutdown). */
-  int stop(Duration timeout) throws IOException, InterruptedException {
+  synchronized int stop(Duration timeout) throws IOException, InterruptedException {
     Process p = process;
     exitRequested = true;
     if (paused && p.isAlive()) {

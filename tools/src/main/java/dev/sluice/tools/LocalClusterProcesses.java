@@ -22,7 +22,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The node JVMs of a {@code local-cluster}: starts them, notices when one exits, and stops them
- * all.
+ * all. Once it watches them ({@link #watchExits}), it is their supervisor as systemd is for the
+ * release's unit: a node that halts itself with {@link #EXIT_HALTED} (its actor system hung in
+ * shutdown after its logs were closed) is started again at once; any other exit is reported and
+ * left to the operator.
  *
  * <p>Thread-safety: the command's thread starts nodes while the shutdown hook may stop them, and
  * exit notifications arrive on the JDK's process reaper threads; the set of started nodes and the
@@ -36,6 +39,9 @@ final class LocalClusterProcesses {
 
   static final String DEFAULT_JAVA_OPTS = "-Xmx512m";
 
+  /** The exit code of a node that asks to be started again ({@code ShutdownGuard}). */
+  static final int EXIT_HALTED = 70;
+
   /**
    * Keeps the server H2 starts for the shared controller journal (AUTO_SERVER) on loopback: by
    * default H2 binds it on every interface.
@@ -48,14 +54,22 @@ final class LocalClusterProcesses {
   private final PrintWriter out;
   private final PrintWriter err;
   private final String javaOpts;
+  private final String mainClass;
   private final Map<Integer, Process> started = new LinkedHashMap<>();
+  private final Map<Integer, String> extraJavaOpts = new LinkedHashMap<>();
   private final CountDownLatch allExited = new CountDownLatch(1);
   private boolean stopping;
 
   LocalClusterProcesses(PrintWriter out, PrintWriter err, String javaOpts) {
+    this(out, err, javaOpts, Main.class.getName());
+  }
+
+  /** Nodes that run {@code mainClass} instead of the node's {@link Main} (tests of this class). */
+  LocalClusterProcesses(PrintWriter out, PrintWriter err, String javaOpts, String mainClass) {
     this.out = out;
     this.err = err;
     this.javaOpts = javaOpts == null || javaOpts.isBlank() ? DEFAULT_JAVA_OPTS : javaOpts;
+    this.mainClass = mainClass;
   }
 
   /**
@@ -64,13 +78,18 @@ final class LocalClusterProcesses {
    * {@link LocalClusterCommand} also looks for to recognise a running node).
    */
   static List<String> javaCommand(LocalClusterNode node, String javaOpts) {
+    return javaCommand(node, javaOpts, Main.class.getName());
+  }
+
+  private static List<String> javaCommand(
+      LocalClusterNode node, String javaOpts, String mainClass) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add(H2_BIND_ADDRESS);
     command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
+    command.add(mainClass);
     command.add(node.configFile().toString());
     return command;
   }
@@ -100,12 +119,13 @@ final class LocalClusterProcesses {
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     Process process =
-        new ProcessBuilder(javaCommand(node, (javaOpts + " " + extraJavaOpts).trim()))
+        new ProcessBuilder(javaCommand(node, (javaOpts + " " + extraJavaOpts).trim(), mainClass))
             .redirectErrorStream(true)
             .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
             .start();
     process.getOutputStream().close();
     started.put(node.id(), process);
+    this.extraJavaOpts.put(node.id(), extraJavaOpts);
     Files.writeString(node.pidFile(), process.pid() + "\n", UTF_8);
     return process;
   }
@@ -123,20 +143,27 @@ final class LocalClusterProcesses {
   }
 
   /**
-   * From now on reports every node that exits on its own (the others keep running), and releases
-   * {@link #awaitAllExited} once none is left.
+   * From now on restarts every node that halts itself with {@link #EXIT_HALTED}, reports every
+   * other node that exits on its own (the others keep running), and releases {@link
+   * #awaitAllExited} once none is left.
    */
   synchronized void watchExits(LocalClusterLayout layout) {
     for (Map.Entry<Integer, Process> e : started.entrySet()) {
-      LocalClusterNode node = layout.node(e.getKey());
-      e.getValue().onExit().thenAccept(p -> onExit(node, p));
+      watch(layout.node(e.getKey()), e.getValue());
     }
+  }
+
+  private void watch(LocalClusterNode node, Process process) {
+    process.onExit().thenAccept(p -> onExit(node, p));
   }
 
   private void onExit(LocalClusterNode node, Process process) {
     long stillRunning;
     synchronized (this) {
-      if (stopping) {
+      if (stopping || started.get(node.id()) != process) {
+        return;
+      }
+      if (process.exitValue() == EXIT_HALTED && restart(node, process)) {
         return;
       }
       stillRunning = started.values().stream().filter(Process::isAlive).count();
@@ -153,6 +180,29 @@ final class LocalClusterProcesses {
     deleteQuietly(node.pidFile());
     if (stillRunning == 0) {
       allExited.countDown();
+    }
+  }
+
+  /**
+   * Starts a node that halted itself again, with the options it had; false (and a line saying why)
+   * when it cannot be started.
+   */
+  private boolean restart(LocalClusterNode node, Process halted) {
+    try {
+      Process again = start(node, extraJavaOpts.getOrDefault(node.id(), ""));
+      watch(node, again);
+      err.printf(
+          "node %d (pid %d) exited with code %d: its actor system hung while shutting down after"
+              + " its logs were closed; restarted it as pid %d%n  log: %s%n",
+          node.id(), halted.pid(), EXIT_HALTED, again.pid(), node.logFile());
+      err.flush();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      err.printf(
+          "node %d exited with code %d and could not be restarted: %s%n",
+          node.id(), EXIT_HALTED, e);
+      err.flush();
+      return false;
     }
   }
 

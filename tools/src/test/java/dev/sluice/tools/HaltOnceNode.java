@@ -1,0 +1,35 @@
+package dev.sluice.tools;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A stand-in for a node's main class in {@link LocalClusterProcessesTest}: its config file says
+ * {@code halt-once} (halt with 70 on the first start, then run until signalled, printing {@value
+ * #RUNNING} and the start's number) or {@code exit N} (exit with N at once). A file beside it
+ * counts the starts.
+ */
+public final class HaltOnceNode {
+  static final String RUNNING = "running as start ";
+
+  private HaltOnceNode() {}
+
+  public static void main(String[] args) throws Exception {
+    Path config = Path.of(args[0]);
+    Path starts = config.resolveSibling("starts");
+    int start = Files.exists(starts) ? Integer.parseInt(Files.readString(starts).trim()) + 1 : 1;
+    Files.writeString(starts, Integer.toString(start), StandardCharsets.UTF_8);
+    String mode = Files.readString(config).trim();
+    if (mode.startsWith("exit ")) {
+      System.exit(Integer.parseInt(mode.substring("exit ".length())));
+    }
+    if (start == 1) {
+      Runtime.getRuntime().halt(LocalClusterProcesses.EXIT_HALTED);
+    }
+    System.out.println(RUNNING + start);
+    System.out.flush();
+    new CountDownLatch(1).await(); // a node in the foreground: runs until it is signalled
+  }
+}
