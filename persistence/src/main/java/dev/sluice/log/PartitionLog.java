@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log of one partition replica: a directory of segments ({@code <baseOffset>.log} + {@code
- * .index}), the {@code high-watermark}, {@code log-start-offset} and {@code leader-epochs}
- * checkpoints and a {@code staging/} area.
+ * .index}) of Kafka RecordBatch v2 batches, the {@code high-watermark}, {@code log-start-offset}
+ * and {@code leader-epochs} checkpoints, the {@code log-format} marker ({@link LogFormat}) and a
+ * {@code staging/} area.
  *
  * <p>Invariants: segments are contiguous (each starts at the previous one's end offset) and hold
  * whole, validated batches only; {@code logStartOffset <= highWatermark <= logEndOffset}; the last
@@ -148,6 +149,8 @@ public final class PartitionLog implements AutoCloseable {
    *
    * @throws SettingsException if {@code settings} break a storage rule of {@link
    *     SettingsValidator}, the rules a node checks at start-up
+   * @throws UnsupportedLogFormatException if the directory holds a log in another format ({@link
+   *     LogFormat}); nothing is changed
    */
   public static PartitionLog open(Path dir, StorageSettings settings, Clock clock)
       throws IOException {
@@ -161,6 +164,7 @@ public final class PartitionLog implements AutoCloseable {
       throws IOException {
     SettingsValidator.requireValid(settings);
     Files.createDirectories(dir);
+    LogFormat.require(dir);
     return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings, syncer));
   }
 
