@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.sluice.config.SecuritySettings;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.TlsSettings.Listener;
+import dev.sluice.log.LogFormat;
 import dev.sluice.node.auth.Authorizer;
 import dev.sluice.node.auth.ManagementAuth;
 import dev.sluice.node.auth.TokenStore;
@@ -111,6 +112,7 @@ public final class SluiceNode implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot create sluice.data-dir " + settings.node().dataDir(), e);
     }
+    requireReadableLogs(settings);
     StorageId storageId = StorageId.loadOrCreate(settings.node().dataDir());
     NodeTls tls = NodeTls.load(settings.security().tls(), settings.node().id(), Clock.systemUTC());
     Optional<String> h2Password = Optional.empty();
@@ -445,5 +447,14 @@ public final class SluiceNode implements AutoCloseable {
   public void close() {
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** Refuses to start on logs in a format this version cannot read, naming all of them at once. */
+  private static void requireReadableLogs(SluiceSettings settings) {
+    try {
+      LogFormat.requireAll(settings.node().dataDir(), "node " + settings.node().id());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check the logs under " + settings.node().dataDir(), e);
+    }
   }
 }
