@@ -22,6 +22,7 @@ import dev.sluice.node.management.NodeState;
 import dev.sluice.node.management.StalledReplicasReporter;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
+import dev.sluice.node.replica.ReplicaDirectories;
 import dev.sluice.node.replica.ReplicaManager;
 import dev.sluice.node.security.H2Journal;
 import dev.sluice.node.security.NodeTls;
@@ -452,7 +453,11 @@ public final class SluiceNode implements AutoCloseable {
   /** Refuses to start on logs in a format this version cannot read, naming all of them at once. */
   private static void requireReadableLogs(SluiceSettings settings) {
     try {
-      LogFormat.requireAll(settings.node().dataDir(), "node " + settings.node().id());
+      // A directory being deleted is removed at start-up, whatever its format.
+      LogFormat.requireAll(
+          settings.node().dataDir(),
+          "node " + settings.node().id(),
+          dir -> !dir.getFileName().toString().endsWith(ReplicaDirectories.DELETED_SUFFIX));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot check the logs under " + settings.node().dataDir(), e);
     }

@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * The batch format of the logs on disk, and the refusal of logs this version cannot read.
@@ -74,12 +75,21 @@ public final class LogFormat {
    * marker found. Reads only; nothing is written. Empty if every one is readable.
    */
   public static List<String> check(Path dataDir) throws IOException {
+    return check(dataDir, dir -> true);
+  }
+
+  /**
+   * As {@link #check(Path)}, for the subdirectories {@code partitionDirs} accepts only (a node
+   * leaves out directories it is about to delete anyway).
+   */
+  public static List<String> check(Path dataDir, Predicate<Path> partitionDirs) throws IOException {
     List<String> problems = new ArrayList<>();
     if (!Files.isDirectory(dataDir)) {
       return problems;
     }
     List<Path> dirs = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dataDir, Files::isDirectory)) {
+    try (DirectoryStream<Path> entries =
+        Files.newDirectoryStream(dataDir, d -> Files.isDirectory(d) && partitionDirs.test(d))) {
       entries.forEach(dirs::add);
     }
     dirs.sort(null);
@@ -95,10 +105,12 @@ public final class LogFormat {
    * first replica it opens.
    *
    * @param who the node, for the message (e.g. "node 2")
+   * @param partitionDirs which subdirectories to check ({@link #check(Path, Predicate)})
    * @throws UnsupportedLogFormatException listing every unreadable directory; nothing is changed
    */
-  public static void requireAll(Path dataDir, String who) throws IOException {
-    List<String> problems = check(dataDir);
+  public static void requireAll(Path dataDir, String who, Predicate<Path> partitionDirs)
+      throws IOException {
+    List<String> problems = check(dataDir, partitionDirs);
     if (problems.isEmpty()) {
       return;
     }

@@ -77,7 +77,8 @@ class LogFormatTest {
 
     UnsupportedLogFormatException e =
         assertThrows(
-            UnsupportedLogFormatException.class, () -> LogFormat.requireAll(dataDir, "node 2"));
+            UnsupportedLogFormatException.class,
+            () -> LogFormat.requireAll(dataDir, "node 2", d -> true));
     assertEquals(
         "node 2 cannot start: 3 partition logs under "
             + dataDir
@@ -91,6 +92,10 @@ class LogFormatTest {
             + " explains why there is no in-place conversion.",
         e.getMessage());
     assertFalse(Files.exists(dataDir.resolve("orders-0").resolve(LogFormat.MARKER_FILE)));
+    assertEquals(
+        List.of("orders-1/00000000000000000000.log position 0: magic 1"),
+        LogFormat.check(dataDir, d -> d.getFileName().toString().startsWith("orders-1")),
+        "only the directories the filter accepts");
   }
 
   @Test
