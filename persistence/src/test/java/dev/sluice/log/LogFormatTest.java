@@ -8,11 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.format.BatchLayout;
 import dev.sluice.log.segment.SegmentFiles;
+import dev.sluice.log.testing.LogFixtures;
 import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,24 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Logs in Sluice's format 1 are refused, naming every one, and nothing on disk is changed. */
 class LogFormatTest {
-  /**
-   * Sluice's format 1 header: base offset, length, epoch and magic sit where v2 has them, the
-   * record count ends it at byte 47.
-   */
-  private static final int FORMAT_1_HEADER_BYTES = 47;
-
   @TempDir Path root;
 
-  /** A segment holding one hand-written format-1 batch (magic 1), as an older version wrote it. */
   private static void writeFormat1Log(Path dir, long baseOffset) throws IOException {
-    Files.createDirectories(dir);
-    int recordBytes = 12; // key length, header count and value length, all -1 or 0
-    ByteBuffer b = ByteBuffer.allocate(FORMAT_1_HEADER_BYTES + recordBytes);
-    b.putLong(BatchLayout.BASE_OFFSET_OFFSET, baseOffset);
-    b.putInt(BatchLayout.BATCH_LENGTH_OFFSET, b.capacity() - BatchLayout.LOG_OVERHEAD);
-    b.putInt(BatchLayout.PARTITION_LEADER_EPOCH_OFFSET, 1);
-    b.put(BatchLayout.MAGIC_OFFSET, (byte) 1);
-    Files.write(SegmentFiles.logFile(dir, baseOffset), b.array());
+    LogFixtures.writeFormat1Segment(dir, baseOffset);
   }
 
   @Test

@@ -96,6 +96,29 @@ public final class LogFixtures {
     return batch;
   }
 
+  /**
+   * Sluice's format 1 header: base offset, length, epoch and magic sat where v2 has them, and the
+   * record count ended it at byte 47.
+   */
+  private static final int FORMAT_1_HEADER_BYTES = 47;
+
+  /** A format-1 record with null key and value and no headers: three int32 lengths. */
+  private static final int FORMAT_1_EMPTY_RECORD_BYTES = 12;
+
+  /**
+   * Writes a segment {@code <baseOffset>.log} in {@code dir} holding one format-1 batch (magic 1),
+   * as an older version of Sluice wrote it, for the tests of the refusal of old logs.
+   */
+  public static Path writeFormat1Segment(Path dir, long baseOffset) throws IOException {
+    Files.createDirectories(dir);
+    ByteBuffer b = ByteBuffer.allocate(FORMAT_1_HEADER_BYTES + FORMAT_1_EMPTY_RECORD_BYTES);
+    b.putLong(BatchLayout.BASE_OFFSET_OFFSET, baseOffset);
+    b.putInt(BatchLayout.BATCH_LENGTH_OFFSET, b.capacity() - BatchLayout.LOG_OVERHEAD);
+    b.putInt(BatchLayout.PARTITION_LEADER_EPOCH_OFFSET, 1);
+    b.put(BatchLayout.MAGIC_OFFSET, (byte) 1);
+    return Files.write(SegmentFiles.logFile(dir, baseOffset), b.array());
+  }
+
   /** Both partition directories hold the same segment files with the same bytes. */
   public static void assertSegmentsIdentical(Path leaderDir, Path followerDir) throws IOException {
     List<Path> leader = SegmentFiles.list(leaderDir);
