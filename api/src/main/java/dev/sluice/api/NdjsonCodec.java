@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The {@link MediaTypes#NDJSON} lines of the records API, one JSON object per line, for the server,
@@ -26,14 +27,15 @@ import java.util.List;
  * <p><b>Produce lines</b> (a batched produce body):
  *
  * <pre>
- * {"key": base64 | null, "value": base64 | null, "headers": [{"key": "name", "value": base64 | null}]}
+ * {"key": base64 | null, "value": base64 | null, "headers": [{"key": "name", "value": base64 | null}],
+ *  "timestamp": epoch millis}
  * </pre>
  *
- * {@code key}, {@code value} and {@code headers} may be left out (null, null, none); padding is
- * optional. Any other field, a duplicate field, a header without a key and anything but exactly one
- * JSON object on the line is refused with an {@link NdjsonLineException}. {@link #writeProduceLine}
- * writes exactly {@link #produceLineBytes} bytes, so that a producer can size a request body
- * without encoding it.
+ * {@code key}, {@code value}, {@code headers} and {@code timestamp} may be left out (null, null,
+ * none, the time the request arrives); padding is optional. Any other field, a duplicate field, a
+ * header without a key and anything but exactly one JSON object on the line is refused with an
+ * {@link NdjsonLineException}. {@link #writeProduceLine} writes exactly {@link #produceLineBytes}
+ * bytes, so that a producer can size a request body without encoding it.
  *
  * <p><b>Fetch lines</b> (a fetch answer): {@code
  * {"offset":N,"key":...,"headers":[...],"value":...}}. The value comes last so that a writer can
@@ -51,6 +53,10 @@ public final class NdjsonCodec {
 
   public static final String VALUE = "value";
   public static final String HEADERS = "headers";
+
+  /** A produce line's CreateTime, epoch millis (optional). */
+  public static final String TIMESTAMP = "timestamp";
+
   public static final String OFFSET = "offset";
 
   /** Fields of the line that ends a follow stream. */
@@ -74,6 +80,7 @@ public final class NdjsonCodec {
   private static final byte[] PRODUCE_KEY = ascii("{\"" + KEY + "\":");
   private static final byte[] PRODUCE_VALUE = ascii(",\"" + VALUE + "\":");
   private static final byte[] PRODUCE_HEADERS = ascii(",\"" + HEADERS + "\":[");
+  private static final byte[] PRODUCE_TIMESTAMP = ascii(",\"" + TIMESTAMP + "\":");
   private static final byte[] LINE_END = ascii("}\n");
   private static final byte[] HEADER_KEY = ascii("{\"" + KEY + "\":\"");
   private static final byte[] HEADER_VALUE = ascii("\",\"" + VALUE + "\":");
@@ -106,6 +113,7 @@ public final class NdjsonCodec {
       byte[] key = null;
       byte[] value = null;
       List<RecordHeader> headers = List.of();
+      OptionalLong timestamp = OptionalLong.empty();
       for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
         requireField(t);
         String field = p.currentName();
@@ -114,17 +122,20 @@ public final class NdjsonCodec {
           case KEY -> key = base64(p, KEY, "\"key\"");
           case VALUE -> value = base64(p, VALUE, "\"value\"");
           case HEADERS -> headers = headers(p);
+          case TIMESTAMP -> timestamp = timestamp(p);
           default ->
               throw bad(
                   field,
                   p,
-                  "unknown field \"" + field + "\" (a record has key, value and headers)");
+                  "unknown field \""
+                      + field
+                      + "\" (a record has key, value, headers and timestamp)");
         }
       }
       if (p.nextToken() != null) {
         throw bad(null, p, "more than one JSON value on the line (one record per line)");
       }
-      return new ProduceRecord(key, value, headers);
+      return new ProduceRecord(key, value, headers, timestamp);
     } catch (JsonProcessingException e) {
       JsonLocation where = e.getLocation();
       throw new NdjsonLineException(
@@ -133,6 +144,32 @@ public final class NdjsonCodec {
       // A parser over a byte array does no IO; anything else is a JSON problem too.
       throw new NdjsonLineException(null, "bad JSON: " + e.getMessage(), -1);
     }
+  }
+
+  private static OptionalLong timestamp(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_NULL) {
+      return OptionalLong.empty();
+    }
+    String not = null;
+    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+      not = "a fractional number";
+    } else if (t != JsonToken.VALUE_NUMBER_INT) {
+      not = describe(p);
+    } else if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+      not = "a number beyond the 64-bit range";
+    }
+    if (not != null) {
+      throw bad(
+          TIMESTAMP,
+          p,
+          "\"" + TIMESTAMP + "\" must be an integer (epoch milliseconds) or null, not " + not);
+    }
+    long millis = p.getLongValue();
+    if (millis < 0) {
+      throw bad(TIMESTAMP, p, "\"" + TIMESTAMP + "\" " + millis + " is negative");
+    }
+    return OptionalLong.of(millis);
   }
 
   private static List<RecordHeader> headers(JsonParser p) throws IOException {
@@ -239,6 +276,10 @@ public final class NdjsonCodec {
       writeHeaders(record.headers(), out);
       out.write(']');
     }
+    if (record.timestamp().isPresent()) {
+      out.write(PRODUCE_TIMESTAMP);
+      out.write(ascii(Long.toString(record.timestamp().getAsLong())));
+    }
     out.write(LINE_END);
   }
 
@@ -273,6 +314,9 @@ public final class NdjsonCodec {
     n += PRODUCE_VALUE.length + base64OrNullBytes(record.value());
     if (!record.headers().isEmpty()) {
       n += PRODUCE_HEADERS.length + headersBytes(record.headers()) + 1;
+    }
+    if (record.timestamp().isPresent()) {
+      n += PRODUCE_TIMESTAMP.length + Long.toString(record.timestamp().getAsLong()).length();
     }
     return n + LINE_END.length;
   }

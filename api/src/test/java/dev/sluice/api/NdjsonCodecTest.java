@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +37,8 @@ class NdjsonCodecTest {
             List.of(
                 new RecordHeader("trace \"id\" ✓\n", new byte[] {1, 2, 3, 4}),
                 new RecordHeader("n", null),
-                new RecordHeader("", new byte[0]))));
+                new RecordHeader("", new byte[0]))),
+        new ProduceRecord(utf8("t"), utf8("y"), List.of(), OptionalLong.of(1_764_460_800_000L)));
   }
 
   @Test
@@ -48,8 +50,10 @@ class NdjsonCodecTest {
 
       assertEquals(NdjsonCodec.produceLineBytes(record), line.length);
       assertEquals('\n', line[line.length - 1]);
-      assertSame(
-          record, NdjsonCodec.readProduceLine(java.util.Arrays.copyOf(line, line.length - 1)));
+      ProduceRecord read =
+          NdjsonCodec.readProduceLine(java.util.Arrays.copyOf(line, line.length - 1));
+      assertSame(record, read);
+      assertEquals(record.timestamp(), read.timestamp());
     }
   }
 
@@ -67,6 +71,8 @@ class NdjsonCodecTest {
     assertEquals(records.size(), lines.length);
     for (int i = 0; i < lines.length; i++) {
       assertSame(records.get(i), NdjsonCodec.readProduceLine(utf8(lines[i])));
+      assertEquals(
+          records.get(i).timestamp(), NdjsonCodec.readProduceLine(utf8(lines[i])).timestamp());
     }
   }
 
@@ -124,8 +130,13 @@ class NdjsonCodecTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "unknown field | {\"value\":null,\"timestamp\":1} | timestamp | unknown field \"timestamp\""
-            + " (a record has key, value and headers) (byte 26 of the line)",
+        "unknown field | {\"value\":null,\"partition\":1} | partition | unknown field \"partition\""
+            + " (a record has key, value, headers and timestamp) (byte 26 of the line)",
+        "timestamp type | {\"timestamp\":\"now\"} | timestamp | \"timestamp\" must be an integer"
+            + " (epoch milliseconds) or null, not a string",
+        "fractional timestamp | {\"timestamp\":1.5} | timestamp | \"timestamp\" must be an"
+            + " integer (epoch milliseconds) or null, not a fractional number",
+        "negative timestamp | {\"timestamp\":-1} | timestamp | \"timestamp\" -1 is negative",
         "not an object | [1,2] | | a record is a JSON object, not an array (byte 0 of the line)",
         "bad base64 | {\"value\":\"A-B=\"} | value | bad base64 in \"value\"",
         "wrong type | {\"key\":12} | key | \"key\" must be a base64 string or null, not a number"

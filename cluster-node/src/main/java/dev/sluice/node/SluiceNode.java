@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.sluice.config.SecuritySettings;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.TlsSettings.Listener;
+import dev.sluice.log.LogFormat;
 import dev.sluice.node.auth.Authorizer;
 import dev.sluice.node.auth.ManagementAuth;
 import dev.sluice.node.auth.TokenStore;
@@ -22,6 +23,7 @@ import dev.sluice.node.management.NodeState;
 import dev.sluice.node.management.StalledReplicasReporter;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
+import dev.sluice.node.replica.ReplicaDirectories;
 import dev.sluice.node.replica.ReplicaManager;
 import dev.sluice.node.security.H2Journal;
 import dev.sluice.node.security.NodeTls;
@@ -115,6 +117,7 @@ public final class SluiceNode implements AutoCloseable {
       throw new UncheckedIOException(
           "cannot create sluice.data-dir " + settings.node().dataDir(), e);
     }
+    requireReadableLogs(settings);
     StorageId storageId = StorageId.loadOrCreate(settings.node().dataDir());
     NodeTls tls = NodeTls.load(settings.security().tls(), settings.node().id(), Clock.systemUTC());
     Optional<String> h2Password = Optional.empty();
@@ -493,5 +496,18 @@ public final class SluiceNode implements AutoCloseable {
   public void close() {
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
+  }
+
+  /** Refuses to start on logs in a format this version cannot read, naming all of them at once. */
+  private static void requireReadableLogs(SluiceSettings settings) {
+    try {
+      // A directory being deleted is removed at start-up, whatever its format.
+      LogFormat.requireAll(
+          settings.node().dataDir(),
+          "node " + settings.node().id(),
+          dir -> !dir.getFileName().toString().endsWith(ReplicaDirectories.DELETED_SUFFIX));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot check the logs under " + settings.node().dataDir(), e);
+    }
   }
 }

@@ -19,11 +19,12 @@ public final class SettingsValidator {
   public static final long MAX_SEGMENT_BYTES = Integer.MAX_VALUE;
 
   /**
-   * The smallest batch: a batch header (47 bytes) and one record with a null key, a null value and
-   * no headers (12 bytes). A batch or segment limit below it could hold no record. The persistence
-   * tests check this value against the batch format, so a format change cannot leave it behind.
+   * The smallest batch (Kafka's RecordBatch v2): a 61-byte batch header and one record with a null
+   * key, a null value and no headers (7 bytes). A batch or segment limit below it could hold no
+   * record. The persistence tests check this value against the batch format ({@code
+   * dev.sluice.format.BatchLayout.MIN_BATCH_BYTES}), so a format change cannot leave it behind.
    */
-  public static final long MIN_BATCH_BYTES = 59;
+  public static final long MIN_BATCH_BYTES = 68;
 
   /**
    * The largest frame payload: a frame, payload and header, is received into one array, whose

@@ -103,9 +103,9 @@ class SettingsValidatorTest {
     // a batch must fit a segment
     "sluice.storage.max-batch-bytes, 2GiB, must not be larger than sluice.storage.segment-bytes",
     "sluice.storage.segment-bytes, 3GiB, index positions are 32-bit",
-    "sluice.storage.max-batch-bytes, 10, must be at least 59",
-    // the smallest batch (header and one empty record) is 59 bytes: one below it
-    "sluice.storage.max-batch-bytes, 58, must be at least 59",
+    "sluice.storage.max-batch-bytes, 10, must be at least 68",
+    // the smallest batch (header and one empty record) is 68 bytes: one below it
+    "sluice.storage.max-batch-bytes, 67, must be at least 68",
     "sluice.storage.flush, sometimes, must be one of every-batch, os",
     "sluice.storage.retention.bytes, 0, must be -1 (no limit) or greater than 0",
     "sluice.storage.retention.check-interval, 0s, must be positive",
@@ -502,8 +502,8 @@ class SettingsValidatorTest {
         SluiceSettings.from(
             with(
                 Map.of(
-                    "sluice.storage.max-batch-bytes", "59",
-                    "sluice.storage.segment-bytes", "59")));
+                    "sluice.storage.max-batch-bytes", "68",
+                    "sluice.storage.segment-bytes", "68")));
     assertEquals(SettingsValidator.MIN_BATCH_BYTES, s.storage().maxBatchBytes());
     assertEquals(SettingsValidator.MIN_BATCH_BYTES, s.storage().segmentBytes());
   }

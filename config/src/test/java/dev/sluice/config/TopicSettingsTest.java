@@ -81,7 +81,7 @@ class TopicSettingsTest {
             "retention.bytes", "0", "retention.bytes = 0: must be -1 (no limit) or greater than 0"),
         Arguments.of("retention.bytes", "lots", "retention.bytes = "),
         Arguments.of("retention.time", "-1s", "retention.time = "),
-        Arguments.of("max-batch-bytes", "10", "max-batch-bytes = 10: must be at least 59"),
+        Arguments.of("max-batch-bytes", "10", "max-batch-bytes = 10: must be at least 68"),
         Arguments.of(
             "max-batch-bytes",
             "2MiB",

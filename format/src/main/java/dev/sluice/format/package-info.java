@@ -7,10 +7,9 @@
  * dev.sluice.format.RecordReader}), the four codecs, and Kafka's murmur2 key partitioner.
  *
  * <p>A leaf module: pure byte handling on the JDK and the codec libraries Kafka's own client uses,
- * with no knowledge of segments, offsets assigned by a log, HTTP or Pekko. It is meant to be the
- * one batch codec of the server ({@code persistence}) and the client, so that a batch is encoded by
- * one piece of code on both sides; no module depends on it yet (the log still writes its own
- * format, {@code dev.sluice.log.record}). Compatibility with Kafka is proven by tests against
- * kafka-clients, which is a test dependency only.
+ * with no knowledge of segments, offsets assigned by a log, HTTP or Pekko. It is the one batch
+ * codec of the server (the log stores these batches, {@code persistence}) and of the client, so
+ * that a batch is encoded by one piece of code on both sides. Compatibility with Kafka is proven by
+ * tests against kafka-clients, which is a test dependency only.
  */
 package dev.sluice.format;

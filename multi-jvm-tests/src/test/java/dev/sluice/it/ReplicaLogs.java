@@ -1,12 +1,12 @@
 package dev.sluice.it;
 
-import static dev.sluice.log.record.RecordBatch.BASE_OFFSET_OFFSET;
-import static dev.sluice.log.record.RecordBatch.BATCH_LENGTH_OFFSET;
-import static dev.sluice.log.record.RecordBatch.CRC_OFFSET;
-import static dev.sluice.log.record.RecordBatch.HEADER_BYTES;
-import static dev.sluice.log.record.RecordBatch.LAST_OFFSET_DELTA_OFFSET;
-import static dev.sluice.log.record.RecordBatch.LEADER_EPOCH_OFFSET;
-import static dev.sluice.log.record.RecordBatch.LOG_OVERHEAD;
+import static dev.sluice.format.BatchLayout.BASE_OFFSET_OFFSET;
+import static dev.sluice.format.BatchLayout.BATCH_LENGTH_OFFSET;
+import static dev.sluice.format.BatchLayout.CRC_OFFSET;
+import static dev.sluice.format.BatchLayout.HEADER_BYTES;
+import static dev.sluice.format.BatchLayout.LAST_OFFSET_DELTA_OFFSET;
+import static dev.sluice.format.BatchLayout.LOG_OVERHEAD;
+import static dev.sluice.format.BatchLayout.PARTITION_LEADER_EPOCH_OFFSET;
 
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.FetchResult;
@@ -268,7 +268,7 @@ final class ReplicaLogs implements AutoCloseable {
             new Batch(
                 base,
                 base + all.getInt(LAST_OFFSET_DELTA_OFFSET),
-                all.getInt(LEADER_EPOCH_OFFSET),
+                all.getInt(PARTITION_LEADER_EPOCH_OFFSET),
                 all.getInt(CRC_OFFSET),
                 all.array()));
       }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +33,7 @@ class ReplicaLogsTest {
     Path d = dir.resolve("node-" + node).resolve("t-0");
     try (PartitionLog log = PartitionLog.open(d, SETTINGS, CLOCK)) {
       for (String v : values) {
-        log.appendRecords(List.of(Record.of(null, v.getBytes(UTF_8))), epoch);
+        log.appendRecords(List.of(Record.of(null, v.getBytes(UTF_8), 0L)), epoch);
       }
       log.updateHighWatermark(hw);
     }

@@ -4,17 +4,23 @@ import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.SettingsException;
 import dev.sluice.config.SettingsValidator;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.BatchValidator;
+import dev.sluice.format.Compression;
+import dev.sluice.format.CorruptRecordException;
+import dev.sluice.format.Header;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
+import dev.sluice.format.SingleRecordLayout;
 import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
 import dev.sluice.log.epoch.EpochEntry;
 import dev.sluice.log.epoch.LeaderEpochCache;
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.CorruptRecordException;
-import dev.sluice.log.record.Header;
-import dev.sluice.log.record.MemoryBatchBuilder;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.record.BatchFiles;
+import dev.sluice.log.record.StagedBatch;
 import dev.sluice.log.record.StreamingBatchWriter;
 import dev.sluice.log.retention.RetentionPlan;
 import dev.sluice.log.segment.BatchWriter;
@@ -37,8 +43,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The log of one partition replica: a directory of segments ({@code <baseOffset>.log} + {@code
- * .index}), the {@code high-watermark}, {@code log-start-offset} and {@code leader-epochs}
- * checkpoints and a {@code staging/} area.
+ * .index}) of Kafka RecordBatch v2 batches, the {@code high-watermark}, {@code log-start-offset}
+ * and {@code leader-epochs} checkpoints, the {@code log-format} marker ({@link LogFormat}) and a
+ * {@code staging/} area.
  *
  * <p>Invariants: segments are contiguous (each starts at the previous one's end offset) and hold
  * whole, validated batches only; {@code logStartOffset <= highWatermark <= logEndOffset}; the last
@@ -142,6 +149,8 @@ public final class PartitionLog implements AutoCloseable {
    *
    * @throws SettingsException if {@code settings} break a storage rule of {@link
    *     SettingsValidator}, the rules a node checks at start-up
+   * @throws UnsupportedLogFormatException if the directory holds a log in another format ({@link
+   *     LogFormat}); nothing is changed
    */
   public static PartitionLog open(Path dir, StorageSettings settings, Clock clock)
       throws IOException {
@@ -155,6 +164,7 @@ public final class PartitionLog implements AutoCloseable {
       throws IOException {
     SettingsValidator.requireValid(settings);
     Files.createDirectories(dir);
+    LogFormat.require(dir);
     return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings, syncer));
   }
 
@@ -373,13 +383,18 @@ public final class PartitionLog implements AutoCloseable {
 
   // ---- appends ----
 
-  /** Size of a one-record batch, so a caller can refuse a value before receiving it all. */
+  /**
+   * Size of a one-record batch with a value of {@code valueLength} bytes, so a caller can refuse a
+   * value before receiving it all (the timestamp does not change the size of a one-record batch).
+   */
   public static long batchSizeFor(byte[] key, List<Header> headers, long valueLength) {
-    return RecordBatch.singleRecordBatchSize(key, headers, valueLength);
+    return SingleRecordLayout.of(key, valueLength, headers, 0).totalSize();
   }
 
   /**
-   * Appends {@code records} as one batch with offsets from the log end offset (leader path).
+   * Appends {@code records} as one uncompressed v2 batch with offsets from the log end offset
+   * (leader path). The records' timestamps are their CreateTime; the batch is built outside the
+   * write lock and stamped with the base offset and {@code leaderEpoch} under it.
    *
    * @throws RecordTooLargeException if the batch exceeds {@code max-batch-bytes}; nothing is
    *     written
@@ -390,11 +405,53 @@ public final class PartitionLog implements AutoCloseable {
     }
     checkLeaderEpoch(leaderEpoch);
     checkBatchSize(MemoryBatchBuilder.sizeOf(records));
+    ByteBuffer batch = MemoryBatchBuilder.build(records, Compression.NONE);
+    BatchHeader built = BatchHeader.parse(batch, segments.storedBatchLimit(), "new batch", 0);
+    return appendStamped(batch, built, leaderEpoch);
+  }
+
+  /**
+   * Appends a batch as a producer sent it (Kafka's RecordBatch v2, base offset and partition leader
+   * epoch as the producer left them), after checking it whole: the header by the producer rules
+   * ({@link BatchHeader#validateProduced}), the CRC, and every record. The leader stamps the base
+   * offset and {@code leaderEpoch} (bytes outside the CRC, so the producer's CRC is kept); nothing
+   * else is rewritten. Compressed batches are refused for now: records of a compressed batch cannot
+   * be located in a segment ({@link dev.sluice.log.record.FileRecordReader}).
+   *
+   * @throws RecordTooLargeException if the batch exceeds {@code max-batch-bytes}; nothing is
+   *     written
+   * @throws CorruptRecordException if the batch breaks a rule; nothing is written
+   */
+  public AppendInfo appendProducerBatch(ByteBuffer producerBatch, int leaderEpoch)
+      throws IOException {
+    checkLeaderEpoch(leaderEpoch);
+    checkBatchSize(producerBatch.remaining());
+    String source = "produced batch for " + dir;
+    BatchHeader h =
+        BatchValidator.validate(
+            producerBatch, BatchLimit.maxBatchBytes(settings.maxBatchBytes()), source);
+    if (h.compression() != Compression.NONE) {
+      throw CorruptRecordException.inHeader(
+          source,
+          0,
+          "attributes",
+          BatchLayout.ATTRIBUTES_OFFSET,
+          "compression "
+              + h.compression().wireName()
+              + " is not supported by this log yet; send uncompressed batches");
+    }
+    ByteBuffer batch = ByteBuffer.allocate(producerBatch.remaining());
+    batch.put(producerBatch.duplicate()).flip();
+    return appendStamped(batch, h, leaderEpoch);
+  }
+
+  /** Stamps the in-memory {@code batch} with the log end offset and the epoch, and appends it. */
+  private AppendInfo appendStamped(ByteBuffer batch, BatchHeader built, int leaderEpoch)
+      throws IOException {
     synchronized (writeLock) {
       checkNotFailed();
-      ByteBuffer batch =
-          MemoryBatchBuilder.build(logEndOffset, leaderEpoch, clock.millis(), records);
-      BatchHeader header = BatchHeader.parse(batch, segments.storedBatchLimit(), "new batch", 0);
+      BatchFiles.stamp(batch, logEndOffset, leaderEpoch);
+      BatchHeader header = BatchFiles.stamped(built, logEndOffset, leaderEpoch);
       appendOne(header, (ch, pos) -> FileTransfer.writeFully(ch, batch.duplicate(), pos));
       return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
     }
@@ -402,27 +459,74 @@ public final class PartitionLog implements AutoCloseable {
 
   /**
    * Appends one record whose value is the whole content of {@code valueFile}, streamed in bounded
-   * memory (leader path).
+   * memory (leader path): the value is read once for the CRC before the write lock is taken and
+   * copied with {@code transferTo} under it.
    *
+   * @param timestamp the record's CreateTime, epoch millis
    * @throws RecordTooLargeException if the batch exceeds {@code max-batch-bytes}; nothing is
    *     written
    */
   public AppendInfo appendValueFile(
-      byte[] key, List<Header> headers, Path valueFile, int leaderEpoch) throws IOException {
+      byte[] key, List<Header> headers, Path valueFile, long timestamp, int leaderEpoch)
+      throws IOException {
     checkLeaderEpoch(leaderEpoch);
     try (FileChannel value = FileChannel.open(valueFile, StandardOpenOption.READ)) {
       long valueLength = value.size();
       checkBatchSize(batchSizeFor(key, headers, valueLength));
-      StreamingBatchWriter writer =
-          StreamingBatchWriter.of(0, leaderEpoch, clock.millis(), key, headers, valueLength);
+      StreamingBatchWriter writer = StreamingBatchWriter.of(key, headers, valueLength, timestamp);
       // The CRC does not cover the base offset: read the value for it before taking the lock.
       writer.computeValueCrc(value);
       synchronized (writeLock) {
         checkNotFailed();
-        BatchHeader header = writer.withBaseOffset(logEndOffset).header();
-        appendOne(header, (ch, pos) -> writer.writeFromFile(value, ch, pos));
+        long base = logEndOffset;
+        BatchHeader header = BatchFiles.stamped(writer.header(), base, leaderEpoch);
+        appendOne(header, (ch, pos) -> writer.writeFromFile(value, ch, pos, base, leaderEpoch));
         return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
       }
+    }
+  }
+
+  /**
+   * Appends a one-record batch that {@link StreamingBatchWriter} wrote to a staging file as its
+   * value arrived (leader path), and deletes the file. Its CRC was computed as it was written, so
+   * it is not read for a check: the first 16 bytes are written stamped with the base offset and
+   * {@code leaderEpoch}, the rest is copied with {@code transferTo}.
+   *
+   * @throws RecordTooLargeException if the batch exceeds {@code max-batch-bytes}; nothing is
+   *     written
+   */
+  public AppendInfo appendStreamedBatch(StagedBatch staged, int leaderEpoch) throws IOException {
+    checkLeaderEpoch(leaderEpoch);
+    BatchHeader built = staged.header();
+    try (FileChannel src = FileChannel.open(staged.file(), StandardOpenOption.READ)) {
+      checkBatchSize(built.totalSize());
+      if (src.size() != built.totalSize()) {
+        throw CorruptRecordException.at(
+            staged.file().toString(),
+            0,
+            "file size " + src.size() + " does not match batch size " + built.totalSize());
+      }
+      synchronized (writeLock) {
+        checkNotFailed();
+        long base = logEndOffset;
+        BatchHeader header = BatchFiles.stamped(built, base, leaderEpoch);
+        int stampBytes =
+            BatchLayout.PARTITION_LEADER_EPOCH_OFFSET + BatchLayout.PARTITION_LEADER_EPOCH_LENGTH;
+        ByteBuffer stamp = ByteBuffer.allocate(stampBytes);
+        stamp.putLong(BatchLayout.BASE_OFFSET_OFFSET, base);
+        stamp.putInt(BatchLayout.BATCH_LENGTH_OFFSET, built.batchLength());
+        stamp.putInt(BatchLayout.PARTITION_LEADER_EPOCH_OFFSET, leaderEpoch);
+        appendOne(
+            header,
+            (ch, pos) -> {
+              FileTransfer.writeFully(ch, stamp, pos);
+              FileTransfer.copy(
+                  src, stampBytes, built.totalSize() - stampBytes, ch, pos + stampBytes);
+            });
+        return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
+      }
+    } finally {
+      Files.deleteIfExists(staged.file());
     }
   }
 
@@ -519,7 +623,7 @@ public final class PartitionLog implements AutoCloseable {
    * any byte of the batch is written, and undone if the batch is not.
    */
   private void appendOne(BatchHeader header, BatchWriter writer) throws IOException {
-    epochs.assign(header.leaderEpoch(), header.baseOffset());
+    epochs.assign(header.partitionLeaderEpoch(), header.baseOffset());
     try {
       segments.activeFor(header).append(header, writer);
     } catch (IOException | RuntimeException e) {

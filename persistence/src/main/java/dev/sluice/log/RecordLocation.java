@@ -1,6 +1,6 @@
 package dev.sluice.log;
 
-import dev.sluice.log.record.Header;
+import dev.sluice.format.Header;
 import dev.sluice.log.record.StoredRecord;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,7 +11,7 @@ import java.util.List;
  * segment file (so it can be streamed), with the batch it belongs to.
  *
  * @param valueLength value size in bytes, or -1 for a null value
- * @param timestamp the batch's max timestamp (records carry no timestamp of their own)
+ * @param timestamp the record's CreateTime, epoch millis
  */
 public record RecordLocation(
     long offset,
@@ -26,7 +26,7 @@ public record RecordLocation(
 
   /** Reads a small value into memory; null for a null value. */
   public byte[] readValue() throws IOException {
-    return new StoredRecord(offset, key, headers, valueFile, valuePosition, valueLength)
+    return new StoredRecord(offset, key, headers, valueFile, valuePosition, valueLength, timestamp)
         .readValue();
   }
 }

@@ -1,10 +1,11 @@
 package dev.sluice.log;
 
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.CorruptRecordException;
+import dev.sluice.log.record.BatchFiles;
 import dev.sluice.log.record.ByteBufferBatches;
-import dev.sluice.log.record.CorruptRecordException;
-import dev.sluice.log.record.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -70,7 +71,7 @@ final class ReplicatedBatches {
    */
   static BatchHeader inFile(FileChannel file, BatchLimit limit, String source) throws IOException {
     long fileSize = file.size();
-    ByteBuffer head = ByteBuffer.allocate((int) Math.min(RecordBatch.HEADER_BYTES, fileSize));
+    ByteBuffer head = ByteBuffer.allocate((int) Math.min(BatchLayout.HEADER_BYTES, fileSize));
     while (head.hasRemaining() && file.read(head, head.position()) >= 0) {}
     head.flip();
     BatchHeader.peekTotalSize(head, limit, source, 0);
@@ -83,7 +84,7 @@ final class ReplicatedBatches {
       throw CorruptRecordException.at(
           source, 0, "file size " + fileSize + " does not match batch size " + h.totalSize());
     }
-    RecordBatch.checkCrc(h, RecordBatch.computeCrc(file, 0, fileSize), source, 0);
+    BatchFiles.checkCrc(h, BatchFiles.computeCrc(file, 0, fileSize), source, 0);
     return h;
   }
 }

@@ -1,9 +1,9 @@
 package dev.sluice.log;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLimit;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
 import dev.sluice.log.record.FileRecordReader;
 import dev.sluice.log.record.StoredRecord;
 import dev.sluice.log.retention.RetentionPlan;
@@ -236,8 +236,8 @@ final class Segments {
             r.valuePosition(),
             r.valueLength(),
             h.baseOffset(),
-            h.leaderEpoch(),
-            h.maxTimestamp()));
+            h.partitionLeaderEpoch(),
+            r.timestamp()));
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
+
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
-import dev.sluice.log.record.Header;
-import dev.sluice.log.record.Record;
+import dev.sluice.format.Header;
+import dev.sluice.format.Record;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,13 +40,13 @@ public final class LargeValueAppendMain {
     Path logDir = dir.resolve("p");
     List<Header> headers = List.of(new Header("name", "big".getBytes(StandardCharsets.UTF_8)));
     try (PartitionLog log = PartitionLog.open(logDir, settings, Clock.systemUTC())) {
-      log.appendRecords(List.of(Record.of(null, new byte[] {1})), 1);
-      AppendInfo info = log.appendValueFile(new byte[] {7}, headers, valueFile, 1);
+      log.appendRecords(List.of(Record.of(null, new byte[] {1}, TIMESTAMP)), 1);
+      AppendInfo info = log.appendValueFile(new byte[] {7}, headers, valueFile, TIMESTAMP, 1);
       check(info.baseOffset() == 1 && info.lastOffset() == 1, "offsets " + info);
       check(
           info.sizeInBytes() == PartitionLog.batchSizeFor(new byte[] {7}, headers, valueBytes),
           "size " + info);
-      log.appendRecords(List.of(Record.of(null, new byte[] {2})), 1);
+      log.appendRecords(List.of(Record.of(null, new byte[] {2}, TIMESTAMP)), 1);
       verify(log, valueBytes);
     }
     Files.delete(valueFile);

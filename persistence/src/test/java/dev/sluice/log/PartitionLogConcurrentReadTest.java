@@ -5,8 +5,8 @@ import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLimit;
 import dev.sluice.log.record.ByteBufferBatches;
 import dev.sluice.log.testing.LogTestSupport;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -8,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.log.record.CorruptRecordException;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.CorruptRecordException;
+import dev.sluice.format.Record;
 import dev.sluice.log.staging.ResumeKey;
 import dev.sluice.log.staging.StagedFile;
 import dev.sluice.log.testing.LogFixtures;
@@ -70,7 +71,7 @@ class PartitionLogFollowerAppendTest {
         FetchResult r = leader.read(offset, 1);
         ByteBuffer batch = LogTestSupport.bytesOf(r);
         ResumeKey key =
-            new ResumeKey(offset, batch.remaining(), batch.getInt(RecordBatch.CRC_OFFSET));
+            new ResumeKey(offset, batch.remaining(), batch.getInt(BatchLayout.CRC_OFFSET));
         StagedFile staged = follower.staging().resume(key);
         // Chunks, as they would arrive over the wire.
         while (batch.hasRemaining()) {
@@ -92,7 +93,7 @@ class PartitionLogFollowerAppendTest {
         PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
       ByteBuffer bytes = LogTestSupport.bytesOf(leader.read(0, Long.MAX_VALUE));
       long secondBatch = leader.read(leader.read(0, 1).nextOffset(), 1).slices().get(0).position();
-      int flip = (int) secondBatch + RecordBatch.HEADER_BYTES + 3;
+      int flip = (int) secondBatch + BatchLayout.HEADER_BYTES + 3;
       bytes.put(flip, (byte) (bytes.get(flip) ^ 0x10));
       CorruptRecordException e =
           assertThrows(CorruptRecordException.class, () -> follower.appendBatches(bytes));
@@ -135,9 +136,9 @@ class PartitionLogFollowerAppendTest {
     try (PartitionLog leader = PartitionLog.open(dir.resolve("leader"), settings(), clock());
         PartitionLog follower =
             PartitionLog.open(dir.resolve("follower"), settings(64 * 1024, 1024), clock())) {
-      leader.appendRecords(List.of(Record.of(null, new byte[60_000])), 1);
+      leader.appendRecords(List.of(Record.of(null, new byte[60_000], TIMESTAMP)), 1);
       AppendInfo info = follower.appendBatches(LogTestSupport.bytesOf(leader.read(0, 1)));
-      assertEquals(60_000 + 59, info.sizeInBytes());
+      assertEquals(PartitionLog.batchSizeFor(null, List.of(), 60_000), info.sizeInBytes());
       assertEquals(60_000, follower.locate(0).orElseThrow().valueLength());
     }
   }
@@ -147,7 +148,7 @@ class PartitionLogFollowerAppendTest {
     try (PartitionLog leader = PartitionLog.open(dir.resolve("leader"), settings(), clock())) {
       leader.appendRecords(List.of(LogTestSupport.record(0, 50_000)), 1);
       ByteBuffer batch = LogTestSupport.bytesOf(leader.read(0, 1));
-      ResumeKey key = new ResumeKey(0, batch.remaining(), batch.getInt(RecordBatch.CRC_OFFSET));
+      ResumeKey key = new ResumeKey(0, batch.remaining(), batch.getInt(BatchLayout.CRC_OFFSET));
       Path followerDir = dir.resolve("follower");
       try (PartitionLog follower = PartitionLog.open(followerDir, settings(), clock())) {
         StagedFile staged = follower.staging().resume(key);

@@ -1,5 +1,6 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
-import dev.sluice.log.record.Record;
+import dev.sluice.format.Record;
 import dev.sluice.log.segment.SegmentFiles;
 import dev.sluice.log.testing.Conditions;
 import dev.sluice.log.testing.LogTestSupport;
@@ -90,7 +91,9 @@ class PartitionLogGroupCommitTest {
                       byte[] key = ("t" + thread + "-" + i).getBytes(StandardCharsets.UTF_8);
                       AppendInfo info =
                           log.appendRecords(
-                              List.of(Record.of(key, LogTestSupport.value(i, VALUE_BYTES))), 1);
+                              List.of(
+                                  Record.of(key, LogTestSupport.value(i, VALUE_BYTES), TIMESTAMP)),
+                              1);
                       keyAt.put(info.baseOffset(), key);
                       appends.incrementAndGet();
                     }
@@ -133,7 +136,8 @@ class PartitionLogGroupCommitTest {
       // Written but never forced: lost in the power loss below.
       long durable = log.flushedOffset();
       for (int i = 0; i < 5; i++) {
-        log.appendRecords(List.of(Record.of(null, LogTestSupport.value(i, VALUE_BYTES))), 1);
+        log.appendRecords(
+            List.of(Record.of(null, LogTestSupport.value(i, VALUE_BYTES), TIMESTAMP)), 1);
       }
       assertEquals(durable, log.flushedOffset());
 

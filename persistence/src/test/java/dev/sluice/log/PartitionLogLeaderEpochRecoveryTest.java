@@ -1,5 +1,6 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.record;
 import static dev.sluice.log.testing.LogTestSupport.settings;
@@ -10,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.checkpoint.LeaderEpochCheckpoint;
 import dev.sluice.log.epoch.EpochEntry;
 import dev.sluice.log.epoch.LeaderEpochCache;
-import dev.sluice.log.record.Record;
 import dev.sluice.log.testing.LogCapture;
 import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
@@ -167,7 +168,7 @@ class PartitionLogLeaderEpochRecoveryTest {
     LogLines logs = reopenExpecting(HISTORY.subList(0, 2), 9);
     assertFalse(logs.rebuilt(), logs.toString());
     try (PartitionLog log = PartitionLog.open(dir(), settings(), clock())) {
-      log.appendRecords(List.of(Record.of(null, null)), 5);
+      log.appendRecords(List.of(Record.of(null, null, TIMESTAMP)), 5);
       assertEquals(
           List.of(HISTORY.get(0), HISTORY.get(1), new EpochEntry(5, 9)), log.leaderEpochs());
     }

@@ -1,5 +1,6 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.record;
 import static dev.sluice.log.testing.LogTestSupport.settings;
@@ -10,14 +11,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.checkpoint.LeaderEpochCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
 import dev.sluice.log.epoch.EpochEntry;
 import dev.sluice.log.epoch.LeaderEpochCache;
-import dev.sluice.log.record.MemoryBatchBuilder;
-import dev.sluice.log.record.Record;
 import dev.sluice.log.segment.SegmentFiles;
 import dev.sluice.log.testing.LogCapture;
+import dev.sluice.log.testing.LogFixtures;
 import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -63,7 +64,7 @@ class PartitionLogLeaderEpochTest {
     for (int i = 0; i < epochs.length; i++) {
       long offset = baseOffset + i;
       ByteBuffer b =
-          MemoryBatchBuilder.build(offset, epochs[i], 1000, List.of(record(offset, valueLength)));
+          LogFixtures.leaderBatch(offset, epochs[i], List.of(record(offset, valueLength)));
       batches.add(b);
       total += b.remaining();
     }
@@ -79,8 +80,8 @@ class PartitionLogLeaderEpochTest {
       append(log, 1, 2);
       append(log, 3, 3);
       Path value = Files.write(root.resolve("value"), LogTestSupport.value(5, 3000));
-      log.appendValueFile(null, List.of(), value, 3);
-      log.appendValueFile(null, List.of(), value, 7);
+      log.appendValueFile(null, List.of(), value, TIMESTAMP, 3);
+      log.appendValueFile(null, List.of(), value, TIMESTAMP, 7);
       append(log, 7, 1);
       List<EpochEntry> expected = entries(1, 0, 3, 2, 7, 6);
       assertEquals(expected, log.leaderEpochs());
@@ -144,11 +145,12 @@ class PartitionLogLeaderEpochTest {
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
-              () -> log.appendRecords(List.of(Record.of(null, null)), -1));
+              () -> log.appendRecords(List.of(Record.of(null, null, TIMESTAMP)), -1));
       assertTrue(e.getMessage().contains("negative epoch -1"), e.getMessage());
       Path value = Files.write(root.resolve("value"), new byte[10]);
       assertThrows(
-          IllegalArgumentException.class, () -> log.appendValueFile(null, List.of(), value, -2));
+          IllegalArgumentException.class,
+          () -> log.appendValueFile(null, List.of(), value, TIMESTAMP, -2));
       assertEquals(0, log.logEndOffset());
     }
   }

@@ -1,16 +1,19 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.Header;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
 import dev.sluice.log.record.ByteBufferBatches;
-import dev.sluice.log.record.Header;
-import dev.sluice.log.record.Record;
 import dev.sluice.log.testing.LogTestSupport;
 import dev.sluice.log.testing.MutableClock;
 import java.io.IOException;
@@ -24,8 +27,21 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class PartitionLogReadTest {
-  /** 3 records of 1000-byte values without keys: 47 + 3 * (12 + 1000). */
-  static final int BATCH = 47 + 3 * (12 + 1000);
+  /**
+   * One record of a 1000-byte value without key or headers: length varint (2 bytes), attributes,
+   * timestamp delta, offset delta and key length (1 each), value length varint (2), the value and
+   * the header count (1).
+   */
+  static final int RECORD = 2 + 1 + 1 + 1 + 1 + 2 + 1000 + 1;
+
+  /** A batch of 3 such records (checked against the builder below). */
+  static final int BATCH = BatchLayout.HEADER_BYTES + 3 * RECORD;
+
+  @Test
+  void theBatchSizeOfTheseTestsIsTheBuildersSize() {
+    Record r = Record.of(null, new byte[1000], TIMESTAMP);
+    assertEquals(BATCH, MemoryBatchBuilder.sizeOf(List.of(r, r, r)));
+  }
 
   @TempDir Path dir;
 
@@ -35,9 +51,9 @@ class PartitionLogReadTest {
       long o = log.logEndOffset();
       log.appendRecords(
           List.of(
-              Record.of(null, LogTestSupport.value(o, 1000)),
-              Record.of(null, LogTestSupport.value(o + 1, 1000)),
-              Record.of(null, LogTestSupport.value(o + 2, 1000))),
+              Record.of(null, LogTestSupport.value(o, 1000), TIMESTAMP),
+              Record.of(null, LogTestSupport.value(o + 1, 1000), TIMESTAMP),
+              Record.of(null, LogTestSupport.value(o + 2, 1000), TIMESTAMP)),
           1);
     }
     return log;
@@ -133,9 +149,9 @@ class PartitionLogReadTest {
   @Test
   void oversizedBatchIsReturnedWholeEvenIfLargerThanMaxBytes() throws IOException {
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
-      log.appendRecords(List.of(Record.of(null, new byte[50_000])), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[50_000], TIMESTAMP)), 0);
       FetchResult r = log.read(0, 1024);
-      assertEquals(50_000 + 59, r.sizeInBytes());
+      assertEquals(PartitionLog.batchSizeFor(null, List.of(), 50_000), r.sizeInBytes());
     }
   }
 
@@ -144,21 +160,22 @@ class PartitionLogReadTest {
     MutableClock clock = clock();
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock)) {
       byte[] v = "hello".getBytes(StandardCharsets.UTF_8);
-      log.appendRecords(List.of(Record.of(null, null)), 2);
+      log.appendRecords(List.of(Record.of(null, null, TIMESTAMP)), 2);
       log.appendRecords(
           List.of(
-              Record.of(null, null),
+              Record.of(null, null, TIMESTAMP),
               new Record(
                   "key".getBytes(StandardCharsets.UTF_8),
                   v,
                   List.of(
-                      new Header("content-type", "text/plain".getBytes(StandardCharsets.UTF_8))))),
+                      new Header("content-type", "text/plain".getBytes(StandardCharsets.UTF_8))),
+                  TIMESTAMP + 5)),
           3);
       RecordLocation r = log.locate(2).orElseThrow();
       assertEquals(2, r.offset());
       assertEquals(1, r.batchBaseOffset());
       assertEquals(3, r.leaderEpoch());
-      assertEquals(clock.millis(), r.timestamp());
+      assertEquals(TIMESTAMP + 5, r.timestamp(), "the record's own CreateTime");
       assertEquals("content-type", r.headers().get(0).key());
       assertEquals(5, r.valueLength());
       assertEquals("hello", new String(r.readValue(), StandardCharsets.UTF_8));

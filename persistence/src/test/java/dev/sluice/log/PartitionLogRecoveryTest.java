@@ -1,5 +1,6 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -7,7 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.log.record.Record;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Record;
 import dev.sluice.log.segment.SegmentFiles;
 import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
@@ -92,7 +94,16 @@ class PartitionLogRecoveryTest {
   }
 
   @ParameterizedTest(name = "cut {0} bytes into the last batch")
-  @ValueSource(ints = {1, 11, 12, 46, 47, 48, 500})
+  @ValueSource(
+      ints = {
+        1,
+        BatchLayout.LOG_OVERHEAD - 1,
+        BatchLayout.LOG_OVERHEAD,
+        BatchLayout.HEADER_BYTES - 1,
+        BatchLayout.HEADER_BYTES,
+        BatchLayout.HEADER_BYTES + 1,
+        500
+      })
   void tornLastBatchIsCut(int keep) throws IOException {
     Path dir = root.resolve("p");
     LogSlice lastBatch;
@@ -267,7 +278,7 @@ class PartitionLogRecoveryTest {
     simulateCrash(dir);
     try (PartitionLog log = PartitionLog.open(dir, settings(), clock())) {
       assertEquals(0, log.logEndOffset());
-      log.appendRecords(List.of(Record.of(null, null)), 4);
+      log.appendRecords(List.of(Record.of(null, null, TIMESTAMP)), 4);
       assertEquals(4, log.latestLeaderEpoch());
     }
   }

@@ -1,7 +1,9 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogFixtures.valueLengthForBatchOfSize;
 import static dev.sluice.log.testing.LogTestSupport.MAX_BATCH_BYTES;
 import static dev.sluice.log.testing.LogTestSupport.SEGMENT_BYTES;
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -12,8 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.SettingsException;
 import dev.sluice.config.SettingsValidator;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
+import dev.sluice.log.testing.LogFixtures;
 import dev.sluice.log.testing.LogTestSupport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,10 +33,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Size tables around every limit: header size, max-batch-bytes and segment-bytes. */
 class PartitionLogSizeLimitTest {
-  /** Batch overhead of one record with a null key and no headers. */
-  static final int OVERHEAD = RecordBatch.HEADER_BYTES + RecordBatch.RECORD_OVERHEAD;
+  /** The smallest batch: one record with a null key, a null value and no headers. */
+  static final int OVERHEAD = BatchLayout.MIN_BATCH_BYTES;
 
-  static final int MAX_VALUE = (int) MAX_BATCH_BYTES - OVERHEAD;
+  /** The largest value of a one-record batch (null key, no headers) within max-batch-bytes. */
+  static final int MAX_VALUE = (int) LogFixtures.valueLengthForBatchOfSize(MAX_BATCH_BYTES);
 
   @TempDir Path dir;
 
@@ -42,9 +47,12 @@ class PartitionLogSizeLimitTest {
       // value length, accepted (1) or rejected (0)
       {0, 1},
       {1, 1},
-      {RecordBatch.HEADER_BYTES - 1, 1},
-      {RecordBatch.HEADER_BYTES, 1},
-      {RecordBatch.HEADER_BYTES + 1, 1},
+      {BatchLayout.HEADER_BYTES - 1, 1},
+      {BatchLayout.HEADER_BYTES, 1},
+      {BatchLayout.HEADER_BYTES + 1, 1},
+      // the record's length varint takes a second byte from a 64-byte record body on
+      {57, 1},
+      {58, 1},
       {MAX_VALUE - 1, 1},
       {MAX_VALUE, 1},
       {MAX_VALUE + 1, 0},
@@ -65,9 +73,10 @@ class PartitionLogSizeLimitTest {
   void valueSizeTable(int valueLength, boolean accepted, boolean fromFile) throws IOException {
     byte[] value = LogTestSupport.value(0, valueLength);
     long batchSize = PartitionLog.batchSizeFor(null, List.of(), valueLength);
-    assertEquals(OVERHEAD + valueLength, batchSize);
+    // The streaming layout's arithmetic agrees with the batch the memory builder makes.
+    assertEquals(MemoryBatchBuilder.sizeOf(List.of(Record.of(null, value, TIMESTAMP))), batchSize);
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
-      log.appendRecords(List.of(Record.of(null, new byte[] {1})), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[] {1}, TIMESTAMP)), 0);
       long sizeBefore = log.sizeInBytes();
       long fileBefore = Files.size(LogTestSupport.activeLogFile(log));
       if (accepted) {
@@ -94,10 +103,10 @@ class PartitionLogSizeLimitTest {
 
   private AppendInfo append(PartitionLog log, byte[] value, boolean fromFile) throws IOException {
     if (!fromFile) {
-      return log.appendRecords(List.of(Record.of(null, value)), 0);
+      return log.appendRecords(List.of(Record.of(null, value, TIMESTAMP)), 0);
     }
     Path file = Files.write(dir.resolve("value-" + value.length), value);
-    return log.appendValueFile(null, List.of(), file, 0);
+    return log.appendValueFile(null, List.of(), file, TIMESTAMP, 0);
   }
 
   static Stream<Arguments> segmentFill() {
@@ -111,8 +120,13 @@ class PartitionLogSizeLimitTest {
     long half = SEGMENT_BYTES / 2;
     StorageSettingsRow row = new StorageSettingsRow(half, SEGMENT_BYTES - half + delta);
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
-      log.appendRecords(List.of(Record.of(null, new byte[(int) row.first - OVERHEAD])), 0);
-      log.appendRecords(List.of(Record.of(null, new byte[(int) row.second - OVERHEAD])), 0);
+      log.appendRecords(
+          List.of(Record.of(null, new byte[(int) valueLengthForBatchOfSize(row.first)], TIMESTAMP)),
+          0);
+      log.appendRecords(
+          List.of(
+              Record.of(null, new byte[(int) valueLengthForBatchOfSize(row.second)], TIMESTAMP)),
+          0);
       assertEquals(segments, log.segmentCount());
       assertEquals(SEGMENT_BYTES + delta, log.sizeInBytes());
       FetchResult all = log.read(0, Long.MAX_VALUE);
@@ -129,9 +143,9 @@ class PartitionLogSizeLimitTest {
   @Test
   void aBatchOfExactlySegmentBytesFitsAnEmptySegment() throws IOException {
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
-      log.appendRecords(List.of(Record.of(null, new byte[1])), 0);
-      log.appendRecords(List.of(Record.of(null, new byte[MAX_VALUE])), 0);
-      log.appendRecords(List.of(Record.of(null, new byte[MAX_VALUE])), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[1], TIMESTAMP)), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[MAX_VALUE], TIMESTAMP)), 0);
+      log.appendRecords(List.of(Record.of(null, new byte[MAX_VALUE], TIMESTAMP)), 0);
       assertEquals(3, log.segmentCount());
       assertEquals(SEGMENT_BYTES, Files.size(log.dir().resolve("00000000000000000001.log")));
     }
@@ -160,16 +174,16 @@ class PartitionLogSizeLimitTest {
   @Test
   void theValidatorsSmallestBatchIsTheBatchFormatsSmallestBatch() throws IOException {
     assertEquals(OVERHEAD, SettingsValidator.MIN_BATCH_BYTES);
-    assertEquals(OVERHEAD, PartitionLog.batchSizeFor(null, List.of(), -1));
+    assertEquals(OVERHEAD, MemoryBatchBuilder.sizeOf(List.of(Record.of(null, null, TIMESTAMP))));
     try (PartitionLog log =
         PartitionLog.open(dir.resolve("p"), settings(OVERHEAD, OVERHEAD), clock())) {
-      log.appendRecords(List.of(Record.of(null, null)), 0);
-      log.appendRecords(List.of(Record.of(null, null)), 0);
+      log.appendRecords(List.of(Record.of(null, null, TIMESTAMP)), 0);
+      log.appendRecords(List.of(Record.of(null, null, TIMESTAMP)), 0);
       assertEquals(2, log.segmentCount(), "each smallest batch fills a segment of its size");
       RecordTooLargeException e =
           assertThrows(
               RecordTooLargeException.class,
-              () -> log.appendRecords(List.of(Record.of(null, new byte[1])), 0));
+              () -> log.appendRecords(List.of(Record.of(null, new byte[1], TIMESTAMP)), 0));
       assertEquals(OVERHEAD + 1, e.size());
     }
   }

@@ -1,5 +1,6 @@
 package dev.sluice.log;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.settings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
-import dev.sluice.log.record.Record;
+import dev.sluice.format.Record;
 import dev.sluice.log.testing.LogTestSupport;
 import dev.sluice.log.testing.MutableClock;
 import java.io.IOException;
@@ -118,10 +119,10 @@ class PartitionLogTruncationAndRetentionTest {
         new StorageSettings(64 * 1024, 1024, 64 * 1024, FlushPolicy.OS, -1, Duration.ofHours(1));
     MutableClock clock = clock();
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), s, clock)) {
-      LogTestSupport.appendBatches(log, 200, 700);
+      LogTestSupport.appendBatches(log, 200, 700, clock);
       int oldSegments = log.segmentCount();
       clock.advance(Duration.ofMinutes(30));
-      LogTestSupport.appendBatches(log, 200, 700);
+      LogTestSupport.appendBatches(log, 200, 700, clock);
       log.updateHighWatermark(log.logEndOffset());
       int total = log.segmentCount();
 
@@ -135,7 +136,7 @@ class PartitionLogTruncationAndRetentionTest {
       assertEquals(total - oldSegments, log.applyRetention());
       assertEquals(1, log.segmentCount(), "the active segment is never deleted");
       assertEquals(400, log.logEndOffset());
-      log.appendRecords(List.of(Record.of(null, null)), 1);
+      log.appendRecords(List.of(Record.of(null, null, TIMESTAMP)), 1);
     }
   }
 }

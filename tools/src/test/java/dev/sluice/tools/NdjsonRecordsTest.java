@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.api.ProduceRecord;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -31,6 +32,15 @@ class NdjsonRecordsTest {
     assertEquals("trace", record.headers().get(0).key());
     assertArrayEquals(new byte[] {1, 2}, record.headers().get(0).value());
     assertNull(record.headers().get(1).value());
+    assertEquals(OptionalLong.empty(), record.timestamp(), "the server stamps the arrival time");
+  }
+
+  @Test
+  void aTimestampIsKeptAsTheRecordsCreateTime() {
+    ProduceRecord record =
+        NdjsonRecords.parse("{\"value\":\"AQI\",\"timestamp\":1764460800000}", "stdin", 1);
+
+    assertEquals(OptionalLong.of(1_764_460_800_000L), record.timestamp());
   }
 
   @Test
@@ -49,7 +59,7 @@ class NdjsonRecordsTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "{\"value\":\"aGk=\",\"timestamp\":5}|in.ndjson line 7: unknown field \"timestamp\"",
+        "{\"value\":\"aGk=\",\"partition\":5}|in.ndjson line 7: unknown field \"partition\"",
         "[1,2]|in.ndjson line 7: a record is a JSON object, not an array",
         "{\"value\":|in.ndjson line 7: bad JSON",
         "{\"value\":\"!!\"}|in.ndjson line 7: bad base64 in \"value\"",

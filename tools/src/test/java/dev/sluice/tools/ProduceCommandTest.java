@@ -189,7 +189,7 @@ class ProduceCommandTest {
   void aBadNdjsonLineIsNamedByItsNumberAndNothingIsSent() {
     CliRun run =
         CliRun.runWithStdin(
-            "\n{\"value\":\"aGk=\",\"timestamp\":5}\n",
+            "\n{\"value\":\"aGk=\",\"partition\":5}\n",
             "produce",
             "orders",
             "--ndjson",
@@ -198,7 +198,7 @@ class ProduceCommandTest {
 
     assertEquals(1, run.exitCode(), run::toString);
     assertTrue(
-        run.err().startsWith("error: stdin line 2: unknown field \"timestamp\""), run::toString);
+        run.err().startsWith("error: stdin line 2: unknown field \"partition\""), run::toString);
     assertTrue(run.out().startsWith("produced 0 records (0 B) to orders in "), run::toString);
     assertTrue(server.requests().isEmpty(), "nothing sent: " + server.requests());
   }

@@ -3,11 +3,11 @@ package dev.sluice.node.http;
 import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
 import dev.sluice.api.MediaTypes;
+import dev.sluice.format.BatchLimit;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordLocation;
-import dev.sluice.log.record.BatchLimit;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.replication.protocol.PartitionId;
@@ -42,8 +42,8 @@ import org.apache.pekko.util.ByteString;
  * the segment files. Offsets at or above the high watermark are not readable yet (416 with the
  * readable range); a node without a replica sends the client to one that has it.
  *
- * <p>The batch endpoint answers raw batches exactly as stored (the format in {@code
- * dev.sluice.log.record.RecordBatch}), whole batches only and at least one when one is readable
+ * <p>The batch endpoint answers raw batches exactly as stored (Kafka's RecordBatch v2, {@code
+ * dev.sluice.format.BatchLayout}), whole batches only and at least one when one is readable
  * (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to continue, or the same batches decoded
  * into {@link MediaTypes#NDJSON} lines ({@link NdjsonRecordSource}). Parameters are {@link
  * FetchRequest}'s. A long poll waits on the replica's high watermark ({@link

@@ -5,10 +5,10 @@ import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.NdjsonLineException;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.RecordHeader;
-import dev.sluice.log.record.Header;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
-import java.nio.charset.StandardCharsets;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Header;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,22 +19,24 @@ import java.util.Map;
  * one batch, one line at a time, as the lines arrive. Each line is one JSON object:
  *
  * <pre>
- * {"key": base64 | null, "value": base64 | null, "headers": [{"key": "name", "value": base64 | null}]}
+ * {"key": base64 | null, "value": base64 | null, "headers": [{"key": "name", "value": base64 | null}],
+ *  "timestamp": epoch millis}
  * </pre>
  *
  * <p>Each line is decoded by {@link NdjsonCodec#readProduceLine}, the codec clients use to write
  * them ({@code key}, {@code value} and {@code headers} may be left out; base64 padding optional;
  * unknown and duplicate fields, headers without a key, anything but one JSON object refused). This
  * reader adds what belongs to the body and the storage: a blank line before the last record is
- * refused, blank lines after it are allowed (a body ending in a newline, or two), a header name
- * longer than the stored format's 32767 bytes is refused.
+ * refused, blank lines after it are allowed (a body ending in a newline, or two). A record's {@code
+ * timestamp} is its CreateTime; a line without one gets the timestamp given (the time the request
+ * arrived).
  *
- * <p>Invariants: the records held are exactly the lines accepted so far, in order, and the batch
- * they make ({@link RecordBatch#HEADER_BYTES} plus {@link RecordBatch#recordSize} of each, the
- * arithmetic the log itself checks) never exceeds the limit given: the record that would pass it is
- * refused with 413 before it is kept. Every refusal is an {@link ApiException} naming the record
- * index (0-based, which is also the line index), the byte position of that line in the body and
- * what was wrong; the caller appends nothing after one.
+ * <p>Invariants: the records held are exactly the lines accepted so far, in order, and the v2 batch
+ * they make ({@link BatchLayout#HEADER_BYTES} plus {@link MemoryBatchBuilder#sizeOfRecord} of each,
+ * the arithmetic the log itself checks) never exceeds the limit given: the record that would pass
+ * it is refused with 413 before it is kept. Every refusal is an {@link ApiException} naming the
+ * record index (0-based, which is also the line index), the byte position of that line in the body
+ * and what was wrong; the caller appends nothing after one.
  *
  * <p>Thread-safety: not thread-safe; one instance per request, fed by one stream stage.
  */
@@ -47,8 +49,9 @@ final class NdjsonBatchReader {
 
   private final long maxBatchBytes;
   private final String maxBatchName;
+  private final long timestamp;
   private final List<Record> records = new ArrayList<>();
-  private long batchBytes = RecordBatch.HEADER_BYTES;
+  private long batchBytes = BatchLayout.HEADER_BYTES;
   private long valueBytes;
 
   /** Where the next line starts in the body. */
@@ -60,10 +63,12 @@ final class NdjsonBatchReader {
   /**
    * @param maxBatchBytes the partition's batch limit
    * @param maxBatchName the setting that limit comes from, for messages
+   * @param timestamp the CreateTime of a record whose line has none, epoch millis
    */
-  NdjsonBatchReader(long maxBatchBytes, String maxBatchName) {
+  NdjsonBatchReader(long maxBatchBytes, String maxBatchName, long timestamp) {
     this.maxBatchBytes = maxBatchBytes;
     this.maxBatchName = maxBatchName;
+    this.timestamp = timestamp;
   }
 
   /**
@@ -89,10 +94,9 @@ final class NdjsonBatchReader {
           "blank line before a record: one record per line, and only lines after the last record"
               + " may be blank");
     }
-    Record record = parse(line, index, lineStart);
-    long size =
-        RecordBatch.recordSize(
-            record.key(), record.headers(), record.value() == null ? -1 : record.value().length);
+    Record record = parse(line, index, lineStart, timestamp);
+    long baseTimestamp = records.isEmpty() ? record.timestamp() : records.get(0).timestamp();
+    long size = MemoryBatchBuilder.sizeOfRecord(record, baseTimestamp, index);
     if (batchBytes + size > maxBatchBytes) {
       Map<String, Object> details = new LinkedHashMap<>();
       details.put(ErrorBody.MAX_BATCH_BYTES, maxBatchBytes);
@@ -140,7 +144,7 @@ final class NdjsonBatchReader {
     return valueBytes;
   }
 
-  private static Record parse(byte[] line, int index, long lineStart) {
+  private static Record parse(byte[] line, int index, long lineStart, long timestamp) {
     ProduceRecord decoded;
     try {
       decoded = NdjsonCodec.readProduceLine(line);
@@ -150,22 +154,10 @@ final class NdjsonBatchReader {
     List<Header> headers = new ArrayList<>(decoded.headers().size());
     for (int i = 0; i < decoded.headers().size(); i++) {
       RecordHeader h = decoded.headers().get(i);
-      // A limit of the stored format (a short length), not of the NDJSON line.
-      int keyBytes = h.key().getBytes(StandardCharsets.UTF_8).length;
-      if (keyBytes > Short.MAX_VALUE) {
-        throw malformed(
-            index,
-            lineStart,
-            "header "
-                + i
-                + " key of "
-                + keyBytes
-                + " UTF-8 bytes exceeds the limit "
-                + Short.MAX_VALUE);
-      }
       headers.add(new Header(h.key(), h.value()));
     }
-    return new Record(decoded.key(), decoded.value(), headers);
+    return new Record(
+        decoded.key(), decoded.value(), headers, decoded.timestamp().orElse(timestamp));
   }
 
   private static boolean isBlank(byte[] line) {

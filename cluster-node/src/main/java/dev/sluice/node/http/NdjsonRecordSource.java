@@ -3,12 +3,12 @@ package dev.sluice.node.http;
 import dev.sluice.api.MediaTypes;
 import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.RecordHeader;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.Header;
 import dev.sluice.log.LogSlice;
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
 import dev.sluice.log.record.FileRecordReader;
-import dev.sluice.log.record.Header;
-import dev.sluice.log.record.RecordBatch;
 import dev.sluice.log.record.StoredRecord;
 import java.io.EOFException;
 import java.io.IOException;
@@ -168,7 +168,7 @@ final class NdjsonRecordSource {
         channel = FileChannel.open(slice.segmentFile(), StandardOpenOption.READ);
         batchPosition = slice.position();
       }
-      ByteBuffer head = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+      ByteBuffer head = ByteBuffer.allocate(BatchLayout.HEADER_BYTES);
       readFully(head, batchPosition);
       head.flip();
       String source = slice.segmentFile().toString();

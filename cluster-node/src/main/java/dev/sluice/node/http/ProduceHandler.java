@@ -5,9 +5,9 @@ import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
 import dev.sluice.api.MediaTypes;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.format.Record;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.node.LogMdc;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
@@ -174,7 +174,8 @@ public final class ProduceHandler {
    */
   private CompletionStage<HttpResponse> decodeAndAppend(
       PartitionReplica replica, long maxBatch, boolean all, HttpRequest req) {
-    NdjsonBatchReader reader = new NdjsonBatchReader(maxBatch, maxBatchName(maxBatch));
+    NdjsonBatchReader reader =
+        new NdjsonBatchReader(maxBatch, maxBatchName(maxBatch), System.currentTimeMillis());
     int maxLine = (int) Math.min(inlineBatchBytes, Integer.MAX_VALUE - 1);
     CompletionStage<Answer> appended =
         req.entity()
@@ -209,7 +210,8 @@ public final class ProduceHandler {
       return refuseBody(req)
           .thenCompose(drained -> CompletableFuture.failedFuture(new UncheckedIOException(e)));
     }
-    AppendOp op = (log, epoch) -> log.appendValueFile(key, List.of(), staged, epoch);
+    long timestamp = System.currentTimeMillis(); // the record's CreateTime: when it arrived
+    AppendOp op = (log, epoch) -> log.appendValueFile(key, List.of(), staged, timestamp, epoch);
     CompletionStage<Answer> appended =
         req.entity()
             .withoutSizeLimit()

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.format.Header;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Header;
 import dev.sluice.node.TestCluster;
 import dev.sluice.replication.protocol.PartitionId;
 import java.net.URI;

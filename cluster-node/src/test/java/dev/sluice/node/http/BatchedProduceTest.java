@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.ApiJson;
+import dev.sluice.format.Header;
 import dev.sluice.log.RecordLocation;
-import dev.sluice.log.record.Header;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
 import dev.sluice.node.replica.PartitionReplica;
@@ -263,7 +263,7 @@ class BatchedProduceTest {
     assertEquals(413, r.statusCode(), r.body());
     JsonNode error = ApiJson.mapper().readTree(r.body());
     assertEquals(2048, error.get("maxBatchBytes").asLong());
-    // header 47 + 3 x (12 + 500) fits 2048; the fourth record does not
+    // a 61-byte header and 3 records of 509 bytes (500 value bytes) fit 2048; a fourth does not
     assertEquals(3, error.get("recordIndex").asInt());
     assertEquals(3L * (record.length() + 1), error.get("bytePosition").asLong());
     assertTrue(

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.ApiJson;
+import dev.sluice.format.BatchLayout;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.testing.Conditions;
 import dev.sluice.node.SluiceNode;
@@ -224,7 +225,10 @@ class ClientApiTest {
     assertEquals("0", batches.headers().firstValue("X-Sluice-Log-Start-Offset").orElseThrow());
     java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(batches.body());
     assertEquals(a, buf.getLong(0));
-    assertEquals(batches.body().length, 12 + buf.getInt(8));
+    assertEquals(
+        batches.body().length,
+        BatchLayout.LOG_OVERHEAD + buf.getInt(BatchLayout.BATCH_LENGTH_OFFSET));
+    assertEquals(BatchLayout.MAGIC, buf.get(BatchLayout.MAGIC_OFFSET), "Kafka's RecordBatch v2");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.sluice.node.http;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,10 +11,9 @@ import dev.sluice.api.ErrorBody;
 import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.RecordHeader;
-import dev.sluice.log.record.Header;
-import dev.sluice.log.record.MemoryBatchBuilder;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.format.Header;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class NdjsonBatchReaderTest {
   }
 
   private static NdjsonBatchReader feed(long limit, String... lines) {
-    NdjsonBatchReader reader = new NdjsonBatchReader(limit, LIMIT_NAME);
+    NdjsonBatchReader reader = new NdjsonBatchReader(limit, LIMIT_NAME, TIMESTAMP);
     for (String line : lines) {
       reader.accept(utf8(line));
     }
@@ -52,7 +52,7 @@ class NdjsonBatchReaderTest {
                     new RecordHeader("n", null))));
     // What SluiceClient.appendBatch sends.
     byte[] body = NdjsonCodec.produceBody(sent);
-    NdjsonBatchReader reader = new NdjsonBatchReader(1 << 20, LIMIT_NAME);
+    NdjsonBatchReader reader = new NdjsonBatchReader(1 << 20, LIMIT_NAME, TIMESTAMP);
     int start = 0;
     for (int i = 0; i < body.length; i++) {
       if (body[i] == '\n') {
@@ -103,6 +103,22 @@ class NdjsonBatchReaderTest {
   }
 
   @Test
+  void aLinesTimestampIsItsCreateTimeAndALineWithoutOneGetsTheRequestsArrival() {
+    NdjsonBatchReader reader =
+        feed(
+            1 << 20,
+            "{\"value\":\"AQ==\",\"timestamp\":1764460800000}",
+            "{\"value\":\"Ag==\"}",
+            "{\"timestamp\":null}");
+    List<Record> records = reader.finish();
+    assertEquals(1_764_460_800_000L, records.get(0).timestamp());
+    assertEquals(TIMESTAMP, records.get(1).timestamp());
+    assertEquals(TIMESTAMP, records.get(2).timestamp());
+    // The timestamp deltas from the first record take bytes of their own.
+    assertEquals(MemoryBatchBuilder.sizeOf(records), reader.batchBytes());
+  }
+
+  @Test
   void batchSizeIsTheLogsOwnArithmetic() {
     NdjsonBatchReader reader =
         feed(
@@ -112,8 +128,8 @@ class NdjsonBatchReaderTest {
     long expected =
         MemoryBatchBuilder.sizeOf(
             List.of(
-                Record.of(utf8("k1"), utf8("value")),
-                new Record(null, null, List.of(new Header("h", null)))));
+                Record.of(utf8("k1"), utf8("value"), TIMESTAMP),
+                new Record(null, null, List.of(new Header("h", null)), TIMESTAMP)));
     assertEquals(expected, reader.batchBytes());
     assertEquals(5, reader.valueBytes());
   }
@@ -121,7 +137,8 @@ class NdjsonBatchReaderTest {
   @Test
   void aBatchExactlyAtTheLimitPassesAndOneByteMoreIs413NamingTheRecordAndTheLimit() {
     String line = "{\"value\":\"AAAA\"}"; // 3 value bytes
-    long twoRecords = RecordBatch.HEADER_BYTES + 2 * (RecordBatch.RECORD_OVERHEAD + 3L);
+    Record three = Record.of(null, new byte[3], TIMESTAMP);
+    long twoRecords = MemoryBatchBuilder.sizeOf(List.of(three, three));
     assertEquals(2, feed(twoRecords, line, line).finish().size());
 
     ApiException e = assertThrows(ApiException.class, () -> feed(twoRecords - 1, line, line, line));
@@ -143,7 +160,8 @@ class NdjsonBatchReaderTest {
         "bad base64 | {\"value\":\"A-B=\"} | bad base64 in \"value\"",
         "base64 of the wrong type | {\"key\":12} | \"key\" must be a base64 string or null, not a"
             + " number",
-        "unknown field | {\"value\":null,\"timestamp\":1} | unknown field \"timestamp\"",
+        "unknown field | {\"value\":null,\"partition\":1} | unknown field \"partition\"",
+        "bad timestamp | {\"timestamp\":\"today\"} | \"timestamp\" must be an integer",
         "header without key | {\"headers\":[{\"value\":\"AA==\"}]} | header 0 has no key",
         "header with a null key | {\"headers\":[{\"key\":null}]} | header 0 key must be a string",
         "unknown header field | {\"headers\":[{\"key\":\"a\",\"v\":1}]} | unknown field \"v\" in"

@@ -1,5 +1,6 @@
 package dev.sluice.node.http;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static dev.sluice.log.testing.LogTestSupport.clock;
 import static dev.sluice.log.testing.LogTestSupport.settings;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -10,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.ApiJson;
 import dev.sluice.api.NdjsonCodec;
+import dev.sluice.format.Header;
+import dev.sluice.format.Record;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Header;
-import dev.sluice.log.record.Record;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,11 +51,12 @@ class NdjsonRecordSourceTest {
               new Record(
                   "k".getBytes(UTF_8),
                   "v".getBytes(UTF_8),
-                  List.of(new Header("trace \"id\" ✓", new byte[] {1, 2}), new Header("n", null))),
-              new Record(null, null, List.of())),
+                  List.of(new Header("trace \"id\" ✓", new byte[] {1, 2}), new Header("n", null)),
+                  TIMESTAMP),
+              new Record(null, null, List.of(), TIMESTAMP)),
           1);
-      log.appendRecords(List.of(new Record(new byte[0], large, List.of())), 1);
-      log.appendRecords(List.of(Record.of(null, "after".getBytes(UTF_8))), 1);
+      log.appendRecords(List.of(new Record(new byte[0], large, List.of(), TIMESTAMP)), 1);
+      log.appendRecords(List.of(Record.of(null, "after".getBytes(UTF_8), TIMESTAMP)), 1);
       FetchResult fetched = log.read(1, 1); // the first batch, then at least one whole batch
 
       List<JsonNode> lines = lines(fetched, 1, log);
@@ -89,9 +91,10 @@ class NdjsonRecordSourceTest {
             new Record(
                 "k".getBytes(UTF_8),
                 large,
-                List.of(new Header("trace \"id\" ✓", new byte[] {1, 2}), new Header("n", null))),
-            new Record(null, null, List.of()),
-            new Record(new byte[0], new byte[0], List.of(new Header("", new byte[0]))));
+                List.of(new Header("trace \"id\" ✓", new byte[] {1, 2}), new Header("n", null)),
+                TIMESTAMP),
+            new Record(null, null, List.of(), TIMESTAMP),
+            new Record(new byte[0], new byte[0], List.of(new Header("", new byte[0])), TIMESTAMP));
     try (PartitionLog log =
         PartitionLog.open(dir.resolve("p"), settings(1024 * 1024, 512 * 1024), clock())) {
       log.appendRecords(stored, 1);

@@ -1,13 +1,14 @@
 package dev.sluice.node.replica;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.node.controller.DeletedTopic;
 import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
@@ -45,7 +46,8 @@ class ReplicaDirectoriesTest {
       ReplicaDirectories.writeTopicId(dir, topicId);
     }
     try (PartitionLog log = PartitionLog.open(dir, STORAGE, Clock.systemUTC())) {
-      log.appendRecords(List.of(Record.of(null, "v".getBytes(StandardCharsets.UTF_8))), 0);
+      log.appendRecords(
+          List.of(Record.of(null, "v".getBytes(StandardCharsets.UTF_8), TIMESTAMP)), 0);
     }
     return dir;
   }

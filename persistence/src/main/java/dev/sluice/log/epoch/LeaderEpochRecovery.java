@@ -1,7 +1,7 @@
 package dev.sluice.log.epoch;
 
+import dev.sluice.format.BatchHeader;
 import dev.sluice.log.checkpoint.LeaderEpochCheckpoint;
-import dev.sluice.log.record.BatchHeader;
 import dev.sluice.log.segment.BatchLocation;
 import dev.sluice.log.segment.LogSegment;
 import java.io.IOException;
@@ -108,22 +108,22 @@ final class LeaderEpochRecovery {
           + latest;
     }
     BatchHeader at = headerAt(latest.startOffset());
-    if (at == null || at.leaderEpoch() != latest.epoch()) {
+    if (at == null || at.partitionLeaderEpoch() != latest.epoch()) {
       return "the batch at the start of the latest epoch "
           + latest
           + " has epoch "
-          + (at == null ? "(none)" : at.leaderEpoch());
+          + (at == null ? "(none)" : at.partitionLeaderEpoch());
     }
     if (at.baseOffset() != latest.startOffset() && latest.startOffset() != logStartOffset) {
       return "the latest epoch " + latest + " starts inside the batch at " + at.baseOffset();
     }
     if (latest.startOffset() > logStartOffset && at.baseOffset() == latest.startOffset()) {
       BatchHeader before = headerAt(latest.startOffset() - 1);
-      if (before == null || before.leaderEpoch() >= latest.epoch()) {
+      if (before == null || before.partitionLeaderEpoch() >= latest.epoch()) {
         return "the batch before the start of the latest epoch "
             + latest
             + " already has epoch "
-            + (before == null ? "(none)" : before.leaderEpoch());
+            + (before == null ? "(none)" : before.partitionLeaderEpoch());
       }
     }
     // A last batch with an epoch below the latest one was appended with a WARN; not a reason
@@ -159,9 +159,9 @@ final class LeaderEpochRecovery {
           h -> {
             batches[0]++;
             int latest = LeaderEpochCache.latestEpoch(history);
-            if (h.leaderEpoch() > latest) {
-              history.add(new EpochEntry(h.leaderEpoch(), h.baseOffset()));
-            } else if (h.leaderEpoch() < latest) {
+            if (h.partitionLeaderEpoch() > latest) {
+              history.add(new EpochEntry(h.partitionLeaderEpoch(), h.baseOffset()));
+            } else if (h.partitionLeaderEpoch() < latest) {
               olderEpochBatches[0]++;
             }
           });

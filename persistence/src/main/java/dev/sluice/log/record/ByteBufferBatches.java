@@ -1,9 +1,12 @@
 package dev.sluice.log.record;
 
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
 import java.nio.ByteBuffer;
 
 /**
- * Walks the whole batches in a buffer that may end with part of a batch (a frame payload, a read
+ * Walks the whole v2 batches in a buffer that may end with part of a batch (a frame payload, a read
  * buffer). {@link #nextBatch()} returns each complete batch after checking its header and CRC, and
  * returns null, not an error, when only part of the next batch is present: the caller waits for
  * more bytes. Not thread-safe.
@@ -36,7 +39,7 @@ public final class ByteBufferBatches {
     }
     ByteBuffer batch = buf.slice(buf.position(), (int) size);
     BatchHeader header = BatchHeader.parse(batch, limit, source, at);
-    RecordBatch.checkCrc(header, RecordBatch.computeCrc(batch), source, at);
+    BatchFiles.checkCrc(header, BatchLayout.crc(batch), source, at);
     buf.position(buf.position() + (int) size);
     return batch;
   }

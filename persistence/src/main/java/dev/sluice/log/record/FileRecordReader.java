@@ -1,7 +1,14 @@
 package dev.sluice.log.record;
 
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Compression;
+import dev.sluice.format.CorruptRecordException;
+import dev.sluice.format.Header;
+import dev.sluice.format.Varints;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -11,59 +18,119 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Iterates the records of one batch stored in a file without loading values: each step reads the
- * record prefix (key, headers, value length) with positional reads and skips over the value. Every
- * length is checked against the end of the batch, so a damaged batch ends in a {@link
- * CorruptRecordException}, never in a huge allocation. Not thread-safe (the channel may be shared:
- * only positional reads are used).
+ * Iterates the records of one uncompressed v2 batch stored in a file without loading values: each
+ * step reads the record's length, attributes, deltas and key with positional reads, notes where the
+ * value is and skips it, then reads the headers that v2 puts after the value. Every length is
+ * checked against the record's own length and the end of the batch, so a damaged batch ends in a
+ * {@link CorruptRecordException} naming the file, the byte position and the record index, never in
+ * a huge allocation. Fields are decoded from a small window read ahead ({@link #WINDOW_BYTES}), so
+ * a batch of small records costs a few reads, not one per field.
+ *
+ * <p>A compressed batch has no value at a file position; reading one record by record is refused
+ * with an {@link UnsupportedOperationException} (the leader stores uncompressed batches only).
+ *
+ * <p>Not thread-safe (the channel may be shared: only positional reads are used).
  */
 public final class FileRecordReader {
+  static final int WINDOW_BYTES = 4096;
+
   private final FileChannel channel;
   private final Path file;
   private final BatchHeader header;
   private final long batchPosition;
   private final long batchEnd;
+  private final ByteBuffer window = ByteBuffer.allocate(WINDOW_BYTES);
+  private long windowStart;
+  private int windowFill;
   private long position;
+  private long recordStart;
+  private long recordEnd;
   private int index;
 
   public FileRecordReader(FileChannel channel, Path file, long batchPosition, BatchHeader header) {
+    if (header.compression() != Compression.NONE) {
+      throw new UnsupportedOperationException(
+          file
+              + " position "
+              + batchPosition
+              + ": the batch is compressed with "
+              + header.compression().wireName()
+              + "; records of a compressed batch cannot be located in the file");
+    }
     this.channel = channel;
     this.file = file;
     this.header = header;
     this.batchPosition = batchPosition;
     this.batchEnd = batchPosition + header.totalSize();
-    this.position = batchPosition + RecordBatch.HEADER_BYTES;
+    this.position = batchPosition + BatchLayout.HEADER_BYTES;
   }
 
   public boolean hasNext() {
-    return index < header.recordCount();
+    return index < header.recordsCount();
   }
 
-  /** Decodes the next record's key and headers and locates its value. */
+  /** Decodes the next record's key, timestamp and headers and locates its value. */
   public StoredRecord next() throws IOException {
     if (!hasNext()) {
       throw new NoSuchElementException("batch at " + batchPosition + " has no more records");
     }
-    byte[] key = readBytes(readInt());
-    int headerCount = readInt();
-    if (headerCount < 0 || (long) headerCount * 6 > batchEnd - position) {
-      throw corrupt("header count " + headerCount + " does not fit the batch");
+    recordStart = position;
+    recordEnd = batchEnd;
+    int length = readVarint("record length");
+    if (length < BatchLayout.MIN_RECORD_BODY_BYTES || length > batchEnd - position) {
+      throw corrupt(
+          recordStart,
+          "record length "
+              + length
+              + " is not in ["
+              + BatchLayout.MIN_RECORD_BODY_BYTES
+              + ", "
+              + (batchEnd - position)
+              + "] (the bytes left in the batch)");
+    }
+    recordEnd = position + length;
+    readByte("attributes");
+    long timestampDelta = readVarlong("timestamp delta");
+    int offsetDelta = readVarint("offset delta");
+    if (offsetDelta != index) {
+      throw corrupt(position, "offset delta " + offsetDelta + " where " + index + " was expected");
+    }
+    byte[] key = readBytes("key");
+    long valueLengthAt = position;
+    int valueLength = readVarint("value length");
+    checkLength(valueLength, "value", valueLengthAt);
+    long valuePosition = position;
+    position += Math.max(0, valueLength);
+    long countAt = position;
+    int headerCount = readVarint("header count");
+    if (headerCount < 0 || headerCount > recordEnd - position) {
+      throw corrupt(countAt, "header count " + headerCount + " does not fit the record");
     }
     List<Header> headers = new ArrayList<>(headerCount);
     for (int i = 0; i < headerCount; i++) {
-      short keyLength = readShort();
-      byte[] k = readBytes(keyLength);
-      if (k == null) {
-        throw corrupt("negative header key length " + keyLength);
+      long at = position;
+      int keyLength = readVarint("header key length");
+      if (keyLength < 0) {
+        throw corrupt(at, "header " + i + "'s key length " + keyLength + " is negative");
       }
-      headers.add(new Header(new String(k, StandardCharsets.UTF_8), readBytes(readInt())));
+      byte[] k = readBytes(keyLength, "header key", at);
+      byte[] v = readBytes("header value");
+      headers.add(new Header(new String(k, StandardCharsets.UTF_8), v));
     }
-    int valueLength = readInt();
-    checkFits(valueLength);
+    if (position != recordEnd) {
+      throw corrupt(
+          position,
+          "record length says it ends at " + recordEnd + " but its fields end at " + position);
+    }
     StoredRecord r =
         new StoredRecord(
-            header.baseOffset() + index, key, List.copyOf(headers), file, position, valueLength);
-    position += Math.max(0, valueLength);
+            header.baseOffset() + index,
+            key,
+            List.copyOf(headers),
+            file,
+            valuePosition,
+            valueLength,
+            header.baseTimestamp() + timestampDelta);
     index++;
     return r;
   }
@@ -87,54 +154,115 @@ public final class FileRecordReader {
     return r;
   }
 
-  private int readInt() throws IOException {
-    return read(4).getInt(0);
+  private byte readByte(String field) throws IOException {
+    fill(1, field);
+    position++;
+    return window.get();
   }
 
-  private short readShort() throws IOException {
-    return read(2).getShort(0);
+  private int readVarint(String field) throws IOException {
+    long at = position;
+    fill(Varints.MAX_VARINT_BYTES, field);
+    try {
+      int v = Varints.readVarint(window);
+      position = windowStart + window.position();
+      return v;
+    } catch (IllegalArgumentException | BufferUnderflowException e) {
+      throw corrupt(at, field + ": " + describe(e));
+    }
   }
 
-  private byte[] readBytes(int length) throws IOException {
+  private long readVarlong(String field) throws IOException {
+    long at = position;
+    fill(Varints.MAX_VARLONG_BYTES, field);
+    try {
+      long v = Varints.readVarlong(window);
+      position = windowStart + window.position();
+      return v;
+    } catch (IllegalArgumentException | BufferUnderflowException e) {
+      throw corrupt(at, field + ": " + describe(e));
+    }
+  }
+
+  private static String describe(RuntimeException e) {
+    return e instanceof IllegalArgumentException
+        ? e.getMessage()
+        : "the encoding runs past the record's end";
+  }
+
+  /** Reads a length varint and the bytes it announces; null for length -1. */
+  private byte[] readBytes(String what) throws IOException {
+    long at = position;
+    return readBytes(readVarint(what + " length"), what, at);
+  }
+
+  /** Reads {@code length} bytes whose length field started at {@code at}. */
+  private byte[] readBytes(int length, String what, long at) throws IOException {
     if (length == -1) {
       return null;
     }
-    checkFits(length);
-    return read(length).array();
-  }
-
-  private void checkFits(int length) {
-    if (length < -1 || length > batchEnd - position) {
-      throw corrupt(
-          "length "
-              + length
-              + " exceeds the "
-              + (batchEnd - position)
-              + " bytes left in the batch");
+    checkLength(length, what, at);
+    byte[] bytes = new byte[length];
+    if (length <= WINDOW_BYTES) {
+      fill(length, what);
+      window.get(bytes);
+      position += length;
+      return bytes;
     }
-  }
-
-  private ByteBuffer read(int n) throws IOException {
-    if (n > batchEnd - position) {
-      throw corrupt(
-          "record of offset "
-              + (header.baseOffset() + index)
-              + " runs past the batch end "
-              + batchEnd);
-    }
-    ByteBuffer buf = ByteBuffer.allocate(n);
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
     while (buf.hasRemaining()) {
-      int r = channel.read(buf, position + buf.position());
-      if (r < 0) {
+      int n = channel.read(buf, position + buf.position());
+      if (n < 0) {
         throw new EOFException(
             file + " ended at " + (position + buf.position()) + " inside a batch");
       }
     }
-    position += n;
-    return buf;
+    position += length;
+    return bytes;
   }
 
-  private CorruptRecordException corrupt(String detail) {
-    return CorruptRecordException.at(file.toString(), position, detail);
+  private void checkLength(int length, String what, long at) {
+    if (length < -1 || length > recordEnd - position) {
+      throw corrupt(
+          at,
+          what
+              + " length "
+              + length
+              + " exceeds the "
+              + (recordEnd - position)
+              + " bytes left in the record");
+    }
+  }
+
+  /**
+   * Makes the window hold the bytes from {@link #position} on: at least {@code wanted} of them, or
+   * every byte up to the record's end if fewer are left (a varint decoder then stops at that end).
+   */
+  private void fill(int wanted, String field) throws IOException {
+    long limit = recordEnd;
+    long need = Math.min(wanted, limit - position);
+    if (need <= 0 && wanted > 0) {
+      throw corrupt(position, field + " lies past the record's end " + limit);
+    }
+    if (position < windowStart || position + need > windowStart + windowFill) {
+      windowStart = position;
+      window.clear().limit((int) Math.min(WINDOW_BYTES, batchEnd - position));
+      while (window.hasRemaining()) {
+        int n = channel.read(window, windowStart + window.position());
+        if (n < 0) {
+          throw new EOFException(
+              file + " ended at " + (windowStart + window.position()) + " inside a batch");
+        }
+      }
+      windowFill = window.position();
+    }
+    // Decoding stops at the record's end, though the window may hold the next records too.
+    window.limit((int) Math.min(windowFill, limit - windowStart));
+    window.position((int) (position - windowStart));
+  }
+
+  private CorruptRecordException corrupt(long at, String detail) {
+    return CorruptRecordException.inRecord(
+        file.toString(), batchPosition, index, at - batchPosition, "the batch", detail);
   }
 }

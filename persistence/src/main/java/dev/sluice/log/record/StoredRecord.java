@@ -1,5 +1,6 @@
 package dev.sluice.log.record;
 
+import dev.sluice.format.Header;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,9 +15,17 @@ import java.util.List;
  * holding a value of any size on the heap.
  *
  * @param valueLength the value size in bytes, or -1 for a null value
+ * @param timestamp the record's CreateTime, epoch millis (the batch's base timestamp plus the
+ *     record's delta)
  */
 public record StoredRecord(
-    long offset, byte[] key, List<Header> headers, Path file, long valuePosition, int valueLength) {
+    long offset,
+    byte[] key,
+    List<Header> headers,
+    Path file,
+    long valuePosition,
+    int valueLength,
+    long timestamp) {
 
   /**
    * Reads the value into memory; for small values only. Returns null for a null value. Fails with

@@ -1,13 +1,14 @@
 package dev.sluice.log.segment;
 
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.CorruptRecordException;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.Syncer;
 import dev.sluice.log.index.IndexEntry;
 import dev.sluice.log.index.OffsetIndex;
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
-import dev.sluice.log.record.CorruptRecordException;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.record.BatchFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -177,7 +178,7 @@ public final class LogSegment implements AutoCloseable {
       throw e;
     }
     maybeIndex(header, position);
-    lastEpoch = header.leaderEpoch();
+    lastEpoch = header.partitionLeaderEpoch();
     newestTimestamp = Math.max(newestTimestamp, header.maxTimestamp());
     nextOffset = header.nextOffset();
     size = position + header.totalSize();
@@ -251,7 +252,7 @@ public final class LogSegment implements AutoCloseable {
     buf.limit(0);
     long position = 0;
     while (position < end) {
-      if (position + RecordBatch.HEADER_BYTES > bufferStart + buf.limit()) {
+      if (position + BatchLayout.HEADER_BYTES > bufferStart + buf.limit()) {
         bufferStart = position;
         buf.clear();
         buf.limit((int) Math.min(buf.capacity(), end - position));
@@ -409,9 +410,9 @@ public final class LogSegment implements AutoCloseable {
           break;
         }
         if (verifyCrc) {
-          RecordBatch.checkCrc(
+          BatchFiles.checkCrc(
               h,
-              RecordBatch.computeCrc(channel, position, h.totalSize()),
+              BatchFiles.computeCrc(channel, position, h.totalSize()),
               logFile.toString(),
               position);
         }
@@ -428,7 +429,7 @@ public final class LogSegment implements AutoCloseable {
       }
       atIndexedBatch = false;
       bytesSince += h.totalSize();
-      epoch = h.leaderEpoch();
+      epoch = h.partitionLeaderEpoch();
       timestamp = h.maxTimestamp();
       expectedBase = h.nextOffset();
       position += h.totalSize();
@@ -444,7 +445,7 @@ public final class LogSegment implements AutoCloseable {
   }
 
   private BatchHeader readHeader(long position, long end) throws IOException {
-    int want = (int) Math.min(RecordBatch.HEADER_BYTES, end - position);
+    int want = (int) Math.min(BatchLayout.HEADER_BYTES, end - position);
     ByteBuffer buf = ByteBuffer.allocate(want);
     while (buf.hasRemaining()) {
       int n = channel.read(buf, position + buf.position());
@@ -461,7 +462,7 @@ public final class LogSegment implements AutoCloseable {
           "torn batch header: only "
               + buf.remaining()
               + " of "
-              + RecordBatch.HEADER_BYTES
+              + BatchLayout.HEADER_BYTES
               + " bytes");
     }
     return h;

@@ -1,13 +1,14 @@
 package dev.sluice.log.segment;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
-import dev.sluice.log.record.MemoryBatchBuilder;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.Record;
+import dev.sluice.log.testing.LogFixtures;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -43,12 +44,12 @@ class LogSegmentHeaderScanTest {
         int records = 1 + random.nextInt(3);
         List<Record> rs = new ArrayList<>();
         for (int r = 0; r < records; r++) {
-          rs.add(Record.of(null, new byte[r == 0 ? valueLength : 1]));
+          rs.add(Record.of(null, new byte[r == 0 ? valueLength : 1], TIMESTAMP));
         }
         if (random.nextInt(100) == 0) {
           epoch++;
         }
-        ByteBuffer batch = MemoryBatchBuilder.build(offset, epoch, 1000 + i, rs);
+        ByteBuffer batch = LogFixtures.leaderBatch(offset, epoch, rs);
         BatchHeader h = BatchHeader.parse(batch, LIMIT, "test batch", 0);
         segment.append(h, (ch, pos) -> FileTransfer.writeFully(ch, batch.duplicate(), pos));
         written.add(h);
@@ -63,16 +64,16 @@ class LogSegmentHeaderScanTest {
   }
 
   @ParameterizedTest(name = "second header starts {0} bytes before the buffer end")
-  @ValueSource(ints = {1, 20, RecordBatch.HEADER_BYTES - 1, RecordBatch.HEADER_BYTES, 48, 500})
+  @ValueSource(ints = {1, 20, BatchLayout.HEADER_BYTES - 1, BatchLayout.HEADER_BYTES, 48, 500})
   void headerAcrossTheEndOfTheScanBufferIsReadWhole(int beforeEnd) throws IOException {
     long firstSize = LogSegment.HEADER_SCAN_BUFFER_BYTES - beforeEnd;
-    int valueLength =
-        (int) (firstSize - MemoryBatchBuilder.sizeOf(List.of(Record.of(null, new byte[0]))));
+    int valueLength = (int) LogFixtures.valueLengthForBatchOfSize(firstSize);
     try (LogSegment segment = LogSegment.create(dir, 0, 4096, LIMIT)) {
       List<BatchHeader> written = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
         byte[] value = new byte[i == 0 ? valueLength : 10];
-        ByteBuffer batch = MemoryBatchBuilder.build(i, i, 1000, List.of(Record.of(null, value)));
+        ByteBuffer batch =
+            LogFixtures.leaderBatch(i, i, List.of(Record.of(null, value, TIMESTAMP)));
         BatchHeader h = BatchHeader.parse(batch, LIMIT, "test batch", 0);
         segment.append(h, (ch, pos) -> FileTransfer.writeFully(ch, batch.duplicate(), pos));
         written.add(h);
@@ -90,7 +91,7 @@ class LogSegmentHeaderScanTest {
     try (LogSegment segment = LogSegment.create(dir, 7, 4096, LIMIT)) {
       List<BatchHeader> written = new ArrayList<>();
       for (int i = 0; i < batches; i++) {
-        ByteBuffer batch = MemoryBatchBuilder.build(7, 3, 1000, List.of(Record.of(null, null)));
+        ByteBuffer batch = LogFixtures.leaderBatch(7, 3, List.of(Record.of(null, null, TIMESTAMP)));
         BatchHeader h = BatchHeader.parse(batch, LIMIT, "test batch", 0);
         segment.append(h, (ch, pos) -> FileTransfer.writeFully(ch, batch.duplicate(), pos));
         written.add(h);

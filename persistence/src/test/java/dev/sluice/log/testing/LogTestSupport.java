@@ -5,18 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordLocation;
-import dev.sluice.log.record.Record;
 import dev.sluice.log.segment.SegmentFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -27,6 +29,9 @@ public final class LogTestSupport {
   public static final int KIB = 1024;
   public static final long SEGMENT_BYTES = 64 * KIB;
   public static final long MAX_BATCH_BYTES = 64 * KIB;
+
+  /** The instant {@link #clock()} starts at, in epoch millis: the CreateTime of test records. */
+  public static final long TIMESTAMP = Instant.parse("2026-01-01T00:00:00Z").toEpochMilli();
 
   private LogTestSupport() {}
 
@@ -40,7 +45,7 @@ public final class LogTestSupport {
   }
 
   public static MutableClock clock() {
-    return new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    return new MutableClock(Instant.ofEpochMilli(TIMESTAMP));
   }
 
   /** A value whose bytes identify its offset, so a misplaced read is caught. */
@@ -57,15 +62,26 @@ public final class LogTestSupport {
   }
 
   public static Record record(long offset, int valueLength) {
-    return Record.of(key(offset), value(offset, valueLength));
+    return Record.of(key(offset), value(offset, valueLength), TIMESTAMP);
   }
 
   /** Appends {@code count} one-record batches and returns the log end offset. */
   public static long appendBatches(PartitionLog log, int count, int valueLength)
       throws IOException {
+    return appendBatches(
+        log, count, valueLength, Clock.fixed(Instant.ofEpochMilli(TIMESTAMP), ZoneOffset.UTC));
+  }
+
+  /**
+   * Appends {@code count} one-record batches whose records carry {@code clock}'s time as their
+   * CreateTime (time-based retention reads it), and returns the log end offset.
+   */
+  public static long appendBatches(PartitionLog log, int count, int valueLength, Clock clock)
+      throws IOException {
     for (int i = 0; i < count; i++) {
       long offset = log.logEndOffset();
-      log.appendRecords(List.of(record(offset, valueLength)), 1);
+      log.appendRecords(
+          List.of(Record.of(key(offset), value(offset, valueLength), clock.millis())), 1);
     }
     return log.logEndOffset();
   }

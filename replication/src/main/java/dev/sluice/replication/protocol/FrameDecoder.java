@@ -2,7 +2,7 @@ package dev.sluice.replication.protocol;
 
 import static dev.sluice.replication.protocol.FrameCodec.*;
 
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.format.BatchLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.apache.pekko.util.ByteString;
@@ -135,13 +135,13 @@ public final class FrameDecoder {
         if (last < base) {
           throw corrupt(base, "last offset " + last + " is below the base offset " + base);
         }
-        if (payloadLength < RecordBatch.HEADER_BYTES) {
+        if (payloadLength < BatchLayout.HEADER_BYTES) {
           throw corrupt(
               base,
               "batches payload length "
                   + payloadLength
                   + " is below one batch header "
-                  + RecordBatch.HEADER_BYTES);
+                  + BatchLayout.HEADER_BYTES);
         }
       }
       case CHUNK -> validateChunk(h, payloadLength);
@@ -171,14 +171,14 @@ public final class FrameDecoder {
   private void validateChunk(ByteBuffer h, int payloadLength) {
     long base = nonNegative(h.getLong(CHUNK_BASE_OFFSET_OFFSET), "chunk base offset", -1);
     long total = h.getLong(CHUNK_TOTAL_LENGTH_OFFSET);
-    long maxTotal = RecordBatch.LOG_OVERHEAD + (long) Integer.MAX_VALUE;
-    if (total < RecordBatch.HEADER_BYTES || total > maxTotal) {
+    long maxTotal = BatchLayout.LOG_OVERHEAD + (long) Integer.MAX_VALUE;
+    if (total < BatchLayout.HEADER_BYTES || total > maxTotal) {
       throw corrupt(
           base,
           "chunk total length "
               + total
               + " outside "
-              + RecordBatch.HEADER_BYTES
+              + BatchLayout.HEADER_BYTES
               + ".."
               + maxTotal
               + " (largest batch)");

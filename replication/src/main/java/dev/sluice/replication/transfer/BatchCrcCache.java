@@ -1,8 +1,8 @@
 package dev.sluice.replication.transfer;
 
+import dev.sluice.format.BatchLayout;
 import dev.sluice.log.FileRegion;
 import dev.sluice.log.LogSlice;
-import dev.sluice.log.record.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ public final class BatchCrcCache {
   private static final int CAPACITY = 256;
 
   /** A batch's bytes up to and including its stored CRC. */
-  private static final int HEAD_BYTES = RecordBatch.CRC_OFFSET + RecordBatch.CRC_LENGTH;
+  private static final int HEAD_BYTES = BatchLayout.CRC_OFFSET + BatchLayout.CRC_LENGTH;
 
   private record Key(Path file, long position, long size, long header) {}
 
@@ -65,9 +65,9 @@ public final class BatchCrcCache {
 
   /** Leader epoch, magic and stored CRC of the batch, packed into one long. */
   private static long storedHeader(ByteBuffer head) {
-    long epoch = head.getInt(RecordBatch.LEADER_EPOCH_OFFSET);
-    long magic = head.get(RecordBatch.MAGIC_OFFSET) & 0xff;
-    long storedCrc = head.getInt(RecordBatch.CRC_OFFSET) & 0xffffffffL;
+    long epoch = head.getInt(BatchLayout.PARTITION_LEADER_EPOCH_OFFSET);
+    long magic = head.get(BatchLayout.MAGIC_OFFSET) & 0xff;
+    long storedCrc = head.getInt(BatchLayout.CRC_OFFSET) & 0xffffffffL;
     return (epoch << 40) ^ (magic << 32) ^ storedCrc;
   }
 }

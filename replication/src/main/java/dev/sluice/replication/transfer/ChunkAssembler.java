@@ -1,9 +1,10 @@
 package dev.sluice.replication.transfer;
 
-import dev.sluice.log.record.BatchHeader;
-import dev.sluice.log.record.BatchLimit;
-import dev.sluice.log.record.CorruptRecordException;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.CorruptRecordException;
+import dev.sluice.log.record.BatchFiles;
 import dev.sluice.log.staging.ResumeKey;
 import dev.sluice.log.staging.StagedFile;
 import dev.sluice.log.staging.StagingArea;
@@ -51,7 +52,7 @@ public final class ChunkAssembler implements AutoCloseable {
   private static final Pattern RESUMABLE =
       Pattern.compile("batch-(\\d+)-(\\d+)-([0-9a-f]{8})\\.part");
   private static final BatchLimit LARGEST_BATCH =
-      new BatchLimit("largest batch", RecordBatch.LOG_OVERHEAD + (long) Integer.MAX_VALUE);
+      new BatchLimit("largest batch", BatchLayout.LOG_OVERHEAD + (long) Integer.MAX_VALUE);
 
   private final StagingArea staging;
   private final StagedBatchAppender appender;
@@ -150,7 +151,7 @@ public final class ChunkAssembler implements AutoCloseable {
       throw corrupt(chunk, detail);
     }
     try (FileChannel ch = FileChannel.open(current.path(), StandardOpenOption.READ)) {
-      ByteBuffer head = ByteBuffer.allocate(RecordBatch.HEADER_BYTES);
+      ByteBuffer head = ByteBuffer.allocate(BatchLayout.HEADER_BYTES);
       while (head.hasRemaining() && ch.read(head, head.position()) >= 0) {}
       head.flip();
       BatchHeader h = BatchHeader.parse(head, LARGEST_BATCH, source, 0);
@@ -174,7 +175,7 @@ public final class ChunkAssembler implements AutoCloseable {
                 "CRC32C of the staged batch 0x%08x, chunks announced 0x%08x",
                 crcs[0], chunk.batchCrc()));
       }
-      RecordBatch.checkCrc(h, crcs[1], source, 0);
+      BatchFiles.checkCrc(h, crcs[1], source, 0);
     } catch (CorruptRecordException | CorruptTransferException e) {
       discard();
       throw e instanceof CorruptTransferException c ? c : corrupt(chunk, e.getMessage());
@@ -185,16 +186,16 @@ public final class ChunkAssembler implements AutoCloseable {
   private static int[] crcs(FileChannel ch, long total) throws IOException {
     CRC32C whole = new CRC32C();
     CRC32C covered = new CRC32C();
-    RecordBatch.stream(
+    BatchFiles.stream(
         ch,
         0,
         total,
-        ByteBuffer.allocate(RecordBatch.STREAM_BUFFER_BYTES),
+        ByteBuffer.allocate(BatchFiles.STREAM_BUFFER_BYTES),
         "staged batch",
         (piece, at) -> {
           long end = at + piece.remaining();
           whole.update(piece.duplicate());
-          long coveredFrom = Math.max(at, RecordBatch.ATTRIBUTES_OFFSET);
+          long coveredFrom = Math.max(at, BatchLayout.ATTRIBUTES_OFFSET);
           if (coveredFrom < end) {
             piece.position(piece.position() + (int) (coveredFrom - at));
             covered.update(piece);

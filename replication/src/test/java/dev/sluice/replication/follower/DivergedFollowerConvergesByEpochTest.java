@@ -1,16 +1,17 @@
 package dev.sluice.replication.follower;
 
 import static dev.sluice.log.testing.LogFixtures.assertSegmentsIdentical;
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.testing.ReplicationHarness;
 import dev.sluice.replication.transfer.FollowerEvent;
@@ -166,7 +167,8 @@ class DivergedFollowerConvergesByEpochTest {
   }
 
   private static void append(PartitionLog log, String value, int epoch) throws IOException {
-    log.appendRecords(List.of(Record.of(null, value.getBytes(StandardCharsets.UTF_8))), epoch);
+    log.appendRecords(
+        List.of(Record.of(null, value.getBytes(StandardCharsets.UTF_8), TIMESTAMP)), epoch);
   }
 
   /** Copies every batch of {@code from} to {@code to} byte for byte, as replication would. */

@@ -1,5 +1,6 @@
 package dev.sluice.replication.follower;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.replication.follower.FollowerReplica.Command;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
@@ -461,7 +462,7 @@ class FollowerReplicaFsmTest {
   }
 
   private static Record record() {
-    return Record.of(null, new byte[] {1, 2, 3});
+    return Record.of(null, new byte[] {1, 2, 3}, TIMESTAMP);
   }
 
   @Test

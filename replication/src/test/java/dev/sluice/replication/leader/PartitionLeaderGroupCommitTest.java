@@ -1,12 +1,13 @@
 package dev.sluice.replication.leader;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.log.testing.RecordingSyncer;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
@@ -214,7 +215,7 @@ class PartitionLeaderGroupCommitTest {
     byte[] value = "v".getBytes(StandardCharsets.UTF_8);
     leader.tell(
         new PartitionLeader.Append(
-            (l, epoch) -> l.appendRecords(List.of(Record.of(null, value)), epoch),
+            (l, epoch) -> l.appendRecords(List.of(Record.of(null, value, TIMESTAMP)), epoch),
             false,
             probe.getRef()));
     return probe;

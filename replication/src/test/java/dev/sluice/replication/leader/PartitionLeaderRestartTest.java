@@ -1,12 +1,13 @@
 package dev.sluice.replication.leader;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.log.testing.RecordingSyncer;
 import dev.sluice.replication.protocol.PartitionId;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ class PartitionLeaderRestartTest {
 
       // Nobody leads during the back-off: an append made now must force by itself.
       int forces = syncer.forces();
-      log.appendRecords(List.of(Record.of(null, bytes("direct"))), 3);
+      log.appendRecords(List.of(Record.of(null, bytes("direct"), TIMESTAMP)), 3);
       assertEquals(forces + 1, syncer.forces(), "an append between instances forced");
 
       manualTime.timePasses(Duration.ofSeconds(15)); // past the longest back-off
@@ -128,7 +129,7 @@ class PartitionLeaderRestartTest {
     byte[] value = bytes("v");
     leader.tell(
         new PartitionLeader.Append(
-            (l, epoch) -> l.appendRecords(List.of(Record.of(null, value)), epoch),
+            (l, epoch) -> l.appendRecords(List.of(Record.of(null, value, TIMESTAMP)), epoch),
             false,
             probe.getRef()));
     return probe;

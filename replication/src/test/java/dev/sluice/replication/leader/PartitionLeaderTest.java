@@ -1,12 +1,13 @@
 package dev.sluice.replication.leader;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -240,7 +241,7 @@ class PartitionLeaderTest {
     byte[] value = "v".getBytes(StandardCharsets.UTF_8);
     leader.tell(
         new PartitionLeader.Append(
-            (l, epoch) -> l.appendRecords(List.of(Record.of(null, value)), epoch),
+            (l, epoch) -> l.appendRecords(List.of(Record.of(null, value, TIMESTAMP)), epoch),
             acksAll,
             probe.getRef()));
     return probe.receiveMessage();

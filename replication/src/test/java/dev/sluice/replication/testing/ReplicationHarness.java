@@ -1,10 +1,11 @@
 package dev.sluice.replication.testing;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.log.testing.LogFixtures;
+import dev.sluice.log.testing.LogTestSupport;
 import dev.sluice.replication.follower.FollowerReplica;
 import dev.sluice.replication.follower.FollowerSetup;
 import dev.sluice.replication.follower.FollowerStatus;
@@ -237,14 +238,16 @@ public final class ReplicationHarness implements AutoCloseable {
    * memory: values above 2 MiB are written to a scratch file first.
    */
   public AppendInfo appendBatchOfSize(PartitionId id, long totalSize) throws Exception {
-    long valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
+    long valueLength = LogFixtures.valueLengthForBatchOfSize(totalSize);
     Random rnd = new Random(totalSize);
     if (valueLength <= 2 * MIB) {
       byte[] value = new byte[(int) valueLength];
       rnd.nextBytes(value);
       return append(
           id,
-          (log, leaderEpoch) -> log.appendRecords(List.of(Record.of(null, value)), leaderEpoch));
+          (log, leaderEpoch) ->
+              log.appendRecords(
+                  List.of(Record.of(null, value, LogTestSupport.TIMESTAMP)), leaderEpoch));
     }
     Path valueFile = Files.createTempFile(dir, "value-", ".bin");
     try {
@@ -256,7 +259,10 @@ public final class ReplicationHarness implements AutoCloseable {
         }
       }
       return append(
-          id, (log, leaderEpoch) -> log.appendValueFile(null, List.of(), valueFile, leaderEpoch));
+          id,
+          (log, leaderEpoch) ->
+              log.appendValueFile(
+                  null, List.of(), valueFile, LogTestSupport.TIMESTAMP, leaderEpoch));
     } finally {
       Files.deleteIfExists(valueFile);
     }

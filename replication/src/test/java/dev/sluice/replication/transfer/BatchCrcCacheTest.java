@@ -1,12 +1,13 @@
 package dev.sluice.replication.transfer;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +27,14 @@ class BatchCrcCacheTest {
     try (PartitionLog log =
         PartitionLog.open(
             dir.resolve("p"), StorageSettings.of(1 << 20, 1 << 20), Clock.systemUTC())) {
-      log.appendRecords(List.of(Record.of(null, bytes(1, 5000))), 1);
+      log.appendRecords(List.of(Record.of(null, bytes(1, 5000), TIMESTAMP)), 1);
       LogSlice first = batchAt(log, 0);
       int firstCrc = crcOfFile(first);
       assertEquals(firstCrc, cache.crcOf(first));
       assertEquals(firstCrc, cache.crcOf(first)); // from the cache
 
       log.truncateTo(0);
-      log.appendRecords(List.of(Record.of(null, bytes(2, 5000))), 1);
+      log.appendRecords(List.of(Record.of(null, bytes(2, 5000), TIMESTAMP)), 1);
       LogSlice second = batchAt(log, 0);
       assertEquals(first.position(), second.position());
       assertEquals(first.length(), second.length());

@@ -1,5 +1,6 @@
 package dev.sluice.replication.transfer;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
-import dev.sluice.log.record.Record;
+import dev.sluice.format.Record;
 import dev.sluice.log.testing.LogCapture;
 import dev.sluice.replication.leader.Assignment;
 import dev.sluice.replication.leader.PartitionLeader;
@@ -220,7 +221,8 @@ class DistrustfulLeaderTest {
 
   private void appendOne(PartitionId id) throws Exception {
     byte[] value = "v".getBytes(StandardCharsets.UTF_8);
-    harness.append(id, (log, epoch) -> log.appendRecords(List.of(Record.of(null, value)), epoch));
+    harness.append(
+        id, (log, epoch) -> log.appendRecords(List.of(Record.of(null, value, TIMESTAMP)), epoch));
   }
 
   private static List<RejectReason> rejections(List<Frame> frames) {

@@ -1,10 +1,11 @@
 package dev.sluice.replication.transfer;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Record;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
 import dev.sluice.log.testing.RecordingSyncer;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
@@ -31,7 +32,7 @@ class FollowerSessionDurablePositionTest {
       // As a leader it appended with forces deferred, and lost leadership before flushing.
       log.deferForces(true);
       for (int i = 0; i < 3; i++) {
-        log.appendRecords(List.of(Record.of(null, new byte[] {(byte) i})), 1);
+        log.appendRecords(List.of(Record.of(null, new byte[] {(byte) i}, TIMESTAMP)), 1);
       }
       log.deferForces(false);
       assertEquals(0, log.flushedOffset());

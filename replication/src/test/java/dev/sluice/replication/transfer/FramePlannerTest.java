@@ -41,7 +41,7 @@ class FramePlannerTest {
     "1000, 1, false", // limit
     "1001, 2, true", // limit + 1: a full chunk and a 1-byte chunk
     "10000, 10, true", // 10 x limit
-    "47, 1, false"
+    "68, 1, false" // the smallest batch, BatchLayout.MIN_BATCH_BYTES
   })
   void sizeTable(long size, int frames, boolean chunked) {
     List<PlannedFrame> plan = new FramePlanner(LIMIT).plan(layout(SEG_A, size), -1, 0);

@@ -1,8 +1,8 @@
 package dev.sluice.replication.transfer;
 
-import dev.sluice.log.record.MemoryBatchBuilder;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
+import dev.sluice.format.Record;
+import dev.sluice.log.testing.LogFixtures;
+import dev.sluice.log.testing.LogTestSupport;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
@@ -13,12 +13,16 @@ import org.apache.pekko.util.ByteString;
 final class TestBatches {
   private TestBatches() {}
 
-  /** A one-record batch of exactly {@code totalSize} bytes (at least 59) with random content. */
+  /**
+   * A one-record batch of exactly {@code totalSize} bytes (at least {@link
+   * dev.sluice.format.BatchLayout#MIN_BATCH_BYTES}; see {@link
+   * LogFixtures#valueLengthForBatchOfSize} for the few sizes no batch has) with random content.
+   */
   static ByteBuffer batchOfSize(long baseOffset, int epoch, int totalSize, long seed) {
-    int valueLength = totalSize - RecordBatch.HEADER_BYTES - RecordBatch.RECORD_OVERHEAD;
-    byte[] value = new byte[valueLength];
+    byte[] value = new byte[(int) LogFixtures.valueLengthForBatchOfSize(totalSize)];
     new Random(seed).nextBytes(value);
-    return MemoryBatchBuilder.build(baseOffset, epoch, 1_000L, List.of(Record.of(null, value)));
+    return LogFixtures.leaderBatch(
+        baseOffset, epoch, List.of(Record.of(null, value, LogTestSupport.TIMESTAMP)));
   }
 
   static int crcOf(ByteBuffer whole) {

@@ -1,11 +1,12 @@
 package dev.sluice.replication.transfer;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
-import dev.sluice.log.record.Record;
+import dev.sluice.format.Record;
 import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.protocol.PartitionId;
@@ -65,9 +66,14 @@ class ThousandPartitionReplicasCatchUpTest {
       List<CompletableFuture<PartitionLeader.AppendReply>> appends = new ArrayList<>();
       for (PartitionId id : ids) {
         int p = id.partition();
-        appends.add(append(h, id, Record.of(null, new byte[100]), Record.of(null, new byte[200])));
-        appends.add(append(h, id, Record.of(null, new byte[3 * LIMIT + p]))); // chunked
-        appends.add(append(h, id, Record.of(null, new byte[50])));
+        appends.add(
+            append(
+                h,
+                id,
+                Record.of(null, new byte[100], TIMESTAMP),
+                Record.of(null, new byte[200], TIMESTAMP)));
+        appends.add(append(h, id, Record.of(null, new byte[3 * LIMIT + p], TIMESTAMP))); // chunked
+        appends.add(append(h, id, Record.of(null, new byte[50], TIMESTAMP)));
       }
       for (CompletableFuture<PartitionLeader.AppendReply> a : appends) {
         assertInstanceOf(PartitionLeader.Appended.class, a.get(60, TimeUnit.SECONDS));

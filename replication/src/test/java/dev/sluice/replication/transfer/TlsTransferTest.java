@@ -1,5 +1,6 @@
 package dev.sluice.replication.transfer;
 
+import static dev.sluice.log.testing.LogTestSupport.TIMESTAMP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
-import dev.sluice.log.record.Record;
+import dev.sluice.format.Record;
 import dev.sluice.log.testing.LogCapture;
 import dev.sluice.log.testing.LogFixtures;
 import dev.sluice.replication.follower.FollowerReplica;
@@ -225,7 +226,8 @@ class TlsTransferTest {
 
   private void appendOne() throws Exception {
     byte[] value = "v".getBytes(StandardCharsets.UTF_8);
-    harness.append(PID, (log, epoch) -> log.appendRecords(List.of(Record.of(null, value)), epoch));
+    harness.append(
+        PID, (log, epoch) -> log.appendRecords(List.of(Record.of(null, value, TIMESTAMP)), epoch));
   }
 
   /** The peer decodes no frame before the connection ends (TLS alerts are not frames). */

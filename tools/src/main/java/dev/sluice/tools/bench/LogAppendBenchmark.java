@@ -2,12 +2,12 @@ package dev.sluice.tools.bench;
 
 import dev.sluice.config.FlushPolicy;
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Record;
 import dev.sluice.log.Directories;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
-import dev.sluice.log.record.Record;
-import dev.sluice.log.record.RecordBatch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -67,7 +67,7 @@ public class LogAppendBenchmark {
   public String dir;
 
   /** The smallest batch: a header and one empty record. */
-  public static final int BATCH_OVERHEAD = RecordBatch.HEADER_BYTES + RecordBatch.RECORD_OVERHEAD;
+  public static final int BATCH_OVERHEAD = BatchLayout.MIN_BATCH_BYTES;
 
   /** The largest batch this benchmark writes. */
   public static final long MAX_BATCH_BYTES = 1L << 30;
@@ -125,9 +125,9 @@ public class LogAppendBenchmark {
   @Setup(Level.Trial)
   public void prepare() {
     checkBatchBytes(batchBytes);
-    byte[] value = new byte[(int) (batchBytes - BATCH_OVERHEAD)];
+    byte[] value = new byte[(int) valueLength(batchBytes)];
     new Random(42).nextBytes(value);
-    batch = List.of(Record.of(null, value));
+    batch = List.of(Record.of(null, value, System.currentTimeMillis()));
   }
 
   /** Writes {@code totalBytes} into an empty log and flushes; returns the log's size. */
@@ -152,6 +152,24 @@ public class LogAppendBenchmark {
       throw new IllegalArgumentException(
           "--batch-bytes " + batchBytes + " must be in (" + BATCH_OVERHEAD + ", 1 GiB]");
     }
+  }
+
+  /**
+   * The value length of a one-record batch (null key, no headers) of exactly {@code batchBytes}.
+   *
+   * @throws IllegalArgumentException for one of the few sizes no such batch has (where the record's
+   *     length varint grows by a byte, e.g. 126)
+   */
+  static long valueLength(long batchBytes) {
+    long value = batchBytes - BATCH_OVERHEAD;
+    while (value > 0 && PartitionLog.batchSizeFor(null, List.of(), value) > batchBytes) {
+      value--;
+    }
+    if (PartitionLog.batchSizeFor(null, List.of(), value) != batchBytes) {
+      throw new IllegalArgumentException(
+          "--batch-bytes " + batchBytes + ": no one-record batch has exactly this size");
+    }
+    return value;
   }
 
   /** How many batches an invocation writes. */
