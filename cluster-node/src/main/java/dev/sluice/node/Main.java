@@ -2,6 +2,7 @@ package dev.sluice.node;
 
 import dev.sluice.config.SettingsException;
 import dev.sluice.config.SluiceConfigLoader;
+import dev.sluice.log.UnsupportedLogFormatException;
 import dev.sluice.node.security.H2Journal;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,8 +39,9 @@ public final class Main {
     H2Journal.defaultBindAddress();
     try {
       SluiceNode.runBlocking(SluiceConfigLoader.load(config, Map.of()));
-    } catch (SettingsException e) {
-      // The same line as `bin/sluice node`: the message lists every problem, one per line.
+    } catch (SettingsException | UnsupportedLogFormatException e) {
+      // The same line as `bin/sluice node`: the message lists every problem (every settings key,
+      // every partition log in a format this version cannot read), one per line.
       System.err.println("error: " + e.getMessage());
       System.exit(EXIT_SETTINGS);
     }
