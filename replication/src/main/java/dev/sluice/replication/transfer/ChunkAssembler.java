@@ -21,10 +21,16 @@ import java.util.zip.CRC32C;
 
 /**
  * Follower side of an oversized batch: writes its {@link Frame.Chunk}s to a resumable file in the
- * partition's staging area, forcing each chunk to disk so that a restarted transfer continues from
- * {@link #stagedBytes()} instead of from zero. When the last chunk arrives it checks the staged
- * length, the CRC32C of the whole batch announced by the chunks, and the batch's own header and
- * CRC, and only then hands the file to the log, which appends it in one step and deletes it.
+ * partition's staging area, so that a restarted transfer continues from {@link #stagedBytes()}
+ * instead of from zero. When the last chunk arrives it forces the staged file once, checks the
+ * staged length, the CRC32C of the whole batch announced by the chunks, and the batch's own header
+ * and CRC, and only then hands the file to the log, which appends it in one step and deletes it.
+ *
+ * <p>Chunks are not forced one by one: staged bytes are never reported as durable (the leader
+ * counts only the log end), and a transfer restarted by a dropped connection or a killed process
+ * finds them in the file system's cache. Only an operating-system crash can tear an unforced
+ * prefix; the resumed batch then fails the checks of its last chunk, its staged bytes are deleted
+ * and the next attempt transfers it from byte 0, as for any corrupt batch.
  *
  * <p>Invariants: a partial batch is never appended; the batch is never whole in memory (one chunk
  * at a time, CRCs are streamed); a staged file that failed its checks is deleted, so a retry starts
@@ -43,6 +49,12 @@ public final class ChunkAssembler implements AutoCloseable {
     void append(StagedFile staged) throws IOException;
   }
 
+  /** Forces a staged file: {@link StagedFile#force}, or a test's recording of it. */
+  @FunctionalInterface
+  public interface StagedFileForcer {
+    void force(StagedFile staged) throws IOException;
+  }
+
   /** What accepting a chunk did. */
   public record Outcome(long stagedBytes, long writtenBytes, long skippedBytes, boolean appended) {}
 
@@ -56,15 +68,25 @@ public final class ChunkAssembler implements AutoCloseable {
   private final StagingArea staging;
   private final StagedBatchAppender appender;
   private final String source;
+  private final StagedFileForcer forcer;
   private StagedFile current;
 
   /**
    * @param source names the partition in errors, e.g. {@code "follower orders-3"}
    */
   public ChunkAssembler(StagingArea staging, StagedBatchAppender appender, String source) {
+    this(staging, appender, source, StagedFile::force);
+  }
+
+  /**
+   * @param forcer forces a completed staged batch before it is checked and appended
+   */
+  public ChunkAssembler(
+      StagingArea staging, StagedBatchAppender appender, String source, StagedFileForcer forcer) {
     this.staging = staging;
     this.appender = appender;
     this.source = source;
+    this.forcer = forcer;
   }
 
   /**
@@ -126,12 +148,12 @@ public final class ChunkAssembler implements AutoCloseable {
         written += b.remaining();
         current.write(b);
       }
-      current.force();
     }
     long skipped = chunk.payloadLength() - written;
     if (!chunk.last()) {
       return new Outcome(current.position(), written, skipped, false);
     }
+    forcer.force(current); // once per batch, before the checks read it back and it is appended
     verify(chunk);
     StagedFile done = current;
     current = null;

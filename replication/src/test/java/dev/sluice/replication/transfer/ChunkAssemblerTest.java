@@ -61,6 +61,30 @@ class ChunkAssemblerTest {
   }
 
   @Test
+  void aBatchStagedInTenChunksIsForcedOnceWhenCompleteBeforeItIsAppended() throws IOException {
+    ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 1);
+    List<Frame.Chunk> chunks = chunks(batch, 0, 0);
+    List<long[]> forces = new ArrayList<>(); // {staged bytes, log end} at each force
+    try (ChunkAssembler a =
+        new ChunkAssembler(
+            log.staging(),
+            log::appendStagedBatch,
+            "follower orders-3",
+            staged -> {
+              staged.force();
+              forces.add(new long[] {staged.position(), log.logEndOffset()});
+            })) {
+      for (Frame.Chunk c : chunks) {
+        a.accept(c);
+      }
+    }
+    assertEquals(1, forces.size(), "one force for 10 chunks");
+    assertEquals(TestBatches.bytes(batch).size(), forces.get(0)[0], "forced when complete");
+    assertEquals(0, forces.get(0)[1], "forced before it was appended");
+    assertEquals(1, log.logEndOffset());
+  }
+
+  @Test
   void batchOfTenTimesTheLimitIsAssembledFromChunksAndAppended() throws IOException {
     ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 1);
     List<Frame.Chunk> chunks = chunks(batch, 0, 0);
