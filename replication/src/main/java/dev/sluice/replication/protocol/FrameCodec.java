@@ -23,7 +23,8 @@ import org.apache.pekko.util.ByteString;
  *   ; payload = topic, UTF-8, 1..249 bytes
  * PROGRESS (follower to leader, 21): logEndOffset int64 | stagedBytes int64
  * BATCHES (21): baseOffset int64 | lastOffset int64 ; payload = whole batches, 47..peerMaxBytes
- * CHUNK (34): baseOffset int64 | totalLength int64 | batchCrc int32 (CRC32C of the whole batch)
+ * CHUNK (34): baseOffset int64 | totalLength int64 | batchCrc int32 (CRC32C of the batch's first
+ *   21 bytes, up to and including its stored CRC)
  *   | bytePosition int64 | last int8 (0/1) ; payload = batch bytes, 1..peerMaxBytes
  * LEADER_STATUS (25): leaderEpoch int32 | logEndOffset int64 | highWatermark int64
  * DIVERGED (25): epoch int32 (-1 = none) | endOffset int64 | logStartOffset int64

@@ -23,8 +23,9 @@ import java.util.zip.CRC32C;
  * Follower side of an oversized batch: writes its {@link Frame.Chunk}s to a resumable file in the
  * partition's staging area, so that a restarted transfer continues from {@link #stagedBytes()}
  * instead of from zero. When the last chunk arrives it forces the staged file once, checks the
- * staged length, the CRC32C of the whole batch announced by the chunks, and the batch's own header
- * and CRC, and only then hands the file to the log, which appends it in one step and deletes it.
+ * staged length, the CRC32C of the batch's head announced by the chunks ({@link BatchHeadCrc}), and
+ * the batch's own header and CRC (together they cover every byte of the batch), and only then hands
+ * the file to the log, which appends it in one step and deletes it.
  *
  * <p>Chunks are not forced one by one: staged bytes are never reported as durable (the leader
  * counts only the log end), and a transfer restarted by a dropped connection or a killed process
@@ -188,41 +189,32 @@ public final class ChunkAssembler implements AutoCloseable {
                 + " size "
                 + chunk.totalLength());
       }
-      int[] crcs = crcs(ch, chunk.totalLength());
-      if (crcs[0] != chunk.batchCrc()) {
+      int headCrc = BatchHeadCrc.of(head.rewind());
+      if (headCrc != chunk.batchCrc()) {
         throw corrupt(
             chunk,
             String.format(
-                "CRC32C of the staged batch 0x%08x, chunks announced 0x%08x",
-                crcs[0], chunk.batchCrc()));
+                "CRC32C of the staged batch's first %d bytes 0x%08x, chunks announced 0x%08x",
+                BatchHeadCrc.BYTES, headCrc, chunk.batchCrc()));
       }
-      RecordBatch.checkCrc(h, crcs[1], source, 0);
+      RecordBatch.checkCrc(h, coveredCrc(ch, chunk.totalLength()), source, 0);
     } catch (CorruptRecordException | CorruptTransferException e) {
       discard();
       throw e instanceof CorruptTransferException c ? c : corrupt(chunk, e.getMessage());
     }
   }
 
-  /** One streamed pass: CRC32C of the whole batch and of the part the batch's own CRC covers. */
-  private static int[] crcs(FileChannel ch, long total) throws IOException {
-    CRC32C whole = new CRC32C();
+  /** CRC32C of the part of the staged batch its own CRC covers, in one streamed pass. */
+  private static int coveredCrc(FileChannel ch, long total) throws IOException {
     CRC32C covered = new CRC32C();
     RecordBatch.stream(
         ch,
-        0,
+        RecordBatch.ATTRIBUTES_OFFSET,
         total,
         ByteBuffer.allocate(RecordBatch.STREAM_BUFFER_BYTES),
         "staged batch",
-        (piece, at) -> {
-          long end = at + piece.remaining();
-          whole.update(piece.duplicate());
-          long coveredFrom = Math.max(at, RecordBatch.ATTRIBUTES_OFFSET);
-          if (coveredFrom < end) {
-            piece.position(piece.position() + (int) (coveredFrom - at));
-            covered.update(piece);
-          }
-        });
-    return new int[] {(int) whole.getValue(), (int) covered.getValue()};
+        (piece, at) -> covered.update(piece));
+    return (int) covered.getValue();
   }
 
   private CorruptTransferException corrupt(Frame.Chunk chunk, String detail) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.record.RecordBatch;
 import dev.sluice.replication.protocol.Frame;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -130,6 +131,34 @@ class ChunkAssemblerTest {
       assertTrue(e.getMessage().contains("batch offset 0"), e.getMessage());
       assertEquals(0, a.stagedBytes());
       assertEquals(Frame.StagedPosition.NONE, a.stagedPosition(0), "a retry starts afresh");
+    }
+    assertEquals(0, log.logEndOffset());
+    assertEquals(0, stagedFiles());
+  }
+
+  @Test
+  void aCorruptLeaderEpochByteWhichTheBatchCrcDoesNotCoverIsRejected() throws IOException {
+    ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 4);
+    List<Frame.Chunk> chunks = new ArrayList<>(chunks(batch, 0, 0));
+    Frame.Chunk c = chunks.get(0);
+    byte[] flipped = c.payload().toArray();
+    flipped[RecordBatch.LEADER_EPOCH_OFFSET + 3] ^= 0x01; // outside [ATTRIBUTES_OFFSET, end)
+    chunks.set(
+        0,
+        new Frame.Chunk(
+            c.baseOffset(),
+            c.totalLength(),
+            c.batchCrc(),
+            c.bytePosition(),
+            false,
+            ByteString.fromArray(flipped)));
+    try (ChunkAssembler a = assembler()) {
+      for (int i = 0; i < 9; i++) {
+        a.accept(chunks.get(i));
+      }
+      CorruptTransferException e =
+          assertThrows(CorruptTransferException.class, () -> a.accept(chunks.get(9)));
+      assertTrue(e.getMessage().contains("first 21 bytes"), e.getMessage());
     }
     assertEquals(0, log.logEndOffset());
     assertEquals(0, stagedFiles());

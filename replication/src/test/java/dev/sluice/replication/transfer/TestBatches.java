@@ -21,9 +21,10 @@ final class TestBatches {
     return MemoryBatchBuilder.build(baseOffset, epoch, 1_000L, List.of(Record.of(null, value)));
   }
 
+  /** What a chunk of {@code whole} announces: the CRC32C of its head ({@link BatchHeadCrc}). */
   static int crcOf(ByteBuffer whole) {
     CRC32C c = new CRC32C();
-    c.update(whole.duplicate());
+    c.update(whole.duplicate().limit(whole.position() + RecordBatch.ATTRIBUTES_OFFSET));
     return (int) c.getValue();
   }
 
