@@ -5,7 +5,6 @@ import java.time.Duration;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.cluster.Cluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +38,7 @@ public final class NodeManagement {
   public static void init(
       ActorSystem<?> system, NodeState.Components components, NodeMetrics metrics) {
     NodeState.get(system).publish(components, metrics);
-    NodeStartTimes startTimes = NodeStartTimes.get(system);
-    Cluster.get(Adapter.toClassic(system))
-        .registerOnMemberUp(() -> startTimes.memberUp(System.currentTimeMillis()));
+    NodeStartTimes.get(system); // created with the ActorSystem by the node's configuration
     NodeReadinessCheck readiness = new NodeReadinessCheck(Adapter.toClassic(system));
     metrics.bind(components, readiness::ready);
 

@@ -5,27 +5,43 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.Cluster;
 
 /**
  * When this node's JVM started and when its cluster member became Up, in epoch milliseconds: the
  * first instants of a restarted node's timeline, which {@code GET /replicas} reports next to each
  * replica's catch-up instants so that a benchmark can say where the seconds of a catch-up go.
  *
- * <p>The Up instant is recorded by a callback {@link NodeManagement#init} registers with the
- * cluster; when the member was Up already at registration (not the case for a node started by
- * {@code SluiceNode}, which registers before it joins), the registration time stands in for it.
- * Thread-safety: the instant is written once by the cluster's callback and read from any thread.
+ * <p>The Up instant is recorded by a callback registered with the cluster when the extension is
+ * created. {@code sluice-defaults.conf} lists it in {@code pekko.actor.typed.extensions}, so a node
+ * creates it with its ActorSystem, before it joins; an ActorSystem without that setting creates it
+ * in {@link NodeManagement#init}, and if its member was Up already by then, the registration time
+ * stands in for the Up instant. Thread-safety: the instant is written once by the cluster's
+ * callback and read from any thread.
  */
 public final class NodeStartTimes implements Extension {
   /** An instant that did not happen yet. */
   public static final long UNKNOWN = -1;
 
-  private static final class Id extends ExtensionId<NodeStartTimes> {
+  /**
+   * The extension's id; public with {@link #getInstance} so that Pekko can load it from {@code
+   * pekko.actor.typed.extensions}.
+   */
+  public static final class Id extends ExtensionId<NodeStartTimes> {
     private static final Id INSTANCE = new Id();
+
+    private Id() {}
+
+    public static Id getInstance() {
+      return INSTANCE;
+    }
 
     @Override
     public NodeStartTimes createExtension(ActorSystem<?> system) {
-      return new NodeStartTimes();
+      NodeStartTimes times = new NodeStartTimes();
+      Cluster.get(Adapter.toClassic(system))
+          .registerOnMemberUp(() -> times.memberUp(System.currentTimeMillis()));
+      return times;
     }
   }
 
@@ -52,7 +68,7 @@ public final class NodeStartTimes implements Extension {
     return memberUpMillis;
   }
 
-  void memberUp(long epochMillis) {
+  private void memberUp(long epochMillis) {
     if (memberUpMillis == UNKNOWN) {
       memberUpMillis = epochMillis;
     }
