@@ -197,7 +197,14 @@ public final class ChunkAssembler implements AutoCloseable {
                 "CRC32C of the staged batch's first %d bytes 0x%08x, chunks announced 0x%08x",
                 BatchHeadCrc.BYTES, headCrc, chunk.batchCrc()));
       }
-      RecordBatch.checkCrc(h, coveredCrc(ch, chunk.totalLength()), source, 0);
+      int covered = coveredCrc(ch, chunk.totalLength());
+      if (covered != h.crc()) {
+        throw corrupt(
+            chunk,
+            String.format(
+                "CRC32C of the staged batch's bytes %d..%d 0x%08x, its header stores 0x%08x",
+                RecordBatch.ATTRIBUTES_OFFSET, chunk.totalLength(), covered, h.crc()));
+      }
     } catch (CorruptRecordException | CorruptTransferException e) {
       discard();
       throw e instanceof CorruptTransferException c ? c : corrupt(chunk, e.getMessage());
