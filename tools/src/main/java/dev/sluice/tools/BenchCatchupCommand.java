@@ -7,12 +7,14 @@ import dev.sluice.client.SluiceClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -28,8 +30,9 @@ import picocli.CommandLine.Spec;
  * records, and how much heap it needs doing so. On a fresh local cluster of three nodes: a topic
  * with three replicas, one follower stopped (SIGTERM), the backlog produced (acks=all), the
  * follower restarted with a GC log. Reports the catch-up throughput, the time to in-sync and the
- * follower's peak heap read from its GC log ({@link DemoGcLog}), then checks that the replicas'
- * logs are byte-identical (a benchmark that loses data measures nothing).
+ * follower's peak heap read from its GC log ({@link DemoGcLog}), where the follower's seconds went
+ * by the instants the follower node recorded itself ({@link CatchUpPhases}), then checks that the
+ * replicas' logs are byte-identical (a benchmark that loses data measures nothing).
  */
 @Command(
     name = "catchup",
@@ -47,6 +50,9 @@ final class BenchCatchupCommand implements Callable<Integer> {
   static final long MIN_PEER_MAX_BYTES = 4 * Sizes.KIB;
   static final long MAX_RECORD_BYTES = Sizes.GIB;
   static final long MAX_SEGMENT_BYTES = 2 * Sizes.GIB - 1;
+
+  /** How long the follower may take to learn it is in sync once the leader said so. */
+  static final Duration PHASES_WAIT = Duration.ofSeconds(30);
 
   @Spec CommandSpec spec;
 
@@ -194,6 +200,7 @@ final class BenchCatchupCommand implements Callable<Integer> {
       DemoCatchUp.Result result =
           new DemoCatchUp(cluster, TOPIC, 0, leader, follower, end, out).restartAndWatch(1, extra);
 
+      CatchUpPhases phases = awaitPhases(cluster, follower, result.processStartMillis());
       List<String> differences = identical(cluster, leader, follower);
       out.println();
       out.println("bench catchup results");
@@ -210,6 +217,23 @@ final class BenchCatchupCommand implements Callable<Integer> {
       table.row(
           "catch-up MiB/s overall",
           mibs(Sizes.mibPerSecond(result.bytes(), result.toInSyncNanos())));
+      phases
+          .between(CatchUpPhases.FIRST_BYTE, CatchUpPhases.LAST_BYTE)
+          .ifPresent(
+              millis ->
+                  table.row(
+                      "transfer MiB/s (follower's own)",
+                      mibs(Sizes.mibPerSecond(result.bytes(), millis * 1_000_000L))
+                          + " (first byte to last byte received, "
+                          + seconds(millis * 1_000_000L)
+                          + " s)"));
+      phases
+          .between(CatchUpPhases.PROCESS_START, CatchUpPhases.IN_SYNC)
+          .ifPresent(
+              millis ->
+                  table.row(
+                      "process start to in-sync set",
+                      seconds(millis * 1_000_000L) + " s (follower's own instants)"));
       DemoGcLog.read(gcLog)
           .ifPresentOrElse(
               heap -> {
@@ -230,6 +254,9 @@ final class BenchCatchupCommand implements Callable<Integer> {
           "logs identical",
           differences.isEmpty() ? "yes" : "NO: " + String.join("; ", differences));
       table.print(out);
+      out.println();
+      out.println("where the follower's seconds went");
+      phases.table().print(out);
       out.flush();
       return differences.isEmpty() ? 0 : 1;
     }
@@ -264,6 +291,31 @@ final class BenchCatchupCommand implements Callable<Integer> {
     }
     if (!pending.isEmpty()) {
       client.appendBatch(TOPIC, 0, List.copyOf(pending), Acks.ALL);
+    }
+  }
+
+  /**
+   * The follower's catch-up phases from its own instants: waits (at most {@link #PHASES_WAIT})
+   * until its management answer shows it in the in-sync set, which it learns from the controller a
+   * moment after the leader reported it; with whatever it reported by then.
+   */
+  private static CatchUpPhases awaitPhases(DemoCluster cluster, int follower, long processStart)
+      throws InterruptedException {
+    CatchUpPhases[] last = {CatchUpPhases.of(processStart, -1, -1, -1, -1, -1, -1, -1)};
+    try {
+      return cluster.await(
+          "node " + follower + " to report itself in the in-sync set on GET /replicas",
+          PHASES_WAIT,
+          () -> {
+            Optional<CatchUpPhases> p =
+                cluster
+                    .replicas(follower)
+                    .flatMap(r -> CatchUpPhases.fromReplicas(r, TOPIC, 0, processStart));
+            p.ifPresent(x -> last[0] = x);
+            return p.filter(x -> !x.missing().contains(CatchUpPhases.IN_SYNC)).orElse(null);
+          });
+    } catch (CliException e) {
+      return last[0];
     }
   }
 

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -36,8 +37,10 @@ final class DemoCatchUp {
    * @param bytes bytes the follower was behind when it restarted
    * @param toReportNanos JVM start to the follower's first status report
    * @param toInSyncNanos JVM start to back in sync at the leader's log end
+   * @param processStartMillis when the follower's process started, in epoch milliseconds (the
+   *     operating system's record of it, or the moment it was launched if unavailable)
    */
-  record Result(long bytes, long toReportNanos, long toInSyncNanos) {
+  record Result(long bytes, long toReportNanos, long toInSyncNanos, long processStartMillis) {
     long transferNanos() {
       return toInSyncNanos - toReportNanos;
     }
@@ -110,7 +113,10 @@ final class DemoCatchUp {
       throws IOException, InterruptedException {
     bytes = bytesBehindOnDisk();
     startNanos = System.nanoTime();
+    long launchedMillis = System.currentTimeMillis();
     Process process = cluster.restartNode(follower, extraJavaOpts);
+    long processStartMillis =
+        process.info().startInstant().map(Instant::toEpochMilli).orElse(launchedMillis);
     out.printf(
         "    node %d restarted (pid %d); it is %s and %s behind the leader (node %d)%n",
         follower,
@@ -127,7 +133,7 @@ final class DemoCatchUp {
     if (reportNanos < 0) {
       reportNanos = inSync;
     }
-    return new Result(bytes, reportNanos - startNanos, inSync - startNanos);
+    return new Result(bytes, reportNanos - startNanos, inSync - startNanos, processStartMillis);
   }
 
   /** One poll: the time it saw the follower in sync at the end, or null to go on. */

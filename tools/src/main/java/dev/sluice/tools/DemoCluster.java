@@ -107,6 +107,11 @@ final class DemoCluster implements AutoCloseable {
     return startProcess(node(nodeId), extraJavaOpts);
   }
 
+  /** {@code nodeId}'s management {@code GET /replicas} answer; empty when it did not answer. */
+  Optional<JsonNode> replicas(int nodeId) {
+    return probe.replicas(node(nodeId));
+  }
+
   /**
    * The node that is oldest in the cluster (which hosts the controller singleton), as {@code
    * nodeId}'s management endpoint reports it; empty when unknown.

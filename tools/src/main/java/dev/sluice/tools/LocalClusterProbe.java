@@ -58,6 +58,19 @@ final class LocalClusterProbe {
     }
   }
 
+  /** {@code node}'s {@code GET /replicas} answer (its local replicas' status and instants). */
+  Optional<JsonNode> replicas(LocalClusterNode node) {
+    String body = get(URI.create(node.managementUrl() + "/replicas"));
+    if (body == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ApiJson.mapper().readTree(body));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   /**
    * Whether {@code node}'s readiness check passes. A node starts its management server last, after
    * its client API is bound, so a ready node also serves clients.

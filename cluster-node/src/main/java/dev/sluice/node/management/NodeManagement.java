@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * Management of a node: publishes its components and metrics for the health checks and the
  * management routes ({@link NodeReadinessCheck}, {@link NodeLivenessCheck}, {@link
  * MetricsRouteProvider}, {@link ReplicasRouteProvider}, all configured in {@code
- * sluice-defaults.conf}), binds the node's meters, and keeps its MXBeans registered in the platform
- * MBeanServer.
+ * sluice-defaults.conf}), records when the node's member becomes Up ({@link NodeStartTimes}), binds
+ * the node's meters, and keeps its MXBeans registered in the platform MBeanServer.
  *
  * <p>Replica MBeans follow the replicas by a periodic sync rather than a hook in the replica layer:
  * a replica shows up in JMX within {@link #JMX_SYNC_INTERVAL} of opening and leaves as quickly
@@ -38,6 +38,7 @@ public final class NodeManagement {
   public static void init(
       ActorSystem<?> system, NodeState.Components components, NodeMetrics metrics) {
     NodeState.get(system).publish(components, metrics);
+    NodeStartTimes.get(system); // created with the ActorSystem by the node's configuration
     NodeReadinessCheck readiness = new NodeReadinessCheck(Adapter.toClassic(system));
     metrics.bind(components, readiness::ready);
 

@@ -5,6 +5,7 @@ import dev.sluice.node.http.HttpJson;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.ReplicaStatus;
 import dev.sluice.replication.BlockingIo;
+import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.util.Comparator;
@@ -31,6 +32,9 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  * ReplicaStatus#withFollowerLag}), under the log's structure lock, so the answer is built on the
  * blocking-IO dispatcher, never on the HTTP server's threads.
  *
+ * <p>Also the node's start instants ({@link NodeStartTimes}) and each replica's catch-up instants,
+ * in epoch milliseconds, for {@code sluice bench catchup}'s phases.
+ *
  * <p>The JSON is written out field by field here: it is the management page's format, which
  * operators' scripts read, and it must not follow every change of {@link ReplicaStatus}.
  *
@@ -38,10 +42,12 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
  */
 public final class ReplicasRouteProvider extends AllDirectives implements ManagementRouteProvider {
   private final NodeState state;
+  private final NodeStartTimes startTimes;
   private final Executor blocking;
 
   public ReplicasRouteProvider(ExtendedActorSystem system) {
     this.state = NodeState.get(system);
+    this.startTimes = NodeStartTimes.get(system);
     this.blocking = system.dispatchers().lookup(BlockingIo.DISPATCHER_ID);
   }
 
@@ -55,7 +61,7 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
         () ->
             state
                 .components()
-                .map(node -> HttpJson.ok(describe(node)))
+                .map(node -> HttpJson.ok(describe(node, startTimes)))
                 .orElseGet(
                     () ->
                         HttpJson.response(
@@ -63,7 +69,7 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
         blocking);
   }
 
-  static Map<String, Object> describe(NodeState.Components node) {
+  static Map<String, Object> describe(NodeState.Components node, NodeStartTimes startTimes) {
     WatchdogState watchdog = node.watchdog();
     List<Map<String, Object>> replicas =
         node.replicas().all().stream()
@@ -79,6 +85,8 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
     body.put("stalledReplicas", watchdog.stalledReplicas());
     body.put("totalStalls", watchdog.totalStalls());
     body.put("recoveries", watchdog.recoveries());
+    body.put("jvmStartMillis", startTimes.jvmStartMillis());
+    body.put("memberUpMillis", startTimes.memberUpMillis());
     body.put("replicas", replicas);
     return body;
   }
@@ -99,7 +107,30 @@ public final class ReplicasRouteProvider extends AllDirectives implements Manage
     body.put("resentBytes", status.resentBytes());
     body.put("status", statusJson(status));
     body.put("health", watchdog.replica(partition.dirName()).orElse(null));
+    body.put("catchUp", catchUpJson(replica));
     return body;
+  }
+
+  /**
+   * The replica's catch-up instants in epoch milliseconds, -1 for one that did not happen (the
+   * follower ones are -1 on a leader): log opened, first leader frame after a handshake, first and
+   * latest record bytes received, and since when the applied in-sync set names this node.
+   */
+  private static Map<String, Object> catchUpJson(PartitionReplica replica) {
+    FollowerStatus.CatchUpInstants follower =
+        replica
+            .followerStatus()
+            .map(FollowerStatus::catchUpInstants)
+            .orElse(
+                new FollowerStatus.CatchUpInstants(
+                    FollowerStatus.UNKNOWN, FollowerStatus.UNKNOWN, FollowerStatus.UNKNOWN));
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("logOpenedMillis", replica.openedMillis());
+    json.put("handshakeAcceptedMillis", follower.handshakeAcceptedMillis());
+    json.put("firstByteMillis", follower.firstByteMillis());
+    json.put("lastByteMillis", follower.lastByteMillis());
+    json.put("inSyncSinceMillis", replica.inSyncSinceMillis());
+    return json;
   }
 
   /** The {@code status} object of one replica. */

@@ -141,7 +141,7 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
         }
       }
       PartitionLog log = PartitionLog.open(dir, storage, clock, ForceJournal.forLog(dir));
-      PartitionReplica replica = new PartitionReplica(partition, localNode, log);
+      PartitionReplica replica = new PartitionReplica(partition, localNode, log, clock);
       replicas.put(partition, replica);
       if (topicId != null) {
         topicIds.put(partition, topicId);

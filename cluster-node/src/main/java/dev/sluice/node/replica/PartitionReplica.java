@@ -9,6 +9,7 @@ import dev.sluice.replication.leader.LeaderView;
 import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -19,7 +20,8 @@ import java.util.concurrent.CompletionStage;
  * the actors that run that role. The leader side (assignment fencing, appends, in-sync set, high
  * watermark, acks) is reached through the replica's {@link LeaderHandle}; the follower side is the
  * follower FSM, whose {@link FollowerStatus} this shows. This class holds no mutable state of its
- * own beyond the follower status it was handed.
+ * own beyond the follower status it was handed and two wall-clock instants a catch-up benchmark
+ * reads: when the log was opened, and since when the applied in-sync set names this node.
  *
  * <p>Thread-safety: reads are lock-free (volatile snapshots and the log's published offsets), and
  * the leader side's methods send messages; none blocks, except {@link #bytesAfter}, which reads a
@@ -32,12 +34,40 @@ public final class PartitionReplica implements AutoCloseable {
   private final PartitionLog log;
   private final LeaderHandle leader;
   private volatile FollowerStatus followerStatus;
+  private final Clock clock;
+  private final long openedMillis;
+
+  /** Epoch milliseconds since the in-sync set names this node; -1 while it does not. */
+  private volatile long inSyncSinceMillis = -1;
 
   public PartitionReplica(PartitionId partition, int localNode, PartitionLog log) {
+    this(partition, localNode, log, Clock.systemUTC());
+  }
+
+  /**
+   * @param log the replica's log, just opened: {@link #openedMillis} is now by {@code clock}
+   * @param clock the wall clock of the replica's instants
+   */
+  public PartitionReplica(PartitionId partition, int localNode, PartitionLog log, Clock clock) {
     this.partition = partition;
     this.localNode = localNode;
     this.log = log;
     this.leader = new LeaderHandle(partition, localNode, log);
+    this.clock = clock;
+    this.openedMillis = clock.millis();
+  }
+
+  /** When the log was opened (recovered), in epoch milliseconds. */
+  public long openedMillis() {
+    return openedMillis;
+  }
+
+  /**
+   * Since when the controller's in-sync set, as applied here, names this node, in epoch
+   * milliseconds; -1 while it does not.
+   */
+  public long inSyncSinceMillis() {
+    return inSyncSinceMillis;
   }
 
   public PartitionId partitionId() {
@@ -91,7 +121,16 @@ public final class PartitionReplica implements AutoCloseable {
    * @return true if it was applied
    */
   public boolean assign(Assignment next) {
-    return leader.assign(next);
+    boolean applied = leader.assign(next);
+    if (applied) {
+      boolean inSync = next.inSync().contains(localNode);
+      if (!inSync) {
+        inSyncSinceMillis = -1;
+      } else if (inSyncSinceMillis < 0) {
+        inSyncSinceMillis = clock.millis();
+      }
+    }
+    return applied;
   }
 
   /** The follower FSM that writes this replica's log while it follows. */

@@ -241,6 +241,33 @@ class NodeManagementEndpointsTest {
   }
 
   @Test
+  void replicasEndpointShowsTheNodesStartAndEachReplicasCatchUpInstants() throws Exception {
+    long now = System.currentTimeMillis();
+    JsonNode body = ApiJson.mapper().readTree(get("/replicas").body());
+    long jvmStart = body.get("jvmStartMillis").asLong();
+    long memberUp = body.get("memberUpMillis").asLong();
+    assertEquals(ManagementFactory.getRuntimeMXBean().getStartTime(), jvmStart);
+    assertTrue(jvmStart <= memberUp && memberUp <= now, body.toString());
+    assertTrue(
+        node.system()
+            .settings()
+            .config()
+            .getStringList("pekko.actor.typed.extensions")
+            .contains(NodeStartTimes.Id.class.getName()),
+        "created with the ActorSystem, before the node joins");
+    JsonNode catchUp = body.get("replicas").get(0).get("catchUp");
+    long opened = catchUp.get("logOpenedMillis").asLong();
+    // The topic was created once the node was up: its logs were opened after the member was Up.
+    assertTrue(memberUp <= opened && opened <= now, catchUp.toString());
+    long inSync = catchUp.get("inSyncSinceMillis").asLong();
+    assertTrue(opened <= inSync && inSync <= now, "the leader is in its in-sync set: " + catchUp);
+    // A leader receives nothing: the follower's instants are unknown.
+    assertEquals(-1, catchUp.get("handshakeAcceptedMillis").asLong());
+    assertEquals(-1, catchUp.get("firstByteMillis").asLong());
+    assertEquals(-1, catchUp.get("lastByteMillis").asLong());
+  }
+
+  @Test
   void mxBeansReadTheReplicaAndTheNode() throws Exception {
     ObjectName replica = JmxRegistry.replicaName(NODE_ID, EVENTS_0);
     assertEquals("dev.sluice:type=Replica,node=7,topic=events,partition=0", replica.toString());

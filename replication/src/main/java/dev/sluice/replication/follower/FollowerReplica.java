@@ -325,6 +325,11 @@ public final class FollowerReplica {
   }
 
   private Behavior<Command> onEvent(Data data, Attempt attempt, FollowerEvent event) {
+    if (event instanceof FollowerEvent.Appended || event instanceof FollowerEvent.ChunkStaged) {
+      status.recordBytesArrived();
+    } else if (!(event instanceof FollowerEvent.Connecting)) {
+      status.frameArrived();
+    }
     if (event instanceof FollowerEvent.Connecting c) {
       return onHandshakeSent(data, attempt, c);
     } else if (event instanceof FollowerEvent.LeaderStatusReceived s) {

@@ -1,14 +1,35 @@
 package dev.sluice.replication.follower;
 
 import java.time.Duration;
+import java.util.function.LongSupplier;
 
 /**
  * What a follower replica publishes about itself for status pages, metrics and the stall watchdog.
  * Written by the follower's actor only, read from any thread: every field is volatile and readers
  * get a consistent-enough {@link Snapshot} without locking (each value is individually up to date;
  * a reader may see a state change a moment before the matching offset).
+ *
+ * <p>It also keeps the wall-clock instants of the follower's catch-up ({@link CatchUpInstants}),
+ * which a benchmark compares with the JVM's start and the node's other instants: epoch
+ * milliseconds, {@value #UNKNOWN} until the event happened.
  */
 public final class FollowerStatus {
+  /** An instant that did not happen yet. */
+  public static final long UNKNOWN = -1;
+
+  /**
+   * When the catch-up of this follower role reached each step, in epoch milliseconds ({@value
+   * #UNKNOWN} not yet).
+   *
+   * @param handshakeAcceptedMillis the first frame of the leader after a handshake: the leader
+   *     accepted it (status, batches, chunk or divergence answer)
+   * @param firstByteMillis the first record bytes that arrived (batch appended or chunk staged)
+   * @param lastByteMillis the latest record bytes that arrived: at the end of a catch-up with no
+   *     new produce, the last byte of the backlog
+   */
+  public record CatchUpInstants(
+      long handshakeAcceptedMillis, long firstByteMillis, long lastByteMillis) {}
+
   /** Immutable view of the status at one moment. */
   public record Snapshot(
       FollowerState state,
@@ -36,6 +57,22 @@ public final class FollowerStatus {
   private volatile String lastError = "";
   private volatile long lastProgressNanos;
   private volatile int frameLimitDivisor = 1;
+  private final LongSupplier wallClockMillis;
+  private volatile long handshakeAcceptedMillis = UNKNOWN;
+  private volatile long firstByteMillis = UNKNOWN;
+  private volatile long lastByteMillis = UNKNOWN;
+
+  /** A status whose catch-up instants come from the system's wall clock. */
+  public FollowerStatus() {
+    this(System::currentTimeMillis);
+  }
+
+  /**
+   * @param wallClockMillis the wall clock (epoch milliseconds) of the catch-up instants
+   */
+  public FollowerStatus(LongSupplier wallClockMillis) {
+    this.wallClockMillis = wallClockMillis;
+  }
 
   public Snapshot snapshot() {
     return new Snapshot(
@@ -100,5 +137,26 @@ public final class FollowerStatus {
   /** Escalation: frames of peer-max-bytes / divisor were asked for. */
   public void frameLimitDivisor(int divisor) {
     this.frameLimitDivisor = divisor;
+  }
+
+  /** A frame of the leader arrived: the first one marks the handshake as accepted. */
+  public void frameArrived() {
+    if (handshakeAcceptedMillis == UNKNOWN) {
+      handshakeAcceptedMillis = wallClockMillis.getAsLong();
+    }
+  }
+
+  /** Record bytes arrived (a batch appended or a chunk staged). */
+  public void recordBytesArrived() {
+    long now = wallClockMillis.getAsLong();
+    frameArrived();
+    if (firstByteMillis == UNKNOWN) {
+      firstByteMillis = now;
+    }
+    lastByteMillis = now;
+  }
+
+  public CatchUpInstants catchUpInstants() {
+    return new CatchUpInstants(handshakeAcceptedMillis, firstByteMillis, lastByteMillis);
   }
 }

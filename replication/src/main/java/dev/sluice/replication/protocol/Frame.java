@@ -129,7 +129,9 @@ public sealed interface Frame {
    *
    * @param baseOffset base offset of the batch
    * @param totalLength size of the whole batch, header included
-   * @param batchCrc CRC32C of all {@code totalLength} bytes of the batch
+   * @param batchCrc CRC32C of the batch's first 21 bytes (up to and including its stored CRC, which
+   *     covers the rest): with the batch's own CRC it covers every byte, and the leader computes it
+   *     without reading the whole batch first
    * @param bytePosition position of the payload inside the batch
    * @param last true on the chunk that ends the batch
    */
@@ -194,7 +196,7 @@ public sealed interface Frame {
 
   /**
    * The oversized batch a follower holds partly staged: which batch (base offset, total length,
-   * whole-batch CRC32C as announced by the chunks) and how many bytes of it are durable.
+   * CRC32C of its head as announced by the chunks) and how many bytes of it are staged.
    */
   record StagedPosition(long baseOffset, long totalLength, int batchCrc, long stagedBytes) {
     /** Nothing staged. */

@@ -22,8 +22,9 @@ import org.apache.pekko.util.ByteString;
  *   | maxFrameBytes int32 (largest payload the follower wants; 0 = the leader's peer-max-bytes)
  *   ; payload = topic, UTF-8, 1..249 bytes
  * PROGRESS (follower to leader, 21): logEndOffset int64 | stagedBytes int64
- * BATCHES (21): baseOffset int64 | lastOffset int64 ; payload = whole batches, 61..peerMaxBytes
- * CHUNK (34): baseOffset int64 | totalLength int64 | batchCrc int32 (CRC32C of the whole batch)
+ * BATCHES (21): baseOffset int64 | lastOffset int64 ; payload = whole batches, 68..peerMaxBytes
+ * CHUNK (34): baseOffset int64 | totalLength int64 | batchCrc int32 (CRC32C of the batch's first
+ *   21 bytes, up to and including its stored CRC)
  *   | bytePosition int64 | last int8 (0/1) ; payload = batch bytes, 1..peerMaxBytes
  * LEADER_STATUS (25): leaderEpoch int32 | logEndOffset int64 | highWatermark int64
  * DIVERGED (25): epoch int32 (-1 = none) | endOffset int64 | logStartOffset int64

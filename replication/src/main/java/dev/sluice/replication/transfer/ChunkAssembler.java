@@ -22,10 +22,17 @@ import java.util.zip.CRC32C;
 
 /**
  * Follower side of an oversized batch: writes its {@link Frame.Chunk}s to a resumable file in the
- * partition's staging area, forcing each chunk to disk so that a restarted transfer continues from
- * {@link #stagedBytes()} instead of from zero. When the last chunk arrives it checks the staged
- * length, the CRC32C of the whole batch announced by the chunks, and the batch's own header and
- * CRC, and only then hands the file to the log, which appends it in one step and deletes it.
+ * partition's staging area, so that a restarted transfer continues from {@link #stagedBytes()}
+ * instead of from zero. When the last chunk arrives it forces the staged file once, checks the
+ * staged length, the CRC32C of the batch's head announced by the chunks ({@link BatchHeadCrc}), and
+ * the batch's own header and CRC (together they cover every byte of the batch), and only then hands
+ * the file to the log, which appends it in one step and deletes it.
+ *
+ * <p>Chunks are not forced one by one: staged bytes are never reported as durable (the leader
+ * counts only the log end), and a transfer restarted by a dropped connection or a killed process
+ * finds them in the file system's cache. Only an operating-system crash can tear an unforced
+ * prefix; the resumed batch then fails the checks of its last chunk, its staged bytes are deleted
+ * and the next attempt transfers it from byte 0, as for any corrupt batch.
  *
  * <p>Invariants: a partial batch is never appended; the batch is never whole in memory (one chunk
  * at a time, CRCs are streamed); a staged file that failed its checks is deleted, so a retry starts
@@ -44,6 +51,12 @@ public final class ChunkAssembler implements AutoCloseable {
     void append(StagedFile staged) throws IOException;
   }
 
+  /** Forces a staged file: {@link StagedFile#force}, or a test's recording of it. */
+  @FunctionalInterface
+  public interface StagedFileForcer {
+    void force(StagedFile staged) throws IOException;
+  }
+
   /** What accepting a chunk did. */
   public record Outcome(long stagedBytes, long writtenBytes, long skippedBytes, boolean appended) {}
 
@@ -57,15 +70,25 @@ public final class ChunkAssembler implements AutoCloseable {
   private final StagingArea staging;
   private final StagedBatchAppender appender;
   private final String source;
+  private final StagedFileForcer forcer;
   private StagedFile current;
 
   /**
    * @param source names the partition in errors, e.g. {@code "follower orders-3"}
    */
   public ChunkAssembler(StagingArea staging, StagedBatchAppender appender, String source) {
+    this(staging, appender, source, StagedFile::force);
+  }
+
+  /**
+   * @param forcer forces a completed staged batch before it is checked and appended
+   */
+  public ChunkAssembler(
+      StagingArea staging, StagedBatchAppender appender, String source, StagedFileForcer forcer) {
     this.staging = staging;
     this.appender = appender;
     this.source = source;
+    this.forcer = forcer;
   }
 
   /**
@@ -127,12 +150,12 @@ public final class ChunkAssembler implements AutoCloseable {
         written += b.remaining();
         current.write(b);
       }
-      current.force();
     }
     long skipped = chunk.payloadLength() - written;
     if (!chunk.last()) {
       return new Outcome(current.position(), written, skipped, false);
     }
+    forcer.force(current); // once per batch, before the checks read it back and it is appended
     verify(chunk);
     StagedFile done = current;
     current = null;
@@ -167,41 +190,39 @@ public final class ChunkAssembler implements AutoCloseable {
                 + " size "
                 + chunk.totalLength());
       }
-      int[] crcs = crcs(ch, chunk.totalLength());
-      if (crcs[0] != chunk.batchCrc()) {
+      int headCrc = BatchHeadCrc.of(head.rewind());
+      if (headCrc != chunk.batchCrc()) {
         throw corrupt(
             chunk,
             String.format(
-                "CRC32C of the staged batch 0x%08x, chunks announced 0x%08x",
-                crcs[0], chunk.batchCrc()));
+                "CRC32C of the staged batch's first %d bytes 0x%08x, chunks announced 0x%08x",
+                BatchHeadCrc.BYTES, headCrc, chunk.batchCrc()));
       }
-      BatchFiles.checkCrc(h, crcs[1], source, 0);
+      int covered = coveredCrc(ch, chunk.totalLength());
+      if (covered != h.crc()) {
+        throw corrupt(
+            chunk,
+            String.format(
+                "CRC32C of the staged batch's bytes %d..%d 0x%08x, its header stores 0x%08x",
+                BatchLayout.ATTRIBUTES_OFFSET, chunk.totalLength(), covered, h.crc()));
+      }
     } catch (CorruptRecordException | CorruptTransferException e) {
       discard();
       throw e instanceof CorruptTransferException c ? c : corrupt(chunk, e.getMessage());
     }
   }
 
-  /** One streamed pass: CRC32C of the whole batch and of the part the batch's own CRC covers. */
-  private static int[] crcs(FileChannel ch, long total) throws IOException {
-    CRC32C whole = new CRC32C();
+  /** CRC32C of the part of the staged batch its own CRC covers, in one streamed pass. */
+  private static int coveredCrc(FileChannel ch, long total) throws IOException {
     CRC32C covered = new CRC32C();
     BatchFiles.stream(
         ch,
-        0,
+        BatchLayout.ATTRIBUTES_OFFSET,
         total,
         ByteBuffer.allocate(BatchFiles.STREAM_BUFFER_BYTES),
         "staged batch",
-        (piece, at) -> {
-          long end = at + piece.remaining();
-          whole.update(piece.duplicate());
-          long coveredFrom = Math.max(at, BatchLayout.ATTRIBUTES_OFFSET);
-          if (coveredFrom < end) {
-            piece.position(piece.position() + (int) (coveredFrom - at));
-            covered.update(piece);
-          }
-        });
-    return new int[] {(int) whole.getValue(), (int) covered.getValue()};
+        (piece, at) -> covered.update(piece));
+    return (int) covered.getValue();
   }
 
   private CorruptTransferException corrupt(Frame.Chunk chunk, String detail) {

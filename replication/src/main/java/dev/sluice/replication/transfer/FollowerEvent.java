@@ -14,7 +14,7 @@ public sealed interface FollowerEvent {
   /** Whole batches or a completed oversized batch ({@code bytes} long) were appended. */
   record Appended(long logEndOffset, long bytes) implements FollowerEvent {}
 
-  /** A chunk of an oversized batch was staged durably. */
+  /** A chunk of an oversized batch was staged (forced with the batch's last chunk). */
   record ChunkStaged(
       long baseOffset, long stagedBytes, long totalLength, long writtenBytes, long skippedBytes)
       implements FollowerEvent {}

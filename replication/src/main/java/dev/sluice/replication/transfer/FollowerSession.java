@@ -5,6 +5,7 @@ import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
 
@@ -14,14 +15,38 @@ import java.util.function.IntSupplier;
  * computes the handshake of each connection attempt from the log and the staging area, so a
  * restarted transfer always starts from what is durably held.
  *
- * <p>Blocking file IO: call on the blocking-IO dispatcher. Thread-safety: methods are synchronized
- * because an attempt that just failed may still be finishing a frame when the next attempt computes
- * its handshake; the lock makes the handshake see that frame's result.
+ * <p>Forces: {@link #apply} writes without forcing (the session defers the log's forces for as long
+ * as it follows) and {@link #flush} forces, so that the frames applied while one force runs share
+ * the next one: the transfer stream calls {@link #flush} on the steps it merged while the previous
+ * flush ran (group commit, as the leader's). Invariant: a position is reported to the leader, which
+ * counts it towards the high watermark, only once it is on disk: {@link #flush} forces before it
+ * hands back a step's {@link Step#progress}, {@link #hello} forces before it computes the
+ * handshake, and {@link #lastProgress} (the keep-alive) is only ever a position one of them forced.
+ * The high watermark this follower records never passes its durable log end either. A staged
+ * oversized batch is forced once, when its last chunk arrived (see {@link ChunkAssembler}).
+ *
+ * <p>Blocking file IO: call on the blocking-IO dispatcher. Thread-safety: {@link #apply}, {@link
+ * #hello}, {@link #truncate} and {@link #close} are synchronized because an attempt that just
+ * failed may still be finishing a frame when the next attempt computes its handshake; the lock
+ * makes the handshake see that frame's result. {@link #flush} forces outside that lock, so that
+ * frames keep being applied during a force, and {@link #close} waits for a force in progress.
  */
 public final class FollowerSession {
 
-  /** The result of one frame: events for the owner and the progress to report, if any. */
-  public record Step(List<FollowerEvent> events, Frame.Progress progress) {}
+  /**
+   * The result of one frame, or of consecutive frames merged: events for the owner and the progress
+   * to report, if any. From {@link #apply} the progress is written but may not be on disk yet; from
+   * {@link #flush} it is durable.
+   */
+  public record Step(List<FollowerEvent> events, Frame.Progress progress) {
+    /** This step followed by {@code later}: the events of both in order, the latest progress. */
+    public Step merge(Step later) {
+      List<FollowerEvent> all = new ArrayList<>(events.size() + later.events.size());
+      all.addAll(events);
+      all.addAll(later.events);
+      return new Step(all, later.progress != null ? later.progress : progress);
+    }
+  }
 
   /**
    * What a cut on a divergence did.
@@ -45,8 +70,14 @@ public final class FollowerSession {
   private final IntSupplier currentLeaderEpoch;
   private final IntSupplier maxFrameBytes;
   private final ChunkAssembler assembler;
-  private boolean closed;
+  private volatile boolean closed;
   private volatile Frame.Progress lastProgress = new Frame.Progress(0, 0);
+
+  /** Held by a force of {@link #flush}; {@link #close} takes it to wait for one in progress. */
+  private final Object forceLock = new Object();
+
+  /** The leader's high watermark last heard of: raised to on this log once durable enough. */
+  private long leaderHighWatermark;
 
   /**
    * @param currentLeaderEpoch the epoch the follower believes current (from the controller)
@@ -67,6 +98,8 @@ public final class FollowerSession {
     this.maxFrameBytes = maxFrameBytes;
     this.assembler =
         new ChunkAssembler(log.staging(), log::appendStagedBatch, "follower " + partition);
+    // This session is the log's only writer while the replica follows, and forces in flush().
+    log.deferForces(true);
   }
 
   public PartitionId partition() {
@@ -76,6 +109,7 @@ public final class FollowerSession {
   /** The handshake for a new connection attempt, recomputed from the log each time. */
   public synchronized Frame.Hello hello() throws IOException {
     requireOpen();
+    leaderHighWatermark = 0; // a new connection's leader tells its own
     long end = durableEnd();
     Frame.StagedPosition staged = assembler.stagedPosition(end);
     lastProgress = new Frame.Progress(end, staged.stagedBytes());
@@ -108,7 +142,8 @@ public final class FollowerSession {
         return onChunk(c);
       } else if (frame instanceof Frame.LeaderStatus s) {
         // Only ever raised (the log refuses to lower it): a new leader's watermark may trail ours.
-        log.updateHighWatermark(Math.min(s.highWatermark(), log.logEndOffset()));
+        leaderHighWatermark = s.highWatermark();
+        log.updateHighWatermark(Math.min(s.highWatermark(), log.flushedOffset()));
         return new Step(
             List.of(
                 new FollowerEvent.LeaderStatusReceived(
@@ -130,10 +165,9 @@ public final class FollowerSession {
       return new Step(List.of(), null); // already held: a resend after a reconnect
     }
     log.appendBatches(b.payload().asByteBuffer());
-    long end = durableEnd();
+    long end = log.logEndOffset();
     return new Step(
-        List.of(new FollowerEvent.Appended(end, b.payloadLength())),
-        reported(new Frame.Progress(end, 0)));
+        List.of(new FollowerEvent.Appended(end, b.payloadLength())), new Frame.Progress(end, 0));
   }
 
   private Step onChunk(Frame.Chunk c) throws IOException {
@@ -141,7 +175,7 @@ public final class FollowerSession {
       return new Step(List.of(), null); // the batch was appended before a reconnect
     }
     ChunkAssembler.Outcome o = assembler.accept(c);
-    long end = durableEnd();
+    long end = log.logEndOffset();
     FollowerEvent staged =
         new FollowerEvent.ChunkStaged(
             c.baseOffset(), o.stagedBytes(), c.totalLength(), o.writtenBytes(), o.skippedBytes());
@@ -149,23 +183,57 @@ public final class FollowerSession {
         o.appended()
             ? List.of(staged, new FollowerEvent.Appended(end, c.totalLength()))
             : List.of(staged);
-    return new Step(events, reported(new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes())));
+    return new Step(events, new Frame.Progress(end, o.appended() ? 0 : o.stagedBytes()));
+  }
+
+  /**
+   * Makes {@code step}'s progress durable before it is reported: forces the log unless what the
+   * progress names is on disk already (one force covers every frame applied before it started, so
+   * the steps merged while the previous force ran share this one), then raises the high watermark
+   * as far as the leader's allows. Steps without progress pass unchanged. Call on the blocking-IO
+   * dispatcher; does not hold the session's lock while forcing.
+   *
+   * @return {@code step}, whose progress is now on disk
+   * @throws IllegalStateException if the session is closed
+   */
+  public Step flush(Step step) throws IOException {
+    Frame.Progress progress = step.progress();
+    if (progress == null) {
+      return step;
+    }
+    synchronized (forceLock) {
+      requireOpen();
+      if (log.flushedOffset() < progress.logEndOffset()) {
+        log.flush();
+      }
+    }
+    synchronized (this) {
+      requireOpen();
+      long durable = log.flushedOffset();
+      if (durable < progress.logEndOffset()) {
+        // Only a cut between the apply and this flush lowers it; the attempt is over by then.
+        throw new IllegalStateException(
+            partition
+                + ": log end "
+                + progress.logEndOffset()
+                + " to report is not on disk after a force (durable end "
+                + durable
+                + "); the log was cut meanwhile");
+      }
+      log.updateHighWatermark(Math.min(leaderHighWatermark, durable));
+      lastProgress = progress;
+    }
+    return step;
   }
 
   /**
    * The log end offset, forced first if any of it is not on disk yet: the leader counts a reported
-   * position towards its high watermark, so it must be durable. Appends force by themselves unless
-   * this node led the partition with forces deferred and something was left unforced; then this one
-   * flush covers it.
+   * position towards its high watermark, so it must be durable. Covers what earlier frames or an
+   * earlier leadership of this node (which defers forces too) left unforced.
    */
   private long durableEnd() throws IOException {
     long end = log.logEndOffset();
     return log.flushedOffset() >= end ? end : log.flush();
-  }
-
-  private Frame.Progress reported(Frame.Progress progress) {
-    lastProgress = progress;
-    return progress;
   }
 
   /**
@@ -176,6 +244,7 @@ public final class FollowerSession {
     requireOpen();
     long from = log.logEndOffset();
     long hw = log.highWatermark();
+    leaderHighWatermark = 0;
     EpochDivergence.Cut cut = EpochDivergence.followerCut(answer, from, log::endOffsetForEpoch);
     if (cut instanceof EpochDivergence.TruncateTo t) {
       assembler.discard();
@@ -192,9 +261,14 @@ public final class FollowerSession {
    * {@link #apply} throw: a frame still queued on the blocking dispatcher when the owner stopped
    * must not touch a log the owner may be about to close.
    */
-  public synchronized void close() throws IOException {
-    closed = true;
-    assembler.close();
+  public void close() throws IOException {
+    synchronized (this) {
+      closed = true;
+      assembler.close();
+    }
+    synchronized (forceLock) {
+      // Waits for a force in progress: afterwards no flush of this session touches the log.
+    }
   }
 
   private void requireOpen() {

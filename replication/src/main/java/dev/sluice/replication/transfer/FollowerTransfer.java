@@ -21,10 +21,13 @@ import org.apache.pekko.stream.javadsl.Source;
  * the leader, sends a handshake computed from the log and staging area, applies the frames that
  * arrive through a {@link FollowerSession}, and reports {@link Frame.Progress} back on the same
  * connection after every append and, when nothing else was sent for a heartbeat interval, as a
- * keep-alive. An attempt ends by failure (reset, broken pipe, idle timeout, corrupt frame,
- * rejection) or by the leader closing; the follower actor that runs it ({@code FollowerReplica})
- * decides when to start the next one, and because every attempt recomputes its handshake, the next
- * one resumes from what is durably held, including the staged bytes of an oversized batch.
+ * keep-alive. Frames are applied without forcing; a flush stage forces before the progress of the
+ * frames applied so far is reported, and the frames applied while it forces are merged and share
+ * the next force, so a catch-up pays far fewer forces than frames while every reported position is
+ * on disk. An attempt ends by failure (reset, broken pipe, idle timeout, corrupt frame, rejection)
+ * or by the leader closing; the follower actor that runs it ({@code FollowerReplica}) decides when
+ * to start the next one, and because every attempt recomputes its handshake, the next one resumes
+ * from what is durably held, including the staged bytes of an oversized batch.
  */
 public final class FollowerTransfer {
   /** Progress reports waiting for the socket; conflated, so the latest always gets through. */
@@ -112,10 +115,14 @@ public final class FollowerTransfer {
         .via(settings.security().connect(system, leader, leaderNode, settings))
         .via(FrameDecoderStage.flow(label, settings.peerMaxBytes()))
         .mapAsync(1, frame -> CompletableFuture.supplyAsync(() -> session.apply(frame), blocking))
+        // Steps applied while a force runs are merged and share the next one (group commit).
+        .conflate(FollowerSession.Step::merge)
+        .mapAsync(1, step -> CompletableFuture.supplyAsync(() -> flush(session, step), blocking))
         .mapConcat(
             step -> {
               if (step.progress() != null) {
-                reports.offer(step.progress()); // Dropped only if 16 are queued: a newer follows
+                // Durable: flush forced it. Dropped only if 16 are queued: a newer follows.
+                reports.offer(step.progress());
               }
               return step.events();
             })
@@ -125,5 +132,13 @@ public final class FollowerTransfer {
               done.whenComplete((d, e) -> reports.complete());
               return NotUsed.getInstance();
             });
+  }
+
+  private static FollowerSession.Step flush(FollowerSession session, FollowerSession.Step step) {
+    try {
+      return session.flush(step);
+    } catch (IOException e) {
+      throw new UncheckedIOException(session.partition() + ": " + e.getMessage(), e);
+    }
   }
 }

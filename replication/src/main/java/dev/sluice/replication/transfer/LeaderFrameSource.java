@@ -8,6 +8,7 @@ import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.RejectReason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -29,11 +30,24 @@ import org.slf4j.LoggerFactory;
  * it grows, with a {@link Frame.LeaderStatus} whenever the log end or high watermark it last
  * reported has moved. Ends with a {@link Frame.Rejected} once this node no longer leads, or the
  * follower is no longer a follower of the partition. An oversized batch the follower holds partly
- * staged resumes at the staged byte position when its length and CRC match the leader's batch.
+ * staged resumes at the staged byte position when its length and head CRC ({@link BatchHeadCrc})
+ * match the leader's batch.
  *
- * <p>File reads and CRCs run on the blocking-IO executor; while caught up the stream waits on
- * {@link LeaderPartition#awaitChange} without holding a thread. Demand-driven: nothing is read
- * before downstream (TCP) asks, so memory is one frame plus the plan of one read window.
+ * <p>Reads: every byte of the log is read once, as the frame that carries it is about to be sent: a
+ * positional read of the frame's regions (at most peer-max-bytes, cut at batch boundaries or, for
+ * an oversized batch, into chunks) into a new array that becomes the frame's payload. A chunk's
+ * header needs only the batch's first {@value BatchHeadCrc#BYTES} bytes ({@link BatchHeadCrc}):
+ * taken from the first chunk's payload, or read once per batch when the transfer resumes inside it;
+ * never a pass over the whole batch. Why a positional read rather than a {@code FileIO} source:
+ * both read the file through a buffer in native memory and copy it into the heap array a {@link
+ * ByteString} needs, so neither copies less; the positional read cuts frames at batch boundaries
+ * without re-framing a byte stream, and reads nothing before the TCP side asks for the next frame.
+ * The array cannot be reused: the TCP stage holds the frame's bytes until they are written.
+ *
+ * <p>File reads run on the blocking-IO executor; while caught up the stream waits on {@link
+ * LeaderPartition#awaitChange} without holding a thread. Demand-driven: nothing is read before
+ * downstream (TCP) asks, so memory per connection is one frame being read (at most peer-max-bytes)
+ * and the few frames the connection's stages buffer, plus the plan of one read window.
  *
  * <p>Thread-safety: the cursor is mutable but used by one step at a time ({@code unfoldAsync}
  * starts the next step only after the previous future completed), which also orders its writes.
@@ -53,17 +67,16 @@ public final class LeaderFrameSource {
   private long sentLogEnd = -1;
   private long sentHighWatermark = -1;
   private boolean ended;
-  private final BatchCrcCache crcs;
+
+  /** The oversized batch whose head CRC is {@link #headCrc}; compared by identity (one plan). */
+  private LogSlice headCrcOf;
+
+  private int headCrc;
 
   private LeaderFrameSource(
-      LeaderPartition partition,
-      Frame.Hello hello,
-      TransferSettings settings,
-      Executor blocking,
-      BatchCrcCache crcs) {
+      LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
     this.partition = partition;
     this.replicaId = hello.replicaId();
-    this.crcs = crcs;
     this.log = partition.log();
     // The follower may ask for smaller frames (the watchdog's escalation), never for larger ones.
     this.planner = new FramePlanner(hello.frameLimit(settings.peerMaxBytes()));
@@ -75,12 +88,8 @@ public final class LeaderFrameSource {
 
   /** The endless frame source for a follower that sent {@code hello}. */
   public static Source<Frame, NotUsed> create(
-      LeaderPartition partition,
-      Frame.Hello hello,
-      TransferSettings settings,
-      Executor blocking,
-      BatchCrcCache crcs) {
-    LeaderFrameSource cursor = new LeaderFrameSource(partition, hello, settings, blocking, crcs);
+      LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
+    LeaderFrameSource cursor = new LeaderFrameSource(partition, hello, settings, blocking);
     return Source.unfoldAsync(
         cursor, c -> c.next().thenApply(f -> f.map(frame -> Pair.create(c, frame))));
   }
@@ -144,7 +153,7 @@ public final class LeaderFrameSource {
         for (LogSlice b : batches) {
           if (b.baseOffset() == resume.baseOffset()
               && b.length() == resume.totalLength()
-              && batchCrc(b) == resume.batchCrc()) {
+              && BatchHeadCrc.read(b) == resume.batchCrc()) {
             resumeBase = b.baseOffset();
             resumeAt = resume.stagedBytes();
           }
@@ -174,20 +183,22 @@ public final class LeaderFrameSource {
       byte[] payload = new byte[(int) c.payloadBytes()];
       c.region().readFully(payload, 0);
       LogSlice b = c.batch();
+      if (headCrcOf != b) {
+        headCrc =
+            c.bytePosition() == 0 && payload.length >= BatchHeadCrc.BYTES
+                ? BatchHeadCrc.of(ByteBuffer.wrap(payload))
+                : BatchHeadCrc.read(b); // resumed inside the batch: its head was not sent here
+        headCrcOf = b;
+      }
       return new Frame.Chunk(
           b.baseOffset(),
           b.length(),
-          batchCrc(b),
+          headCrc,
           c.bytePosition(),
           c.last(),
           ByteString.fromArrayUnsafe(payload));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  /** CRC32C of the whole batch, computed once per leader (see {@link BatchCrcCache}). */
-  private int batchCrc(LogSlice b) throws IOException {
-    return crcs.crcOf(b);
   }
 }

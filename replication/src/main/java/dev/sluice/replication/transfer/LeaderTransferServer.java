@@ -93,7 +93,6 @@ public final class LeaderTransferServer {
             logs,
             settings,
             BlockingIo.executor(system),
-            new BatchCrcCache(),
             new PeerConnections<>(TransferSettings.MAX_PENDING_HANDSHAKES),
             new RefusalLog(log::warn, System::nanoTime));
     Cancellable flushes =
@@ -139,7 +138,6 @@ public final class LeaderTransferServer {
       LeaderLogs logs,
       TransferSettings settings,
       Executor blocking,
-      BatchCrcCache crcs,
       PeerConnections<Connection> peers,
       RefusalLog refusals) {
 
@@ -376,7 +374,7 @@ public final class LeaderTransferServer {
           h.frameLimit(settings.peerMaxBytes()));
       // A heartbeat only when the connection has been quiet for a heartbeat interval: frames that
       // carry data already tell the follower the leader is alive.
-      return LeaderFrameSource.create(p, h, settings, serving.blocking, serving.crcs)
+      return LeaderFrameSource.create(p, h, settings, serving.blocking)
           .keepAlive(settings.heartbeatInterval(), () -> LeaderFrameSource.status(p));
     }
 

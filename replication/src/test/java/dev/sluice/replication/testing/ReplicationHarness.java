@@ -4,6 +4,7 @@ import dev.sluice.config.StorageSettings;
 import dev.sluice.format.Record;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.Syncer;
 import dev.sluice.log.testing.LogFixtures;
 import dev.sluice.log.testing.LogTestSupport;
 import dev.sluice.replication.follower.FollowerReplica;
@@ -206,6 +207,19 @@ public final class ReplicationHarness implements AutoCloseable {
     Partition r = replicas(id);
     r.followerLog.close();
     r.followerLog = open("follower", id);
+    return r.followerLog;
+  }
+
+  /**
+   * Closes and reopens the follower's log with forces going through {@code syncer}, so a test can
+   * count or hold the follower's forces.
+   */
+  public PartitionLog reopenFollowerLog(PartitionId id, Syncer syncer) throws IOException {
+    Partition r = replicas(id);
+    r.followerLog.close();
+    r.followerLog =
+        PartitionLog.open(
+            dir.resolve("follower").resolve(id.dirName()), storage, Clock.systemUTC(), syncer);
     return r.followerLog;
   }
 

@@ -3,6 +3,7 @@ package dev.sluice.replication.transfer;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.BatchLayout;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.replication.protocol.Frame;
 import java.io.IOException;
@@ -61,6 +62,30 @@ class ChunkAssemblerTest {
   }
 
   @Test
+  void aBatchStagedInTenChunksIsForcedOnceWhenCompleteBeforeItIsAppended() throws IOException {
+    ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 1);
+    List<Frame.Chunk> chunks = chunks(batch, 0, 0);
+    List<long[]> forces = new ArrayList<>(); // {staged bytes, log end} at each force
+    try (ChunkAssembler a =
+        new ChunkAssembler(
+            log.staging(),
+            log::appendStagedBatch,
+            "follower orders-3",
+            staged -> {
+              staged.force();
+              forces.add(new long[] {staged.position(), log.logEndOffset()});
+            })) {
+      for (Frame.Chunk c : chunks) {
+        a.accept(c);
+      }
+    }
+    assertEquals(1, forces.size(), "one force for 10 chunks");
+    assertEquals(TestBatches.bytes(batch).size(), forces.get(0)[0], "forced when complete");
+    assertEquals(0, forces.get(0)[1], "forced before it was appended");
+    assertEquals(1, log.logEndOffset());
+  }
+
+  @Test
   void batchOfTenTimesTheLimitIsAssembledFromChunksAndAppended() throws IOException {
     ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 1);
     List<Frame.Chunk> chunks = chunks(batch, 0, 0);
@@ -106,6 +131,35 @@ class ChunkAssemblerTest {
       assertTrue(e.getMessage().contains("batch offset 0"), e.getMessage());
       assertEquals(0, a.stagedBytes());
       assertEquals(Frame.StagedPosition.NONE, a.stagedPosition(0), "a retry starts afresh");
+    }
+    assertEquals(0, log.logEndOffset());
+    assertEquals(0, stagedFiles());
+  }
+
+  @Test
+  void aCorruptLeaderEpochByteWhichTheBatchCrcDoesNotCoverIsRejected() throws IOException {
+    ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 4);
+    List<Frame.Chunk> chunks = new ArrayList<>(chunks(batch, 0, 0));
+    Frame.Chunk c = chunks.get(0);
+    byte[] flipped = c.payload().toArray();
+    flipped[BatchLayout.PARTITION_LEADER_EPOCH_OFFSET + 3] ^=
+        0x01; // outside [ATTRIBUTES_OFFSET, end)
+    chunks.set(
+        0,
+        new Frame.Chunk(
+            c.baseOffset(),
+            c.totalLength(),
+            c.batchCrc(),
+            c.bytePosition(),
+            false,
+            ByteString.fromArray(flipped)));
+    try (ChunkAssembler a = assembler()) {
+      for (int i = 0; i < 9; i++) {
+        a.accept(chunks.get(i));
+      }
+      CorruptTransferException e =
+          assertThrows(CorruptTransferException.class, () -> a.accept(chunks.get(9)));
+      assertTrue(e.getMessage().contains("first 21 bytes"), e.getMessage());
     }
     assertEquals(0, log.logEndOffset());
     assertEquals(0, stagedFiles());

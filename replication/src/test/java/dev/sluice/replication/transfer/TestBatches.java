@@ -1,5 +1,6 @@
 package dev.sluice.replication.transfer;
 
+import dev.sluice.format.BatchLayout;
 import dev.sluice.format.Record;
 import dev.sluice.log.testing.LogFixtures;
 import dev.sluice.log.testing.LogTestSupport;
@@ -25,9 +26,10 @@ final class TestBatches {
         baseOffset, epoch, List.of(Record.of(null, value, LogTestSupport.TIMESTAMP)));
   }
 
+  /** What a chunk of {@code whole} announces: the CRC32C of its head ({@link BatchHeadCrc}). */
   static int crcOf(ByteBuffer whole) {
     CRC32C c = new CRC32C();
-    c.update(whole.duplicate());
+    c.update(whole.duplicate().limit(whole.position() + BatchLayout.ATTRIBUTES_OFFSET));
     return (int) c.getValue();
   }
 
