@@ -19,5 +19,13 @@ public final class MediaTypes {
    */
   public static final String NDJSON = "application/x-ndjson";
 
+  /**
+   * One record batch as a producer builds it, in Kafka's RecordBatch v2 layout (magic 2): a batched
+   * produce body the server validates (CRC, sizes, record count, offset deltas) and stores as sent,
+   * stamping only the base offset and the leader epoch. The base offset may be anything, the
+   * partition leader epoch is -1, the producer id -1, and the batch is uncompressed.
+   */
+  public static final String RECORD_BATCH_V2 = "application/vnd.sluice.record-batch.v2";
+
   private MediaTypes() {}
 }

@@ -7,8 +7,9 @@ import java.util.OptionalLong;
 /**
  * One record of a batched produce request ({@link MediaTypes#NDJSON}): a key and a value, each of
  * them null or bytes, headers in order, and optionally its timestamp (CreateTime, epoch millis;
- * without one the server uses the time the request arrived). The server writes the records of one
- * request as one batch, all or nothing.
+ * without one, an NDJSON request gets the time it arrived at the server, and a record sent through
+ * the producer the time it was sent). The server writes the records of one request as one batch,
+ * all or nothing.
  *
  * <p>Thread-safety: immutable as far as the caller does not change the arrays it handed in.
  *

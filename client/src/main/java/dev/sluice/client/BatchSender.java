@@ -1,9 +1,8 @@
 package dev.sluice.client;
 
 import dev.sluice.api.Acks;
-import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
-import java.util.List;
+import java.nio.ByteBuffer;
 
 /**
  * How {@link SluiceProducer} sends one batch: one request, all or nothing, answered with the base
@@ -15,9 +14,9 @@ import java.util.List;
 @FunctionalInterface
 interface BatchSender {
   /**
-   * Appends {@code records} to one partition as one batch.
+   * Appends {@code batch}, a RecordBatch v2 of {@code recordCount} records, to one partition.
    *
    * @throws SluiceClientException when the server refused the batch or did not answer
    */
-  ProduceResponse send(String topic, int partition, List<ProduceRecord> records, Acks acks);
+  ProduceResponse send(String topic, int partition, ByteBuffer batch, int recordCount, Acks acks);
 }

@@ -1,7 +1,10 @@
 package dev.sluice.client;
 
-import dev.sluice.api.NdjsonCodec;
-import dev.sluice.api.ProduceRecord;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Compression;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -12,12 +15,16 @@ import java.util.concurrent.CompletableFuture;
  * of their senders. Records are added until the batch is closed (full, or taken by the sender);
  * after that it only changes its retry bookkeeping.
  *
- * <p>Sizes are those of the request body: the sum of the records' NDJSON lines ({@link
- * NdjsonCodec#produceLineBytes}), exact, the size the server checks against its {@code
- * sluice.api.inline-batch-bytes}.
+ * <p>Sizes are those of the request body, the RecordBatch v2 the records make ({@link
+ * MemoryBatchBuilder}): the 61-byte header plus each record's encoding, which depends on its
+ * timestamp and offset delta from the batch's first record. They are exact, the size the server
+ * checks against its {@code sluice.api.inline-batch-bytes} and the partition's {@code
+ * max-batch-bytes}. The batch is encoded once, when it is first sent ({@link #encoded}), and the
+ * same bytes go out again on a retry.
  *
- * <p>Thread-safety: not thread-safe; guarded by the producer's lock, except {@link #records()},
- * which the one sending thread reads once the batch is closed and no longer changes.
+ * <p>Thread-safety: not thread-safe; guarded by the producer's lock, except {@link #records()} and
+ * {@link #encoded()}, which the one sending thread uses once the batch is closed and no longer
+ * changes.
  */
 final class ProducerBatch {
 
@@ -25,12 +32,13 @@ final class ProducerBatch {
   final int partition;
   final long createdNanos;
 
-  private final List<ProduceRecord> records = new ArrayList<>();
+  private final List<Record> records = new ArrayList<>();
   private final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private long bytes;
+  private long bytes = BatchLayout.HEADER_BYTES;
   private long reservedBytes;
   private boolean closed;
+  private ByteBuffer encoded;
 
   private int attempts;
   private long notBeforeNanos = Long.MIN_VALUE;
@@ -43,17 +51,28 @@ final class ProducerBatch {
   }
 
   /**
-   * Whether a record of {@code size} bytes fits under {@code batchBytes}; an empty batch takes any.
+   * Whether {@code record} fits under {@code batchBytes} once encoded in this batch; an empty batch
+   * takes any.
    */
-  boolean hasRoomFor(int size, int batchBytes) {
-    return !closed && (records.isEmpty() || bytes + size <= batchBytes);
+  boolean hasRoomFor(Record record, int batchBytes) {
+    return !closed && (records.isEmpty() || bytes + sizeInBatch(record) <= batchBytes);
   }
 
-  void add(ProduceRecord record, int size, CompletableFuture<RecordMetadata> future) {
+  /**
+   * Adds the record; {@code reserved} is the buffer memory the producer took for it, given back
+   * when the batch is done.
+   */
+  void add(Record record, int reserved, CompletableFuture<RecordMetadata> future) {
+    bytes += sizeInBatch(record);
     records.add(record);
     futures.add(future);
-    bytes += size;
-    reservedBytes += size;
+    reservedBytes += reserved;
+  }
+
+  /** What the record adds to the encoded batch as its next record. */
+  private int sizeInBatch(Record record) {
+    long baseTimestamp = records.isEmpty() ? record.timestamp() : records.get(0).timestamp();
+    return MemoryBatchBuilder.sizeOfRecord(record, baseTimestamp, records.size());
   }
 
   void close() {
@@ -68,7 +87,7 @@ final class ProducerBatch {
     return records.size();
   }
 
-  /** The size of the batch's request body. */
+  /** The size of the batch's request body: the encoded RecordBatch v2. */
   long bytes() {
     return bytes;
   }
@@ -78,8 +97,22 @@ final class ProducerBatch {
     return reservedBytes;
   }
 
-  List<ProduceRecord> records() {
+  List<Record> records() {
     return Collections.unmodifiableList(records);
+  }
+
+  /**
+   * The batch as a RecordBatch v2 (uncompressed, no producer id), encoded on the first call; a
+   * fresh view of the same bytes each time. Only once the batch is closed.
+   */
+  ByteBuffer encoded() {
+    if (!closed) {
+      throw new IllegalStateException("batch of " + describe() + " is still open");
+    }
+    if (encoded == null) {
+      encoded = MemoryBatchBuilder.build(records, Compression.NONE);
+    }
+    return encoded.duplicate();
   }
 
   List<CompletableFuture<RecordMetadata>> futures() {

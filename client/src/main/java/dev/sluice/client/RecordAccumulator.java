@@ -1,6 +1,6 @@
 package dev.sluice.client;
 
-import dev.sluice.api.ProduceRecord;
+import dev.sluice.format.Record;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,22 +67,22 @@ final class RecordAccumulator {
 
   /**
    * Adds a record to the last open batch of its partition, or to a new batch when it does not fit.
-   * A record larger than {@code batchBytes} gets a batch of its own.
+   * A record larger than {@code batchBytes} gets a batch of its own. Sizes are those of the encoded
+   * batch ({@link ProducerBatch#bytes}).
    *
-   * @param size the record's NDJSON line length ({@link
-   *     dev.sluice.api.NdjsonCodec#produceLineBytes})
+   * @param reserved the buffer memory the producer took for the record
    * @return the batch the record went into
    */
   ProducerBatch append(
       String topic,
       int partition,
-      ProduceRecord record,
-      int size,
+      Record record,
+      int reserved,
       CompletableFuture<RecordMetadata> future,
       long nowNanos) {
     Queue queue = queue(topic, partition);
     ProducerBatch last = queue.batches.peekLast();
-    if (last == null || !last.hasRoomFor(size, batchBytes)) {
+    if (last == null || !last.hasRoomFor(record, batchBytes)) {
       if (last != null) {
         last.close();
       }
@@ -90,7 +90,7 @@ final class RecordAccumulator {
       queue.batches.addLast(last);
       incomplete.add(last);
     }
-    last.add(record, size, future);
+    last.add(record, reserved, future);
     if (last.bytes() >= batchBytes) {
       last.close();
     }
@@ -98,19 +98,19 @@ final class RecordAccumulator {
   }
 
   /**
-   * The partition for a null-key record of {@code size} bytes: the topic's sticky partition while
-   * the batch its null-key records went into is open and has room; otherwise a new one, chosen by
-   * {@code randomBelow} and different from the last one when there are several. This is Kafka's
-   * sticky partitioning, switched per batch: records without a key fill whole batches, and
-   * successive batches spread over the partitions.
+   * The partition for a null-key record: the topic's sticky partition while the batch its null-key
+   * records went into is open and has room; otherwise a new one, chosen by {@code randomBelow} and
+   * different from the last one when there are several. This is Kafka's sticky partitioning,
+   * switched per batch: records without a key fill whole batches, and successive batches spread
+   * over the partitions.
    *
    * @param randomBelow given n, a number in [0, n)
    */
-  int stickyPartition(String topic, int partitions, int size, IntUnaryOperator randomBelow) {
+  int stickyPartition(String topic, int partitions, Record record, IntUnaryOperator randomBelow) {
     Sticky current = sticky.get(topic);
     if (current != null
         && current.partitions() == partitions
-        && (current.batch() == null || current.batch().hasRoomFor(size, batchBytes))) {
+        && (current.batch() == null || current.batch().hasRoomFor(record, batchBytes))) {
       return current.partition();
     }
     int partition = randomBelow.applyAsInt(partitions);

@@ -36,6 +36,7 @@ import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -440,8 +441,10 @@ public final class SluiceClient {
 
   /**
    * Appends {@code records} to one partition as one batch, all or nothing, and returns the offsets
-   * written ({@link MediaTypes#NDJSON} body). The body is built in memory once and sent again as is
-   * if the server redirects to the partition's leader; the server refuses a body over its {@code
+   * written ({@link MediaTypes#NDJSON} body; records without a timestamp get the time the request
+   * arrives). {@link SluiceProducer} sends the binary form instead ({@link #appendBatch(String,
+   * int, ByteBuffer, int, Acks)}). The body is built in memory once and sent again as is if the
+   * server redirects to the partition's leader; the server refuses a body over its {@code
    * sluice.api.inline-batch-bytes} (413) and a batch over the partition's {@code max-batch-bytes}
    * (413), and a malformed one with 400 naming the record's index.
    *
@@ -466,15 +469,59 @@ public final class SluiceClient {
             () -> BodyPublishers.ofByteArray(body),
             false,
             SluiceClient::readJson);
+    return checkBatchAnswer(answer, records.size());
+  }
+
+  /**
+   * Appends {@code batch}, one RecordBatch v2 of {@code recordCount} records built by the caller
+   * (uncompressed, no producer id; {@code dev.sluice.format.MemoryBatchBuilder} builds one), to one
+   * partition, all or nothing, and returns the offsets written ({@link MediaTypes#RECORD_BATCH_V2}
+   * body). The server stores it as sent, setting only its base offset and leader epoch, with the
+   * records' own timestamps. The batch's bytes are sent again as they are if the server redirects
+   * to the partition's leader; the server refuses a batch over its {@code
+   * sluice.api.inline-batch-bytes} or the partition's {@code max-batch-bytes} (413), and a corrupt
+   * one with 400 naming the record's index and byte position. The buffer is not moved.
+   *
+   * @param recordCount the batch's record count, checked against the server's answer
+   * @param acks the acknowledgement condition, or null for the server's default
+   */
+  public ProduceResponse appendBatch(
+      String topic, int partition, ByteBuffer batch, int recordCount, Acks acks) {
+    String path =
+        acks == null ? Paths.records(topic, partition) : Paths.produce(topic, partition, acks);
+    ByteBuffer body = batch.duplicate();
+    JsonNode answer =
+        exchange(
+            "POST",
+            path,
+            Map.of(CONTENT_TYPE, MediaTypes.RECORD_BATCH_V2, ACCEPT, MediaTypes.JSON),
+            () -> byteBufferBody(body),
+            false,
+            SluiceClient::readJson);
+    return checkBatchAnswer(answer, recordCount);
+  }
+
+  /** A publisher of the buffer's remaining bytes, from its start each time it is asked for. */
+  private static BodyPublisher byteBufferBody(ByteBuffer body) {
+    if (body.hasArray()) {
+      return BodyPublishers.ofByteArray(
+          body.array(), body.arrayOffset() + body.position(), body.remaining());
+    }
+    byte[] copy = new byte[body.remaining()];
+    body.duplicate().get(copy);
+    return BodyPublishers.ofByteArray(copy);
+  }
+
+  private static ProduceResponse checkBatchAnswer(JsonNode answer, int recordCount) {
     ProduceResponse written = convert(answer, ProduceResponse.class, "produce answer");
-    if (!answer.has("lastOffset") || written.count() != records.size()) {
+    if (!answer.has("lastOffset") || written.count() != recordCount) {
       // The batch was probably written: a retry would write it again.
       throw new SluiceClientException(
           SluiceClientException.BAD_ANSWER,
           "server answered "
               + answer
               + " to a batch of "
-              + records.size()
+              + recordCount
               + " records: not a batched produce answer",
           null);
     }

@@ -1,10 +1,13 @@
 package dev.sluice.client;
 
 import dev.sluice.api.Acks;
-import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.RecordHeader;
+import dev.sluice.format.Header;
 import dev.sluice.format.KafkaPartitioner;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -44,9 +47,11 @@ import java.util.function.ToIntFunction;
  * switch to another (Kafka's sticky partitioning). The partition count comes from {@link
  * SluiceClient#describeTopic}, cached per topic and read again after a failed batch.
  *
- * <p><b>Batching.</b> A partition's batch is sent when it reaches {@code batchBytes}, counted as
- * the bytes of the NDJSON request body it makes (exactly: {@link NdjsonCodec#produceLineBytes} of
- * each record, base64 keys and values included), when {@code linger} has passed since its first
+ * <p><b>Batching.</b> Each batch travels as one RecordBatch v2, Kafka's layout, built by the
+ * producer ({@link MemoryBatchBuilder}; uncompressed, no producer id) and stored by the server as
+ * sent. A record without a timestamp gets the time {@link #send} was called. A partition's batch is
+ * sent when it reaches {@code batchBytes}, counted as the bytes of the encoded batch (exactly: the
+ * 61-byte header and each record's encoding), when {@code linger} has passed since its first
  * record, or on {@link #flush} and {@link #close}. A record larger than {@code batchBytes} is sent
  * in a batch of its own. At most {@code maxInFlight} batches per partition are in flight; with the
  * default 1, a partition's batches are written in the order of their records, retries included.
@@ -61,11 +66,11 @@ import java.util.function.ToIntFunction;
  * SluiceClientException} naming the topic, the partition, the batch's size, the attempts and the
  * server's message.
  *
- * <p><b>Size limit.</b> A batch travels as NDJSON, its keys and values in base64 (4/3 of their
- * size), and the server refuses a body above its {@code sluice.api.inline-batch-bytes} (16 MiB by
- * default) with 413, which is why {@code batchBytes} is at most {@link #MAX_BATCH_BYTES}. A batch
- * holding one record larger than {@code batchBytes} can still exceed the server's limit; a value
- * that large is sent with {@link SluiceClient#append}, which streams it.
+ * <p><b>Size limit.</b> The server refuses a batch above its {@code sluice.api.inline-batch-bytes}
+ * (16 MiB by default) or the partition's {@code max-batch-bytes} with 413, which is why {@code
+ * batchBytes} is at most {@link #MAX_BATCH_BYTES}. A batch holding one record larger than {@code
+ * batchBytes} can still exceed the server's limit; a value that large is sent with {@link
+ * SluiceClient#append}, which streams it.
  *
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future.
@@ -86,7 +91,7 @@ public final class SluiceProducer implements AutoCloseable {
    * server acknowledged it.
    *
    * @param records the records of the batch
-   * @param bytes the size of the request body (the batch's NDJSON lines)
+   * @param bytes the size of the request body (the encoded RecordBatch v2)
    * @param attempt 1 for the first request of this batch, 2 for its first retry, ...
    * @param latencyNanos from sending the request to its answer or failure
    */
@@ -251,22 +256,23 @@ public final class SluiceProducer implements AutoCloseable {
                   + (partitions == 1 ? " partition" : " partitions"),
               null));
     }
-    // What the record adds to the request body: its NDJSON line.
-    long lineBytes = NdjsonCodec.produceLineBytes(record);
-    if (lineBytes > settings.bufferMemory() || lineBytes > Integer.MAX_VALUE) {
+    Record encoded = toBatchRecord(record, System.currentTimeMillis());
+    // What the record holds in buffer memory: its encoding in a batch (the batch header aside).
+    long recordBytes = MemoryBatchBuilder.sizeOfRecord(encoded, encoded.timestamp(), 0);
+    if (recordBytes > settings.bufferMemory() || recordBytes > Integer.MAX_VALUE) {
       return CompletableFuture.failedFuture(
           new SluiceClientException(
               SluiceClientException.NO_STATUS,
               "a record of "
-                  + lineBytes
-                  + " NDJSON bytes for "
+                  + recordBytes
+                  + " encoded bytes for "
                   + topic
                   + " is larger than the producer's bufferMemory of "
                   + Math.min(settings.bufferMemory(), Integer.MAX_VALUE)
                   + " bytes; send it with SluiceClient.append, which streams it",
               null));
     }
-    int size = (int) lineBytes;
+    int size = (int) recordBytes;
     CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
     lock.lock();
     try {
@@ -288,10 +294,10 @@ public final class SluiceProducer implements AutoCloseable {
       } else {
         partition =
             accumulator.stickyPartition(
-                topic, partitions, size, n -> ThreadLocalRandom.current().nextInt(n));
+                topic, partitions, encoded, n -> ThreadLocalRandom.current().nextInt(n));
       }
       ProducerBatch batch =
-          accumulator.append(topic, partition, record, size, future, clock.getAsLong());
+          accumulator.append(topic, partition, encoded, size, future, clock.getAsLong());
       if (requested < 0 && record.key() == null) {
         accumulator.stuckTo(topic, batch);
       }
@@ -303,6 +309,18 @@ public final class SluiceProducer implements AutoCloseable {
       lock.unlock();
     }
     return future;
+  }
+
+  /**
+   * The record as the batch carries it: its own timestamp, or {@code nowMillis}, the time it was
+   * sent (Kafka's CreateTime), since the server keeps a producer-built batch's timestamps as sent.
+   */
+  static Record toBatchRecord(ProduceRecord record, long nowMillis) {
+    List<Header> headers = new ArrayList<>(record.headers().size());
+    for (RecordHeader h : record.headers()) {
+      headers.add(new Header(h.key(), h.value()));
+    }
+    return new Record(record.key(), record.value(), headers, record.timestamp().orElse(nowMillis));
   }
 
   private int partitionCount(String topic, int requested) {
@@ -542,7 +560,9 @@ public final class SluiceProducer implements AutoCloseable {
     ProduceResponse response = null;
     RuntimeException failure = null;
     try {
-      response = sender.send(batch.topic, batch.partition, batch.records(), settings.acks());
+      response =
+          sender.send(
+              batch.topic, batch.partition, batch.encoded(), batch.recordCount(), settings.acks());
       String wrong = unexpected(response, batch);
       if (wrong != null) {
         // The server wrote something: BAD_ANSWER is not retried, which would write it twice.
@@ -716,8 +736,8 @@ public final class SluiceProducer implements AutoCloseable {
    *
    * <p>Thread-safety: immutable.
    *
-   * @param batchBytes a batch is sent once its NDJSON request body reaches this size (like Kafka's
-   *     {@code batch.size}, which counts the stored batch instead)
+   * @param batchBytes a batch is sent once its encoded RecordBatch v2 reaches this size (Kafka's
+   *     {@code batch.size})
    * @param linger how long a batch waits for more records after its first (Kafka's {@code
    *     linger.ms})
    * @param acks the acknowledgement every batch asks for
@@ -774,10 +794,9 @@ public final class SluiceProducer implements AutoCloseable {
     }
 
     /**
-     * Request body size at which a batch is sent without waiting for linger, counted in NDJSON
-     * bytes (base64 keys and values: about 4/3 of the raw bytes, plus field names); at most {@link
-     * #MAX_BATCH_BYTES}, the default of the server's {@code sluice.api.inline-batch-bytes}, which
-     * it must stay under.
+     * Encoded batch size (the RecordBatch v2 request body) at which a batch is sent without waiting
+     * for linger; at most {@link #MAX_BATCH_BYTES}, the default of the server's {@code
+     * sluice.api.inline-batch-bytes}, which it must stay under.
      */
     public Builder batchBytes(int batchBytes) {
       this.batchBytes = batchBytes;

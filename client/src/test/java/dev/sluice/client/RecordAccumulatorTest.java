@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.sluice.api.NdjsonCodec;
-import dev.sluice.api.ProduceRecord;
-import dev.sluice.api.RecordHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Compression;
+import dev.sluice.format.Header;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -19,13 +21,22 @@ class RecordAccumulatorTest {
   private static final long LINGER = 5_000_000;
   private static final long DELIVERY_TIMEOUT = 1_000_000_000;
 
+  private static final long TIMESTAMP = 1_764_460_800_000L;
+
   /** A 100-byte value without key or headers. */
-  private static final ProduceRecord HUNDRED = new ProduceRecord(null, new byte[100]);
+  private static final Record HUNDRED = Record.of(null, new byte[100], TIMESTAMP);
 
-  private static final int HUNDRED_SIZE = size(HUNDRED);
+  /** What {@link #HUNDRED} adds to a batch whose records share its timestamp. */
+  private static final int HUNDRED_SIZE = MemoryBatchBuilder.sizeOfRecord(HUNDRED, TIMESTAMP, 0);
 
-  private static int size(ProduceRecord record) {
-    return (int) NdjsonCodec.produceLineBytes(record);
+  /** The encoded size of a batch of {@code n} {@link #HUNDRED}s. */
+  private static int batchOf(int n) {
+    return BatchLayout.HEADER_BYTES + n * HUNDRED_SIZE;
+  }
+
+  /** The buffer memory the producer reserves for a record: its encoding in a batch. */
+  private static int size(Record record) {
+    return MemoryBatchBuilder.sizeOfRecord(record, record.timestamp(), 0);
   }
 
   private static ProducerBatch append(RecordAccumulator acc, int partition, long now) {
@@ -34,23 +45,28 @@ class RecordAccumulatorTest {
 
   @Test
   void aBatchCountsTheExactBytesOfItsRequestBody() {
-    ProduceRecord record =
-        new ProduceRecord(
+    Record record =
+        new Record(
             "k".getBytes(UTF_8),
             new byte[300],
-            List.of(new RecordHeader("trace", new byte[] {1, 2}), new RecordHeader("n", null)));
+            List.of(new Header("trace", new byte[] {1, 2}), new Header("n", null)),
+            TIMESTAMP - 100_000);
     RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
     ProducerBatch batch = acc.append("t", 0, record, size(record), new CompletableFuture<>(), 0);
     acc.append("t", 0, HUNDRED, HUNDRED_SIZE, new CompletableFuture<>(), 0);
 
-    assertEquals(NdjsonCodec.produceBody(batch.records()).length, batch.bytes());
-    // {"key": null ,"value": "<136 base64 chars>" }\n
-    assertEquals(7 + 4 + 9 + 138 + 2, HUNDRED_SIZE);
+    batch.close();
+    assertEquals(
+        MemoryBatchBuilder.build(batch.records(), Compression.NONE).remaining(), batch.bytes());
+    assertEquals(batch.bytes(), batch.encoded().remaining());
+    // length 2, attributes 1, timestamp delta 1, offset delta 1, key length 1, value length 2,
+    // value 100, header count 1
+    assertEquals(2 + 1 + 1 + 1 + 1 + 2 + 100 + 1, HUNDRED_SIZE);
   }
 
   @Test
   void aBatchThatReachesBatchBytesIsReadyAtOnceAndTheNextRecordStartsAnother() {
-    int batchBytes = 3 * HUNDRED_SIZE;
+    int batchBytes = batchOf(3);
     RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
 
     ProducerBatch first = append(acc, 0, 0);
@@ -93,8 +109,8 @@ class RecordAccumulatorTest {
 
   @Test
   void aRecordLargerThanBatchBytesIsSentAloneInABatchOfItsOwn() {
-    RecordAccumulator acc = new RecordAccumulator(150, LINGER, 1, DELIVERY_TIMEOUT);
-    ProduceRecord big = new ProduceRecord(null, new byte[1000]);
+    RecordAccumulator acc = new RecordAccumulator(batchOf(1) + 40, LINGER, 1, DELIVERY_TIMEOUT);
+    Record big = Record.of(null, new byte[1000], TIMESTAMP);
     ProducerBatch small = append(acc, 0, 0);
 
     ProducerBatch alone = acc.append("t", 0, big, size(big), new CompletableFuture<>(), 0);
@@ -152,7 +168,7 @@ class RecordAccumulatorTest {
 
   @Test
   void drainTakesAtMostTheFreeRequestSlotsRoundRobinOverPartitions() {
-    int batchBytes = HUNDRED_SIZE;
+    int batchBytes = batchOf(1);
     RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 5, DELIVERY_TIMEOUT);
     ProducerBatch p0a = append(acc, 0, 0);
     ProducerBatch p0b = append(acc, 0, 0);
@@ -165,18 +181,18 @@ class RecordAccumulatorTest {
 
   @Test
   void nullKeysStickToOnePartitionUntilItsBatchClosesThenSwitch() {
-    int batchBytes = 2 * HUNDRED_SIZE;
+    int batchBytes = batchOf(2);
     RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
     int[] random = {2};
 
-    int first = acc.stickyPartition("t", 4, HUNDRED_SIZE, n -> random[0] % n);
+    int first = acc.stickyPartition("t", 4, HUNDRED, n -> random[0] % n);
     acc.stuckTo("t", append(acc, first, 0));
     random[0] = 0;
-    assertEquals(first, acc.stickyPartition("t", 4, HUNDRED_SIZE, n -> random[0] % n));
+    assertEquals(first, acc.stickyPartition("t", 4, HUNDRED, n -> random[0] % n));
     acc.stuckTo("t", append(acc, first, 0)); // the batch is now full
 
     random[0] = 2; // would pick the same partition again: the next one is taken instead
-    int second = acc.stickyPartition("t", 4, HUNDRED_SIZE, n -> random[0] % n);
+    int second = acc.stickyPartition("t", 4, HUNDRED, n -> random[0] % n);
 
     assertEquals(2, first);
     assertNotEquals(first, second);

@@ -2,6 +2,7 @@ package dev.sluice.client;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,9 +19,13 @@ import dev.sluice.api.ReplicaRole;
 import dev.sluice.api.ReplicaState;
 import dev.sluice.api.TopicDescription;
 import dev.sluice.client.testing.FakeSluiceServer;
+import dev.sluice.format.Compression;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -200,6 +205,57 @@ class SluiceClientTest {
             + "{\"key\":null,\"value\":null}\n"
             + "{\"key\":\"\",\"value\":\"dg==\",\"headers\":[{\"key\":\"n\",\"value\":null}]}\n",
         sent.bodyText());
+  }
+
+  @Test
+  void aBuiltBatchIsSentAsItsOwnBytesWithTheRecordBatchTypeAlsoAfterARedirect() throws IOException {
+    ByteBuffer batch =
+        MemoryBatchBuilder.build(
+            List.of(
+                Record.of("k".getBytes(UTF_8), new byte[] {1, 2}, 1_000L),
+                Record.of(null, null, 1_001L)),
+            Compression.NONE);
+    byte[] expected = new byte[batch.remaining()];
+    batch.duplicate().get(expected);
+    try (FakeSluiceServer leader = new FakeSluiceServer()) {
+      List<String> contentTypes = new ArrayList<>();
+      server.on(
+          "POST",
+          RECORDS,
+          (exchange, request) ->
+              FakeSluiceServer.redirect(exchange, URI.create(leader.url() + RECORDS)));
+      leader.on(
+          "POST",
+          RECORDS,
+          (exchange, request) -> {
+            contentTypes.add(exchange.getRequestHeaders().getFirst("Content-Type"));
+            FakeSluiceServer.send(exchange, 200, "{\"offset\":5,\"lastOffset\":6,\"count\":2}");
+          });
+
+      ProduceResponse written = client.appendBatch("orders", 0, batch, 2, Acks.LEADER);
+
+      assertEquals(new ProduceResponse(5, 6, 2), written);
+      assertEquals(List.of("application/vnd.sluice.record-batch.v2"), contentTypes);
+      assertArrayEquals(expected, server.requests().get(0).body());
+      assertArrayEquals(expected, leader.requests().get(0).body());
+      assertEquals("acks=leader", server.requests().get(0).query());
+      assertEquals(0, batch.position(), "the caller's buffer is not moved");
+    }
+  }
+
+  @Test
+  void aBuiltBatchWhoseAnswerMiscountsItsRecordsIsAnError() {
+    server.onJson("POST", RECORDS, 200, "{\"offset\":4,\"lastOffset\":4,\"count\":1}");
+    ByteBuffer batch =
+        MemoryBatchBuilder.build(
+            List.of(Record.of(null, null, 1L), Record.of(null, null, 1L)), Compression.NONE);
+
+    SluiceClientException e =
+        assertThrows(
+            SluiceClientException.class, () -> client.appendBatch("orders", 0, batch, 2, null));
+
+    assertTrue(e.getMessage().contains("not a batched produce answer"), e.getMessage());
+    assertEquals(SluiceClientException.BAD_ANSWER, e.status());
   }
 
   @Test

@@ -11,14 +11,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.api.Acks;
 import dev.sluice.api.ErrorBody;
-import dev.sluice.api.NdjsonCodec;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.RecordHeader;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.BatchValidator;
+import dev.sluice.format.Header;
 import dev.sluice.format.KafkaPartitioner;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
+import dev.sluice.format.RecordReader;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -47,9 +56,19 @@ class SluiceProducerTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String TOPIC = "orders";
 
-  /** A record of 100 value bytes and no key: {@link #SIZE} bytes in a batch. */
+  private static final long TIMESTAMP = 1_764_460_800_000L;
+
+  /**
+   * A record of 100 value bytes, no key and {@link #TIMESTAMP} ({@link #hundred}): {@link #SIZE}
+   * bytes in a batch, and as much buffer memory.
+   */
   private static final int SIZE =
-      (int) NdjsonCodec.produceLineBytes(new ProduceRecord(null, new byte[100]));
+      MemoryBatchBuilder.sizeOfRecord(Record.of(null, new byte[100], TIMESTAMP), TIMESTAMP, 0);
+
+  /** The encoded size of a batch of {@code n} {@link #hundred}s. */
+  private static int batchOf(int n) {
+    return BatchLayout.HEADER_BYTES + n * SIZE;
+  }
 
   private final ManualClock clock = new ManualClock();
   private final FakeLeader leader = new FakeLeader();
@@ -82,10 +101,11 @@ class SluiceProducerTest {
    * first, one per request; holds requests while closed.
    */
   static final class FakeLeader implements BatchSender {
-    record Call(String topic, int partition, List<ProduceRecord> records, Acks acks) {}
+    /** One request: the batch's bytes, and its records decoded from them. */
+    record Call(String topic, int partition, List<Record> records, int batchBytes, Acks acks) {}
 
     final List<Call> calls = new CopyOnWriteArrayList<>();
-    final Map<Integer, List<ProduceRecord>> logs = new ConcurrentHashMap<>();
+    final Map<Integer, List<Record>> logs = new ConcurrentHashMap<>();
     final ConcurrentLinkedDeque<RuntimeException> failures = new ConcurrentLinkedDeque<>();
     final Semaphore started = new Semaphore(0);
 
@@ -104,8 +124,18 @@ class SluiceProducerTest {
 
     @Override
     public ProduceResponse send(
-        String topic, int partition, List<ProduceRecord> records, Acks acks) {
-      calls.add(new Call(topic, partition, List.copyOf(records), acks));
+        String topic, int partition, ByteBuffer batch, int recordCount, Acks acks) {
+      // Like the server: the batch must be a valid RecordBatch v2 of recordCount records.
+      BatchValidator.validate(batch, BatchLimit.maxBatchBytes(Integer.MAX_VALUE), "fake leader");
+      List<Record> records;
+      try (RecordReader reader = RecordReader.of(batch.duplicate(), "fake leader", 0)) {
+        records = reader.readAll();
+      }
+      if (records.size() != recordCount) {
+        throw new IllegalStateException(
+            "a batch of " + records.size() + " records sent as " + recordCount);
+      }
+      calls.add(new Call(topic, partition, records, batch.remaining(), acks));
       started.release();
       try {
         if (!gate.await(WAIT.toSeconds(), TimeUnit.SECONDS)) {
@@ -119,7 +149,7 @@ class SluiceProducerTest {
         throw failure;
       }
       synchronized (this) {
-        List<ProduceRecord> log = logs.computeIfAbsent(partition, p -> new ArrayList<>());
+        List<Record> log = logs.computeIfAbsent(partition, p -> new ArrayList<>());
         long base = log.size();
         log.addAll(records);
         if (miscountNext) {
@@ -159,7 +189,7 @@ class SluiceProducerTest {
   }
 
   private static ProduceRecord hundred() {
-    return new ProduceRecord(null, new byte[100]);
+    return new ProduceRecord(null, new byte[100], List.of(), OptionalLong.of(TIMESTAMP));
   }
 
   private static <T> T await(CompletableFuture<T> future) throws Exception {
@@ -207,7 +237,7 @@ class SluiceProducerTest {
 
   @Test
   void aBatchIsSentWhenItReachesBatchBytesWithoutWaitingForLinger() throws Exception {
-    SluiceProducer producer = start(builder().batchBytes(3 * SIZE).acks(Acks.LEADER));
+    SluiceProducer producer = start(builder().batchBytes(batchOf(3)).acks(Acks.LEADER));
     List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
       sent.add(producer.send(TOPIC, 0, hundred()));
@@ -229,7 +259,7 @@ class SluiceProducerTest {
   @Test
   void aBatchBelowBatchBytesIsSentOnceLingerHasPassed() throws Exception {
     partitions = 2;
-    SluiceProducer producer = start(builder().linger(Duration.ofMillis(10)).batchBytes(2 * SIZE));
+    SluiceProducer producer = start(builder().linger(Duration.ofMillis(10)).batchBytes(batchOf(2)));
     CompletableFuture<RecordMetadata> lingering = producer.send(TOPIC, 0, hundred());
     CompletableFuture<RecordMetadata> full1 = producer.send(TOPIC, 1, hundred());
     CompletableFuture<RecordMetadata> full2 = producer.send(TOPIC, 1, hundred());
@@ -248,7 +278,7 @@ class SluiceProducerTest {
 
   @Test
   void aPartitionKeepsTheOrderOfSendsAcrossBatchesAndRetries() throws Exception {
-    SluiceProducer producer = start(builder().linger(Duration.ZERO).batchBytes(2 * SIZE));
+    SluiceProducer producer = start(builder().linger(Duration.ZERO).batchBytes(batchOf(2)));
     List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       if (i % 15 == 0) {
@@ -258,7 +288,7 @@ class SluiceProducerTest {
     }
     producer.flush();
 
-    List<ProduceRecord> log = leader.logs.get(0);
+    List<Record> log = leader.logs.get(0);
     assertEquals(200, log.size());
     for (int i = 0; i < 200; i++) {
       assertEquals(String.valueOf(i), new String(log.get(i).value(), UTF_8));
@@ -442,7 +472,7 @@ class SluiceProducerTest {
       assertEquals(expected, sent.get(i).getNow(null).partition(), "key customer-" + i);
     }
     for (FakeLeader.Call call : leader.calls) {
-      for (ProduceRecord r : call.records()) {
+      for (Record r : call.records()) {
         assertEquals(KafkaPartitioner.partitionForKey(r.key(), 7), call.partition());
       }
     }
@@ -452,7 +482,7 @@ class SluiceProducerTest {
   @Test
   void recordsWithoutAKeyFillABatchOnOnePartitionThenMoveToAnother() throws Exception {
     partitions = 3;
-    SluiceProducer producer = start(builder().batchBytes(2 * SIZE));
+    SluiceProducer producer = start(builder().batchBytes(batchOf(2)));
     List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       sent.add(producer.send(TOPIC, hundred()));
@@ -566,9 +596,9 @@ class SluiceProducerTest {
   }
 
   @Test
-  void batchBytesCountsTheRequestBody() throws Exception {
-    int threeLines = 3 * SIZE;
-    SluiceProducer producer = start(builder().batchBytes(threeLines));
+  void batchBytesCountsTheEncodedBatch() throws Exception {
+    int threeRecords = batchOf(3);
+    SluiceProducer producer = start(builder().batchBytes(threeRecords));
     for (int i = 0; i < 3; i++) {
       producer.send(TOPIC, 0, hundred());
     }
@@ -576,9 +606,34 @@ class SluiceProducerTest {
     // Linger is an hour: only a full batch is sent.
     assertTrue(leader.started.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS));
     assertEquals(3, leader.calls.get(0).records().size());
+    assertEquals(threeRecords, leader.calls.get(0).batchBytes(), "a full batch is batchBytes long");
+  }
+
+  @Test
+  void aBatchCarriesKeysHeadersAndTimestampsTheSendTimeWhenARecordHasNone() throws Exception {
+    SluiceProducer producer = start(builder());
+    long before = System.currentTimeMillis();
+    producer.send(
+        TOPIC,
+        0,
+        new ProduceRecord(
+            "k".getBytes(UTF_8),
+            "v".getBytes(UTF_8),
+            List.of(new RecordHeader("trace", new byte[] {1}), new RecordHeader("n", null)),
+            OptionalLong.of(TIMESTAMP)));
+    producer.send(TOPIC, 0, value("stamped when sent"));
+    long after = System.currentTimeMillis();
+    producer.flush();
+
+    List<Record> written = leader.logs.get(0);
     assertEquals(
-        NdjsonCodec.produceBody(leader.calls.get(0).records()).length,
-        threeLines,
-        "a full batch's body is batchBytes long");
+        new Record(
+            "k".getBytes(UTF_8),
+            "v".getBytes(UTF_8),
+            List.of(new Header("trace", new byte[] {1}), new Header("n", null)),
+            TIMESTAMP),
+        written.get(0));
+    long stamped = written.get(1).timestamp();
+    assertTrue(before <= stamped && stamped <= after, "stamped " + stamped);
   }
 }

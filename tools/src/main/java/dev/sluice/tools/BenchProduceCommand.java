@@ -60,7 +60,10 @@ final class BenchProduceCommand implements Callable<Integer> {
   static final int NODES = 3;
   static final long MAX_RECORD_BYTES = 128 * Sizes.MIB;
 
-  /** A producer batch travels as NDJSON, base64 inflating it by 4/3, under the server's limit. */
+  /**
+   * A producer batch travels as one RecordBatch v2 body; half the server's default {@code
+   * sluice.api.inline-batch-bytes} leaves room for a record larger than the batch size.
+   */
   static final long MAX_PRODUCER_BYTES = 8 * Sizes.MIB;
 
   /** Record latencies are kept one long each: 64 MiB of them at most. */
@@ -98,7 +101,7 @@ final class BenchProduceCommand implements Callable<Integer> {
       defaultValue = "256KiB",
       converter = Sizes.Converter.class,
       description =
-          "Producer mode: batch size, as request body bytes (NDJSON, values in base64)"
+          "Producer mode: batch size, as request body bytes (the encoded record batch)"
               + " (default: ${DEFAULT-VALUE}).")
   long batchBytes;
 

@@ -37,7 +37,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * PATCH  /topics/{t}/config                             change the topic's settings
  * POST   /leaders/rebalance                             leadership back to preferred replicas
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value), or
- *                                                       many as one batch (NDJSON body)
+ *                                                       many as one batch (NDJSON body, or a
+ *                                                       producer-built RecordBatch v2)
  * GET  /topics/{t}/partitions/{p}/records/{offset}      one record's value
  * GET  /topics/{t}/partitions/{p}/records?offset=&maxBytes=&maxWaitMs=&minBytes=&follow=
  *                                                       whole batches (or NDJSON) from an offset

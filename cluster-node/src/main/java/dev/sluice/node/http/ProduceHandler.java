@@ -16,6 +16,7 @@ import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +57,9 @@ import org.slf4j.LoggerFactory;
  *       NdjsonBatchReader}), parsed as the body streams in and held only as decoded records,
  *       bounded by {@code sluice.api.inline-batch-bytes} (the body) and the partition's {@code
  *       max-batch-bytes} (the batch).
+ *   <li>{@code application/vnd.sluice.record-batch.v2}: one RecordBatch v2 built by the producer
+ *       ({@link RecordBatchBodyReader}), checked as it streams in, under the same two limits, and
+ *       stored as sent but for its base offset and leader epoch.
  * </ul>
  *
  * <p>Nothing reaches the log before the whole body has arrived and, for NDJSON, every line was
@@ -82,7 +86,7 @@ public final class ProduceHandler {
   /** The node's batch limit; a topic may set its own ({@code max-batch-bytes}). */
   private final long nodeMaxBatchBytes;
 
-  /** {@code sluice.api.inline-batch-bytes}: the largest NDJSON body. */
+  /** {@code sluice.api.inline-batch-bytes}: the largest NDJSON or record-batch body. */
   private final long inlineBatchBytes;
 
   private final Duration ackTimeout;
@@ -110,11 +114,13 @@ public final class ProduceHandler {
 
   /**
    * Appends the body of {@code req} to the partition: one record (octet-stream, {@code key} from
-   * the key header) or the records of an NDJSON body, which carry their own keys.
+   * the key header), or the records of an NDJSON body or of a producer-built batch, which carry
+   * their own keys.
    */
   public CompletionStage<HttpResponse> produce(
       String topic, int partition, Optional<String> key, Optional<String> acks, HttpRequest req) {
     boolean ndjson = isNdjson(req);
+    boolean recordBatch = isRecordBatch(req);
     PartitionId tp;
     try {
       tp = TopicService.partitionId(topic, partition);
@@ -134,6 +140,34 @@ public final class ProduceHandler {
       // The partition's own limit: its topic may override the node's.
       maxBatch = leader.get().log().settings().maxBatchBytes();
       OptionalLong declared = req.entity().getContentLengthOption();
+      if (recordBatch) {
+        if (key.isPresent()) {
+          throw new ApiException(
+              400,
+              Headers.KEY
+                  + " applies to a single-record produce ("
+                  + MediaTypes.OCTET_STREAM
+                  + "); the records of a "
+                  + MediaTypes.RECORD_BATCH_V2
+                  + " body carry their own keys");
+        }
+        if (declared.isPresent() && declared.getAsLong() > inlineBatchBytes) {
+          throw bodyTooLarge("of " + declared.getAsLong() + " bytes");
+        }
+        if (declared.isPresent() && declared.getAsLong() > maxBatch) {
+          throw new ApiException(
+              413,
+              "record batch of "
+                  + declared.getAsLong()
+                  + " bytes is larger than "
+                  + maxBatchName(maxBatch)
+                  + " = "
+                  + maxBatch
+                  + "; nothing was written: send fewer or smaller records per batch",
+              Map.of(ErrorBody.MAX_BATCH_BYTES, maxBatch));
+        }
+        return validateAndAppend(leader.get(), maxBatch, all, req);
+      }
       if (ndjson) {
         if (key.isPresent()) {
           throw new ApiException(
@@ -165,6 +199,41 @@ public final class ProduceHandler {
   static boolean isNdjson(HttpRequest req) {
     MediaType type = req.entity().getContentType().mediaType();
     return (type.mainType() + "/" + type.subType()).equalsIgnoreCase(MediaTypes.NDJSON);
+  }
+
+  /** Whether the body is one producer-built RecordBatch v2. */
+  static boolean isRecordBatch(HttpRequest req) {
+    MediaType type = req.entity().getContentType().mediaType();
+    return (type.mainType() + "/" + type.subType()).equalsIgnoreCase(MediaTypes.RECORD_BATCH_V2);
+  }
+
+  /**
+   * Checks the producer-built batch as it streams in ({@link RecordBatchBodyReader}), then has the
+   * leader append it as sent, stamping only its base offset and leader epoch.
+   */
+  private CompletionStage<HttpResponse> validateAndAppend(
+      PartitionReplica replica, long maxBatch, boolean all, HttpRequest req) {
+    RecordBatchBodyReader reader =
+        new RecordBatchBodyReader(
+            "record batch sent to " + replica.partitionId(),
+            inlineBatchBytes,
+            maxBatch,
+            maxBatchName(maxBatch));
+    CompletionStage<Answer> appended =
+        req.entity()
+            .withoutSizeLimit()
+            .getDataBytes()
+            .runForeach(reader::accept, system)
+            .thenCompose(
+                done -> {
+                  ByteBuffer batch = reader.finish();
+                  metrics.bytesIn(replica.partitionId().topic(), reader.bytes());
+                  AppendOp op = (log, epoch) -> log.appendProducerBatch(batch, epoch);
+                  return append(replica, op, all);
+                });
+    return appended
+        .thenCompose(reply -> acknowledged(replica, reply, all, req))
+        .thenApply(ProduceHandler::answer);
   }
 
   /**
@@ -407,14 +476,7 @@ public final class ProduceHandler {
 
   /** An NDJSON body over {@code inline-batch-bytes}; {@code size} says what is known of it. */
   private ApiException bodyTooLarge(String size) {
-    return new ApiException(
-        413,
-        "batched produce body "
-            + size
-            + " is larger than sluice.api.inline-batch-bytes = "
-            + inlineBatchBytes
-            + "; nothing was written: send fewer or smaller records per request",
-        Map.of(INLINE_BATCH_BYTES, inlineBatchBytes));
+    return RecordBatchBodyReader.bodyTooLarge(inlineBatchBytes, size);
   }
 
   /** Fails an NDJSON upload as soon as more than {@code inline-batch-bytes} arrived. */
