@@ -140,20 +140,13 @@ public final class ProduceHandler {
       // The partition's own limit: its topic may override the node's.
       maxBatch = leader.get().log().settings().maxBatchBytes();
       OptionalLong declared = req.entity().getContentLengthOption();
+      if (recordBatch || ndjson) {
+        requireBatchBody(
+            recordBatch ? "a " + MediaTypes.RECORD_BATCH_V2 : "an " + MediaTypes.NDJSON,
+            key,
+            declared);
+      }
       if (recordBatch) {
-        if (key.isPresent()) {
-          throw new ApiException(
-              400,
-              Headers.KEY
-                  + " applies to a single-record produce ("
-                  + MediaTypes.OCTET_STREAM
-                  + "); the records of a "
-                  + MediaTypes.RECORD_BATCH_V2
-                  + " body carry their own keys");
-        }
-        if (declared.isPresent() && declared.getAsLong() > inlineBatchBytes) {
-          throw bodyTooLarge("of " + declared.getAsLong() + " bytes");
-        }
         if (declared.isPresent() && declared.getAsLong() > maxBatch) {
           throw new ApiException(
               413,
@@ -169,19 +162,6 @@ public final class ProduceHandler {
         return validateAndAppend(leader.get(), maxBatch, all, req);
       }
       if (ndjson) {
-        if (key.isPresent()) {
-          throw new ApiException(
-              400,
-              Headers.KEY
-                  + " applies to a single-record produce ("
-                  + MediaTypes.OCTET_STREAM
-                  + "); the records of an "
-                  + MediaTypes.NDJSON
-                  + " body carry their own keys");
-        }
-        if (declared.isPresent() && declared.getAsLong() > inlineBatchBytes) {
-          throw bodyTooLarge("of " + declared.getAsLong() + " bytes");
-        }
         return decodeAndAppend(leader.get(), maxBatch, all, req);
       }
       keyBytes = key.map(k -> k.getBytes(StandardCharsets.UTF_8)).orElse(null);
@@ -475,6 +455,26 @@ public final class ProduceHandler {
   }
 
   /** An NDJSON body over {@code inline-batch-bytes}; {@code size} says what is known of it. */
+  /**
+   * The checks every batch body shares before it is read: no single-record key header (the records
+   * carry their own keys), and a declared length within {@code sluice.api.inline-batch-bytes}.
+   */
+  private void requireBatchBody(String body, Optional<String> key, OptionalLong declared) {
+    if (key.isPresent()) {
+      throw new ApiException(
+          400,
+          Headers.KEY
+              + " applies to a single-record produce ("
+              + MediaTypes.OCTET_STREAM
+              + "); the records of "
+              + body
+              + " body carry their own keys");
+    }
+    if (declared.isPresent() && declared.getAsLong() > inlineBatchBytes) {
+      throw bodyTooLarge("of " + declared.getAsLong() + " bytes");
+    }
+  }
+
   private ApiException bodyTooLarge(String size) {
     return RecordBatchBodyReader.bodyTooLarge(inlineBatchBytes, size);
   }
