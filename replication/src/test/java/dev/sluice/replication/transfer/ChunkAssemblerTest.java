@@ -109,18 +109,7 @@ class ChunkAssemblerTest {
   void aCorruptByteIsRejectedAndNothingIsAppended() throws IOException {
     ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 2);
     List<Frame.Chunk> chunks = new ArrayList<>(chunks(batch, 0, 0));
-    Frame.Chunk c = chunks.get(4);
-    byte[] flipped = c.payload().toArray();
-    flipped[100] ^= 0x01;
-    chunks.set(
-        4,
-        new Frame.Chunk(
-            c.baseOffset(),
-            c.totalLength(),
-            c.batchCrc(),
-            c.bytePosition(),
-            false,
-            ByteString.fromArray(flipped)));
+    flipByte(chunks, 4, 100);
     try (ChunkAssembler a = assembler()) {
       for (int i = 0; i < 9; i++) {
         a.accept(chunks.get(i));
@@ -140,19 +129,8 @@ class ChunkAssemblerTest {
   void aCorruptLeaderEpochByteWhichTheBatchCrcDoesNotCoverIsRejected() throws IOException {
     ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 4);
     List<Frame.Chunk> chunks = new ArrayList<>(chunks(batch, 0, 0));
-    Frame.Chunk c = chunks.get(0);
-    byte[] flipped = c.payload().toArray();
-    flipped[BatchLayout.PARTITION_LEADER_EPOCH_OFFSET + 3] ^=
-        0x01; // outside [ATTRIBUTES_OFFSET, end)
-    chunks.set(
-        0,
-        new Frame.Chunk(
-            c.baseOffset(),
-            c.totalLength(),
-            c.batchCrc(),
-            c.bytePosition(),
-            false,
-            ByteString.fromArray(flipped)));
+    // Outside [ATTRIBUTES_OFFSET, end): only the head CRC the chunks announce covers it.
+    flipByte(chunks, 0, BatchLayout.PARTITION_LEADER_EPOCH_OFFSET + 3);
     try (ChunkAssembler a = assembler()) {
       for (int i = 0; i < 9; i++) {
         a.accept(chunks.get(i));
@@ -225,5 +203,23 @@ class ChunkAssemblerTest {
       assertTrue(e.getMessage().contains("byte position " + 2 * LIMIT), e.getMessage());
     }
     assertEquals(0, stagedFiles());
+  }
+
+  /**
+   * Replaces chunk {@code index} (not the last) with one whose payload byte {@code at} is flipped.
+   */
+  private static void flipByte(List<Frame.Chunk> chunks, int index, int at) {
+    Frame.Chunk c = chunks.get(index);
+    byte[] flipped = c.payload().toArray();
+    flipped[at] ^= 0x01;
+    chunks.set(
+        index,
+        new Frame.Chunk(
+            c.baseOffset(),
+            c.totalLength(),
+            c.batchCrc(),
+            c.bytePosition(),
+            false,
+            ByteString.fromArray(flipped)));
   }
 }
