@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.api.ApiJson;
 import dev.sluice.format.Header;
 import dev.sluice.log.RecordLocation;
+import dev.sluice.log.testing.Conditions;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
 import dev.sluice.node.replica.PartitionReplica;
@@ -25,7 +26,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -76,20 +76,13 @@ class BatchedProduceTest {
    * (400 naming the replication factor); 409 means an earlier attempt got through.
    */
   private void createTopic(String json) {
-    Instant deadline = Instant.now().plusSeconds(30);
-    HttpResponse<String> r = postJson("/topics", json);
-    while (r.statusCode() != 201 && r.statusCode() != 409) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("topic not created: " + r.statusCode() + " " + r.body());
-      }
-      try {
-        Thread.sleep(50); // polling interval of a condition wait, not a synchronisation guess
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-      r = postJson("/topics", json);
-    }
+    Conditions.await(
+        () -> {
+          int status = postJson("/topics", json).statusCode();
+          return status == 201 || status == 409;
+        },
+        Duration.ofSeconds(30),
+        "topic created: " + json);
   }
 
   @AfterAll

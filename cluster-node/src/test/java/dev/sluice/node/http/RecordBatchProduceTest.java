@@ -13,6 +13,7 @@ import dev.sluice.format.Header;
 import dev.sluice.format.MemoryBatchBuilder;
 import dev.sluice.format.Record;
 import dev.sluice.log.RecordLocation;
+import dev.sluice.log.testing.Conditions;
 import dev.sluice.node.SluiceNode;
 import dev.sluice.node.TestNodes;
 import dev.sluice.node.replica.PartitionReplica;
@@ -26,7 +27,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,20 +71,13 @@ class RecordBatchProduceTest {
 
   /** Creates a topic, retrying while the fresh node does not count itself live yet. */
   private void createTopic(String json) {
-    Instant deadline = Instant.now().plusSeconds(30);
-    HttpResponse<String> r = post("/topics", "application/json", json.getBytes());
-    while (r.statusCode() != 201 && r.statusCode() != 409) {
-      if (Instant.now().isAfter(deadline)) {
-        throw new AssertionError("topic not created: " + r.statusCode() + " " + r.body());
-      }
-      try {
-        Thread.sleep(50); // polling interval of a condition wait, not a synchronisation guess
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-      r = post("/topics", "application/json", json.getBytes());
-    }
+    Conditions.await(
+        () -> {
+          int status = post("/topics", "application/json", json.getBytes()).statusCode();
+          return status == 201 || status == 409;
+        },
+        Duration.ofSeconds(30),
+        "topic created: " + json);
   }
 
   @AfterAll
