@@ -52,6 +52,19 @@ public record ErrorBody(String error, Map<String, Object> details) {
    */
   public static final String REQUIRED_PERMISSION = "requiredPermission";
 
+  /**
+   * A machine-readable name of the error where a client must tell errors of one status apart: the
+   * {@code ProducerError} names of a 409 to an idempotent batch ({@code OUT_OF_ORDER_SEQUENCE},
+   * {@code UNKNOWN_PRODUCER_ID}, {@code PRODUCER_FENCED}).
+   */
+  public static final String CODE = "code";
+
+  /** The producer id of a refused idempotent batch (409). */
+  public static final String PRODUCER_ID = "producerId";
+
+  /** The base sequence the partition expects next from the producer (409). */
+  public static final String EXPECTED_SEQUENCE = "expectedSequence";
+
   public ErrorBody {
     Objects.requireNonNull(error, "error");
     Map<String, Object> copy = new LinkedHashMap<>(details == null ? Map.of() : details);

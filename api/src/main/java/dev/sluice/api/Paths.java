@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
  * GET  /topics/{t}/partitions/{p}/records?offset=&amp;maxBytes=[&amp;maxWaitMs=&amp;minBytes=&amp;follow=]
  *                                                      whole batches (or NDJSON) from an offset
  * GET  /cluster/status                                  the cluster at a glance ({@link ClusterStatus})
+ * POST /producers                                       a new idempotent producer id ({@link ProducerIdResponse})
  * </pre>
  *
  * <p>The builders return paths <em>relative</em> to a node's API root, without a leading slash,
@@ -30,6 +31,9 @@ import java.nio.charset.StandardCharsets;
 public final class Paths {
   /** First path segment of every client API resource. */
   public static final String TOPICS = "topics";
+
+  /** Path segment of the producer-id resource. */
+  public static final String PRODUCERS = "producers";
 
   /** Segment before a partition number. */
   public static final String PARTITIONS = "partitions";
@@ -98,6 +102,11 @@ public final class Paths {
   /** {@code topics/{topic}/config}: change the topic's settings (PATCH). */
   public static String topicConfig(String topic) {
     return topic(topic) + "/" + CONFIG;
+  }
+
+  /** {@code producers}: a new idempotent producer id (POST, {@link ProducerIdResponse}). */
+  public static String producers() {
+    return PRODUCERS;
   }
 
   /** {@code leaders/rebalance}: give leadership back to preferred replicas (POST). */

@@ -1,0 +1,7 @@
+/**
+ * Idempotent producers' state of a partition log: for each producer id, the epoch and the last
+ * batches' sequences and offsets, derived from the v2 batch headers in the log (so it replicates
+ * with the batches and survives a leader failover), used by the leader to drop a retried batch and
+ * answer its original offsets.
+ */
+package dev.sluice.log.producer;
