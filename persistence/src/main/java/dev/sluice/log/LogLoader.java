@@ -5,6 +5,7 @@ import dev.sluice.config.StorageSettings;
 import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.LeaderEpochCache;
+import dev.sluice.log.producer.ProducerStateTable;
 import dev.sluice.log.segment.LogSegment;
 import dev.sluice.log.segment.SegmentFiles;
 import dev.sluice.log.staging.StagingArea;
@@ -40,8 +41,11 @@ import org.slf4j.LoggerFactory;
  * <p>The checkpoints are then fitted to the recovered segments: the log start offset into the first
  * segment, the leader-epoch history to the batches ({@link LeaderEpochCache#recover}), and the high
  * watermark into {@code [logStartOffset, logEndOffset]} (rewritten, with a WARN, if it was outside;
- * a torn high-watermark record reads as absent, with a WARN, and the log start is used). Last, the
- * staging area drops what can no longer be appended.
+ * a torn high-watermark record reads as absent, with a WARN, and the log start is used). The
+ * idempotent producers' state ({@link ProducerStateTable}) is rebuilt from the headers of every
+ * batch of the recovered segments (61 bytes read per batch, larger batches skipped over); there is
+ * no snapshot of it, so this read covers the whole log. Last, the staging area drops what can no
+ * longer be appended.
  *
  * <p>Runs on the thread that opens the log, before the log is shared.
  */
@@ -56,6 +60,7 @@ final class LogLoader {
       long logEndOffset,
       long highWatermark,
       LeaderEpochCache epochs,
+      ProducerStateTable producers,
       StagingArea staging) {}
 
   private final Path dir;
@@ -118,15 +123,19 @@ final class LogLoader {
         Math.min(logEndOffset, Math.max(firstBase, checkpointedStart.orElse(firstBase)));
     LeaderEpochCache epochs = LeaderEpochCache.recover(dir, segments.view(), logStartOffset);
     long highWatermark = recoverHighWatermark(logStartOffset, logEndOffset);
+    ProducerStateTable producers = new ProducerStateTable();
+    segments.forEachBatchHeader(producers::update);
     StagingArea staging = StagingArea.open(dir.resolve(PartitionLog.STAGING_DIR), logEndOffset);
     log.debug(
-        "{}: opened with {} segments, offsets [{}, {}), high watermark {}",
+        "{}: opened with {} segments, offsets [{}, {}), high watermark {}, {} producers",
         dir,
         segments.count(),
         logStartOffset,
         logEndOffset,
-        highWatermark);
-    return new LoadedLog(segments, logStartOffset, logEndOffset, highWatermark, epochs, staging);
+        highWatermark,
+        producers.size());
+    return new LoadedLog(
+        segments, logStartOffset, logEndOffset, highWatermark, epochs, producers, staging);
   }
 
   private void deleteOrphanIndexes(TreeSet<Long> bases) throws IOException {

@@ -19,6 +19,9 @@ import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
 import dev.sluice.log.epoch.EpochEntry;
 import dev.sluice.log.epoch.LeaderEpochCache;
+import dev.sluice.log.producer.ProducerStateException;
+import dev.sluice.log.producer.ProducerStateTable;
+import dev.sluice.log.producer.ProducerStateTable.ProducerState;
 import dev.sluice.log.record.BatchFiles;
 import dev.sluice.log.record.StagedBatch;
 import dev.sluice.log.record.StreamingBatchWriter;
@@ -37,6 +40,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +62,22 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #open} recovers the directory first ({@link LogLoader}: a torn or corrupt tail is cut,
  * checkpoints are fitted to what survived). Retention's choice of segments is {@link
  * RetentionPlan}'s.
+ *
+ * <p>Idempotent producers: the log keeps a {@link ProducerStateTable} derived from the producer
+ * fields of its batch headers. Every append path records the batches it writes in it (the leader's
+ * and the follower's alike, in {@link #appendOne}), so a replica's table is its leader's for the
+ * same log, and a new leader deduplicates what the old one acknowledged. Before a leader writes a
+ * batch with a producer id, the table decides under the write lock: a retry of one of the
+ * producer's last five batches writes nothing and is answered with the original offsets ({@link
+ * AppendInfo#duplicate}), a batch out of sequence or of a fenced epoch writes nothing and throws
+ * {@link ProducerStateException}. Opening the log rebuilds the table from every batch header in it
+ * (no snapshot yet); truncation rebuilds the entries of the producers it cut from the remaining
+ * segments; retention keeps the table as it is. Consequence: a producer whose batches retention
+ * deleted keeps its entry while the log stays open, but a reopened log no longer knows it, and its
+ * next batch gets {@link dev.sluice.log.producer.ProducerError#UNKNOWN_PRODUCER_ID} unless it
+ * starts at sequence 0 (as in Kafka without its snapshots). Entries expire {@link
+ * ProducerStateTable#DEFAULT_PRODUCER_ID_EXPIRATION} after their producer's newest batch timestamp,
+ * checked at open and on each {@link #applyRetention} call.
  *
  * <p>Durability: writes and forces are separate. {@link #flush} forces every byte written before it
  * was called and raises {@link #flushedOffset}, below which offsets are on disk. With {@link
@@ -105,6 +125,10 @@ public final class PartitionLog implements AutoCloseable {
   private final OffsetCheckpoint logStartCheckpoint;
   private final StagingArea staging;
   private final LeaderEpochCache epochs;
+
+  /** Changed and read under {@link #writeLock} only. */
+  private final ProducerStateTable producers;
+
   private final HighWatermarkWaiters highWatermarkWaiters =
       new HighWatermarkWaiters(this::highWatermark);
 
@@ -136,6 +160,8 @@ public final class PartitionLog implements AutoCloseable {
     this.logStartCheckpoint = new OffsetCheckpoint(dir.resolve(LOG_START_OFFSET_FILE));
     this.staging = loaded.staging();
     this.epochs = loaded.epochs();
+    this.producers = loaded.producers();
+    producers.expire(clock.millis());
     this.logStartOffset = loaded.logStartOffset();
     this.logEndOffset = loaded.logEndOffset();
     this.highWatermark = loaded.highWatermark();
@@ -240,6 +266,19 @@ public final class PartitionLog implements AutoCloseable {
    */
   public List<EpochEntry> leaderEpochs() {
     return epochs.entries();
+  }
+
+  /**
+   * What the log holds of idempotent producer {@code producerId}: its epoch, its last batches
+   * (sequences and offsets, oldest first, at most {@link ProducerStateTable#BATCHES_KEPT}) and its
+   * newest batch timestamp; empty if the log knows no such producer (never seen, expired, or its
+   * batches were cut or deleted before the log was last opened). An immutable snapshot, for tests
+   * and status views; takes the write lock, so it waits for an append in progress.
+   */
+  public Optional<ProducerState> producerState(long producerId) {
+    synchronized (writeLock) {
+      return producers.get(producerId);
+    }
   }
 
   public long sizeInBytes() {
@@ -418,9 +457,17 @@ public final class PartitionLog implements AutoCloseable {
    * else is rewritten. Compressed batches are refused for now: records of a compressed batch cannot
    * be located in a segment ({@link dev.sluice.log.record.FileRecordReader}).
    *
+   * <p>A batch with a producer id (an idempotent producer's) is checked against the producers'
+   * state under the write lock before anything is written ({@link ProducerStateTable#check}). A
+   * retry of one of that producer's last five batches writes nothing and returns {@link
+   * AppendInfo#duplicateOf} with the offsets the original got (which may still be above the high
+   * watermark).
+   *
    * @throws RecordTooLargeException if the batch exceeds {@code max-batch-bytes}; nothing is
    *     written
    * @throws CorruptRecordException if the batch breaks a rule; nothing is written
+   * @throws ProducerStateException if the batch breaks a sequence or epoch rule of its producer;
+   *     nothing is written
    */
   public AppendInfo appendProducerBatch(ByteBuffer producerBatch, int leaderEpoch)
       throws IOException {
@@ -450,6 +497,10 @@ public final class PartitionLog implements AutoCloseable {
       throws IOException {
     synchronized (writeLock) {
       checkNotFailed();
+      AppendInfo duplicate = checkProducer(built);
+      if (duplicate != null) {
+        return duplicate;
+      }
       BatchFiles.stamp(batch, logEndOffset, leaderEpoch);
       BatchHeader header = BatchFiles.stamped(built, logEndOffset, leaderEpoch);
       appendOne(header, (ch, pos) -> FileTransfer.writeFully(ch, batch.duplicate(), pos));
@@ -508,6 +559,10 @@ public final class PartitionLog implements AutoCloseable {
       }
       synchronized (writeLock) {
         checkNotFailed();
+        AppendInfo duplicate = checkProducer(built);
+        if (duplicate != null) {
+          return duplicate;
+        }
         long base = logEndOffset;
         BatchHeader header = BatchFiles.stamped(built, base, leaderEpoch);
         int stampBytes =
@@ -528,6 +583,48 @@ public final class PartitionLog implements AutoCloseable {
     } finally {
       Files.deleteIfExists(staged.file());
     }
+  }
+
+  /**
+   * The producer rules for a batch a leader is about to write (callers hold {@link #writeLock}):
+   * null to write it, the answer to give if it is a duplicate; throws if it breaks a rule.
+   */
+  private AppendInfo checkProducer(BatchHeader batch) {
+    ProducerStateTable.Verdict verdict = producers.check(batch);
+    if (verdict instanceof ProducerStateTable.Duplicate d) {
+      log.debug(
+          "{}: batch of producer {} epoch {} sequences {}..{} is a retry of offsets {}..{}; not"
+              + " written again",
+          dir,
+          batch.producerId(),
+          batch.producerEpoch(),
+          batch.baseSequence(),
+          batch.lastSequence(),
+          d.original().baseOffset(),
+          d.original().lastOffset());
+      return AppendInfo.duplicateOf(
+          d.original().baseOffset(), d.original().lastOffset(), logEndOffset);
+    }
+    if (verdict instanceof ProducerStateTable.Refused r) {
+      throw new ProducerStateException(
+          r.error(),
+          batch.producerId(),
+          r.expectedSequence(),
+          dir
+              + ": refusing batch of producer "
+              + batch.producerId()
+              + " epoch "
+              + batch.producerEpoch()
+              + " sequences "
+              + batch.baseSequence()
+              + ".."
+              + batch.lastSequence()
+              + " ("
+              + r.error()
+              + "): "
+              + r.reason());
+    }
+    return null;
   }
 
   private void checkLeaderEpoch(int leaderEpoch) {
@@ -620,7 +717,8 @@ public final class PartitionLog implements AutoCloseable {
   /**
    * Writes one batch into the active segment, rolling first if it would not fit. Every append path
    * comes through here, so this is where the leader-epoch history learns about new epochs: before
-   * any byte of the batch is written, and undone if the batch is not.
+   * any byte of the batch is written, and undone if the batch is not. The producers' state learns
+   * about the batch once it is in the segment, on leaders and followers alike.
    */
   private void appendOne(BatchHeader header, BatchWriter writer) throws IOException {
     epochs.assign(header.partitionLeaderEpoch(), header.baseOffset());
@@ -634,6 +732,7 @@ public final class PartitionLog implements AutoCloseable {
       }
       throw e;
     }
+    producers.update(header);
   }
 
   /**
@@ -788,13 +887,37 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** After a cut: the epochs and the flushed offset follow the new log end. */
+  /**
+   * After a cut: the epochs, the producers' state and the flushed offset follow the new log end.
+   */
   private void cutState() throws IOException {
     epochs.truncateFromEnd(logEndOffset);
     latestLeaderEpoch = epochs.latestEpoch();
     // No flush is running (it holds the structure lock's read side), so none can raise this
     // again with an end read before the cut.
     lowerFlushedOffset(logEndOffset);
+    cutProducers(logEndOffset);
+  }
+
+  /**
+   * Rebuilds the entries of the producers that had batches at or above {@code end} from the
+   * remaining segments' headers (callers hold the structure lock's write side). The other entries
+   * are what the remaining log makes them already, and are kept even if retention deleted their
+   * batches; a log cut of batches without producer ids reads nothing.
+   */
+  private void cutProducers(long end) throws IOException {
+    Set<Long> cut = producers.producersWithBatchesFrom(end);
+    if (cut.isEmpty()) {
+      return;
+    }
+    cut.forEach(producers::remove);
+    segments.forEachBatchHeader(
+        h -> {
+          if (cut.contains(h.producerId())) {
+            producers.update(h);
+          }
+        });
+    log.debug("{}: rebuilt the state of {} producers after the cut at {}", dir, cut.size(), end);
   }
 
   private void lowerHighWatermarkToLogEnd() throws IOException {
@@ -860,6 +983,7 @@ public final class PartitionLog implements AutoCloseable {
     logStartOffset = start;
     logEndOffset = start;
     epochs.clear();
+    producers.clear();
     latestLeaderEpoch = epochs.latestEpoch();
     synchronized (flushedLock) {
       flushedOffset = start; // an empty log: nothing to lose
@@ -870,12 +994,18 @@ public final class PartitionLog implements AutoCloseable {
    * Deletes the old segments {@link RetentionPlan} picks: while the log is over {@code
    * retention-bytes}, or while their newest batch is older than {@code retention-time} by the
    * injected clock (the file's mtime if the timestamp is unknown); never the active segment, never
-   * one at or above the high watermark. Advances and checkpoints the log start offset.
+   * one at or above the high watermark. Advances and checkpoints the log start offset. The
+   * producers' state is kept whole (an entry may outlive its batches), and its expired entries are
+   * dropped first, whether or not retention is set: every replica calls this on its check tick.
    *
    * @return the number of segments deleted
    */
   public int applyRetention() throws IOException {
     synchronized (writeLock) {
+      int expired = producers.expire(clock.millis());
+      if (expired > 0) {
+        log.info("{}: {} idempotent producers expired", dir, expired);
+      }
       if (!settings.retains()) {
         return 0;
       }

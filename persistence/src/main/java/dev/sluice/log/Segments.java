@@ -20,6 +20,7 @@ import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -293,6 +294,17 @@ final class Segments {
       }
     }
     return joined;
+  }
+
+  /**
+   * Calls {@code action} with the header of every batch of every segment, oldest first, reading
+   * headers only ({@link LogSegment#forEachBatchHeader}): how state derived from the headers is
+   * rebuilt.
+   */
+  void forEachBatchHeader(Consumer<BatchHeader> action) throws IOException {
+    for (LogSegment s : byBase.values()) {
+      s.forEachBatchHeader(action);
+    }
   }
 
   /**

@@ -53,7 +53,8 @@ class KafkaClientsCrossCheckTest {
       log.appendRecords(RECORDS, 3);
       log.appendValueFile(bytes("big"), List.of(new Header("h", null)), valueFile, TIMESTAMP, 4);
       expected.add(new Record(bytes("big"), big, List.of(new Header("h", null)), TIMESTAMP));
-      log.appendProducerBatch(kafkaBatch(List.of(RECORDS.get(0)), 0, -1, 42, (short) 1, 7), 4);
+      // An idempotent producer's first batch on this partition starts at sequence 0.
+      log.appendProducerBatch(kafkaBatch(List.of(RECORDS.get(0)), 0, -1, 42, (short) 1, 0), 4);
       expected.add(RECORDS.get(0));
     }
     ByteBuffer segment =
@@ -79,7 +80,7 @@ class KafkaClientsCrossCheckTest {
     assertEquals(expected, read);
     assertEquals(List.of(0L, 1L, 2L, 3L, 4L), offsets);
     assertEquals(42, batches.get(2).producerId());
-    assertEquals(7, batches.get(2).baseSequence());
+    assertEquals(0, batches.get(2).baseSequence());
   }
 
   @Test
@@ -87,12 +88,12 @@ class KafkaClientsCrossCheckTest {
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
       LogTestSupport.appendBatches(log, 2, 10);
       // As a producer sends it: base offset 0, no partition leader epoch.
-      ByteBuffer produced = kafkaBatch(RECORDS, 0, -1, 1000, (short) 3, 17);
+      ByteBuffer produced = kafkaBatch(RECORDS, 0, -1, 1000, (short) 3, 0);
       AppendInfo info = log.appendProducerBatch(produced, 9);
       assertEquals(2, info.baseOffset());
       assertEquals(4, info.lastOffset());
       // What Kafka's broker stores: the same batch with the offset and the epoch assigned.
-      ByteBuffer kafkaStored = kafkaBatch(RECORDS, 2, 9, 1000, (short) 3, 17);
+      ByteBuffer kafkaStored = kafkaBatch(RECORDS, 2, 9, 1000, (short) 3, 0);
       ByteBuffer stored = LogTestSupport.bytesOf(log.read(2, 1));
       assertEquals(kafkaStored, stored);
       for (int i = 0; i < RECORDS.size(); i++) {

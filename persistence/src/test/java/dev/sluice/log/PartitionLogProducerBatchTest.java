@@ -43,7 +43,7 @@ class PartitionLogProducerBatchTest {
 
   @Test
   void aProducerBatchIsStoredAsSentWithOnlyOffsetAndEpochStamped() throws IOException {
-    ByteBuffer produced = MemoryBatchBuilder.build(RECORDS, Compression.NONE, 77, (short) 2, 10);
+    ByteBuffer produced = MemoryBatchBuilder.build(RECORDS, Compression.NONE, 77, (short) 2, 0);
     try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
       LogTestSupport.appendBatches(log, 2, 10);
       AppendInfo info = log.appendProducerBatch(produced.duplicate(), 4);
