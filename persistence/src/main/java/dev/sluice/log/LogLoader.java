@@ -5,6 +5,7 @@ import dev.sluice.config.StorageSettings;
 import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.LeaderEpochCache;
+import dev.sluice.log.producer.ProducerStateSnapshots;
 import dev.sluice.log.producer.ProducerStateTable;
 import dev.sluice.log.segment.LogSegment;
 import dev.sluice.log.segment.SegmentFiles;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -42,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * segment, the leader-epoch history to the batches ({@link LeaderEpochCache#recover}), and the high
  * watermark into {@code [logStartOffset, logEndOffset]} (rewritten, with a WARN, if it was outside;
  * a torn high-watermark record reads as absent, with a WARN, and the log start is used). The
- * idempotent producers' state ({@link ProducerStateTable}) is rebuilt from the headers of every
- * batch of the recovered segments (61 bytes read per batch, larger batches skipped over); there is
- * no snapshot of it, so this read covers the whole log. Last, the staging area drops what can no
- * longer be appended.
+ * idempotent producers' state ({@link ProducerStateTable}) is the newest snapshot at or below the
+ * log end ({@link ProducerStateSnapshots}; the one written at close after a clean shutdown, the one
+ * of the last roll after a crash) replayed with the headers of the batches after it (61 bytes read
+ * per batch, larger batches skipped over); without a snapshot every batch header of the log is
+ * read. Last, the staging area drops what can no longer be appended.
  *
  * <p>Runs on the thread that opens the log, before the log is shared.
  */
@@ -123,8 +126,7 @@ final class LogLoader {
         Math.min(logEndOffset, Math.max(firstBase, checkpointedStart.orElse(firstBase)));
     LeaderEpochCache epochs = LeaderEpochCache.recover(dir, segments.view(), logStartOffset);
     long highWatermark = recoverHighWatermark(logStartOffset, logEndOffset);
-    ProducerStateTable producers = new ProducerStateTable();
-    segments.forEachBatchHeader(producers::update);
+    ProducerStateTable producers = recoverProducers(logEndOffset);
     StagingArea staging = StagingArea.open(dir.resolve(PartitionLog.STAGING_DIR), logEndOffset);
     log.debug(
         "{}: opened with {} segments, offsets [{}, {}), high watermark {}, {} producers",
@@ -189,6 +191,34 @@ final class LogLoader {
         break;
       }
     }
+  }
+
+  /**
+   * The producers' state at {@code logEndOffset}: the newest snapshot at or below it, brought up to
+   * date with the batch headers after it (all of them without a snapshot). Snapshots above the
+   * recovered end describe batches that are gone, and are deleted first.
+   */
+  private ProducerStateTable recoverProducers(long logEndOffset) throws IOException {
+    ProducerStateSnapshots snapshots = new ProducerStateSnapshots(dir);
+    snapshots.deleteAbove(logEndOffset);
+    ProducerStateTable producers = new ProducerStateTable();
+    Optional<ProducerStateSnapshots.Snapshot> snapshot = snapshots.loadNewest(logEndOffset);
+    snapshot.ifPresent(s -> s.entries().forEach(producers::restore));
+    long from = snapshot.map(ProducerStateSnapshots.Snapshot::offset).orElse(0L);
+    int[] replayed = {0};
+    segments.forEachBatchHeaderFrom(
+        from,
+        h -> {
+          producers.update(h);
+          replayed[0]++;
+        });
+    log.debug(
+        "{}: producer state from {} and {} batch headers after it: {} producers",
+        dir,
+        snapshot.map(s -> "the snapshot at " + s.offset()).orElse("no snapshot"),
+        replayed[0],
+        producers.size());
+    return producers;
   }
 
   /** The checkpointed high watermark clamped to the recovered log, rewritten if it moved. */

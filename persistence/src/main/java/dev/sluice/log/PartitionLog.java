@@ -20,6 +20,7 @@ import dev.sluice.log.epoch.EpochEndOffset;
 import dev.sluice.log.epoch.EpochEntry;
 import dev.sluice.log.epoch.LeaderEpochCache;
 import dev.sluice.log.producer.ProducerStateException;
+import dev.sluice.log.producer.ProducerStateSnapshots;
 import dev.sluice.log.producer.ProducerStateTable;
 import dev.sluice.log.producer.ProducerStateTable.ProducerState;
 import dev.sluice.log.record.BatchFiles;
@@ -70,12 +71,17 @@ import org.slf4j.LoggerFactory;
  * batch with a producer id, the table decides under the write lock: a retry of one of the
  * producer's last five batches writes nothing and is answered with the original offsets ({@link
  * AppendInfo#duplicate}), a batch out of sequence or of a fenced epoch writes nothing and throws
- * {@link ProducerStateException}. Opening the log rebuilds the table from every batch header in it
- * (no snapshot yet); truncation rebuilds the entries of the producers it cut from the remaining
- * segments; retention keeps the table as it is. Consequence: a producer whose batches retention
- * deleted keeps its entry while the log stays open, but a reopened log no longer knows it, and its
- * next batch gets {@link dev.sluice.log.producer.ProducerError#UNKNOWN_PRODUCER_ID} unless it
- * starts at sequence 0 (as in Kafka without its snapshots). Entries expire {@link
+ * {@link ProducerStateException}. The table is snapshotted ({@link ProducerStateSnapshots}, in
+ * {@code producer-state/}) at each segment roll, after the roll's force, and at close. Opening the
+ * log loads the newest snapshot at or below the log end and replays the batch headers after it;
+ * truncation deletes the snapshots above the cut and rebuilds the entries of the producers it cut
+ * from the newest remaining snapshot and the headers after it; retention keeps the table as it is
+ * and deletes the snapshots below the new log start except the newest. An entry therefore outlives
+ * the deletion of its producer's batches, also across a restart, as long as a snapshot holds it; if
+ * no snapshot can be read, the table is rebuilt from the batches left in the log, and a producer
+ * whose batches were all deleted is forgotten: its next batch gets {@link
+ * dev.sluice.log.producer.ProducerError#UNKNOWN_PRODUCER_ID} unless it starts at sequence 0 (as in
+ * Kafka without its snapshots). Entries expire {@link
  * ProducerStateTable#DEFAULT_PRODUCER_ID_EXPIRATION} after their producer's newest batch timestamp,
  * checked at open and on each {@link #applyRetention} call.
  *
@@ -129,6 +135,9 @@ public final class PartitionLog implements AutoCloseable {
   /** Changed and read under {@link #writeLock} only. */
   private final ProducerStateTable producers;
 
+  /** Written at each roll and at close, under {@link #writeLock}. */
+  private final ProducerStateSnapshots snapshots;
+
   private final HighWatermarkWaiters highWatermarkWaiters =
       new HighWatermarkWaiters(this::highWatermark);
 
@@ -161,6 +170,7 @@ public final class PartitionLog implements AutoCloseable {
     this.staging = loaded.staging();
     this.epochs = loaded.epochs();
     this.producers = loaded.producers();
+    this.snapshots = new ProducerStateSnapshots(dir);
     producers.expire(clock.millis());
     this.logStartOffset = loaded.logStartOffset();
     this.logEndOffset = loaded.logEndOffset();
@@ -718,12 +728,18 @@ public final class PartitionLog implements AutoCloseable {
    * Writes one batch into the active segment, rolling first if it would not fit. Every append path
    * comes through here, so this is where the leader-epoch history learns about new epochs: before
    * any byte of the batch is written, and undone if the batch is not. The producers' state learns
-   * about the batch once it is in the segment, on leaders and followers alike.
+   * about the batch once it is in the segment, on leaders and followers alike, and is snapshotted
+   * when the log rolls.
    */
   private void appendOne(BatchHeader header, BatchWriter writer) throws IOException {
     epochs.assign(header.partitionLeaderEpoch(), header.baseOffset());
     try {
-      segments.activeFor(header).append(header, writer);
+      LogSegment before = segments.active();
+      LogSegment target = segments.activeFor(header);
+      if (target != before) {
+        snapshotProducers(target.baseOffset(), before.baseOffset());
+      }
+      target.append(header, writer);
     } catch (IOException | RuntimeException e) {
       try {
         epochs.truncateFromEnd(header.baseOffset());
@@ -754,6 +770,25 @@ public final class PartitionLog implements AutoCloseable {
       raiseFlushedOffset(logEndOffset);
     }
     return new AppendInfo(baseOffset, lastOffset, bytes, logEndOffset);
+  }
+
+  /**
+   * Writes the producers' snapshot at {@code offset}, the log end, and deletes the ones above
+   * {@code supersededAbove} below it: recovery and truncation need only the newest of those. A
+   * failure is logged and costs only a longer replay at the next open or truncation.
+   */
+  private void snapshotProducers(long offset, long supersededAbove) {
+    try {
+      snapshots.write(offset, producers.all());
+      snapshots.deleteBetween(supersededAbove, offset);
+    } catch (IOException e) {
+      log.warn(
+          "{}: could not write the producer-state snapshot at offset {} (the next open replays"
+              + " more of the log instead): {}",
+          dir,
+          offset,
+          e.toString());
+    }
   }
 
   /** Throws if a failed force failed the log; appends call it before writing anything. */
@@ -900,18 +935,27 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   /**
-   * Rebuilds the entries of the producers that had batches at or above {@code end} from the
-   * remaining segments' headers (callers hold the structure lock's write side). The other entries
-   * are what the remaining log makes them already, and are kept even if retention deleted their
-   * batches; a log cut of batches without producer ids reads nothing.
+   * Deletes the snapshots above {@code end} and rebuilds the entries of the producers that had
+   * batches at or above it: as the newest remaining snapshot holds them, replayed with the headers
+   * after that snapshot (callers hold the structure lock's write side). The other entries are what
+   * the remaining log makes them already, and are kept even if retention deleted their batches; a
+   * cut of batches without producer ids reads no header.
    */
   private void cutProducers(long end) throws IOException {
+    snapshots.deleteAbove(end);
     Set<Long> cut = producers.producersWithBatchesFrom(end);
     if (cut.isEmpty()) {
       return;
     }
     cut.forEach(producers::remove);
-    segments.forEachBatchHeader(
+    Optional<ProducerStateSnapshots.Snapshot> snapshot = snapshots.loadNewest(end);
+    snapshot.ifPresent(
+        s ->
+            s.entries().stream()
+                .filter(e -> cut.contains(e.producerId()))
+                .forEach(producers::restore));
+    segments.forEachBatchHeaderFrom(
+        snapshot.map(ProducerStateSnapshots.Snapshot::offset).orElse(0L),
         h -> {
           if (cut.contains(h.producerId())) {
             producers.update(h);
@@ -984,6 +1028,7 @@ public final class PartitionLog implements AutoCloseable {
     logEndOffset = start;
     epochs.clear();
     producers.clear();
+    snapshots.deleteAll();
     latestLeaderEpoch = epochs.latestEpoch();
     synchronized (flushedLock) {
       flushedOffset = start; // an empty log: nothing to lose
@@ -1027,6 +1072,7 @@ public final class PartitionLog implements AutoCloseable {
             epochs.truncateFromStart(newStart);
             segments.deleteOldest(doomed);
           });
+      snapshots.deleteBelowKeepingNewest(newStart);
       log.info("{}: retention deleted {} segments; log start offset now {}", dir, count, newStart);
       return count;
     }
@@ -1079,6 +1125,7 @@ public final class PartitionLog implements AutoCloseable {
               return;
             }
             segments.active().flush(segments.syncer());
+            snapshotProducers(logEndOffset, segments.active().baseOffset());
             segments.closeAll();
             synchronized (highWatermarkLock) {
               highWatermarkFile.close();

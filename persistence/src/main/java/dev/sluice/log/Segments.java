@@ -297,13 +297,20 @@ final class Segments {
   }
 
   /**
-   * Calls {@code action} with the header of every batch of every segment, oldest first, reading
-   * headers only ({@link LogSegment#forEachBatchHeader}): how state derived from the headers is
-   * rebuilt.
+   * Calls {@code action} with the header of every batch whose base offset is at least {@code from},
+   * oldest first, reading headers only ({@link LogSegment#forEachBatchHeader}): how state derived
+   * from the headers is rebuilt or brought up to date from a snapshot. The segment holding {@code
+   * from} is read from its start, the earlier ones not at all.
    */
-  void forEachBatchHeader(Consumer<BatchHeader> action) throws IOException {
-    for (LogSegment s : byBase.values()) {
-      s.forEachBatchHeader(action);
+  void forEachBatchHeaderFrom(long from, Consumer<BatchHeader> action) throws IOException {
+    Long start = byBase.floorKey(from);
+    for (LogSegment s : (start == null ? byBase : byBase.tailMap(start, true)).values()) {
+      s.forEachBatchHeader(
+          h -> {
+            if (h.baseOffset() >= from) {
+              action.accept(h);
+            }
+          });
     }
   }
 

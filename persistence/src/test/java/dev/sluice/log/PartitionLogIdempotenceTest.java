@@ -16,9 +16,11 @@ import dev.sluice.format.MemoryBatchBuilder;
 import dev.sluice.format.Record;
 import dev.sluice.log.producer.ProducerError;
 import dev.sluice.log.producer.ProducerStateException;
+import dev.sluice.log.producer.ProducerStateSnapshots;
 import dev.sluice.log.producer.ProducerStateTable;
 import dev.sluice.log.producer.ProducerStateTable.ProducerBatch;
 import dev.sluice.log.producer.ProducerStateTable.ProducerState;
+import dev.sluice.log.segment.SegmentFiles;
 import dev.sluice.log.testing.LogTestSupport;
 import dev.sluice.log.testing.MutableClock;
 import java.io.ByteArrayOutputStream;
@@ -31,7 +33,9 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -294,7 +298,7 @@ class PartitionLogIdempotenceTest {
   }
 
   @Test
-  void retentionKeepsTheStateWhileOpenButAReopenedLogForgetsDeletedProducers() throws IOException {
+  void retentionKeepsTheStateOfDeletedBatchesThroughSnapshotsAcrossAReopen() throws IOException {
     Path p = dir.resolve("p");
     MutableClock clock = clock();
     StorageSettings retaining =
@@ -314,6 +318,12 @@ class PartitionLogIdempotenceTest {
       assertEquals(
           AppendInfo.duplicateOf(0, 0, log.logEndOffset()), produce(log, PID, EPOCH, 0, 1));
     }
+    try (PartitionLog log = PartitionLog.open(p, retaining, clock)) {
+      // The producer's only batch is gone; the snapshot written at close still knows it.
+      assertEquals(1, log.producerState(PID).orElseThrow().nextSequence());
+    }
+    // Without snapshots the table is rebuilt from the batches left: the producer is forgotten.
+    deleteSnapshots(p);
     try (PartitionLog log = PartitionLog.open(p, retaining, clock)) {
       assertTrue(log.producerState(PID).isEmpty());
       ProducerStateException e =
@@ -338,6 +348,134 @@ class PartitionLogIdempotenceTest {
       ProducerStateException e =
           assertThrows(ProducerStateException.class, () -> produce(log, PID, EPOCH, 1, 1));
       assertEquals(ProducerError.UNKNOWN_PRODUCER_ID, e.error());
+    }
+  }
+
+  @Test
+  void aSnapshotIsWrittenAtEachRollAndAtCloseAndACrashReplaysFromTheOlderOne() throws IOException {
+    Path p = dir.resolve("p");
+    ProducerStateSnapshots snapshots = new ProducerStateSnapshots(p);
+    Optional<ProducerState> before;
+    Optional<ProducerState> otherBefore;
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      int seq = 0;
+      while (log.segmentCount() < 3) {
+        produce(log, PID, EPOCH, seq++, 1);
+        LogTestSupport.appendBatches(log, 1, 10_000);
+      }
+      produce(log, PID + 1, (short) 0, 0, 1);
+      produce(log, PID, EPOCH, seq, 1);
+      List<Long> bases = segmentBases(p);
+      assertEquals(new TreeSet<>(bases.subList(1, 3)), snapshots.offsets());
+      before = log.producerState(PID);
+      otherBefore = log.producerState(PID + 1);
+      log.close();
+      assertEquals(
+          new TreeSet<>(List.of(bases.get(1), bases.get(2), log.logEndOffset())),
+          snapshots.offsets());
+      // A crash after the last roll, before any later snapshot: only the first roll's is left.
+      Files.delete(snapshots.file(log.logEndOffset()));
+      Files.delete(snapshots.file(bases.get(2)));
+      Files.delete(p.resolve(PartitionLog.CLEAN_SHUTDOWN_FILE));
+    }
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      assertEquals(before, log.producerState(PID));
+      assertEquals(otherBefore, log.producerState(PID + 1));
+    }
+  }
+
+  @Test
+  void aDamagedSnapshotIsPassedOverForTheLog() throws IOException {
+    Path p = dir.resolve("p");
+    ProducerStateSnapshots snapshots = new ProducerStateSnapshots(p);
+    Optional<ProducerState> before;
+    long end;
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      produce(log, PID, EPOCH, 0, 2);
+      produce(log, PID, EPOCH, 2, 1);
+      before = log.producerState(PID);
+      end = log.logEndOffset();
+    }
+    Path snapshot = snapshots.file(end);
+    byte[] bytes = Files.readAllBytes(snapshot);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(snapshot, bytes);
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      assertEquals(before, log.producerState(PID));
+      assertEquals(AppendInfo.duplicateOf(2, 2, end), produce(log, PID, EPOCH, 2, 1));
+    }
+  }
+
+  @Test
+  void truncationDeletesTheSnapshotsAboveTheCut() throws IOException {
+    Path p = dir.resolve("p");
+    ProducerStateSnapshots snapshots = new ProducerStateSnapshots(p);
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      produce(log, PID, EPOCH, 0, 1); // 0
+      LogTestSupport.appendBatches(log, 3, 10); // 1..3
+    }
+    assertEquals(new TreeSet<>(List.of(4L)), snapshots.offsets());
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      log.truncateTo(1);
+      assertTrue(snapshots.offsets().isEmpty());
+      assertFalse(produce(log, PID, EPOCH, 1, 1).duplicate()); // 1, where a filler was
+      LogTestSupport.appendBatches(log, 4, 10); // 2..5
+      log.close();
+      // A crash instead of the close: the snapshot at 4 from before the cut would not know
+      // offset 1's batch, and would let its retry be written twice.
+      Files.delete(snapshots.file(log.logEndOffset()));
+      Files.delete(p.resolve(PartitionLog.CLEAN_SHUTDOWN_FILE));
+    }
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      assertEquals(AppendInfo.duplicateOf(1, 1, 6), produce(log, PID, EPOCH, 1, 1));
+    }
+  }
+
+  @Test
+  void truncationRebuildsFromTheNewestSnapshotBelowTheCut() throws IOException {
+    Path p = dir.resolve("p");
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      produce(log, PID, EPOCH, 0, 1); // 0
+      LogTestSupport.appendBatches(log, 2, 10); // 1..2
+    }
+    // A log starting at 3 whose snapshot there knows a producer whose batch at 0 is gone, as
+    // after retention.
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      log.truncateFullyAndStartAt(3);
+    }
+    ProducerStateSnapshots snapshots = new ProducerStateSnapshots(p);
+    assertEquals(new TreeSet<>(List.of(3L)), snapshots.offsets());
+    snapshots.write(
+        3,
+        List.of(
+            new ProducerState(
+                PID, EPOCH, List.of(new ProducerBatch(0, 0, 0, 0, TIMESTAMP)), TIMESTAMP)));
+    try (PartitionLog log = PartitionLog.open(p, settings(), clock())) {
+      produce(log, PID, EPOCH, 1, 1); // 3
+      LogTestSupport.appendBatches(log, 1, 10); // 4
+      produce(log, PID, EPOCH, 2, 1); // 5
+
+      log.truncateTo(5);
+
+      assertEquals(
+          List.of(
+              new ProducerBatch(0, 0, 0, 0, TIMESTAMP), new ProducerBatch(1, 1, 3, 3, TIMESTAMP)),
+          log.producerState(PID).orElseThrow().batches());
+    }
+  }
+
+  private static List<Long> segmentBases(Path logDir) throws IOException {
+    List<Long> bases = new ArrayList<>();
+    for (Path f : LogTestSupport.logFiles(logDir)) {
+      bases.add(SegmentFiles.parse(f, SegmentFiles.LOG_SUFFIX).getAsLong());
+    }
+    return bases;
+  }
+
+  private static void deleteSnapshots(Path logDir) throws IOException {
+    ProducerStateSnapshots snapshots = new ProducerStateSnapshots(logDir);
+    for (long offset : snapshots.offsets()) {
+      Files.delete(snapshots.file(offset));
     }
   }
 }

@@ -272,6 +272,14 @@ public final class ProducerStateTable {
     return hit;
   }
 
+  /**
+   * Puts back an entry as a snapshot holds it ({@link ProducerStateSnapshots}), replacing the
+   * table's entry for that producer.
+   */
+  public void restore(ProducerState state) {
+    entries.put(state.producerId(), state);
+  }
+
   /** Drops the entry of {@code producerId}, if any. */
   public void remove(long producerId) {
     entries.remove(producerId);
