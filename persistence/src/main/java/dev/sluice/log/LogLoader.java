@@ -200,6 +200,7 @@ final class LogLoader {
    */
   private ProducerStateTable recoverProducers(long logEndOffset) throws IOException {
     ProducerStateSnapshots snapshots = new ProducerStateSnapshots(dir);
+    snapshots.deleteLeftovers();
     snapshots.deleteAbove(logEndOffset);
     ProducerStateTable producers = new ProducerStateTable();
     Optional<ProducerStateSnapshots.Snapshot> snapshot = snapshots.loadNewest(logEndOffset);

@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The log of one partition replica: a directory of segments ({@code <baseOffset>.log} + {@code
  * .index}) of Kafka RecordBatch v2 batches, the {@code high-watermark}, {@code log-start-offset}
- * and {@code leader-epochs} checkpoints, the {@code log-format} marker ({@link LogFormat}) and a
- * {@code staging/} area.
+ * and {@code leader-epochs} checkpoints, the {@code log-format} marker ({@link LogFormat}), a
+ * {@code staging/} area and the {@code producer-state/} snapshots ({@link ProducerStateSnapshots}).
  *
  * <p>Invariants: segments are contiguous (each starts at the previous one's end offset) and hold
  * whole, validated batches only; {@code logStartOffset <= highWatermark <= logEndOffset}; the last
@@ -81,9 +81,10 @@ import org.slf4j.LoggerFactory;
  * no snapshot can be read, the table is rebuilt from the batches left in the log, and a producer
  * whose batches were all deleted is forgotten: its next batch gets {@link
  * dev.sluice.log.producer.ProducerError#UNKNOWN_PRODUCER_ID} unless it starts at sequence 0 (as in
- * Kafka without its snapshots). Entries expire {@link
- * ProducerStateTable#DEFAULT_PRODUCER_ID_EXPIRATION} after their producer's newest batch timestamp,
- * checked at open and on each {@link #applyRetention} call.
+ * Kafka without its snapshots). Emptying the log (a truncation to or below its start, {@link
+ * #truncateFullyAndStartAt}) forgets every producer and deletes the snapshots. Entries expire
+ * {@link ProducerStateTable#DEFAULT_PRODUCER_ID_EXPIRATION} after their producer's newest batch
+ * timestamp, checked at open and on each {@link #applyRetention} call.
  *
  * <p>Durability: writes and forces are separate. {@link #flush} forces every byte written before it
  * was called and raises {@link #flushedOffset}, below which offsets are on disk. With {@link

@@ -1,6 +1,7 @@
 package dev.sluice.log.producer;
 
 import dev.sluice.log.checkpoint.AtomicFile;
+import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.producer.ProducerStateTable.ProducerBatch;
 import dev.sluice.log.producer.ProducerStateTable.ProducerState;
 import java.io.IOException;
@@ -148,6 +149,20 @@ public final class ProducerStateSnapshots {
     for (long o : all.headSet(offset, false)) {
       if (o != newest) {
         Files.deleteIfExists(file(o));
+      }
+    }
+  }
+
+  /** Deletes the temporary files of writes a crash interrupted. */
+  public void deleteLeftovers() throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> files =
+        Files.newDirectoryStream(dir, "*" + SUFFIX + OffsetCheckpoint.TEMP_SUFFIX)) {
+      for (Path f : files) {
+        log.info("{}: deleting leftover temporary file", f);
+        Files.deleteIfExists(f);
       }
     }
   }

@@ -137,4 +137,16 @@ class ProducerStateSnapshotsTest {
     snapshots.deleteAll();
     assertTrue(snapshots.offsets().isEmpty());
   }
+
+  @Test
+  void leftoversOfAnInterruptedWriteAreDeletedAndNeverLoaded() throws IOException {
+    ProducerStateSnapshots snapshots = new ProducerStateSnapshots(dir);
+    snapshots.write(10, ENTRIES);
+    Path leftover = snapshots.dir().resolve("00000000000000000020.snapshot.tmp");
+    Files.write(leftover, new byte[] {1, 2, 3});
+    assertEquals(10, snapshots.loadNewest(100).orElseThrow().offset());
+    snapshots.deleteLeftovers();
+    assertFalse(Files.exists(leftover));
+    assertEquals(new TreeSet<>(List.of(10L)), snapshots.offsets());
+  }
 }
