@@ -39,6 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -289,6 +290,18 @@ public final class PartitionLog implements AutoCloseable {
   public Optional<ProducerState> producerState(long producerId) {
     synchronized (writeLock) {
       return producers.get(producerId);
+    }
+  }
+
+  /**
+   * Every idempotent producer the log knows, as {@link #producerState} gives each, ordered by
+   * producer id: how a test or a status view compares replicas' tables. Takes the write lock.
+   */
+  public List<ProducerState> producerStates() {
+    synchronized (writeLock) {
+      return producers.all().stream()
+          .sorted(Comparator.comparingLong(ProducerState::producerId))
+          .toList();
     }
   }
 
@@ -655,7 +668,9 @@ public final class PartitionLog implements AutoCloseable {
   /**
    * Appends complete batches in their on-disk form, as received from the leader (follower path):
    * checks every batch ({@link ReplicatedBatches}) and that they continue the log end offset,
-   * before writing anything; then appends them keeping the leader's offsets and epochs.
+   * before writing anything; then appends them keeping the leader's offsets and epochs. The
+   * producers' state records each batch as it is, without the producer rules: the leader applied
+   * them, and the follower's table must become the leader's.
    *
    * @throws CorruptRecordException if a batch is invalid or the buffer ends inside a batch
    * @throws OffsetMismatchException if the batches do not start at the log end offset or leave a

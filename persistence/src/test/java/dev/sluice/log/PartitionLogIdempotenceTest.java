@@ -282,6 +282,8 @@ class PartitionLogIdempotenceTest {
       assertEquals(leader.logEndOffset(), follower.logEndOffset());
       assertEquals(leader.producerState(PID), follower.producerState(PID));
       assertEquals(leader.producerState(PID + 1), follower.producerState(PID + 1));
+      assertEquals(2, follower.producerStates().size());
+      assertEquals(leader.producerStates(), follower.producerStates());
       assertEquals(
           ProducerStateTable.BATCHES_KEPT,
           follower.producerState(PID).orElseThrow().batches().size());
