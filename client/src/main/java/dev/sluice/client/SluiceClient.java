@@ -21,6 +21,7 @@ import dev.sluice.api.NdjsonLineException;
 import dev.sluice.api.Paths;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
 import dev.sluice.api.TopicList;
@@ -374,6 +375,30 @@ public final class SluiceClient {
             false,
             SluiceClient::readJson);
     return convert(answer, type, what);
+  }
+
+  /**
+   * Asks for a new idempotent producer id ({@code POST /producers}): one no other producer of the
+   * cluster was or will be given, with epoch 0. Needs a {@code produce:*} permission or admin.
+   * {@link SluiceProducer} calls it on first use and after the server refused its sequences.
+   */
+  public ProducerIdResponse newProducerId() {
+    JsonNode answer =
+        exchange(
+            "POST",
+            Paths.producers(),
+            Map.of(ACCEPT, MediaTypes.JSON),
+            null,
+            false,
+            SluiceClient::readJson);
+    ProducerIdResponse id = convert(answer, ProducerIdResponse.class, "producer id");
+    if (!answer.has("producerId") || id.producerId() < 0 || id.producerEpoch() < 0) {
+      throw new SluiceClientException(
+          SluiceClientException.BAD_ANSWER,
+          "server answered " + answer + " to POST /" + Paths.producers() + ": not a producer id",
+          null);
+    }
+    return id;
   }
 
   /** Every topic with its assignment (replica status is only in {@link #describeTopic}). */
