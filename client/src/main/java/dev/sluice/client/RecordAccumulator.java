@@ -393,6 +393,19 @@ final class RecordAccumulator {
     return taken;
   }
 
+  /** How many batches wait to be resent, over all partitions (tests). */
+  int resendsWaiting() {
+    int n = 0;
+    for (Queue queue : drainOrder) {
+      for (ProducerBatch b : queue.batches) {
+        if (b.attempts() > 0) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
   /** Every batch not done yet: queued, in flight or waiting to be retried. */
   List<ProducerBatch> incomplete() {
     return List.copyOf(incomplete);

@@ -14,10 +14,12 @@ import dev.sluice.format.Record;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,15 +87,17 @@ import java.util.function.ToIntFunction;
  * written once is written once even when its answer was lost and the retry reaches another leader
  * after a failover; this is why {@code maxInFlight} is at most 5 with idempotence. A batch the
  * leader refuses as out of order (409 {@code OUT_OF_ORDER_SEQUENCE}) because an earlier batch of
- * the partition, still being retried, must come first is resent after that one. Any other refusal
- * of the sequences (409 {@code OUT_OF_ORDER_SEQUENCE}, {@code UNKNOWN_PRODUCER_ID}, {@code
- * PRODUCER_FENCED}) ends the partition's session: the batch and the partition's other outstanding
- * batches of that producer id fail with a {@link SluiceClientException} naming the producer id, the
- * partition, the sequence and the expected one, and the partition goes on with a new producer id
- * from sequence 0. The guarantee therefore holds within one session (one producer id on one
- * partition), as for Kafka's idempotent producer without transactions. A batch that fails for good
- * after a lost answer, or expires, may have been written once. With {@code idempotence(false)} a
- * batch carries no producer id, and a retry after a lost answer <em>writes it a second time</em>.
+ * the partition, still being retried, must come first is resent after that one (so is a batch
+ * refused with {@code UNKNOWN_PRODUCER_ID} while the partition's sequence 0 is being retried). Any
+ * other refusal of the sequences (409 {@code OUT_OF_ORDER_SEQUENCE}, {@code UNKNOWN_PRODUCER_ID},
+ * {@code PRODUCER_FENCED}) ends the partition's session: the batch and the partition's other
+ * outstanding batches of that producer id fail with a {@link SluiceClientException} naming the
+ * producer id, the partition, the sequence and the expected one, and the partition goes on with a
+ * new producer id from sequence 0. The guarantee therefore holds within one session (one producer
+ * id on one partition), as for Kafka's idempotent producer without transactions. A batch that fails
+ * for good after a lost answer, or expires, may have been written once. With {@code
+ * idempotence(false)} a batch carries no producer id, and a retry after a lost answer <em>writes it
+ * a second time</em>.
  *
  * <p><b>Size limit.</b> The server refuses a batch above its {@code sluice.api.inline-batch-bytes}
  * (16 MiB by default) or the partition's {@code max-batch-bytes} with 413, which is why {@code
@@ -175,6 +179,13 @@ public final class SluiceProducer implements AutoCloseable {
   private final ArrayDeque<Condition> memoryWaiters = new ArrayDeque<>();
 
   private final RecordAccumulator accumulator;
+
+  /**
+   * Batches whose futures are not all completed yet: those of the accumulator, and those it let go
+   * whose futures are being completed right now, which {@link #flush} must wait for too.
+   */
+  private final Set<ProducerBatch> unfinished = new HashSet<>();
+
   private long bufferedBytes;
   private int requestsInFlight;
   private int flushes;
@@ -365,6 +376,10 @@ public final class SluiceProducer implements AutoCloseable {
       if (requested < 0 && record.key() == null) {
         accumulator.stuckTo(topic, batch);
       }
+      if (batch.recordCount() == 1) {
+        unfinished.add(batch);
+        batch.done().whenComplete((ignored, e) -> forget(batch));
+      }
       if (batch.recordCount() == 1 || batch.closed()) {
         // A new batch brings a new linger deadline, a full one is ready now.
         work.signal();
@@ -447,6 +462,15 @@ public final class SluiceProducer implements AutoCloseable {
     }
   }
 
+  private void forget(ProducerBatch batch) {
+    lock.lock();
+    try {
+      unfinished.remove(batch);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Called with the lock held. */
   private void release(long size) {
     bufferedBytes -= size;
@@ -465,7 +489,7 @@ public final class SluiceProducer implements AutoCloseable {
     lock.lock();
     try {
       flushes++;
-      for (ProducerBatch batch : accumulator.incomplete()) {
+      for (ProducerBatch batch : unfinished) {
         pending.add(batch.done());
       }
       work.signal();
@@ -539,6 +563,16 @@ public final class SluiceProducer implements AutoCloseable {
     lock.lock();
     try {
       return memoryWaiters.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** How many batches wait to be resent after a failed attempt (tests). */
+  int resendsWaiting() {
+    lock.lock();
+    try {
+      return accumulator.resendsWaiting();
     } finally {
       lock.unlock();
     }
@@ -744,7 +778,7 @@ public final class SluiceProducer implements AutoCloseable {
       if (refusal != null
           && !staleSession
           && refusal.waitsForAnEarlierBatch()
-          && accumulator.earlierOutstandingStartsAt(batch, refusal.expectedSequence())) {
+          && accumulator.earlierOutstandingStartsAt(batch, refusal.awaitedSequence())) {
         // An earlier batch of this partition failed and is being resent: this one goes after it.
         outcome = retryOrGiveUp(batch, attempt, end, failure);
         retry = outcome == null;
@@ -841,9 +875,19 @@ public final class SluiceProducer implements AutoCloseable {
       return value.isPresent() ? Optional.of(value.getAsLong()) : Optional.empty();
     }
 
-    /** Out of order because the leader still waits for an earlier sequence. */
+    /**
+     * Whether the leader may refuse the batch only because an earlier one did not arrive yet: out
+     * of order with the sequence it expects, or an unknown producer id, which is what a leader
+     * answers while the producer's first batch there (sequence 0) is still missing.
+     */
     boolean waitsForAnEarlierBatch() {
-      return OUT_OF_ORDER_SEQUENCE.equals(code) && expectedSequence >= 0;
+      return (OUT_OF_ORDER_SEQUENCE.equals(code) && expectedSequence >= 0)
+          || UNKNOWN_PRODUCER_ID.equals(code);
+    }
+
+    /** The sequence the leader waits for: the one it named, 0 for an unknown producer id. */
+    long awaitedSequence() {
+      return UNKNOWN_PRODUCER_ID.equals(code) ? 0 : expectedSequence;
     }
 
     SluiceClientException failure(ProducerBatch batch) {
@@ -875,6 +919,9 @@ public final class SluiceProducer implements AutoCloseable {
    * {@code ProducerError} name, which this module cannot see).
    */
   static final String OUT_OF_ORDER_SEQUENCE = "OUT_OF_ORDER_SEQUENCE";
+
+  /** The {@link ErrorBody#CODE} of a 409 for a producer id the partition does not know. */
+  static final String UNKNOWN_PRODUCER_ID = "UNKNOWN_PRODUCER_ID";
 
   private static SluiceClientException abandoned(ProducerBatch batch, SluiceClientException cause) {
     return withCause(
