@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -34,6 +35,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,7 +59,7 @@ class IdempotentProducerTest {
     /**
      * @param write appends the batch (or finds it a duplicate) and returns the answer
      */
-    ProduceResponse run(java.util.function.Supplier<ProduceResponse> write);
+    ProduceResponse run(Supplier<ProduceResponse> write);
   }
 
   /** Writes, then loses the answer: the client sees no answer at all. */
@@ -143,7 +145,7 @@ class IdempotentProducerTest {
       }
       ArrayDeque<Script> queue = scripts.get(header.producerId() + "/" + header.baseSequence());
       Script script = queue == null ? null : queue.pollFirst();
-      java.util.function.Supplier<ProduceResponse> write = () -> append(partition, header, records);
+      Supplier<ProduceResponse> write = () -> append(partition, header, records);
       return script == null ? write.get() : script.run(write);
     }
 
@@ -473,6 +475,52 @@ class IdempotentProducerTest {
     assertEquals(0, await(producer.send(TOPIC, 0, value("a"))).offset());
     assertEquals(-1, leader.calls.get(0).producerId());
     assertEquals(-1, leader.calls.get(0).baseSequence());
+  }
+
+  @Test
+  void aProducerIdRequestThatFailsRetriablyIsRetriedAndOneThatCannotSucceedFailsTheBatches()
+      throws Exception {
+    ConcurrentLinkedDeque<RuntimeException> idFailures =
+        new ConcurrentLinkedDeque<>(
+            List.of(new SluiceClientException(503, "no controller yet", null)));
+    SluiceProducer retried =
+        SluiceProducer.builder(leader, topic -> 1)
+            .producerIds(
+                () -> {
+                  RuntimeException f = idFailures.poll();
+                  if (f != null) {
+                    throw f;
+                  }
+                  return new ProducerIdResponse(9, (short) 0);
+                })
+            .linger(Duration.ZERO)
+            .retryBackoff(Duration.ZERO, Duration.ZERO)
+            .build();
+    producers.add(retried);
+    assertEquals(0, await(retried.send(TOPIC, 0, value("a"))).offset());
+    assertEquals(9, leader.calls.get(0).producerId());
+
+    SluiceProducer refused =
+        SluiceProducer.builder(leader, topic -> 1)
+            .producerIds(
+                () -> {
+                  throw new SluiceClientException(404, "no route POST /producers", null);
+                })
+            .linger(Duration.ZERO)
+            .build();
+    producers.add(refused);
+    SluiceClientException e =
+        assertInstanceOf(
+            SluiceClientException.class, failureOf(refused.send(TOPIC, 0, value("b"))));
+    assertEquals(404, e.status());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "failed: the producer could not get a producer id for idempotence (POST"
+                    + " /producers): no route POST /producers"),
+        e.getMessage());
+    assertEquals(1, leader.calls.size(), "b was never sent");
+    assertEquals(0, refused.bufferedBytes());
   }
 
   private static final AtomicLong NOW = new AtomicLong();
