@@ -619,16 +619,15 @@ public final class SluiceProducer implements AutoCloseable {
           long now = clock.getAsLong();
           boolean flushing = flushes > 0 || closing;
           ProducerIdResponse sessions = needProducerId ? null : producerId;
-          boolean waitingForId = needProducerId && accumulator.needsSession();
-          if (waitingForId && now >= producerIdRetryAt) {
-            fetchProducerId = true;
-            drained = new RecordAccumulator.Drained(List.of(), List.of());
-            break;
-          }
           drained =
               accumulator.drain(
                   now, settings.senderThreads() - requestsInFlight, flushing, sessions);
           if (!drained.ready().isEmpty() || !drained.expired().isEmpty()) {
+            break;
+          }
+          boolean waitingForId = needProducerId && accumulator.needsSession();
+          if (waitingForId && now >= producerIdRetryAt) {
+            fetchProducerId = true;
             break;
           }
           if (closing && accumulator.isEmpty()) {
