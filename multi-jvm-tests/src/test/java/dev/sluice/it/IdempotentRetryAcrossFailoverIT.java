@@ -123,20 +123,29 @@ class IdempotentRetryAcrossFailoverIT {
       RecordMetadata m = sent.get(i).getNow(null);
       assertEquals(new RecordMetadata(TOPIC, 0, i), m, "record " + i + " at its own offset");
     }
-    List<SluiceProducer.BatchReport> duplicates =
-        reports.stream().filter(SluiceProducer.BatchReport::duplicate).toList();
-    assertEquals(1, duplicates.size(), "exactly the retried batch is a duplicate: " + reports);
-    SluiceProducer.BatchReport duplicate = duplicates.get(0);
-    assertTrue(duplicate.attempt() >= 2, "the duplicate answer came to a retry: " + duplicate);
-    SluiceProducer.BatchReport lost =
-        reports.stream()
-            .filter(r -> r.failure() != null && r.attempt() == 1)
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("no attempt lost its answer: " + reports));
+    // One batch in flight at a time, resent before any later one: the reports after the lost
+    // answer are that batch's attempts until one succeeds, and that one must be the duplicate.
+    int lostAt = -1;
+    for (int i = 0; i < reports.size() && lostAt < 0; i++) {
+      if (reports.get(i).failure() != null) {
+        lostAt = i;
+      }
+    }
+    assertTrue(lostAt >= 0, "no attempt lost its answer: " + reports);
+    SluiceProducer.BatchReport lost = reports.get(lostAt);
+    assertEquals(1, lost.attempt(), "the first failure is the lost answer: " + lost);
     SluiceClientException noAnswer = assertInstanceOf(SluiceClientException.class, lost.failure());
     assertEquals(SluiceClientException.NO_STATUS, noAnswer.status(), noAnswer.getMessage());
-    assertEquals(lost.records(), duplicate.records(), "the same batch");
-    assertEquals(lost.bytes(), duplicate.bytes(), "the same batch");
+    SluiceProducer.BatchReport answered =
+        reports.stream()
+            .skip(lostAt + 1)
+            .filter(r -> r.failure() == null)
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("the lost batch never succeeded: " + reports));
+    assertTrue(answered.duplicate(), "the retry was answered as a duplicate: " + answered);
+    assertTrue(answered.attempt() >= 2, "by a retry: " + answered);
+    assertEquals(lost.records(), answered.records(), "the same batch");
+    assertEquals(lost.bytes(), answered.bytes(), "the same batch");
 
     cluster.start(oldLeader);
     cluster.awaitStarted(oldLeader, NodeCluster.STARTUP);
