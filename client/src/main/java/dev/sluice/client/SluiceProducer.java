@@ -1053,7 +1053,8 @@ public final class SluiceProducer implements AutoCloseable {
    * @param linger how long a batch waits for more records after its first (Kafka's {@code
    *     linger.ms})
    * @param acks the acknowledgement every batch asks for
-   * @param maxInFlight batches in flight per partition; 1 keeps each partition's order
+   * @param maxInFlight batches in flight per partition, at most 5 with idempotence; with
+   *     idempotence or with 1, a partition keeps the order of {@link #send} across retries
    * @param retries how many times a failed batch is sent again at most
    * @param deliveryTimeout from a batch's first record to its last attempt's start
    * @param retryBackoff the wait before the first retry, doubled per retry
