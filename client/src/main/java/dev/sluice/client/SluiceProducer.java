@@ -69,11 +69,13 @@ import java.util.function.ToIntFunction;
  * answer at all) is sent again after a backoff, with the same bytes, until it succeeds, {@code
  * retries} is used up or {@code deliveryTimeout} has passed since its first record was sent. A
  * retried batch goes back before every batch of its partition not sent yet, and batches being
- * resent go out one at a time in the order they were first sent: a partition's records are written
- * in the order of {@link #send}, retries included, unless a batch fails for good. Errors a retry
- * cannot cure (400 malformed, 401, 403, 404, 413 too large, ...) fail the batch at once. A failed
- * batch completes each of its futures with a {@link SluiceClientException} naming the topic, the
- * partition, the batch's size, its producer id and sequence, the attempts and the server's message.
+ * resent go out one at a time in the order they were first sent. With idempotence, or with one
+ * batch in flight, a partition's records are therefore written in the order of {@link #send},
+ * retries included, unless a batch fails for good; without idempotence and with several in flight,
+ * a batch that failed can land after a later one that did not. Errors a retry cannot cure (400
+ * malformed, 401, 403, 404, 413 too large, ...) fail the batch at once. A failed batch completes
+ * each of its futures with a {@link SluiceClientException} naming the topic, the partition, the
+ * batch's size, its producer id and sequence, the attempts and the server's message.
  *
  * <p><b>Idempotence: no duplicates per producer session</b> (on by default). On first use the
  * producer asks the cluster for a producer id ({@link SluiceClient#newProducerId}, epoch 0). Each
@@ -108,10 +110,11 @@ import java.util.function.ToIntFunction;
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future.
  *
- * <p><b>Threads.</b> One dispatcher thread decides what to send; {@code senderThreads} threads each
- * carry one request at a time (the JDK client's blocking calls). Futures are completed on a sender
- * thread: callbacks attached to them must be short and must not call {@link #flush} or {@link
- * #close}, and a {@link #send} from a callback may block that thread while the buffer is full.
+ * <p><b>Threads.</b> One dispatcher thread decides what to send, and asks for producer ids; {@code
+ * senderThreads} threads each carry one request at a time (the JDK client's blocking calls).
+ * Futures are completed on a sender thread: callbacks attached to them must be short and must not
+ * call {@link #flush} or {@link #close}, and a {@link #send} from a callback may block that thread
+ * while the buffer is full.
  *
  * <p>Thread-safety: safe to share; {@link #send} may be called from any number of threads. The
  * mutable state (the {@link RecordAccumulator}, the buffer accounting, the request count) has one
