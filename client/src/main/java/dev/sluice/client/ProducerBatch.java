@@ -22,6 +22,12 @@ import java.util.concurrent.CompletableFuture;
  * max-batch-bytes}. The batch is encoded once, when it is first sent ({@link #encoded}), and the
  * same bytes go out again on a retry.
  *
+ * <p>Identity: when the batch is first taken for sending it gets its {@link #ordinal} (its place
+ * among its partition's batches, which retries keep) and, from an idempotent producer, its producer
+ * id, epoch and base sequence ({@link #assign}); all of them are fixed from then on, so every retry
+ * carries the same producer id, epoch and sequence in the same bytes and the leader can tell it is
+ * a retry.
+ *
  * <p>Thread-safety: not thread-safe; guarded by the producer's lock, except {@link #records()} and
  * {@link #encoded()}, which the one sending thread uses once the batch is closed and no longer
  * changes.
@@ -39,6 +45,11 @@ final class ProducerBatch {
   private long reservedBytes;
   private boolean closed;
   private ByteBuffer encoded;
+
+  private long ordinal = -1;
+  private long producerId = BatchLayout.NO_PRODUCER_ID;
+  private short producerEpoch = BatchLayout.NO_PRODUCER_EPOCH;
+  private int baseSequence = BatchLayout.NO_SEQUENCE;
 
   private int attempts;
   private long notBeforeNanos = Long.MIN_VALUE;
@@ -102,15 +113,57 @@ final class ProducerBatch {
   }
 
   /**
-   * The batch as a RecordBatch v2 (uncompressed, no producer id), encoded on the first call; a
-   * fresh view of the same bytes each time. Only once the batch is closed.
+   * Fixes the batch's identity when it is first taken for sending: its {@code ordinal} in its
+   * partition and, for an idempotent producer, its producer id, epoch and base sequence ({@code
+   * producerId} -1 for none). Only once, before {@link #encoded}.
+   */
+  void assign(long ordinal, long producerId, short producerEpoch, int baseSequence) {
+    if (this.ordinal >= 0 || encoded != null) {
+      throw new IllegalStateException("the " + this + " already has its identity");
+    }
+    this.ordinal = ordinal;
+    this.producerId = producerId;
+    this.producerEpoch = producerEpoch;
+    this.baseSequence = baseSequence;
+  }
+
+  /** Whether {@link #assign} was called: the batch was taken for sending at least once. */
+  boolean assigned() {
+    return ordinal >= 0;
+  }
+
+  /** The batch's place among its partition's batches, -1 before it is first sent. */
+  long ordinal() {
+    return ordinal;
+  }
+
+  /** The producer id in the batch, -1 when it has none (not idempotent, or not yet sent). */
+  long producerId() {
+    return producerId;
+  }
+
+  short producerEpoch() {
+    return producerEpoch;
+  }
+
+  /** The sequence of the batch's first record, -1 when it has none. */
+  int baseSequence() {
+    return baseSequence;
+  }
+
+  /**
+   * The batch as a RecordBatch v2 (uncompressed; with the producer id, epoch and base sequence of
+   * {@link #assign}, if any), encoded on the first call; a fresh view of the same bytes each time.
+   * Only once the batch is closed.
    */
   ByteBuffer encoded() {
     if (!closed) {
       throw new IllegalStateException("batch of " + describe() + " is still open");
     }
     if (encoded == null) {
-      encoded = MemoryBatchBuilder.build(records, Compression.NONE);
+      encoded =
+          MemoryBatchBuilder.build(
+              records, Compression.NONE, producerId, producerEpoch, baseSequence);
     }
     return encoded.duplicate();
   }
@@ -147,7 +200,10 @@ final class ProducerBatch {
     return lastFailure;
   }
 
-  /** {@code orders partition 2 (37 records, 41234 bytes)}: how errors name a batch. */
+  /**
+   * {@code orders partition 2 (37 records, 41234 bytes)}, with {@code , producer id 7 sequence 120}
+   * when it has one: how errors name a batch.
+   */
   String describe() {
     return topic
         + " partition "
@@ -156,7 +212,9 @@ final class ProducerBatch {
         + records.size()
         + (records.size() == 1 ? " record, " : " records, ")
         + bytes
-        + " bytes)";
+        + " bytes"
+        + (producerId >= 0 ? ", producer id " + producerId + " sequence " + baseSequence : "")
+        + ")";
   }
 
   @Override

@@ -1,5 +1,8 @@
 package dev.sluice.client;
 
+import dev.sluice.api.ProducerIdResponse;
+import dev.sluice.format.BatchHeader;
+import dev.sluice.format.BatchLayout;
 import dev.sluice.format.Record;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntUnaryOperator;
 
@@ -23,9 +27,17 @@ import java.util.function.IntUnaryOperator;
  *
  * <p>Invariants: per partition, batches are queued in the order of their first record, and only the
  * last one accepts records; a partition never has more than {@code maxInFlight} batches in flight;
- * a batch that failed and will be retried goes back to the front of its partition, so that with
- * {@code maxInFlight == 1} it is sent again before any later batch of that partition and the
- * partition's order is kept.
+ * a batch that failed and will be retried goes back among the partition's batches in the order of
+ * its {@link ProducerBatch#ordinal} (the order they were first sent in), ahead of every batch not
+ * sent yet; a batch being resent goes out only when none of its partition's batches is in flight,
+ * so that retried batches reach the leader one at a time and in their first order, before any new
+ * one.
+ *
+ * <p>Idempotence: each partition has a session, a producer id and epoch with the next sequence.
+ * When a batch is first taken for sending it gets the session's next sequence, which then advances
+ * by the batch's record count (wrapping from {@link Integer#MAX_VALUE} to 0); a partition without a
+ * session starts one at sequence 0 from the producer id {@link #drain} is given, and sends nothing
+ * new until it has one. {@link #resetSession} ends a session whose sequences the leader refused.
  *
  * <p>Thread-safety: not thread-safe; {@link SluiceProducer} calls it under its lock.
  */
@@ -39,6 +51,14 @@ final class RecordAccumulator {
   private static final class Queue {
     final ArrayDeque<ProducerBatch> batches = new ArrayDeque<>();
     int inFlight;
+
+    /** Batches with an identity, not done yet (in flight or waiting to be resent), by ordinal. */
+    final TreeMap<Long, ProducerBatch> outstanding = new TreeMap<>();
+
+    long nextOrdinal;
+    long producerId = BatchLayout.NO_PRODUCER_ID;
+    short producerEpoch = BatchLayout.NO_PRODUCER_EPOCH;
+    int nextSequence;
   }
 
   /** A topic's current partition for null-key records, and the batch they go into. */
@@ -48,6 +68,7 @@ final class RecordAccumulator {
   private final long lingerNanos;
   private final int maxInFlight;
   private final long deliveryTimeoutNanos;
+  private final boolean idempotent;
 
   private final Map<Partition, Queue> queues = new HashMap<>();
 
@@ -58,11 +79,17 @@ final class RecordAccumulator {
   private final Map<String, Sticky> sticky = new HashMap<>();
   private final Set<ProducerBatch> incomplete = new LinkedHashSet<>();
 
-  RecordAccumulator(int batchBytes, long lingerNanos, int maxInFlight, long deliveryTimeoutNanos) {
+  RecordAccumulator(
+      int batchBytes,
+      long lingerNanos,
+      int maxInFlight,
+      long deliveryTimeoutNanos,
+      boolean idempotent) {
     this.batchBytes = batchBytes;
     this.lingerNanos = lingerNanos;
     this.maxInFlight = maxInFlight;
     this.deliveryTimeoutNanos = deliveryTimeoutNanos;
+    this.idempotent = idempotent;
   }
 
   /**
@@ -132,11 +159,14 @@ final class RecordAccumulator {
   /**
    * Takes the ready batches, round-robin over the partitions, at most {@code maxBatches} of them
    * and at most {@code maxInFlight} in flight per partition, and removes the expired ones. Taken
-   * batches are closed and count as in flight until {@link #completed} or {@link #retry}.
+   * batches are closed and count as in flight until {@link #completed} or {@link #retry}; a batch
+   * taken for the first time gets its identity ({@link ProducerBatch#assign}).
    *
    * @param flushing whether every batch is ready regardless of linger (flush or close)
+   * @param newSessions the producer id a partition without a session starts one with; null when
+   *     there is none to use (not fetched yet, or refused): such partitions send nothing new
    */
-  Drained drain(long nowNanos, int maxBatches, boolean flushing) {
+  Drained drain(long nowNanos, int maxBatches, boolean flushing, ProducerIdResponse newSessions) {
     List<ProducerBatch> expired = new ArrayList<>();
     for (Queue queue : drainOrder) {
       // Batches are queued oldest first (a retried one is older than those behind it).
@@ -144,6 +174,7 @@ final class RecordAccumulator {
         ProducerBatch batch = queue.batches.pollFirst();
         batch.close();
         incomplete.remove(batch);
+        queue.outstanding.remove(batch.ordinal());
         expired.add(batch);
       }
     }
@@ -152,11 +183,14 @@ final class RecordAccumulator {
     for (int i = 0; i < queues && ready.size() < maxBatches; i++) {
       Queue queue = drainOrder.get((nextDrain + i) % queues);
       while (ready.size() < maxBatches
-          && queue.inFlight < maxInFlight
           && !queue.batches.isEmpty()
+          && canSend(queue, newSessions != null)
           && isReady(queue.batches.peekFirst(), nowNanos, flushing)) {
         ProducerBatch batch = queue.batches.pollFirst();
         batch.close();
+        if (!batch.assigned()) {
+          assign(queue, batch, newSessions);
+        }
         queue.inFlight++;
         ready.add(batch);
       }
@@ -168,11 +202,55 @@ final class RecordAccumulator {
   }
 
   /**
+   * Whether the queue's head may go now as far as the in-flight rules go: below {@code
+   * maxInFlight}; a batch being resent only while nothing else of its partition is in flight; a
+   * batch never sent only when its partition has a session or one can be started.
+   */
+  private boolean canSend(Queue queue, boolean canStartSession) {
+    ProducerBatch head = queue.batches.peekFirst();
+    if (head == null || queue.inFlight >= maxInFlight) {
+      return false;
+    }
+    if (head.attempts() > 0 && queue.inFlight > 0) {
+      return false;
+    }
+    return head.assigned()
+        || !idempotent
+        || queue.producerId != BatchLayout.NO_PRODUCER_ID
+        || canStartSession;
+  }
+
+  /** The batch's ordinal and, when idempotent, its session's next sequence. */
+  private void assign(Queue queue, ProducerBatch batch, ProducerIdResponse newSession) {
+    long ordinal = queue.nextOrdinal++;
+    if (!idempotent) {
+      batch.assign(ordinal, BatchLayout.NO_PRODUCER_ID, BatchLayout.NO_PRODUCER_EPOCH, -1);
+    } else {
+      if (queue.producerId == BatchLayout.NO_PRODUCER_ID) {
+        queue.producerId = newSession.producerId();
+        queue.producerEpoch = newSession.producerEpoch();
+        queue.nextSequence = 0;
+      }
+      int sequence = queue.nextSequence;
+      queue.nextSequence = nextSequence(sequence, batch.recordCount());
+      batch.assign(ordinal, queue.producerId, queue.producerEpoch, sequence);
+    }
+    queue.outstanding.put(ordinal, batch);
+  }
+
+  /** The sequence after a batch of {@code records} starting at {@code sequence}: mod 2^31. */
+  static int nextSequence(int sequence, int records) {
+    return BatchHeader.incrementSequence(sequence, records);
+  }
+
+  /**
    * When the next batch becomes ready or expires, as far as time alone decides it: {@code nowNanos}
    * or earlier when one is ready already, {@link Long#MAX_VALUE} when only an append, a completion,
    * a flush or a close can change anything.
+   *
+   * @param canStartSession whether {@link #drain} is given a producer id for new sessions
    */
-  long nextDeadline(long nowNanos, boolean flushing) {
+  long nextDeadline(long nowNanos, boolean flushing, boolean canStartSession) {
     long next = Long.MAX_VALUE;
     for (Queue queue : drainOrder) {
       ProducerBatch head = queue.batches.peekFirst();
@@ -180,7 +258,7 @@ final class RecordAccumulator {
         continue;
       }
       next = Math.min(next, head.createdNanos + deliveryTimeoutNanos);
-      if (queue.inFlight >= maxInFlight) {
+      if (!canSend(queue, canStartSession)) {
         continue;
       }
       if (head.notBeforeNanos() > nowNanos) {
@@ -196,16 +274,136 @@ final class RecordAccumulator {
 
   /** A batch in flight is done: acknowledged, or failed for good. */
   void completed(ProducerBatch batch) {
-    queue(batch.topic, batch.partition).inFlight--;
+    Queue queue = queue(batch.topic, batch.partition);
+    queue.inFlight--;
+    queue.outstanding.remove(batch.ordinal());
     incomplete.remove(batch);
   }
 
-  /** A batch in flight failed and is sent again, before any later batch of its partition. */
+  /**
+   * A batch in flight failed and is sent again: after its partition's batches that were first sent
+   * before it and wait to be resent too, before every other batch of its partition.
+   */
   void retry(ProducerBatch batch, long notBeforeNanos, RuntimeException failure) {
     Queue queue = queue(batch.topic, batch.partition);
     queue.inFlight--;
     batch.retryAfter(notBeforeNanos, failure);
+    ArrayDeque<ProducerBatch> earlier = new ArrayDeque<>();
+    while (!queue.batches.isEmpty()
+        && queue.batches.peekFirst().assigned()
+        && queue.batches.peekFirst().ordinal() < batch.ordinal()) {
+      earlier.addFirst(queue.batches.pollFirst());
+    }
     queue.batches.addFirst(batch);
+    for (ProducerBatch b : earlier) {
+      queue.batches.addFirst(b);
+    }
+  }
+
+  /**
+   * Whether a batch of {@code batch}'s partition and session, first sent before it, is not done yet
+   * and starts at {@code sequence}: the batch the leader is waiting for when it refused {@code
+   * batch} as out of order, which a resend will bring.
+   */
+  boolean earlierOutstandingStartsAt(ProducerBatch batch, long sequence) {
+    Queue queue = queue(batch.topic, batch.partition);
+    for (ProducerBatch earlier : queue.outstanding.headMap(batch.ordinal()).values()) {
+      if (earlier.producerId() == batch.producerId() && earlier.baseSequence() == sequence) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code batch} carries its partition's current session (producer id). */
+  boolean inCurrentSession(ProducerBatch batch) {
+    return queue(batch.topic, batch.partition).producerId == batch.producerId();
+  }
+
+  /**
+   * Ends the session of {@code refused}'s partition if {@code refused} belongs to it: the partition
+   * starts a new one, from sequence 0, with the next producer id {@link #drain} is given. Removes
+   * and returns the batches of the ended session that wait to be resent (the caller fails them);
+   * those in flight fail when they come back ({@link #inCurrentSession} is false for them).
+   *
+   * @return null when the session had already ended, else the removed batches (maybe none)
+   */
+  List<ProducerBatch> resetSession(ProducerBatch refused) {
+    Queue queue = queue(refused.topic, refused.partition);
+    if (queue.producerId != refused.producerId()) {
+      return null;
+    }
+    queue.producerId = BatchLayout.NO_PRODUCER_ID;
+    queue.producerEpoch = BatchLayout.NO_PRODUCER_EPOCH;
+    queue.nextSequence = 0;
+    List<ProducerBatch> removed = new ArrayList<>();
+    queue.batches.removeIf(
+        b -> {
+          if (b.assigned() && b.producerId() == refused.producerId()) {
+            removed.add(b);
+            return true;
+          }
+          return false;
+        });
+    for (ProducerBatch b : removed) {
+      queue.outstanding.remove(b.ordinal());
+      incomplete.remove(b);
+    }
+    return removed;
+  }
+
+  /**
+   * Whether a partition has batches that cannot go until the producer has a producer id for a new
+   * session (idempotent producers only).
+   */
+  boolean needsSession() {
+    if (!idempotent) {
+      return false;
+    }
+    for (Queue queue : drainOrder) {
+      ProducerBatch head = queue.batches.peekFirst();
+      if (head != null && !head.assigned() && queue.producerId == BatchLayout.NO_PRODUCER_ID) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Removes and returns the batches that wait for a session that cannot be had (the server refused
+   * to give a producer id): every batch never sent of a partition without a session.
+   */
+  List<ProducerBatch> takeWaitingForSession() {
+    List<ProducerBatch> taken = new ArrayList<>();
+    for (Queue queue : drainOrder) {
+      if (queue.producerId != BatchLayout.NO_PRODUCER_ID) {
+        continue;
+      }
+      queue.batches.removeIf(
+          b -> {
+            if (!b.assigned()) {
+              b.close();
+              taken.add(b);
+              return true;
+            }
+            return false;
+          });
+    }
+    incomplete.removeAll(taken);
+    return taken;
+  }
+
+  /** How many batches wait to be resent, over all partitions (tests). */
+  int resendsWaiting() {
+    int n = 0;
+    for (Queue queue : drainOrder) {
+      for (ProducerBatch b : queue.batches) {
+        if (b.attempts() > 0) {
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   /** Every batch not done yet: queued, in flight or waiting to be retried. */

@@ -21,6 +21,7 @@ import dev.sluice.api.NdjsonLineException;
 import dev.sluice.api.Paths;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
 import dev.sluice.api.TopicList;
@@ -376,6 +377,30 @@ public final class SluiceClient {
     return convert(answer, type, what);
   }
 
+  /**
+   * Asks for a new idempotent producer id ({@code POST /producers}): one no other producer of the
+   * cluster was or will be given, with epoch 0. Needs a {@code produce:*} permission or admin.
+   * {@link SluiceProducer} calls it on first use and after the server refused its sequences.
+   */
+  public ProducerIdResponse newProducerId() {
+    JsonNode answer =
+        exchange(
+            "POST",
+            Paths.producers(),
+            Map.of(ACCEPT, MediaTypes.JSON),
+            null,
+            false,
+            SluiceClient::readJson);
+    ProducerIdResponse id = convert(answer, ProducerIdResponse.class, "producer id");
+    if (!answer.has("producerId") || id.producerId() < 0 || id.producerEpoch() < 0) {
+      throw new SluiceClientException(
+          SluiceClientException.BAD_ANSWER,
+          "server answered " + answer + " to POST /" + Paths.producers() + ": not a producer id",
+          null);
+    }
+    return id;
+  }
+
   /** Every topic with its assignment (replica status is only in {@link #describeTopic}). */
   public TopicList listTopics() {
     return convert(getJson(Paths.topics()), TopicList.class, "topic list");
@@ -474,13 +499,17 @@ public final class SluiceClient {
 
   /**
    * Appends {@code batch}, one RecordBatch v2 of {@code recordCount} records built by the caller
-   * (uncompressed, no producer id; {@code dev.sluice.format.MemoryBatchBuilder} builds one), to one
-   * partition, all or nothing, and returns the offsets written ({@link MediaTypes#RECORD_BATCH_V2}
-   * body). The server stores it as sent, setting only its base offset and leader epoch, with the
-   * records' own timestamps. The batch's bytes are sent again as they are if the server redirects
-   * to the partition's leader; the server refuses a batch over its {@code
-   * sluice.api.inline-batch-bytes} or the partition's {@code max-batch-bytes} (413), and a corrupt
-   * one with 400 naming the record's index and byte position. The buffer is not moved.
+   * (uncompressed; {@code dev.sluice.format.MemoryBatchBuilder} builds one), to one partition, all
+   * or nothing, and returns the offsets written ({@link MediaTypes#RECORD_BATCH_V2} body). A batch
+   * with a producer id ({@link #newProducerId}) and sequence that the leader already holds is not
+   * written again: the answer has {@code duplicate} set and the original offsets; a sequence the
+   * leader cannot accept is refused with 409 and an error body naming the {@code code}, the {@code
+   * producerId} and the {@code expectedSequence}. The server stores it as sent, setting only its
+   * base offset and leader epoch, with the records' own timestamps. The batch's bytes are sent
+   * again as they are if the server redirects to the partition's leader; the server refuses a batch
+   * over its {@code sluice.api.inline-batch-bytes} or the partition's {@code max-batch-bytes}
+   * (413), and a corrupt one with 400 naming the record's index and byte position. The buffer is
+   * not moved.
    *
    * @param recordCount the batch's record count, checked against the server's answer
    * @param acks the acknowledgement condition, or null for the server's default

@@ -1,8 +1,11 @@
 package dev.sluice.client;
 
 import dev.sluice.api.Acks;
+import dev.sluice.api.ErrorBody;
+import dev.sluice.api.Paths;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.api.RecordHeader;
 import dev.sluice.format.Header;
 import dev.sluice.format.KafkaPartitioner;
@@ -11,8 +14,12 @@ import dev.sluice.format.Record;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,9 +30,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -48,23 +57,49 @@ import java.util.function.ToIntFunction;
  * SluiceClient#describeTopic}, cached per topic and read again after a failed batch.
  *
  * <p><b>Batching.</b> Each batch travels as one RecordBatch v2, Kafka's layout, built by the
- * producer ({@link MemoryBatchBuilder}; uncompressed, no producer id) and stored by the server as
- * sent. A record without a timestamp gets the time {@link #send} was called. A partition's batch is
- * sent when it reaches {@code batchBytes}, counted as the bytes of the encoded batch (exactly: the
- * 61-byte header and each record's encoding), when {@code linger} has passed since its first
- * record, or on {@link #flush} and {@link #close}. A record larger than {@code batchBytes} is sent
- * in a batch of its own. At most {@code maxInFlight} batches per partition are in flight; with the
- * default 1, a partition's batches are written in the order of their records, retries included.
+ * producer ({@link MemoryBatchBuilder}; uncompressed) and stored by the server as sent. A record
+ * without a timestamp gets the time {@link #send} was called. A partition's batch is sent when it
+ * reaches {@code batchBytes}, counted as the bytes of the encoded batch (exactly: the 61-byte
+ * header and each record's encoding), when {@code linger} has passed since its first record, or on
+ * {@link #flush} and {@link #close}. A record larger than {@code batchBytes} is sent in a batch of
+ * its own. At most {@code maxInFlight} batches per partition are in flight.
  *
- * <p><b>Delivery: at least once.</b> A batch that fails with a retriable error (503: the leader
- * moved or too few replicas are in sync; 408, 429, 502, 504; no answer at all) is sent again after
- * a backoff, until it succeeds, {@code retries} is used up or {@code deliveryTimeout} has passed
- * since its first record was sent. This producer has no idempotence: when a request was written but
- * its answer was lost, the retry <em>writes the batch a second time</em>, and the records appear
- * twice in the partition. Errors a retry cannot cure (400 malformed, 401, 403, 404, 413 too large,
- * ...) fail the batch at once. A failed batch completes each of its futures with a {@link
- * SluiceClientException} naming the topic, the partition, the batch's size, the attempts and the
- * server's message.
+ * <p><b>Retries.</b> A batch that fails with a retriable error (503: the leader moved or too few
+ * replicas are in sync; 307 and 308 beyond the redirects the client follows; 408, 429, 502, 504; no
+ * answer at all) is sent again after a backoff, with the same bytes, until it succeeds, {@code
+ * retries} is used up or {@code deliveryTimeout} has passed since its first record was sent. A
+ * retried batch goes back before every batch of its partition not sent yet, and batches being
+ * resent go out one at a time in the order they were first sent. With idempotence, or with one
+ * batch in flight, a partition's records are therefore written in the order of {@link #send},
+ * retries included, unless a batch fails for good; without idempotence and with several in flight,
+ * a batch that failed can land after a later one that did not. Errors a retry cannot cure (400
+ * malformed, 401, 403, 404, 413 too large, ...) fail the batch at once. A failed batch completes
+ * each of its futures with a {@link SluiceClientException} naming the topic, the partition, the
+ * batch's size, its producer id and sequence, the attempts and the server's message.
+ *
+ * <p><b>Idempotence: no duplicates per producer session</b> (on by default). On first use the
+ * producer asks the cluster for a producer id ({@link SluiceClient#newProducerId}, epoch 0). Each
+ * partition has a sequence, starting at 0: a batch gets it when it is first sent (when it is built,
+ * and no record can join it any more), and the sequence advances by the batch's record count,
+ * wrapping from {@link Integer#MAX_VALUE} to 0. A retry resends exactly the same bytes, with the
+ * same producer id, epoch and base sequence, and the partition's leader recognises a batch it
+ * already holds among the producer's last 5 on that partition: it writes nothing and answers the
+ * original offsets ({@code "duplicate": true}), with which the batch completes like any success.
+ * The leader's memory of those batches is derived from its log and replicated with it, so a batch
+ * written once is written once even when its answer was lost and the retry reaches another leader
+ * after a failover; this is why {@code maxInFlight} is at most 5 with idempotence. A batch the
+ * leader refuses as out of order (409 {@code OUT_OF_ORDER_SEQUENCE}) because an earlier batch of
+ * the partition, still being retried, must come first is resent after that one (so is a batch
+ * refused with {@code UNKNOWN_PRODUCER_ID} while the partition's sequence 0 is being retried). Any
+ * other refusal of the sequences (409 {@code OUT_OF_ORDER_SEQUENCE}, {@code UNKNOWN_PRODUCER_ID},
+ * {@code PRODUCER_FENCED}) ends the partition's session: the batch and the partition's other
+ * outstanding batches of that producer id fail with a {@link SluiceClientException} naming the
+ * producer id, the partition, the sequence and the expected one, and the partition goes on with a
+ * new producer id from sequence 0. The guarantee therefore holds within one session (one producer
+ * id on one partition), as for Kafka's idempotent producer without transactions. A batch that fails
+ * for good after a lost answer, or expires, may have been written once. With {@code
+ * idempotence(false)} a batch carries no producer id, and a retry after a lost answer <em>writes it
+ * a second time</em>.
  *
  * <p><b>Size limit.</b> The server refuses a batch above its {@code sluice.api.inline-batch-bytes}
  * (16 MiB by default) or the partition's {@code max-batch-bytes} with 413, which is why {@code
@@ -75,10 +110,11 @@ import java.util.function.ToIntFunction;
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future.
  *
- * <p><b>Threads.</b> One dispatcher thread decides what to send; {@code senderThreads} threads each
- * carry one request at a time (the JDK client's blocking calls). Futures are completed on a sender
- * thread: callbacks attached to them must be short and must not call {@link #flush} or {@link
- * #close}, and a {@link #send} from a callback may block that thread while the buffer is full.
+ * <p><b>Threads.</b> One dispatcher thread decides what to send, and asks for producer ids; {@code
+ * senderThreads} threads each carry one request at a time (the JDK client's blocking calls).
+ * Futures are completed on a sender thread: callbacks attached to them must be short and must not
+ * call {@link #flush} or {@link #close}, and a {@link #send} from a callback may block that thread
+ * while the buffer is full.
  *
  * <p>Thread-safety: safe to share; {@link #send} may be called from any number of threads. The
  * mutable state (the {@link RecordAccumulator}, the buffer accounting, the request count) has one
@@ -94,6 +130,7 @@ public final class SluiceProducer implements AutoCloseable {
    * @param bytes the size of the request body (the encoded RecordBatch v2)
    * @param attempt 1 for the first request of this batch, 2 for its first retry, ...
    * @param latencyNanos from sending the request to its answer or failure
+   * @param duplicate the leader answered that it already held the batch (an idempotent retry)
    */
   public record BatchReport(
       String topic,
@@ -102,7 +139,8 @@ public final class SluiceProducer implements AutoCloseable {
       long bytes,
       int attempt,
       long latencyNanos,
-      Throwable failure) {}
+      Throwable failure,
+      boolean duplicate) {}
 
   /** Sees every request the producer makes; called on a sender thread, so it must be quick. */
   @FunctionalInterface
@@ -117,11 +155,18 @@ public final class SluiceProducer implements AutoCloseable {
    */
   public static final int MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
+  /**
+   * The most batches in flight per partition with idempotence: the leader remembers a producer's
+   * last 5 batches per partition, and recognises a retry only among them.
+   */
+  public static final int MAX_IN_FLIGHT_IDEMPOTENT = 5;
+
   private static final AtomicInteger PRODUCERS = new AtomicInteger();
 
   private final Settings settings;
   private final BatchSender sender;
   private final ToIntFunction<String> partitionCounts;
+  private final Supplier<ProducerIdResponse> producerIds;
   private final LongSupplier clock;
   private final BatchListener listener;
   private final String name;
@@ -137,10 +182,31 @@ public final class SluiceProducer implements AutoCloseable {
   private final ArrayDeque<Condition> memoryWaiters = new ArrayDeque<>();
 
   private final RecordAccumulator accumulator;
+
+  /**
+   * Batches whose futures are not all completed yet: those of the accumulator, and those it let go
+   * whose futures are being completed right now, which {@link #flush} must wait for too.
+   */
+  private final Set<ProducerBatch> unfinished = new HashSet<>();
+
   private long bufferedBytes;
   private int requestsInFlight;
   private int flushes;
   private boolean closing;
+
+  /** The producer id new partition sessions start with; null until the first one arrives. */
+  private ProducerIdResponse producerId;
+
+  /** Whether a partition waits for a producer id newer than {@link #producerId} (or the first). */
+  private boolean needProducerId;
+
+  /** Failed requests for a producer id in a row, and when the next may go. */
+  private int producerIdFailures;
+
+  private long producerIdRetryAt = Long.MIN_VALUE;
+
+  /** Why the last request for a producer id failed, named when a batch expires waiting for one. */
+  private volatile RuntimeException lastProducerIdFailure;
 
   private final Thread dispatcher;
   private final ExecutorService requests;
@@ -150,11 +216,14 @@ public final class SluiceProducer implements AutoCloseable {
       Settings settings,
       BatchSender sender,
       ToIntFunction<String> partitionCounts,
+      Supplier<ProducerIdResponse> producerIds,
       LongSupplier clock,
       BatchListener listener) {
     this.settings = settings;
     this.sender = sender;
     this.partitionCounts = partitionCounts;
+    this.producerIds = producerIds;
+    this.needProducerId = settings.idempotence();
     this.clock = clock;
     this.listener = listener;
     this.name = "sluice-producer-" + PRODUCERS.incrementAndGet();
@@ -163,7 +232,8 @@ public final class SluiceProducer implements AutoCloseable {
             settings.batchBytes(),
             settings.linger().toNanos(),
             settings.maxInFlight(),
-            settings.deliveryTimeout().toNanos());
+            settings.deliveryTimeout().toNanos(),
+            settings.idempotence());
     this.requests =
         new ThreadPoolExecutor(
             settings.senderThreads(),
@@ -190,12 +260,20 @@ public final class SluiceProducer implements AutoCloseable {
   /** A builder of a producer that sends through {@code client}. */
   public static Builder builder(SluiceClient client) {
     Objects.requireNonNull(client, "client");
-    return new Builder(client::appendBatch, topic -> client.describeTopic(topic).partitionCount());
+    return new Builder(
+        client::appendBatch,
+        topic -> client.describeTopic(topic).partitionCount(),
+        client::newProducerId);
   }
 
-  /** A builder of a producer over a scripted transport and partition counts (tests). */
+  /**
+   * A builder of a producer over a scripted transport and partition counts (tests); its producer
+   * ids count up from 0 unless {@link Builder#producerIds} says otherwise.
+   */
   static Builder builder(BatchSender sender, ToIntFunction<String> partitionCounts) {
-    return new Builder(sender, partitionCounts);
+    AtomicLong ids = new AtomicLong();
+    return new Builder(
+        sender, partitionCounts, () -> new ProducerIdResponse(ids.getAndIncrement(), (short) 0));
   }
 
   /** The settings this producer runs with. */
@@ -301,6 +379,10 @@ public final class SluiceProducer implements AutoCloseable {
       if (requested < 0 && record.key() == null) {
         accumulator.stuckTo(topic, batch);
       }
+      if (batch.recordCount() == 1) {
+        unfinished.add(batch);
+        batch.done().whenComplete((ignored, e) -> forget(batch));
+      }
       if (batch.recordCount() == 1 || batch.closed()) {
         // A new batch brings a new linger deadline, a full one is ready now.
         work.signal();
@@ -383,6 +465,15 @@ public final class SluiceProducer implements AutoCloseable {
     }
   }
 
+  private void forget(ProducerBatch batch) {
+    lock.lock();
+    try {
+      unfinished.remove(batch);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Called with the lock held. */
   private void release(long size) {
     bufferedBytes -= size;
@@ -401,7 +492,7 @@ public final class SluiceProducer implements AutoCloseable {
     lock.lock();
     try {
       flushes++;
-      for (ProducerBatch batch : accumulator.incomplete()) {
+      for (ProducerBatch batch : unfinished) {
         pending.add(batch.done());
       }
       work.signal();
@@ -480,6 +571,16 @@ public final class SluiceProducer implements AutoCloseable {
     }
   }
 
+  /** How many batches wait to be resent after a failed attempt (tests). */
+  int resendsWaiting() {
+    lock.lock();
+    try {
+      return accumulator.resendsWaiting();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The producer's name, which its threads' names start with. */
   @Override
   public String toString() {
@@ -507,26 +608,42 @@ public final class SluiceProducer implements AutoCloseable {
     }
   }
 
-  /** The dispatcher thread: hands ready batches to the sender threads until closed and empty. */
+  /**
+   * The dispatcher thread: hands ready batches to the sender threads until closed and empty, and
+   * fetches the producer ids partitions need for their sessions.
+   */
   private void dispatch() {
     while (true) {
       RecordAccumulator.Drained drained;
+      boolean fetchProducerId = false;
       lock.lock();
       try {
         while (true) {
           long now = clock.getAsLong();
           boolean flushing = flushes > 0 || closing;
-          drained = accumulator.drain(now, settings.senderThreads() - requestsInFlight, flushing);
+          ProducerIdResponse sessions = needProducerId ? null : producerId;
+          drained =
+              accumulator.drain(
+                  now, settings.senderThreads() - requestsInFlight, flushing, sessions);
           if (!drained.ready().isEmpty() || !drained.expired().isEmpty()) {
+            break;
+          }
+          boolean waitingForId = needProducerId && accumulator.needsSession();
+          if (waitingForId && now >= producerIdRetryAt) {
+            fetchProducerId = true;
             break;
           }
           if (closing && accumulator.isEmpty()) {
             return;
           }
-          long wait =
+          long next =
               requestsInFlight >= settings.senderThreads()
                   ? Long.MAX_VALUE
-                  : accumulator.nextDeadline(now, flushing) - now;
+                  : accumulator.nextDeadline(now, flushing, sessions != null);
+          if (waitingForId) {
+            next = Math.min(next, producerIdRetryAt);
+          }
+          long wait = next == Long.MAX_VALUE ? Long.MAX_VALUE : next - now;
           if (wait == Long.MAX_VALUE || wait > TimeUnit.DAYS.toNanos(1)) {
             work.await();
           } else if (wait > 0) {
@@ -544,12 +661,66 @@ public final class SluiceProducer implements AutoCloseable {
       } finally {
         lock.unlock();
       }
+      if (fetchProducerId) {
+        fetchProducerId();
+        continue;
+      }
       for (ProducerBatch batch : drained.expired()) {
         fail(batch, expired(batch));
       }
       for (ProducerBatch batch : drained.ready()) {
         requests.execute(() -> attempt(batch));
       }
+    }
+  }
+
+  /**
+   * Asks for a new producer id, on the dispatcher thread and without the lock. A retriable failure
+   * is retried after a backoff (the batches wait, up to their delivery timeout); any other fails
+   * the batches that wait for it.
+   */
+  private void fetchProducerId() {
+    ProducerIdResponse id = null;
+    RuntimeException failure = null;
+    try {
+      id = producerIds.get();
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    List<ProducerBatch> refused = List.of();
+    lock.lock();
+    try {
+      if (id != null) {
+        producerId = id;
+        needProducerId = false;
+        producerIdFailures = 0;
+        producerIdRetryAt = Long.MIN_VALUE;
+      } else if (retriable(failure)) {
+        producerIdFailures++;
+        producerIdRetryAt = clock.getAsLong() + backoffNanos(producerIdFailures);
+        lastProducerIdFailure = failure;
+      } else {
+        refused = accumulator.takeWaitingForSession();
+        for (ProducerBatch batch : refused) {
+          release(batch.reservedBytes());
+        }
+      }
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+    for (ProducerBatch batch : refused) {
+      fail(
+          batch,
+          withCause(
+              failure,
+              "producing to "
+                  + batch.describe()
+                  + " failed: the producer could not get a producer id for idempotence (POST /"
+                  + Paths.producers()
+                  + "): "
+                  + failure.getMessage()
+                  + " (a producer built with idempotence(false) needs none)"));
     }
   }
 
@@ -582,7 +753,8 @@ public final class SluiceProducer implements AutoCloseable {
               batch.bytes(),
               attempt,
               end - start,
-              failure));
+              failure,
+              failure == null && response != null && response.duplicate()));
     } finally {
       settle(batch, attempt, end, response, failure);
     }
@@ -597,21 +769,45 @@ public final class SluiceProducer implements AutoCloseable {
       RuntimeException failure) {
     boolean retry = false;
     SluiceClientException outcome = null;
+    List<ProducerBatch> abandoned = List.of();
+    SluiceClientException abandonedBy = null;
     lock.lock();
     try {
       requestsInFlight--;
-      if (failure != null && retriable(failure)) {
-        knownPartitionCounts.remove(batch.topic);
-        long backoff = backoffNanos(attempt);
-        if (attempt > settings.retries()) {
-          outcome = failed(batch, failure, " (retries = " + settings.retries() + ")");
-        } else if (end + backoff - batch.createdNanos >= settings.deliveryTimeout().toNanos()) {
-          batch.retryAfter(end, failure);
-          outcome = expired(batch);
-        } else {
-          accumulator.retry(batch, end + backoff, failure);
-          retry = true;
+      SequenceRefusal refusal = failure == null ? null : SequenceRefusal.of(batch, failure);
+      boolean staleSession =
+          batch.producerId() >= 0 && failure != null && !accumulator.inCurrentSession(batch);
+      if (refusal != null
+          && !staleSession
+          && refusal.waitsForAnEarlierBatch()
+          && accumulator.earlierOutstandingStartsAt(batch, refusal.awaitedSequence())) {
+        // An earlier batch of this partition failed and is being resent: this one goes after it.
+        outcome = retryOrGiveUp(batch, attempt, end, failure);
+        retry = outcome == null;
+      } else if (refusal != null) {
+        outcome = refusal.failure(batch);
+        List<ProducerBatch> removed = accumulator.resetSession(batch);
+        if (removed != null) {
+          needProducerId = true;
+          abandoned = removed;
+          abandonedBy = outcome;
+          for (ProducerBatch b : removed) {
+            release(b.reservedBytes());
+          }
         }
+      } else if (staleSession) {
+        outcome =
+            failed(
+                batch,
+                failure,
+                " (the leader refused another batch of producer id "
+                    + batch.producerId()
+                    + " on this partition, which ended its sequences there;"
+                    + " this batch may have been written once)");
+      } else if (failure != null && retriable(failure)) {
+        knownPartitionCounts.remove(batch.topic);
+        outcome = retryOrGiveUp(batch, attempt, end, failure);
+        retry = outcome == null;
       } else if (failure != null) {
         if (failure instanceof SluiceClientException e && e.status() == 404) {
           knownPartitionCounts.remove(batch.topic);
@@ -631,6 +827,121 @@ public final class SluiceProducer implements AutoCloseable {
     } else if (!retry) {
       succeed(batch, response);
     }
+    for (ProducerBatch b : abandoned) {
+      fail(b, abandoned(b, abandonedBy));
+    }
+  }
+
+  /**
+   * Queues the batch to be sent again after a backoff, or says why not (retries used up, delivery
+   * timeout); with the lock held.
+   */
+  private SluiceClientException retryOrGiveUp(
+      ProducerBatch batch, int attempt, long end, RuntimeException failure) {
+    long backoff = backoffNanos(attempt);
+    if (attempt > settings.retries()) {
+      return failed(batch, failure, " (retries = " + settings.retries() + ")");
+    }
+    if (end + backoff - batch.createdNanos >= settings.deliveryTimeout().toNanos()) {
+      batch.retryAfter(end, failure);
+      return expired(batch);
+    }
+    accumulator.retry(batch, end + backoff, failure);
+    return null;
+  }
+
+  /**
+   * A 409 to an idempotent batch: the leader refused its producer id, epoch or sequence.
+   *
+   * @param code the {@link ErrorBody#CODE} ({@code OUT_OF_ORDER_SEQUENCE}, {@code
+   *     UNKNOWN_PRODUCER_ID}, {@code PRODUCER_FENCED}), or "409" when the body has none
+   * @param expectedSequence the sequence the leader expects next, -1 when it did not say
+   */
+  private record SequenceRefusal(
+      String code, long expectedSequence, SluiceClientException refusal) {
+
+    static SequenceRefusal of(ProducerBatch batch, RuntimeException failure) {
+      if (batch.producerId() < 0
+          || !(failure instanceof SluiceClientException e)
+          || e.status() != 409) {
+        return null;
+      }
+      String code =
+          e.error().map(b -> b.details().get(ErrorBody.CODE)).map(String::valueOf).orElse("409");
+      long expected =
+          e.error().flatMap(b -> boxed(b.longDetail(ErrorBody.EXPECTED_SEQUENCE))).orElse(-1L);
+      return new SequenceRefusal(code, expected, e);
+    }
+
+    private static Optional<Long> boxed(OptionalLong value) {
+      return value.isPresent() ? Optional.of(value.getAsLong()) : Optional.empty();
+    }
+
+    /**
+     * Whether the leader may refuse the batch only because an earlier one did not arrive yet: out
+     * of order with the sequence it expects, or an unknown producer id, which is what a leader
+     * answers while the producer's first batch there (sequence 0) is still missing.
+     */
+    boolean waitsForAnEarlierBatch() {
+      return (OUT_OF_ORDER_SEQUENCE.equals(code) && expectedSequence >= 0)
+          || UNKNOWN_PRODUCER_ID.equals(code);
+    }
+
+    /** The sequence the leader waits for: the one it named, 0 for an unknown producer id. */
+    long awaitedSequence() {
+      return UNKNOWN_PRODUCER_ID.equals(code) ? 0 : expectedSequence;
+    }
+
+    SluiceClientException failure(ProducerBatch batch) {
+      String message =
+          "producing to "
+              + batch.describe()
+              + " failed after "
+              + batch.attempts()
+              + (batch.attempts() == 1 ? " attempt" : " attempts")
+              + ": the leader refused producer id "
+              + batch.producerId()
+              + " sequence "
+              + batch.baseSequence()
+              + " on "
+              + batch.topic
+              + " partition "
+              + batch.partition
+              + " with 409 "
+              + code
+              + (expectedSequence >= 0 ? ", expecting sequence " + expectedSequence : "")
+              + "; the partition goes on with a new producer id from sequence 0: "
+              + refusal.getMessage();
+      return withCause(refusal, message);
+    }
+  }
+
+  /**
+   * The {@link ErrorBody#CODE} of a 409 for a sequence the leader did not expect (the server's
+   * {@code ProducerError} name, which this module cannot see).
+   */
+  static final String OUT_OF_ORDER_SEQUENCE = "OUT_OF_ORDER_SEQUENCE";
+
+  /** The {@link ErrorBody#CODE} of a 409 for a producer id the partition does not know. */
+  static final String UNKNOWN_PRODUCER_ID = "UNKNOWN_PRODUCER_ID";
+
+  private static SluiceClientException abandoned(ProducerBatch batch, SluiceClientException cause) {
+    return withCause(
+        cause,
+        "producing to "
+            + batch.describe()
+            + " failed after "
+            + batch.attempts()
+            + (batch.attempts() == 1 ? " attempt" : " attempts")
+            + ": it was waiting to be resent when the leader refused another batch of producer id "
+            + batch.producerId()
+            + " on "
+            + batch.topic
+            + " partition "
+            + batch.partition
+            + ", which ends that producer id's sequences there (this batch may have been written"
+            + " once): "
+            + cause.getMessage());
   }
 
   private static String unexpected(ProduceResponse response, ProducerBatch batch) {
@@ -702,7 +1013,11 @@ public final class SluiceProducer implements AutoCloseable {
             + " ms passed after "
             + batch.attempts()
             + (batch.attempts() == 1 ? " attempt" : " attempts")
-            + (last == null ? "" : "; last error: " + last.getMessage());
+            + (last == null ? "" : "; last error: " + last.getMessage())
+            + (batch.attempts() == 0 && lastProducerIdFailure != null
+                ? "; it waited for a producer id, the last request for one failed: "
+                    + lastProducerIdFailure.getMessage()
+                : "");
     return withCause(last, message);
   }
 
@@ -741,7 +1056,8 @@ public final class SluiceProducer implements AutoCloseable {
    * @param linger how long a batch waits for more records after its first (Kafka's {@code
    *     linger.ms})
    * @param acks the acknowledgement every batch asks for
-   * @param maxInFlight batches in flight per partition; 1 keeps each partition's order
+   * @param maxInFlight batches in flight per partition, at most 5 with idempotence; with
+   *     idempotence or with 1, a partition keeps the order of {@link #send} across retries
    * @param retries how many times a failed batch is sent again at most
    * @param deliveryTimeout from a batch's first record to its last attempt's start
    * @param retryBackoff the wait before the first retry, doubled per retry
@@ -749,6 +1065,8 @@ public final class SluiceProducer implements AutoCloseable {
    * @param bufferMemory bytes of records waiting or in flight, at most
    * @param maxBlock how long {@link #send} waits for buffer memory
    * @param senderThreads requests in flight over all partitions, at most
+   * @param idempotence whether batches carry a producer id and sequences, so that a retry is never
+   *     written twice
    */
   public record Settings(
       int batchBytes,
@@ -761,19 +1079,22 @@ public final class SluiceProducer implements AutoCloseable {
       Duration retryBackoffMax,
       long bufferMemory,
       Duration maxBlock,
-      int senderThreads) {}
+      int senderThreads,
+      boolean idempotence) {}
 
   /**
    * Configures a {@link SluiceProducer}. Defaults: {@code batchBytes} 256 KiB, {@code linger} 5 ms,
    * {@code acks} all, {@code maxInFlight} 1, {@code retries} unlimited within {@code
    * deliveryTimeout} 120 s, {@code retryBackoff} 100 ms to 1 s, {@code bufferMemory} 32 MiB, {@code
-   * maxBlock} 60 s, {@code senderThreads} 8.
+   * maxBlock} 60 s, {@code senderThreads} 8, {@code idempotence} on.
    *
    * <p>Thread-safety: not thread-safe; build on one thread.
    */
   public static final class Builder {
     private final BatchSender sender;
     private final ToIntFunction<String> partitionCounts;
+    private Supplier<ProducerIdResponse> producerIds;
+    private boolean idempotence = true;
     private int batchBytes = 256 * 1024;
     private Duration linger = Duration.ofMillis(5);
     private Acks acks = Acks.ALL;
@@ -788,9 +1109,13 @@ public final class SluiceProducer implements AutoCloseable {
     private LongSupplier clock = System::nanoTime;
     private BatchListener listener = report -> {};
 
-    private Builder(BatchSender sender, ToIntFunction<String> partitionCounts) {
+    private Builder(
+        BatchSender sender,
+        ToIntFunction<String> partitionCounts,
+        Supplier<ProducerIdResponse> producerIds) {
       this.sender = sender;
       this.partitionCounts = partitionCounts;
+      this.producerIds = producerIds;
     }
 
     /**
@@ -816,8 +1141,9 @@ public final class SluiceProducer implements AutoCloseable {
     }
 
     /**
-     * Batches in flight per partition. Above 1, a retried batch can land after a later one: the
-     * partition's order is then no longer the order of {@link #send}.
+     * Batches in flight per partition; at most {@link #MAX_IN_FLIGHT_IDEMPOTENT} with idempotence.
+     * Without idempotence and above 1, a batch that failed can land after a later one that did not:
+     * the partition's order is then no longer the order of {@link #send}.
      */
     public Builder maxInFlight(int maxInFlight) {
       this.maxInFlight = maxInFlight;
@@ -861,6 +1187,22 @@ public final class SluiceProducer implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Whether batches carry a producer id and per-partition sequences, so that the leader drops a
+     * retry of a batch it already holds (on by default). Off, a retry after a lost answer may write
+     * a batch twice, and the producer needs no {@code POST /producers}.
+     */
+    public Builder idempotence(boolean idempotence) {
+      this.idempotence = idempotence;
+      return this;
+    }
+
+    /** Where producer ids come from (tests). */
+    Builder producerIds(Supplier<ProducerIdResponse> producerIds) {
+      this.producerIds = Objects.requireNonNull(producerIds, "producerIds");
+      return this;
+    }
+
     /** Sees every request, for measurements. */
     public Builder batchListener(BatchListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -894,6 +1236,15 @@ public final class SluiceProducer implements AutoCloseable {
       }
       if (maxInFlight < 1) {
         problems.add("maxInFlight = " + maxInFlight + ": must be at least 1");
+      } else if (idempotence && maxInFlight > MAX_IN_FLIGHT_IDEMPOTENT) {
+        problems.add(
+            "maxInFlight = "
+                + maxInFlight
+                + ": must be at most "
+                + MAX_IN_FLIGHT_IDEMPOTENT
+                + " with idempotence (a leader recognises a retry only among a producer's last "
+                + MAX_IN_FLIGHT_IDEMPOTENT
+                + " batches per partition); turn idempotence off for more");
       }
       if (retries < 0) {
         problems.add("retries = " + retries + ": must not be negative");
@@ -936,9 +1287,11 @@ public final class SluiceProducer implements AutoCloseable {
               retryBackoffMax,
               bufferMemory,
               maxBlock,
-              senderThreads),
+              senderThreads,
+              idempotence),
           sender,
           partitionCounts,
+          producerIds,
           clock,
           listener);
     }

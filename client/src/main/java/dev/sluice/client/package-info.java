@@ -2,7 +2,8 @@
  * The Java client of a Sluice cluster's HTTP API ({@link dev.sluice.client.SluiceClient}): create,
  * list and describe topics, produce a record, fetch a record by offset; and {@link
  * dev.sluice.client.SluiceProducer}, which batches records per partition, partitions them by key as
- * Kafka does and retries what a retry can cure (at least once: it has no idempotence yet). It
+ * Kafka does and retries what a retry can cure, idempotently by default (a retry of a batch the
+ * leader holds is answered as a duplicate, never written twice, within a producer session). It
  * follows the redirects a node answers when another node leads the partition, and turns every
  * refusal into a {@link dev.sluice.client.SluiceClientException} carrying the server's error body.
  *

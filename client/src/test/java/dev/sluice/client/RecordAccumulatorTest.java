@@ -51,7 +51,7 @@ class RecordAccumulatorTest {
             new byte[300],
             List.of(new Header("trace", new byte[] {1, 2}), new Header("n", null)),
             TIMESTAMP - 100_000);
-    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT, false);
     ProducerBatch batch = acc.append("t", 0, record, size(record), new CompletableFuture<>(), 0);
     acc.append("t", 0, HUNDRED, HUNDRED_SIZE, new CompletableFuture<>(), 0);
 
@@ -67,41 +67,42 @@ class RecordAccumulatorTest {
   @Test
   void aBatchThatReachesBatchBytesIsReadyAtOnceAndTheNextRecordStartsAnother() {
     int batchBytes = batchOf(3);
-    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT, false);
 
     ProducerBatch first = append(acc, 0, 0);
     assertSame(first, append(acc, 0, 0));
-    assertEquals(List.of(), acc.drain(0, 10, false).ready(), "two records, linger not passed");
+    assertEquals(
+        List.of(), acc.drain(0, 10, false, null).ready(), "two records, linger not passed");
     assertSame(first, append(acc, 0, 0));
     ProducerBatch second = append(acc, 0, 0);
 
     assertEquals(3, first.recordCount());
     assertEquals(batchBytes, first.bytes());
-    assertEquals(List.of(first), acc.drain(0, 10, false).ready(), "full: no linger");
+    assertEquals(List.of(first), acc.drain(0, 10, false, null).ready(), "full: no linger");
     assertEquals(1, second.recordCount());
   }
 
   @Test
   void aBatchBelowBatchBytesWaitsForLingerFromItsFirstRecord() {
-    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT, false);
     ProducerBatch batch = append(acc, 0, 1000);
     append(acc, 0, 1000 + LINGER - 1);
 
-    assertEquals(1000 + LINGER, acc.nextDeadline(1000, false));
-    assertEquals(List.of(), acc.drain(1000 + LINGER - 1, 10, false).ready());
-    assertEquals(List.of(batch), acc.drain(1000 + LINGER, 10, false).ready());
+    assertEquals(1000 + LINGER, acc.nextDeadline(1000, false, false));
+    assertEquals(List.of(), acc.drain(1000 + LINGER - 1, 10, false, null).ready());
+    assertEquals(List.of(batch), acc.drain(1000 + LINGER, 10, false, null).ready());
     assertEquals(2, batch.recordCount());
     assertTrue(batch.closed(), "a drained batch takes no more records");
   }
 
   @Test
   void aFlushMakesEveryBatchReadyBeforeItsLinger() {
-    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT, false);
     ProducerBatch p0 = append(acc, 0, 0);
     ProducerBatch p1 = append(acc, 1, 0);
 
-    assertEquals(0, acc.nextDeadline(0, true));
-    List<ProducerBatch> ready = acc.drain(0, 10, true).ready();
+    assertEquals(0, acc.nextDeadline(0, true, false));
+    List<ProducerBatch> ready = acc.drain(0, 10, true, null).ready();
 
     assertEquals(2, ready.size());
     assertTrue(ready.containsAll(List.of(p0, p1)));
@@ -109,7 +110,8 @@ class RecordAccumulatorTest {
 
   @Test
   void aRecordLargerThanBatchBytesIsSentAloneInABatchOfItsOwn() {
-    RecordAccumulator acc = new RecordAccumulator(batchOf(1) + 40, LINGER, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc =
+        new RecordAccumulator(batchOf(1) + 40, LINGER, 1, DELIVERY_TIMEOUT, false);
     Record big = Record.of(null, new byte[1000], TIMESTAMP);
     ProducerBatch small = append(acc, 0, 0);
 
@@ -124,42 +126,42 @@ class RecordAccumulatorTest {
 
   @Test
   void aPartitionHasAtMostMaxInFlightBatchesInFlightAndTheOthersWait() {
-    RecordAccumulator acc = new RecordAccumulator(1 << 20, 0, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, 0, 1, DELIVERY_TIMEOUT, false);
     ProducerBatch first = append(acc, 0, 0);
-    assertEquals(List.of(first), acc.drain(0, 10, false).ready());
+    assertEquals(List.of(first), acc.drain(0, 10, false, null).ready());
     ProducerBatch second = append(acc, 0, 0);
     ProducerBatch other = append(acc, 1, 0);
 
-    assertEquals(List.of(other), acc.drain(0, 10, false).ready(), "partition 0 is busy");
+    assertEquals(List.of(other), acc.drain(0, 10, false, null).ready(), "partition 0 is busy");
     acc.completed(first);
-    assertEquals(List.of(second), acc.drain(0, 10, false).ready());
+    assertEquals(List.of(second), acc.drain(0, 10, false, null).ready());
   }
 
   @Test
   void aRetriedBatchGoesBeforeLaterBatchesOfItsPartitionAfterItsBackoff() {
-    RecordAccumulator acc = new RecordAccumulator(1 << 20, 0, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, 0, 1, DELIVERY_TIMEOUT, false);
     ProducerBatch first = append(acc, 0, 0);
-    acc.drain(0, 10, false);
+    acc.drain(0, 10, false, null);
     ProducerBatch second = append(acc, 0, 10);
 
     acc.retry(first, 500, new SluiceClientException(503, "leader moved", null));
 
-    assertEquals(500, acc.nextDeadline(100, false));
-    assertEquals(List.of(), acc.drain(499, 10, false).ready(), "backoff, and second waits");
-    assertEquals(List.of(first), acc.drain(500, 10, false).ready());
+    assertEquals(500, acc.nextDeadline(100, false, false));
+    assertEquals(List.of(), acc.drain(499, 10, false, null).ready(), "backoff, and second waits");
+    assertEquals(List.of(first), acc.drain(500, 10, false, null).ready());
     acc.completed(first);
-    assertEquals(List.of(second), acc.drain(500, 10, false).ready());
+    assertEquals(List.of(second), acc.drain(500, 10, false, null).ready());
   }
 
   @Test
   void batchesWaitingPastTheDeliveryTimeoutExpire() {
-    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, LINGER, 1, DELIVERY_TIMEOUT, false);
     ProducerBatch inFlight = append(acc, 0, 0);
-    acc.drain(LINGER, 10, false);
+    acc.drain(LINGER, 10, false, null);
     ProducerBatch waiting = append(acc, 0, 10);
 
-    assertEquals(10 + DELIVERY_TIMEOUT, acc.nextDeadline(LINGER, false));
-    RecordAccumulator.Drained drained = acc.drain(10 + DELIVERY_TIMEOUT, 10, false);
+    assertEquals(10 + DELIVERY_TIMEOUT, acc.nextDeadline(LINGER, false, false));
+    RecordAccumulator.Drained drained = acc.drain(10 + DELIVERY_TIMEOUT, 10, false, null);
 
     assertEquals(List.of(waiting), drained.expired());
     assertEquals(List.of(), drained.ready());
@@ -169,20 +171,20 @@ class RecordAccumulatorTest {
   @Test
   void drainTakesAtMostTheFreeRequestSlotsRoundRobinOverPartitions() {
     int batchBytes = batchOf(1);
-    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 5, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 5, DELIVERY_TIMEOUT, false);
     ProducerBatch p0a = append(acc, 0, 0);
     ProducerBatch p0b = append(acc, 0, 0);
     ProducerBatch p1 = append(acc, 1, 0);
 
-    assertEquals(List.of(p0a), acc.drain(0, 1, false).ready());
-    assertEquals(List.of(p1), acc.drain(0, 1, false).ready(), "partition 1's turn");
-    assertEquals(List.of(p0b), acc.drain(0, 1, false).ready());
+    assertEquals(List.of(p0a), acc.drain(0, 1, false, null).ready());
+    assertEquals(List.of(p1), acc.drain(0, 1, false, null).ready(), "partition 1's turn");
+    assertEquals(List.of(p0b), acc.drain(0, 1, false, null).ready());
   }
 
   @Test
   void nullKeysStickToOnePartitionUntilItsBatchClosesThenSwitch() {
     int batchBytes = batchOf(2);
-    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT);
+    RecordAccumulator acc = new RecordAccumulator(batchBytes, LINGER, 1, DELIVERY_TIMEOUT, false);
     int[] random = {2};
 
     int first = acc.stickyPartition("t", 4, HUNDRED, n -> random[0] % n);

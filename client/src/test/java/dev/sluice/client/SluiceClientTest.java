@@ -14,6 +14,7 @@ import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.api.RecordHeader;
 import dev.sluice.api.ReplicaRole;
 import dev.sluice.api.ReplicaState;
@@ -241,6 +242,60 @@ class SluiceClientTest {
       assertEquals("acks=leader", server.requests().get(0).query());
       assertEquals(0, batch.position(), "the caller's buffer is not moved");
     }
+  }
+
+  @Test
+  void aNewProducerIdIsAskedForWithAPostToProducersFollowingARedirect() throws IOException {
+    try (FakeSluiceServer other = new FakeSluiceServer()) {
+      server.on(
+          "POST",
+          "/producers",
+          (exchange, request) ->
+              FakeSluiceServer.redirect(exchange, URI.create(other.url() + "/producers")));
+      other.onJson("POST", "/producers", 200, "{\"producerId\":4001,\"producerEpoch\":0}");
+
+      assertEquals(new ProducerIdResponse(4001, (short) 0), client.newProducerId());
+      assertEquals("POST", other.requests().get(0).method());
+    }
+  }
+
+  @Test
+  void anAnswerToProducersWithoutAProducerIdIsABadAnswer() {
+    server.onJson("POST", "/producers", 200, "{\"producerEpoch\":0}");
+
+    SluiceClientException e = assertThrows(SluiceClientException.class, client::newProducerId);
+    assertEquals(SluiceClientException.BAD_ANSWER, e.status());
+    assertTrue(e.getMessage().contains("not a producer id"), e.getMessage());
+  }
+
+  @Test
+  void aDuplicateAnswerToABatchCarriesTheOriginalOffsetsAndA409KeepsItsCodes() {
+    ByteBuffer batch =
+        MemoryBatchBuilder.build(
+            List.of(Record.of(null, new byte[] {1}, 1_000L), Record.of(null, null, 1_001L)),
+            Compression.NONE,
+            12,
+            (short) 0,
+            40);
+    server.onJson(
+        "POST", RECORDS, 200, "{\"offset\":5,\"lastOffset\":6,\"count\":2,\"duplicate\":true}");
+    assertEquals(
+        new ProduceResponse(5, 6, 2, true), client.appendBatch("orders", 0, batch, 2, null));
+
+    server.onJson(
+        "POST",
+        RECORDS,
+        409,
+        "{\"error\":\"out of order\",\"code\":\"OUT_OF_ORDER_SEQUENCE\",\"producerId\":12,"
+            + "\"expectedSequence\":38}");
+    SluiceClientException e =
+        assertThrows(
+            SluiceClientException.class, () -> client.appendBatch("orders", 0, batch, 2, null));
+    assertEquals(409, e.status());
+    ErrorBody body = e.error().orElseThrow();
+    assertEquals("OUT_OF_ORDER_SEQUENCE", body.details().get(ErrorBody.CODE));
+    assertEquals(38, body.longDetail(ErrorBody.EXPECTED_SEQUENCE).orElseThrow());
+    assertEquals(12, body.longDetail(ErrorBody.PRODUCER_ID).orElseThrow());
   }
 
   @Test

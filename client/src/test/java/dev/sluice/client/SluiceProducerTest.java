@@ -345,7 +345,8 @@ class SluiceProducerTest {
     assertTrue(message.startsWith("producing to orders partition 0 (2 records, "), message);
     assertTrue(
         message.endsWith(
-            "bytes) failed after 1 attempt: the batch of 20000000 bytes is above"
+            "bytes, producer id 0 sequence 0) failed after 1 attempt: the batch of 20000000"
+                + " bytes is above"
                 + " sluice.api.inline-batch-bytes = 16777216"),
         message);
     assertEquals(1, leader.calls.size());
