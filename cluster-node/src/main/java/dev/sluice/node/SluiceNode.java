@@ -296,6 +296,14 @@ public final class SluiceNode implements AutoCloseable {
     ApiMetrics apiMetrics = ApiMetrics.of(metrics.registry());
     ControllerTopicService topics =
         new ControllerTopicService(system, controller, metadata, settings.storage());
+    ActorRef<ProducerIds.Command> producerIds =
+        system.systemActorOf(
+            ProducerIds.create(
+                controller,
+                settings.controller().producerIdBlock(),
+                settings.api().requestTimeout()),
+            "producer-ids",
+            Props.empty());
     ClientApi routes =
         new ClientApi(
             topics,
@@ -308,6 +316,7 @@ public final class SluiceNode implements AutoCloseable {
                 settings.api().requestTimeout(),
                 blocking,
                 apiMetrics),
+            ProducerIds.service(system, producerIds, settings.api().requestTimeout()),
             new ConsumeHandler(replicas, topics, blocking, settings.api().maxFetchWait()),
             settings.security().api().auth() == SecuritySettings.AuthMode.TOKENS
                 ? new Authorizer(tokens.orElseThrow(), settings.node().id())

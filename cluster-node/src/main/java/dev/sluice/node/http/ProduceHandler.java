@@ -278,12 +278,14 @@ public final class ProduceHandler {
         .thenApply(ProduceHandler::answer);
   }
 
+  /** The answer to an acknowledged append; a duplicate says so, with its original's offsets. */
   private static HttpResponse answer(AppendInfo info) {
     return HttpJson.ok(
         new ProduceResponse(
             info.baseOffset(),
             info.lastOffset(),
-            Math.toIntExact(info.lastOffset() - info.baseOffset() + 1)));
+            Math.toIntExact(info.lastOffset() - info.baseOffset() + 1),
+            info.duplicate()));
   }
 
   /**
@@ -343,6 +345,9 @@ public final class ProduceHandler {
       return refused(replica, refused, req);
     }
     AppendInfo info = ((PartitionLeader.Appended) reply).info();
+    if (info.duplicate()) {
+      metrics.duplicate(replica.partitionId().topic());
+    }
     if (!all) {
       return CompletableFuture.completedFuture(info);
     }
@@ -385,6 +390,7 @@ public final class ProduceHandler {
           case TOO_LARGE -> new ApiException(413, refused.message());
           case INVALID -> new ApiException(400, refused.message());
           case STORAGE_ERROR -> new ApiException(500, refused.message());
+          case PRODUCER_STATE -> producerConflict(refused);
           // Written but never acknowledged: the client may retry, knowing it can write twice.
           case NOT_ACKNOWLEDGED -> new ApiException(503, refused.message());
           case NOT_LEADER ->
@@ -395,6 +401,22 @@ public final class ProduceHandler {
                       + " moved while the record was being received; nothing was written: retry");
         };
     return CompletableFuture.failedFuture(error);
+  }
+
+  /**
+   * 409 for an idempotent batch that broke a sequence rule: the rule's name as {@link
+   * ErrorBody#CODE}, so a client tells a fenced producer from a gap, the producer id, and the
+   * sequence the partition expects next when it knows one.
+   */
+  static ApiException producerConflict(PartitionLeader.AppendRefused refused) {
+    PartitionLeader.ProducerRejection rejection = refused.producer().orElseThrow();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put(ErrorBody.CODE, rejection.error().name());
+    details.put(ErrorBody.PRODUCER_ID, rejection.producerId());
+    rejection
+        .expectedSequence()
+        .ifPresent(sequence -> details.put(ErrorBody.EXPECTED_SEQUENCE, sequence));
+    return new ApiException(409, refused.message() + "; nothing was written", details);
   }
 
   private CompletionStage<HttpResponse> redirectToLeader(PartitionId tp, HttpRequest req) {
