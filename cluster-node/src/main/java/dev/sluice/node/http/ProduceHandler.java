@@ -62,6 +62,12 @@ import org.slf4j.LoggerFactory;
  *       stored as sent but for its base offset and leader epoch.
  * </ul>
  *
+ * <p>A record batch may carry an idempotent producer's id, epoch and sequence ({@code POST
+ * /producers}). The log checks them when it appends: a retry of a batch it already holds is
+ * answered with the original offsets and {@code "duplicate": true} (after {@code acks=all} waited
+ * for those offsets like for any batch); a batch that breaks the producer's sequence is answered
+ * with 409, the rule's name as {@code code}, the producer id and the expected sequence when known.
+ *
  * <p>Nothing reaches the log before the whole body has arrived and, for NDJSON, every line was
  * valid: a client that disconnects mid-upload fails the stream (a staging file is deleted), a
  * malformed line answers 400 naming its index and byte position, and the log is untouched either
