@@ -219,7 +219,13 @@ public final class ProduceHandler {
                 });
     return appended
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
-        .thenApply(ProduceHandler::answer);
+        .thenApply(
+            info -> {
+              if (info.duplicate()) {
+                metrics.duplicate(replica.partitionId().topic());
+              }
+              return answer(info);
+            });
   }
 
   /**
@@ -351,9 +357,6 @@ public final class ProduceHandler {
       return refused(replica, refused, req);
     }
     AppendInfo info = ((PartitionLeader.Appended) reply).info();
-    if (info.duplicate()) {
-      metrics.duplicate(replica.partitionId().topic());
-    }
     if (!all) {
       return CompletableFuture.completedFuture(info);
     }

@@ -80,6 +80,7 @@ final class RecordBatchBodyReader {
     }
     if (!headerChecked && validator.header() != null) {
       headerChecked = true;
+      checkProducerFields(validator.header());
       refuseUnsupported(validator.header());
     }
     chunks.add(chunk);
@@ -104,19 +105,25 @@ final class RecordBatchBodyReader {
     return received;
   }
 
-  private void refuseUnsupported(BatchHeader h) {
-    if (h.producerId() == BatchLayout.NO_PRODUCER_ID) {
-      // The validator checked an idempotent batch's epoch and sequence (>= 0); a batch without a
-      // producer id carries neither, or a reader could take it for part of a producer's sequence.
-      if (h.producerEpoch() != BatchLayout.NO_PRODUCER_EPOCH) {
-        throw withoutProducer(
-            "producerEpoch", BatchLayout.PRODUCER_EPOCH_OFFSET, h.producerEpoch(), "epoch");
-      }
-      if (h.baseSequence() != BatchLayout.NO_SEQUENCE) {
-        throw withoutProducer(
-            "baseSequence", BatchLayout.BASE_SEQUENCE_OFFSET, h.baseSequence(), "base sequence");
-      }
+  /**
+   * The validator checked an idempotent batch's epoch and sequence (both at least 0); a batch
+   * without a producer id must carry neither, or it would read as part of some producer's sequence.
+   */
+  private void checkProducerFields(BatchHeader h) {
+    if (h.producerId() != BatchLayout.NO_PRODUCER_ID) {
+      return;
     }
+    if (h.producerEpoch() != BatchLayout.NO_PRODUCER_EPOCH) {
+      throw withoutProducer(
+          "producerEpoch", BatchLayout.PRODUCER_EPOCH_OFFSET, h.producerEpoch(), "epoch");
+    }
+    if (h.baseSequence() != BatchLayout.NO_SEQUENCE) {
+      throw withoutProducer(
+          "baseSequence", BatchLayout.BASE_SEQUENCE_OFFSET, h.baseSequence(), "base sequence");
+    }
+  }
+
+  private void refuseUnsupported(BatchHeader h) {
     if (h.compression() != Compression.NONE) {
       throw new ApiException(
           400,

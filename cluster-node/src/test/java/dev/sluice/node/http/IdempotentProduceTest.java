@@ -99,6 +99,18 @@ class IdempotentProduceTest {
     assertFalse(next.has("duplicate"), next.toString());
     // An older batch than the last one is still remembered (the last five are).
     assertTrue(json(produce(0, "?acks=all", first), 200).path("duplicate").asBoolean());
+
+    // Only this test sends retries: three of them.
+    String metrics = scrapeMetrics();
+    assertTrue(
+        metrics
+            .lines()
+            .anyMatch(
+                line ->
+                    line.startsWith("sluice_produce_duplicates_total{")
+                        && line.contains("topic=\"" + TOPIC + "\"")
+                        && line.endsWith(" 3.0")),
+        metrics);
   }
 
   @Test
@@ -195,6 +207,16 @@ class IdempotentProduceTest {
             + query,
         MediaTypes.RECORD_BATCH_V2,
         batch);
+  }
+
+  private String scrapeMetrics() throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + node.address().managementPort() + "/metrics");
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    return r.body();
   }
 
   private HttpResponse<String> post(String path, String type, byte[] body) {
