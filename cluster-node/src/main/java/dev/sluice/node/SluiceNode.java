@@ -298,10 +298,12 @@ public final class SluiceNode implements AutoCloseable {
         new ControllerTopicService(system, controller, metadata, settings.storage());
     ActorRef<ProducerIds.Command> producerIds =
         system.systemActorOf(
+            // Half the request's time for the controller, so that a request hears why, not a
+            // bare timeout.
             ProducerIds.create(
                 controller,
                 settings.controller().producerIdBlock(),
-                settings.api().requestTimeout()),
+                settings.api().requestTimeout().dividedBy(2)),
             "producer-ids",
             Props.empty());
     ClientApi routes =
