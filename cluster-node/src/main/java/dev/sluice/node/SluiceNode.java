@@ -296,6 +296,16 @@ public final class SluiceNode implements AutoCloseable {
     ApiMetrics apiMetrics = ApiMetrics.of(metrics.registry());
     ControllerTopicService topics =
         new ControllerTopicService(system, controller, metadata, settings.storage());
+    ActorRef<ProducerIds.Command> producerIds =
+        system.systemActorOf(
+            // Half the request's time for the controller, so that a request hears why, not a
+            // bare timeout.
+            ProducerIds.create(
+                controller,
+                settings.controller().producerIdBlock(),
+                settings.api().requestTimeout().dividedBy(2)),
+            "producer-ids",
+            Props.empty());
     ClientApi routes =
         new ClientApi(
             topics,
@@ -308,6 +318,7 @@ public final class SluiceNode implements AutoCloseable {
                 settings.api().requestTimeout(),
                 blocking,
                 apiMetrics),
+            ProducerIds.service(system, producerIds, settings.api().requestTimeout()),
             new ConsumeHandler(replicas, topics, blocking, settings.api().maxFetchWait()),
             settings.security().api().auth() == SecuritySettings.AuthMode.TOKENS
                 ? new Authorizer(tokens.orElseThrow(), settings.node().id())

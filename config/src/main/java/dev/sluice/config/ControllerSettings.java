@@ -17,6 +17,8 @@ import java.util.Optional;
  * @param h2PasswordFile the file holding the H2 user's password; empty lets the node use {@code
  *     <h2-path>.password}, created with mode 0600 on first start
  * @param leaderBalance when the controller moves leadership back to preferred replicas
+ * @param producerIdBlock how many producer ids a node takes from the controller at a time; it hands
+ *     them out to idempotent producers without asking again until they are used up
  */
 public record ControllerSettings(
     Journal journal,
@@ -25,9 +27,39 @@ public record ControllerSettings(
     int poolSize,
     String h2User,
     Optional<Path> h2PasswordFile,
-    LeaderBalanceSettings leaderBalance) {
+    LeaderBalanceSettings leaderBalance,
+    int producerIdBlock) {
 
-  /** Settings with the default leader balance. */
+  /** {@code sluice.controller.producer-id-block}'s default. */
+  public static final int DEFAULT_PRODUCER_ID_BLOCK = 1000;
+
+  /**
+   * The largest {@code producer-id-block}: ids are plenty (2^63), but a block is what a node loses
+   * when it stops, and a million ids is more than any node hands out between two asks.
+   */
+  public static final int MAX_PRODUCER_ID_BLOCK = 1_000_000;
+
+  /** Settings with the default producer id block. */
+  public ControllerSettings(
+      Journal journal,
+      Optional<Path> h2Path,
+      PostgresSettings postgres,
+      int poolSize,
+      String h2User,
+      Optional<Path> h2PasswordFile,
+      LeaderBalanceSettings leaderBalance) {
+    this(
+        journal,
+        h2Path,
+        postgres,
+        poolSize,
+        h2User,
+        h2PasswordFile,
+        leaderBalance,
+        DEFAULT_PRODUCER_ID_BLOCK);
+  }
+
+  /** Settings with the default leader balance and producer id block. */
   public ControllerSettings(
       Journal journal,
       Optional<Path> h2Path,

@@ -94,7 +94,8 @@ final class SettingsReader {
             new LeaderBalanceSettings(
                 read("sluice.controller.auto-leader-balance", true, config::getBoolean),
                 duration("sluice.controller.leader-balance.interval", Duration.ZERO),
-                integer("sluice.controller.leader-balance.imbalance-percent", 0)));
+                integer("sluice.controller.leader-balance.imbalance-percent", 0)),
+            integer("sluice.controller.producer-id-block", 1));
     return new SluiceSettings(
         node, api, management, cluster, storage, replication, watchdog, controller, security());
   }

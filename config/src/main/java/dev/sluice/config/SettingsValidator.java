@@ -340,6 +340,13 @@ public final class SettingsValidator {
 
   private static void checkController(ControllerSettings c, List<String> v) {
     requireAtLeastOne("sluice.controller.pool-size", c.poolSize(), v);
+    if (c.producerIdBlock() < 1 || c.producerIdBlock() > ControllerSettings.MAX_PRODUCER_ID_BLOCK) {
+      v.add(
+          "sluice.controller.producer-id-block = "
+              + c.producerIdBlock()
+              + ": must be between 1 and "
+              + ControllerSettings.MAX_PRODUCER_ID_BLOCK);
+    }
     requirePositive("sluice.controller.leader-balance.interval", c.leaderBalance().interval(), v);
     int imbalance = c.leaderBalance().imbalancePercent();
     if (imbalance < 0 || imbalance > 100) {

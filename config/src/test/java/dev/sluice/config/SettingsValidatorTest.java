@@ -134,6 +134,8 @@ class SettingsValidatorTest {
     "sluice.controller.journal, H2, must be one of h2, postgres",
     "sluice.controller.pool-size, 0, must be at least 1",
     "sluice.controller.pool-size, many, many",
+    "sluice.controller.producer-id-block, 0, must be between 1 and 1000000",
+    "sluice.controller.producer-id-block, 1000001, must be between 1 and 1000000",
     "sluice.controller.h2-user, '', must name a database user when sluice.controller.journal = h2",
     // security
     "sluice.security.api.auth, maybe, must be one of none, tokens",
@@ -538,6 +540,7 @@ class SettingsValidatorTest {
     assertEquals("jdbc:postgresql://127.0.0.1:5432/sluice", c.postgres().url());
     assertEquals("sluice", c.postgres().user());
     assertEquals(4, c.poolSize());
+    assertEquals(1000, c.producerIdBlock());
 
     ControllerSettings set =
         SluiceSettings.from(
@@ -546,12 +549,14 @@ class SettingsValidatorTest {
                         "sluice.controller.journal", "postgres",
                         "sluice.controller.h2-path", "/var/sluice/journal",
                         "sluice.controller.postgres.password", "secret",
-                        "sluice.controller.pool-size", "2")))
+                        "sluice.controller.pool-size", "2",
+                        "sluice.controller.producer-id-block", "10")))
             .controller();
     assertEquals(Journal.POSTGRES, set.journal());
     assertEquals(Optional.of(Path.of("/var/sluice/journal")), set.h2Path());
     assertEquals("secret", set.postgres().password());
     assertEquals(2, set.poolSize());
+    assertEquals(10, set.producerIdBlock());
     assertFalse(set.toString().contains("secret"), "the password is never printed");
   }
 

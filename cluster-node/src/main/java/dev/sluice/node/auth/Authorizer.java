@@ -48,6 +48,9 @@ public final class Authorizer extends AllDirectives {
 
   private static final Authorizer NONE = new Authorizer();
 
+  /** How a 403 names the topic of a permission that any topic would satisfy. */
+  static final String ANY_TOPIC = "<any topic>";
+
   private final TokenStore store;
   private final int nodeId;
 
@@ -94,6 +97,21 @@ public final class Authorizer extends AllDirectives {
     return check(List.copyOf(anyOf), topic, inner);
   }
 
+  /**
+   * {@code inner} for a token holding any one of {@code anyOf} on at least one topic (any glob), or
+   * {@code admin} when it is among them: for requests that name no topic but are part of an action
+   * on topics ({@code POST /producers} serves producers, whatever they produce to).
+   */
+  public Route requireOnAnyTopic(List<Permission.Action> anyOf, Supplier<Route> inner) {
+    if (anyOf.isEmpty()) {
+      throw new IllegalArgumentException("requireOnAnyTopic needs at least one action");
+    }
+    return check(List.copyOf(anyOf), null, inner);
+  }
+
+  /**
+   * @param topic the topic the request acts on; null: any topic will do
+   */
   private Route check(List<Permission.Action> anyOf, String topic, Supplier<Route> inner) {
     if (store == null) {
       return inner.get();
@@ -108,6 +126,7 @@ public final class Authorizer extends AllDirectives {
    * may go on.
    *
    * @param anyOf the actions any one of which allows the request; none: any valid token will do
+   * @param topic the topic the request acts on; null: an action on any topic allows the request
    */
   Optional<HttpResponse> refusal(
       Optional<String> authorization, List<Permission.Action> anyOf, String topic) {
@@ -121,7 +140,11 @@ public final class Authorizer extends AllDirectives {
           unauthorized("the bearer token is unknown or revoked on node " + nodeId, true));
     }
     for (Permission.Action action : anyOf) {
-      if (Tokens.grants(entry.get(), action, topic)) {
+      boolean granted =
+          topic == null
+              ? entry.get().permissions().stream().anyMatch(p -> p.action() == action)
+              : Tokens.grants(entry.get(), action, topic);
+      if (granted) {
         return Optional.empty();
       }
     }
@@ -158,7 +181,8 @@ public final class Authorizer extends AllDirectives {
 
   private static HttpResponse forbidden(
       TokenFile.Entry entry, List<Permission.Action> anyOf, String topic) {
-    List<String> needed = anyOf.stream().map(a -> Permission.required(a, topic)).toList();
+    List<String> needed =
+        anyOf.stream().map(a -> Permission.required(a, topic == null ? ANY_TOPIC : topic)).toList();
     String lacks =
         needed.size() == 1
             ? needed.get(0)

@@ -2,6 +2,7 @@ package dev.sluice.node.controller;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import dev.sluice.api.TopicNames;
+import dev.sluice.config.ControllerSettings;
 import dev.sluice.config.LeaderBalanceSettings;
 import dev.sluice.node.controller.Controller.Event.InSyncSetChanged;
 import java.time.Duration;
@@ -44,6 +45,10 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * come from the leader and are fenced by the leader epoch; every change to a partition bumps its
  * version. The decisions themselves live in {@link ControllerState}, which is pure; this actor logs
  * what they explain.
+ *
+ * <p>It also hands out idempotent producers' ids in blocks ({@link AllocateProducerIds}), as
+ * Kafka's controller does: each block is journaled before it is answered, so no id is handed out
+ * twice over the cluster's lifetime, whichever node hosts the controller.
  *
  * <p>Subscribers ({@link Subscribe}) are volatile: after every persisted change, and after
  * recovery, each receives the whole {@link MetadataSnapshot}. A subscriber that stops is dropped.
@@ -161,6 +166,14 @@ public final class Controller
     }
   }
 
+  /**
+   * Hands out {@code count} producer ids that were never handed out before and never will be again
+   * (journaled before the answer); answered with {@link ProducerIdBlock}, or {@link
+   * ProducerIdsRejected} when {@code count} is out of range.
+   */
+  public record AllocateProducerIds(int count, ActorRef<ProducerIdsReply> replyTo)
+      implements Command {}
+
   /** Registers for a {@link MetadataSnapshot} now and after every change; idempotent. */
   public record Subscribe(ActorRef<MetadataSnapshot> subscriber) implements Command {}
 
@@ -226,6 +239,20 @@ public final class Controller
    */
   public record InSyncSetStale(PartitionAssignment current) implements InSyncSetReply {}
 
+  public sealed interface ProducerIdsReply extends ControllerSerializable {}
+
+  /** The producer ids {@code firstId} to {@code firstId + count - 1}, now the asker's alone. */
+  public record ProducerIdBlock(long firstId, int count) implements ProducerIdsReply {
+    public ProducerIdBlock {
+      if (firstId < 0 || count < 1) {
+        throw new IllegalArgumentException(
+            "producer id block from " + firstId + " of " + count + " ids");
+      }
+    }
+  }
+
+  public record ProducerIdsRejected(String message) implements ProducerIdsReply {}
+
   /** What the journal holds. Nested here because some share a name with a reply. */
   public sealed interface Event extends ControllerSerializable {
     record TopicCreated(TopicMetadata topic) implements Event {}
@@ -269,6 +296,12 @@ public final class Controller
         partitions = List.copyOf(partitions);
       }
     }
+
+    /**
+     * Producer ids {@code firstId} to {@code firstId + count - 1} were handed out; none of them is
+     * handed out again.
+     */
+    record ProducerIdsAllocated(long firstId, int count) implements Event {}
 
     /** The topic's settings are now {@code config} (all of them, not a difference). */
     record TopicConfigChanged(String topic, Map<String, String> config) implements Event {
@@ -348,6 +381,7 @@ public final class Controller
         .onCommand(AlterTopicConfig.class, this::onAlterTopicConfig)
         .onCommand(RebalanceLeaders.class, this::onRebalanceLeaders)
         .onCommand(BalanceDue.class, (state, c) -> onBalanceDue(state))
+        .onCommand(AllocateProducerIds.class, this::onAllocateProducerIds)
         .build();
   }
 
@@ -577,6 +611,24 @@ public final class Controller
       }
     }
     return moves;
+  }
+
+  /**
+   * Journals the block before answering: a controller that fails over after the answer recovers the
+   * event, and never hands the same ids out twice. Metadata subscribers are not told: nothing they
+   * hold changed.
+   */
+  private Effect<Event, ControllerState> onAllocateProducerIds(
+      ControllerState state, AllocateProducerIds c) {
+    Event.ProducerIdsAllocated block;
+    try {
+      block = state.allocateProducerIds(c.count(), ControllerSettings.MAX_PRODUCER_ID_BLOCK);
+    } catch (IllegalArgumentException e) {
+      return Effect().reply(c.replyTo(), new ProducerIdsRejected(e.getMessage()));
+    }
+    return Effect()
+        .persist(block)
+        .thenReply(c.replyTo(), s -> new ProducerIdBlock(block.firstId(), block.count()));
   }
 
   private Effect<Event, ControllerState> onGetMetadata(ControllerState state, GetMetadata c) {

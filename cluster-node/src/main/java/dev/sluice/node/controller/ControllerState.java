@@ -7,6 +7,7 @@ import dev.sluice.node.controller.Controller.Event.LeaderElected;
 import dev.sluice.node.controller.Controller.Event.NodeJoined;
 import dev.sluice.node.controller.Controller.Event.NodeLeft;
 import dev.sluice.node.controller.Controller.Event.PartitionsAdded;
+import dev.sluice.node.controller.Controller.Event.ProducerIdsAllocated;
 import dev.sluice.node.controller.Controller.Event.TopicConfigChanged;
 import dev.sluice.node.controller.Controller.Event.TopicCreated;
 import dev.sluice.node.controller.Controller.Event.TopicDeleted;
@@ -20,9 +21,10 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The controller's durable state: topics with their assignments, the live nodes, and the storage id
- * each node registered with. Immutable; {@link #apply} returns a new state. Also decides, purely,
- * which events a membership change causes, so failover rules are testable without actors.
+ * The controller's durable state: topics with their assignments, the live nodes, the storage id
+ * each node registered with, and where the next block of producer ids starts. Immutable; {@link
+ * #apply} returns a new state. Also decides, purely, which events a membership change causes, so
+ * failover rules are testable without actors.
  *
  * <p>Live nodes are part of the durable state (as {@code NodeJoined} / {@code NodeLeft} events)
  * rather than volatile: elections are derived from the event log alone, so a controller that
@@ -47,26 +49,33 @@ import java.util.TreeMap;
  *     for its membership. A node that registered without one has no entry
  * @param deletedTopics every deleted topic, oldest first (see {@link DeletedTopic}); absent from
  *     snapshots written before topics could be deleted
+ * @param nextProducerId the first producer id never handed out ({@link ProducerIdsAllocated}):
+ *     every id below it belongs to a block some node received, so ids stay unique for the cluster's
+ *     lifetime; 0 in snapshots written before producer ids existed (none was given out)
  */
 public record ControllerState(
     long revision,
     Map<String, TopicMetadata> topics,
     Map<Integer, String> liveNodes,
     Map<Integer, String> storageIds,
-    List<DeletedTopic> deletedTopics)
+    List<DeletedTopic> deletedTopics,
+    long nextProducerId)
     implements ControllerSerializable {
 
-  /** A state without deleted topics. */
+  /** A state without deleted topics or producer ids given out. */
   public ControllerState(
       long revision,
       Map<String, TopicMetadata> topics,
       Map<Integer, String> liveNodes,
       Map<Integer, String> storageIds) {
-    this(revision, topics, liveNodes, storageIds, List.of());
+    this(revision, topics, liveNodes, storageIds, List.of(), 0);
   }
 
   @JsonCreator
   public ControllerState {
+    if (nextProducerId < 0) {
+      throw new IllegalArgumentException("next producer id " + nextProducerId + " is negative");
+    }
     deletedTopics = deletedTopics == null ? List.of() : List.copyOf(deletedTopics);
     topics = Collections.unmodifiableMap(new TreeMap<>(topics));
     liveNodes = Collections.unmodifiableMap(new TreeMap<>(liveNodes));
@@ -147,7 +156,8 @@ public record ControllerState(
       rest.remove(e.topic());
       List<DeletedTopic> deleted = new ArrayList<>(deletedTopics);
       deleted.add(new DeletedTopic(e.topic(), e.topicId(), e.partitions()));
-      return new ControllerState(revision + 1, rest, liveNodes, storageIds, deleted);
+      return new ControllerState(
+          revision + 1, rest, liveNodes, storageIds, deleted, nextProducerId);
     } else if (event instanceof PartitionsAdded e) {
       TopicMetadata t =
           Objects.requireNonNull(
@@ -177,12 +187,40 @@ public record ControllerState(
         ids.remove(e.nodeId());
       }
       return next(topics, live, ids);
+    } else if (event instanceof ProducerIdsAllocated e) {
+      // Never back: a block is handed out once, even if an event ever named an older range.
+      long next = Math.max(nextProducerId, e.firstId() + e.count());
+      return new ControllerState(revision + 1, topics, liveNodes, storageIds, deletedTopics, next);
     } else if (event instanceof NodeLeft e) {
       Map<Integer, String> live = new TreeMap<>(liveNodes);
       live.remove(e.nodeId());
       return next(topics, live, storageIds);
     }
     throw new IllegalArgumentException("unknown controller event " + event);
+  }
+
+  /**
+   * The event that hands out the next {@code count} producer ids, from {@link #nextProducerId} on.
+   *
+   * @throws IllegalArgumentException if {@code count} is not between 1 and {@code maxCount}, or the
+   *     ids would pass {@link Long#MAX_VALUE}
+   */
+  public ProducerIdsAllocated allocateProducerIds(int count, int maxCount) {
+    if (count < 1 || count > maxCount) {
+      throw new IllegalArgumentException(
+          "a block of " + count + " producer ids; a block holds 1 to " + maxCount);
+    }
+    if (nextProducerId > Long.MAX_VALUE - count) {
+      throw new IllegalArgumentException(
+          "a block of "
+              + count
+              + " producer ids from "
+              + nextProducerId
+              + " would pass the largest id "
+              + Long.MAX_VALUE
+              + "; the cluster has run out of producer ids");
+    }
+    return new ProducerIdsAllocated(nextProducerId, count);
   }
 
   /**
@@ -278,7 +316,7 @@ public record ControllerState(
 
   private ControllerState next(
       Map<String, TopicMetadata> newTopics, Map<Integer, String> live, Map<Integer, String> ids) {
-    return new ControllerState(revision + 1, newTopics, live, ids, deletedTopics);
+    return new ControllerState(revision + 1, newTopics, live, ids, deletedTopics, nextProducerId);
   }
 
   /**

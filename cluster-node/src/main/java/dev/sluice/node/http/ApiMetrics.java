@@ -32,7 +32,10 @@ import org.apache.pekko.util.ByteString;
  *       request=batches} whole batches) until the answer starts, as a histogram;
  *   <li>{@value #BYTES_IN} and {@value #BYTES_OUT} by topic: record bytes a produce staged, and the
  *       body bytes of successful record reads (chunked NDJSON and follow answers counted as they
- *       are sent).
+ *       are sent);
+ *   <li>{@value #DUPLICATES} by topic: idempotent batches found already written (a producer's
+ *       retry), answered with their original offsets. Batches refused for a broken sequence rule
+ *       are the produce route's 409s in {@value #REQUESTS}.
  * </ul>
  *
  * <p>Route labels are templates ({@code /topics/{topic}/partitions/{partition}/records}), never raw
@@ -47,6 +50,7 @@ public final class ApiMetrics extends AllDirectives {
   static final String FETCH_LATENCY = "sluice.fetch.latency";
   static final String BYTES_IN = "sluice.bytes.in";
   static final String BYTES_OUT = "sluice.bytes.out";
+  static final String DUPLICATES = "sluice.produce.duplicates";
 
   /** Produce and fetch take from a millisecond (acks=leader, page cache) to the API's timeout. */
   private static final Duration MIN_LATENCY = Duration.ofMillis(1);
@@ -95,6 +99,15 @@ public final class ApiMetrics extends AllDirectives {
         .tag("topic", topic)
         .register(registry)
         .increment(bytes);
+  }
+
+  /** An idempotent producer's retry to {@code topic} was answered from the log, not written. */
+  void duplicate(String topic) {
+    Counter.builder(DUPLICATES)
+        .description("Retried idempotent batches answered with their original offsets.")
+        .tag("topic", topic)
+        .register(registry)
+        .increment();
   }
 
   /**
@@ -193,6 +206,9 @@ public final class ApiMetrics extends AllDirectives {
     }
     if (n == 2 && segments.get(0).equals(Paths.CLUSTER) && segments.get(1).equals(Paths.STATUS)) {
       return "/" + Paths.CLUSTER + "/" + Paths.STATUS;
+    }
+    if (n == 1 && segments.get(0).equals(Paths.PRODUCERS)) {
+      return "/" + Paths.PRODUCERS;
     }
     if (n == 1 && segments.get(0).equals("openapi.yaml")) {
       return "/openapi.yaml";

@@ -36,6 +36,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * POST   /topics/{t}/partitions                         add partitions
  * PATCH  /topics/{t}/config                             change the topic's settings
  * POST   /leaders/rebalance                             leadership back to preferred replicas
+ * POST   /producers                                     a new idempotent producer's id
  * POST /topics/{t}/partitions/{p}/records[?acks=]       produce one record (body = value), or
  *                                                       many as one batch (NDJSON body, or a
  *                                                       producer-built RecordBatch v2)
@@ -49,8 +50,9 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  * <p>With tokens on, each route first asks the {@link Authorizer}: {@code admin} to create, delete,
  * grow or reconfigure a topic and to rebalance leaders, any valid token to list them, {@code
  * admin}, {@code produce:t} or {@code consume:t} to describe topic {@code t}, {@code produce:t} to
- * produce (checked before the body is read and before a redirect to the leader) and {@code
- * consume:t} to read records; any valid token reads the cluster's status.
+ * produce (checked before the body is read and before a redirect to the leader), {@code produce} on
+ * any topic or {@code admin} for a producer id, and {@code consume:t} to read records; any valid
+ * token reads the cluster's status.
  *
  * <p>Every request is measured ({@link ApiMetrics}): by route and status, and produce and fetch
  * latency.
@@ -60,6 +62,7 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 public final class ClientApi extends AllDirectives {
   private final TopicService topics;
   private final ProduceHandler produce;
+  private final ProducerIdService producerIds;
   private final ConsumeHandler consume;
   private final Authorizer auth;
   private final StatusService status;
@@ -68,12 +71,14 @@ public final class ClientApi extends AllDirectives {
   public ClientApi(
       TopicService topics,
       ProduceHandler produce,
+      ProducerIdService producerIds,
       ConsumeHandler consume,
       Authorizer auth,
       StatusService status,
       ApiMetrics metrics) {
     this.topics = topics;
     this.produce = produce;
+    this.producerIds = producerIds;
     this.consume = consume;
     this.auth = auth;
     this.status = status;
@@ -96,6 +101,7 @@ public final class ClientApi extends AllDirectives {
                             new ApiDescription().route(),
                             pathPrefix(Paths.TOPICS, this::topics),
                             leadersRoute(),
+                            producersRoute(),
                             statusRoute()))));
   }
 
@@ -119,6 +125,18 @@ public final class ClientApi extends AllDirectives {
                         Action.ADMIN,
                         "",
                         () -> respond(topics.rebalanceLeaders().thenApply(HttpJson::ok)))));
+  }
+
+  /** Ids are handed out by this node from its block ({@code dev.sluice.node.ProducerIds}). */
+  private Route producersRoute() {
+    return path(
+        Paths.PRODUCERS,
+        () ->
+            post(
+                () ->
+                    auth.requireOnAnyTopic(
+                        List.of(Action.PRODUCE, Action.ADMIN),
+                        () -> respond(producerIds.newProducer().thenApply(HttpJson::ok)))));
   }
 
   private Route statusRoute() {

@@ -62,6 +62,12 @@ import org.slf4j.LoggerFactory;
  *       stored as sent but for its base offset and leader epoch.
  * </ul>
  *
+ * <p>A record batch may carry an idempotent producer's id, epoch and sequence ({@code POST
+ * /producers}). The log checks them when it appends: a retry of a batch it already holds is
+ * answered with the original offsets and {@code "duplicate": true} (after {@code acks=all} waited
+ * for those offsets like for any batch); a batch that breaks the producer's sequence is answered
+ * with 409, the rule's name as {@code code}, the producer id and the expected sequence when known.
+ *
  * <p>Nothing reaches the log before the whole body has arrived and, for NDJSON, every line was
  * valid: a client that disconnects mid-upload fails the stream (a staging file is deleted), a
  * malformed line answers 400 naming its index and byte position, and the log is untouched either
@@ -213,7 +219,13 @@ public final class ProduceHandler {
                 });
     return appended
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
-        .thenApply(ProduceHandler::answer);
+        .thenApply(
+            info -> {
+              if (info.duplicate()) {
+                metrics.duplicate(replica.partitionId().topic());
+              }
+              return answer(info);
+            });
   }
 
   /**
@@ -278,12 +290,14 @@ public final class ProduceHandler {
         .thenApply(ProduceHandler::answer);
   }
 
+  /** The answer to an acknowledged append; a duplicate says so, with its original's offsets. */
   private static HttpResponse answer(AppendInfo info) {
     return HttpJson.ok(
         new ProduceResponse(
             info.baseOffset(),
             info.lastOffset(),
-            Math.toIntExact(info.lastOffset() - info.baseOffset() + 1)));
+            Math.toIntExact(info.lastOffset() - info.baseOffset() + 1),
+            info.duplicate()));
   }
 
   /**
@@ -385,6 +399,7 @@ public final class ProduceHandler {
           case TOO_LARGE -> new ApiException(413, refused.message());
           case INVALID -> new ApiException(400, refused.message());
           case STORAGE_ERROR -> new ApiException(500, refused.message());
+          case PRODUCER_STATE -> producerConflict(refused);
           // Written but never acknowledged: the client may retry, knowing it can write twice.
           case NOT_ACKNOWLEDGED -> new ApiException(503, refused.message());
           case NOT_LEADER ->
@@ -395,6 +410,22 @@ public final class ProduceHandler {
                       + " moved while the record was being received; nothing was written: retry");
         };
     return CompletableFuture.failedFuture(error);
+  }
+
+  /**
+   * 409 for an idempotent batch that broke a sequence rule: the rule's name as {@link
+   * ErrorBody#CODE}, so a client tells a fenced producer from a gap, the producer id, and the
+   * sequence the partition expects next when it knows one.
+   */
+  static ApiException producerConflict(PartitionLeader.AppendRefused refused) {
+    PartitionLeader.ProducerRejection rejection = refused.producer().orElseThrow();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put(ErrorBody.CODE, rejection.error().name());
+    details.put(ErrorBody.PRODUCER_ID, rejection.producerId());
+    rejection
+        .expectedSequence()
+        .ifPresent(sequence -> details.put(ErrorBody.EXPECTED_SEQUENCE, sequence));
+    return new ApiException(409, refused.message() + "; nothing was written", details);
   }
 
   private CompletionStage<HttpResponse> redirectToLeader(PartitionId tp, HttpRequest req) {

@@ -19,8 +19,9 @@ import org.apache.pekko.util.ByteString;
  * its chunks arrive: counts them against {@code sluice.api.inline-batch-bytes} and the partition's
  * {@code max-batch-bytes} (the latter also as soon as the batch's own length field is in, after 12
  * bytes), checks them with {@link BatchValidator} on the way (CRC, sizes, record count, offset
- * deltas), refuses what the log cannot store yet (a producer id, compression) as soon as the header
- * is in, and keeps the chunks for the one append.
+ * deltas), refuses what the log cannot store yet (compression) and a batch without a producer id
+ * that carries a producer epoch or sequence as soon as the header is in, and keeps the chunks for
+ * the one append.
  *
  * <p>Memory is the body itself, at most {@code min(inline-batch-bytes, max-batch-bytes)}, plus the
  * validator's constant state. A failure is an {@link ApiException}: 413 for a limit, 400 naming the
@@ -79,6 +80,7 @@ final class RecordBatchBodyReader {
     }
     if (!headerChecked && validator.header() != null) {
       headerChecked = true;
+      checkProducerFields(validator.header());
       refuseUnsupported(validator.header());
     }
     chunks.add(chunk);
@@ -103,19 +105,25 @@ final class RecordBatchBodyReader {
     return received;
   }
 
-  private void refuseUnsupported(BatchHeader h) {
+  /**
+   * The validator checked an idempotent batch's epoch and sequence (both at least 0); a batch
+   * without a producer id must carry neither, or it would read as part of some producer's sequence.
+   */
+  private void checkProducerFields(BatchHeader h) {
     if (h.producerId() != BatchLayout.NO_PRODUCER_ID) {
-      throw new ApiException(
-          400,
-          source
-              + ": header field producerId at byte "
-              + BatchLayout.PRODUCER_ID_OFFSET
-              + " of the batch is "
-              + h.producerId()
-              + ", but idempotent produce is not supported yet: send batches with producer id -1;"
-              + " nothing was written",
-          position(CorruptRecordException.HEADER, BatchLayout.PRODUCER_ID_OFFSET));
+      return;
     }
+    if (h.producerEpoch() != BatchLayout.NO_PRODUCER_EPOCH) {
+      throw withoutProducer(
+          "producerEpoch", BatchLayout.PRODUCER_EPOCH_OFFSET, h.producerEpoch(), "epoch");
+    }
+    if (h.baseSequence() != BatchLayout.NO_SEQUENCE) {
+      throw withoutProducer(
+          "baseSequence", BatchLayout.BASE_SEQUENCE_OFFSET, h.baseSequence(), "base sequence");
+    }
+  }
+
+  private void refuseUnsupported(BatchHeader h) {
     if (h.compression() != Compression.NONE) {
       throw new ApiException(
           400,
@@ -128,6 +136,22 @@ final class RecordBatchBodyReader {
               + " nothing was written",
           position(CorruptRecordException.HEADER, BatchLayout.ATTRIBUTES_OFFSET));
     }
+  }
+
+  private ApiException withoutProducer(String field, int offset, long value, String what) {
+    return new ApiException(
+        400,
+        source
+            + ": header field "
+            + field
+            + " at byte "
+            + offset
+            + " of the batch is "
+            + value
+            + ", but the batch has no producer id (-1), which requires "
+            + what
+            + " -1; nothing was written",
+        position(CorruptRecordException.HEADER, offset));
   }
 
   private static ApiException invalid(CorruptRecordException e) {

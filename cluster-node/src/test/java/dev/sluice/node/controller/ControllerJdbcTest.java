@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import dev.sluice.node.controller.Controller.AllocateProducerIds;
 import dev.sluice.node.controller.Controller.CreateTopic;
 import dev.sluice.node.controller.Controller.CreateTopicReply;
 import dev.sluice.node.controller.Controller.GetMetadata;
 import dev.sluice.node.controller.Controller.NodeDown;
 import dev.sluice.node.controller.Controller.NodeUp;
+import dev.sluice.node.controller.Controller.ProducerIdBlock;
+import dev.sluice.node.controller.Controller.ProducerIdsReply;
 import dev.sluice.node.controller.Controller.TopicCreated;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,6 +62,33 @@ class ControllerJdbcTest {
 
     assertTrue(Files.exists(dir.resolve("controller").resolve("journal.mv.db")));
     assertEquals(written, readMetadata(config));
+  }
+
+  @Test
+  void producerIdBlocksGoOnAfterTheLastOneAcrossARestartOnTheH2File() {
+    Path h2 = dir.resolve("controller").resolve("journal");
+    Config config =
+        config(
+            Map.of("sluice.controller.journal", "h2", "sluice.controller.h2-path", h2.toString()));
+
+    ProducerIdBlock first = allocateOnFreshSystem(config, 10);
+    ProducerIdBlock second = allocateOnFreshSystem(config, 10);
+
+    assertEquals(new ProducerIdBlock(0, 10), first);
+    assertEquals(new ProducerIdBlock(10, 10), second);
+  }
+
+  /** Starts a system on {@code config}, takes one block of {@code count} ids, stops the system. */
+  private static ProducerIdBlock allocateOnFreshSystem(Config config, int count) {
+    ActorTestKit kit = ActorTestKit.create("ControllerJdbcTest", config);
+    try {
+      ActorRef<Controller.Command> controller = start(kit, () -> {});
+      TestProbe<ProducerIdsReply> reply = kit.createTestProbe();
+      controller.tell(new AllocateProducerIds(count, reply.ref()));
+      return reply.expectMessageClass(ProducerIdBlock.class, TIMEOUT);
+    } finally {
+      kit.shutdownTestKit();
+    }
   }
 
   @Test

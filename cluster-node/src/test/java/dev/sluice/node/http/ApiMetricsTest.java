@@ -25,6 +25,8 @@ class ApiMetricsTest {
         "cluster/status                           | /cluster/status",
         "cluster                                  | other",
         "openapi.yaml                             | /openapi.yaml",
+        "producers                                | /producers",
+        "producers/7                              | other",
         "anything/else/entirely                   | other",
       })
   void routeTemplates(String path, String template) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.api.LeaderMoves;
 import dev.sluice.api.Permission;
+import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.api.TokenFile;
 import dev.sluice.api.TopicDeleted;
 import dev.sluice.api.TopicDescription;
@@ -98,6 +99,7 @@ class ClientApiAuthTest {
                 Duration.ofSeconds(10),
                 BlockingIo.executor(node.system()),
                 ApiMetrics.discarding()),
+            () -> CompletableFuture.completedFuture(new ProducerIdResponse(42, (short) 0)),
             new ConsumeHandler(
                 node.replicas(),
                 topics,
@@ -247,6 +249,23 @@ class ClientApiAuthTest {
             "alter orders {flush=os, retention.bytes=null}",
             "rebalance"),
         topics.calls);
+  }
+
+  @Test
+  void aProducerIdNeedsProduceOnAnyTopicOrAdmin() {
+    for (String token : List.of(writer, admin)) {
+      HttpResponse<String> r = send(secured("POST", "/producers", token, null));
+      assertEquals(200, r.statusCode(), r.body());
+      assertEquals("{\"producerId\":42,\"producerEpoch\":0}", r.body());
+    }
+    HttpResponse<String> consumer = send(secured("POST", "/producers", reader, null));
+    assertEquals(403, consumer.statusCode(), consumer.body());
+    assertEquals(
+        "{\"error\":\"token 'reader' lacks produce:<any topic> or admin (it has consume:orders)\","
+            + "\"token\":\"reader\",\"requiredPermission\":\"produce:<any topic>|admin\"}",
+        consumer.body());
+    assertEquals(403, send(secured("POST", "/producers", nothing, null)).statusCode());
+    assertEquals(401, send(secured("POST", "/producers", null, null)).statusCode());
   }
 
   @Test

@@ -44,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Produce of a producer-built RecordBatch v2 ({@code application/vnd.sluice.record-batch.v2})
  * against a real single node: stored as sent and read back equal, Kafka's own builder accepted,
- * corrupt or unsupported batches and oversized bodies refused with nothing appended.
+ * batches of an idempotent producer accepted, corrupt or unsupported batches and oversized bodies
+ * refused with nothing appended.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RecordBatchProduceTest {
@@ -194,22 +195,62 @@ class RecordBatchProduceTest {
   }
 
   @Test
-  void aProducerIdIs400IdempotenceNotSupportedYet() throws Exception {
+  void aBatchOfAnIdempotentProducerIsAccepted() throws Exception {
     byte[] batch =
         bytes(
             MemoryBatchBuilder.build(
-                List.of(Record.of(null, new byte[] {1}, 1_000L)),
+                List.of(Record.of(null, new byte[] {1}, 1_000L), Record.of(null, null, 1_001L)),
                 Compression.NONE,
                 42L,
                 (short) 0,
                 0));
+    PartitionReplica replica = replica("batches", 1);
+    long before = replica.log().logEndOffset();
+
+    HttpResponse<String> r = produce("batches", 1, "?acks=all", batch);
+
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode answer = ApiJson.mapper().readTree(r.body());
+    assertEquals(before, answer.get("offset").asLong());
+    assertEquals(before + 1, answer.get("lastOffset").asLong());
+    assertEquals(2, answer.get("count").asInt());
+    assertTrue(answer.get("duplicate") == null, "a batch written now is no duplicate: " + r.body());
+    assertEquals(before + 2, replica.log().logEndOffset());
+    assertArrayEquals(new byte[] {1}, replica.log().locate(before).orElseThrow().readValue());
+  }
+
+  @Test
+  void aSequenceWithoutAProducerIdIs400NamingTheFieldAndNothingIsAppended() throws Exception {
+    byte[] sequence =
+        bytes(
+            MemoryBatchBuilder.build(
+                List.of(Record.of(null, new byte[] {1}, 1_000L)),
+                Compression.NONE,
+                BatchLayout.NO_PRODUCER_ID,
+                BatchLayout.NO_PRODUCER_EPOCH,
+                5));
+    byte[] epoch =
+        bytes(
+            MemoryBatchBuilder.build(
+                List.of(Record.of(null, new byte[] {1}, 1_000L)),
+                Compression.NONE,
+                BatchLayout.NO_PRODUCER_ID,
+                (short) 0,
+                BatchLayout.NO_SEQUENCE));
     long before = replica("batches", 1).log().logEndOffset();
-    HttpResponse<String> r = produce("batches", 1, "", batch);
+
+    HttpResponse<String> r = produce("batches", 1, "", sequence);
     assertEquals(400, r.statusCode(), r.body());
     JsonNode error = ApiJson.mapper().readTree(r.body());
-    assertTrue(error.get("error").asText().contains("producerId"), r.body());
-    assertTrue(error.get("error").asText().contains("idempotent produce is not supported yet"));
-    assertEquals(BatchLayout.PRODUCER_ID_OFFSET, error.get("bytePosition").asLong());
+    assertTrue(error.get("error").asText().contains("baseSequence"), r.body());
+    assertTrue(error.get("error").asText().contains("is 5"), r.body());
+    assertEquals(BatchLayout.BASE_SEQUENCE_OFFSET, error.get("bytePosition").asLong());
+
+    HttpResponse<String> e = produce("batches", 1, "", epoch);
+    assertEquals(400, e.statusCode(), e.body());
+    JsonNode epochError = ApiJson.mapper().readTree(e.body());
+    assertTrue(epochError.get("error").asText().contains("producerEpoch"), e.body());
+    assertEquals(BatchLayout.PRODUCER_EPOCH_OFFSET, epochError.get("bytePosition").asLong());
     assertEquals(before, replica("batches", 1).log().logEndOffset());
   }
 

@@ -3,6 +3,8 @@ package dev.sluice.replication.leader;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordTooLargeException;
+import dev.sluice.log.producer.ProducerError;
+import dev.sluice.log.producer.ProducerStateException;
 import dev.sluice.replication.BlockingIo;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -50,6 +53,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  *                       "no longer the leader" (the record may or may not be committed)
  * any      -> (same)    Lead or Resign with an older epoch: ignored (fencing)
  * </pre>
+ *
+ * <p>An idempotent producer's retry of a batch already in the log comes back from the append as a
+ * duplicate ({@link AppendInfo#duplicate}): it is answered with {@link Appended} and the original
+ * offsets, under the same flush rule as any append. A batch that breaks a producer sequence rule
+ * ({@link ProducerStateException}) is refused with {@link Refusal#PRODUCER_STATE} and the rule.
  *
  * <p>While idle, appends are refused with {@link Refusal#NOT_LEADER} (with {@link
  * Refusal#STORAGE_ERROR} and the failure once the log failed) and reports are ignored. While
@@ -110,9 +118,49 @@ public final class PartitionLeader {
 
   public sealed interface AppendReply {}
 
+  /**
+   * The batch is in the log at {@code info}'s offsets and a flush covers it. When {@code
+   * info.duplicate()}, it was there before: an idempotent producer's retry, answered with the
+   * original batch's offsets and nothing written.
+   */
   public record Appended(AppendInfo info, int leaderEpoch) implements AppendReply {}
 
-  public record AppendRefused(Refusal reason, String message) implements AppendReply {}
+  /**
+   * The append was refused for {@code reason}. {@code producer} says which idempotent producer rule
+   * the batch broke; it is present exactly when {@code reason} is {@link Refusal#PRODUCER_STATE}.
+   */
+  public record AppendRefused(Refusal reason, String message, Optional<ProducerRejection> producer)
+      implements AppendReply {
+    /** A refusal that is not about an idempotent producer's sequence rules. */
+    public AppendRefused(Refusal reason, String message) {
+      this(reason, message, Optional.empty());
+    }
+
+    public AppendRefused {
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(producer, "producer");
+      if ((reason == Refusal.PRODUCER_STATE) != producer.isPresent()) {
+        throw new IllegalArgumentException(
+            "a refusal carries producer details exactly when its reason is PRODUCER_STATE; reason "
+                + reason
+                + ", producer "
+                + producer);
+      }
+    }
+  }
+
+  /**
+   * The idempotent producer rule a batch broke ({@link ProducerStateException}), for the API to
+   * answer: the producer id it carried and the base sequence the partition expects next, when
+   * known.
+   */
+  public record ProducerRejection(
+      ProducerError error, long producerId, OptionalInt expectedSequence) {
+    public ProducerRejection {
+      Objects.requireNonNull(error, "error");
+      Objects.requireNonNull(expectedSequence, "expectedSequence");
+    }
+  }
 
   /** Why an append was refused; the API maps each onto a status. */
   public enum Refusal {
@@ -125,7 +173,12 @@ public final class PartitionLeader {
     NOT_ENOUGH_REPLICAS,
     TOO_LARGE,
     INVALID,
-    STORAGE_ERROR
+    STORAGE_ERROR,
+    /**
+     * An idempotent producer's batch broke a sequence rule of the partition (details in {@link
+     * AppendRefused#producer}); nothing was written.
+     */
+    PRODUCER_STATE
   }
 
   public sealed interface CommitReply {}
@@ -498,6 +551,15 @@ public final class PartitionLeader {
     AppendInfo info;
     try {
       info = m.op().appendTo(log, term.epoch());
+    } catch (ProducerStateException e) {
+      m.replyTo()
+          .tell(
+              new AppendRefused(
+                  Refusal.PRODUCER_STATE,
+                  e.getMessage(),
+                  Optional.of(
+                      new ProducerRejection(e.error(), e.producerId(), e.expectedSequence()))));
+      return Behaviors.same();
     } catch (RecordTooLargeException e) {
       m.replyTo().tell(new AppendRefused(Refusal.TOO_LARGE, e.getMessage()));
       return Behaviors.same();
@@ -514,15 +576,21 @@ public final class PartitionLeader {
       return Behaviors.same();
     }
     Appended reply = new Appended(info, term.epoch());
+    // A duplicate is answered as its original would be: once a flush covers the original's offsets
+    // (usually long done), so a retry is never acknowledged before the first attempt could be.
     if (log.flushedOffset() > info.lastOffset()) {
-      m.replyTo().tell(reply); // flush = os: written is done
+      m.replyTo().tell(reply); // flush = os, or a duplicate of a flushed batch: nothing to wait for
     } else {
       unflushed
           .computeIfAbsent(info.lastOffset() + 1, end -> new ArrayList<>())
           .add(new FlushWaiter(m.replyTo(), reply));
     }
-    term.roundTrips().appended(info.lastOffset() + 1, now());
-    setup.changes().signal(); // the log grew: the replication streams send it (unforced is fine)
+    if (!info.duplicate()) {
+      // A duplicate wrote nothing: no new log end for the round trips to time or the streams to
+      // send.
+      term.roundTrips().appended(info.lastOffset() + 1, now());
+      setup.changes().signal(); // the log grew: the replication streams send it (unforced is fine)
+    }
     maybeFlush();
     return afterChange(term);
   }
