@@ -430,16 +430,6 @@ public final class PartitionLog implements AutoCloseable {
     BatchHeader h =
         BatchValidator.validate(
             producerBatch, BatchLimit.maxBatchBytes(settings.maxBatchBytes()), source);
-    if (h.compression() != Compression.NONE) {
-      throw CorruptRecordException.inHeader(
-          source,
-          0,
-          "attributes",
-          BatchLayout.ATTRIBUTES_OFFSET,
-          "compression "
-              + h.compression().wireName()
-              + " is not supported by this log yet; send uncompressed batches");
-    }
     ByteBuffer batch = ByteBuffer.allocate(producerBatch.remaining());
     batch.put(producerBatch.duplicate()).flip();
     return appendStamped(batch, h, leaderEpoch);

@@ -84,17 +84,6 @@ class PartitionLogProducerBatchTest {
   }
 
   @Test
-  void aCompressedProducerBatchIsRefusedForNow() throws IOException {
-    ByteBuffer produced = MemoryBatchBuilder.build(RECORDS, Compression.GZIP);
-    try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
-      CorruptRecordException e =
-          assertThrows(CorruptRecordException.class, () -> log.appendProducerBatch(produced, 1));
-      assertTrue(e.getMessage().contains("compression gzip is not supported"), e.getMessage());
-      assertEquals(0, log.logEndOffset());
-    }
-  }
-
-  @Test
   void aStreamedBatchIsAppendedAsTheSameBytesAsInMemoryAndItsFileDeleted() throws IOException {
     byte[] value = LogTestSupport.value(0, 50_000);
     List<Header> headers = List.of(new Header("content-type", bytes("bin")));
