@@ -228,6 +228,22 @@ public final class BatchValidator {
     checker.finish();
   }
 
+  /**
+   * {@link #validateCompressed(BatchHeader, InputStream, BatchLimit, String, long)} over a whole
+   * batch in memory, between {@code batch.position()} and its limit (not moved), once {@link
+   * #finish} has checked its header and CRC.
+   */
+  public static void validateCompressed(
+      BatchHeader header, ByteBuffer batch, BatchLimit limit, String source, long position) {
+    if (header.compression() == Compression.NONE) {
+      return;
+    }
+    ByteBuffer records = batch.duplicate();
+    records.position(batch.position() + HEADER_BYTES);
+    validateCompressed(
+        header, new RecordReader.ByteBufferInputStream(records), limit, source, position);
+  }
+
   /** How errors name the records of a compressed batch: "the decompressed gzip records". */
   static String decompressedRecords(Compression compression) {
     return "the decompressed " + compression.wireName() + " records";
@@ -241,11 +257,7 @@ public final class BatchValidator {
     BatchValidator v = new BatchValidator(limit, source);
     v.accept(batch);
     BatchHeader h = v.finish();
-    if (h.compression() != Compression.NONE) {
-      ByteBuffer records = batch.duplicate();
-      records.position(batch.position() + HEADER_BYTES);
-      validateCompressed(h, new RecordReader.ByteBufferInputStream(records), limit, source, 0);
-    }
+    validateCompressed(h, batch, limit, source, 0);
     return h;
   }
 }

@@ -5,7 +5,6 @@ import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
 import dev.sluice.format.BatchLimit;
 import dev.sluice.format.BatchValidator;
-import dev.sluice.format.Compression;
 import dev.sluice.format.CorruptRecordException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -86,8 +85,9 @@ final class RecordBatchBodyReader {
 
   /** Ends the body: every byte of the batch arrived and checked. Returns the batch, position 0. */
   ByteBuffer finish() {
+    BatchHeader header;
     try {
-      validator.finish();
+      header = validator.finish();
     } catch (CorruptRecordException e) {
       throw invalid(e);
     }
@@ -95,7 +95,16 @@ final class RecordBatchBodyReader {
     for (ByteString chunk : chunks) {
       chunk.copyToBuffer(batch);
     }
-    return batch.flip();
+    batch.flip();
+    // A compressed batch's records are checkable only decompressed, in one pass over the whole
+    // stream: done here, so that a bad stream or record is the producer's 400, not a failed append.
+    try {
+      BatchValidator.validateCompressed(
+          header, batch, BatchLimit.maxBatchBytes(maxBatchBytes), source, 0);
+    } catch (CorruptRecordException e) {
+      throw invalid(e);
+    }
+    return batch;
   }
 
   /** The body's size so far, which is the batch's once {@link #finish} returned. */
@@ -115,18 +124,6 @@ final class RecordBatchBodyReader {
               + ", but idempotent produce is not supported yet: send batches with producer id -1;"
               + " nothing was written",
           position(CorruptRecordException.HEADER, BatchLayout.PRODUCER_ID_OFFSET));
-    }
-    if (h.compression() != Compression.NONE) {
-      throw new ApiException(
-          400,
-          source
-              + ": header field attributes at byte "
-              + BatchLayout.ATTRIBUTES_OFFSET
-              + " of the batch announce compression "
-              + h.compression().wireName()
-              + ", but compression is not supported yet: send uncompressed batches;"
-              + " nothing was written",
-          position(CorruptRecordException.HEADER, BatchLayout.ATTRIBUTES_OFFSET));
     }
   }
 
