@@ -182,7 +182,7 @@ public final class BatchValidator {
             header, source, position, 0, Long.MAX_VALUE, decompressedRecords(compression));
     byte[] buf = new byte[READ_CHUNK_BYTES];
     long decompressed = 0;
-    try (InputStream in = compression.decompress(recordBytes)) {
+    try (InputStream in = compression.decompress(recordBytes, limit.bytes())) {
       int n;
       while ((n = in.read(buf)) > 0) {
         decompressed += n;
