@@ -16,12 +16,14 @@ import dev.sluice.format.BatchLimit;
 import dev.sluice.format.CorruptRecordException;
 import dev.sluice.format.Header;
 import dev.sluice.format.Record;
+import dev.sluice.format.Varints;
 import dev.sluice.log.record.FileRecordReader;
 import dev.sluice.log.record.StoredRecord;
 import dev.sluice.log.testing.LogTestSupport;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -187,6 +189,83 @@ class CompressedBatchTest {
       assertTrue(e.getMessage().contains("of the decompressed " + codec + " records"));
       assertEquals(0, log.logEndOffset());
     }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"LZ4", "ZSTD"})
+  void aValueLargerThanTheHeapIsStoredAndStreamedBack(String codecName) throws IOException {
+    dev.sluice.format.Compression codec = dev.sluice.format.Compression.valueOf(codecName);
+    // 600 MB decompressed, a few hundred KB compressed; the test JVM's heap is 512 MiB, so neither
+    // the validator nor the reads can hold the value.
+    int valueLength = 600_000_000;
+    ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+    try (OutputStream out = codec.compress(compressed)) {
+      int body = 1 + 1 + 1 + 1 + Varints.sizeOfVarint(valueLength) + valueLength + 1;
+      Varints.writeVarint(body, out);
+      out.write(new byte[] {0, 0, 0}); // attributes, timestamp delta 0, offset delta 0
+      Varints.writeVarint(-1, out); // null key
+      Varints.writeVarint(valueLength, out);
+      byte[] piece = new byte[1 << 16];
+      for (int done = 0; done < valueLength; done += piece.length) {
+        int n = Math.min(piece.length, valueLength - done);
+        for (int i = 0; i < n; i++) {
+          piece[i] = pattern(done + i);
+        }
+        out.write(piece, 0, n);
+      }
+      out.write(0); // no headers
+      byte[] after = bytes("after");
+      int second = 1 + 1 + 1 + 1 + 1 + after.length + 1;
+      Varints.writeVarint(second, out);
+      out.write(new byte[] {0, 0, 2}); // attributes, timestamp delta 0, offset delta 1
+      Varints.writeVarint(-1, out);
+      Varints.writeVarint(after.length, out);
+      out.write(after);
+      out.write(0);
+    }
+    byte[] records = compressed.toByteArray();
+    ByteBuffer batch = ByteBuffer.allocate(BatchLayout.HEADER_BYTES + records.length);
+    batch.putInt(BatchLayout.BATCH_LENGTH_OFFSET, batch.capacity() - BatchLayout.LOG_OVERHEAD);
+    batch.putInt(BatchLayout.PARTITION_LEADER_EPOCH_OFFSET, -1);
+    batch.put(BatchLayout.MAGIC_OFFSET, BatchLayout.MAGIC);
+    batch.putShort(BatchLayout.ATTRIBUTES_OFFSET, (short) codec.id());
+    batch.putInt(BatchLayout.LAST_OFFSET_DELTA_OFFSET, 1);
+    batch.putLong(BatchLayout.BASE_TIMESTAMP_OFFSET, TIMESTAMP);
+    batch.putLong(BatchLayout.MAX_TIMESTAMP_OFFSET, TIMESTAMP);
+    batch.putLong(BatchLayout.PRODUCER_ID_OFFSET, -1);
+    batch.putShort(BatchLayout.PRODUCER_EPOCH_OFFSET, (short) -1);
+    batch.putInt(BatchLayout.BASE_SEQUENCE_OFFSET, -1);
+    batch.putInt(BatchLayout.RECORDS_COUNT_OFFSET, 2);
+    batch.position(BatchLayout.HEADER_BYTES);
+    batch.put(records).flip();
+    batch.putInt(BatchLayout.CRC_OFFSET, BatchLayout.crc(batch));
+
+    try (PartitionLog log =
+        PartitionLog.open(dir.resolve("p"), settings(1L << 30, 1L << 30), clock())) {
+      log.appendProducerBatch(batch, 1);
+      RecordLocation large = log.locate(0).orElseThrow();
+      assertEquals(valueLength, large.valueLength());
+      long read = 0;
+      try (InputStream in = large.openValue()) {
+        byte[] buf = new byte[1 << 16];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          for (int i = 0; i < n; i++) {
+            if (buf[i] != pattern(read + i)) {
+              throw new AssertionError("value byte " + (read + i) + " differs");
+            }
+          }
+          read += n;
+        }
+      }
+      assertEquals(valueLength, read);
+      assertArrayEquals(bytes("after"), log.locate(1).orElseThrow().readValue());
+    }
+  }
+
+  /** Compressible, and any misplaced byte shows. */
+  private static byte pattern(long i) {
+    return (byte) (i % 251);
   }
 
   /** The v2 batch kafka-clients' producer code builds with {@code codec}. */
