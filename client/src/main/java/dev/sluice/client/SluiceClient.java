@@ -629,6 +629,41 @@ public final class SluiceClient {
   }
 
   /**
+   * Fetches like {@link #fetchRecords}, but asks for the batches as the server stores them (Kafka's
+   * RecordBatch v2, compressed batches still compressed: fewer bytes on the wire, and no decoding
+   * on the server) and decodes them here: each batch's CRC-32C is checked and its records are
+   * decompressed with its codec. Records below {@code offset} in the first batch are left out.
+   *
+   * @throws SluiceClientException with status 416 and the readable range when {@code offset} is
+   *     outside the log, or {@link SluiceClientException#BAD_ANSWER} for a damaged batch
+   */
+  public FetchedRecords fetchBatches(
+      String topic, int partition, long offset, int maxBytes, Duration maxWait) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("maxBytes = " + maxBytes + ": must be positive");
+    }
+    if (maxWait.isNegative()) {
+      throw new IllegalArgumentException("maxWait = " + maxWait + ": must not be negative");
+    }
+    String path = Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis());
+    return exchange(
+        "GET",
+        path,
+        Map.of(ACCEPT, MediaTypes.OCTET_STREAM),
+        null,
+        false,
+        // The server holds a long poll for maxWait before it answers.
+        maxWait.plus(requestTimeout),
+        response -> {
+          long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
+          long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
+          try (InputStream body = response.body()) {
+            return new FetchedRecords(FetchedBatches.decode(body, offset, "GET " + path), next, hw);
+          }
+        });
+  }
+
+  /**
    * Response header bytes reach a {@link HttpClient} one char per byte (ISO-8859-1); a key the
    * server sent as UTF-8 is decoded back here. (Requests cannot do the same: java.net.http sends
    * header values as US-ASCII, which is why a produce key must be ASCII.)

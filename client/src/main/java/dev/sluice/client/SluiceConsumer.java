@@ -18,9 +18,13 @@ import java.util.Objects;
  * }
  * }</pre>
  *
+ * <p>Batches are fetched as the server stores them and decoded here ({@link
+ * SluiceClient#fetchBatches}): the producer's CRC is checked, and compressed batches (gzip, snappy,
+ * lz4, zstd) are decompressed with the codec libraries Kafka's client uses.
+ *
  * <p>A poll returns as soon as the server has records at the position, or an empty list once the
  * timeout has passed. Errors (an unknown topic, a position outside the log: 416) are the {@link
- * SluiceClientException}s of {@link SluiceClient#fetchRecords}, and leave the position unchanged.
+ * SluiceClientException}s of {@link SluiceClient#fetchBatches}, and leave the position unchanged.
  *
  * <p>Thread-safety: not thread-safe; one thread polls, as with Kafka's consumer. The {@link
  * SluiceClient} underneath may be shared.
@@ -102,7 +106,7 @@ public final class SluiceConsumer {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-      FetchedRecords fetched = client.fetchRecords(topic, partition, position, maxBytes, left);
+      FetchedRecords fetched = client.fetchBatches(topic, partition, position, maxBytes, left);
       highWatermark = fetched.highWatermark();
       // Never step backwards, whatever the server says: a poll loop must make progress.
       position = Math.max(position, fetched.nextOffset());

@@ -163,24 +163,54 @@ public final class BatchValidator {
    * Checks the records of a compressed batch: {@code recordBytes} are the batch's bytes after its
    * header, read once through the codec in small chunks. Memory is the codec's window and one read
    * buffer. For an uncompressed batch there is nothing left to check.
+   *
+   * <p>The decompressed records may take at most {@code limit.bytes()}: the same limit an
+   * uncompressed batch has, so that everything downstream that holds a record (a consumer, an
+   * NDJSON line) is bounded by that setting whatever the compression ratio, and a small batch that
+   * inflates without end (a decompression bomb) is refused after {@code limit.bytes() + 1} bytes.
+   * Errors name the codec; a stream the codec cannot decode is a {@link CorruptRecordException}
+   * with the number of bytes it decompressed before breaking.
    */
   public static void validateCompressed(
-      BatchHeader header, InputStream recordBytes, String source, long position) {
+      BatchHeader header, InputStream recordBytes, BatchLimit limit, String source, long position) {
     Compression compression = header.compression();
     if (compression == Compression.NONE) {
       return;
     }
     RecordsChecker checker =
-        new RecordsChecker(header, source, position, 0, Long.MAX_VALUE, "the decompressed records");
+        new RecordsChecker(
+            header, source, position, 0, Long.MAX_VALUE, decompressedRecords(compression));
     byte[] buf = new byte[READ_CHUNK_BYTES];
     long decompressed = 0;
-    try (InputStream in = compression.decompress(recordBytes)) {
+    try (InputStream in = compression.decompress(recordBytes, limit.bytes())) {
       int n;
       while ((n = in.read(buf)) > 0) {
-        checker.feed(ByteBuffer.wrap(buf, 0, n));
         decompressed += n;
+        if (decompressed > limit.bytes()) {
+          throw new CorruptRecordException(
+              source
+                  + " position "
+                  + position
+                  + ": the "
+                  + compression.wireName()
+                  + " records decompress to more than "
+                  + limit.bytes()
+                  + " bytes, above "
+                  + limit.name()
+                  + " = "
+                  + limit.bytes()
+                  + " (decompressed records have the limit of an uncompressed batch)",
+              CorruptRecordException.HEADER,
+              HEADER_BYTES);
+        }
+        checker.feed(ByteBuffer.wrap(buf, 0, n));
       }
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      if (e instanceof CorruptRecordException c) {
+        throw c;
+      }
+      // Codecs report a corrupt stream as IOException or, for some inputs, as a runtime exception
+      // of their own (snappy's SnappyError, zstd's ZstdException and lz4's LZ4Exception).
       throw new CorruptRecordException(
           source
               + " position "
@@ -199,18 +229,56 @@ public final class BatchValidator {
   }
 
   /**
+   * {@link #validateCompressed(BatchHeader, InputStream, BatchLimit, String, long)} over a whole
+   * batch in memory, between {@code batch.position()} and its limit (not moved), once {@link
+   * #finish} has checked its header and CRC.
+   */
+  public static void validateCompressed(
+      BatchHeader header, ByteBuffer batch, BatchLimit limit, String source, long position) {
+    if (header.compression() == Compression.NONE) {
+      return;
+    }
+    ByteBuffer records = batch.duplicate();
+    records.position(batch.position() + HEADER_BYTES);
+    validateCompressed(
+        header, new RecordReader.ByteBufferInputStream(records), limit, source, position);
+  }
+
+  /** How errors name the records of a compressed batch: "the decompressed gzip records". */
+  static String decompressedRecords(Compression compression) {
+    return "the decompressed " + compression.wireName() + " records";
+  }
+
+  /**
    * Checks a whole produced batch held in memory (the buffer's remaining bytes; not moved): header,
    * CRC and, decompressing if need be, every record.
    */
   public static BatchHeader validate(ByteBuffer batch, BatchLimit limit, String source) {
     BatchValidator v = new BatchValidator(limit, source);
     v.accept(batch);
-    BatchHeader h = v.finish();
-    if (h.compression() != Compression.NONE) {
-      ByteBuffer records = batch.duplicate();
-      records.position(batch.position() + HEADER_BYTES);
-      validateCompressed(h, new RecordReader.ByteBufferInputStream(records), source, 0);
+    return v.finish(batch).header();
+  }
+
+  /**
+   * Ends the batch as {@link #finish()} does and, for a compressed batch, checks its records
+   * decompressed from {@code whole} ({@link #validateCompressed}); returns {@code whole} as a
+   * {@link ValidatedBatch}, which a log appends without a second pass.
+   *
+   * @param whole exactly the bytes this validator accepted, in order, from position 0 of the batch
+   *     (the caller assembled them from the chunks it fed); handed over with the result
+   */
+  public ValidatedBatch finish(ByteBuffer whole) {
+    BatchHeader h = finish();
+    if (whole.remaining() != received) {
+      throw new IllegalArgumentException(
+          source
+              + ": the assembled batch holds "
+              + whole.remaining()
+              + " bytes, but "
+              + received
+              + " were validated");
     }
-    return h;
+    validateCompressed(h, whole, limit, source, position);
+    return new ValidatedBatch(whole, h);
   }
 }

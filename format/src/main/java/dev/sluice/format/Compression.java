@@ -11,7 +11,6 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 import net.jpountz.lz4.LZ4FrameInputStream;
 import net.jpountz.lz4.LZ4FrameOutputStream;
-import org.xerial.snappy.SnappyInputStream;
 import org.xerial.snappy.SnappyOutputStream;
 
 /**
@@ -85,14 +84,26 @@ public enum Compression {
 
   /**
    * Wraps {@code in}, a compressed stream of records, in a stream of the plain records, buffered so
-   * that byte-at-a-time varint reads stay cheap. Closing the result closes {@code in}.
+   * that byte-at-a-time varint reads stay cheap. Closing the result closes {@code in}. For records
+   * already checked ({@link BatchValidator}); a stream from outside is opened with {@link
+   * #decompress(InputStream, long)}.
    */
   public InputStream decompress(InputStream in) throws IOException {
+    return decompress(in, Integer.MAX_VALUE);
+  }
+
+  /**
+   * {@link #decompress(InputStream)} with a limit on what a codec may allocate for one block the
+   * stream announces: snappy's blocks are at most {@code maxBlockBytes} decompressed (the others
+   * keep their own bounded windows: gzip 32 KiB, lz4 at most 4 MiB, zstd as its frame's window
+   * within zstd-jni's default maximum).
+   */
+  public InputStream decompress(InputStream in, long maxBlockBytes) throws IOException {
     return switch (this) {
       case NONE -> in;
       case GZIP ->
           new BufferedInputStream(new GZIPInputStream(in, GZIP_BUFFER_BYTES), BUFFER_BYTES);
-      case SNAPPY -> new SnappyInputStream(in);
+      case SNAPPY -> new XerialSnappyInputStream(in, maxBlockBytes);
       case LZ4 -> new BufferedInputStream(new LZ4FrameInputStream(in), BUFFER_BYTES);
       case ZSTD -> new BufferedInputStream(new ZstdInputStreamNoFinalizer(in), BUFFER_BYTES);
     };

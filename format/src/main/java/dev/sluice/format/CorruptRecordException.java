@@ -63,7 +63,7 @@ public class CorruptRecordException extends RuntimeException {
 
   /**
    * A record that breaks a rule: {@code "<source> position <p>: record <i> at byte <b> of the
-   * batch: <detail>"}; {@code where} is "the batch" or "the decompressed records".
+   * batch: <detail>"}; {@code where} is "the batch" or "the decompressed gzip records".
    */
   public static CorruptRecordException inRecord(
       String source,

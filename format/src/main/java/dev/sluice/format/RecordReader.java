@@ -20,9 +20,9 @@ import java.util.NoSuchElementException;
  *
  * <p>Every length is checked against the record's own length; the records must end exactly with the
  * batch (or the decompressed stream). A violation is a {@link CorruptRecordException} naming the
- * record index and the byte position (in the batch, or in the decompressed records). The reader
- * does not check the CRC: {@link BatchValidator} does that where bytes enter the system. Not
- * thread-safe; close it to release the codec (zstd holds native memory).
+ * record index and the byte position (in the batch, or in the decompressed records, with the
+ * codec's name). The reader does not check the CRC: {@link BatchValidator} does that where bytes
+ * enter the system. Not thread-safe; close it to release the codec (zstd holds native memory).
  */
 public final class RecordReader implements Iterator<Record>, AutoCloseable {
   private final BatchHeader header;
@@ -42,7 +42,7 @@ public final class RecordReader implements Iterator<Record>, AutoCloseable {
     this.position = position;
     Compression compression = header.compression();
     boolean plain = compression == Compression.NONE;
-    this.where = plain ? "the batch" : "the decompressed records";
+    this.where = plain ? "the batch" : BatchValidator.decompressedRecords(compression);
     this.recordsStart = plain ? HEADER_BYTES : 0;
     try {
       this.counted = new CountingInputStream(compression.decompress(recordBytes));
@@ -147,8 +147,20 @@ public final class RecordReader implements Iterator<Record>, AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw corrupt(recordStart, e.getMessage(), e);
     } catch (IOException e) {
-      throw corrupt(recordStart, "reading the records failed: " + e.getMessage(), e);
+      throw corrupt(recordStart, streamBreaks() + e.getMessage(), e);
+    } catch (CorruptRecordException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // lz4, snappy and zstd report some corrupt inputs as runtime exceptions of their own.
+      throw corrupt(recordStart, streamBreaks() + e, e);
     }
+  }
+
+  private String streamBreaks() {
+    Compression c = header.compression();
+    return c == Compression.NONE
+        ? "reading the records failed: "
+        : "the " + c.wireName() + " stream breaks: ";
   }
 
   private Record decodeBody(ByteBuffer body, long bodyStart) {
@@ -237,7 +249,9 @@ public final class RecordReader implements Iterator<Record>, AutoCloseable {
     try {
       extra = in.read();
     } catch (IOException e) {
-      throw corrupt(at, "reading past the last record failed: " + e.getMessage(), e);
+      throw corrupt(at, streamBreaks() + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      throw corrupt(at, streamBreaks() + e, e);
     }
     if (extra >= 0) {
       throw new CorruptRecordException(

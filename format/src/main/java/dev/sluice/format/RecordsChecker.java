@@ -54,7 +54,7 @@ final class RecordsChecker {
    * @param firstByte the position of the first record byte, in the coordinates errors report
    * @param recordsEnd the position after the last record byte, or {@link Long#MAX_VALUE} when
    *     unknown (a decompressed stream)
-   * @param where "the batch" or "the decompressed records", for messages
+   * @param where "the batch" or "the decompressed gzip records", for messages
    */
   RecordsChecker(
       BatchHeader header,

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -628,7 +629,7 @@ class BatchValidatorTest {
         b,
         1,
         16,
-        "request position 0: record 1 at byte 16 of the decompressed records: offset delta 2 where"
+        "request position 0: record 1 at byte 16 of the decompressed gzip records: offset delta 2 where"
             + " 1 was expected");
   }
 
@@ -648,5 +649,127 @@ class BatchValidatorTest {
     assertTrue(
         e.getMessage().startsWith("request position 0: the zstd stream breaks after "),
         e.getMessage());
+  }
+
+  /**
+   * {@code count} in the header, {@code records} in the codec's stream: a batch as a producer built
+   * it.
+   */
+  private static ByteBuffer compressedBatch(Compression c, int count, byte[]... records)
+      throws Exception {
+    ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+    try (var out = c.compress(compressed)) {
+      for (byte[] r : records) {
+        out.write(r);
+      }
+    }
+    byte[] bytes = compressed.toByteArray();
+    ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + bytes.length);
+    b.position(HEADER_BYTES);
+    b.put(bytes).flip();
+    MemoryBatchBuilder.writeHeader(
+        b, Attributes.of(c), count, T0, T0, NO_PRODUCER_ID, NO_PRODUCER_EPOCH, NO_SEQUENCE);
+    return b;
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = Compression.class,
+      names = {"GZIP", "SNAPPY", "LZ4", "ZSTD"})
+  void aCompressedBatchWithMoreRecordsThanItsCountIsRefused(Compression c) throws Exception {
+    ByteBuffer b =
+        compressedBatch(c, 2, record(body(0).get()), record(body(1).get()), record(body(2).get()));
+    assertRefused(
+        b,
+        -1,
+        26,
+        "request position 0: bytes follow the last of the 2 records at byte 26 of the decompressed "
+            + c.wireName()
+            + " records");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = Compression.class,
+      names = {"GZIP", "SNAPPY", "LZ4", "ZSTD"})
+  void aCompressedBatchWithFewerRecordsThanItsCountIsRefused(Compression c) throws Exception {
+    ByteBuffer b = compressedBatch(c, 3, record(body(0).get()), record(body(1).get()));
+    CorruptRecordException e = refused(b);
+    assertEquals(2, e.recordIndex());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "request position 0: record 2 at byte 26 of the decompressed "
+                    + c.wireName()
+                    + " records: the bytes of the decompressed "
+                    + c.wireName()
+                    + " records end inside record 2"),
+        e.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = Compression.class,
+      names = {"GZIP", "SNAPPY", "LZ4", "ZSTD"})
+  void aCorruptStreamWithAValidCrcIsRefusedNamingTheCodec(Compression c) {
+    ByteBuffer b = MemoryBatchBuilder.build(Fixtures.mixed(), c);
+    int compressedBytes = b.remaining() - HEADER_BYTES;
+    // Garbage over the middle of the stream; the CRC is recomputed so only decompression can fail.
+    ByteBuffer broken =
+        damaged(
+            b,
+            x -> {
+              for (int i = HEADER_BYTES + compressedBytes / 3;
+                  i < HEADER_BYTES + 2 * compressedBytes / 3;
+                  i++) {
+                x.put(i, (byte) (i * 31));
+              }
+            });
+    CorruptRecordException e = refused(broken);
+    assertTrue(
+        e.getMessage().startsWith("request position 0: the " + c.wireName() + " stream breaks")
+            || e.getMessage().contains("of the decompressed " + c.wireName() + " records: "),
+        e.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(
+      value = Compression.class,
+      names = {"GZIP", "SNAPPY", "LZ4", "ZSTD"})
+  void aBatchThatDecompressesBeyondTheLimitIsRefused(Compression c) {
+    // 64 records of 32 KiB zeros: a few KiB compressed, 2 MiB decompressed, above LIMIT's 1 MiB.
+    List<Record> zeros = new java.util.ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      zeros.add(Record.of(null, new byte[32 * 1024], T0));
+    }
+    ByteBuffer b = MemoryBatchBuilder.build(zeros, c);
+    assertTrue(b.remaining() < LIMIT.bytes() / 8, "compressed to " + b.remaining());
+    assertRefused(
+        b,
+        -1,
+        HEADER_BYTES,
+        "request position 0: the "
+            + c.wireName()
+            + " records decompress to more than 1048576 bytes, above max-batch-bytes = 1048576"
+            + " (decompressed records have the limit of an uncompressed batch)");
+  }
+
+  @Test
+  void finishWithTheAssembledBatchHandsItOverValidatedAndRefusesOtherBytes() {
+    ByteBuffer batch =
+        MemoryBatchBuilder.build(
+            List.of(Record.of(null, new byte[] {1, 2, 3}, 1L)), Compression.NONE);
+    BatchValidator v = new BatchValidator(BatchLimit.maxBatchBytes(1 << 20), "body");
+    v.accept(batch.duplicate());
+    ValidatedBatch validated = v.finish(batch.duplicate());
+    assertEquals(batch, validated.buffer());
+    assertEquals(batch.remaining(), validated.header().totalSize());
+
+    BatchValidator w = new BatchValidator(BatchLimit.maxBatchBytes(1 << 20), "body");
+    w.accept(batch.duplicate());
+    ByteBuffer shorter = batch.slice(0, batch.remaining() - 1);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> w.finish(shorter));
+    assertTrue(e.getMessage().contains("were validated"), e.getMessage());
   }
 }

@@ -75,7 +75,7 @@ class RecordReaderTest {
       r.next();
       CorruptRecordException e = assertThrows(CorruptRecordException.class, r::next);
       assertEquals(
-          "fetch position 0: record 1 at byte 7 of the decompressed records: the records end"
+          "fetch position 0: record 1 at byte 7 of the decompressed lz4 records: the records end"
               + " inside record 1's length",
           e.getMessage());
     }

@@ -14,6 +14,7 @@ import dev.sluice.format.Header;
 import dev.sluice.format.MemoryBatchBuilder;
 import dev.sluice.format.Record;
 import dev.sluice.format.SingleRecordLayout;
+import dev.sluice.format.ValidatedBatch;
 import dev.sluice.log.checkpoint.HighWatermarkFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.log.epoch.EpochEndOffset;
@@ -478,8 +479,8 @@ public final class PartitionLog implements AutoCloseable {
    * epoch as the producer left them), after checking it whole: the header by the producer rules
    * ({@link BatchHeader#validateProduced}), the CRC, and every record. The leader stamps the base
    * offset and {@code leaderEpoch} (bytes outside the CRC, so the producer's CRC is kept); nothing
-   * else is rewritten. Compressed batches are refused for now: records of a compressed batch cannot
-   * be located in a segment ({@link dev.sluice.log.record.FileRecordReader}).
+   * else is rewritten. A compressed batch is stored compressed, as received; its records were
+   * checked decompressed. The caller's buffer is left as it was: the log stamps a copy.
    *
    * <p>A batch with a producer id (an idempotent producer's) is checked against the producers'
    * state under the write lock before anything is written ({@link ProducerStateTable#check}). A
@@ -497,23 +498,30 @@ public final class PartitionLog implements AutoCloseable {
       throws IOException {
     checkLeaderEpoch(leaderEpoch);
     checkBatchSize(producerBatch.remaining());
-    String source = "produced batch for " + dir;
-    BatchHeader h =
-        BatchValidator.validate(
-            producerBatch, BatchLimit.maxBatchBytes(settings.maxBatchBytes()), source);
-    if (h.compression() != Compression.NONE) {
-      throw CorruptRecordException.inHeader(
-          source,
-          0,
-          "attributes",
-          BatchLayout.ATTRIBUTES_OFFSET,
-          "compression "
-              + h.compression().wireName()
-              + " is not supported by this log yet; send uncompressed batches");
-    }
-    ByteBuffer batch = ByteBuffer.allocate(producerBatch.remaining());
-    batch.put(producerBatch.duplicate()).flip();
-    return appendStamped(batch, h, leaderEpoch);
+    ByteBuffer copy = ByteBuffer.allocate(producerBatch.remaining());
+    copy.put(producerBatch.duplicate()).flip();
+    BatchValidator validator =
+        new BatchValidator(
+            BatchLimit.maxBatchBytes(settings.maxBatchBytes()), "produced batch for " + dir);
+    validator.accept(copy);
+    return appendValidatedBatch(validator.finish(copy), leaderEpoch);
+  }
+
+  /**
+   * Appends a produced batch that {@link BatchValidator} already checked whole while it arrived
+   * (the HTTP body reader does): as {@link #appendProducerBatch}, without reading its bytes again
+   * and without a copy. The log takes the batch's buffer and stamps its base offset and {@code
+   * leaderEpoch} in place.
+   *
+   * @throws RecordTooLargeException if the batch exceeds {@code max-batch-bytes}; nothing is
+   *     written
+   * @throws ProducerStateException if the batch breaks a sequence or epoch rule of its producer;
+   *     nothing is written
+   */
+  public AppendInfo appendValidatedBatch(ValidatedBatch batch, int leaderEpoch) throws IOException {
+    checkLeaderEpoch(leaderEpoch);
+    checkBatchSize(batch.header().totalSize());
+    return appendStamped(batch.buffer(), batch.header(), leaderEpoch);
   }
 
   /** Stamps the in-memory {@code batch} with the log end offset and the epoch, and appends it. */

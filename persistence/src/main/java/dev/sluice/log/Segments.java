@@ -225,9 +225,12 @@ final class Segments {
     }
     LogSegment segment = entry.getValue();
     BatchHeader h = batch.header();
-    StoredRecord r =
-        new FileRecordReader(segment.channel(), segment.logFile(), batch.position(), h)
-            .seek(offset);
+    StoredRecord r;
+    try (FileRecordReader reader =
+        new FileRecordReader(
+            segment.channel(), segment.logFile(), batch.position(), h, storedBatchLimit())) {
+      r = reader.seek(offset);
+    }
     return Optional.of(
         new RecordLocation(
             offset,
@@ -238,7 +241,8 @@ final class Segments {
             r.valueLength(),
             h.baseOffset(),
             h.partitionLeaderEpoch(),
-            r.timestamp()));
+            r.timestamp(),
+            r.compressed()));
   }
 
   /**

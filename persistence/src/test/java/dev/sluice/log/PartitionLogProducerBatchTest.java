@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
+import dev.sluice.format.BatchValidator;
 import dev.sluice.format.Compression;
 import dev.sluice.format.CorruptRecordException;
 import dev.sluice.format.Header;
@@ -69,6 +71,49 @@ class PartitionLogProducerBatchTest {
   }
 
   @Test
+  void aValidatedBatchIsStampedInPlaceAndAppendedAsTheCheckedOneWould() throws IOException {
+    ByteBuffer produced = MemoryBatchBuilder.build(RECORDS, Compression.NONE, 77, (short) 2, 0);
+    ByteBuffer callers = produced.duplicate();
+    try (PartitionLog viaCopy = PartitionLog.open(dir.resolve("copy"), settings(), clock());
+        PartitionLog viaValidated =
+            PartitionLog.open(dir.resolve("validated"), settings(), clock())) {
+      viaCopy.appendProducerBatch(callers, 4);
+      // appendProducerBatch stamps a copy: the caller's bytes are as the producer built them.
+      assertEquals(-1, callers.getInt(BatchLayout.PARTITION_LEADER_EPOCH_OFFSET));
+
+      ByteBuffer owned = ByteBuffer.allocate(produced.remaining()).put(produced.duplicate()).flip();
+      BatchValidator validator = new BatchValidator(BatchLimit.maxBatchBytes(1 << 20), "test");
+      validator.accept(owned.duplicate());
+      AppendInfo info = viaValidated.appendValidatedBatch(validator.finish(owned), 4);
+      assertEquals(0, info.baseOffset());
+      assertEquals(2, info.lastOffset());
+      // The validated batch's buffer was handed over: the log stamped the epoch into it.
+      assertEquals(4, owned.getInt(BatchLayout.PARTITION_LEADER_EPOCH_OFFSET));
+      assertEquals(
+          LogTestSupport.bytesOf(viaCopy.read(0, 1)),
+          LogTestSupport.bytesOf(viaValidated.read(0, 1)));
+    }
+  }
+
+  @Test
+  void aValidatedBatchOverTheLogsLimitIsRefusedAndNothingIsWritten() throws IOException {
+    ByteBuffer produced =
+        MemoryBatchBuilder.build(
+            List.of(Record.of(null, new byte[4096], TIMESTAMP)), Compression.NONE);
+    BatchValidator validator = new BatchValidator(BatchLimit.maxBatchBytes(1 << 20), "test");
+    validator.accept(produced.duplicate());
+    var validated = validator.finish(produced);
+    try (PartitionLog log =
+        PartitionLog.open(
+            dir.resolve("p"), settings(LogTestSupport.SEGMENT_BYTES, 1024), clock())) {
+      RecordTooLargeException e =
+          assertThrows(RecordTooLargeException.class, () -> log.appendValidatedBatch(validated, 1));
+      assertTrue(e.getMessage().contains("1024"), e.getMessage());
+      assertEquals(0, log.logEndOffset());
+    }
+  }
+
+  @Test
   void aCorruptProducerBatchIsRefusedAndNothingIsWritten() throws IOException {
     ByteBuffer produced = MemoryBatchBuilder.build(RECORDS, Compression.NONE);
     // A bit of the first value ("v1") flips: every field still parses, only the CRC can tell.
@@ -80,17 +125,6 @@ class PartitionLogProducerBatchTest {
       assertTrue(e.getMessage().contains("does not match"), e.getMessage());
       assertEquals(0, log.logEndOffset());
       assertEquals(0, log.sizeInBytes());
-    }
-  }
-
-  @Test
-  void aCompressedProducerBatchIsRefusedForNow() throws IOException {
-    ByteBuffer produced = MemoryBatchBuilder.build(RECORDS, Compression.GZIP);
-    try (PartitionLog log = PartitionLog.open(dir.resolve("p"), settings(), clock())) {
-      CorruptRecordException e =
-          assertThrows(CorruptRecordException.class, () -> log.appendProducerBatch(produced, 1));
-      assertTrue(e.getMessage().contains("compression gzip is not supported"), e.getMessage());
-      assertEquals(0, log.logEndOffset());
     }
   }
 

@@ -35,21 +35,23 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.StreamConverters;
 import org.apache.pekko.util.ByteString;
 
 /**
  * Consume: serves records below the high watermark from any local replica, streaming values from
- * the segment files. Offsets at or above the high watermark are not readable yet (416 with the
- * readable range); a node without a replica sends the client to one that has it.
+ * the segment files (a value in a compressed batch is decompressed on the way, in bounded memory).
+ * Offsets at or above the high watermark are not readable yet (416 with the readable range); a node
+ * without a replica sends the client to one that has it.
  *
  * <p>The batch endpoint answers raw batches exactly as stored (Kafka's RecordBatch v2, {@code
- * dev.sluice.format.BatchLayout}), whole batches only and at least one when one is readable
- * (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to continue, or the same batches decoded
- * into {@link MediaTypes#NDJSON} lines ({@link NdjsonRecordSource}). Parameters are {@link
- * FetchRequest}'s. A long poll waits on the replica's high watermark ({@link
- * PartitionLog#awaitHighWatermarkAbove}), whether it leads or follows, until {@code minBytes} are
- * committed or {@code maxWait} passed; a follow-mode fetch streams for as long as {@link
- * FollowSource} says.
+ * dev.sluice.format.BatchLayout}; compressed batches stay compressed), whole batches only and at
+ * least one when one is readable (KIP-74), with {@link Headers#NEXT_OFFSET} telling where to
+ * continue, or the same batches decoded into {@link MediaTypes#NDJSON} lines ({@link
+ * NdjsonRecordSource}). Parameters are {@link FetchRequest}'s. A long poll waits on the replica's
+ * high watermark ({@link PartitionLog#awaitHighWatermarkAbove}), whether it leads or follows, until
+ * {@code minBytes} are committed or {@code maxWait} passed; a follow-mode fetch streams for as long
+ * as {@link FollowSource} says.
  *
  * <p>Thread-safety: stateless between requests; file reads, and everything a high watermark move
  * wakes, run on the blocking-IO executor, never on the thread that moved the high watermark.
@@ -63,6 +65,9 @@ public final class ConsumeHandler {
       org.apache.pekko.http.javadsl.model.MediaTypes.applicationWithFixedCharset(
               "x-ndjson", HttpCharsets.UTF_8)
           .toContentType();
+
+  /** Chunks a decompressed value is streamed in. */
+  private static final int VALUE_CHUNK_BYTES = 64 * 1024;
 
   private final LocalReplicas replicas;
   private final Redirects redirects;
@@ -105,10 +110,18 @@ public final class ConsumeHandler {
                 RawHeader.create(Headers.KEY, new String(loc.key(), StandardCharsets.UTF_8)));
           }
           long length = Math.max(0, loc.valueLength());
-          Source<ByteString, NotUsed> body =
-              length == 0
-                  ? Source.empty()
-                  : FileRegionSource.create(loc.valueFile(), loc.valuePosition(), length);
+          Source<ByteString, NotUsed> body;
+          if (length == 0) {
+            body = Source.empty();
+          } else if (loc.valueInFile()) {
+            body = FileRegionSource.create(loc.valueFile(), loc.valuePosition(), length);
+          } else {
+            // A record of a compressed batch: decompressed from the batch's start up to the value,
+            // then streamed in chunks; memory is the codec's window, whatever the value's size.
+            body =
+                StreamConverters.fromInputStream(loc::openValue, VALUE_CHUNK_BYTES)
+                    .mapMaterializedValue(done -> NotUsed.getInstance());
+          }
           return HttpResponse.create().withHeaders(headers).withEntity(octets(length, body));
         },
         blocking);

@@ -40,9 +40,12 @@ import org.apache.pekko.util.ByteStringBuilder;
  * a batch) are skipped.
  *
  * <p>The batches are decoded with the log's own reader ({@link FileRecordReader}); a record that
- * does not fit its batch fails the stream with the reader's error, which names file and position.
- * The answer is cut into elements of about {@link #ELEMENT_BYTES}, each read only when downstream
- * asks for it, on Pekko's blocking-IO dispatcher ({@code unfoldResource}'s default).
+ * does not fit its batch fails the stream with the reader's error, which names file and position. A
+ * compressed batch is decoded from its codec's stream: values are read in the same pieces from the
+ * decompressed records, so memory stays bounded (two codec windows per open batch, see {@link
+ * FileRecordReader}) whatever the value sizes. The answer is cut into elements of about {@link
+ * #ELEMENT_BYTES}, each read only when downstream asks for it, on Pekko's blocking-IO dispatcher
+ * ({@code unfoldResource}'s default).
  *
  * <p>Thread-safety: each materialization has its own cursor and file channels.
  */
@@ -131,7 +134,7 @@ final class NdjsonRecordSource {
 
     private void appendValuePiece(ByteStringBuilder out) throws IOException {
       ByteBuffer piece = ByteBuffer.allocate((int) Math.min(VALUE_PIECE_BYTES, valueRemaining));
-      readFully(piece, valuePosition);
+      records.readValue(valuePosition, piece);
       valuePosition += piece.capacity();
       valueRemaining -= piece.capacity();
       out.putBytes(NdjsonCodec.encodeValuePiece(piece.array()));
@@ -158,9 +161,9 @@ final class NdjsonRecordSource {
 
     /** Opens the reader of the next batch; false when no batch is left. */
     private boolean nextBatch() throws IOException {
+      closeRecords();
       while (slice == null || batchPosition >= slice.position() + slice.length()) {
         closeChannel();
-        records = null;
         slice = slices.poll();
         if (slice == null) {
           return false;
@@ -173,7 +176,7 @@ final class NdjsonRecordSource {
       head.flip();
       String source = slice.segmentFile().toString();
       BatchHeader header = BatchHeader.parse(head, limit, source, batchPosition);
-      records = new FileRecordReader(channel, slice.segmentFile(), batchPosition, header);
+      records = new FileRecordReader(channel, slice.segmentFile(), batchPosition, header, limit);
       batchPosition += header.totalSize();
       return true;
     }
@@ -197,8 +200,19 @@ final class NdjsonRecordSource {
       }
     }
 
+    private void closeRecords() throws IOException {
+      if (records != null) {
+        records.close();
+        records = null;
+      }
+    }
+
     void close() throws IOException {
-      closeChannel();
+      try {
+        closeRecords();
+      } finally {
+        closeChannel();
+      }
     }
   }
 }

@@ -6,6 +6,7 @@ import dev.sluice.api.Headers;
 import dev.sluice.api.MediaTypes;
 import dev.sluice.api.ProduceResponse;
 import dev.sluice.format.Record;
+import dev.sluice.format.ValidatedBatch;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.node.LogMdc;
@@ -16,7 +17,6 @@ import dev.sluice.replication.leader.PartitionLeader;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,9 +212,9 @@ public final class ProduceHandler {
             .runForeach(reader::accept, system)
             .thenCompose(
                 done -> {
-                  ByteBuffer batch = reader.finish();
+                  ValidatedBatch batch = reader.finish();
                   metrics.bytesIn(replica.partitionId().topic(), reader.bytes());
-                  AppendOp op = (log, epoch) -> log.appendProducerBatch(batch, epoch);
+                  AppendOp op = (log, epoch) -> log.appendValidatedBatch(batch, epoch);
                   return append(replica, op, all);
                 });
     return appended

@@ -5,8 +5,8 @@ import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
 import dev.sluice.format.BatchLimit;
 import dev.sluice.format.BatchValidator;
-import dev.sluice.format.Compression;
 import dev.sluice.format.CorruptRecordException;
+import dev.sluice.format.ValidatedBatch;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,9 +19,9 @@ import org.apache.pekko.util.ByteString;
  * its chunks arrive: counts them against {@code sluice.api.inline-batch-bytes} and the partition's
  * {@code max-batch-bytes} (the latter also as soon as the batch's own length field is in, after 12
  * bytes), checks them with {@link BatchValidator} on the way (CRC, sizes, record count, offset
- * deltas), refuses what the log cannot store yet (compression) and a batch without a producer id
- * that carries a producer epoch or sequence as soon as the header is in, and keeps the chunks for
- * the one append.
+ * deltas; a compressed batch's records decompressed, once the body is complete), refuses a batch
+ * without a producer id that carries a producer epoch or sequence as soon as the header is in, and
+ * keeps the chunks for the one append.
  *
  * <p>Memory is the body itself, at most {@code min(inline-batch-bytes, max-batch-bytes)}, plus the
  * validator's constant state. A failure is an {@link ApiException}: 413 for a limit, 400 naming the
@@ -81,23 +81,27 @@ final class RecordBatchBodyReader {
     if (!headerChecked && validator.header() != null) {
       headerChecked = true;
       checkProducerFields(validator.header());
-      refuseUnsupported(validator.header());
     }
     chunks.add(chunk);
   }
 
-  /** Ends the body: every byte of the batch arrived and checked. Returns the batch, position 0. */
-  ByteBuffer finish() {
-    try {
-      validator.finish();
-    } catch (CorruptRecordException e) {
-      throw invalid(e);
-    }
+  /**
+   * Ends the body: every byte of the batch arrived and was checked (a compressed batch's records
+   * now, decompressed). Returns the batch for {@code PartitionLog.appendValidatedBatch}, which
+   * neither checks nor copies it again.
+   */
+  ValidatedBatch finish() {
     ByteBuffer batch = ByteBuffer.allocate(Math.toIntExact(received));
     for (ByteString chunk : chunks) {
       chunk.copyToBuffer(batch);
     }
-    return batch.flip();
+    batch.flip();
+    chunks.clear();
+    try {
+      return validator.finish(batch);
+    } catch (CorruptRecordException e) {
+      throw invalid(e);
+    }
   }
 
   /** The body's size so far, which is the batch's once {@link #finish} returned. */
@@ -120,21 +124,6 @@ final class RecordBatchBodyReader {
     if (h.baseSequence() != BatchLayout.NO_SEQUENCE) {
       throw withoutProducer(
           "baseSequence", BatchLayout.BASE_SEQUENCE_OFFSET, h.baseSequence(), "base sequence");
-    }
-  }
-
-  private void refuseUnsupported(BatchHeader h) {
-    if (h.compression() != Compression.NONE) {
-      throw new ApiException(
-          400,
-          source
-              + ": header field attributes at byte "
-              + BatchLayout.ATTRIBUTES_OFFSET
-              + " of the batch announce compression "
-              + h.compression().wireName()
-              + ", but compression is not supported yet: send uncompressed batches;"
-              + " nothing was written",
-          position(CorruptRecordException.HEADER, BatchLayout.ATTRIBUTES_OFFSET));
     }
   }
 

@@ -255,20 +255,6 @@ class RecordBatchProduceTest {
   }
 
   @Test
-  void aCompressedBatchIs400CompressionNotSupportedYet() throws Exception {
-    byte[] batch =
-        bytes(
-            MemoryBatchBuilder.build(
-                List.of(Record.of(null, new byte[100], 1_000L)), Compression.GZIP));
-    long before = replica("batches", 1).log().logEndOffset();
-    HttpResponse<String> r = produce("batches", 1, "", batch);
-    assertEquals(400, r.statusCode(), r.body());
-    assertTrue(r.body().contains("compression gzip") || r.body().contains("compression"), r.body());
-    assertTrue(r.body().contains("not supported yet"), r.body());
-    assertEquals(before, replica("batches", 1).log().logEndOffset());
-  }
-
-  @Test
   void aBatchOverTheTopicsMaxBatchBytesIs413NamingTheLimit() throws Exception {
     byte[] batch =
         bytes(

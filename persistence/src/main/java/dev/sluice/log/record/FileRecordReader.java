@@ -2,6 +2,7 @@ package dev.sluice.log.record;
 
 import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
+import dev.sluice.format.BatchLimit;
 import dev.sluice.format.Compression;
 import dev.sluice.format.CorruptRecordException;
 import dev.sluice.format.Header;
@@ -18,20 +19,22 @@ import java.util.List;
 import java.util.NoSuchElementException;
 
 /**
- * Iterates the records of one uncompressed v2 batch stored in a file without loading values: each
- * step reads the record's length, attributes, deltas and key with positional reads, notes where the
- * value is and skips it, then reads the headers that v2 puts after the value. Every length is
- * checked against the record's own length and the end of the batch, so a damaged batch ends in a
- * {@link CorruptRecordException} naming the file, the byte position and the record index, never in
- * a huge allocation. Fields are decoded from a small window read ahead ({@link #WINDOW_BYTES}), so
- * a batch of small records costs a few reads, not one per field.
+ * Iterates the records of one v2 batch stored in a file without loading values. For an uncompressed
+ * batch each step reads the record's length, attributes, deltas and key with positional reads,
+ * notes where the value is and skips it, then reads the headers that v2 puts after the value. Every
+ * length is checked against the record's own length and the end of the batch, so a damaged batch
+ * ends in a {@link CorruptRecordException} naming the file, the byte position and the record index,
+ * never in a huge allocation. Fields are decoded from a small window read ahead ({@link
+ * #WINDOW_BYTES}), so a batch of small records costs a few reads, not one per field.
  *
- * <p>A compressed batch has no value at a file position; reading one record by record is refused
- * with an {@link UnsupportedOperationException} (the leader stores uncompressed batches only).
+ * <p>A compressed batch's records are decoded from the codec's stream ({@link
+ * DecompressedRecordReader}): its records' values are located in the decompressed records ({@link
+ * StoredRecord#compressed}), and {@link #readValue} reads them from there, in bounded memory.
  *
- * <p>Not thread-safe (the channel may be shared: only positional reads are used).
+ * <p>Not thread-safe (the channel may be shared: only positional reads are used). Close the reader
+ * when done: a compressed batch's codec holds memory (zstd: native memory) until then.
  */
-public final class FileRecordReader {
+public final class FileRecordReader implements AutoCloseable {
   static final int WINDOW_BYTES = 4096;
 
   private final FileChannel channel;
@@ -39,6 +42,7 @@ public final class FileRecordReader {
   private final BatchHeader header;
   private final long batchPosition;
   private final long batchEnd;
+  private final DecompressedRecordReader decompressed;
   private final ByteBuffer window = ByteBuffer.allocate(WINDOW_BYTES);
   private long windowStart;
   private int windowFill;
@@ -47,25 +51,63 @@ public final class FileRecordReader {
   private long recordEnd;
   private int index;
 
-  public FileRecordReader(FileChannel channel, Path file, long batchPosition, BatchHeader header) {
-    if (header.compression() != Compression.NONE) {
-      throw new UnsupportedOperationException(
-          file
-              + " position "
-              + batchPosition
-              + ": the batch is compressed with "
-              + header.compression().wireName()
-              + "; records of a compressed batch cannot be located in the file");
-    }
+  /**
+   * A reader of the batch of {@code header} stored at {@code batchPosition}; a compressed batch's
+   * records may take at most {@code limit.bytes()} decompressed (the limit it was stored under).
+   */
+  public FileRecordReader(
+      FileChannel channel, Path file, long batchPosition, BatchHeader header, BatchLimit limit)
+      throws IOException {
     this.channel = channel;
     this.file = file;
     this.header = header;
     this.batchPosition = batchPosition;
     this.batchEnd = batchPosition + header.totalSize();
     this.position = batchPosition + BatchLayout.HEADER_BYTES;
+    this.decompressed =
+        header.compression() == Compression.NONE
+            ? null
+            : new DecompressedRecordReader(channel, file, batchPosition, header, limit.bytes());
+  }
+
+  /** A reader whose compressed records are bounded only by the int lengths of v2. */
+  public FileRecordReader(FileChannel channel, Path file, long batchPosition, BatchHeader header)
+      throws IOException {
+    this(channel, file, batchPosition, header, new BatchLimit("the int range", Integer.MAX_VALUE));
+  }
+
+  /**
+   * Fills {@code into} (a heap buffer) with the value bytes of a record this reader returned, from
+   * {@code position} on: its {@link StoredRecord#valuePosition} plus the bytes of it already read.
+   * In a compressed batch, positions should only move forward (reading backwards decompresses again
+   * from the start).
+   */
+  public void readValue(long position, ByteBuffer into) throws IOException {
+    if (decompressed != null) {
+      decompressed.readValue(position, into);
+      return;
+    }
+    long at = position;
+    while (into.hasRemaining()) {
+      int n = channel.read(into, at);
+      if (n < 0) {
+        throw new EOFException(file + " ended at position " + at + " inside a value");
+      }
+      at += n;
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (decompressed != null) {
+      decompressed.close();
+    }
   }
 
   public boolean hasNext() {
+    if (decompressed != null) {
+      return decompressed.hasNext();
+    }
     return index < header.recordsCount();
   }
 
@@ -73,6 +115,9 @@ public final class FileRecordReader {
   public StoredRecord next() throws IOException {
     if (!hasNext()) {
       throw new NoSuchElementException("batch at " + batchPosition + " has no more records");
+    }
+    if (decompressed != null) {
+      return decompressed.next();
     }
     recordStart = position;
     recordEnd = batchEnd;

@@ -2,8 +2,11 @@ package dev.sluice.log.record;
 
 import dev.sluice.format.Header;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -14,9 +17,16 @@ import java.util.List;
  * located, so that an HTTP layer can stream it from {@code file} in bounded memory instead of
  * holding a value of any size on the heap.
  *
+ * <p>In an uncompressed batch, {@code valuePosition} is the value's position in {@code file}. In a
+ * compressed batch ({@code compressed} not null) the value has no file position: {@code
+ * valuePosition} is its position in the batch's decompressed records, which {@link #openValue}
+ * reaches by decompressing from their start.
+ *
  * @param valueLength the value size in bytes, or -1 for a null value
  * @param timestamp the record's CreateTime, epoch millis (the batch's base timestamp plus the
  *     record's delta)
+ * @param compressed the compressed records holding the value, or null when the batch is not
+ *     compressed
  */
 public record StoredRecord(
     long offset,
@@ -25,7 +35,59 @@ public record StoredRecord(
     Path file,
     long valuePosition,
     int valueLength,
-    long timestamp) {
+    long timestamp,
+    CompressedRecords compressed) {
+
+  /** A record of an uncompressed batch, its value at {@code valuePosition} in {@code file}. */
+  public StoredRecord(
+      long offset,
+      byte[] key,
+      List<Header> headers,
+      Path file,
+      long valuePosition,
+      int valueLength,
+      long timestamp) {
+    this(offset, key, headers, file, valuePosition, valueLength, timestamp, null);
+  }
+
+  /**
+   * The value's bytes as a stream (empty for a null value), read from the file or decompressed, in
+   * bounded memory whatever its size. The caller closes it.
+   */
+  public InputStream openValue() throws IOException {
+    long length = Math.max(0, valueLength);
+    if (compressed != null) {
+      return compressed.openValue(file, valuePosition, length);
+    }
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    ch.position(valuePosition);
+    return new FilterInputStream(Channels.newInputStream(ch)) {
+      private long left = length;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (len == 0) {
+          return 0;
+        }
+        if (left == 0) {
+          return -1;
+        }
+        int n = in.read(b, off, (int) Math.min(len, left));
+        if (n < 0) {
+          throw new EOFException(
+              file + " ended inside the value of offset " + offset + ", " + left + " bytes short");
+        }
+        left -= n;
+        return n;
+      }
+    };
+  }
 
   /**
    * Reads the value into memory; for small values only. Returns null for a null value. Fails with
@@ -34,6 +96,11 @@ public record StoredRecord(
   public byte[] readValue() throws IOException {
     if (valueLength < 0) {
       return null;
+    }
+    if (compressed != null) {
+      try (InputStream in = openValue()) {
+        return in.readAllBytes();
+      }
     }
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       ByteBuffer buf = ByteBuffer.allocate(valueLength);

@@ -239,17 +239,26 @@ class StoredBatchFormatTest {
   }
 
   @Test
-  void fileReaderRefusesACompressedBatch() throws IOException {
+  void fileReaderDecodesACompressedBatchFromItsStream() throws IOException {
     ByteBuffer batch =
-        MemoryBatchBuilder.build(List.of(Record.of(null, bytes("x"), TS)), Compression.GZIP);
+        MemoryBatchBuilder.build(
+            List.of(Record.of(null, bytes("x"), TS), Record.of(bytes("k"), bytes("yz"), TS + 1)),
+            Compression.GZIP);
     BatchHeader h = BatchHeader.parse(batch, LIMIT, "t", 0);
     Path file = dir.resolve("gzip");
     try (FileChannel ch = open(file)) {
       ch.write(batch.duplicate(), 0);
-      UnsupportedOperationException e =
-          assertThrows(
-              UnsupportedOperationException.class, () -> new FileRecordReader(ch, file, 0, h));
-      assertTrue(e.getMessage().contains("compressed with gzip"), e.getMessage());
+      try (FileRecordReader reader = new FileRecordReader(ch, file, 0, h)) {
+        StoredRecord r0 = reader.next();
+        assertEquals(Compression.GZIP, r0.compressed().codec());
+        assertArrayEquals(bytes("x"), r0.readValue());
+        StoredRecord r1 = reader.next();
+        assertArrayEquals(bytes("k"), r1.key());
+        ByteBuffer value = ByteBuffer.allocate(2);
+        reader.readValue(r1.valuePosition(), value);
+        assertArrayEquals(bytes("yz"), value.array());
+        assertFalse(reader.hasNext());
+      }
     }
   }
 
