@@ -10,9 +10,12 @@ import dev.sluice.replication.follower.FollowerReplica;
 import dev.sluice.replication.follower.FollowerSetup;
 import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.leader.InSyncState;
+import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.testing.ReplicationHarness;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -25,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -67,7 +71,9 @@ class LeaderFollowerTransferTest {
   private PartitionLog followerLog;
   private FollowerStatus status;
   private ActorRef<FollowerReplica.Command> follower;
-  private final ConcurrentLinkedQueue<FollowerEvent> events = new ConcurrentLinkedQueue<>();
+
+  /** Where the attempts of the follower started last record their events. */
+  private volatile ConcurrentLinkedQueue<FollowerEvent> events = new ConcurrentLinkedQueue<>();
 
   @BeforeEach
   void setUp() throws Exception {
@@ -222,7 +228,8 @@ class LeaderFollowerTransferTest {
   @Test
   void followerProcessRestartInTheMiddleOfAnOversizedBatchResumesFromStagedBytes()
       throws Exception {
-    append(32L * MiB);
+    long total = 32L * MiB;
+    append(total);
     CompletableFuture<Long> stoppedAt = new CompletableFuture<>();
     AtomicReference<ActorRef<FollowerReplica.Command>> self = new AtomicReference<>();
     startFollower(
@@ -238,20 +245,63 @@ class LeaderFollowerTransferTest {
     harness.stopFollower(follower); // waits until it has terminated
     followerLog = harness.reopenFollowerLog(PID); // the follower process "restarts"
     assertEquals(0, followerLog.logEndOffset(), "a partial batch is never appended");
+    long held = stagedFileLength();
+    assertTrue(held >= stoppedAt.join(), "staged bytes kept over the stop: " + held);
 
-    events.clear();
+    // The stopped follower's kill switch acts asynchronously: a step its stream had applied and
+    // flushed before the session closed may still pass the tap after the actor terminated. The
+    // restarted follower's events go to a queue of their own, so such a late event of the stopped
+    // one is never counted as a byte the restarted one transferred.
+    events = new ConcurrentLinkedQueue<>();
     startFollower(e -> {});
-    awaitFollowerAt(1);
+    awaitBatchAppendedEvent(1);
+    assertEquals(1, followerLog.logEndOffset());
     assertSegmentsIdentical();
     FollowerEvent.Connecting first = all(FollowerEvent.Connecting.class).get(0);
-    assertTrue(
-        first.hello().staged().stagedBytes() >= 10L * MiB,
-        "the handshake after the restart carries the staged bytes: " + first);
-    long written =
-        all(FollowerEvent.ChunkStaged.class).stream()
-            .mapToLong(FollowerEvent.ChunkStaged::writtenBytes)
-            .sum();
-    assertEquals(32L * MiB - first.hello().staged().stagedBytes(), written);
+    Frame.StagedPosition resumed = first.hello().staged();
+    assertEquals(0, resumed.baseOffset(), "resumes the oversized batch: " + first);
+    assertEquals(total, resumed.totalLength(), "resumes the oversized batch: " + first);
+    assertEquals(held, resumed.stagedBytes(), "announces the staged bytes it holds: " + first);
+
+    // Every byte after the announced position is written once, in order, and none before it is
+    // sent again: each chunk starts where the staged bytes end and skips nothing. Normally one
+    // attempt does it all and reports every byte it wrote. If an attempt ends (under load: an idle
+    // timeout) after a chunk was written but before that chunk's event left its stream, the next
+    // handshake announces the larger staged length and the chunks continue from there: those
+    // bytes were written once, without an event.
+    long stagedEnd = -1; // where the staged bytes end, as the events tell
+    long written = 0;
+    long withoutEvent = 0;
+    for (FollowerEvent e : List.copyOf(events)) {
+      if (e instanceof FollowerEvent.Connecting c) {
+        // A handshake at log end 1 means the batch was appended by an attempt that then ended.
+        long announced = c.hello().logEndOffset() == 1 ? total : c.hello().staged().stagedBytes();
+        if (stagedEnd >= 0) {
+          assertTrue(
+              announced >= stagedEnd,
+              "a reconnect announced "
+                  + announced
+                  + " staged bytes, fewer than the "
+                  + stagedEnd
+                  + " already staged: "
+                  + c);
+          withoutEvent += announced - stagedEnd;
+        }
+        stagedEnd = announced;
+      } else if (e instanceof FollowerEvent.ChunkStaged c) {
+        assertEquals(0, c.skippedBytes(), "nothing before the staged position is sent again: " + c);
+        assertEquals(
+            stagedEnd,
+            c.stagedBytes() - c.writtenBytes(),
+            "a chunk continues where the staged bytes end: " + c);
+        written += c.writtenBytes();
+        stagedEnd = c.stagedBytes();
+      }
+    }
+    assertEquals(
+        total - held,
+        written + withoutEvent,
+        "bytes written after the staged position (" + withoutEvent + " without an event)");
   }
 
   @Test
@@ -334,10 +384,14 @@ class LeaderFollowerTransferTest {
     startFollower(new AtomicReference<>(), also);
   }
 
-  /** Starts a follower whose attempts' events go to {@link #events} and {@code also}. */
+  /**
+   * Starts a follower whose attempts' events go to {@link #events} (the queue it is now, for the
+   * follower's whole life) and {@code also}.
+   */
   private void startFollower(
       AtomicReference<ActorRef<FollowerReplica.Command>> self, Consumer<FollowerEvent> also) {
     status = new FollowerStatus();
+    ConcurrentLinkedQueue<FollowerEvent> recorded = events;
     FollowerSetup setup =
         harness
             .followerSetup(PID, SETTINGS, status)
@@ -346,7 +400,7 @@ class LeaderFollowerTransferTest {
                     FollowerTransfer.attempt(system, session, address, settings)
                         .wireTap(
                             e -> {
-                              events.add(e);
+                              recorded.add(e);
                               also.accept(e);
                             }));
     follower = harness.startFollower(setup);
@@ -367,6 +421,44 @@ class LeaderFollowerTransferTest {
           assertEquals(offset, followerLog.logEndOffset(), () -> "events: " + tail());
           return null;
         });
+  }
+
+  /**
+   * Waits until the tap recorded that the batch ending at {@code logEndOffset} was appended: its
+   * {@code Appended} event, or, if the attempt that appended it ended before that event left its
+   * stream, the next handshake from that log end. The log end alone is visible as soon as the
+   * append is written, before the flush that precedes the step's events (and its last chunk's).
+   */
+  private void awaitBatchAppendedEvent(long logEndOffset) {
+    testKit
+        .createTestProbe()
+        .awaitAssert(
+            Duration.ofSeconds(60),
+            Duration.ofMillis(50),
+            () -> {
+              assertTrue(
+                  events.stream()
+                      .anyMatch(
+                          e ->
+                              e instanceof FollowerEvent.Appended a
+                                      && a.logEndOffset() == logEndOffset
+                                  || e instanceof FollowerEvent.Connecting c
+                                      && c.hello().logEndOffset() == logEndOffset),
+                  () -> "events: " + tail());
+              return null;
+            });
+  }
+
+  /** The length of the one oversized batch held in the follower's staging area. */
+  private long stagedFileLength() throws IOException {
+    try (Stream<Path> files = Files.list(followerLog.staging().dir())) {
+      List<Path> staged =
+          files
+              .filter(f -> f.getFileName().toString().endsWith(".part"))
+              .collect(Collectors.toList());
+      assertEquals(1, staged.size(), "staged batches: " + staged);
+      return Files.size(staged.get(0));
+    }
   }
 
   private void awaitStatus(Consumer<FollowerStatus.Snapshot> ok) {
