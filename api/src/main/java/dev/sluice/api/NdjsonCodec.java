@@ -38,8 +38,9 @@ import java.util.OptionalLong;
  * bytes, so that a producer can size a request body without encoding it.
  *
  * <p><b>Fetch lines</b> (a fetch answer): {@code
- * {"offset":N,"key":...,"headers":[...],"value":...}}. The value comes last so that a writer can
- * stream it in pieces ({@link #fetchLineStart}, {@link #encodeValuePiece} of {@link
+ * {"offset":N,"timestamp":T,"key":...,"headers":[...],"value":...}}, the timestamp the record's
+ * CreateTime in epoch millis (left out when the record has none, -1). The value comes last so that
+ * a writer can stream it in pieces ({@link #fetchLineStart}, {@link #encodeValuePiece} of {@link
  * #VALUE_PIECE_BYTES}, {@link #valueEnd}): base64 of pieces whose length is a multiple of 3
  * concatenates to the base64 of the whole, so a value of any size passes in bounded memory. A
  * reader ({@link #readFetchLines}) skips lines without {@code offset} (the line ending a follow
@@ -85,13 +86,19 @@ public final class NdjsonCodec {
   private static final byte[] HEADER_KEY = ascii("{\"" + KEY + "\":\"");
   private static final byte[] HEADER_VALUE = ascii("\",\"" + VALUE + "\":");
   private static final byte[] FETCH_OFFSET = ascii("{\"" + OFFSET + "\":");
+  private static final byte[] FETCH_TIMESTAMP = ascii(",\"" + TIMESTAMP + "\":");
   private static final byte[] FETCH_KEY = ascii(",\"" + KEY + "\":");
   private static final byte[] FETCH_VALUE = ascii("],\"" + VALUE + "\":");
 
   private NdjsonCodec() {}
 
-  /** A record of a fetch answer. */
-  public record FetchLine(long offset, byte[] key, byte[] value, List<RecordHeader> headers) {
+  /**
+   * A record of a fetch answer.
+   *
+   * @param timestamp the record's CreateTime, epoch millis; -1 when the line carries none
+   */
+  public record FetchLine(
+      long offset, long timestamp, byte[] key, byte[] value, List<RecordHeader> headers) {
     public FetchLine {
       headers = List.copyOf(headers);
     }
@@ -328,11 +335,16 @@ public final class NdjsonCodec {
    * #nullValueEnd}, or {@link #valueStart}, the value's pieces ({@link #encodeValuePiece}) and
    * {@link #valueEnd}.
    */
-  public static byte[] fetchLineStart(long offset, byte[] key, List<RecordHeader> headers) {
+  public static byte[] fetchLineStart(
+      long offset, long timestamp, byte[] key, List<RecordHeader> headers) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
       out.write(FETCH_OFFSET);
       out.write(ascii(Long.toString(offset)));
+      if (timestamp >= 0) {
+        out.write(FETCH_TIMESTAMP);
+        out.write(ascii(Long.toString(timestamp)));
+      }
       out.write(FETCH_KEY);
       writeBase64OrNull(key, out);
       out.write(PRODUCE_HEADERS);
@@ -370,7 +382,8 @@ public final class NdjsonCodec {
   /** A whole fetch line, its {@code '\n'} included: for values already in memory. */
   public static byte[] fetchLine(FetchLine record) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(fetchLineStart(record.offset(), record.key(), record.headers()));
+    out.writeBytes(
+        fetchLineStart(record.offset(), record.timestamp(), record.key(), record.headers()));
     if (record.value() == null) {
       out.writeBytes(NULL_VALUE_END);
     } else {
@@ -409,6 +422,7 @@ public final class NdjsonCodec {
   /** The object the parser is at, or null when it is not a record. */
   private static FetchLine fetchRecord(JsonParser p) throws IOException {
     long offset = -1;
+    long timestamp = -1;
     byte[] key = null;
     byte[] value = null;
     List<RecordHeader> headers = List.of();
@@ -417,13 +431,14 @@ public final class NdjsonCodec {
       p.nextToken();
       switch (field) {
         case OFFSET -> offset = p.getLongValue();
+        case TIMESTAMP -> timestamp = p.getLongValue();
         case KEY -> key = base64(p, KEY, "\"key\"");
         case VALUE -> value = base64(p, VALUE, "\"value\"");
         case HEADERS -> headers = fetchedHeaders(p);
         default -> p.skipChildren();
       }
     }
-    return offset < 0 ? null : new FetchLine(offset, key, value, headers);
+    return offset < 0 ? null : new FetchLine(offset, timestamp, key, value, headers);
   }
 
   private static List<RecordHeader> fetchedHeaders(JsonParser p) throws IOException {

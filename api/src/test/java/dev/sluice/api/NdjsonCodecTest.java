@@ -85,8 +85,8 @@ class NdjsonCodecTest {
       ProduceRecord r = records.get(i);
       whole.writeBytes(
           NdjsonCodec.fetchLine(
-              new NdjsonCodec.FetchLine(10 + i, r.key(), r.value(), r.headers())));
-      pieces.writeBytes(NdjsonCodec.fetchLineStart(10 + i, r.key(), r.headers()));
+              new NdjsonCodec.FetchLine(10 + i, timestamp(i), r.key(), r.value(), r.headers())));
+      pieces.writeBytes(NdjsonCodec.fetchLineStart(10 + i, timestamp(i), r.key(), r.headers()));
       if (r.value() == null) {
         pieces.writeBytes(NdjsonCodec.nullValueEnd());
       } else {
@@ -109,10 +109,16 @@ class NdjsonCodecTest {
     assertEquals(records.size(), read.size());
     for (int i = 0; i < records.size(); i++) {
       assertEquals(10 + i, read.get(i).offset());
+      assertEquals(timestamp(i), read.get(i).timestamp());
       ProduceRecord r = records.get(i);
       assertSame(
           r, new ProduceRecord(read.get(i).key(), read.get(i).value(), read.get(i).headers()));
     }
+  }
+
+  /** Every other record without a timestamp: the field is left out, and read back as -1. */
+  private static long timestamp(int i) {
+    return i % 2 == 0 ? 1_700_000_000_000L + i : -1;
   }
 
   @Test

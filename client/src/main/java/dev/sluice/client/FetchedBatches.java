@@ -114,6 +114,6 @@ final class FetchedBatches {
     for (Header h : r.headers()) {
       headers.add(new RecordHeader(h.key(), h.value()));
     }
-    return new ConsumedRecord(offset, r.key(), r.value(), headers);
+    return new ConsumedRecord(offset, r.timestamp(), r.key(), r.value(), headers);
   }
 }

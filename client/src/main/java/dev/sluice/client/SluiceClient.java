@@ -619,7 +619,9 @@ public final class SluiceClient {
     try {
       List<ConsumedRecord> records = new ArrayList<>();
       for (NdjsonCodec.FetchLine line : NdjsonCodec.readFetchLines(in)) {
-        records.add(new ConsumedRecord(line.offset(), line.key(), line.value(), line.headers()));
+        records.add(
+            new ConsumedRecord(
+                line.offset(), line.timestamp(), line.key(), line.value(), line.headers()));
       }
       return records;
     } catch (NdjsonLineException e) {

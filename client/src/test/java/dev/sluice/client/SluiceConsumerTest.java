@@ -170,6 +170,7 @@ class SluiceConsumerTest {
       Record sent = (i < 120 ? first.get(i) : second.get(i - 120));
       ConsumedRecord got = records.get(i);
       assertEquals(10 + i, got.offset());
+      assertEquals(sent.timestamp(), got.timestamp(), "timestamp of " + i);
       assertArrayEquals(sent.key(), got.key(), "key of " + i);
       assertArrayEquals(sent.value(), got.value(), "value of " + i);
       assertEquals(sent.headers().size(), got.headers().size());

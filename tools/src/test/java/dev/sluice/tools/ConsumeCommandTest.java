@@ -7,11 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.api.Headers;
+import dev.sluice.api.MediaTypes;
 import dev.sluice.client.testing.FakeSluiceServer;
+import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Compression;
+import dev.sluice.format.MemoryBatchBuilder;
+import dev.sluice.format.Record;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,7 +72,8 @@ class ConsumeCommandTest {
 
   /**
    * Serves the batch fetch of a partition holding {@code values} from offset 0, committed below
-   * {@code hw}, as NDJSON, at most two records per answer so that reading takes several requests.
+   * {@code hw}, as stored RecordBatch v2 batches of one record each, at most two records per answer
+   * so that reading takes several requests.
    */
   private void partition(long hw, String... values) {
     server.on(
@@ -73,21 +81,28 @@ class ConsumeCommandTest {
         BATCHES,
         (exchange, request) -> {
           long offset = Long.parseLong(query(request.query(), "offset"));
-          StringBuilder body = new StringBuilder();
+          ByteArrayOutputStream body = new ByteArrayOutputStream();
           long next = offset;
           while (next < hw && next < values.length && next < offset + 2) {
-            body.append("{\"offset\":")
-                .append(next)
-                .append(",\"key\":null,\"headers\":[],\"value\":\"")
-                .append(Base64.getEncoder().encodeToString(values[(int) next].getBytes(UTF_8)))
-                .append("\"}\n");
+            body.writeBytes(storedBatch(next, values[(int) next]));
             next++;
           }
-          exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+          exchange.getResponseHeaders().set("Content-Type", MediaTypes.OCTET_STREAM);
           exchange.getResponseHeaders().set(Headers.NEXT_OFFSET, Long.toString(next));
           exchange.getResponseHeaders().set(Headers.HIGH_WATERMARK, Long.toString(hw));
-          FakeSluiceServer.sendBytes(exchange, 200, body.toString().getBytes(UTF_8));
+          FakeSluiceServer.sendBytes(exchange, 200, body.toByteArray());
         });
+  }
+
+  /** One record stored at {@code offset} as a node serves it: a v2 batch with its base offset. */
+  private static byte[] storedBatch(long offset, String value) {
+    ByteBuffer batch =
+        MemoryBatchBuilder.build(
+            List.of(Record.of(null, value.getBytes(UTF_8), 1_700_000_000_000L)), Compression.NONE);
+    batch.putLong(BatchLayout.BASE_OFFSET_OFFSET, offset);
+    byte[] bytes = new byte[batch.remaining()];
+    batch.get(bytes);
+    return bytes;
   }
 
   private static String query(String query, String name) {
@@ -156,20 +171,13 @@ class ConsumeCommandTest {
           synchronized (committed) {
             hw = committed[0]++;
           }
-          String body =
-              offset < hw
-                  ? "{\"offset\":"
-                      + offset
-                      + ",\"key\":null,\"headers\":[],\"value\":\""
-                      + Base64.getEncoder().encodeToString(("v" + offset).getBytes(UTF_8))
-                      + "\"}\n"
-                  : "";
-          exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
+          byte[] body = offset < hw ? storedBatch(offset, "v" + offset) : new byte[0];
+          exchange.getResponseHeaders().set("Content-Type", MediaTypes.OCTET_STREAM);
           exchange
               .getResponseHeaders()
               .set(Headers.NEXT_OFFSET, Long.toString(offset < hw ? offset + 1 : offset));
           exchange.getResponseHeaders().set(Headers.HIGH_WATERMARK, Long.toString(hw));
-          FakeSluiceServer.sendBytes(exchange, 200, body.getBytes(UTF_8));
+          FakeSluiceServer.sendBytes(exchange, 200, body);
         });
 
     CliRun run =
@@ -324,10 +332,7 @@ class ConsumeCommandTest {
           if (request.query().contains("offset=0&")) {
             exchange.getResponseHeaders().set(Headers.NEXT_OFFSET, "1");
             exchange.getResponseHeaders().set(Headers.HIGH_WATERMARK, "1");
-            FakeSluiceServer.sendBytes(
-                exchange,
-                200,
-                "{\"offset\":0,\"key\":null,\"headers\":[],\"value\":\"YQ==\"}\n".getBytes(UTF_8));
+            FakeSluiceServer.sendBytes(exchange, 200, storedBatch(0, "a"));
           } else {
             FakeSluiceServer.send(
                 exchange,

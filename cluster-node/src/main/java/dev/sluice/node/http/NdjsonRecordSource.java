@@ -29,7 +29,7 @@ import org.apache.pekko.util.ByteStringBuilder;
  * Streams the records of stored batches as {@link MediaTypes#NDJSON}, one line per record:
  *
  * <pre>
- * {"offset":N,"key":base64|null,"headers":[{"key":"name","value":base64|null}],"value":base64|null}
+ * {"offset":N,"timestamp":T,"key":base64|null,"headers":[{"key":"name","value":base64|null}],"value":base64|null}
  * </pre>
  *
  * Lines are written with {@link NdjsonCodec}'s pieces, the codec clients read them with. Keys,
@@ -119,7 +119,7 @@ final class NdjsonRecordSource {
       for (Header h : r.headers()) {
         headers.add(new RecordHeader(h.key(), h.value()));
       }
-      out.putBytes(NdjsonCodec.fetchLineStart(r.offset(), r.key(), headers));
+      out.putBytes(NdjsonCodec.fetchLineStart(r.offset(), r.timestamp(), r.key(), headers));
       if (r.valueLength() < 0) {
         out.putBytes(NdjsonCodec.nullValueEnd());
       } else {

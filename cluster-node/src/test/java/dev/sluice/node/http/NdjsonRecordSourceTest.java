@@ -69,7 +69,7 @@ class NdjsonRecordSourceTest {
       List<JsonNode> all = lines(log.read(0, Long.MAX_VALUE), 0, log);
       assertEquals(4, all.size());
       JsonNode first = all.get(0);
-      assertEquals(List.of("offset", "key", "headers", "value"), fields(first));
+      assertEquals(List.of("offset", "timestamp", "key", "headers", "value"), fields(first));
       assertEquals("k", text(first.get("key")));
       assertEquals("v", text(first.get("value")));
       assertEquals("trace \"id\" ✓", first.get("headers").get(0).get("key").asText());
@@ -93,8 +93,9 @@ class NdjsonRecordSourceTest {
                 large,
                 List.of(new Header("trace \"id\" ✓", new byte[] {1, 2}), new Header("n", null)),
                 TIMESTAMP),
-            new Record(null, null, List.of(), TIMESTAMP),
-            new Record(new byte[0], new byte[0], List.of(new Header("", new byte[0])), TIMESTAMP));
+            new Record(null, null, List.of(), TIMESTAMP + 7),
+            new Record(
+                new byte[0], new byte[0], List.of(new Header("", new byte[0])), TIMESTAMP + 1));
     try (PartitionLog log =
         PartitionLog.open(dir.resolve("p"), settings(1024 * 1024, 512 * 1024), clock())) {
       log.appendRecords(stored, 1);
@@ -109,6 +110,7 @@ class NdjsonRecordSourceTest {
         Record want = stored.get(i);
         NdjsonCodec.FetchLine got = read.get(i);
         assertEquals(i, got.offset());
+        assertEquals(want.timestamp(), got.timestamp());
         assertArrayEquals(want.key(), got.key());
         assertArrayEquals(want.value(), got.value());
         assertEquals(want.headers().size(), got.headers().size());
