@@ -114,6 +114,7 @@ class IdempotentProducerCheckerIT {
   private static final Duration MONITOR_INTERVAL = Duration.ofMillis(200);
   private static final int DETAILS = 10;
   private static final int PRINTED_DETAILS = 100;
+  private static final int FAILURE_SAMPLES = 12;
 
   @TestFactory
   Stream<DynamicTest> eachRecordIsWrittenAtMostOnceAcrossKillsAndPauses() {
@@ -298,6 +299,7 @@ class IdempotentProducerCheckerIT {
     private final AtomicLong serverDuplicates = new AtomicLong();
     private final List<String> details = Collections.synchronizedList(new ArrayList<>());
     private final List<Semaphore> outstanding = new ArrayList<>();
+    private final Set<String> failureSamples = new java.util.LinkedHashSet<>();
     private volatile boolean writing = true;
     private int detailCount;
 
@@ -457,9 +459,28 @@ class IdempotentProducerCheckerIT {
               acks.add(new Ack(partition, m.offset(), p, seq, length));
             } else {
               failures.computeIfAbsent(reason(e), k -> new AtomicLong()).incrementAndGet();
+              sampleFailure(p, e);
             }
           });
       return f;
+    }
+
+    /**
+     * Prints the first few distinct failure messages (numbers masked), so that a run with many
+     * failed sends says why.
+     */
+    private void sampleFailure(int p, Throwable e) {
+      Throwable t =
+          e.getCause() != null && !(e instanceof SluiceClientException) ? e.getCause() : e;
+      String shape = String.valueOf(t.getMessage()).replaceAll("[0-9]+", "N").replace('\n', ' ');
+      if (shape.length() > 400) {
+        shape = shape.substring(0, 400) + "...";
+      }
+      synchronized (failureSamples) {
+        if (failureSamples.size() < FAILURE_SAMPLES && failureSamples.add(shape)) {
+          System.out.println("idempotence checker: producer " + p + " send failed: " + shape);
+        }
+      }
     }
 
     /** A failure's kind: the HTTP status and the error code, or the exception's class. */
@@ -474,6 +495,9 @@ class IdempotentProducerCheckerIT {
                 .map(b -> b.details() == null ? null : b.details().get("code"))
                 .map(c -> " " + c)
                 .orElse("");
+        if (String.valueOf(s.getMessage()).contains("delivery timeout")) {
+          return "delivery timeout";
+        }
         return s.status() == SluiceClientException.NO_STATUS
             ? "no answer"
             : s.status() == SluiceClientException.BAD_ANSWER ? "bad answer" : s.status() + code;
