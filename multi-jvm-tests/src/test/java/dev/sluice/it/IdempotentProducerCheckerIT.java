@@ -501,7 +501,7 @@ class IdempotentProducerCheckerIT {
           return "delivery timeout";
         }
         return s.status() == SluiceClientException.NO_STATUS
-            ? "no answer"
+            ? "no HTTP status"
             : s.status() == SluiceClientException.BAD_ANSWER ? "bad answer" : s.status() + code;
       }
       return t.getClass().getSimpleName();
@@ -511,9 +511,9 @@ class IdempotentProducerCheckerIT {
      * After the heal, progress: every producer must get a new record acknowledged on every
      * partition within {@link #AFTER_HEAL}. It sends in rounds of {@value
      * #AFTER_HEAL_PER_PARTITION} records to each partition it has no acknowledgement on yet, since
-     * a send may still fail legitimately after the heal (a batch of before the heal that expired
-     * leaves the partition's next batch out of sequence, which ends that producer session with a
-     * 409; the new session then goes on). Those failures are printed and counted with the others.
+     * a send may still fail after the heal: a batch refused as out of sequence (409) ends that
+     * producer session on the partition and fails its outstanding batches; the new session then
+     * goes on. Those failures are printed and counted with the others.
      */
     private Optional<String> afterHeal(List<SluiceProducer> producers, Map<Integer, Long> nextSeq)
         throws InterruptedException {
