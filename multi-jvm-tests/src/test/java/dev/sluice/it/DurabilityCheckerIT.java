@@ -140,7 +140,7 @@ class DurabilityCheckerIT {
   }
 
   /** {@code sluice.checker.seeds} (a range {@code a..b} or a list), else one seed. */
-  private static List<Long> seeds() {
+  static List<Long> seeds() {
     String many = System.getProperty("sluice.checker.seeds");
     if (many != null && !many.isBlank()) {
       if (many.contains("..")) {
