@@ -358,7 +358,9 @@ public final class ProduceHandler {
               if (!arrivedEarly(answer.reply(), baseSequence)
                   || waited >= REORDER_WAIT.toNanos()
                   || waited >= ackTimeout.toNanos()) {
-                return CompletableFuture.completedFuture(answer);
+                // The request's deadline runs from the first offer, not from this one.
+                return CompletableFuture.completedFuture(
+                    new Answer(answer.reply(), sinceNanos + ackTimeout.toNanos()));
               }
               CompletableFuture<Void> pause = new CompletableFuture<>();
               system
