@@ -85,6 +85,12 @@ public final class ProduceHandler {
 
   private static final ByteString NEWLINE = ByteString.fromString("\n");
 
+  /** How long a batch that overtook an earlier one of its producer waits for it. */
+  static final Duration REORDER_WAIT = Duration.ofMillis(250);
+
+  /** The pause between two offers of such a batch. */
+  private static final Duration REORDER_PAUSE = Duration.ofMillis(2);
+
   private final ActorSystem<?> system;
   private final LocalReplicas replicas;
   private final Redirects redirects;
@@ -98,6 +104,13 @@ public final class ProduceHandler {
   private final Duration ackTimeout;
   private final Executor blocking;
   private final ApiMetrics metrics;
+
+  /**
+   * Runs the stage after each future the actor system completes (a stream's end, an ask's reply).
+   * Those futures run a plain continuation on the JDK's default async pool, which on a machine with
+   * one or two cores starts a new thread per continuation; the system's dispatcher does not.
+   */
+  private final Executor stages;
 
   public ProduceHandler(
       ActorSystem<?> system,
@@ -116,6 +129,7 @@ public final class ProduceHandler {
     this.ackTimeout = ackTimeout;
     this.blocking = blocking;
     this.metrics = metrics;
+    this.stages = system.executionContext();
   }
 
   /**
@@ -210,13 +224,15 @@ public final class ProduceHandler {
             .withoutSizeLimit()
             .getDataBytes()
             .runForeach(reader::accept, system)
-            .thenCompose(
+            .thenComposeAsync(
                 done -> {
                   ValidatedBatch batch = reader.finish();
                   metrics.bytesIn(replica.partitionId().topic(), reader.bytes());
                   AppendOp op = (log, epoch) -> log.appendValidatedBatch(batch, epoch);
-                  return append(replica, op, all);
-                });
+                  return appendInOrder(
+                      replica, op, batch.header().baseSequence(), all, System.nanoTime());
+                },
+                stages);
     return appended
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
         .thenApply(
@@ -245,13 +261,14 @@ public final class ProduceHandler {
             .via(countBody())
             .via(Framing.delimiter(NEWLINE, maxLine, FramingTruncation.ALLOW))
             .runForeach(line -> reader.accept(line.toArrayUnsafe()), system)
-            .thenCompose(
+            .thenComposeAsync(
                 done -> {
                   List<Record> records = reader.finish();
                   metrics.bytesIn(replica.partitionId().topic(), reader.valueBytes());
                   AppendOp op = (log, epoch) -> log.appendRecords(records, epoch);
                   return append(replica, op, all);
-                });
+                },
+                stages);
     return appended
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
         .thenApply(ProduceHandler::answer);
@@ -279,11 +296,12 @@ public final class ProduceHandler {
             .getDataBytes()
             .via(limit(maxValue, maxBatch))
             .runWith(FileIO.toPath(staged), system)
-            .thenCompose(
+            .thenComposeAsync(
                 io -> {
                   metrics.bytesIn(replica.partitionId().topic(), io.count());
                   return append(replica, op, all);
-                });
+                },
+                stages);
     return appended
         .whenComplete((reply, failure) -> deleteQuietly(replica, staged))
         .thenCompose(reply -> acknowledged(replica, reply, all, req))
@@ -310,13 +328,72 @@ public final class ProduceHandler {
     long deadline = System.nanoTime() + ackTimeout.toNanos();
     return replica
         .append(op, all, ackTimeout)
-        .handle(
+        .handleAsync(
             (reply, failure) -> {
               if (failure != null) {
                 throw appendAskFailed(replica.partitionId(), failure, ackTimeout);
               }
               return new Answer(reply, deadline);
+            },
+            stages);
+  }
+
+  /**
+   * Appends an idempotent producer's batch that may have overtaken an earlier one of the same
+   * producer: a producer with several batches in flight sends them on separate connections, so the
+   * later one can be read first. Refused because its sequence is ahead of the one the partition
+   * expects, it is offered again each time a short pause passed, until it fits, another rule
+   * refuses it, or {@link #REORDER_WAIT} has passed (then the 409 goes out as before). Answering
+   * 409 at once would have the client resend the whole batch after its retry backoff. Nothing is
+   * written by a refused attempt, so offering the same batch again is safe.
+   *
+   * @param baseSequence the batch's base sequence ({@code -1}: no producer id, appended once)
+   */
+  private CompletionStage<Answer> appendInOrder(
+      PartitionReplica replica, AppendOp op, int baseSequence, boolean all, long sinceNanos) {
+    return append(replica, op, all)
+        .thenCompose(
+            answer -> {
+              long waited = System.nanoTime() - sinceNanos;
+              if (!arrivedEarly(answer.reply(), baseSequence)
+                  || waited >= REORDER_WAIT.toNanos()
+                  || waited >= ackTimeout.toNanos()) {
+                // The request's deadline runs from the first offer, not from this one.
+                return CompletableFuture.completedFuture(
+                    new Answer(answer.reply(), sinceNanos + ackTimeout.toNanos()));
+              }
+              CompletableFuture<Void> pause = new CompletableFuture<>();
+              system
+                  .scheduler()
+                  .scheduleOnce(
+                      REORDER_PAUSE, () -> pause.complete(null), system.executionContext());
+              return pause.thenCompose(
+                  v -> appendInOrder(replica, op, baseSequence, all, sinceNanos));
             });
+  }
+
+  /** Whether {@code reply} refused a batch only because an earlier one has not been appended. */
+  static boolean arrivedEarly(PartitionLeader.AppendReply reply, int baseSequence) {
+    if (baseSequence < 0
+        || !(reply instanceof PartitionLeader.AppendRefused refused)
+        || refused.reason() != PartitionLeader.Refusal.PRODUCER_STATE) {
+      return false;
+    }
+    return refused
+        .producer()
+        .map(
+            r ->
+                switch (r.error()) {
+                  // Ahead of the expected sequence: the batches between are in flight. (Across the
+                  // wrap from Integer.MAX_VALUE to 0 this says no: refused at once, as before.)
+                  case OUT_OF_ORDER_SEQUENCE ->
+                      r.expectedSequence().isPresent()
+                          && baseSequence > r.expectedSequence().getAsInt();
+                  // Not the producer's first batch here: the one from sequence 0 may be in flight.
+                  case UNKNOWN_PRODUCER_ID -> baseSequence > 0;
+                  case PRODUCER_FENCED -> false;
+                })
+        .orElse(false);
   }
 
   /**
@@ -364,7 +441,7 @@ public final class ProduceHandler {
     return replica
         // Batches replicate whole, but wait for the last record: that is what the answer promises.
         .awaitCommitted(info.lastOffset(), remaining(answer.deadlineNanos(), System.nanoTime()))
-        .handle(
+        .handleAsync(
             (commit, failure) -> {
               if (commit instanceof PartitionLeader.Committed) {
                 return info;
@@ -387,7 +464,8 @@ public final class ProduceHandler {
                   503,
                   written + " of " + replica.partitionId() + " but not acknowledged: " + why,
                   Map.of(ErrorBody.OFFSET, offset));
-            });
+            },
+            stages);
   }
 
   private CompletionStage<AppendInfo> refused(

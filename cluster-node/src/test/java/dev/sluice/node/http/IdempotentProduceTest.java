@@ -31,6 +31,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -158,6 +160,29 @@ class IdempotentProduceTest {
     assertEquals(fromA.get("offset").asLong() + 1, fromB.get("offset").asLong());
   }
 
+  @Test
+  void aBatchThatOvertookAnEarlierOneOfItsProducerWaitsForItInsteadOf409() throws Exception {
+    long producer = newProducer();
+    PartitionReplica replica = replica(2);
+    long start = replica.log().logEndOffset();
+    byte[] early = batch(producer, 3, 2);
+    double before = bytesIn();
+
+    CompletableFuture<HttpResponse<String>> second =
+        CompletableFuture.supplyAsync(() -> produce(2, "?acks=all", early));
+    // Its body was read: the leader refuses it (sequence 3, expected 0) until the first comes.
+    Conditions.await(
+        () -> bytesIn() >= before + early.length,
+        Duration.ofSeconds(30),
+        "the batch from sequence 3 received by the leader");
+    JsonNode first = json(produce(2, "?acks=all", batch(producer, 0, 3)), 200);
+
+    assertEquals(start, first.get("offset").asLong(), first.toString());
+    JsonNode overtaking = json(second.get(60, TimeUnit.SECONDS), 200);
+    assertEquals(start + 3, overtaking.get("offset").asLong(), overtaking.toString());
+    assertEquals(start + 5, replica.log().logEndOffset());
+  }
+
   // ---- helpers ----
 
   /** A batch of {@code count} records of {@code producer} (epoch 0) from {@code baseSequence}. */
@@ -207,6 +232,22 @@ class IdempotentProduceTest {
             + query,
         MediaTypes.RECORD_BATCH_V2,
         batch);
+  }
+
+  /** The topic's {@code sluice.bytes.in}: counted when a body was read, before the append. */
+  private double bytesIn() {
+    String metrics;
+    try {
+      metrics = scrapeMetrics();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+    return metrics
+        .lines()
+        .filter(
+            l -> l.startsWith("sluice_bytes_in_total{") && l.contains("topic=\"" + TOPIC + "\""))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   private String scrapeMetrics() throws Exception {

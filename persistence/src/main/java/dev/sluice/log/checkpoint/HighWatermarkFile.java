@@ -114,13 +114,32 @@ public final class HighWatermarkFile implements AutoCloseable {
     return String.format("%08x", crc.getValue());
   }
 
-  /** The record for {@code offset}, for tests that tear it. */
+  /**
+   * The record for {@code offset}, for tests that tear it. Built by hand rather than with {@code
+   * String.format}: a leader and every follower write it at each move of the high watermark.
+   */
   public static byte[] record(long offset) {
     if (offset < 0) {
       throw new IllegalArgumentException("a high watermark is never negative: " + offset);
     }
-    String digits = String.format("%0" + DIGITS + "d", offset);
-    return ("1\n" + digits + "\n" + crcOf(digits) + "\n").getBytes(StandardCharsets.US_ASCII);
+    byte[] b = new byte[RECORD_BYTES];
+    b[0] = '1';
+    b[1] = '\n';
+    long rest = offset;
+    for (int i = DIGITS_AT + DIGITS - 1; i >= DIGITS_AT; i--) {
+      b[i] = (byte) ('0' + rest % 10); // Long.MAX_VALUE has 19 digits: 20 always hold it
+      rest /= 10;
+    }
+    b[CRC_AT - 1] = '\n';
+    CRC32C crc = new CRC32C();
+    crc.update(b, DIGITS_AT, DIGITS);
+    long value = crc.getValue();
+    for (int i = CRC_AT + 7; i >= CRC_AT; i--) {
+      b[i] = (byte) Character.forDigit((int) (value & 0xf), 16);
+      value >>>= 4;
+    }
+    b[RECORD_BYTES - 1] = '\n';
+    return b;
   }
 
   /**

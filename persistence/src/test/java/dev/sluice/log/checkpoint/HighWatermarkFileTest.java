@@ -19,6 +19,21 @@ class HighWatermarkFileTest {
   @TempDir Path dir;
 
   @Test
+  void theRecordIsVersionTwentyDigitsAndTheLowercaseHexCrc32cOfTheDigits() {
+    for (long offset : new long[] {0, 7, 1_234_567_890_123L, Long.MAX_VALUE}) {
+      String digits = String.format("%020d", offset);
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      crc.update(digits.getBytes(StandardCharsets.US_ASCII));
+      String expected = "1\n" + digits + "\n" + String.format("%08x", crc.getValue()) + "\n";
+
+      byte[] record = HighWatermarkFile.record(offset);
+
+      assertEquals(expected, new String(record, StandardCharsets.US_ASCII), "offset " + offset);
+      assertEquals(HighWatermarkFile.RECORD_BYTES, record.length);
+    }
+  }
+
+  @Test
   void aWrittenValueIsReadBackAndForcedOnlyWhenAsked() throws IOException {
     Path file = dir.resolve("high-watermark");
     RecordingSyncer syncer = new RecordingSyncer();
