@@ -3,6 +3,7 @@ package dev.sluice.client;
 import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Compression;
 import dev.sluice.format.Record;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,6 +70,7 @@ final class RecordAccumulator {
   private final int maxInFlight;
   private final long deliveryTimeoutNanos;
   private final boolean idempotent;
+  private final Compression compression;
 
   private final Map<Partition, Queue> queues = new HashMap<>();
 
@@ -85,17 +87,29 @@ final class RecordAccumulator {
       int maxInFlight,
       long deliveryTimeoutNanos,
       boolean idempotent) {
+    this(batchBytes, lingerNanos, maxInFlight, deliveryTimeoutNanos, idempotent, Compression.NONE);
+  }
+
+  /** With batches whose records travel compressed with {@code compression}. */
+  RecordAccumulator(
+      int batchBytes,
+      long lingerNanos,
+      int maxInFlight,
+      long deliveryTimeoutNanos,
+      boolean idempotent,
+      Compression compression) {
     this.batchBytes = batchBytes;
     this.lingerNanos = lingerNanos;
     this.maxInFlight = maxInFlight;
     this.deliveryTimeoutNanos = deliveryTimeoutNanos;
     this.idempotent = idempotent;
+    this.compression = compression;
   }
 
   /**
    * Adds a record to the last open batch of its partition, or to a new batch when it does not fit.
    * A record larger than {@code batchBytes} gets a batch of its own. Sizes are those of the encoded
-   * batch ({@link ProducerBatch#bytes}).
+   * batch before compression ({@link ProducerBatch#bytes}).
    *
    * @param reserved the buffer memory the producer took for the record
    * @return the batch the record went into
@@ -113,7 +127,7 @@ final class RecordAccumulator {
       if (last != null) {
         last.close();
       }
-      last = new ProducerBatch(topic, partition, nowNanos);
+      last = new ProducerBatch(topic, partition, nowNanos, compression);
       queue.batches.addLast(last);
       incomplete.add(last);
     }
