@@ -295,6 +295,23 @@ final class RecordAccumulator {
   }
 
   /**
+   * A batch taken for sending failed for good without being sent (its body was over the size
+   * limit). When it is the last batch its session gave a sequence to, the session takes that
+   * sequence back: the leader never saw it, and the partition's next batch would otherwise leave a
+   * gap the leader refuses as out of order, ending the session. Later batches already holding
+   * sequences after it cannot be renumbered (their bytes are fixed), so then the gap stays.
+   */
+  void completedUnsent(ProducerBatch batch) {
+    Queue queue = queue(batch.topic, batch.partition);
+    if (batch.producerId() != BatchLayout.NO_PRODUCER_ID
+        && queue.producerId == batch.producerId()
+        && queue.nextSequence == nextSequence(batch.baseSequence(), batch.recordCount())) {
+      queue.nextSequence = batch.baseSequence();
+    }
+    completed(batch);
+  }
+
+  /**
    * A batch in flight failed and is sent again: after its partition's batches that were first sent
    * before it and wait to be resent too, before every other batch of its partition.
    */

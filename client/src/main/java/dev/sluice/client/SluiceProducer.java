@@ -116,8 +116,9 @@ import java.util.function.ToIntFunction;
  * batchBytes} is at most {@link #MAX_BATCH_BYTES}. A request body larger than {@link
  * #MAX_BATCH_BYTES} (a batch holding one record larger than {@code batchBytes}, or a compressed
  * batch of incompressible records, which the codec's framing makes slightly larger) is not sent:
- * its batch fails at once with status 413, naming its size and the limit. A value that large is
- * sent with {@link SluiceClient#append}, which streams it.
+ * its batch fails at once with status 413, naming its size and the limit; with idempotence, the
+ * partition's next batch takes the sequences the leader never saw, unless a later batch holds
+ * sequences already. A value that large is sent with {@link SluiceClient#append}, which streams it.
  *
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future.
@@ -745,12 +746,14 @@ public final class SluiceProducer implements AutoCloseable {
     ProduceResponse response = null;
     RuntimeException failure = null;
     long bodyBytes = batch.bytes();
+    boolean sent = false;
     try {
       ByteBuffer body = batch.encoded();
       bodyBytes = body.remaining();
       if (bodyBytes > MAX_BATCH_BYTES) {
         throw tooLarge(batch, bodyBytes);
       }
+      sent = true;
       response =
           sender.send(batch.topic, batch.partition, body, batch.recordCount(), settings.acks());
       String wrong = unexpected(response, batch);
@@ -775,17 +778,21 @@ public final class SluiceProducer implements AutoCloseable {
               failure,
               failure == null && response != null && response.duplicate()));
     } finally {
-      settle(batch, attempt, end, response, failure);
+      settle(batch, attempt, end, response, failure, sent);
     }
   }
 
-  /** Retries the batch, or completes its futures, once its attempt is over. */
+  /**
+   * Retries the batch, or completes its futures, once its attempt is over; {@code sent} is false
+   * when the request never went out.
+   */
   private void settle(
       ProducerBatch batch,
       int attempt,
       long end,
       ProduceResponse response,
-      RuntimeException failure) {
+      RuntimeException failure,
+      boolean sent) {
     boolean retry = false;
     SluiceClientException outcome = null;
     List<ProducerBatch> abandoned = List.of();
@@ -834,7 +841,11 @@ public final class SluiceProducer implements AutoCloseable {
         outcome = failed(batch, failure, "");
       }
       if (!retry) {
-        accumulator.completed(batch);
+        if (sent) {
+          accumulator.completed(batch);
+        } else {
+          accumulator.completedUnsent(batch);
+        }
         release(batch.reservedBytes());
       }
       work.signal();

@@ -198,7 +198,7 @@ class ProducerCompressionTest {
   }
 
   @Test
-  void aCompressedBodyAboveTheInlineLimitFailsWithoutBeingSent() {
+  void aCompressedBodyAboveTheInlineLimitFailsWithoutBeingSent() throws Exception {
     // Random bytes do not compress: gzip's framing makes a batch that is just under the limit
     // uncompressed go over it once compressed.
     int overhead =
@@ -230,5 +230,14 @@ class ProducerCompressionTest {
     assertEquals(List.of(), leader.bodies);
     assertEquals(1, reports.size());
     assertTrue(reports.get(0).bytes() > SluiceProducer.MAX_BATCH_BYTES);
+
+    // The leader never saw the refused batch's sequences: the next batch takes them, without a gap
+    // that would end the producer's session on the partition.
+    CompletableFuture<RecordMetadata> next = producer.send(TOPIC, 0, event(1));
+    producer.flush();
+    assertEquals(new RecordMetadata(TOPIC, 0, 0), await(next));
+    BatchHeader header = header(leader.bodies.get(0));
+    assertEquals(0, header.producerId());
+    assertEquals(0, header.baseSequence());
   }
 }
