@@ -15,12 +15,13 @@ import java.util.concurrent.CompletableFuture;
  * of their senders. Records are added until the batch is closed (full, or taken by the sender);
  * after that it only changes its retry bookkeeping.
  *
- * <p>Sizes are those of the request body, the RecordBatch v2 the records make ({@link
+ * <p>Sizes ({@link #bytes}) are those of the RecordBatch v2 the records make uncompressed ({@link
  * MemoryBatchBuilder}): the 61-byte header plus each record's encoding, which depends on its
- * timestamp and offset delta from the batch's first record. They are exact, the size the server
- * checks against its {@code sluice.api.inline-batch-bytes} and the partition's {@code
- * max-batch-bytes}. The batch is encoded once, when it is first sent ({@link #encoded}), and the
- * same bytes go out again on a retry.
+ * timestamp and offset delta from the batch's first record. Uncompressed, that is exactly the
+ * request body; with a codec the body is only known once compressed, so the size decides when the
+ * batch is full (Kafka's producer estimates the same way) and the body's real size ({@link
+ * #encoded}) is what counts against the server's limits. The batch is encoded (and compressed)
+ * once, when it is first sent, and the same bytes go out again on a retry.
  *
  * <p>Identity: when the batch is first taken for sending it gets its {@link #ordinal} (its place
  * among its partition's batches, which retries keep) and, from an idempotent producer, its producer
@@ -38,6 +39,7 @@ final class ProducerBatch {
   final int partition;
   final long createdNanos;
 
+  private final Compression compression;
   private final List<Record> records = new ArrayList<>();
   private final List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -56,14 +58,20 @@ final class ProducerBatch {
   private RuntimeException lastFailure;
 
   ProducerBatch(String topic, int partition, long createdNanos) {
+    this(topic, partition, createdNanos, Compression.NONE);
+  }
+
+  /** An empty batch whose records will travel compressed with {@code compression}. */
+  ProducerBatch(String topic, int partition, long createdNanos, Compression compression) {
     this.topic = topic;
     this.partition = partition;
     this.createdNanos = createdNanos;
+    this.compression = compression;
   }
 
   /**
-   * Whether {@code record} fits under {@code batchBytes} once encoded in this batch; an empty batch
-   * takes any.
+   * Whether {@code record} fits under {@code batchBytes} once encoded (uncompressed) in this batch;
+   * an empty batch takes any.
    */
   boolean hasRoomFor(Record record, int batchBytes) {
     return !closed && (records.isEmpty() || bytes + sizeInBatch(record) <= batchBytes);
@@ -98,9 +106,16 @@ final class ProducerBatch {
     return records.size();
   }
 
-  /** The size of the batch's request body: the encoded RecordBatch v2. */
+  /**
+   * The size of the batch as an uncompressed RecordBatch v2: its request body when it is not
+   * compressed.
+   */
   long bytes() {
     return bytes;
+  }
+
+  Compression compression() {
+    return compression;
   }
 
   /** Buffer memory this batch holds until it is done. */
@@ -152,9 +167,9 @@ final class ProducerBatch {
   }
 
   /**
-   * The batch as a RecordBatch v2 (uncompressed; with the producer id, epoch and base sequence of
-   * {@link #assign}, if any), encoded on the first call; a fresh view of the same bytes each time.
-   * Only once the batch is closed.
+   * The batch as a RecordBatch v2 (compressed with the batch's codec; with the producer id, epoch
+   * and base sequence of {@link #assign}, if any), encoded on the first call; a fresh view of the
+   * same bytes each time. Only once the batch is closed.
    */
   ByteBuffer encoded() {
     if (!closed) {
@@ -162,8 +177,7 @@ final class ProducerBatch {
     }
     if (encoded == null) {
       encoded =
-          MemoryBatchBuilder.build(
-              records, Compression.NONE, producerId, producerEpoch, baseSequence);
+          MemoryBatchBuilder.build(records, compression, producerId, producerEpoch, baseSequence);
     }
     return encoded.duplicate();
   }
@@ -201,8 +215,9 @@ final class ProducerBatch {
   }
 
   /**
-   * {@code orders partition 2 (37 records, 41234 bytes)}, with {@code , producer id 7 sequence 120}
-   * when it has one: how errors name a batch.
+   * {@code orders partition 2 (37 records, 41234 bytes)}, with {@code , gzip to 9120 bytes} once a
+   * compressed batch is encoded and {@code , producer id 7 sequence 120} when it has one: how
+   * errors name a batch.
    */
   String describe() {
     return topic
@@ -213,6 +228,9 @@ final class ProducerBatch {
         + (records.size() == 1 ? " record, " : " records, ")
         + bytes
         + " bytes"
+        + (compression != Compression.NONE && encoded != null
+            ? ", " + compression.wireName() + " to " + encoded.remaining() + " bytes"
+            : "")
         + (producerId >= 0 ? ", producer id " + producerId + " sequence " + baseSequence : "")
         + ")";
   }

@@ -3,6 +3,7 @@ package dev.sluice.client;
 import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
+import dev.sluice.format.Compression;
 import dev.sluice.format.Record;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -69,6 +70,7 @@ final class RecordAccumulator {
   private final int maxInFlight;
   private final long deliveryTimeoutNanos;
   private final boolean idempotent;
+  private final Compression compression;
 
   private final Map<Partition, Queue> queues = new HashMap<>();
 
@@ -85,17 +87,29 @@ final class RecordAccumulator {
       int maxInFlight,
       long deliveryTimeoutNanos,
       boolean idempotent) {
+    this(batchBytes, lingerNanos, maxInFlight, deliveryTimeoutNanos, idempotent, Compression.NONE);
+  }
+
+  /** With batches whose records travel compressed with {@code compression}. */
+  RecordAccumulator(
+      int batchBytes,
+      long lingerNanos,
+      int maxInFlight,
+      long deliveryTimeoutNanos,
+      boolean idempotent,
+      Compression compression) {
     this.batchBytes = batchBytes;
     this.lingerNanos = lingerNanos;
     this.maxInFlight = maxInFlight;
     this.deliveryTimeoutNanos = deliveryTimeoutNanos;
     this.idempotent = idempotent;
+    this.compression = compression;
   }
 
   /**
    * Adds a record to the last open batch of its partition, or to a new batch when it does not fit.
    * A record larger than {@code batchBytes} gets a batch of its own. Sizes are those of the encoded
-   * batch ({@link ProducerBatch#bytes}).
+   * batch before compression ({@link ProducerBatch#bytes}).
    *
    * @param reserved the buffer memory the producer took for the record
    * @return the batch the record went into
@@ -113,7 +127,7 @@ final class RecordAccumulator {
       if (last != null) {
         last.close();
       }
-      last = new ProducerBatch(topic, partition, nowNanos);
+      last = new ProducerBatch(topic, partition, nowNanos, compression);
       queue.batches.addLast(last);
       incomplete.add(last);
     }
@@ -278,6 +292,23 @@ final class RecordAccumulator {
     queue.inFlight--;
     queue.outstanding.remove(batch.ordinal());
     incomplete.remove(batch);
+  }
+
+  /**
+   * A batch taken for sending failed for good without being sent (its body was over the size
+   * limit). When it is the last batch its session gave a sequence to, the session takes that
+   * sequence back: the leader never saw it, and the partition's next batch would otherwise leave a
+   * gap the leader refuses as out of order, ending the session. Later batches already holding
+   * sequences after it cannot be renumbered (their bytes are fixed), so then the gap stays.
+   */
+  void completedUnsent(ProducerBatch batch) {
+    Queue queue = queue(batch.topic, batch.partition);
+    if (batch.producerId() != BatchLayout.NO_PRODUCER_ID
+        && queue.producerId == batch.producerId()
+        && queue.nextSequence == nextSequence(batch.baseSequence(), batch.recordCount())) {
+      queue.nextSequence = batch.baseSequence();
+    }
+    completed(batch);
   }
 
   /**

@@ -7,10 +7,12 @@ import dev.sluice.api.ProduceRecord;
 import dev.sluice.api.ProduceResponse;
 import dev.sluice.api.ProducerIdResponse;
 import dev.sluice.api.RecordHeader;
+import dev.sluice.format.Compression;
 import dev.sluice.format.Header;
 import dev.sluice.format.KafkaPartitioner;
 import dev.sluice.format.MemoryBatchBuilder;
 import dev.sluice.format.Record;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -57,12 +59,20 @@ import java.util.function.ToIntFunction;
  * SluiceClient#describeTopic}, cached per topic and read again after a failed batch.
  *
  * <p><b>Batching.</b> Each batch travels as one RecordBatch v2, Kafka's layout, built by the
- * producer ({@link MemoryBatchBuilder}; uncompressed) and stored by the server as sent. A record
- * without a timestamp gets the time {@link #send} was called. A partition's batch is sent when it
- * reaches {@code batchBytes}, counted as the bytes of the encoded batch (exactly: the 61-byte
- * header and each record's encoding), when {@code linger} has passed since its first record, or on
- * {@link #flush} and {@link #close}. A record larger than {@code batchBytes} is sent in a batch of
- * its own. At most {@code maxInFlight} batches per partition are in flight.
+ * producer ({@link MemoryBatchBuilder}) and stored by the server as sent. A record without a
+ * timestamp gets the time {@link #send} was called. A partition's batch is sent when it reaches
+ * {@code batchBytes}, counted as the bytes of the batch uncompressed (exactly: the 61-byte header
+ * and each record's encoding), when {@code linger} has passed since its first record, or on {@link
+ * #flush} and {@link #close}. A record larger than {@code batchBytes} is sent in a batch of its
+ * own. At most {@code maxInFlight} batches per partition are in flight.
+ *
+ * <p><b>Compression</b> ({@link Builder#compression}; none by default). With gzip, snappy, lz4 or
+ * zstd the records after the batch header are one compressed stream, as Kafka's producer writes
+ * them; the server stores the batch as received and consumers get the records decoded. Like Kafka's
+ * {@code batch.size}, {@code batchBytes} still counts the records uncompressed, because the
+ * compressed size is known only once the batch is built: a compressed batch's request body is
+ * usually much smaller than {@code batchBytes}. A batch is compressed once, on the sender thread
+ * that first sends it, and a retry resends those bytes.
  *
  * <p><b>Retries.</b> A batch that fails with a retriable error (503: the leader moved or too few
  * replicas are in sync; 307 and 308 beyond the redirects the client follows; 408, 429, 502, 504; no
@@ -103,9 +113,12 @@ import java.util.function.ToIntFunction;
  *
  * <p><b>Size limit.</b> The server refuses a batch above its {@code sluice.api.inline-batch-bytes}
  * (16 MiB by default) or the partition's {@code max-batch-bytes} with 413, which is why {@code
- * batchBytes} is at most {@link #MAX_BATCH_BYTES}. A batch holding one record larger than {@code
- * batchBytes} can still exceed the server's limit; a value that large is sent with {@link
- * SluiceClient#append}, which streams it.
+ * batchBytes} is at most {@link #MAX_BATCH_BYTES}. A request body larger than {@link
+ * #MAX_BATCH_BYTES} (a batch holding one record larger than {@code batchBytes}, or a compressed
+ * batch of incompressible records, which the codec's framing makes slightly larger) is not sent:
+ * its batch fails at once with status 413, naming its size and the limit; with idempotence, the
+ * partition's next batch takes the sequences the leader never saw, unless a later batch holds
+ * sequences already. A value that large is sent with {@link SluiceClient#append}, which streams it.
  *
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future.
@@ -127,7 +140,8 @@ public final class SluiceProducer implements AutoCloseable {
    * server acknowledged it.
    *
    * @param records the records of the batch
-   * @param bytes the size of the request body (the encoded RecordBatch v2)
+   * @param bytes the size of the request body (the encoded RecordBatch v2, compressed if the
+   *     producer compresses)
    * @param attempt 1 for the first request of this batch, 2 for its first retry, ...
    * @param latencyNanos from sending the request to its answer or failure
    * @param duplicate the leader answered that it already held the batch (an idempotent retry)
@@ -233,7 +247,8 @@ public final class SluiceProducer implements AutoCloseable {
             settings.linger().toNanos(),
             settings.maxInFlight(),
             settings.deliveryTimeout().toNanos(),
-            settings.idempotence());
+            settings.idempotence(),
+            settings.compression());
     this.requests =
         new ThreadPoolExecutor(
             settings.senderThreads(),
@@ -730,10 +745,17 @@ public final class SluiceProducer implements AutoCloseable {
     long start = clock.getAsLong();
     ProduceResponse response = null;
     RuntimeException failure = null;
+    long bodyBytes = batch.bytes();
+    boolean sent = false;
     try {
+      ByteBuffer body = batch.encoded();
+      bodyBytes = body.remaining();
+      if (bodyBytes > MAX_BATCH_BYTES) {
+        throw tooLarge(batch, bodyBytes);
+      }
+      sent = true;
       response =
-          sender.send(
-              batch.topic, batch.partition, batch.encoded(), batch.recordCount(), settings.acks());
+          sender.send(batch.topic, batch.partition, body, batch.recordCount(), settings.acks());
       String wrong = unexpected(response, batch);
       if (wrong != null) {
         // The server wrote something: BAD_ANSWER is not retried, which would write it twice.
@@ -750,23 +772,27 @@ public final class SluiceProducer implements AutoCloseable {
               batch.topic,
               batch.partition,
               batch.recordCount(),
-              batch.bytes(),
+              bodyBytes,
               attempt,
               end - start,
               failure,
               failure == null && response != null && response.duplicate()));
     } finally {
-      settle(batch, attempt, end, response, failure);
+      settle(batch, attempt, end, response, failure, sent);
     }
   }
 
-  /** Retries the batch, or completes its futures, once its attempt is over. */
+  /**
+   * Retries the batch, or completes its futures, once its attempt is over; {@code sent} is false
+   * when the request never went out.
+   */
   private void settle(
       ProducerBatch batch,
       int attempt,
       long end,
       ProduceResponse response,
-      RuntimeException failure) {
+      RuntimeException failure,
+      boolean sent) {
     boolean retry = false;
     SluiceClientException outcome = null;
     List<ProducerBatch> abandoned = List.of();
@@ -815,7 +841,11 @@ public final class SluiceProducer implements AutoCloseable {
         outcome = failed(batch, failure, "");
       }
       if (!retry) {
-        accumulator.completed(batch);
+        if (sent) {
+          accumulator.completed(batch);
+        } else {
+          accumulator.completedUnsent(batch);
+        }
         release(batch.reservedBytes());
       }
       work.signal();
@@ -962,6 +992,28 @@ public final class SluiceProducer implements AutoCloseable {
     return null;
   }
 
+  /**
+   * A request body no node accepts with the default {@code sluice.api.inline-batch-bytes}: refused
+   * before it is sent, with the status a node would answer (413), so that it is not retried.
+   */
+  private static SluiceClientException tooLarge(ProducerBatch batch, long bodyBytes) {
+    return new SluiceClientException(
+        413,
+        "the request body of the "
+            + batch
+            + " is "
+            + bodyBytes
+            + " bytes"
+            + (batch.compression() == Compression.NONE
+                ? ""
+                : " (" + batch.compression().wireName() + ")")
+            + ", above the limit of "
+            + MAX_BATCH_BYTES
+            + " bytes (a node's sluice.api.inline-batch-bytes by default); it was not sent."
+            + " Send a record that large with SluiceClient.append, which streams it",
+        null);
+  }
+
   /** 503 (leader moved, too few in sync), gateway and throttling answers, and no answer at all. */
   static boolean retriable(RuntimeException failure) {
     if (!(failure instanceof SluiceClientException e)) {
@@ -1051,8 +1103,8 @@ public final class SluiceProducer implements AutoCloseable {
    *
    * <p>Thread-safety: immutable.
    *
-   * @param batchBytes a batch is sent once its encoded RecordBatch v2 reaches this size (Kafka's
-   *     {@code batch.size})
+   * @param batchBytes a batch is sent once its RecordBatch v2, counted uncompressed, reaches this
+   *     size (Kafka's {@code batch.size})
    * @param linger how long a batch waits for more records after its first (Kafka's {@code
    *     linger.ms})
    * @param acks the acknowledgement every batch asks for
@@ -1067,6 +1119,7 @@ public final class SluiceProducer implements AutoCloseable {
    * @param senderThreads requests in flight over all partitions, at most
    * @param idempotence whether batches carry a producer id and sequences, so that a retry is never
    *     written twice
+   * @param compression the codec of every batch's records
    */
   public record Settings(
       int batchBytes,
@@ -1080,13 +1133,14 @@ public final class SluiceProducer implements AutoCloseable {
       long bufferMemory,
       Duration maxBlock,
       int senderThreads,
-      boolean idempotence) {}
+      boolean idempotence,
+      Compression compression) {}
 
   /**
    * Configures a {@link SluiceProducer}. Defaults: {@code batchBytes} 256 KiB, {@code linger} 5 ms,
    * {@code acks} all, {@code maxInFlight} 1, {@code retries} unlimited within {@code
    * deliveryTimeout} 120 s, {@code retryBackoff} 100 ms to 1 s, {@code bufferMemory} 32 MiB, {@code
-   * maxBlock} 60 s, {@code senderThreads} 8, {@code idempotence} on.
+   * maxBlock} 60 s, {@code senderThreads} 8, {@code idempotence} on, {@code compression} none.
    *
    * <p>Thread-safety: not thread-safe; build on one thread.
    */
@@ -1095,6 +1149,7 @@ public final class SluiceProducer implements AutoCloseable {
     private final ToIntFunction<String> partitionCounts;
     private Supplier<ProducerIdResponse> producerIds;
     private boolean idempotence = true;
+    private Compression compression = Compression.NONE;
     private int batchBytes = 256 * 1024;
     private Duration linger = Duration.ofMillis(5);
     private Acks acks = Acks.ALL;
@@ -1119,9 +1174,9 @@ public final class SluiceProducer implements AutoCloseable {
     }
 
     /**
-     * Encoded batch size (the RecordBatch v2 request body) at which a batch is sent without waiting
-     * for linger; at most {@link #MAX_BATCH_BYTES}, the default of the server's {@code
-     * sluice.api.inline-batch-bytes}, which it must stay under.
+     * Encoded batch size (the RecordBatch v2 request body, counted uncompressed) at which a batch
+     * is sent without waiting for linger; at most {@link #MAX_BATCH_BYTES}, the default of the
+     * server's {@code sluice.api.inline-batch-bytes}, which it must stay under.
      */
     public Builder batchBytes(int batchBytes) {
       this.batchBytes = batchBytes;
@@ -1194,6 +1249,16 @@ public final class SluiceProducer implements AutoCloseable {
      */
     public Builder idempotence(boolean idempotence) {
       this.idempotence = idempotence;
+      return this;
+    }
+
+    /**
+     * The codec of every batch's records ({@link Compression#NONE} by default): {@code GZIP},
+     * {@code SNAPPY}, {@code LZ4} or {@code ZSTD} compress each batch once, on a sender thread, in
+     * the stream formats Kafka's producer writes.
+     */
+    public Builder compression(Compression compression) {
+      this.compression = Objects.requireNonNull(compression, "compression");
       return this;
     }
 
@@ -1288,7 +1353,8 @@ public final class SluiceProducer implements AutoCloseable {
               bufferMemory,
               maxBlock,
               senderThreads,
-              idempotence),
+              idempotence,
+              compression),
           sender,
           partitionCounts,
           producerIds,

@@ -3,6 +3,8 @@ package dev.sluice.tools;
 import dev.sluice.api.Acks;
 import dev.sluice.api.PartitionDescription;
 import dev.sluice.client.SluiceClient;
+import dev.sluice.client.SluiceProducer;
+import dev.sluice.format.Compression;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -41,7 +43,10 @@ import picocli.CommandLine.TypeConversionException;
  * by {@code --mode producer} or by any of its options): C application threads send through {@link
  * dev.sluice.client.SluiceProducer}, which batches by {@code --batch-bytes} and {@code --linger-ms}
  * ({@link BenchProducerRun}); it reports each record's latency from send to acknowledgement and
- * each batch request's latency.
+ * each batch request's latency. The producer is idempotent unless {@code --idempotence off}, which
+ * is also what allows more than {@link SluiceProducer#MAX_IN_FLIGHT_IDEMPOTENT} batches in flight,
+ * and compresses with {@code --compression}; the records' values are random bytes, which do not
+ * compress, so a codec shows its cost rather than its gain.
  */
 @Command(
     name = "produce",
@@ -51,8 +56,9 @@ import picocli.CommandLine.TypeConversionException;
       "Measures produce throughput and latency (acks=all, p50/p95/p99/max) with C concurrent"
           + " requests, on a fresh local cluster of 3 nodes or against --server.",
       "With --mode producer (or any of --total-bytes, --batch-bytes, --linger-ms,"
-          + " --max-in-flight), C threads send through the batching producer instead; it reports"
-          + " record (send to ack) and batch request latencies.",
+          + " --max-in-flight, --compression, --idempotence), C threads send through the"
+          + " batching producer instead; it reports record (send to ack) and batch request"
+          + " latencies.",
       "Node JVM options: env " + LocalClusterProcesses.JAVA_OPTS_ENV + "."
     })
 final class BenchProduceCommand implements Callable<Integer> {
@@ -66,6 +72,9 @@ final class BenchProduceCommand implements Callable<Integer> {
    */
   static final long MAX_PRODUCER_BYTES = 8 * Sizes.MIB;
 
+  /** The most batches in flight per partition, without idempotence. */
+  static final int MAX_IN_FLIGHT = 16;
+
   /** Record latencies are kept one long each: 64 MiB of them at most. */
   static final long MAX_PRODUCER_RECORDS = 8L << 20;
 
@@ -76,7 +85,13 @@ final class BenchProduceCommand implements Callable<Integer> {
   }
 
   private static final List<String> PRODUCER_OPTIONS =
-      List.of("--total-bytes", "--batch-bytes", "--linger-ms", "--max-in-flight");
+      List.of(
+          "--total-bytes",
+          "--batch-bytes",
+          "--linger-ms",
+          "--max-in-flight",
+          "--compression",
+          "--idempotence");
 
   @Option(
       names = "--mode",
@@ -101,7 +116,7 @@ final class BenchProduceCommand implements Callable<Integer> {
       defaultValue = "256KiB",
       converter = Sizes.Converter.class,
       description =
-          "Producer mode: batch size, as request body bytes (the encoded record batch)"
+          "Producer mode: batch size, as bytes of the encoded record batch before compression"
               + " (default: ${DEFAULT-VALUE}).")
   long batchBytes;
 
@@ -118,9 +133,30 @@ final class BenchProduceCommand implements Callable<Integer> {
       paramLabel = "N",
       defaultValue = "1",
       description =
-          "Producer mode: batches in flight per partition; above 1 a retry can reorder"
+          "Producer mode: batches in flight per partition, at most "
+              + SluiceProducer.MAX_IN_FLIGHT_IDEMPOTENT
+              + " with idempotence, 16 without; above 1 without idempotence a retry can reorder"
               + " (default: ${DEFAULT-VALUE}).")
   int maxInFlight;
+
+  @Option(
+      names = "--compression",
+      paramLabel = ProducerOptions.COMPRESSION_LABEL,
+      defaultValue = "none",
+      converter = ProducerOptions.CompressionConverter.class,
+      description =
+          "Producer mode: "
+              + ProducerOptions.COMPRESSION_DESCRIPTION
+              + " The values are random bytes, which do not compress.")
+  Compression compression;
+
+  @Option(
+      names = "--idempotence",
+      paramLabel = "on|off",
+      defaultValue = "on",
+      converter = ProducerOptions.OnOffConverter.class,
+      description = "Producer mode: " + ProducerOptions.IDEMPOTENCE_DESCRIPTION)
+  ProducerOptions.OnOff idempotence;
 
   @Spec CommandSpec spec;
 
@@ -298,8 +334,20 @@ final class BenchProduceCommand implements Callable<Integer> {
     if (lingerMs < 0 || lingerMs > 60_000) {
       throw usage("--linger-ms must be between 0 and 60000, got " + lingerMs);
     }
-    if (maxInFlight < 1 || maxInFlight > 16) {
-      throw usage("--max-in-flight must be between 1 and 16, got " + maxInFlight);
+    if (maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT) {
+      throw usage(
+          "--max-in-flight must be between 1 and " + MAX_IN_FLIGHT + ", got " + maxInFlight);
+    }
+    if (idempotence.on() && maxInFlight > SluiceProducer.MAX_IN_FLIGHT_IDEMPOTENT) {
+      throw usage(
+          "--max-in-flight must be at most "
+              + SluiceProducer.MAX_IN_FLIGHT_IDEMPOTENT
+              + " with idempotence (a leader recognises a retry only among a producer's last "
+              + SluiceProducer.MAX_IN_FLIGHT_IDEMPOTENT
+              + " batches per partition), got "
+              + maxInFlight
+              + "; add --idempotence off for up to "
+              + MAX_IN_FLIGHT);
     }
     if (totalBytes != null && totalBytes < recordBytes) {
       throw usage(
@@ -327,7 +375,9 @@ final class BenchProduceCommand implements Callable<Integer> {
         concurrency,
         (int) batchBytes,
         Duration.ofMillis(lingerMs),
-        maxInFlight);
+        maxInFlight,
+        compression,
+        idempotence.on());
   }
 
   /** {@code requests} or {@code producer}, case-insensitively; anything else is a usage error. */
@@ -499,12 +549,15 @@ final class BenchProduceCommand implements Callable<Integer> {
         "records",
         String.format(
             Locale.ROOT,
-            "%d x %s to %s (RF %d, acks=all) through the producer: batch-bytes %s, linger %d ms,"
-                + " max in flight %d, %d sending threads, %d warm-up records not counted",
+            "%d x %s to %s (RF %d, acks=all) through the producer: compression %s, idempotence %s,"
+                + " batch-bytes %s, linger %d ms, max in flight %d, %d sending threads, %d warm-up"
+                + " records not counted",
             r.records(),
             Sizes.format(recordBytes),
             name,
             replicas,
+            compression.wireName(),
+            idempotence,
             Sizes.format(batchBytes),
             lingerMs,
             maxInFlight,
@@ -520,15 +573,7 @@ final class BenchProduceCommand implements Callable<Integer> {
             r.elapsedNanos() / 1e9));
     table.row("record latency ms", latencies(r.recordLatencies()) + " (send to acknowledgement)");
     table.row("request latency ms", latencies(r.requestLatencies()) + " (one batch request)");
-    table.row(
-        "requests",
-        String.format(
-            Locale.ROOT,
-            "%d batches, on average %s and %.1f records; %d failed attempts retried",
-            r.requests(),
-            Sizes.format(r.requests() == 0 ? 0 : r.requestBytes() / r.requests()),
-            r.requests() == 0 ? 0.0 : r.requestRecords() / (double) r.requests(),
-            r.retried()));
+    table.row("requests", requests(r, compression));
     table.print(out);
     out.println();
     out.printf(Locale.ROOT, "mib_per_s=%.1f%n", r.mibPerSecond());
@@ -545,6 +590,28 @@ final class BenchProduceCommand implements Callable<Integer> {
         BenchProducerRun.percentileMillis(r.requestLatencies(), 50),
         BenchProducerRun.percentileMillis(r.requestLatencies(), 99));
     out.flush();
+  }
+
+  /**
+   * {@code 120 batches, on average 64.0 KiB (gzip) and 64.0 records; 1 failed attempts retried; 1
+   * retry answered as duplicate ...}: the body size is the compressed one; duplicates only when
+   * there were any.
+   */
+  static String requests(BenchProducerRun.Result r, Compression compression) {
+    return String.format(
+        Locale.ROOT,
+        "%d batches, on average %s%s and %.1f records; %d failed attempts retried%s",
+        r.requests(),
+        Sizes.format(r.requests() == 0 ? 0 : r.requestBytes() / r.requests()),
+        compression == Compression.NONE ? "" : " (" + compression.wireName() + ")",
+        r.requests() == 0 ? 0.0 : r.requestRecords() / (double) r.requests(),
+        r.retried(),
+        r.duplicates() == 0
+            ? ""
+            : "; "
+                + r.duplicates()
+                + (r.duplicates() == 1 ? " retry" : " retries")
+                + " answered as duplicate (already written, not written again)");
   }
 
   private static String latencies(long[] sortedNanos) {

@@ -4,6 +4,7 @@ import dev.sluice.api.Acks;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.SluiceProducer;
+import dev.sluice.format.Compression;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,13 +40,17 @@ final class BenchProducerRun {
       int threads,
       int batchBytes,
       Duration linger,
-      int maxInFlight) {}
+      int maxInFlight,
+      Compression compression,
+      boolean idempotence) {}
 
   /**
    * What a run measured; latencies in nanoseconds, sorted.
    *
    * @param requests successful batch requests
    * @param retried batch requests that failed and were retried or given up
+   * @param duplicates successful requests the leader answered as duplicates: retries of batches it
+   *     had already written (idempotence)
    */
   record Result(
       long records,
@@ -56,7 +61,8 @@ final class BenchProducerRun {
       long requests,
       long requestRecords,
       long requestBytes,
-      long retried) {
+      long retried,
+      long duplicates) {
 
     double mibPerSecond() {
       return Sizes.mibPerSecond(bytes, elapsedNanos);
@@ -75,6 +81,7 @@ final class BenchProducerRun {
   private final AtomicLong requestRecords = new AtomicLong();
   private final AtomicLong requestBytes = new AtomicLong();
   private final AtomicLong retried = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
   private final AtomicLong acknowledged = new AtomicLong();
   private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
@@ -98,6 +105,8 @@ final class BenchProducerRun {
             .batchBytes(options.batchBytes())
             .linger(options.linger())
             .maxInFlight(options.maxInFlight())
+            .compression(options.compression())
+            .idempotence(options.idempotence())
             .bufferMemory(Math.max(32L << 20, 4L * options.batchBytes()))
             .batchListener(this::onRequest);
     long start;
@@ -144,7 +153,8 @@ final class BenchProducerRun {
         requests.length,
         requestRecords.get(),
         requestBytes.get(),
-        retried.get());
+        retried.get(),
+        duplicates.get());
   }
 
   private void send(SluiceProducer producer, String topic, ProduceRecord record, long[] latencies)
@@ -189,6 +199,9 @@ final class BenchProducerRun {
     if (report.failure() != null) {
       retried.incrementAndGet();
       return;
+    }
+    if (report.duplicate()) {
+      duplicates.incrementAndGet();
     }
     requestRecords.addAndGet(report.records());
     requestBytes.addAndGet(report.bytes());

@@ -7,6 +7,7 @@ import dev.sluice.api.ProduceRecord;
 import dev.sluice.client.RecordMetadata;
 import dev.sluice.client.SluiceClient;
 import dev.sluice.client.SluiceProducer;
+import dev.sluice.format.Compression;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,7 +42,9 @@ import picocli.CommandLine.Spec;
  * {@link NdjsonRecords}). Records go to {@code --partition} when it is given, else to Kafka's
  * partition for their key, records without a key filling one partition's batch after another. At
  * the end it prints a {@link ProduceSummary}; any failed record makes the exit code 1. Input is
- * read as it is sent, so memory stays within the producer's buffer whatever the input's size.
+ * read as it is sent, so memory stays within the producer's buffer whatever the input's size. The
+ * producer is idempotent unless {@code --idempotence off}, and compresses its batches with {@code
+ * --compression}; both apply to the batched inputs only, a one-request record being neither.
  */
 @Command(
     name = "produce",
@@ -108,6 +111,22 @@ final class ProduceCommand implements Callable<Integer> {
               + " (default: the server's).")
   Acks acks;
 
+  @Option(
+      names = "--compression",
+      paramLabel = ProducerOptions.COMPRESSION_LABEL,
+      defaultValue = "none",
+      converter = ProducerOptions.CompressionConverter.class,
+      description = "With --lines or --ndjson: " + ProducerOptions.COMPRESSION_DESCRIPTION)
+  Compression compression;
+
+  @Option(
+      names = "--idempotence",
+      paramLabel = "on|off",
+      defaultValue = "on",
+      converter = ProducerOptions.OnOffConverter.class,
+      description = "With --lines or --ndjson: " + ProducerOptions.IDEMPOTENCE_DESCRIPTION)
+  ProducerOptions.OnOff idempotence;
+
   @ArgGroup(exclusive = true)
   ValueSource source;
 
@@ -147,6 +166,14 @@ final class ProduceCommand implements Callable<Integer> {
       throw usage(
           "--file is the input of --lines or --ndjson; to send a file as one value, use"
               + " --value-file");
+    }
+    for (String option : new String[] {"--compression", "--idempotence"}) {
+      if (!batched && spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        throw usage(
+            option
+                + " applies to --lines and --ndjson, which send batches through the producer; a"
+                + " record sent with one request is neither compressed nor idempotent");
+      }
     }
     if (ndjson && key != null) {
       throw usage("--key does not apply to --ndjson: each NDJSON record carries its own key");
@@ -228,7 +255,8 @@ final class ProduceCommand implements Callable<Integer> {
     boolean partitionGiven = spec.commandLine().getParseResult().hasMatchedOption("--partition");
     String sourceName = inputFile != null ? inputFile.toString() : "stdin";
     ProduceSummary summary = new ProduceSummary(topic);
-    SluiceProducer.Builder builder = SluiceProducer.builder(client);
+    SluiceProducer.Builder builder =
+        SluiceProducer.builder(client).compression(compression).idempotence(idempotence.on());
     if (acks != null) {
       builder.acks(acks);
     }

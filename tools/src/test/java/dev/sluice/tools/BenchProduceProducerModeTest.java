@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.sluice.format.Compression;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -38,6 +39,63 @@ class BenchProduceProducerModeTest {
     assertEquals(256L << 10, cmd.batchBytes);
     assertEquals(5, cmd.lingerMs);
     assertEquals(1, cmd.maxInFlight);
+    assertEquals(Compression.NONE, cmd.compression);
+    assertTrue(cmd.producerOptions().idempotence());
+  }
+
+  @Test
+  void compressionAndIdempotenceChooseTheProducerAndReachItsOptions() {
+    BenchProduceCommand cmd =
+        parse("bench", "produce", "--compression", "LZ4", "--idempotence", "off");
+
+    assertEquals(BenchProduceCommand.Mode.PRODUCER, cmd.mode());
+    assertEquals(Compression.LZ4, cmd.producerOptions().compression());
+    assertFalse(cmd.producerOptions().idempotence());
+    assertEquals(
+        BenchProduceCommand.Mode.PRODUCER,
+        BenchProduceProducerModeTest.<BenchProduceCommand>parse(
+                "bench", "produce", "--idempotence", "on")
+            .mode());
+  }
+
+  @Test
+  void moreThanFiveInFlightNeedsIdempotenceOff() throws IOException {
+    CliRun refused =
+        CliRun.run(
+            "bench",
+            "produce",
+            "--max-in-flight",
+            "6",
+            "--data-dir",
+            tmp.resolve("cluster").toString());
+    assertEquals(2, refused.exitCode(), refused::toString);
+    assertTrue(
+        refused.err().contains("--max-in-flight must be at most 5 with idempotence"),
+        refused::toString);
+    assertTrue(
+        refused.err().contains("got 6; add --idempotence off for up to 16"), refused::toString);
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertEquals(Optional.empty(), files.findAny());
+    }
+
+    BenchProduceCommand allowed =
+        parse("bench", "produce", "--max-in-flight", "16", "--idempotence", "off");
+    assertEquals(16, allowed.producerOptions().maxInFlight());
+  }
+
+  @Test
+  void theRequestsRowCountsDuplicatesOnlyWhenThereWereAny() {
+    BenchProducerRun.Result none =
+        new BenchProducerRun.Result(10, 10_240, 1, new long[0], new long[0], 2, 10, 2048, 0, 0);
+    assertEquals(
+        "2 batches, on average 1.0 KiB and 5.0 records; 0 failed attempts retried",
+        BenchProduceCommand.requests(none, Compression.NONE));
+    BenchProducerRun.Result two =
+        new BenchProducerRun.Result(10, 10_240, 1, new long[0], new long[0], 2, 10, 2048, 3, 2);
+    assertEquals(
+        "2 batches, on average 1.0 KiB (gzip) and 5.0 records; 3 failed attempts retried; 2"
+            + " retries answered as duplicate (already written, not written again)",
+        BenchProduceCommand.requests(two, Compression.GZIP));
   }
 
   @Test
@@ -96,6 +154,12 @@ class BenchProduceProducerModeTest {
         "--linger-ms -1",
         "--max-in-flight 0",
         "--max-in-flight 17",
+        "--max-in-flight 6",
+        "--max-in-flight 17 --idempotence off",
+        "--compression brotli",
+        "--idempotence maybe",
+        "--mode requests --compression gzip",
+        "--mode requests --idempotence off",
         "--total-bytes 1KiB --record-bytes 2KiB",
         "--total-bytes 64GiB --record-bytes 1KiB",
         "--mode producer --record-bytes 9MiB",

@@ -174,6 +174,10 @@ class ProduceCommandTest {
         "--ndjson --value-file v.bin",
         "--file in.txt",
         "--ndjson --key k",
+        "--value v --compression gzip",
+        "--idempotence off",
+        "--lines --compression deflate",
+        "--lines --idempotence yes",
       })
   void batchedInputOptionsThatDoNotGoTogetherAreUsageErrors(String options) {
     List<String> args = new ArrayList<>(List.of("produce", "orders", "--server", server.url()));
@@ -183,6 +187,16 @@ class ProduceCommandTest {
 
     assertEquals(2, run.exitCode(), run::toString);
     assertTrue(server.requests().isEmpty(), run::toString);
+  }
+
+  @Test
+  void compressionWithoutBatchesNamesTheInputsItAppliesTo() {
+    CliRun run =
+        CliRun.run(
+            "produce", "orders", "--server", server.url(), "--value", "v", "--compression", "lz4");
+
+    assertEquals(2, run.exitCode(), run::toString);
+    assertTrue(run.err().contains("--compression applies to --lines and --ndjson"), run::toString);
   }
 
   @Test
