@@ -56,11 +56,21 @@ final class RecordAccumulator {
     /** Batches with an identity, not done yet (in flight or waiting to be resent), by ordinal. */
     final TreeMap<Long, ProducerBatch> outstanding = new TreeMap<>();
 
+    /**
+     * Base sequences of the session's last acknowledged batches, newest last, at most {@link
+     * #ACKNOWLEDGED_KEPT}: a batch the leader refused because it read it before one of these (they
+     * travel on separate connections) is resent, not taken for a lost batch.
+     */
+    final ArrayDeque<Integer> acknowledged = new ArrayDeque<>();
+
     long nextOrdinal;
     long producerId = BatchLayout.NO_PRODUCER_ID;
     short producerEpoch = BatchLayout.NO_PRODUCER_EPOCH;
     int nextSequence;
   }
+
+  /** How many acknowledged batches a partition's session remembers ({@code Queue#acknowledged}). */
+  static final int ACKNOWLEDGED_KEPT = 16;
 
   /** A topic's current partition for null-key records, and the batch they go into. */
   private record Sticky(int partitions, int partition, ProducerBatch batch) {}
@@ -244,6 +254,7 @@ final class RecordAccumulator {
         queue.producerId = newSession.producerId();
         queue.producerEpoch = newSession.producerEpoch();
         queue.nextSequence = 0;
+        queue.acknowledged.clear();
       }
       int sequence = queue.nextSequence;
       queue.nextSequence = nextSequence(sequence, batch.recordCount());
@@ -287,11 +298,19 @@ final class RecordAccumulator {
   }
 
   /** A batch in flight is done: acknowledged, or failed for good. */
-  void completed(ProducerBatch batch) {
+  void completed(ProducerBatch batch, boolean acknowledged) {
     Queue queue = queue(batch.topic, batch.partition);
     queue.inFlight--;
     queue.outstanding.remove(batch.ordinal());
     incomplete.remove(batch);
+    if (acknowledged
+        && batch.producerId() != BatchLayout.NO_PRODUCER_ID
+        && batch.producerId() == queue.producerId) {
+      queue.acknowledged.addLast(batch.baseSequence());
+      if (queue.acknowledged.size() > ACKNOWLEDGED_KEPT) {
+        queue.acknowledged.removeFirst();
+      }
+    }
   }
 
   /**
@@ -308,7 +327,7 @@ final class RecordAccumulator {
         && queue.nextSequence == nextSequence(batch.baseSequence(), batch.recordCount())) {
       queue.nextSequence = batch.baseSequence();
     }
-    completed(batch);
+    completed(batch, false);
   }
 
   /**
@@ -332,9 +351,10 @@ final class RecordAccumulator {
   }
 
   /**
-   * Whether a batch of {@code batch}'s partition and session, first sent before it, is not done yet
-   * and starts at {@code sequence}: the batch the leader is waiting for when it refused {@code
-   * batch} as out of order, which a resend will bring.
+   * Whether a batch of {@code batch}'s partition and session, first sent before it, starts at
+   * {@code sequence} and is either not done yet (a resend will bring it) or was acknowledged since
+   * (the leader read {@code batch} first, on another connection): the batch the leader waited for
+   * when it refused {@code batch} as out of order.
    */
   boolean earlierOutstandingStartsAt(ProducerBatch batch, long sequence) {
     Queue queue = queue(batch.topic, batch.partition);
@@ -343,7 +363,10 @@ final class RecordAccumulator {
         return true;
       }
     }
-    return false;
+    // Acknowledged meanwhile: the leader holds it now, so a resend of this batch fits after it.
+    return batch.producerId() == queue.producerId
+        && sequence != batch.baseSequence()
+        && queue.acknowledged.contains((int) sequence);
   }
 
   /** Whether {@code batch} carries its partition's current session (producer id). */
@@ -367,6 +390,7 @@ final class RecordAccumulator {
     queue.producerId = BatchLayout.NO_PRODUCER_ID;
     queue.producerEpoch = BatchLayout.NO_PRODUCER_EPOCH;
     queue.nextSequence = 0;
+    queue.acknowledged.clear();
     List<ProducerBatch> removed = new ArrayList<>();
     queue.batches.removeIf(
         b -> {

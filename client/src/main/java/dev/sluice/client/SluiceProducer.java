@@ -842,7 +842,7 @@ public final class SluiceProducer implements AutoCloseable {
       }
       if (!retry) {
         if (sent) {
-          accumulator.completed(batch);
+          accumulator.completed(batch, outcome == null);
         } else {
           accumulator.completedUnsent(batch);
         }

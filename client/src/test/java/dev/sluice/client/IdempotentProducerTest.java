@@ -438,11 +438,47 @@ class IdempotentProducerTest {
     List<ProducerBatch> resent = acc.drain(0, 10, true, id).ready();
     assertEquals(List.of(first), resent, "the earliest first, and alone");
     assertEquals(0, first.baseSequence(), "a retry keeps its sequence");
-    acc.completed(first);
+    acc.completed(first, true);
     // The last resend goes with what follows it: nothing sent before it is outstanding any more.
     assertEquals(List.of(second, third), acc.drain(0, 10, true, id).ready());
     assertEquals(3, second.baseSequence());
     assertEquals(5, third.baseSequence(), "a new batch continues after the resent ones");
+  }
+
+  @Test
+  void aBatchTheLeaderReadBeforeItsAcknowledgedPredecessorIsResentNotTakenForAGap() {
+    RecordAccumulator acc = new RecordAccumulator(1 << 20, 0, 5, Long.MAX_VALUE / 4, true);
+    ProducerIdResponse id = new ProducerIdResponse(7, (short) 0);
+    ProducerBatch first = add(acc, 0, 3);
+    first.close();
+    ProducerBatch second = add(acc, 0, 2);
+    second.close();
+    assertEquals(List.of(first, second), acc.drain(0, 10, false, id).ready());
+    // The leader read second first (409, expecting 0) and first's answer came back before it.
+    acc.completed(first, true);
+    assertTrue(acc.earlierOutstandingStartsAt(second, 0), "first holds 0 and was acknowledged");
+    assertFalse(acc.earlierOutstandingStartsAt(second, 1), "no batch of the session starts at 1");
+    assertFalse(
+        acc.earlierOutstandingStartsAt(second, 3), "second's own sequence is no predecessor");
+
+    // A predecessor that failed is no reason to wait: its sequence is not held by the leader.
+    ProducerBatch third = add(acc, 0, 1);
+    third.close();
+    ProducerBatch fourth = add(acc, 0, 1);
+    fourth.close();
+    acc.completed(second, true);
+    assertEquals(List.of(third, fourth), acc.drain(0, 10, false, id).ready());
+    acc.completed(third, false);
+    assertFalse(acc.earlierOutstandingStartsAt(fourth, third.baseSequence()));
+
+    // A new session forgets the old one's acknowledgements.
+    acc.resetSession(fourth);
+    ProducerBatch fresh = add(acc, 0, 1);
+    fresh.close();
+    assertEquals(
+        List.of(fresh), acc.drain(0, 10, false, new ProducerIdResponse(8, (short) 0)).ready());
+    assertEquals(0, fresh.baseSequence());
+    assertFalse(acc.earlierOutstandingStartsAt(fresh, 0));
   }
 
   @Test

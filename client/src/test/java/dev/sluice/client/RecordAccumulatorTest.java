@@ -133,7 +133,7 @@ class RecordAccumulatorTest {
     ProducerBatch other = append(acc, 1, 0);
 
     assertEquals(List.of(other), acc.drain(0, 10, false, null).ready(), "partition 0 is busy");
-    acc.completed(first);
+    acc.completed(first, true);
     assertEquals(List.of(second), acc.drain(0, 10, false, null).ready());
   }
 
@@ -149,7 +149,7 @@ class RecordAccumulatorTest {
     assertEquals(500, acc.nextDeadline(100, false, false));
     assertEquals(List.of(), acc.drain(499, 10, false, null).ready(), "backoff, and second waits");
     assertEquals(List.of(first), acc.drain(500, 10, false, null).ready());
-    acc.completed(first);
+    acc.completed(first, true);
     assertEquals(List.of(second), acc.drain(500, 10, false, null).ready());
   }
 
