@@ -34,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -426,9 +427,26 @@ public final class SluiceProducer implements AutoCloseable {
       return known;
     }
     // Unknown topic, or a partition above the cached count (it may have grown): ask the server.
-    int count = partitionCounts.applyAsInt(topic);
-    knownPartitionCounts.put(topic, count);
-    return count;
+    // A node that is down, restarting or without metadata yet is waited for, like a full buffer,
+    // up to maxBlock: the caller blocks in send, as Kafka's producer does for its metadata.
+    long deadline = clock.getAsLong() + settings.maxBlock().toNanos();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        int count = partitionCounts.applyAsInt(topic);
+        knownPartitionCounts.put(topic, count);
+        return count;
+      } catch (RuntimeException e) {
+        long pause = backoffNanos(attempt);
+        if (!retriable(e) || closing || clock.getAsLong() + pause > deadline) {
+          throw e;
+        }
+        LockSupport.parkNanos(pause);
+        if (Thread.interrupted()) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
   }
 
   /**

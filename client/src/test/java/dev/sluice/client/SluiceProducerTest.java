@@ -215,6 +215,64 @@ class SluiceProducerTest {
   }
 
   @Test
+  void anUnreachableNodeIsWaitedForUpToMaxBlockBeforeSendGivesUp() throws Exception {
+    AtomicInteger asks = new AtomicInteger();
+    SluiceProducer producer =
+        start(
+            SluiceProducer.builder(
+                    leader,
+                    topic -> {
+                      if (asks.incrementAndGet() <= 2) {
+                        throw new SluiceClientException(
+                            SluiceClientException.NO_STATUS, "connection refused", null);
+                      }
+                      return 2;
+                    })
+                .clock(clock)
+                .linger(Duration.ofHours(1))
+                .deliveryTimeout(Duration.ofHours(2))
+                .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
+    CompletableFuture<RecordMetadata> sent = producer.send(TOPIC, 1, value("a"));
+    producer.flush();
+    assertEquals(new RecordMetadata(TOPIC, 1, 0), sent.getNow(null), "sent once the node answered");
+    assertEquals(3, asks.get());
+
+    // A node that stays away: the time each ask takes counts against maxBlock.
+    AtomicInteger downAsks = new AtomicInteger();
+    SluiceProducer down =
+        start(
+            SluiceProducer.builder(
+                    leader,
+                    topic -> {
+                      downAsks.incrementAndGet();
+                      clock.advance(Duration.ofSeconds(1));
+                      throw new SluiceClientException(
+                          SluiceClientException.NO_STATUS, "connection refused", null);
+                    })
+                .clock(clock)
+                .maxBlock(Duration.ofMillis(3500))
+                .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(2)));
+    CompletableFuture<RecordMetadata> given = down.send(TOPIC, 0, value("b"));
+    ExecutionException e = assertThrows(ExecutionException.class, given::get);
+    assertTrue(e.getCause().getMessage().contains("connection refused"), e.getCause().getMessage());
+    assertEquals(4, downAsks.get(), "asked while maxBlock lasted");
+
+    // A refusal no wait can change fails at once.
+    AtomicInteger missingAsks = new AtomicInteger();
+    SluiceProducer missing =
+        start(
+            SluiceProducer.builder(
+                    leader,
+                    topic -> {
+                      missingAsks.incrementAndGet();
+                      throw new SluiceClientException(404, "no topic " + topic, null);
+                    })
+                .clock(clock));
+    assertThrows(ExecutionException.class, () -> missing.send(TOPIC, 0, value("c")).get());
+    assertEquals(1, missingAsks.get());
+  }
+
+  @Test
   void theRecordsOfABatchCompleteWithItsBaseOffsetPlusTheirIndex() throws Exception {
     SluiceProducer producer = start(builder());
     List<CompletableFuture<RecordMetadata>> first = new ArrayList<>();
