@@ -4,7 +4,6 @@ import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
 import dev.sluice.format.Compression;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -65,7 +64,18 @@ public record CompressedRecords(Compression codec, long position, long length) {
       decompressed.close();
       throw e;
     }
-    return new Bounded(decompressed, valueLength, file, valuePosition);
+    return new ValueStream(
+        decompressed,
+        valueLength,
+        left ->
+            file
+                + ": the decompressed records end inside the value of "
+                + valueLength
+                + " bytes at their byte "
+                + valuePosition
+                + ", "
+                + left
+                + " bytes short");
   }
 
   /** The region's bytes through positional reads; closes the channel only if it owns it. */
@@ -114,64 +124,6 @@ public record CompressedRecords(Compression codec, long position, long length) {
       if (ownsChannel) {
         channel.close();
       }
-    }
-  }
-
-  /** Exactly {@code length} bytes of the decompressed records; fewer is an {@link EOFException}. */
-  private static final class Bounded extends FilterInputStream {
-    private final long valuePosition;
-    private final Path file;
-    private final long length;
-    private long left;
-
-    Bounded(InputStream in, long length, Path file, long valuePosition) {
-      super(in);
-      this.length = length;
-      this.left = length;
-      this.file = file;
-      this.valuePosition = valuePosition;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      if (left == 0) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n < 0) {
-        throw new EOFException(
-            file
-                + ": the decompressed records end inside the value of "
-                + length
-                + " bytes at their byte "
-                + valuePosition
-                + ", "
-                + left
-                + " bytes short");
-      }
-      left -= n;
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long skipped = in.skip(Math.min(n, left));
-      left -= skipped;
-      return skipped;
-    }
-
-    @Override
-    public int available() throws IOException {
-      return (int) Math.min(in.available(), left);
     }
   }
 }

@@ -2,7 +2,6 @@ package dev.sluice.log.record;
 
 import dev.sluice.format.Header;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -61,32 +60,11 @@ public record StoredRecord(
     }
     FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
     ch.position(valuePosition);
-    return new FilterInputStream(Channels.newInputStream(ch)) {
-      private long left = length;
-
-      @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-          return 0;
-        }
-        if (left == 0) {
-          return -1;
-        }
-        int n = in.read(b, off, (int) Math.min(len, left));
-        if (n < 0) {
-          throw new EOFException(
-              file + " ended inside the value of offset " + offset + ", " + left + " bytes short");
-        }
-        left -= n;
-        return n;
-      }
-    };
+    return new ValueStream(
+        Channels.newInputStream(ch),
+        length,
+        left ->
+            file + " ended inside the value of offset " + offset + ", " + left + " bytes short");
   }
 
   /**
