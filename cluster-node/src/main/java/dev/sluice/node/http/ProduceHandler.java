@@ -5,6 +5,7 @@ import dev.sluice.api.ErrorBody;
 import dev.sluice.api.Headers;
 import dev.sluice.api.MediaTypes;
 import dev.sluice.api.ProduceResponse;
+import dev.sluice.format.BatchHeader;
 import dev.sluice.format.Record;
 import dev.sluice.format.ValidatedBatch;
 import dev.sluice.log.AppendInfo;
@@ -87,9 +88,6 @@ public final class ProduceHandler {
 
   /** How long a batch that overtook an earlier one of its producer waits for it. */
   static final Duration REORDER_WAIT = Duration.ofMillis(250);
-
-  /** The pause between two offers of such a batch. */
-  private static final Duration REORDER_PAUSE = Duration.ofMillis(2);
 
   private final ActorSystem<?> system;
   private final LocalReplicas replicas;
@@ -229,8 +227,7 @@ public final class ProduceHandler {
                   ValidatedBatch batch = reader.finish();
                   metrics.bytesIn(replica.partitionId().topic(), reader.bytes());
                   AppendOp op = (log, epoch) -> log.appendValidatedBatch(batch, epoch);
-                  return appendInOrder(
-                      replica, op, batch.header().baseSequence(), all, System.nanoTime());
+                  return appendInOrder(replica, op, batch.header(), all);
                 },
                 stages);
     return appended
@@ -340,60 +337,30 @@ public final class ProduceHandler {
 
   /**
    * Appends an idempotent producer's batch that may have overtaken an earlier one of the same
-   * producer: a producer with several batches in flight sends them on separate connections, so the
-   * later one can be read first. Refused because its sequence is ahead of the one the partition
-   * expects, it is offered again each time a short pause passed, until it fits, another rule
-   * refuses it, or {@link #REORDER_WAIT} has passed (then the 409 goes out as before). Answering
-   * 409 at once would have the client resend the whole batch after its retry backoff. Nothing is
-   * written by a refused attempt, so offering the same batch again is safe.
-   *
-   * @param baseSequence the batch's base sequence ({@code -1}: no producer id, appended once)
+   * producer (a producer with several batches in flight sends them on separate connections): the
+   * leader holds it until the batches before it are appended, for up to {@link #REORDER_WAIT}
+   * ({@link PartitionLeader.InOrder}), then answers as it would have at once. Answering 409 at once
+   * would have the client resend the whole batch after its retry backoff.
    */
   private CompletionStage<Answer> appendInOrder(
-      PartitionReplica replica, AppendOp op, int baseSequence, boolean all, long sinceNanos) {
-    return append(replica, op, all)
-        .thenCompose(
-            answer -> {
-              long waited = System.nanoTime() - sinceNanos;
-              if (!arrivedEarly(answer.reply(), baseSequence)
-                  || waited >= REORDER_WAIT.toNanos()
-                  || waited >= ackTimeout.toNanos()) {
-                // The request's deadline runs from the first offer, not from this one.
-                return CompletableFuture.completedFuture(
-                    new Answer(answer.reply(), sinceNanos + ackTimeout.toNanos()));
-              }
-              CompletableFuture<Void> pause = new CompletableFuture<>();
-              system
-                  .scheduler()
-                  .scheduleOnce(
-                      REORDER_PAUSE, () -> pause.complete(null), system.executionContext());
-              return pause.thenCompose(
-                  v -> appendInOrder(replica, op, baseSequence, all, sinceNanos));
-            });
-  }
-
-  /** Whether {@code reply} refused a batch only because an earlier one has not been appended. */
-  static boolean arrivedEarly(PartitionLeader.AppendReply reply, int baseSequence) {
-    if (baseSequence < 0
-        || !(reply instanceof PartitionLeader.AppendRefused refused)
-        || refused.reason() != PartitionLeader.Refusal.PRODUCER_STATE) {
-      return false;
+      PartitionReplica replica, AppendOp op, BatchHeader header, boolean all) {
+    if (header.producerId() < 0 || header.baseSequence() < 0) {
+      return append(replica, op, all);
     }
-    return refused
-        .producer()
-        .map(
-            r ->
-                switch (r.error()) {
-                  // Ahead of the expected sequence: the batches between are in flight. (Across the
-                  // wrap from Integer.MAX_VALUE to 0 this says no: refused at once, as before.)
-                  case OUT_OF_ORDER_SEQUENCE ->
-                      r.expectedSequence().isPresent()
-                          && baseSequence > r.expectedSequence().getAsInt();
-                  // Not the producer's first batch here: the one from sequence 0 may be in flight.
-                  case UNKNOWN_PRODUCER_ID -> baseSequence > 0;
-                  case PRODUCER_FENCED -> false;
-                })
-        .orElse(false);
+    long deadline = System.nanoTime() + ackTimeout.toNanos();
+    Optional<PartitionLeader.InOrder> inOrder =
+        Optional.of(
+            new PartitionLeader.InOrder(header.producerId(), header.baseSequence(), REORDER_WAIT));
+    return replica
+        .append(op, all, inOrder, ackTimeout)
+        .handleAsync(
+            (reply, failure) -> {
+              if (failure != null) {
+                throw appendAskFailed(replica.partitionId(), failure, ackTimeout);
+              }
+              return new Answer(reply, deadline);
+            },
+            stages);
   }
 
   /**

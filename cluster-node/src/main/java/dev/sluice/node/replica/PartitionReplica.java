@@ -149,6 +149,18 @@ public final class PartitionReplica implements AutoCloseable {
     return leader.append(op, requireInSync, timeout);
   }
 
+  /**
+   * Appends through the leader actor, holding an idempotent producer's batch that arrived ahead of
+   * its producer's sequence ({@link PartitionLeader.InOrder}).
+   */
+  public CompletionStage<PartitionLeader.AppendReply> append(
+      AppendOp op,
+      boolean requireInSync,
+      Optional<PartitionLeader.InOrder> inOrder,
+      Duration timeout) {
+    return leader.append(op, requireInSync, inOrder, timeout);
+  }
+
   /** Answers once the high watermark passed {@code offset}, or when it no longer can here. */
   public CompletionStage<PartitionLeader.CommitReply> awaitCommitted(
       long offset, Duration timeout) {

@@ -1,7 +1,6 @@
 package dev.sluice.node.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.api.ErrorBody;
@@ -54,31 +53,6 @@ class ProducerConflictTest {
       assertEquals(
           Map.of(ErrorBody.CODE, error.name(), ErrorBody.PRODUCER_ID, 3L), e.body().details());
     }
-  }
-
-  @Test
-  void onlyABatchAheadOfTheSequenceThePartitionExpectsWaitsForTheBatchesBefore() {
-    PartitionLeader.AppendRefused gap =
-        refusal(ProducerError.OUT_OF_ORDER_SEQUENCE, 17, OptionalInt.of(8), "gap");
-
-    assertTrue(ProduceHandler.arrivedEarly(gap, 12));
-    assertFalse(ProduceHandler.arrivedEarly(gap, 3), "behind the expected sequence: never fits");
-    assertFalse(ProduceHandler.arrivedEarly(gap, -1), "no producer id");
-    assertFalse(
-        ProduceHandler.arrivedEarly(
-            refusal(ProducerError.OUT_OF_ORDER_SEQUENCE, 17, OptionalInt.empty(), "gap"), 12));
-    assertFalse(
-        ProduceHandler.arrivedEarly(
-            refusal(ProducerError.PRODUCER_FENCED, 17, OptionalInt.of(8), "fenced"), 12));
-    PartitionLeader.AppendRefused unknown =
-        refusal(ProducerError.UNKNOWN_PRODUCER_ID, 17, OptionalInt.empty(), "unknown");
-    assertTrue(ProduceHandler.arrivedEarly(unknown, 5), "the batch from sequence 0 may come");
-    assertFalse(ProduceHandler.arrivedEarly(unknown, 0), "sequence 0 itself was refused");
-    assertFalse(
-        ProduceHandler.arrivedEarly(
-            new PartitionLeader.AppendRefused(
-                PartitionLeader.Refusal.NOT_ENOUGH_REPLICAS, "too few", Optional.empty()),
-            12));
   }
 
   private static PartitionLeader.AppendRefused refusal(

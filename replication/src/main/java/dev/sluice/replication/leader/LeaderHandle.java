@@ -187,9 +187,22 @@ public final class LeaderHandle implements LeaderPartition {
   /** Appends through the leader actor; the stage fails only if the actor does not answer. */
   public CompletionStage<PartitionLeader.AppendReply> append(
       AppendOp op, boolean requireInSync, Duration timeout) {
+    return append(op, requireInSync, Optional.empty(), timeout);
+  }
+
+  /**
+   * Appends through the leader actor, an idempotent producer's batch held while it is ahead of its
+   * producer's sequence ({@link PartitionLeader.InOrder}); the stage fails only if the actor does
+   * not answer.
+   */
+  public CompletionStage<PartitionLeader.AppendReply> append(
+      AppendOp op,
+      boolean requireInSync,
+      Optional<PartitionLeader.InOrder> inOrder,
+      Duration timeout) {
     return AskPattern.ask(
         requireActor(),
-        replyTo -> new PartitionLeader.Append(op, requireInSync, replyTo),
+        replyTo -> new PartitionLeader.Append(op, requireInSync, replyTo, inOrder),
         timeout,
         scheduler);
   }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -35,6 +36,7 @@ import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The single writer of one partition's leader side: appends, follower positions, the in-sync set
@@ -106,9 +108,50 @@ public final class PartitionLeader {
   /** Stop leading: {@code newLeader} leads {@code leaderEpoch} (-1: nobody). */
   public record Resign(int leaderEpoch, int newLeader) implements Command {}
 
-  /** Append as leader; answered with {@link Appended} or {@link AppendRefused}. */
-  public record Append(AppendOp op, boolean requireInSync, ActorRef<AppendReply> replyTo)
-      implements Command {}
+  /**
+   * Append as leader; answered with {@link Appended} or {@link AppendRefused}. With {@code
+   * inOrder}, an idempotent producer's batch that arrives ahead of the sequence the partition
+   * expects is held rather than refused at once (see {@link InOrder}).
+   */
+  public record Append(
+      AppendOp op, boolean requireInSync, ActorRef<AppendReply> replyTo, Optional<InOrder> inOrder)
+      implements Command {
+    public Append {
+      Objects.requireNonNull(inOrder, "inOrder");
+    }
+
+    /** An append that is answered at once, whatever its producer's sequence. */
+    public Append(AppendOp op, boolean requireInSync, ActorRef<AppendReply> replyTo) {
+      this(op, requireInSync, replyTo, Optional.empty());
+    }
+  }
+
+  /**
+   * An idempotent producer's batch by producer id and base sequence. A producer with several
+   * batches in flight sends them on separate connections, so a later batch can reach the leader
+   * before an earlier one. Refused because its sequence is ahead of the expected one (or its
+   * producer is not known here yet and it does not start at 0), such a batch is held for up to
+   * {@code hold} and offered to the log again as soon as an append of the same producer succeeds;
+   * when the hold ends it is offered once more and answered with whatever the log says then.
+   * Nothing is written by a refused offer, so offering the same batch again is safe. At most {@link
+   * #MAX_HELD_PER_PRODUCER} batches of a producer and {@link #MAX_HELD} in all are held; beyond
+   * that a batch is refused at once, as without a hold.
+   */
+  public record InOrder(long producerId, int baseSequence, Duration hold) {
+    public InOrder {
+      Objects.requireNonNull(hold, "hold");
+      if (baseSequence < 0) {
+        throw new IllegalArgumentException(
+            "an in-order append needs a base sequence >= 0, got " + baseSequence);
+      }
+    }
+  }
+
+  /** Kafka's bound on a producer's batches in flight per partition, so none is held needlessly. */
+  public static final int MAX_HELD_PER_PRODUCER = 5;
+
+  /** Held batches of all producers of the partition: each may hold a request's body in memory. */
+  public static final int MAX_HELD = 64;
 
   /** Answered once the high watermark passed {@code offset}, or when that can no longer happen. */
   public record AwaitCommit(long offset, ActorRef<CommitReply> replyTo) implements Command {}
@@ -191,6 +234,12 @@ public final class PartitionLeader {
   private enum Tick implements Command {
     INSTANCE
   }
+
+  /** The hold of the batch of {@code producerId} at {@code baseSequence} ended; also its key. */
+  private record HoldEnded(long producerId, int baseSequence) implements Command {}
+
+  /** A batch held until its producer's earlier batches are appended, or {@code deadline}. */
+  private record Held(Append append, long deadlineNanos) {}
 
   /**
    * The flush {@code flush} started by {@link #maybeFlush} made offsets below {@code durableEnd}
@@ -314,6 +363,13 @@ public final class PartitionLeader {
 
   private int lastEpochSeen = -1;
 
+  /** Held batches ({@link InOrder}) by producer id, then base sequence. */
+  private final Map<Long, TreeMap<Integer, Held>> held = new HashMap<>();
+
+  private int heldCount;
+
+  private final TimerScheduler<Command> timers;
+
   public static Behavior<Command> create(Setup setup) {
     Duration min = Duration.ofMillis(200);
     return Behaviors.supervise(
@@ -324,7 +380,7 @@ public final class PartitionLeader {
                           timers.startTimerWithFixedDelay(
                               Tick.INSTANCE, setup.settings().checkInterval());
                           // After a restart nobody repeats the role: resume the one assigned.
-                          PartitionLeader leader = new PartitionLeader(ctx, setup);
+                          PartitionLeader leader = new PartitionLeader(ctx, setup, timers);
                           return setup
                               .assignedRole()
                               .get()
@@ -334,8 +390,10 @@ public final class PartitionLeader {
         .onFailure(SupervisorStrategy.restartWithBackoff(min, Duration.ofSeconds(10), 0.2));
   }
 
-  private PartitionLeader(ActorContext<Command> context, Setup setup) {
+  private PartitionLeader(
+      ActorContext<Command> context, Setup setup, TimerScheduler<Command> timers) {
     this.context = context;
+    this.timers = timers;
     this.setup = setup;
     this.log = setup.log();
     this.flushExecutor =
@@ -368,6 +426,7 @@ public final class PartitionLeader {
             })
         .onMessage(FollowerReport.class, m -> Behaviors.same())
         .onMessage(Tick.class, m -> Behaviors.same())
+        .onMessage(HoldEnded.class, m -> Behaviors.same())
         .onMessage(ProposalAnswered.class, m -> Behaviors.same())
         .onMessage(MinInSyncChanged.class, m -> Behaviors.same())
         .onMessage(Flushed.class, m -> onFlushedWhileIdle(m.flush()))
@@ -403,6 +462,7 @@ public final class PartitionLeader {
         .onMessage(AwaitCommit.class, this::onAwaitCommit)
         .onMessage(FollowerReport.class, m -> onReport(term, m))
         .onMessage(Tick.class, m -> onTick(term))
+        .onMessage(HoldEnded.class, m -> onHoldEnded(term, m))
         .onMessage(ProposalAnswered.class, m -> onProposalAnswered(term, m))
         .onMessage(MinInSyncChanged.class, m -> onMinInSyncChanged(term, m))
         .onMessage(Flushed.class, m -> isMine(m.flush()) ? onFlushed(term) : Behaviors.same())
@@ -417,6 +477,7 @@ public final class PartitionLeader {
             PostStop.class,
             s -> {
               log.deferForces(false);
+              refuseHeld(Refusal.NOT_LEADER, "the replica of " + setup.partition() + " stopped");
               failUnflushed(
                   Refusal.NOT_ACKNOWLEDGED, "the replica of " + setup.partition() + " stopped");
               return failWaiters("the replica of " + setup.partition() + " stopped");
@@ -427,6 +488,7 @@ public final class PartitionLeader {
               // The next instance turns it on again if it leads; until then appends force.
               log.deferForces(false);
               String why = "the leader of " + setup.partition() + " restarted after a failure";
+              refuseHeld(Refusal.NOT_LEADER, why);
               failUnflushed(Refusal.NOT_ACKNOWLEDGED, why);
               return failWaiters(why);
             });
@@ -522,6 +584,9 @@ public final class PartitionLeader {
             + " moved (epoch "
             + m.leaderEpoch()
             + ") before the batch was flushed; it may or may not be kept");
+    refuseHeld(
+        Refusal.NOT_LEADER,
+        "leadership of " + setup.partition() + " moved (epoch " + m.leaderEpoch() + ")");
     // A follower's appends force again; a flush still running finishes on its own.
     log.deferForces(false);
     setup.views().accept(LeaderView.NOT_LEADING);
@@ -532,6 +597,23 @@ public final class PartitionLeader {
   // ---- handlers ----
 
   private Behavior<Command> onAppend(Term term, Append m) {
+    long deadline = m.inOrder().isPresent() ? FRESH_HOLD : NO_HOLD;
+    return offer(term, m, deadline) ? afterChange(term) : Behaviors.same();
+  }
+
+  /** A hold deadline that holds nothing: the append is answered at once. */
+  private static final long NO_HOLD = Long.MIN_VALUE;
+
+  /** A hold deadline that says: hold for the append's whole {@link InOrder#hold}, from now. */
+  private static final long FRESH_HOLD = Long.MAX_VALUE;
+
+  /**
+   * Offers {@code m} to the log: appends it (then, for an idempotent producer, the batch of the
+   * same producer held next, if any), holds it until {@code holdDeadline} ({@link #NO_HOLD}, {@link
+   * #FRESH_HOLD} or a {@link #now} instant) when it arrived ahead of its producer's sequence, or
+   * refuses it. Returns whether the log changed.
+   */
+  private boolean offer(Term term, Append m, long holdDeadline) {
     InSyncState state = term.inSync();
     if (m.requireInSync() && state.underMinInSync()) {
       m.replyTo()
@@ -546,12 +628,15 @@ public final class PartitionLeader {
                       + state.committed()
                       + ", min-in-sync-replicas = "
                       + state.minInSync()));
-      return Behaviors.same();
+      return false;
     }
     AppendInfo info;
     try {
       info = m.op().appendTo(log, term.epoch());
     } catch (ProducerStateException e) {
+      if (holdDeadline != NO_HOLD && arrivedEarly(e, m.inOrder().get()) && hold(m, holdDeadline)) {
+        return false;
+      }
       m.replyTo()
           .tell(
               new AppendRefused(
@@ -559,13 +644,13 @@ public final class PartitionLeader {
                   e.getMessage(),
                   Optional.of(
                       new ProducerRejection(e.error(), e.producerId(), e.expectedSequence()))));
-      return Behaviors.same();
+      return false;
     } catch (RecordTooLargeException e) {
       m.replyTo().tell(new AppendRefused(Refusal.TOO_LARGE, e.getMessage()));
-      return Behaviors.same();
+      return false;
     } catch (IllegalArgumentException e) {
       m.replyTo().tell(new AppendRefused(Refusal.INVALID, e.getMessage()));
-      return Behaviors.same();
+      return false;
     } catch (IOException | RuntimeException e) {
       context.getLog().error("{}: append failed: {}", setup.partition(), e.toString(), e);
       m.replyTo()
@@ -573,7 +658,7 @@ public final class PartitionLeader {
               new AppendRefused(
                   Refusal.STORAGE_ERROR,
                   "append to " + setup.partition() + " failed: " + e.getMessage()));
-      return Behaviors.same();
+      return false;
     }
     Appended reply = new Appended(info, term.epoch());
     // A duplicate is answered as its original would be: once a flush covers the original's offsets
@@ -592,7 +677,90 @@ public final class PartitionLeader {
       setup.changes().signal(); // the log grew: the replication streams send it (unforced is fine)
     }
     maybeFlush();
-    return afterChange(term);
+    if (!info.duplicate() && m.inOrder().isPresent()) {
+      releaseNextHeld(term, m.inOrder().get().producerId());
+    }
+    return true;
+  }
+
+  /** Whether {@code e} refused a batch only because an earlier one has not been appended yet. */
+  static boolean arrivedEarly(ProducerStateException e, InOrder batch) {
+    return switch (e.error()) {
+      // Ahead of the expected sequence: the batches between are in flight. (Across the wrap from
+      // Integer.MAX_VALUE to 0 this says no: refused at once.)
+      case OUT_OF_ORDER_SEQUENCE ->
+          e.expectedSequence().isPresent()
+              && batch.baseSequence() > e.expectedSequence().getAsInt();
+      // Not the producer's first batch here: the one from sequence 0 may be in flight.
+      case UNKNOWN_PRODUCER_ID -> batch.baseSequence() > 0;
+      case PRODUCER_FENCED -> false;
+    };
+  }
+
+  /** Holds {@code m} until {@code deadline}; false when the bounds say it must be refused now. */
+  private boolean hold(Append m, long holdDeadline) {
+    InOrder order = m.inOrder().get();
+    // A first hold runs its whole length; one held again after a release keeps its deadline.
+    long deadline = holdDeadline == FRESH_HOLD ? now() + order.hold().toNanos() : holdDeadline;
+    Duration timer = holdDeadline == FRESH_HOLD ? order.hold() : Duration.ofNanos(deadline - now());
+    TreeMap<Integer, Held> mine = held.get(order.producerId());
+    int ofProducer = mine == null ? 0 : mine.size();
+    boolean alreadyHeld = mine != null && mine.containsKey(order.baseSequence());
+    if (alreadyHeld
+        || ofProducer >= MAX_HELD_PER_PRODUCER
+        || heldCount >= MAX_HELD
+        || deadline <= now()) {
+      return false;
+    }
+    held.computeIfAbsent(order.producerId(), id -> new TreeMap<>())
+        .put(order.baseSequence(), new Held(m, deadline));
+    heldCount++;
+    timers.startSingleTimer(new HoldEnded(order.producerId(), order.baseSequence()), timer);
+    return true;
+  }
+
+  /**
+   * Offers the lowest held batch of {@code producerId} again, now that an append of that producer
+   * succeeded; if it is appended, this runs again for the one after it. One still ahead is held
+   * again until its own deadline.
+   */
+  private void releaseNextHeld(Term term, long producerId) {
+    TreeMap<Integer, Held> mine = held.get(producerId);
+    if (mine == null) {
+      return;
+    }
+    Map.Entry<Integer, Held> next = mine.pollFirstEntry();
+    if (mine.isEmpty()) {
+      held.remove(producerId);
+    }
+    heldCount--;
+    timers.cancel(new HoldEnded(producerId, next.getKey()));
+    offer(term, next.getValue().append(), next.getValue().deadlineNanos());
+  }
+
+  /** A held batch's time is up: offered once more and answered, whatever the log says now. */
+  private Behavior<Command> onHoldEnded(Term term, HoldEnded m) {
+    TreeMap<Integer, Held> mine = held.get(m.producerId());
+    Held h = mine == null ? null : mine.remove(m.baseSequence());
+    if (h == null) {
+      return Behaviors.same(); // released before its timer fired
+    }
+    if (mine.isEmpty()) {
+      held.remove(m.producerId());
+    }
+    heldCount--;
+    return offer(term, h.append(), NO_HOLD) ? afterChange(term) : Behaviors.same();
+  }
+
+  /** Refuses every held batch (nothing of them was written): the term or the replica ended. */
+  private void refuseHeld(Refusal reason, String why) {
+    for (TreeMap<Integer, Held> mine : held.values()) {
+      for (Held h : mine.values()) {
+        h.append().replyTo().tell(new AppendRefused(reason, why + "; the batch was not written"));
+      }
+    }
+    held.clear();
+    heldCount = 0;
   }
 
   /**
@@ -676,6 +844,7 @@ public final class PartitionLeader {
       }
     }
     unflushed.clear();
+    refuseHeld(Refusal.STORAGE_ERROR, "the log of " + setup.partition() + " failed: " + cause);
     for (Map.Entry<Long, List<ActorRef<CommitReply>>> e : waiting.entrySet()) {
       for (ActorRef<CommitReply> r : e.getValue()) {
         r.tell(

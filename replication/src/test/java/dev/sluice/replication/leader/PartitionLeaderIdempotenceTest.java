@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.StorageSettings;
+import dev.sluice.format.Compression;
+import dev.sluice.format.MemoryBatchBuilder;
 import dev.sluice.format.Record;
 import dev.sluice.log.AppendInfo;
 import dev.sluice.log.PartitionLog;
@@ -53,6 +55,8 @@ class PartitionLeaderIdempotenceTest {
   static final List<Integer> ALL = List.of(1, 2, 3);
   static final Duration WAIT = Duration.ofSeconds(10);
   static final int EPOCH = 3;
+
+  static final ManualTime manualTime = ManualTime.get(testKit.system());
 
   @TempDir Path dir;
   final AtomicLong views = new AtomicLong();
@@ -220,7 +224,162 @@ class PartitionLeaderIdempotenceTest {
         new PartitionLeader.AppendRefused(PartitionLeader.Refusal.INVALID, "m").producer());
   }
 
+  // ---- batches that overtook an earlier one of their producer ----
+
+  @Test
+  void aBatchThatOvertookItsPredecessorIsHeldThenAppendedRightAfterIt() {
+    TestProbe<PartitionLeader.AppendReply> second = appendInOrder(PID, 2, 2, HOLD);
+    barrier();
+    second.expectNoMessage(Duration.ZERO);
+    assertEquals(0, log.logEndOffset(), "nothing written while it waits");
+
+    PartitionLeader.Appended first = appended(appendInOrder(PID, 0, 2, HOLD));
+    assertEquals(0, first.info().baseOffset());
+    PartitionLeader.Appended after = appended(second);
+    assertEquals(2, after.info().baseOffset(), "right after its predecessor");
+    assertEquals(3, after.info().lastOffset());
+    assertFalse(after.info().duplicate());
+    assertEquals(4, log.logEndOffset());
+  }
+
+  @Test
+  void severalOvertakingBatchesAreAppendedInSequenceOrder() {
+    TestProbe<PartitionLeader.AppendReply> third = appendInOrder(PID, 4, 2, HOLD);
+    TestProbe<PartitionLeader.AppendReply> second = appendInOrder(PID, 2, 2, HOLD);
+    TestProbe<PartitionLeader.AppendReply> otherProducer = appendInOrder(PID + 1, 0, 1, HOLD);
+    assertEquals(0, appended(otherProducer).info().baseOffset(), "another producer goes on");
+
+    assertEquals(1, appended(appendInOrder(PID, 0, 2, HOLD)).info().baseOffset());
+    assertEquals(3, appended(second).info().baseOffset());
+    assertEquals(5, appended(third).info().baseOffset());
+    assertEquals(7, log.logEndOffset());
+  }
+
+  @Test
+  void aHeldBatchWhosePredecessorNeverComesIsRefusedWhenItsHoldEnds() {
+    appended(appendInOrder(PID, 0, 2, HOLD));
+    TestProbe<PartitionLeader.AppendReply> early = appendInOrder(PID, 4, 1, HOLD);
+    barrier();
+    manualTime.timePasses(HOLD.minusMillis(1));
+    barrier();
+    early.expectNoMessage(Duration.ZERO);
+
+    manualTime.timePasses(Duration.ofMillis(1));
+    PartitionLeader.AppendRefused refused = refused(early);
+    assertEquals(PartitionLeader.Refusal.PRODUCER_STATE, refused.reason());
+    assertEquals(
+        Optional.of(
+            new PartitionLeader.ProducerRejection(
+                ProducerError.OUT_OF_ORDER_SEQUENCE, PID, OptionalInt.of(2))),
+        refused.producer());
+    assertEquals(2, log.logEndOffset());
+    assertEquals(2, appended(appendInOrder(PID, 2, 1, HOLD)).info().baseOffset(), "goes on");
+  }
+
+  @Test
+  void withoutAHoldOrBehindTheSequenceABatchIsRefusedAtOnce() {
+    appended(appendInOrder(PID, 0, 2, HOLD));
+    PartitionLeader.AppendRefused ahead =
+        refused(append(producerBatch(PID, 5, 1))); // no InOrder: answered at once
+    assertEquals(OptionalInt.of(2), ahead.producer().orElseThrow().expectedSequence());
+
+    PartitionLeader.AppendRefused behind = refused(appendInOrder(PID, 1, 1, HOLD));
+    assertEquals(
+        ProducerError.OUT_OF_ORDER_SEQUENCE,
+        behind.producer().orElseThrow().error(),
+        "behind the expected sequence: can never fit");
+    assertEquals(2, log.logEndOffset());
+  }
+
+  @Test
+  void atMostFiveBatchesOfAProducerAreHeld() {
+    appended(appendInOrder(PID, 0, 1, HOLD));
+    List<TestProbe<PartitionLeader.AppendReply>> heldOnes = new java.util.ArrayList<>();
+    for (int seq = 2; seq < 2 + PartitionLeader.MAX_HELD_PER_PRODUCER; seq++) {
+      heldOnes.add(appendInOrder(PID, seq, 1, HOLD));
+    }
+    PartitionLeader.AppendRefused sixth =
+        refused(appendInOrder(PID, 2 + PartitionLeader.MAX_HELD_PER_PRODUCER, 1, HOLD));
+    assertEquals(OptionalInt.of(1), sixth.producer().orElseThrow().expectedSequence());
+    for (TestProbe<PartitionLeader.AppendReply> h : heldOnes) {
+      h.expectNoMessage(Duration.ZERO);
+    }
+
+    appended(appendInOrder(PID, 1, 1, HOLD));
+    for (int i = 0; i < heldOnes.size(); i++) {
+      assertEquals(2 + i, appended(heldOnes.get(i)).info().baseOffset());
+    }
+  }
+
+  @Test
+  void heldBatchesAreRefusedUnwrittenWhenTheLeaderResigns() {
+    appended(appendInOrder(PID, 0, 1, HOLD));
+    TestProbe<PartitionLeader.AppendReply> early = appendInOrder(PID, 3, 1, HOLD);
+    barrier();
+
+    leader.tell(new PartitionLeader.Resign(EPOCH + 1, 2));
+    PartitionLeader.AppendRefused refused = refused(early);
+    assertEquals(PartitionLeader.Refusal.NOT_LEADER, refused.reason());
+    assertTrue(refused.message().endsWith("the batch was not written"), refused.message());
+    assertEquals(1, log.logEndOffset());
+  }
+
+  @Test
+  void onlyABatchAheadOfTheExpectedSequenceArrivedEarly() {
+    PartitionLeader.InOrder at12 = new PartitionLeader.InOrder(17, 12, HOLD);
+    ProducerStateException gap =
+        new ProducerStateException(ProducerError.OUT_OF_ORDER_SEQUENCE, 17, OptionalInt.of(8), "g");
+    assertTrue(PartitionLeader.arrivedEarly(gap, at12));
+    assertFalse(
+        PartitionLeader.arrivedEarly(gap, new PartitionLeader.InOrder(17, 3, HOLD)),
+        "behind the expected sequence: never fits");
+    assertFalse(
+        PartitionLeader.arrivedEarly(
+            new ProducerStateException(
+                ProducerError.OUT_OF_ORDER_SEQUENCE, 17, OptionalInt.empty(), "g"),
+            at12));
+    assertFalse(
+        PartitionLeader.arrivedEarly(
+            new ProducerStateException(ProducerError.PRODUCER_FENCED, 17, OptionalInt.of(8), "f"),
+            at12));
+    ProducerStateException unknown =
+        new ProducerStateException(ProducerError.UNKNOWN_PRODUCER_ID, 17, OptionalInt.empty(), "u");
+    assertTrue(PartitionLeader.arrivedEarly(unknown, at12), "the batch from sequence 0 may come");
+    assertFalse(
+        PartitionLeader.arrivedEarly(unknown, new PartitionLeader.InOrder(17, 0, HOLD)),
+        "sequence 0 itself was refused");
+    assertThrows(IllegalArgumentException.class, () -> new PartitionLeader.InOrder(17, -1, HOLD));
+  }
+
   // ---- helpers ----
+
+  private static final long PID = 4711;
+  private static final short PRODUCER_EPOCH = 0;
+  private static final Duration HOLD = Duration.ofMillis(250);
+
+  /** A real idempotent batch of {@code count} records of {@code pid} from {@code firstSeq}. */
+  private static AppendOp producerBatch(long pid, int firstSeq, int count) {
+    List<Record> records =
+        java.util.stream.IntStream.range(0, count)
+            .mapToObj(i -> Record.of(null, new byte[] {(byte) i}, TIMESTAMP))
+            .toList();
+    return (l, epoch) ->
+        l.appendProducerBatch(
+            MemoryBatchBuilder.build(records, Compression.NONE, pid, PRODUCER_EPOCH, firstSeq),
+            epoch);
+  }
+
+  private TestProbe<PartitionLeader.AppendReply> appendInOrder(
+      long pid, int firstSeq, int count, Duration hold) {
+    TestProbe<PartitionLeader.AppendReply> probe = testKit.createTestProbe();
+    leader.tell(
+        new PartitionLeader.Append(
+            producerBatch(pid, firstSeq, count),
+            false,
+            probe.getRef(),
+            Optional.of(new PartitionLeader.InOrder(pid, firstSeq, hold))));
+    return probe;
+  }
 
   private static AppendOp records(int count) {
     byte[] value = "v".getBytes(StandardCharsets.UTF_8);
