@@ -118,7 +118,7 @@ public final class RecordReader implements Iterator<Record>, AutoCloseable {
     if (!hasNext()) {
       throw new NoSuchElementException("all " + header.recordsCount() + " records were read");
     }
-    long recordStart = recordsStart + counted.count;
+    long recordStart = recordsStart + counted.count();
     try {
       int length = Varints.readVarint(in);
       if (length < MIN_RECORD_BODY_BYTES) {
@@ -126,7 +126,7 @@ public final class RecordReader implements Iterator<Record>, AutoCloseable {
             recordStart,
             "record length " + length + " is below the minimum " + MIN_RECORD_BODY_BYTES);
       }
-      long bodyStart = recordsStart + counted.count;
+      long bodyStart = recordsStart + counted.count();
       byte[] body = in.readNBytes(length);
       if (body.length < length) {
         throw corrupt(
@@ -244,7 +244,7 @@ public final class RecordReader implements Iterator<Record>, AutoCloseable {
   }
 
   private void checkNothingAfterLastRecord() {
-    long at = recordsStart + counted.count;
+    long at = recordsStart + counted.count();
     int extra;
     try {
       extra = in.read();
@@ -295,39 +295,6 @@ public final class RecordReader implements Iterator<Record>, AutoCloseable {
     CorruptRecordException e = corrupt(bytePosition, detail);
     e.initCause(cause);
     return e;
-  }
-
-  /** Counts the bytes read, so that errors can name a position. */
-  private static final class CountingInputStream extends InputStream {
-    private final InputStream in;
-    long count;
-
-    CountingInputStream(InputStream in) {
-      this.in = in;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
   }
 
   /** An input stream over a buffer's remaining bytes, without copying them. */

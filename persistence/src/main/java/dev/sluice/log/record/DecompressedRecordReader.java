@@ -3,11 +3,11 @@ package dev.sluice.log.record;
 import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
 import dev.sluice.format.CorruptRecordException;
+import dev.sluice.format.CountingInputStream;
 import dev.sluice.format.Header;
 import dev.sluice.format.Varints;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -39,8 +39,8 @@ final class DecompressedRecordReader implements AutoCloseable {
   private final BatchHeader header;
   private final CompressedRecords records;
   private final long maxRecordBytes;
-  private final Counting lead;
-  private Counting values;
+  private final CountingInputStream lead;
+  private CountingInputStream values;
   private int index;
 
   DecompressedRecordReader(
@@ -64,7 +64,7 @@ final class DecompressedRecordReader implements AutoCloseable {
   }
 
   StoredRecord next() throws IOException {
-    long recordStart = lead.count;
+    long recordStart = lead.count();
     try {
       int length = Varints.readVarint(lead);
       if (length < BatchLayout.MIN_RECORD_BODY_BYTES || length > maxRecordBytes) {
@@ -78,48 +78,48 @@ final class DecompressedRecordReader implements AutoCloseable {
                 + maxRecordBytes
                 + "] (the batch limit)");
       }
-      long recordEnd = lead.count + length;
+      long recordEnd = lead.count() + length;
       lead.readByte(); // attributes: unused in v2
       long timestampDelta = Varints.readVarlong(lead);
-      long at = lead.count;
+      long at = lead.count();
       int offsetDelta = Varints.readVarint(lead);
       if (offsetDelta != index) {
         throw corrupt(at, "offset delta " + offsetDelta + " where " + index + " was expected");
       }
       byte[] key = readBytes("key", recordEnd);
-      at = lead.count;
+      at = lead.count();
       int valueLength = Varints.readVarint(lead);
       checkLength(valueLength, -1, "value", at, recordEnd);
-      long valuePosition = lead.count;
+      long valuePosition = lead.count();
       if (valueLength > 0) {
         lead.skipNBytes(valueLength);
       }
-      at = lead.count;
+      at = lead.count();
       int headerCount = Varints.readVarint(lead);
-      if (headerCount < 0 || headerCount > (recordEnd - lead.count) / 2) {
+      if (headerCount < 0 || headerCount > (recordEnd - lead.count()) / 2) {
         throw corrupt(
             at,
             "header count "
                 + headerCount
                 + " does not fit the "
-                + (recordEnd - lead.count)
+                + (recordEnd - lead.count())
                 + " bytes left in the record (2 bytes per header at least)");
       }
       List<Header> headers = new ArrayList<>(headerCount);
       for (int i = 0; i < headerCount; i++) {
-        at = lead.count;
+        at = lead.count();
         int keyLength = Varints.readVarint(lead);
         checkLength(keyLength, 0, "header " + i + "'s key", at, recordEnd);
         String k = new String(lead.readNBytes(keyLength), StandardCharsets.UTF_8);
         headers.add(new Header(k, readBytes("header " + i + "'s value", recordEnd)));
       }
-      if (lead.count != recordEnd) {
+      if (lead.count() != recordEnd) {
         throw corrupt(
-            lead.count,
+            lead.count(),
             "record length says it ends at byte "
                 + recordEnd
                 + " but its fields end at byte "
-                + lead.count);
+                + lead.count());
       }
       StoredRecord r =
           new StoredRecord(
@@ -134,12 +134,12 @@ final class DecompressedRecordReader implements AutoCloseable {
       index++;
       return r;
     } catch (EOFException e) {
-      throw corrupt(lead.count, "the records end inside record " + index, e);
+      throw corrupt(lead.count(), "the records end inside record " + index, e);
     } catch (CorruptRecordException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
       // Codecs report corrupt input as IOException or as runtime exceptions of their own.
-      throw corrupt(lead.count, "the " + records.codec().wireName() + " stream breaks: " + e, e);
+      throw corrupt(lead.count(), "the " + records.codec().wireName() + " stream breaks: " + e, e);
     }
   }
 
@@ -150,31 +150,31 @@ final class DecompressedRecordReader implements AutoCloseable {
    */
   void readValue(long position, ByteBuffer into) throws IOException {
     try {
-      if (values == null || values.count > position) {
+      if (values == null || values.count() > position) {
         closeValues();
         values = open();
       }
-      values.skipNBytes(position - values.count);
+      values.skipNBytes(position - values.count());
       while (into.hasRemaining()) {
         int n = values.read(into.array(), into.arrayOffset() + into.position(), into.remaining());
         if (n < 0) {
-          throw new EOFException("the records end at byte " + values.count);
+          throw new EOFException("the records end at byte " + values.count());
         }
         into.position(into.position() + n);
       }
     } catch (IOException | RuntimeException e) {
-      long at = values == null ? position : values.count;
+      long at = values == null ? position : values.count();
       throw corrupt(
           at, "reading a value from the " + records.codec().wireName() + " stream failed: " + e, e);
     }
   }
 
-  private Counting open() throws IOException {
-    return new Counting(records.decompress(channel, file));
+  private CountingInputStream open() throws IOException {
+    return new CountingInputStream(records.decompress(channel, file));
   }
 
   private byte[] readBytes(String what, long recordEnd) throws IOException {
-    long at = lead.count;
+    long at = lead.count();
     int length = Varints.readVarint(lead);
     checkLength(length, -1, what, at, recordEnd);
     if (length < 0) {
@@ -188,7 +188,7 @@ final class DecompressedRecordReader implements AutoCloseable {
   }
 
   private void checkLength(int length, int min, String what, long at, long recordEnd) {
-    if (length < min || length > recordEnd - lead.count) {
+    if (length < min || length > recordEnd - lead.count()) {
       throw corrupt(
           at,
           what
@@ -197,7 +197,7 @@ final class DecompressedRecordReader implements AutoCloseable {
               + " is not in ["
               + min
               + ", "
-              + (recordEnd - lead.count)
+              + (recordEnd - lead.count())
               + "] (the bytes left in the record)");
     }
   }
@@ -226,56 +226,6 @@ final class DecompressedRecordReader implements AutoCloseable {
       lead.close();
     } finally {
       closeValues();
-    }
-  }
-
-  /** Counts the bytes read or skipped, so that positions and errors can name them. */
-  private static final class Counting extends InputStream {
-    private final InputStream in;
-    long count;
-
-    Counting(InputStream in) {
-      this.in = in;
-    }
-
-    byte readByte() throws IOException {
-      int b = read();
-      if (b < 0) {
-        throw new EOFException("the records end at byte " + count);
-      }
-      return (byte) b;
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      long skipped = in.skip(n);
-      if (skipped > 0) {
-        count += skipped;
-      }
-      return skipped;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
     }
   }
 }
