@@ -322,9 +322,17 @@ public final class ProduceHandler {
   private record Answer(PartitionLeader.AppendReply reply, long deadlineNanos) {}
 
   private CompletionStage<Answer> append(PartitionReplica replica, AppendOp op, boolean all) {
+    return append(replica, op, all, Optional.empty());
+  }
+
+  private CompletionStage<Answer> append(
+      PartitionReplica replica,
+      AppendOp op,
+      boolean all,
+      Optional<PartitionLeader.InOrder> inOrder) {
     long deadline = System.nanoTime() + ackTimeout.toNanos();
     return replica
-        .append(op, all, ackTimeout)
+        .append(op, all, inOrder, ackTimeout)
         .handleAsync(
             (reply, failure) -> {
               if (failure != null) {
@@ -347,20 +355,12 @@ public final class ProduceHandler {
     if (header.producerId() < 0 || header.baseSequence() < 0) {
       return append(replica, op, all);
     }
-    long deadline = System.nanoTime() + ackTimeout.toNanos();
-    Optional<PartitionLeader.InOrder> inOrder =
+    return append(
+        replica,
+        op,
+        all,
         Optional.of(
-            new PartitionLeader.InOrder(header.producerId(), header.baseSequence(), REORDER_WAIT));
-    return replica
-        .append(op, all, inOrder, ackTimeout)
-        .handleAsync(
-            (reply, failure) -> {
-              if (failure != null) {
-                throw appendAskFailed(replica.partitionId(), failure, ackTimeout);
-              }
-              return new Answer(reply, deadline);
-            },
-            stages);
+            new PartitionLeader.InOrder(header.producerId(), header.baseSequence(), REORDER_WAIT)));
   }
 
   /**
