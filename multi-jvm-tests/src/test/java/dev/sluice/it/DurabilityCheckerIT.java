@@ -1,10 +1,7 @@
 package dev.sluice.it;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
-import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -99,84 +95,14 @@ class DurabilityCheckerIT {
 
   @TestFactory
   Stream<DynamicTest> acknowledgedRecordsSurviveKillsAndPauses() {
-    List<Long> seeds = seeds();
-    Duration seconds = Duration.ofSeconds(Long.getLong("sluice.checker.seconds", DEFAULT_SECONDS));
-    List<String> rows = Collections.synchronizedList(new ArrayList<>());
-    Stream<DynamicTest> runs =
-        seeds.stream()
-            .map(
-                seed ->
-                    DynamicTest.dynamicTest("seed " + seed, () -> runSeed(seed, seconds, rows)));
-    if (seeds.size() == 1) {
-      return runs;
-    }
-    return Stream.concat(
-        runs,
-        Stream.of(
-            DynamicTest.dynamicTest(
-                "table of " + seeds.size() + " seeds", () -> printTable(rows))));
-  }
-
-  /**
-   * One seed in {@code target/durability-checker/seed-N}, deleted when the run passes and kept for
-   * inspection when it fails.
-   */
-  private static void runSeed(long seed, Duration seconds, List<String> rows) throws Exception {
-    Path dir = Path.of("target", "durability-checker", "seed-" + seed).toAbsolutePath();
-    NodeCluster.deleteTree(dir);
-    Result r;
-    try {
-      r = new Run(seed, seconds, dir).execute();
-    } catch (Exception | AssertionError e) {
-      rows.add(String.format("%10d  run failed: %s", seed, e));
-      throw e;
-    }
-    rows.add(r.row());
-    Optional<String> failures = r.failures();
-    if (failures.isPresent()) {
-      fail(r.summary() + "\n" + failures.get() + "\ndata kept in " + dir);
-    }
-    NodeCluster.deleteTree(dir);
-  }
-
-  /** {@code sluice.checker.seeds} (a range {@code a..b} or a list), else one seed. */
-  static List<Long> seeds() {
-    String many = System.getProperty("sluice.checker.seeds");
-    if (many != null && !many.isBlank()) {
-      if (many.contains("..")) {
-        String[] ends = many.split("\\.\\.");
-        return LongStream.rangeClosed(
-                Long.parseLong(ends[0].trim()), Long.parseLong(ends[1].trim()))
-            .boxed()
-            .toList();
-      }
-      return Stream.of(many.split(",")).map(s -> Long.parseLong(s.trim())).toList();
-    }
-    String one = System.getProperty("sluice.checker.seed");
-    if (one != null && !one.isBlank()) {
-      return List.of(Long.parseLong(one.trim()));
-    }
-    return List.of((long) new SecureRandom().nextInt(1_000_000));
-  }
-
-  private static void printTable(List<String> rows) {
-    StringBuilder t = new StringBuilder("\nDURABILITY TABLE\n");
-    t.append(
+    Duration seconds = Checkers.seconds(DEFAULT_SECONDS);
+    return Checkers.perSeed(
+        "durability-checker",
+        "DURABILITY TABLE",
         String.format(
-            "%10s %8s %8s %6s %8s %7s %5s %-8s %s%n",
-            "seed",
-            "acked",
-            "unacked",
-            "lost",
-            "diverged",
-            "corrupt",
-            "hw↓",
-            "liveness",
-            "faults"));
-    synchronized (rows) {
-      rows.forEach(r -> t.append(r).append('\n'));
-    }
-    System.out.println(t);
+            "%10s %8s %8s %6s %8s %7s %5s %-8s %s",
+            "seed", "acked", "unacked", "lost", "diverged", "corrupt", "hw↓", "liveness", "faults"),
+        (seed, dir) -> new Run(seed, seconds, dir).execute());
   }
 
   /** What one seed's run found. */
@@ -192,9 +118,11 @@ class DurabilityCheckerIT {
       Optional<String> liveness,
       int faultsInjected,
       List<String> faults,
-      List<String> details) {
+      List<String> details)
+      implements Checkers.Verdict {
 
-    String row() {
+    @Override
+    public String row() {
       return String.format(
           "%10d %8d %8d %6d %8d %7d %5d %-8s %d",
           seed,
@@ -208,7 +136,8 @@ class DurabilityCheckerIT {
           faultsInjected);
     }
 
-    String summary() {
+    @Override
+    public String summary() {
       return "DURABILITY seed="
           + seed
           + " acknowledged="
@@ -231,29 +160,18 @@ class DurabilityCheckerIT {
           + faults;
     }
 
-    Optional<String> failures() {
-      List<String> f = new ArrayList<>();
-      if (acknowledged == 0) {
-        f.add("no record was acknowledged: the run proves nothing");
-      }
-      if (lost > 0) {
-        f.add(lost + " acknowledged records lost or changed");
-      }
-      if (diverged > 0) {
-        f.add(diverged + " offsets below the high watermark differ between replicas");
-      }
-      if (corrupt > 0) {
-        f.add(corrupt + " records below the high watermark are not what any writer sent");
-      }
-      if (hwDecreases > 0) {
-        f.add(hwDecreases + " times a replica's high watermark went down");
-      }
-      liveness.ifPresent(l -> f.add("liveness: " + l));
-      if (f.isEmpty()) {
-        return Optional.empty();
-      }
-      return Optional.of(
-          String.join("\n", f) + (details.isEmpty() ? "" : "\n  " + String.join("\n  ", details)));
+    @Override
+    public Optional<String> failures() {
+      return Checkers.failures(
+          acknowledged,
+          lost,
+          diverged,
+          hwDecreases,
+          liveness,
+          corrupt > 0
+              ? List.of(corrupt + " records below the high watermark are not what any writer sent")
+              : List.of(),
+          details);
     }
   }
 
@@ -319,23 +237,13 @@ class DurabilityCheckerIT {
           }
           progress.interrupt();
           nemesis.heal();
-          liveness = quiesce(cluster, nemesis);
+          liveness = Checkers.quiesce("durability checker", cluster, nemesis, TOPIC, QUIESCENCE);
         } finally {
           monitor.close();
         }
         System.out.println("durability checker: " + monitor.summary());
         monitor.shapeProblem().ifPresent(p -> details.add("high watermark monitor: " + p));
-        Set<Integer> absent =
-            cluster.nodes().stream()
-                .filter(n -> !cluster.isRunning(n))
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
-        if (!absent.isEmpty()) {
-          detail(
-              "nodes "
-                  + absent
-                  + " did not come back: their replicas are checked below their own high"
-                  + " watermark only");
-        }
+        Set<Integer> absent = Checkers.absentNodes(cluster, this::detail);
         List<String> stopProblems = cluster.stopAll(Duration.ofSeconds(60));
         stopProblems.forEach(p -> detail("stop: " + p));
         Result result = verify(cluster, nemesis, monitor, liveness, absent);
@@ -422,32 +330,6 @@ class DurabilityCheckerIT {
             return;
           }
         }
-      }
-    }
-
-    private Optional<String> quiesce(NodeCluster cluster, Nemesis nemesis)
-        throws InterruptedException {
-      Instant deadline = Instant.now().plus(QUIESCENCE);
-      try {
-        nemesis.noteExits();
-        cluster.awaitMembersUp(cluster.nodes(), QUIESCENCE);
-        TopicState quiet =
-            cluster.awaitConverged(TOPIC, Duration.between(Instant.now(), deadline).plusSeconds(1));
-        System.out.println("durability checker: quiescent: " + quiet.partitions());
-        return Optional.empty();
-      } catch (AssertionError e) {
-        nemesis.noteExits();
-        String why =
-            "the cluster did not quiesce within "
-                + QUIESCENCE.toSeconds()
-                + " s after healing: "
-                + e.getMessage()
-                + nemesis.stoppedBecause().map(s -> "; the nemesis " + s).orElse("")
-                + (nemesis.exitedByThemselves().isEmpty()
-                    ? ""
-                    : "; nodes " + nemesis.exitedByThemselves() + " exited by themselves");
-        System.out.println("durability checker: LIVENESS FAILURE: " + why);
-        return Optional.of(why);
       }
     }
 

@@ -1,7 +1,5 @@
 package dev.sluice.it;
 
-import static org.junit.jupiter.api.Assertions.fail;
-
 import dev.sluice.api.Acks;
 import dev.sluice.api.ProduceRecord;
 import dev.sluice.client.RecordMetadata;
@@ -28,7 +26,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -118,51 +115,14 @@ class IdempotentProducerCheckerIT {
 
   @TestFactory
   Stream<DynamicTest> eachRecordIsWrittenAtMostOnceAcrossKillsAndPauses() {
-    List<Long> seeds = DurabilityCheckerIT.seeds();
-    Duration seconds = Duration.ofSeconds(Long.getLong("sluice.checker.seconds", DEFAULT_SECONDS));
+    Duration seconds = Checkers.seconds(DEFAULT_SECONDS);
     boolean idempotence =
         Boolean.parseBoolean(System.getProperty("sluice.checker.idempotence", "true"));
-    List<String> rows = Collections.synchronizedList(new ArrayList<>());
-    Stream<DynamicTest> runs =
-        seeds.stream()
-            .map(
-                seed ->
-                    DynamicTest.dynamicTest(
-                        "seed " + seed, () -> runSeed(seed, seconds, idempotence, rows)));
-    if (seeds.size() == 1) {
-      return runs;
-    }
-    return Stream.concat(
-        runs,
-        Stream.of(
-            DynamicTest.dynamicTest(
-                "table of " + seeds.size() + " seeds", () -> printTable(rows))));
-  }
-
-  private static void runSeed(long seed, Duration seconds, boolean idempotence, List<String> rows)
-      throws Exception {
-    Path dir = Path.of("target", "idempotence-checker", "seed-" + seed).toAbsolutePath();
-    NodeCluster.deleteTree(dir);
-    Result r;
-    try {
-      r = new Run(seed, seconds, idempotence, dir).execute();
-    } catch (Exception | AssertionError e) {
-      rows.add(String.format("%10d  run failed: %s", seed, e));
-      throw e;
-    }
-    rows.add(r.row());
-    Optional<String> failures = r.failures();
-    if (failures.isPresent()) {
-      fail(r.summary() + "\n" + failures.get() + "\ndata kept in " + dir);
-    }
-    NodeCluster.deleteTree(dir);
-  }
-
-  private static void printTable(List<String> rows) {
-    StringBuilder t = new StringBuilder("\nIDEMPOTENCE TABLE\n");
-    t.append(
+    return Checkers.perSeed(
+        "idempotence-checker",
+        "IDEMPOTENCE TABLE",
         String.format(
-            "%10s %7s %6s %5s %5s %5s %5s %5s %5s %5s %-8s %s%n",
+            "%10s %7s %6s %5s %5s %5s %5s %5s %5s %5s %-8s %s",
             "seed",
             "acked",
             "failed",
@@ -174,11 +134,8 @@ class IdempotentProducerCheckerIT {
             "srvdp",
             "sess",
             "liveness",
-            "faults"));
-    synchronized (rows) {
-      rows.forEach(r -> t.append(r).append('\n'));
-    }
-    System.out.println(t);
+            "faults"),
+        (seed, dir) -> new Run(seed, seconds, idempotence, dir).execute());
   }
 
   /** What one seed's run found. */
@@ -200,9 +157,11 @@ class IdempotentProducerCheckerIT {
       Optional<String> liveness,
       int faultsInjected,
       List<String> faults,
-      List<String> details) {
+      List<String> details)
+      implements Checkers.Verdict {
 
-    String row() {
+    @Override
+    public String row() {
       return String.format(
           "%10d %7d %6d %5d %5d %5d %5d %5d %5d %5d %-8s %d",
           seed,
@@ -219,7 +178,8 @@ class IdempotentProducerCheckerIT {
           faultsInjected);
     }
 
-    String summary() {
+    @Override
+    public String summary() {
       return "IDEMPOTENCE seed="
           + seed
           + (idempotence ? "" : " (producers NOT idempotent)")
@@ -253,35 +213,19 @@ class IdempotentProducerCheckerIT {
           + faults;
     }
 
-    Optional<String> failures() {
-      List<String> f = new ArrayList<>();
-      if (acknowledged == 0) {
-        f.add("no record was acknowledged: the run proves nothing");
-      }
-      if (lost > 0) {
-        f.add(lost + " acknowledged records lost or changed");
-      }
+    @Override
+    public Optional<String> failures() {
+      List<String> own = new ArrayList<>();
       if (duplicated > 0) {
-        f.add(duplicated + " extra copies of records or batches a producer sent once");
+        own.add(duplicated + " extra copies of records or batches a producer sent once");
       }
       if (outOfOrder > 0) {
-        f.add(outOfOrder + " records of a producer behind a later one of its own");
-      }
-      if (diverged > 0) {
-        f.add(diverged + " offsets below the high watermark differ between replicas");
+        own.add(outOfOrder + " records of a producer behind a later one of its own");
       }
       if (corrupt > 0) {
-        f.add(corrupt + " records are not what any producer sent");
+        own.add(corrupt + " records are not what any producer sent");
       }
-      if (hwDecreases > 0) {
-        f.add(hwDecreases + " times a replica's high watermark went down");
-      }
-      liveness.ifPresent(l -> f.add("liveness: " + l));
-      if (f.isEmpty()) {
-        return Optional.empty();
-      }
-      return Optional.of(
-          String.join("\n", f) + (details.isEmpty() ? "" : "\n  " + String.join("\n  ", details)));
+      return Checkers.failures(acknowledged, lost, diverged, hwDecreases, liveness, own, details);
     }
   }
 
@@ -363,7 +307,7 @@ class IdempotentProducerCheckerIT {
             w.join();
           }
           nemesis.heal();
-          liveness = quiesce(cluster, nemesis);
+          liveness = Checkers.quiesce("idempotence checker", cluster, nemesis, TOPIC, QUIESCENCE);
           if (liveness.isEmpty()) {
             liveness = afterHeal(producers, nextSeq);
           }
@@ -375,17 +319,7 @@ class IdempotentProducerCheckerIT {
         }
         System.out.println("idempotence checker: " + monitor.summary());
         monitor.shapeProblem().ifPresent(p -> details.add("high watermark monitor: " + p));
-        Set<Integer> absent =
-            cluster.nodes().stream()
-                .filter(n -> !cluster.isRunning(n))
-                .collect(Collectors.toCollection(TreeSet::new));
-        if (!absent.isEmpty()) {
-          detail(
-              "nodes "
-                  + absent
-                  + " did not come back: their replicas are checked below their own high"
-                  + " watermark only");
-        }
+        Set<Integer> absent = Checkers.absentNodes(cluster, this::detail);
         cluster.stopAll(Duration.ofSeconds(60)).forEach(p -> detail("stop: " + p));
         Result result = verify(cluster, nemesis, monitor, liveness, absent);
         System.out.println(result.summary());
@@ -579,32 +513,6 @@ class IdempotentProducerCheckerIT {
               + waiting;
       System.out.println("idempotence checker: LIVENESS FAILURE: " + why);
       return Optional.of(why);
-    }
-
-    private Optional<String> quiesce(NodeCluster cluster, Nemesis nemesis)
-        throws InterruptedException {
-      Instant deadline = Instant.now().plus(QUIESCENCE);
-      try {
-        nemesis.noteExits();
-        cluster.awaitMembersUp(cluster.nodes(), QUIESCENCE);
-        TopicState quiet =
-            cluster.awaitConverged(TOPIC, Duration.between(Instant.now(), deadline).plusSeconds(1));
-        System.out.println("idempotence checker: quiescent: " + quiet.partitions());
-        return Optional.empty();
-      } catch (AssertionError e) {
-        nemesis.noteExits();
-        String why =
-            "the cluster did not quiesce within "
-                + QUIESCENCE.toSeconds()
-                + " s after healing: "
-                + e.getMessage()
-                + nemesis.stoppedBecause().map(s -> "; the nemesis " + s).orElse("")
-                + (nemesis.exitedByThemselves().isEmpty()
-                    ? ""
-                    : "; nodes " + nemesis.exitedByThemselves() + " exited by themselves");
-        System.out.println("idempotence checker: LIVENESS FAILURE: " + why);
-        return Optional.of(why);
-      }
     }
 
     /** What the scan of all replicas of all partitions found. */
