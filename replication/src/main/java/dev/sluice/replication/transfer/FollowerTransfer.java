@@ -29,6 +29,11 @@ import org.apache.pekko.stream.javadsl.Source;
  * or by the leader closing; the follower actor that runs it ({@code FollowerReplica}) decides when
  * to start the next one, and because every attempt recomputes its handshake, the next one resumes
  * from what is durably held, including the staged bytes of an oversized batch.
+ *
+ * <p>Memory per connection: the frame being applied, {@link #DECODED_AHEAD_FRAMES} decoded frames
+ * waiting for it and the decoder's partial frame, each at most peer-max-bytes, plus the socket
+ * reads in between. A Batches frame is appended from the buffers it was received in ({@link
+ * FollowerSession}), so no frame is ever gathered into one array.
  */
 public final class FollowerTransfer {
   /** Progress reports waiting for the socket; conflated, so the latest always gets through. */
