@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * positional read rather than a {@code FileIO} source: both read the file through a buffer in
  * native memory and copy it into the heap array a {@link ByteString} needs, so neither copies less;
  * the positional read cuts frames at batch boundaries without re-framing a byte stream, and reads
- * nothing before the TCP side asks for the next frame. The arrays cannot be reused: the TCP stage
- * holds the frame's bytes until they are written.
+ * no further ahead of the TCP side than {@link #READ_AHEAD_FRAMES}. The arrays cannot be reused:
+ * the TCP stage holds the frame's bytes until they are written.
  *
  * <p>File reads run on the blocking-IO executor; while caught up the stream waits on {@link
  * LeaderPartition#awaitChange} without holding a thread. Demand-driven: at most {@link
