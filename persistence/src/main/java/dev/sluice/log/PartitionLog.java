@@ -685,9 +685,19 @@ public final class PartitionLog implements AutoCloseable {
    *     gap between them
    */
   public AppendInfo appendBatches(ByteBuffer wholeBatches) throws IOException {
+    return appendBatches(List.of(wholeBatches));
+  }
+
+  /**
+   * {@link #appendBatches(ByteBuffer)} for bytes scattered over {@code pieces}, read in order, each
+   * from its position to its limit (left unchanged): the buffers a frame arrived in. A batch may
+   * span pieces. The pieces' bytes are checked and written where they are, one positional write per
+   * piece of a batch, never gathered into one buffer first.
+   */
+  public AppendInfo appendBatches(List<ByteBuffer> pieces) throws IOException {
     ReplicatedBatches.Checked in =
-        ReplicatedBatches.inBuffer(
-            wholeBatches, segments.storedBatchLimit(), "replicated batches for " + dir);
+        ReplicatedBatches.inPieces(
+            pieces, segments.storedBatchLimit(), "replicated batches for " + dir);
     List<BatchHeader> headers = in.headers();
     synchronized (writeLock) {
       checkNotFailed();
@@ -696,10 +706,9 @@ public final class PartitionLog implements AutoCloseable {
       long bytes = 0;
       try {
         for (; written < headers.size(); written++) {
-          ByteBuffer b = in.batches().get(written);
-          appendOne(
-              headers.get(written), (ch, pos) -> FileTransfer.writeFully(ch, b.duplicate(), pos));
-          bytes += b.remaining();
+          List<ByteBuffer> slices = in.batches().get(written);
+          appendOne(headers.get(written), (ch, pos) -> writeSlices(slices, ch, pos));
+          bytes += headers.get(written).totalSize();
         }
       } catch (IOException | RuntimeException e) {
         if (written > 0) {
@@ -715,6 +724,15 @@ public final class PartitionLog implements AutoCloseable {
       }
       BatchHeader last = headers.get(headers.size() - 1);
       return commit(headers.get(0).baseOffset(), last.lastOffset(), in.bytes());
+    }
+  }
+
+  private static void writeSlices(List<ByteBuffer> slices, FileChannel segment, long position)
+      throws IOException {
+    long p = position;
+    for (ByteBuffer slice : slices) {
+      FileTransfer.writeFully(segment, slice.duplicate(), p);
+      p += slice.remaining();
     }
   }
 

@@ -62,6 +62,79 @@ class PartitionLogFollowerAppendTest {
     }
   }
 
+  /**
+   * {@code bytes} cut into pieces of the given sizes, in turn (the last piece takes the rest), each
+   * a slice of its own array with bytes around it, as the buffers of a frame received in pieces.
+   */
+  private static List<ByteBuffer> cutInto(ByteBuffer bytes, int... sizes) {
+    List<ByteBuffer> pieces = new java.util.ArrayList<>();
+    ByteBuffer rest = bytes.duplicate();
+    for (int i = 0; rest.hasRemaining(); i++) {
+      int n = Math.min(sizes[i % sizes.length], rest.remaining());
+      byte[] array = new byte[n + 7];
+      java.util.Arrays.fill(array, (byte) 0x5a); // bytes outside the piece must never be written
+      ByteBuffer piece = ByteBuffer.wrap(array, 3, n);
+      piece.duplicate().put(rest.slice(rest.position(), n));
+      pieces.add(piece.asReadOnlyBuffer());
+      rest.position(rest.position() + n);
+    }
+    return pieces;
+  }
+
+  @Test
+  void batchesScatteredOverManyPiecesReproduceAByteIdenticalLog() throws IOException {
+    // Piece sizes chosen so that batch headers (61 bytes), CRCs and batch ends fall at every kind
+    // of place: inside a piece, on a piece boundary, and cut over two or more pieces.
+    int[][] cuts = {{1}, {7, 60, 61, 62}, {13, 1000, 3}, {4096}, {70_000}};
+    try (PartitionLog leader = leaderWith(80)) {
+      for (int[] sizes : cuts) {
+        Path name = dir.resolve("follower-" + java.util.Arrays.toString(sizes));
+        try (PartitionLog follower = PartitionLog.open(name, settings(), clock())) {
+          long offset = 0;
+          while (offset < leader.logEndOffset()) {
+            FetchResult r = leader.read(offset, 10_000);
+            List<ByteBuffer> pieces = cutInto(LogTestSupport.bytesOf(r), sizes);
+            List<Integer> positions = pieces.stream().map(ByteBuffer::position).toList();
+            AppendInfo info = follower.appendBatches(pieces);
+            assertEquals(offset, info.baseOffset());
+            assertEquals(r.sizeInBytes(), info.sizeInBytes());
+            assertEquals(positions, pieces.stream().map(ByteBuffer::position).toList());
+            offset = r.nextOffset();
+          }
+          assertEquals(leader.logEndOffset(), follower.logEndOffset(), "pieces " + name);
+          LogFixtures.assertSegmentsIdentical(leader.dir(), follower.dir());
+        }
+      }
+    }
+  }
+
+  @Test
+  void corruptByteInAnyPieceIsRejectedAndNothingIsWritten() throws IOException {
+    try (PartitionLog leader = leaderWith(5);
+        PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
+      ByteBuffer bytes = LogTestSupport.bytesOf(leader.read(0, Long.MAX_VALUE));
+      long secondBatch = leader.read(leader.read(0, 1).nextOffset(), 1).slices().get(0).position();
+      // The second batch's header is cut over pieces of 10 bytes; the flipped byte is a record's.
+      int flip = (int) secondBatch + BatchLayout.HEADER_BYTES + 3;
+      bytes.put(flip, (byte) (bytes.get(flip) ^ 0x10));
+      List<ByteBuffer> pieces = cutInto(bytes, (int) secondBatch - 5, 10);
+      CorruptRecordException e =
+          assertThrows(CorruptRecordException.class, () -> follower.appendBatches(pieces));
+      assertTrue(
+          e.getMessage().contains("position " + secondBatch + ": crc mismatch"), e.getMessage());
+      assertEquals(0, follower.logEndOffset());
+      assertEquals(0, follower.sizeInBytes());
+
+      bytes.put(flip, (byte) (bytes.get(flip) ^ 0x10)); // intact again, but cut short by one byte
+      ByteBuffer cut = bytes.slice(0, bytes.remaining() - 1);
+      CorruptRecordException incomplete =
+          assertThrows(
+              CorruptRecordException.class, () -> follower.appendBatches(cutInto(cut, 10)));
+      assertTrue(incomplete.getMessage().contains("incomplete batch"), incomplete.getMessage());
+      assertEquals(0, follower.logEndOffset());
+    }
+  }
+
   @Test
   void appendBatchFromStagedFilesReproducesAByteIdenticalLog() throws IOException {
     try (PartitionLog leader = leaderWith(60);

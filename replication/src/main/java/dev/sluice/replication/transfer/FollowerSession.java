@@ -5,6 +5,7 @@ import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -164,7 +165,11 @@ public final class FollowerSession {
     if (b.lastOffset() < log.logEndOffset()) {
       return new Step(List.of(), null); // already held: a resend after a reconnect
     }
-    log.appendBatches(b.payload().asByteBuffer());
+    // The payload is the pieces it arrived in from the socket: written where they are, not first
+    // gathered into one array (a second copy of every byte, and a humongous allocation per frame).
+    List<ByteBuffer> pieces = new ArrayList<>();
+    b.payload().getByteBuffers().forEach(pieces::add);
+    log.appendBatches(pieces);
     long end = log.logEndOffset();
     return new Step(
         List.of(new FollowerEvent.Appended(end, b.payloadLength())), new Frame.Progress(end, 0));

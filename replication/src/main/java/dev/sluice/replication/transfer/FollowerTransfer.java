@@ -14,6 +14,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -28,10 +29,21 @@ import org.apache.pekko.stream.javadsl.Source;
  * or by the leader closing; the follower actor that runs it ({@code FollowerReplica}) decides when
  * to start the next one, and because every attempt recomputes its handshake, the next one resumes
  * from what is durably held, including the staged bytes of an oversized batch.
+ *
+ * <p>Memory per connection: the frame being applied, {@link #DECODED_AHEAD_FRAMES} decoded frames
+ * waiting for it and the decoder's partial frame, each at most peer-max-bytes, plus the socket
+ * reads in between. A Batches frame is appended from the buffers it was received in ({@link
+ * FollowerSession}), so no frame is ever gathered into one array.
  */
 public final class FollowerTransfer {
   /** Progress reports waiting for the socket; conflated, so the latest always gets through. */
   private static final int PROGRESS_QUEUE = 16;
+
+  /**
+   * Whole frames decoded ahead of the one being applied: one, so the socket is read while a frame
+   * is written to the log, at the cost of one more frame (peer-max-bytes) in memory.
+   */
+  static final int DECODED_AHEAD_FRAMES = 1;
 
   /** The current connection was dropped on purpose by the owner. */
   public static final class ConnectionDroppedException extends RuntimeException {
@@ -114,6 +126,8 @@ public final class FollowerTransfer {
         .map(FrameCodec::encode)
         .via(settings.security().connect(system, leader, leaderNode, settings))
         .via(FrameDecoderStage.flow(label, settings.peerMaxBytes()))
+        // The next frame is received and decoded while the previous one is applied.
+        .buffer(DECODED_AHEAD_FRAMES, OverflowStrategy.backpressure())
         .mapAsync(1, frame -> CompletableFuture.supplyAsync(() -> session.apply(frame), blocking))
         // Steps applied while a force runs are merged and share the next one (group commit).
         .conflate(FollowerSession.Step::merge)

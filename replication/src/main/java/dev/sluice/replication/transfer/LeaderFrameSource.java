@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -35,25 +36,41 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads: every byte of the log is read once, as the frame that carries it is about to be sent: a
  * positional read of the frame's regions (at most peer-max-bytes, cut at batch boundaries or, for
- * an oversized batch, into chunks) into a new array that becomes the frame's payload. A chunk's
- * header needs only the batch's first {@value BatchHeadCrc#BYTES} bytes ({@link BatchHeadCrc}):
- * taken from the first chunk's payload, or read once per batch when the transfer resumes inside it;
- * never a pass over the whole batch. Why a positional read rather than a {@code FileIO} source:
- * both read the file through a buffer in native memory and copy it into the heap array a {@link
- * ByteString} needs, so neither copies less; the positional read cuts frames at batch boundaries
- * without re-framing a byte stream, and reads nothing before the TCP side asks for the next frame.
- * The array cannot be reused: the TCP stage holds the frame's bytes until they are written.
+ * an oversized batch, into chunks) into new arrays of at most {@link #READ_PIECE_BYTES}, joined
+ * without a copy into the frame's payload. A chunk's header needs only the batch's first {@value
+ * BatchHeadCrc#BYTES} bytes ({@link BatchHeadCrc}): taken from the first chunk's payload, or read
+ * once per batch when the transfer resumes inside it; never a pass over the whole batch. Why a
+ * positional read rather than a {@code FileIO} source: both read the file through a buffer in
+ * native memory and copy it into the heap array a {@link ByteString} needs, so neither copies less;
+ * the positional read cuts frames at batch boundaries without re-framing a byte stream, and reads
+ * no further ahead of the TCP side than {@link #READ_AHEAD_FRAMES}. The arrays cannot be reused:
+ * the TCP stage holds the frame's bytes until they are written.
  *
  * <p>File reads run on the blocking-IO executor; while caught up the stream waits on {@link
- * LeaderPartition#awaitChange} without holding a thread. Demand-driven: nothing is read before
- * downstream (TCP) asks, so memory per connection is one frame being read (at most peer-max-bytes)
- * and the few frames the connection's stages buffer, plus the plan of one read window.
+ * LeaderPartition#awaitChange} without holding a thread. Demand-driven: at most {@link
+ * #READ_AHEAD_FRAMES} frames are read before downstream (TCP) asks, so memory per connection is one
+ * frame being read (at most peer-max-bytes), the frames read ahead and the few frames the
+ * connection's stages buffer, plus the plan of one read window.
  *
  * <p>Thread-safety: the cursor is mutable but used by one step at a time ({@code unfoldAsync}
  * starts the next step only after the previous future completed), which also orders its writes.
  */
 public final class LeaderFrameSource {
   private static final Logger logger = LoggerFactory.getLogger(LeaderFrameSource.class);
+
+  /**
+   * Largest array a frame's bytes are read into; a frame of peer-max-bytes is several. Below half a
+   * G1 region (1 MiB regions for heaps up to 2 GiB), so no read is a humongous allocation: a 1 MiB
+   * array takes two whole regions of its own, outside the young generation.
+   */
+  static final int READ_PIECE_BYTES = 256 * 1024;
+
+  /**
+   * Frames read before the socket asks for them. The TCP stage asks for the next frame only once
+   * the previous one is written; without a frame ready, the socket would wait for a read to be
+   * scheduled on the blocking-IO dispatcher and run, once per frame.
+   */
+  static final int READ_AHEAD_FRAMES = 1;
 
   private final LeaderPartition partition;
   private final int replicaId;
@@ -91,7 +108,8 @@ public final class LeaderFrameSource {
       LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
     LeaderFrameSource cursor = new LeaderFrameSource(partition, hello, settings, blocking);
     return Source.unfoldAsync(
-        cursor, c -> c.next().thenApply(f -> f.map(frame -> Pair.create(c, frame))));
+            cursor, c -> c.next().thenApply(f -> f.map(frame -> Pair.create(c, frame))))
+        .buffer(READ_AHEAD_FRAMES, OverflowStrategy.backpressure());
   }
 
   private CompletionStage<Optional<Frame>> next() {
@@ -170,35 +188,54 @@ public final class LeaderFrameSource {
   private Frame read(PlannedFrame plan) {
     try {
       if (plan instanceof PlannedFrame.WholeBatches w) {
-        byte[] payload = new byte[(int) w.payloadBytes()];
-        int at = 0;
-        for (FileRegion r : w.regions()) {
-          r.readFully(payload, at);
-          at += (int) r.length();
-        }
-        return new Frame.Batches(
-            w.baseOffset(), w.lastOffset(), ByteString.fromArrayUnsafe(payload));
+        ByteString payload = readPieces(w.regions(), w.payloadBytes());
+        return new Frame.Batches(w.baseOffset(), w.lastOffset(), payload);
       }
       PlannedFrame.BatchChunk c = (PlannedFrame.BatchChunk) plan;
-      byte[] payload = new byte[(int) c.payloadBytes()];
-      c.region().readFully(payload, 0);
+      ByteString payload = readPieces(List.of(c.region()), c.payloadBytes());
       LogSlice b = c.batch();
       if (headCrcOf != b) {
         headCrc =
-            c.bytePosition() == 0 && payload.length >= BatchHeadCrc.BYTES
-                ? BatchHeadCrc.of(ByteBuffer.wrap(payload))
+            c.bytePosition() == 0 && payload.size() >= BatchHeadCrc.BYTES
+                ? BatchHeadCrc.of(payload.slice(0, BatchHeadCrc.BYTES).toByteBuffer())
                 : BatchHeadCrc.read(b); // resumed inside the batch: its head was not sent here
         headCrcOf = b;
       }
       return new Frame.Chunk(
-          b.baseOffset(),
-          b.length(),
-          headCrc,
-          c.bytePosition(),
-          c.last(),
-          ByteString.fromArrayUnsafe(payload));
+          b.baseOffset(), b.length(), headCrc, c.bytePosition(), c.last(), payload);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Reads {@code regions}, {@code bytes} in all, into new arrays of at most {@link
+   * #READ_PIECE_BYTES} each, joined (not copied) into one {@link ByteString}.
+   */
+  static ByteString readPieces(List<FileRegion> regions, long bytes) throws IOException {
+    ByteString payload = ByteString.emptyByteString();
+    long left = bytes;
+    ByteBuffer piece = ByteBuffer.allocate(0);
+    for (FileRegion r : regions) {
+      try (FileRegion.Reader reader = r.open()) {
+        while (reader.remaining() > 0) {
+          if (!piece.hasRemaining()) {
+            if (left <= 0) {
+              throw new IllegalStateException(
+                  r + ": regions hold more than the frame's planned " + bytes + " bytes");
+            }
+            piece = ByteBuffer.allocate((int) Math.min(READ_PIECE_BYTES, left));
+            left -= piece.capacity();
+            payload = payload.concat(ByteString.fromArrayUnsafe(piece.array()));
+          }
+          reader.read(piece);
+        }
+      }
+    }
+    if (left > 0 || piece.hasRemaining()) {
+      throw new IllegalStateException(
+          regions + ": regions hold fewer than the frame's planned " + bytes + " bytes");
+    }
+    return payload;
   }
 }
