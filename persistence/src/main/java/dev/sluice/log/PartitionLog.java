@@ -114,6 +114,13 @@ public final class PartitionLog implements AutoCloseable {
   public static final String LOG_START_OFFSET_FILE = "log-start-offset";
   public static final String STAGING_DIR = "staging";
 
+  /**
+   * Set under the write lock by {@link #close}: a write that arrives afterwards (its replica's
+   * actors may still be handling one while the node shuts down) is refused with {@link
+   * LogClosedException} rather than failing on the closed segments.
+   */
+  private volatile boolean closed;
+
   /** Present while the log is closed cleanly; absent after a crash. */
   public static final String CLEAN_SHUTDOWN_FILE = "clean-shutdown";
 
@@ -833,8 +840,16 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** Throws if a failed force failed the log; appends call it before writing anything. */
+  /**
+   * Throws if a failed force failed the log, or if the log was closed; appends call it before
+   * writing anything.
+   */
   private void checkNotFailed() throws LogFailedException {
+    if (closed) {
+      throw new LogClosedException(
+          dir
+              + ": refusing to write: the log is closed (its replica stopped); nothing was written");
+    }
     LogFailedException f = segments.failure();
     if (f != null) {
       throw new LogFailedException(
@@ -1148,6 +1163,7 @@ public final class PartitionLog implements AutoCloseable {
   public void close() throws IOException {
     highWatermarkWaiters.close();
     synchronized (writeLock) {
+      closed = true;
       segments.restructure(
           () -> {
             if (segments.isEmpty()) {

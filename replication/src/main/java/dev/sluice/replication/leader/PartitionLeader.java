@@ -1,6 +1,7 @@
 package dev.sluice.replication.leader;
 
 import dev.sluice.log.AppendInfo;
+import dev.sluice.log.LogClosedException;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordTooLargeException;
 import dev.sluice.log.producer.ProducerError;
@@ -650,6 +651,10 @@ public final class PartitionLeader {
       return false;
     } catch (IllegalArgumentException e) {
       m.replyTo().tell(new AppendRefused(Refusal.INVALID, e.getMessage()));
+      return false;
+    } catch (LogClosedException e) {
+      // The replica is stopping (node shutdown, partition moved): not a storage failure.
+      m.replyTo().tell(new AppendRefused(Refusal.NOT_LEADER, e.getMessage()));
       return false;
     } catch (IOException | RuntimeException e) {
       context.getLog().error("{}: append failed: {}", setup.partition(), e.toString(), e);

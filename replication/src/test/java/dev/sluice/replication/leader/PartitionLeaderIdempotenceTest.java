@@ -224,6 +224,16 @@ class PartitionLeaderIdempotenceTest {
         new PartitionLeader.AppendRefused(PartitionLeader.Refusal.INVALID, "m").producer());
   }
 
+  @Test
+  void anAppendThatReachesAClosedLogIsRefusedAsNotLeadingNotAsAStorageFailure() throws IOException {
+    appended(append(records(1)));
+    log.close();
+
+    PartitionLeader.AppendRefused refused = refused(append(records(1)));
+    assertEquals(PartitionLeader.Refusal.NOT_LEADER, refused.reason());
+    assertTrue(refused.message().contains("the log is closed"), refused.message());
+  }
+
   // ---- batches that overtook an earlier one of their producer ----
 
   @Test
