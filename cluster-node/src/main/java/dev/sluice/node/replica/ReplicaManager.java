@@ -54,6 +54,12 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * re-created under the same name waits for it). Leftovers of removals a crash interrupted go when
  * the manager starts.
  *
+ * <p>Start-up: before any metadata arrives, the manager opens the replicas its data directory holds
+ * (those that record their topic id), so that a restarted follower's log is recovered while the
+ * node joins the cluster, not after its assignment arrived. The first metadata keeps those it
+ * assigns here and closes the others; a replica whose topic id differs from the metadata's is not
+ * assigned (as when it is opened on assignment) and so closed.
+ *
  * <p>Runs on the blocking-IO dispatcher: opening a log reads and checks its tail. The latest
  * applied snapshot is published through {@link AppliedMetadata} for lock-free reads by HTTP
  * handlers.
@@ -76,6 +82,9 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   public record Statuses(int node, List<ReplicaStatus> replicas) implements NodeSerializable {}
 
   private record Resubscribe() implements Command {}
+
+  /** First message: opens the replicas the data directory holds, before any metadata arrives. */
+  private record OpenLocalLogs() implements Command {}
 
   /** Timer: every replica applies the retention limits. */
   private record ApplyRetention() implements Command {}
@@ -125,6 +134,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                   timers.startTimerWithFixedDelay(
                       new ApplyRetention(), replicas.storage().retentionCheckInterval());
                   removeLeftovers(ctx, replicas);
+                  ctx.getSelf().tell(new OpenLocalLogs());
                   PartitionReplicaActor.Replication replication =
                       new PartitionReplicaActor.Replication(published, transfer, watchdog);
                   return new ReplicaManager(
@@ -147,6 +157,9 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final Map<PartitionId, ActorRef<PartitionReplicaActor.Command>> actors = new HashMap<>();
   private final Map<PartitionId, ActorRef<PartitionLeader.Command>> leaderActors = new HashMap<>();
   private final Map<PartitionId, Removal> removing = new HashMap<>();
+
+  /** Replicas {@link #onOpenLocalLogs} opened that no metadata has assigned yet. */
+  private final Set<PartitionId> openedBeforeMetadata = new HashSet<>();
 
   /** Topic settings as read, by their text: every snapshot repeats them. */
   private final Map<Map<String, String>, TopicSettings> settingsRead = new HashMap<>();
@@ -179,6 +192,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(OpenLocalLogs.class, this::onOpenLocalLogs)
         .onMessage(ApplyMetadata.class, this::onApplyMetadata)
         .onMessage(GetStatuses.class, this::onGetStatuses)
         .onMessage(Resubscribe.class, this::onResubscribe)
@@ -219,6 +233,67 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     return this;
   }
 
+  /**
+   * Opens (recovers) every replica whose directory records its topic id, while the node still joins
+   * the cluster and waits for the controller: when the assignment arrives, the log is open and the
+   * replica's role starts at once. Which replicas stay open is the first metadata's decision
+   * ({@link #closeUnassigned}); a directory that cannot be opened now is opened, or fails, again
+   * when it is assigned.
+   */
+  private Behavior<Command> onOpenLocalLogs(OpenLocalLogs msg) {
+    List<ReplicaDirectories.Recorded> recorded;
+    try {
+      recorded = ReplicaDirectories.recorded(replicas.dataDir());
+    } catch (IOException e) {
+      getContext()
+          .getLog()
+          .warn(
+              "Could not list the replicas under {}; each opens when assigned: {}",
+              replicas.dataDir(),
+              e.toString());
+      return this;
+    }
+    for (ReplicaDirectories.Recorded r : recorded) {
+      if (replicas.get(r.partition()).isPresent()) {
+        continue;
+      }
+      try {
+        replicas.open(r.partition(), r.topicId());
+        openedBeforeMetadata.add(r.partition());
+      } catch (IOException | RuntimeException e) {
+        getContext()
+            .getLog()
+            .warn(
+                "{}: could not open its log before the metadata; retried when assigned: {}",
+                r.partition(),
+                e.toString());
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Closes the replicas opened before the first metadata that it does not assign here: no actor
+   * runs for them, and nothing opened them before that change either.
+   */
+  private void closeUnassigned() {
+    for (PartitionId id : openedBeforeMetadata) {
+      if (actors.containsKey(id) || removing.containsKey(id)) {
+        continue;
+      }
+      Optional<PartitionReplica> open = replicas.remove(id);
+      if (open.isPresent()) {
+        try {
+          open.get().close();
+        } catch (IOException | RuntimeException e) {
+          getContext().getLog().warn("{}: closing its unassigned log failed: {}", id, e.toString());
+        }
+        getContext().getLog().info("{}: not assigned to this node; its log is closed again", id);
+      }
+    }
+    openedBeforeMetadata.clear();
+  }
+
   private Behavior<Command> onResubscribe(Resubscribe msg) {
     controller.tell(new Controller.Subscribe(subscriber));
     return this;
@@ -244,6 +319,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
         }
       }
     }
+    closeUnassigned();
     published.publish(msg.snapshot());
     return this;
   }
