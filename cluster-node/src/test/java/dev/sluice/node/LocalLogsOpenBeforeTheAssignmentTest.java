@@ -1,7 +1,7 @@
 package dev.sluice.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.SluiceSettings;
@@ -11,7 +11,6 @@ import dev.sluice.node.controller.PartitionAssignment;
 import dev.sluice.node.controller.TopicMetadata;
 import dev.sluice.node.replica.AppliedMetadata;
 import dev.sluice.node.replica.LocalReplicas;
-import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.ReplicaManager;
 import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.protocol.PartitionId;
@@ -20,11 +19,17 @@ import dev.sluice.replication.watchdog.WatchdogState;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,14 +37,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A restarted node's replica manager opens the logs its data directory holds before the controller
- * assigns anything, so that a follower's log is recovered while the node joins the cluster; the
- * assignment then uses the log already open, and the first metadata closes the ones it does not
- * assign here.
+ * assigns anything, so that a follower's log is recovered while the node joins the cluster; nothing
+ * serves them until assigned, the assignment then uses the log already open, and the first metadata
+ * closes the ones it does not assign here.
  */
 class LocalLogsOpenBeforeTheAssignmentTest {
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final int NODE = 3;
   private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final long OPENED_AT = 1_000_000L;
+  private static final long ASSIGNED_AT = 2_000_000L;
 
   @TempDir Path dir;
 
@@ -58,6 +65,7 @@ class LocalLogsOpenBeforeTheAssignmentTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void logsOpenBeforeTheFirstMetadataWhichKeepsTheAssignedAndClosesTheRest() throws Exception {
     SluiceSettings settings =
         SluiceSettings.from(TestNodes.singleNode(dir, Map.of("sluice.node.id", "" + NODE)));
@@ -65,40 +73,37 @@ class LocalLogsOpenBeforeTheAssignmentTest {
     PartitionId gone = new PartitionId("gone-topic", 2);
     PartitionId legacy = new PartitionId("legacy", 0);
     PartitionId otherIncarnation = new PartitionId("renewed", 0);
-    try (LocalReplicas before = localReplicas(settings)) {
+    MutableClock clock = new MutableClock(OPENED_AT);
+    try (LocalReplicas before = localReplicas(settings, clock)) {
       before.open(orders, "orders-id");
       before.open(gone, "gone-id");
       before.open(legacy); // created before topic ids: opens only when assigned
       before.open(otherIncarnation, "renewed-old-id");
     }
 
-    replicas = localReplicas(settings);
+    replicas = localReplicas(settings, clock);
     TestProbe<Controller.Command> controller = testKit.createTestProbe();
     TestProbe<StallWatchdog.Command> watchdog = testKit.createTestProbe();
-    ActorRef<ReplicaManager.Command> manager =
-        testKit.spawn(
-            ReplicaManager.create(
-                replicas,
-                new AppliedMetadata(),
-                controller.getRef(),
-                SluiceNode.transferSettings(settings),
-                LeaderSettings.of(NODE, 1, Duration.ofSeconds(10)),
-                watchdog.getRef(),
-                new WatchdogState()));
+    Behavior<ReplicaManager.Command> behavior =
+        ReplicaManager.create(
+            replicas,
+            new AppliedMetadata(),
+            controller.getRef(),
+            SluiceNode.transferSettings(settings),
+            LeaderSettings.of(NODE, 1, Duration.ofSeconds(10)),
+            watchdog.getRef(),
+            new WatchdogState());
+    ActorRef<ReplicaManager.Command>[] manager = new ActorRef[1];
+    LoggingTestKit.info("Opened 3 replica logs of the data directory before the first metadata")
+        .withMessageContains("[gone-topic-2, orders-0, renewed-0]")
+        .expect(testKit.system(), () -> manager[0] = testKit.spawn(behavior));
     Controller.Subscribe subscribe =
         controller.expectMessageClass(Controller.Subscribe.class, WAIT);
+    for (PartitionId p : List.of(orders, gone, legacy, otherIncarnation)) {
+      assertFalse(replicas.get(p).isPresent(), p + ": nothing serves it before it is assigned");
+    }
 
-    controller.awaitAssert(
-        WAIT,
-        () -> {
-          assertTrue(replicas.get(orders).isPresent(), "orders-0 open before any metadata");
-          assertTrue(replicas.get(gone).isPresent(), "gone-topic-2 open before any metadata");
-          assertTrue(replicas.get(otherIncarnation).isPresent());
-          return null;
-        });
-    assertFalse(replicas.get(legacy).isPresent(), "no recorded topic id: waits for metadata");
-    PartitionReplica opened = replicas.get(orders).orElseThrow();
-
+    clock.set(ASSIGNED_AT);
     subscribe
         .subscriber()
         .tell(
@@ -113,14 +118,15 @@ class LocalLogsOpenBeforeTheAssignmentTest {
     controller.awaitAssert(
         WAIT,
         () -> {
-          assertFalse(replicas.get(gone).isPresent(), "not assigned here: closed again");
-          assertFalse(
-              replicas.get(otherIncarnation).isPresent(), "another incarnation: not assigned");
+          assertTrue(replicas.get(orders).isPresent(), "assigned: the log opened at start");
           assertTrue(replicas.get(legacy).isPresent(), "assigned: opened now");
           return null;
         });
-    assertSame(opened, replicas.get(orders).orElseThrow(), "the assignment used the open log");
-    testKit.stop(manager);
+    assertEquals(OPENED_AT, replicas.get(orders).orElseThrow().openedMillis());
+    assertEquals(ASSIGNED_AT, replicas.get(legacy).orElseThrow().openedMillis());
+    assertFalse(replicas.get(gone).isPresent(), "not assigned here");
+    assertFalse(replicas.get(otherIncarnation).isPresent(), "another incarnation: not assigned");
+    testKit.stop(manager[0]);
   }
 
   /** Partition 0 on nodes 1, 2 and 3, led by node 1. */
@@ -132,8 +138,35 @@ class LocalLogsOpenBeforeTheAssignmentTest {
         Map.of());
   }
 
-  private LocalReplicas localReplicas(SluiceSettings settings) {
-    return new LocalReplicas(
-        NODE, settings.node().dataDir(), settings.storage(), Clock.systemUTC());
+  private static LocalReplicas localReplicas(SluiceSettings settings, Clock clock) {
+    return new LocalReplicas(NODE, settings.node().dataDir(), settings.storage(), clock);
+  }
+
+  /** A wall clock the test sets: tells which instant a replica was opened at. */
+  private static final class MutableClock extends Clock {
+    private final AtomicLong millis;
+
+    MutableClock(long millis) {
+      this.millis = new AtomicLong(millis);
+    }
+
+    void set(long value) {
+      millis.set(value);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis.get());
+    }
   }
 }

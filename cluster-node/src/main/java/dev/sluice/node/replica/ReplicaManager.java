@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -158,8 +159,15 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final Map<PartitionId, ActorRef<PartitionLeader.Command>> leaderActors = new HashMap<>();
   private final Map<PartitionId, Removal> removing = new HashMap<>();
 
-  /** Replicas {@link #onOpenLocalLogs} opened that no metadata has assigned yet. */
-  private final Set<PartitionId> openedBeforeMetadata = new HashSet<>();
+  /** A replica {@link #onOpenLocalLogs} opened, not yet in the open set, with its topic id. */
+  private record Preopened(PartitionReplica replica, String topicId) {}
+
+  /**
+   * Replicas {@link #onOpenLocalLogs} opened that no metadata has assigned yet: outside the open
+   * set, so that neither the API nor the replication server serves them before the controller
+   * assigned them.
+   */
+  private final Map<PartitionId, Preopened> openedBeforeMetadata = new HashMap<>();
 
   /** Topic settings as read, by their text: every snapshot repeats them. */
   private final Map<Map<String, String>, TopicSettings> settingsRead = new HashMap<>();
@@ -253,13 +261,18 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
               e.toString());
       return this;
     }
+    long start = System.nanoTime();
+    List<PartitionId> opened = new ArrayList<>();
     for (ReplicaDirectories.Recorded r : recorded) {
-      if (replicas.get(r.partition()).isPresent()) {
+      if (replicas.get(r.partition()).isPresent()
+          || openedBeforeMetadata.containsKey(r.partition())) {
         continue;
       }
       try {
-        replicas.open(r.partition(), r.topicId());
-        openedBeforeMetadata.add(r.partition());
+        openedBeforeMetadata.put(
+            r.partition(),
+            new Preopened(replicas.openUnlisted(r.partition(), r.topicId()), r.topicId()));
+        opened.add(r.partition());
       } catch (IOException | RuntimeException e) {
         getContext()
             .getLog()
@@ -269,29 +282,63 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                 e.toString());
       }
     }
+    if (!opened.isEmpty()) {
+      getContext()
+          .getLog()
+          .info(
+              "Opened {} replica logs of the data directory before the first metadata, in {} ms: {}",
+              opened.size(),
+              (System.nanoTime() - start) / 1_000_000,
+              opened);
+    }
     return this;
   }
 
   /**
-   * Closes the replicas opened before the first metadata that it does not assign here: no actor
-   * runs for them, and nothing opened them before that change either.
+   * The replica of {@code id} for {@code topicId}: the one opened before the metadata if it was
+   * opened for that topic id, else opened now ({@link LocalReplicas#open}).
+   */
+  private PartitionReplica adoptOrOpen(PartitionId id, String topicId) throws IOException {
+    Preopened pre = openedBeforeMetadata.get(id);
+    if (pre != null && Objects.equals(pre.topicId(), topicId)) {
+      openedBeforeMetadata.remove(id);
+      PartitionReplica listed = replicas.adopt(pre.replica(), topicId);
+      if (listed != pre.replica()) {
+        closeQuietly(id, pre.replica());
+      }
+      return listed;
+    }
+    return replicas.open(id, topicId);
+  }
+
+  /**
+   * Closes the replicas opened before the first metadata that it did not assign here: nothing
+   * opened them before that change either.
    */
   private void closeUnassigned() {
-    for (PartitionId id : openedBeforeMetadata) {
-      if (actors.containsKey(id) || removing.containsKey(id)) {
-        continue;
-      }
-      Optional<PartitionReplica> open = replicas.remove(id);
-      if (open.isPresent()) {
-        try {
-          open.get().close();
-        } catch (IOException | RuntimeException e) {
-          getContext().getLog().warn("{}: closing its unassigned log failed: {}", id, e.toString());
-        }
-        getContext().getLog().info("{}: not assigned to this node; its log is closed again", id);
-      }
+    for (Map.Entry<PartitionId, Preopened> e : openedBeforeMetadata.entrySet()) {
+      closeQuietly(e.getKey(), e.getValue().replica());
+      getContext()
+          .getLog()
+          .info("{}: not assigned to this node; its log, opened at start, is closed", e.getKey());
     }
     openedBeforeMetadata.clear();
+  }
+
+  /** Closes the replica of {@code id} opened before the metadata, if any. */
+  private void closeOpenedBeforeMetadata(PartitionId id) {
+    Preopened pre = openedBeforeMetadata.remove(id);
+    if (pre != null) {
+      closeQuietly(id, pre.replica());
+    }
+  }
+
+  private void closeQuietly(PartitionId id, PartitionReplica replica) {
+    try {
+      replica.close();
+    } catch (IOException | RuntimeException e) {
+      getContext().getLog().warn("{}: closing its log failed: {}", id, e.toString());
+    }
   }
 
   private Behavior<Command> onResubscribe(Resubscribe msg) {
@@ -353,6 +400,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
             startRemoval(id, open.get());
             done = false;
           } else {
+            closeOpenedBeforeMetadata(id);
             ReplicaDirectories.remove(dir);
             getContext()
                 .getLog()
@@ -457,7 +505,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                 topic.topicId());
         return;
       }
-      PartitionReplica replica = replicas.open(id, topic.topicId());
+      PartitionReplica replica = adoptOrOpen(id, topic.topicId());
       applySettings(id, replica, settings);
       ActorRef<PartitionReplicaActor.Command> actor = actors.get(id);
       if (actor == null) {
