@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.SluiceSettings;
+import dev.sluice.log.PartitionLog;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
@@ -16,6 +17,7 @@ import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchdogState;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * serves them until assigned, the assignment then uses the log already open, and the first metadata
  * closes the ones it does not assign here.
  */
+@SuppressWarnings("unchecked")
 class LocalLogsOpenBeforeTheAssignmentTest {
   private static final ActorTestKit testKit = ActorTestKit.create();
   private static final int NODE = 3;
@@ -65,7 +68,6 @@ class LocalLogsOpenBeforeTheAssignmentTest {
   }
 
   @Test
-  @SuppressWarnings("unchecked")
   void logsOpenBeforeTheFirstMetadataWhichKeepsTheAssignedAndClosesTheRest() throws Exception {
     SluiceSettings settings =
         SluiceSettings.from(TestNodes.singleNode(dir, Map.of("sluice.node.id", "" + NODE)));
@@ -120,13 +122,62 @@ class LocalLogsOpenBeforeTheAssignmentTest {
         () -> {
           assertTrue(replicas.get(orders).isPresent(), "assigned: the log opened at start");
           assertTrue(replicas.get(legacy).isPresent(), "assigned: opened now");
+          assertTrue(closedCleanly(gone), "the log not assigned here was closed");
+          assertTrue(closedCleanly(otherIncarnation), "the other incarnation's log was closed");
           return null;
         });
     assertEquals(OPENED_AT, replicas.get(orders).orElseThrow().openedMillis());
     assertEquals(ASSIGNED_AT, replicas.get(legacy).orElseThrow().openedMillis());
     assertFalse(replicas.get(gone).isPresent(), "not assigned here");
     assertFalse(replicas.get(otherIncarnation).isPresent(), "another incarnation: not assigned");
+    assertFalse(closedCleanly(orders), "the assigned log stays open");
     testKit.stop(manager[0]);
+  }
+
+  @Test
+  void logsOpenedForAMetadataThatNeverCameAreClosedWhenTheManagerStops() throws Exception {
+    SluiceSettings settings =
+        SluiceSettings.from(TestNodes.singleNode(dir, Map.of("sluice.node.id", "" + NODE)));
+    PartitionId orders = new PartitionId("orders", 1);
+    MutableClock clock = new MutableClock(OPENED_AT);
+    try (LocalReplicas before = localReplicas(settings, clock)) {
+      before.open(orders, "orders-id");
+    }
+    replicas = localReplicas(settings, clock);
+    TestProbe<Controller.Command> controller = testKit.createTestProbe();
+    ActorRef<ReplicaManager.Command>[] manager = new ActorRef[1];
+    LoggingTestKit.info("Opened 1 replica logs of the data directory before the first metadata")
+        .expect(
+            testKit.system(),
+            () ->
+                manager[0] =
+                    testKit.spawn(
+                        ReplicaManager.create(
+                            replicas,
+                            new AppliedMetadata(),
+                            controller.getRef(),
+                            SluiceNode.transferSettings(settings),
+                            LeaderSettings.of(NODE, 1, Duration.ofSeconds(10)),
+                            testKit.<StallWatchdog.Command>createTestProbe().getRef(),
+                            new WatchdogState())));
+    assertFalse(closedCleanly(orders), "open");
+
+    testKit.stop(manager[0]);
+
+    controller.awaitAssert(
+        WAIT,
+        () -> {
+          assertTrue(closedCleanly(orders), "closed when the manager stopped");
+          return null;
+        });
+  }
+
+  /** Whether the partition's log is closed cleanly: its clean-shutdown marker is on disk. */
+  private boolean closedCleanly(PartitionId partition) {
+    return Files.exists(
+        dir.resolve("node-1") // TestNodes.singleNode's data dir, whatever the node id
+            .resolve(partition.dirName())
+            .resolve(PartitionLog.CLEAN_SHUTDOWN_FILE));
   }
 
   /** Partition 0 on nodes 1, 2 and 3, led by node 1. */

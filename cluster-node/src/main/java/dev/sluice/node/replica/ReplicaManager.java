@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -206,7 +207,20 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
         .onMessage(Resubscribe.class, this::onResubscribe)
         .onMessage(ApplyRetention.class, this::onApplyRetention)
         .onMessage(ReplicaActorStopped.class, this::onReplicaActorStopped)
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  /**
+   * The node's shutdown closes the open set ({@link LocalReplicas#close}); the logs opened before a
+   * first metadata that never came are closed here, so that they too are closed cleanly.
+   */
+  private Behavior<Command> onPostStop(PostStop signal) {
+    for (Map.Entry<PartitionId, Preopened> e : openedBeforeMetadata.entrySet()) {
+      closeQuietly(e.getKey(), e.getValue().replica());
+    }
+    openedBeforeMetadata.clear();
+    return this;
   }
 
   private static void removeLeftovers(ActorContext<Command> ctx, LocalReplicas replicas) {
