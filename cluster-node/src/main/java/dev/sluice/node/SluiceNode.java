@@ -43,9 +43,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -110,6 +112,16 @@ public final class SluiceNode implements AutoCloseable {
 
   /** Starts a node from a fully resolved config and returns once its HTTP API is bound. */
   public static SluiceNode start(Config config) {
+    return start(config, ControllerSingleton::prepareJournal);
+  }
+
+  /**
+   * As {@link #start(Config)}, with {@code journalSchema} preparing the controller journal's schema
+   * in the new actor system (see {@link #init(ActorSystem, SluiceSettings, StorageId, NodeTls,
+   * CompletionStage)}).
+   */
+  static SluiceNode start(
+      Config config, Function<ActorSystem<Void>, CompletionStage<Done>> journalSchema) {
     SluiceSettings settings = SluiceSettings.from(config);
     try {
       Files.createDirectories(settings.node().dataDir());
@@ -137,7 +149,7 @@ public final class SluiceNode implements AutoCloseable {
             NodeConfig.SYSTEM_NAME,
             ActorSystemSetup.create(setups.toArray(new Setup[0])));
     try {
-      return init(system, settings, storageId, tls);
+      return init(system, settings, storageId, tls, journalSchema.apply(system));
     } catch (RuntimeException | Error e) {
       system.terminate();
       throw e;
@@ -235,6 +247,26 @@ public final class SluiceNode implements AutoCloseable {
    */
   public static SluiceNode init(
       ActorSystem<Void> system, SluiceSettings settings, StorageId storageId, NodeTls tls) {
+    return init(system, settings, storageId, tls, ControllerSingleton.prepareJournal(system));
+  }
+
+  /**
+   * As {@link #init(ActorSystem, SluiceSettings, StorageId, NodeTls)}, with the preparation of the
+   * controller journal's schema already under way as {@code journalSchema}.
+   *
+   * <p>The schema is awaited last, not first: nothing of this node but the controller singleton
+   * uses the journal, and the singleton prepares the schema itself before it recovers ({@link
+   * ControllerSingleton}). Awaiting it first put the first connection to the journal (seconds on a
+   * cold JVM: the JDBC pool, H2's AUTO_SERVER handshake) before the replica manager subscribed to
+   * the controller, so a restarted follower learnt its assignment that much later. Awaiting it at
+   * all keeps a node whose journal cannot be reached from starting.
+   */
+  static SluiceNode init(
+      ActorSystem<Void> system,
+      SluiceSettings settings,
+      StorageId storageId,
+      NodeTls tls,
+      CompletionStage<Done> journalSchema) {
     Executor blocking = BlockingIo.executor(system);
     // Before anything binds: a broken tokens file fails the start with its problems listed.
     Optional<TokenStore> tokens = tokenStore(settings.security());
@@ -256,7 +288,6 @@ public final class SluiceNode implements AutoCloseable {
             system.settings().config().getStringList("pekko.cluster.seed-nodes")),
         IslandProbe.NAME,
         Props.empty());
-    await(ControllerSingleton.prepareJournal(system), "controller journal schema");
     ActorRef<Controller.Command> controller =
         ControllerSingleton.init(
             system,
@@ -411,6 +442,7 @@ public final class SluiceNode implements AutoCloseable {
               logsClosed.complete(Done.getInstance());
               return CompletableFuture.completedFuture(Done.getInstance());
             });
+    await(journalSchema, "controller journal schema");
     if (settings.node().bindsElsewhere()) {
       log.info(
           "Sluice node {} listens on {} and advertises {}",

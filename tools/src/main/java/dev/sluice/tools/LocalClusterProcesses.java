@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,14 @@ final class LocalClusterProcesses {
   private final Map<Integer, Process> started = new LinkedHashMap<>();
   private final Map<Integer, String> extraJavaOpts = new LinkedHashMap<>();
   private final CountDownLatch allExited = new CountDownLatch(1);
+  private final NodeClassArchive classArchive;
+
+  /**
+   * The class sharing each node JVM started with: stopping a node hands its dump over at once, as
+   * this process may exit before the JDK runs the exit callbacks.
+   */
+  private final Map<Process, NodeClassArchive.Launch> launches = new HashMap<>();
+
   private boolean stopping;
 
   LocalClusterProcesses(PrintWriter out, PrintWriter err, String javaOpts) {
@@ -70,6 +79,7 @@ final class LocalClusterProcesses {
     this.err = err;
     this.javaOpts = javaOpts == null || javaOpts.isBlank() ? DEFAULT_JAVA_OPTS : javaOpts;
     this.mainClass = mainClass;
+    this.classArchive = NodeClassArchive.forThisProcess(this.javaOpts);
   }
 
   /**
@@ -78,14 +88,20 @@ final class LocalClusterProcesses {
    * {@link LocalClusterCommand} also looks for to recognise a running node).
    */
   static List<String> javaCommand(LocalClusterNode node, String javaOpts) {
-    return javaCommand(node, javaOpts, Main.class.getName());
+    return javaCommand(node, javaOpts, Main.class.getName(), List.of());
   }
 
-  private static List<String> javaCommand(
-      LocalClusterNode node, String javaOpts, String mainClass) {
+  /**
+   * As {@link #javaCommand(LocalClusterNode, String)}, with {@code classSharing} (the options of
+   * the {@link NodeClassArchive}) before the other options, each one argument (a path may hold
+   * spaces).
+   */
+  static List<String> javaCommand(
+      LocalClusterNode node, String javaOpts, String mainClass, List<String> classSharing) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add(H2_BIND_ADDRESS);
+    command.addAll(classSharing);
     command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
@@ -118,11 +134,25 @@ final class LocalClusterProcesses {
         UTF_8,
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
-    Process process =
-        new ProcessBuilder(javaCommand(node, (javaOpts + " " + extraJavaOpts).trim(), mainClass))
-            .redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
-            .start();
+    String options = (javaOpts + " " + extraJavaOpts).trim();
+    // A node's own sharing options (e.g. -Xshare:off for one node) replace the archive's.
+    NodeClassArchive.Launch sharing =
+        NodeClassArchive.choosesOwnSharing(extraJavaOpts)
+            ? NodeClassArchive.Launch.NONE
+            : classArchive.launch(node.id());
+    Process process;
+    try {
+      process =
+          new ProcessBuilder(javaCommand(node, options, mainClass, sharing.options()))
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
+              .start();
+    } catch (IOException | RuntimeException e) {
+      classArchive.exited(sharing, NodeClassArchive.KILLED); // frees the archive for another
+      throw e;
+    }
+    launches.put(process, sharing);
+    process.onExit().thenAccept(p -> classArchive.exited(sharing, p.exitValue()));
     process.getOutputStream().close();
     started.put(node.id(), process);
     this.extraJavaOpts.put(node.id(), extraJavaOpts);
@@ -243,6 +273,7 @@ final class LocalClusterProcesses {
         waitFor(process, Duration.ofSeconds(10));
       }
     }
+    toStop.values().forEach(this::handOverArchive);
     for (LocalClusterNode node : layout.nodes()) {
       if (toStop.containsKey(node.id())) {
         deleteQuietly(node.pidFile());
@@ -272,8 +303,20 @@ final class LocalClusterProcesses {
       process.get().destroyForcibly();
       waitFor(process.get(), Duration.ofSeconds(10));
     }
+    handOverArchive(process.get());
     deleteQuietly(node.pidFile());
     return graceful;
+  }
+
+  /** Lets the class archive take the dump of a node JVM that has exited, if it made one. */
+  private void handOverArchive(Process process) {
+    NodeClassArchive.Launch launch;
+    synchronized (this) {
+      launch = launches.get(process);
+    }
+    if (launch != null && !process.isAlive()) {
+      classArchive.exited(launch, process.exitValue());
+    }
   }
 
   private static boolean waitFor(Process process, Duration timeout) {

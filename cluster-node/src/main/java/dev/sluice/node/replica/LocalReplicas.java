@@ -121,7 +121,20 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
       if (existing != null) {
         return existing;
       }
-      Path dir = dirOf(partition);
+      return list(openUnlisted(partition, topicId), topicId);
+    }
+  }
+
+  /**
+   * Opens (recovering from disk) the replica of {@code partition} for {@code topicId} as {@link
+   * #open} does, without adding it to the open set: lookups, the API and the replication server do
+   * not see it until {@link #adopt}ed. The caller closes it if it is never adopted.
+   *
+   * @throws IOException also when the directory belongs to another incarnation of the topic
+   */
+  public PartitionReplica openUnlisted(PartitionId partition, String topicId) throws IOException {
+    Path dir = dirOf(partition);
+    synchronized (this) {
       if (topicId != null) {
         Optional<String> recorded = ReplicaDirectories.topicId(dir);
         if (recorded.isPresent() && !recorded.get().equals(topicId)) {
@@ -140,14 +153,27 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
           ReplicaDirectories.writeTopicId(dir, topicId);
         }
       }
-      PartitionLog log = PartitionLog.open(dir, storage, clock, ForceJournal.forLog(dir));
-      PartitionReplica replica = new PartitionReplica(partition, localNode, log, clock);
-      replicas.put(partition, replica);
-      if (topicId != null) {
-        topicIds.put(partition, topicId);
-      }
-      return replica;
     }
+    PartitionLog log = PartitionLog.open(dir, storage, clock, ForceJournal.forLog(dir));
+    return new PartitionReplica(partition, localNode, log, clock);
+  }
+
+  /**
+   * Adds a replica from {@link #openUnlisted} for {@code topicId} to the open set; returns the
+   * replica of the open set, which is another one (and {@code replica} must be closed) when one was
+   * open already.
+   */
+  public synchronized PartitionReplica adopt(PartitionReplica replica, String topicId) {
+    PartitionReplica existing = replicas.get(replica.partitionId());
+    return existing != null ? existing : list(replica, topicId);
+  }
+
+  private PartitionReplica list(PartitionReplica replica, String topicId) {
+    replicas.put(replica.partitionId(), replica);
+    if (topicId != null) {
+      topicIds.put(replica.partitionId(), topicId);
+    }
+    return replica;
   }
 
   /**

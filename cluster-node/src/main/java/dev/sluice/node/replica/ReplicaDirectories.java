@@ -5,6 +5,7 @@ import dev.sluice.log.checkpoint.AtomicFile;
 import dev.sluice.log.checkpoint.OffsetCheckpoint;
 import dev.sluice.node.controller.DeletedTopic;
 import dev.sluice.node.controller.TopicMetadata;
+import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -14,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -115,6 +117,52 @@ public final class ReplicaDirectories {
     OffsetCheckpoint.forceDirectory(partitionDir.toAbsolutePath().getParent());
     Directories.deleteTree(doomed);
     return true;
+  }
+
+  /** A partition directory found on disk with the topic incarnation it records. */
+  public record Recorded(PartitionId partition, String topicId) {}
+
+  /**
+   * The partition directories directly under {@code dataDir} that record their topic id: what a
+   * node held when it stopped, known before any metadata arrives. Directories being removed, of a
+   * topic created before ids existed, or whose name is no {@code topic-partition} are left out.
+   */
+  public static List<Recorded> recorded(Path dataDir) throws IOException {
+    List<Recorded> found = new ArrayList<>();
+    if (!Files.isDirectory(dataDir)) {
+      return found;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dataDir, Files::isDirectory)) {
+      for (Path dir : entries) {
+        Optional<PartitionId> partition = parseDirName(dir.getFileName().toString());
+        if (partition.isEmpty()) {
+          continue;
+        }
+        Optional<String> topicId = topicId(dir);
+        if (topicId.isPresent() && partition.get().dirName().equals(dir.getFileName().toString())) {
+          found.add(new Recorded(partition.get(), topicId.get()));
+        }
+      }
+    }
+    found.sort(Comparator.comparing(r -> r.partition().dirName()));
+    return found;
+  }
+
+  /** {@code orders-3} as partition 3 of {@code orders}; empty for any other name. */
+  static Optional<PartitionId> parseDirName(String name) {
+    int dash = name.lastIndexOf('-');
+    if (dash < 1 || dash == name.length() - 1 || name.endsWith(DELETED_SUFFIX)) {
+      return Optional.empty();
+    }
+    String number = name.substring(dash + 1);
+    if (!number.chars().allMatch(c -> c >= '0' && c <= '9') || number.length() > 9) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new PartitionId(name.substring(0, dash), Integer.parseInt(number)));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   /**

@@ -25,11 +25,13 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -54,6 +56,12 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * re-created under the same name waits for it). Leftovers of removals a crash interrupted go when
  * the manager starts.
  *
+ * <p>Start-up: before any metadata arrives, the manager opens the replicas its data directory holds
+ * (those that record their topic id), so that a restarted follower's log is recovered while the
+ * node joins the cluster, not after its assignment arrived. The first metadata keeps those it
+ * assigns here and closes the others; a replica whose topic id differs from the metadata's is not
+ * assigned (as when it is opened on assignment) and so closed.
+ *
  * <p>Runs on the blocking-IO dispatcher: opening a log reads and checks its tail. The latest
  * applied snapshot is published through {@link AppliedMetadata} for lock-free reads by HTTP
  * handlers.
@@ -76,6 +84,9 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   public record Statuses(int node, List<ReplicaStatus> replicas) implements NodeSerializable {}
 
   private record Resubscribe() implements Command {}
+
+  /** First message: opens the replicas the data directory holds, before any metadata arrives. */
+  private record OpenLocalLogs() implements Command {}
 
   /** Timer: every replica applies the retention limits. */
   private record ApplyRetention() implements Command {}
@@ -125,6 +136,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                   timers.startTimerWithFixedDelay(
                       new ApplyRetention(), replicas.storage().retentionCheckInterval());
                   removeLeftovers(ctx, replicas);
+                  ctx.getSelf().tell(new OpenLocalLogs());
                   PartitionReplicaActor.Replication replication =
                       new PartitionReplicaActor.Replication(published, transfer, watchdog);
                   return new ReplicaManager(
@@ -147,6 +159,16 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   private final Map<PartitionId, ActorRef<PartitionReplicaActor.Command>> actors = new HashMap<>();
   private final Map<PartitionId, ActorRef<PartitionLeader.Command>> leaderActors = new HashMap<>();
   private final Map<PartitionId, Removal> removing = new HashMap<>();
+
+  /** A replica {@link #onOpenLocalLogs} opened, not yet in the open set, with its topic id. */
+  private record Preopened(PartitionReplica replica, String topicId) {}
+
+  /**
+   * Replicas {@link #onOpenLocalLogs} opened that no metadata has assigned yet: outside the open
+   * set, so that neither the API nor the replication server serves them before the controller
+   * assigned them.
+   */
+  private final Map<PartitionId, Preopened> openedBeforeMetadata = new HashMap<>();
 
   /** Topic settings as read, by their text: every snapshot repeats them. */
   private final Map<Map<String, String>, TopicSettings> settingsRead = new HashMap<>();
@@ -179,12 +201,26 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(OpenLocalLogs.class, this::onOpenLocalLogs)
         .onMessage(ApplyMetadata.class, this::onApplyMetadata)
         .onMessage(GetStatuses.class, this::onGetStatuses)
         .onMessage(Resubscribe.class, this::onResubscribe)
         .onMessage(ApplyRetention.class, this::onApplyRetention)
         .onMessage(ReplicaActorStopped.class, this::onReplicaActorStopped)
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  /**
+   * The node's shutdown closes the open set ({@link LocalReplicas#close}); the logs opened before a
+   * first metadata that never came are closed here, so that they too are closed cleanly.
+   */
+  private Behavior<Command> onPostStop(PostStop signal) {
+    for (Map.Entry<PartitionId, Preopened> e : openedBeforeMetadata.entrySet()) {
+      closeQuietly(e.getKey(), e.getValue().replica());
+    }
+    openedBeforeMetadata.clear();
+    return this;
   }
 
   private static void removeLeftovers(ActorContext<Command> ctx, LocalReplicas replicas) {
@@ -219,6 +255,106 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     return this;
   }
 
+  /**
+   * Opens (recovers) every replica whose directory records its topic id, while the node still joins
+   * the cluster and waits for the controller: when the assignment arrives, the log is open and the
+   * replica's role starts at once. Which replicas stay open is the first metadata's decision
+   * ({@link #closeUnassigned}); a directory that cannot be opened now is opened, or fails, again
+   * when it is assigned.
+   */
+  private Behavior<Command> onOpenLocalLogs(OpenLocalLogs msg) {
+    List<ReplicaDirectories.Recorded> recorded;
+    try {
+      recorded = ReplicaDirectories.recorded(replicas.dataDir());
+    } catch (IOException e) {
+      getContext()
+          .getLog()
+          .warn(
+              "Could not list the replicas under {}; each opens when assigned: {}",
+              replicas.dataDir(),
+              e.toString());
+      return this;
+    }
+    long start = System.nanoTime();
+    List<PartitionId> opened = new ArrayList<>();
+    for (ReplicaDirectories.Recorded r : recorded) {
+      if (replicas.get(r.partition()).isPresent()
+          || openedBeforeMetadata.containsKey(r.partition())) {
+        continue;
+      }
+      try {
+        openedBeforeMetadata.put(
+            r.partition(),
+            new Preopened(replicas.openUnlisted(r.partition(), r.topicId()), r.topicId()));
+        opened.add(r.partition());
+      } catch (IOException | RuntimeException e) {
+        getContext()
+            .getLog()
+            .warn(
+                "{}: could not open its log before the metadata; retried when assigned: {}",
+                r.partition(),
+                e.toString());
+      }
+    }
+    if (!opened.isEmpty()) {
+      getContext()
+          .getLog()
+          .info(
+              "Opened {} replica logs of the data directory before the first metadata, in {} ms: {}",
+              opened.size(),
+              (System.nanoTime() - start) / 1_000_000,
+              opened);
+    }
+    return this;
+  }
+
+  /**
+   * The replica of {@code id} for {@code topicId}: the one opened before the metadata if it was
+   * opened for that topic id, else opened now ({@link LocalReplicas#open}).
+   */
+  private PartitionReplica adoptOrOpen(PartitionId id, String topicId) throws IOException {
+    Preopened pre = openedBeforeMetadata.get(id);
+    if (pre != null && Objects.equals(pre.topicId(), topicId)) {
+      openedBeforeMetadata.remove(id);
+      PartitionReplica listed = replicas.adopt(pre.replica(), topicId);
+      if (listed != pre.replica()) {
+        closeQuietly(id, pre.replica());
+      }
+      return listed;
+    }
+    return replicas.open(id, topicId);
+  }
+
+  /**
+   * Closes the replicas opened before the first metadata that it did not assign here: nothing
+   * opened them before that change either.
+   */
+  private void closeUnassigned() {
+    for (Map.Entry<PartitionId, Preopened> e : openedBeforeMetadata.entrySet()) {
+      closeQuietly(e.getKey(), e.getValue().replica());
+      getContext()
+          .getLog()
+          .info("{}: not assigned to this node; its log, opened at start, is closed", e.getKey());
+    }
+    openedBeforeMetadata.clear();
+  }
+
+  /** Closes the replica of {@code id} opened before the metadata, if any. */
+  private void closeOpenedBeforeMetadata(PartitionId id) {
+    Preopened pre = openedBeforeMetadata.remove(id);
+    if (pre != null) {
+      closeQuietly(id, pre.replica());
+    }
+  }
+
+  private void closeQuietly(PartitionId id, PartitionReplica replica) {
+    try {
+      replica.close();
+    } catch (IOException | RuntimeException e) {
+      getContext().getLog().warn("{}: closing its log failed: {}", id, e.toString());
+    }
+  }
+
   private Behavior<Command> onResubscribe(Resubscribe msg) {
     controller.tell(new Controller.Subscribe(subscriber));
     return this;
@@ -244,6 +380,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
         }
       }
     }
+    closeUnassigned();
     published.publish(msg.snapshot());
     return this;
   }
@@ -277,6 +414,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
             startRemoval(id, open.get());
             done = false;
           } else {
+            closeOpenedBeforeMetadata(id);
             ReplicaDirectories.remove(dir);
             getContext()
                 .getLog()
@@ -381,7 +519,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                 topic.topicId());
         return;
       }
-      PartitionReplica replica = replicas.open(id, topic.topicId());
+      PartitionReplica replica = adoptOrOpen(id, topic.topicId());
       applySettings(id, replica, settings);
       ActorRef<PartitionReplicaActor.Command> actor = actors.get(id);
       if (actor == null) {

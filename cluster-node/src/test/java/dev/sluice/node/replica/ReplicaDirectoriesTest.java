@@ -178,4 +178,42 @@ class ReplicaDirectoriesTest {
       assertEquals(Optional.empty(), replicas.topicId(t0));
     }
   }
+
+  @Test
+  void directoryNamesParseAsPartitionsOnlyWhenTheyAreTopicDashNumber() {
+    assertEquals(
+        Optional.of(new PartitionId("orders", 3)), ReplicaDirectories.parseDirName("orders-3"));
+    assertEquals(
+        Optional.of(new PartitionId("a-b-c", 12)), ReplicaDirectories.parseDirName("a-b-c-12"));
+    for (String name :
+        List.of(
+            "orders",
+            "orders-",
+            "-3",
+            "orders-x",
+            "orders-+1",
+            "orders-9999999999",
+            "orders-3" + ReplicaDirectories.DELETED_SUFFIX,
+            "storage-id")) {
+      assertEquals(Optional.empty(), ReplicaDirectories.parseDirName(name), name);
+    }
+  }
+
+  @Test
+  void recordedListsThePartitionDirectoriesThatNameTheirTopicId() throws IOException {
+    Path dataDir = data.resolve("recorded");
+    ReplicaDirectories.writeTopicId(dataDir.resolve("orders-1"), "id-1");
+    ReplicaDirectories.writeTopicId(dataDir.resolve("orders-0"), "id-1");
+    Files.createDirectories(dataDir.resolve("legacy-0")); // no topic id
+    ReplicaDirectories.writeTopicId(
+        dataDir.resolve("gone-0" + ReplicaDirectories.DELETED_SUFFIX), "id-2");
+    Files.writeString(dataDir.resolve("storage-7"), "a file, not a directory");
+
+    assertEquals(
+        List.of(
+            new ReplicaDirectories.Recorded(new PartitionId("orders", 0), "id-1"),
+            new ReplicaDirectories.Recorded(new PartitionId("orders", 1), "id-1")),
+        ReplicaDirectories.recorded(dataDir));
+    assertEquals(List.of(), ReplicaDirectories.recorded(data.resolve("absent")));
+  }
 }
