@@ -175,9 +175,13 @@ class LeaderFollowerTransferTest {
             .filter(c -> c.baseOffset() == 1)
             .collect(Collectors.toList());
     // Each event covers the bytes [stagedBytes - writtenBytes, stagedBytes) of the staging file.
-    // No two events may cover the same byte. A cut can stop an attempt after its last chunk was
-    // written but before that chunk's event left the stream: such a write shows as a gap of at
-    // most one chunk per cut, which the next attempt resumed after (it did not write it again).
+    // No two events may cover the same byte. A cut can stop an attempt after chunks were written
+    // but before their events left the stream (events follow the force that makes a step durable,
+    // and the chunks applied while a force runs wait for the next one): such writes show as gaps,
+    // which the next attempt resumed after (it did not write them again). How many chunks one cut
+    // leaves unobserved depends on how many were applied during the force in progress, so the
+    // gaps are not bounded here; what matters is that no byte is staged twice and every byte is
+    // staged.
     List<long[]> writes =
         chunks.stream()
             .filter(c -> c.writtenBytes() > 0)
@@ -185,17 +189,12 @@ class LeaderFollowerTransferTest {
             .sorted(java.util.Comparator.comparingLong(w -> w[0]))
             .collect(Collectors.toList());
     long end = 0;
-    long unobserved = 0;
     for (long[] w : writes) {
       assertTrue(
           w[0] >= end, "bytes from " + w[0] + " staged twice (already staged to " + end + ")");
-      unobserved += w[0] - end;
       end = w[1];
     }
     assertEquals(batchSize, end, "every byte of the batch staged");
-    assertTrue(
-        unobserved <= cuts.get() * LIMIT,
-        unobserved + " bytes written without an event over " + cuts + " cuts");
     long written = chunks.stream().mapToLong(FollowerEvent.ChunkStaged::writtenBytes).sum();
     long received = chunks.stream().mapToLong(c -> c.writtenBytes() + c.skippedBytes()).sum();
     long resent = received - written;
