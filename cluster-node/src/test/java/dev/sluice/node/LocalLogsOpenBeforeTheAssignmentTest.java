@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.testing.MutableClock;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.MetadataSnapshot;
 import dev.sluice.node.controller.PartitionAssignment;
@@ -22,11 +23,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LoggingTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
@@ -75,7 +73,7 @@ class LocalLogsOpenBeforeTheAssignmentTest {
     PartitionId gone = new PartitionId("gone-topic", 2);
     PartitionId legacy = new PartitionId("legacy", 0);
     PartitionId otherIncarnation = new PartitionId("renewed", 0);
-    MutableClock clock = new MutableClock(OPENED_AT);
+    MutableClock clock = new MutableClock(Instant.ofEpochMilli(OPENED_AT));
     try (LocalReplicas before = localReplicas(settings, clock)) {
       before.open(orders, "orders-id");
       before.open(gone, "gone-id");
@@ -105,7 +103,7 @@ class LocalLogsOpenBeforeTheAssignmentTest {
       assertFalse(replicas.get(p).isPresent(), p + ": nothing serves it before it is assigned");
     }
 
-    clock.set(ASSIGNED_AT);
+    clock.advance(Duration.ofMillis(ASSIGNED_AT - OPENED_AT));
     subscribe
         .subscriber()
         .tell(
@@ -139,7 +137,7 @@ class LocalLogsOpenBeforeTheAssignmentTest {
     SluiceSettings settings =
         SluiceSettings.from(TestNodes.singleNode(dir, Map.of("sluice.node.id", "" + NODE)));
     PartitionId orders = new PartitionId("orders", 1);
-    MutableClock clock = new MutableClock(OPENED_AT);
+    MutableClock clock = new MutableClock(Instant.ofEpochMilli(OPENED_AT));
     try (LocalReplicas before = localReplicas(settings, clock)) {
       before.open(orders, "orders-id");
     }
@@ -191,33 +189,5 @@ class LocalLogsOpenBeforeTheAssignmentTest {
 
   private static LocalReplicas localReplicas(SluiceSettings settings, Clock clock) {
     return new LocalReplicas(NODE, settings.node().dataDir(), settings.storage(), clock);
-  }
-
-  /** A wall clock the test sets: tells which instant a replica was opened at. */
-  private static final class MutableClock extends Clock {
-    private final AtomicLong millis;
-
-    MutableClock(long millis) {
-      this.millis = new AtomicLong(millis);
-    }
-
-    void set(long value) {
-      millis.set(value);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis.get());
-    }
   }
 }
