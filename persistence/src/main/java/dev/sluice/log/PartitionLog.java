@@ -121,6 +121,12 @@ public final class PartitionLog implements AutoCloseable {
    */
   private volatile boolean closed;
 
+  /**
+   * Leader appends stamped with an epoch below this are refused ({@link #fenceLeaderEpochsBelow});
+   * written and read under the write lock.
+   */
+  private int fencedBelow = -1;
+
   /** Present while the log is closed cleanly; absent after a crash. */
   public static final String CLEAN_SHUTDOWN_FILE = "clean-shutdown";
 
@@ -536,6 +542,7 @@ public final class PartitionLog implements AutoCloseable {
       throws IOException {
     synchronized (writeLock) {
       checkNotFailed();
+      checkNotFenced(leaderEpoch);
       AppendInfo duplicate = checkProducer(built);
       if (duplicate != null) {
         return duplicate;
@@ -568,6 +575,7 @@ public final class PartitionLog implements AutoCloseable {
       writer.computeValueCrc(value);
       synchronized (writeLock) {
         checkNotFailed();
+        checkNotFenced(leaderEpoch);
         long base = logEndOffset;
         BatchHeader header = BatchFiles.stamped(writer.header(), base, leaderEpoch);
         appendOne(header, (ch, pos) -> writer.writeFromFile(value, ch, pos, base, leaderEpoch));
@@ -598,6 +606,7 @@ public final class PartitionLog implements AutoCloseable {
       }
       synchronized (writeLock) {
         checkNotFailed();
+        checkNotFenced(leaderEpoch);
         AppendInfo duplicate = checkProducer(built);
         if (duplicate != null) {
           return duplicate;
@@ -670,6 +679,33 @@ public final class PartitionLog implements AutoCloseable {
     if (leaderEpoch < 0) {
       throw new IllegalArgumentException(
           dir + ": a leader appends with its epoch, not with the negative epoch " + leaderEpoch);
+    }
+  }
+
+  /**
+   * From now on refuses leader appends stamped with an epoch below {@code epoch} ({@link
+   * FencedLeaderEpochException}, nothing written): called when this node stops leading because
+   * {@code epoch} went to another leader. Taken under the write lock, so an append in progress
+   * finishes first and none of the deposed epoch follows: the follower that starts afterwards reads
+   * a log end no old-epoch append can move. Only raises the fence; follower appends (whose batches
+   * keep the epochs the leader stamped) are not affected.
+   */
+  public void fenceLeaderEpochsBelow(int epoch) {
+    synchronized (writeLock) {
+      fencedBelow = Math.max(fencedBelow, epoch);
+    }
+  }
+
+  /** Under the write lock: throws if {@code leaderEpoch} was fenced. */
+  private void checkNotFenced(int leaderEpoch) {
+    if (leaderEpoch < fencedBelow) {
+      throw new FencedLeaderEpochException(
+          dir
+              + ": refusing a leader append of epoch "
+              + leaderEpoch
+              + ": epoch "
+              + fencedBelow
+              + " belongs to another leader; nothing was written");
     }
   }
 

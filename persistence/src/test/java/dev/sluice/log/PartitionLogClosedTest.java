@@ -42,4 +42,38 @@ class PartitionLogClosedTest {
       assertEquals(1, reopened.logEndOffset());
     }
   }
+
+  @Test
+  void aLeaderAppendOfAFencedEpochIsRefusedAndWritesNothingWhileNewerEpochsAndFollowersWrite()
+      throws IOException {
+    Path logDir = dir.resolve("t-1");
+    try (PartitionLog log = PartitionLog.open(logDir, settings(), clock())) {
+      log.appendRecords(List.of(LogTestSupport.record(0, 10)), 1);
+      log.fenceLeaderEpochsBelow(2);
+
+      FencedLeaderEpochException e =
+          assertThrows(
+              FencedLeaderEpochException.class,
+              () -> log.appendRecords(List.of(LogTestSupport.record(1, 10)), 1));
+      assertTrue(e.getMessage().startsWith(logDir + ": refusing a leader append of epoch 1"));
+      assertTrue(e.getMessage().endsWith("nothing was written"), e.getMessage());
+      assertEquals(1, log.logEndOffset());
+
+      log.fenceLeaderEpochsBelow(1); // never lowered
+      assertThrows(
+          FencedLeaderEpochException.class,
+          () -> log.appendRecords(List.of(LogTestSupport.record(1, 10)), 1));
+      assertEquals(1, log.appendRecords(List.of(LogTestSupport.record(1, 10)), 2).baseOffset());
+
+      try (PartitionLog leader = PartitionLog.open(dir.resolve("leader"), settings(), clock())) {
+        leader.appendRecords(List.of(LogTestSupport.record(0, 10)), 1);
+        try (PartitionLog follower =
+            PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
+          follower.fenceLeaderEpochsBelow(5);
+          follower.appendBatches(LogTestSupport.bytesOf(leader.read(0, 10_000)));
+          assertEquals(1, follower.logEndOffset(), "a follower keeps the epochs it receives");
+        }
+      }
+    }
+  }
 }

@@ -150,8 +150,13 @@ public final class LeaderHandle implements LeaderPartition {
       leaderActor.tell(
           new PartitionLeader.Lead(
               next.leaderEpoch(), next.replicas(), next.inSync(), next.version()));
-    } else if (current.leader() == localNode || current == Assignment.NONE) {
-      leaderActor.tell(new PartitionLeader.Resign(next.leaderEpoch(), next.leader()));
+    } else {
+      // Before the follower starts (the caller starts it after this returns): no append of an
+      // older epoch this node led can reach the log once the follower has read its end.
+      log.fenceLeaderEpochsBelow(next.leaderEpoch());
+      if (current.leader() == localNode || current == Assignment.NONE) {
+        leaderActor.tell(new PartitionLeader.Resign(next.leaderEpoch(), next.leader()));
+      }
     }
     assignment = next;
     changes.signal();

@@ -1,6 +1,7 @@
 package dev.sluice.replication.leader;
 
 import dev.sluice.log.AppendInfo;
+import dev.sluice.log.FencedLeaderEpochException;
 import dev.sluice.log.LogClosedException;
 import dev.sluice.log.PartitionLog;
 import dev.sluice.log.RecordTooLargeException;
@@ -652,8 +653,8 @@ public final class PartitionLeader {
     } catch (IllegalArgumentException e) {
       m.replyTo().tell(new AppendRefused(Refusal.INVALID, e.getMessage()));
       return false;
-    } catch (LogClosedException e) {
-      // The replica is stopping (node shutdown, partition moved): not a storage failure.
+    } catch (LogClosedException | FencedLeaderEpochException e) {
+      // The replica is stopping, or another node leads a newer epoch: not a storage failure.
       m.replyTo().tell(new AppendRefused(Refusal.NOT_LEADER, e.getMessage()));
       return false;
     } catch (IOException | RuntimeException e) {

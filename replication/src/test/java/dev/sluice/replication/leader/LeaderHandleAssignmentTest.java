@@ -57,6 +57,19 @@ class LeaderHandleAssignmentTest {
   }
 
   @Test
+  void aNodeThatStopsLeadingFencesItsLogAgainstTheEpochItLedBeforeItsFollowerStarts()
+      throws IOException {
+    assertTrue(handle.assign(new Assignment(1, 4, ALL, ALL, 7)));
+    assertTrue(handle.assign(new Assignment(2, 5, ALL, List.of(2, 3), 8)));
+
+    // An append of epoch 4 still on its way in the deposed leader finds the log fenced.
+    org.junit.jupiter.api.Assertions.assertThrows(
+        dev.sluice.log.FencedLeaderEpochException.class,
+        () -> log.appendRecords(List.of(dev.sluice.format.Record.of(null, new byte[] {1}, 0L)), 4));
+    org.junit.jupiter.api.Assertions.assertEquals(0, log.logEndOffset());
+  }
+
+  @Test
   void aLateAssignmentOfAnOlderEpochNeverMakesADeposedNodeLeadAgain() {
     assertTrue(handle.assign(new Assignment(1, 4, ALL, ALL, 7)));
     assertEquals(new PartitionLeader.Lead(4, ALL, ALL, 7), leaderActor.receiveMessage());
