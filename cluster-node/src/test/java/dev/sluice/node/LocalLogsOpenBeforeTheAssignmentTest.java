@@ -83,16 +83,7 @@ class LocalLogsOpenBeforeTheAssignmentTest {
 
     replicas = localReplicas(settings, clock);
     TestProbe<Controller.Command> controller = testKit.createTestProbe();
-    TestProbe<StallWatchdog.Command> watchdog = testKit.createTestProbe();
-    Behavior<ReplicaManager.Command> behavior =
-        ReplicaManager.create(
-            replicas,
-            new AppliedMetadata(),
-            controller.getRef(),
-            SluiceNode.transferSettings(settings),
-            LeaderSettings.of(NODE, 1, Duration.ofSeconds(10)),
-            watchdog.getRef(),
-            new WatchdogState());
+    Behavior<ReplicaManager.Command> behavior = manager(settings, controller);
     ActorRef<ReplicaManager.Command>[] manager = new ActorRef[1];
     LoggingTestKit.info("Opened 3 replica logs of the data directory before the first metadata")
         .withMessageContains("[gone-topic-2, orders-0, renewed-0]")
@@ -145,19 +136,7 @@ class LocalLogsOpenBeforeTheAssignmentTest {
     TestProbe<Controller.Command> controller = testKit.createTestProbe();
     ActorRef<ReplicaManager.Command>[] manager = new ActorRef[1];
     LoggingTestKit.info("Opened 1 replica logs of the data directory before the first metadata")
-        .expect(
-            testKit.system(),
-            () ->
-                manager[0] =
-                    testKit.spawn(
-                        ReplicaManager.create(
-                            replicas,
-                            new AppliedMetadata(),
-                            controller.getRef(),
-                            SluiceNode.transferSettings(settings),
-                            LeaderSettings.of(NODE, 1, Duration.ofSeconds(10)),
-                            testKit.<StallWatchdog.Command>createTestProbe().getRef(),
-                            new WatchdogState())));
+        .expect(testKit.system(), () -> manager[0] = testKit.spawn(manager(settings, controller)));
     assertFalse(closedCleanly(orders), "open");
 
     testKit.stop(manager[0]);
@@ -185,6 +164,19 @@ class LocalLogsOpenBeforeTheAssignmentTest {
         List.of(new PartitionAssignment(0, List.of(1, 2, NODE), 1, 1, List.of(1, 2), Map.of(), 1)),
         topicId,
         Map.of());
+  }
+
+  /** The node's replica manager over {@link #replicas}, subscribing at {@code controller}. */
+  private Behavior<ReplicaManager.Command> manager(
+      SluiceSettings settings, TestProbe<Controller.Command> controller) {
+    return ReplicaManager.create(
+        replicas,
+        new AppliedMetadata(),
+        controller.getRef(),
+        SluiceNode.transferSettings(settings),
+        LeaderSettings.of(NODE, 1, Duration.ofSeconds(10)),
+        testKit.<StallWatchdog.Command>createTestProbe().getRef(),
+        new WatchdogState());
   }
 
   private static LocalReplicas localReplicas(SluiceSettings settings, Clock clock) {

@@ -29,6 +29,18 @@ import org.junit.jupiter.api.io.TempDir;
 class PartitionLogFollowerAppendTest {
   @TempDir Path dir;
 
+  /** Where the leader's second batch starts in its segment. */
+  private static long secondBatchPosition(PartitionLog leader) throws IOException {
+    return leader.read(leader.read(0, 1).nextOffset(), 1).slices().get(0).position();
+  }
+
+  /** Flips a bit in the first record of the batch at {@code batch}; returns the byte's index. */
+  private static int flipARecordByteOfTheBatchAt(ByteBuffer bytes, long batch) {
+    int flip = (int) batch + BatchLayout.HEADER_BYTES + 3;
+    bytes.put(flip, (byte) (bytes.get(flip) ^ 0x10));
+    return flip;
+  }
+
   private PartitionLog leaderWith(int batches) throws IOException {
     PartitionLog leader = PartitionLog.open(dir.resolve("leader"), settings(), clock());
     Random random = new Random(7);
@@ -113,10 +125,9 @@ class PartitionLogFollowerAppendTest {
     try (PartitionLog leader = leaderWith(5);
         PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
       ByteBuffer bytes = LogTestSupport.bytesOf(leader.read(0, Long.MAX_VALUE));
-      long secondBatch = leader.read(leader.read(0, 1).nextOffset(), 1).slices().get(0).position();
+      long secondBatch = secondBatchPosition(leader);
       // The second batch's header is cut over pieces of 10 bytes; the flipped byte is a record's.
-      int flip = (int) secondBatch + BatchLayout.HEADER_BYTES + 3;
-      bytes.put(flip, (byte) (bytes.get(flip) ^ 0x10));
+      int flip = flipARecordByteOfTheBatchAt(bytes, secondBatch);
       List<ByteBuffer> pieces = cutInto(bytes, (int) secondBatch - 5, 10);
       CorruptRecordException e =
           assertThrows(CorruptRecordException.class, () -> follower.appendBatches(pieces));
@@ -165,9 +176,8 @@ class PartitionLogFollowerAppendTest {
     try (PartitionLog leader = leaderWith(5);
         PartitionLog follower = PartitionLog.open(dir.resolve("follower"), settings(), clock())) {
       ByteBuffer bytes = LogTestSupport.bytesOf(leader.read(0, Long.MAX_VALUE));
-      long secondBatch = leader.read(leader.read(0, 1).nextOffset(), 1).slices().get(0).position();
-      int flip = (int) secondBatch + BatchLayout.HEADER_BYTES + 3;
-      bytes.put(flip, (byte) (bytes.get(flip) ^ 0x10));
+      long secondBatch = secondBatchPosition(leader);
+      flipARecordByteOfTheBatchAt(bytes, secondBatch);
       CorruptRecordException e =
           assertThrows(CorruptRecordException.class, () -> follower.appendBatches(bytes));
       assertTrue(
