@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -37,10 +36,10 @@ final class DemoCatchUp {
    * @param bytes bytes the follower was behind when it restarted
    * @param toReportNanos JVM start to the follower's first status report
    * @param toInSyncNanos JVM start to back in sync at the leader's log end
-   * @param processStartMillis when the follower's process started, in epoch milliseconds (the
-   *     operating system's record of it, or the moment it was launched if unavailable)
+   * @param launchMillis this process's clock just before it forked the follower's JVM, in epoch
+   *     milliseconds (see {@link CatchUpPhases} for why not the process's start instant)
    */
-  record Result(long bytes, long toReportNanos, long toInSyncNanos, long processStartMillis) {
+  record Result(long bytes, long toReportNanos, long toInSyncNanos, long launchMillis) {
     long transferNanos() {
       return toInSyncNanos - toReportNanos;
     }
@@ -115,8 +114,6 @@ final class DemoCatchUp {
     startNanos = System.nanoTime();
     long launchedMillis = System.currentTimeMillis();
     Process process = cluster.restartNode(follower, extraJavaOpts);
-    long processStartMillis =
-        process.info().startInstant().map(Instant::toEpochMilli).orElse(launchedMillis);
     out.printf(
         "    node %d restarted (pid %d); it is %s and %s behind the leader (node %d)%n",
         follower,
@@ -133,7 +130,7 @@ final class DemoCatchUp {
     if (reportNanos < 0) {
       reportNanos = inSync;
     }
-    return new Result(bytes, reportNanos - startNanos, inSync - startNanos, processStartMillis);
+    return new Result(bytes, reportNanos - startNanos, inSync - startNanos, launchedMillis);
   }
 
   /** One poll: the time it saw the follower in sync at the end, or null to go on. */

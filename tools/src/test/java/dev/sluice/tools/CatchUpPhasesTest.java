@@ -21,7 +21,7 @@ class CatchUpPhasesTest {
 
     assertEquals(
         List.of(
-            new CatchUpPhases.Phase("process start", "JVM start", 150),
+            new CatchUpPhases.Phase("launch", "JVM start", 150),
             new CatchUpPhases.Phase("JVM start", "member Up", 1_250),
             new CatchUpPhases.Phase("member Up", "log opened", 250),
             new CatchUpPhases.Phase("log opened", "handshake accepted", 50),
@@ -31,8 +31,7 @@ class CatchUpPhasesTest {
         p.phases());
     assertEquals(3_900, p.phases().stream().mapToLong(CatchUpPhases.Phase::millis).sum());
     assertEquals(Optional.of(2_000L), p.between(CatchUpPhases.FIRST_BYTE, CatchUpPhases.LAST_BYTE));
-    assertEquals(
-        Optional.of(3_900L), p.between(CatchUpPhases.PROCESS_START, CatchUpPhases.IN_SYNC));
+    assertEquals(Optional.of(3_900L), p.between(CatchUpPhases.LAUNCH, CatchUpPhases.IN_SYNC));
     assertEquals(List.of(), p.missing());
   }
 
@@ -42,7 +41,7 @@ class CatchUpPhasesTest {
 
     assertEquals(
         List.of(
-            "process start",
+            "launch",
             "JVM start",
             "log opened",
             "member Up",
@@ -86,8 +85,7 @@ class CatchUpPhasesTest {
     String table = print(p.table());
     assertTrue(table.contains("first byte -> last byte") && table.contains("1.00"), table);
     assertTrue(
-        table.contains("total: process start -> in the in-sync set") && table.contains("2.30"),
-        table);
+        table.contains("total: launch -> in the in-sync set") && table.contains("2.30"), table);
   }
 
   private static String print(Table table) {
