@@ -38,7 +38,14 @@ final class LocalClusterProcesses {
   /** Replaces the node JVM options (default {@value #DEFAULT_JAVA_OPTS}). */
   static final String JAVA_OPTS_ENV = "SLUICE_NODE_JAVA_OPTS";
 
-  static final String DEFAULT_JAVA_OPTS = "-Xmx512m";
+  /**
+   * C1 only ({@code TieredStopAtLevel=1}): a local cluster puts three or more node JVMs and the CLI
+   * on the same cores, and C2's compilations of a freshly started node (thousands per JVM, still
+   * running after a minute) took about 40 % of a 2-core machine in produce runs and twice the CPU
+   * of a restarted follower's appends during its catch-up. With C1 alone the nodes produced 50
+   * MiB/s sustained over 2 GiB where C1 and C2 reached 32 MiB/s (docs/benchmarks.md, "JIT").
+   */
+  static final String DEFAULT_JAVA_OPTS = "-Xmx512m -XX:TieredStopAtLevel=1";
 
   /** The exit code of a node that asks to be started again ({@code ShutdownGuard}). */
   static final int EXIT_HALTED = 70;
