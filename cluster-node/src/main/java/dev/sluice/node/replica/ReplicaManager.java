@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -192,6 +193,12 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
    * or read it; a partition missing here is unknown and written when next assigned.
    */
   private final Map<PartitionId, Optional<FollowedLeader>> followedOnDisk = new HashMap<>();
+
+  /**
+   * Followed-leader records a snapshot changes, written once it is published: each write forces the
+   * file and its directory, which must not hold up the API's view of a new topic.
+   */
+  private final Map<PartitionId, Optional<FollowedLeader>> toRecord = new LinkedHashMap<>();
 
   /** Topic settings as read, by their text: every snapshot repeats them. */
   private final Map<Map<String, String>, TopicSettings> settingsRead = new HashMap<>();
@@ -556,8 +563,12 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       }
     }
     closeUnassigned();
-    forgetFollowedOfUnassigned(assigned);
     published.publish(msg.snapshot());
+    for (Map.Entry<PartitionId, Optional<FollowedLeader>> e : toRecord.entrySet()) {
+      recordFollowed(e.getKey(), e.getValue());
+    }
+    toRecord.clear();
+    forgetFollowedOfUnassigned(assigned);
     return this;
   }
 
@@ -755,7 +766,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       if (replica.assign(assignment)) {
         actor.tell(new PartitionReplicaActor.RoleAssigned(p.leader(), p.leaderEpoch()));
       }
-      recordFollowed(id, followedBy(id, replica, topic.topicId(), snapshot));
+      toRecord.put(id, followedBy(id, replica, topic.topicId(), snapshot));
     } catch (IOException | RuntimeException e) {
       getContext().getLog().error("cannot open replica {}: {}", id, e.toString(), e);
     }
