@@ -235,7 +235,15 @@ public final class FrameDecoder {
 
   private Frame build(FrameType type, ByteBuffer h, ByteString payload) {
     return switch (type) {
-      case HELLO -> hello(h, payload);
+      case HELLO -> {
+        try {
+          yield hello(h, payload);
+        } catch (IllegalArgumentException e) {
+          // A topic name or id that is no valid UTF-8 decodes to replacement characters, which
+          // can push it past its limit.
+          throw corrupt(h.getLong(HELLO_LOG_END_OFFSET_OFFSET), "handshake: " + e.getMessage());
+        }
+      }
       case PROGRESS ->
           new Frame.Progress(
               h.getLong(PROGRESS_LOG_END_OFFSET_OFFSET), h.getLong(PROGRESS_STAGED_BYTES_OFFSET));
