@@ -20,8 +20,8 @@ import org.apache.pekko.util.ByteString;
  * blocking socket, records every handshake and frame per connection, and answers a handshake as a
  * leader at the follower's own end would (a {@link Frame.LeaderStatus} of the follower's epoch and
  * log end, repeated as a heartbeat), so that an honest follower reaches IN_SYNC and keeps its
- * connection. It never sends records. Thread-safe: one thread per connection, lists safe to read
- * from the test thread.
+ * connection, or, once told to, refuses it with a Rejected frame and closes it. It never sends
+ * records. Thread-safe: one thread per connection, lists safe to read from the test thread.
  */
 final class FakeReplicationLeader implements AutoCloseable {
   private static final int HEARTBEAT_MILLIS = 100;
@@ -46,6 +46,9 @@ final class FakeReplicationLeader implements AutoCloseable {
     }
   }
 
+  /** When set, every handshake is answered with this and the connection closed, as a refusal. */
+  private volatile Frame.Rejected refusal;
+
   private final ServerSocket server;
   private final List<Connection> connections = new CopyOnWriteArrayList<>();
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
@@ -56,6 +59,11 @@ final class FakeReplicationLeader implements AutoCloseable {
     acceptor = new Thread(this::accept, "fake-leader-" + server.getLocalPort());
     acceptor.setDaemon(true);
     acceptor.start();
+  }
+
+  /** Refuses every handshake from now on with {@code rejected}, as a leader that refuses does. */
+  void refuseWith(Frame.Rejected rejected) {
+    refusal = rejected;
   }
 
   int port() {
@@ -115,6 +123,12 @@ final class FakeReplicationLeader implements AutoCloseable {
           if (f instanceof Frame.Hello h && hello == null) {
             hello = h;
           }
+        }
+        Frame.Rejected refused = refusal;
+        if (hello != null && refused != null) {
+          out.write(FrameCodec.encode(refused).toArray());
+          out.flush();
+          break;
         }
         if (hello != null) {
           out.write(

@@ -15,9 +15,12 @@ import dev.sluice.node.replica.FollowedLeader;
 import dev.sluice.node.replica.FollowedLeaderFile;
 import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.ReplicaManager;
+import dev.sluice.replication.follower.FollowerState;
+import dev.sluice.replication.follower.FollowerStatus;
 import dev.sluice.replication.leader.LeaderSettings;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
+import dev.sluice.replication.protocol.RejectReason;
 import dev.sluice.replication.watchdog.StallWatchdog;
 import dev.sluice.replication.watchdog.WatchdogState;
 import java.nio.file.Files;
@@ -60,6 +63,7 @@ class RestartedFollowerFollowsItsRecordedLeaderTest {
   private FakeReplicationLeader leaderB;
   private ActorRef<ReplicaManager.Command> manager;
   private ActorRef<MetadataSnapshot> subscriber;
+  private TestProbe<StallWatchdog.Command> watchdog;
   private final TestProbe<Void> waiter = testKit.createTestProbe();
 
   @BeforeEach
@@ -185,6 +189,36 @@ class RestartedFollowerFollowsItsRecordedLeaderTest {
   }
 
   @Test
+  void aRefusedProvisionalFollowerBacksOffLongerAtEachRefusalAndWaitsForTheMetadata()
+      throws Exception {
+    leaderA.refuseWith(
+        new Frame.Rejected(
+            RejectReason.OTHER_TOPIC_ID,
+            "orders-0: follower's log belongs to topic id orders-id, this replica to topic id"
+                + " orders-new-id"));
+    restartFollowing(new FollowedLeader(1, 5, "127.0.0.1", leaderA.port(), TOPIC_ID));
+    FollowerStatus status =
+        watchdog.expectMessageClass(StallWatchdog.Watch.class, WAIT).replica().status();
+
+    FollowerStatus.Snapshot third =
+        waiter.awaitAssert(
+            WAIT,
+            () -> {
+              FollowerStatus.Snapshot s = status.snapshot();
+              assertEquals(FollowerState.BACKING_OFF, s.state());
+              assertTrue(s.attempts() >= 3, "three refused attempts: " + s);
+              return s;
+            });
+    assertTrue(third.lastError().contains("OTHER_TOPIC_ID"), third.lastError());
+    // The n-th failure waits min * 2^(n-1) or more (200 ms minimum): no quick retries.
+    assertTrue(
+        third.currentBackoff().compareTo(Duration.ofMillis(800)) >= 0,
+        "third refusal backs off at least 4 x min: " + third);
+    assertTrue(leaderA.hellos().size() >= 3, "each attempt a handshake: " + leaderA.hellos());
+    assertFalse(replicas.get(ORDERS).isPresent(), "still unassigned: it waits for the metadata");
+  }
+
+  @Test
   void aLogHoldingANewerEpochThanTheRecordWaitsForTheMetadata() throws Exception {
     try (LocalReplicas before = localReplicas()) {
       PartitionLog log = before.open(ORDERS, TOPIC_ID).log();
@@ -248,7 +282,7 @@ class RestartedFollowerFollowsItsRecordedLeaderTest {
   private void startManager() {
     replicas = localReplicas();
     TestProbe<Controller.Command> controller = testKit.createTestProbe();
-    TestProbe<StallWatchdog.Command> watchdog = testKit.createTestProbe();
+    watchdog = testKit.createTestProbe();
     manager =
         testKit.spawn(
             ReplicaManager.create(
