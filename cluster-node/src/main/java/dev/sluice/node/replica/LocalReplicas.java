@@ -53,7 +53,11 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
     return dataDir.resolve(partition.dirName());
   }
 
-  /** The topic id the open replica of {@code partition} was opened for; empty if none. */
+  /**
+   * The topic id the open replica of {@code partition} was opened for; empty if none. The
+   * replication server refuses a follower's handshake that names another one.
+   */
+  @Override
   public Optional<String> topicId(PartitionId partition) {
     return Optional.ofNullable(topicIds.get(partition));
   }
@@ -169,10 +173,11 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
   }
 
   private PartitionReplica list(PartitionReplica replica, String topicId) {
-    replicas.put(replica.partitionId(), replica);
+    // The id first: whoever finds the replica finds its id too.
     if (topicId != null) {
       topicIds.put(replica.partitionId(), topicId);
     }
+    replicas.put(replica.partitionId(), replica);
     return replica;
   }
 
@@ -181,8 +186,9 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
    * no longer find it. The caller stops its actors, then closes it and removes its directory.
    */
   public synchronized Optional<PartitionReplica> remove(PartitionId partition) {
+    Optional<PartitionReplica> removed = Optional.ofNullable(replicas.remove(partition));
     topicIds.remove(partition);
-    return Optional.ofNullable(replicas.remove(partition));
+    return removed;
   }
 
   @Override

@@ -26,12 +26,13 @@ import java.util.Optional;
  * <p>Layout: {@code <data-dir>/<topic>-<partition>/} holds a replica's log, and {@value
  * #TOPIC_ID_FILE} in it the id of the topic incarnation it belongs to (written atomically before
  * the log is created, so a directory with data always names its topic, except one created before
- * topic ids existed). A directory being removed is first renamed, in one atomic step, to {@code
- * <topic>-<partition>}{@value #DELETED_SUFFIX} and only then deleted file by file: a node killed in
- * the middle leaves either the whole directory (the controller's record of the deleted topic
- * removes it again) or a {@code .deleted} leftover, which {@link #removeLeftovers} deletes when the
- * node starts. A partition directory's name always ends in a digit, so no live replica's directory
- * ends in {@value #DELETED_SUFFIX}.
+ * topic ids existed); while the replica follows, {@value FollowedLeaderFile#FILE} records its
+ * leader ({@link FollowedLeaderFile}). A directory being removed is first renamed, in one atomic
+ * step, to {@code <topic>-<partition>}{@value #DELETED_SUFFIX} and only then deleted file by file:
+ * a node killed in the middle leaves either the whole directory (the controller's record of the
+ * deleted topic removes it again) or a {@code .deleted} leftover, which {@link #removeLeftovers}
+ * deletes when the node starts. A partition directory's name always ends in a digit, so no live
+ * replica's directory ends in {@value #DELETED_SUFFIX}.
  *
  * <p>Thread-safety: stateless; callers do not remove the same directory concurrently (the replica
  * manager is the one caller).

@@ -2,6 +2,7 @@ package dev.sluice.node.replica;
 
 import dev.sluice.config.TopicSettings;
 import dev.sluice.node.LogMdc;
+import dev.sluice.node.NodeAddress;
 import dev.sluice.node.NodeSerializable;
 import dev.sluice.node.controller.Controller;
 import dev.sluice.node.controller.DeletedTopic;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -62,6 +64,17 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * assigns here and closes the others; a replica whose topic id differs from the metadata's is not
  * assigned (as when it is opened on assignment) and so closed.
  *
+ * <p>Provisional follower: a follower records the leader it follows ({@link FollowedLeaderFile},
+ * written when an assignment names a leader elsewhere, removed before this node leads and when the
+ * replica is no longer assigned here). At start-up, a replica opened before the metadata whose
+ * record names another node, for the directory's topic id, at an epoch not older than the newest in
+ * its log, starts following that leader at once ({@link
+ * PartitionReplicaActor.FollowProvisionally}), while the node joins the cluster. It stays outside
+ * the open set (the API and the replication server do not see it) and never leads; the first
+ * metadata keeps the running follower when it assigns the same leader and epoch, else changes or
+ * stops it as for any assignment, and stops its actors before it closes a replica it does not
+ * assign.
+ *
  * <p>Runs on the blocking-IO dispatcher: opening a log reads and checks its tail. The latest
  * applied snapshot is published through {@link AppliedMetadata} for lock-free reads by HTTP
  * handlers.
@@ -94,13 +107,18 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   /** One of the actors of a replica being removed stopped. */
   private record ReplicaActorStopped(PartitionId partition) implements Command {}
 
-  /** A replica on its way out: its actors still to stop. */
+  /**
+   * A replica on its way out: its actors still to stop; then its log is closed, and its directory
+   * removed if its topic was deleted.
+   */
   private static final class Removal {
     final PartitionReplica replica;
+    final boolean deleteData;
     int actorsRunning;
 
-    Removal(PartitionReplica replica, int actorsRunning) {
+    Removal(PartitionReplica replica, boolean deleteData, int actorsRunning) {
       this.replica = replica;
+      this.deleteData = deleteData;
       this.actorsRunning = actorsRunning;
     }
   }
@@ -169,6 +187,18 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
    * assigned them.
    */
   private final Map<PartitionId, Preopened> openedBeforeMetadata = new HashMap<>();
+
+  /**
+   * What each partition directory's {@link FollowedLeaderFile} holds, as far as this manager wrote
+   * or read it; a partition missing here is unknown and written when next assigned.
+   */
+  private final Map<PartitionId, Optional<FollowedLeader>> followedOnDisk = new HashMap<>();
+
+  /**
+   * Followed-leader records a snapshot changes, written once it is published: each write forces the
+   * file and its directory, which must not hold up the API's view of a new topic.
+   */
+  private final Map<PartitionId, Optional<FollowedLeader>> toRecord = new LinkedHashMap<>();
 
   /** Topic settings as read, by their text: every snapshot repeats them. */
   private final Map<Map<String, String>, TopicSettings> settingsRead = new HashMap<>();
@@ -277,16 +307,19 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
     }
     long start = System.nanoTime();
     List<PartitionId> opened = new ArrayList<>();
+    List<PartitionId> following = new ArrayList<>();
     for (ReplicaDirectories.Recorded r : recorded) {
       if (replicas.get(r.partition()).isPresent()
           || openedBeforeMetadata.containsKey(r.partition())) {
         continue;
       }
       try {
-        openedBeforeMetadata.put(
-            r.partition(),
-            new Preopened(replicas.openUnlisted(r.partition(), r.topicId()), r.topicId()));
+        PartitionReplica replica = replicas.openUnlisted(r.partition(), r.topicId());
+        openedBeforeMetadata.put(r.partition(), new Preopened(replica, r.topicId()));
         opened.add(r.partition());
+        if (followProvisionally(r.partition(), replica, r.topicId())) {
+          following.add(r.partition());
+        }
       } catch (IOException | RuntimeException e) {
         getContext()
             .getLog()
@@ -305,7 +338,134 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
               (System.nanoTime() - start) / 1_000_000,
               opened);
     }
+    if (!following.isEmpty()) {
+      getContext()
+          .getLog()
+          .info(
+              "Following the recorded leaders of {} replicas before the first metadata: {}",
+              following.size(),
+              following);
+    }
     return this;
+  }
+
+  /**
+   * Starts the replica's actors and its follower toward the leader its directory records, if the
+   * record fits: the directory's topic id, another node, and an epoch not older than the newest in
+   * the log (a log holding a newer epoch followed or led someone else since the record was written,
+   * and a leader of an older epoch must not cut it).
+   *
+   * @return true if the follower was started
+   */
+  private boolean followProvisionally(PartitionId id, PartitionReplica replica, String topicId) {
+    Optional<FollowedLeader> read = readFollowed(id);
+    followedOnDisk.put(id, read);
+    if (read.isEmpty()) {
+      return false;
+    }
+    FollowedLeader f = read.get();
+    String skipped = null;
+    if (!f.topicId().equals(topicId)) {
+      skipped = "it names topic id " + f.topicId() + ", the directory " + topicId;
+    } else if (f.leader() == replicas.localNode()) {
+      skipped = "it names this node";
+    } else if (replica.log().latestLeaderEpoch() > f.leaderEpoch()) {
+      skipped =
+          "the log holds epoch "
+              + replica.log().latestLeaderEpoch()
+              + ", newer than the recorded "
+              + f.leaderEpoch();
+    }
+    if (skipped != null) {
+      getContext()
+          .getLog()
+          .info("{}: not following the recorded leader before the metadata: {}", id, skipped);
+      return false;
+    }
+    ActorRef<PartitionReplicaActor.Command> actor = start(id, replica, topicId);
+    actors.put(id, actor);
+    actor.tell(new PartitionReplicaActor.FollowProvisionally(f));
+    return true;
+  }
+
+  private Optional<FollowedLeader> readFollowed(PartitionId id) {
+    try {
+      return FollowedLeaderFile.read(replicas.dirOf(id));
+    } catch (IOException e) {
+      getContext()
+          .getLog()
+          .warn(
+              "{}: cannot read {}; the replica waits for the metadata: {}",
+              id,
+              FollowedLeaderFile.of(replicas.dirOf(id)),
+              e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Brings the partition's {@link FollowedLeaderFile} to {@code wanted} (written, or removed when
+   * empty), unless it holds that already. A failure is logged and leaves the file unknown: it only
+   * costs a restart its head start, or a refused provisional connection.
+   */
+  private void recordFollowed(PartitionId id, Optional<FollowedLeader> wanted) {
+    Optional<FollowedLeader> known = followedOnDisk.get(id);
+    if (wanted.equals(known)) {
+      return;
+    }
+    followedOnDisk.remove(id);
+    Path dir = replicas.dirOf(id);
+    try {
+      if (wanted.isPresent()) {
+        FollowedLeaderFile.write(dir, wanted.get());
+      } else {
+        FollowedLeaderFile.remove(dir);
+      }
+      followedOnDisk.put(id, wanted);
+    } catch (IOException | RuntimeException e) {
+      getContext()
+          .getLog()
+          .warn(
+              "{}: could not {} {}: {}",
+              id,
+              wanted.isPresent() ? "write" : "remove",
+              FollowedLeaderFile.of(dir),
+              e.toString());
+    }
+  }
+
+  /**
+   * What the replica's file should say after its assignment was applied: the leader, epoch and
+   * replication address while it follows a leader the snapshot knows the address of; nothing when
+   * it leads, the partition has no leader, or the topic has no id. While the leader's address is
+   * unknown, a record of the same leader and epoch stays.
+   */
+  private Optional<FollowedLeader> followedBy(
+      PartitionId id, PartitionReplica replica, String topicId, MetadataSnapshot snapshot) {
+    int leader = replica.leader();
+    int epoch = replica.leaderEpoch();
+    if (replica.isLeader() || leader < 0 || topicId == null) {
+      return Optional.empty();
+    }
+    String address = snapshot.liveNodes().get(leader);
+    if (address == null) {
+      Optional<FollowedLeader> known = followedOnDisk.getOrDefault(id, Optional.empty());
+      return known.filter(f -> f.leader() == leader && f.leaderEpoch() == epoch);
+    }
+    try {
+      NodeAddress a = NodeAddress.parse(address);
+      return Optional.of(new FollowedLeader(leader, epoch, a.host(), a.replicationPort(), topicId));
+    } catch (IllegalArgumentException e) {
+      getContext()
+          .getLog()
+          .warn(
+              "{}: leader node {} has an unusable address {}: {}",
+              id,
+              leader,
+              address,
+              e.getMessage());
+      return Optional.empty();
+    }
   }
 
   /**
@@ -331,20 +491,40 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
    */
   private void closeUnassigned() {
     for (Map.Entry<PartitionId, Preopened> e : openedBeforeMetadata.entrySet()) {
-      closeQuietly(e.getKey(), e.getValue().replica());
+      PartitionId id = e.getKey();
+      recordFollowed(id, Optional.empty());
       getContext()
           .getLog()
-          .info("{}: not assigned to this node; its log, opened at start, is closed", e.getKey());
+          .info("{}: not assigned to this node; its log, opened at start, is closed", id);
+      retire(id, e.getValue().replica(), false);
     }
     openedBeforeMetadata.clear();
   }
 
-  /** Closes the replica of {@code id} opened before the metadata, if any. */
-  private void closeOpenedBeforeMetadata(PartitionId id) {
+  /**
+   * Takes the replica of {@code id} opened before the metadata, if any, out of that set and closes
+   * it once its provisional actors (if any) stopped.
+   *
+   * @return true if it is closed already (or there was none), false while its actors stop
+   */
+  private boolean closeOpenedBeforeMetadata(PartitionId id, boolean deleteData) {
     Preopened pre = openedBeforeMetadata.remove(id);
-    if (pre != null) {
-      closeQuietly(id, pre.replica());
+    return pre == null || retire(id, pre.replica(), deleteData);
+  }
+
+  /**
+   * Closes a replica outside the open set: at once when it runs no actors, else once its
+   * provisional actors stopped ({@link #startRemoval}).
+   *
+   * @return true if it was closed at once
+   */
+  private boolean retire(PartitionId id, PartitionReplica replica, boolean deleteData) {
+    if (!actors.containsKey(id) && !leaderActors.containsKey(id)) {
+      closeQuietly(id, replica);
+      return true;
     }
+    startRemoval(id, replica, deleteData);
+    return false;
   }
 
   private void closeQuietly(PartitionId id, PartitionReplica replica) {
@@ -366,6 +546,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       return this; // late delivery of an older snapshot
     }
     removeDeleted(msg.snapshot());
+    Set<PartitionId> assigned = new HashSet<>();
     for (TopicMetadata topic : msg.snapshot().topics()) {
       TopicSettings settings =
           settingsRead.computeIfAbsent(
@@ -375,14 +556,40 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
           continue;
         }
         PartitionId id = new PartitionId(topic.name(), p.partition());
+        assigned.add(id);
         if (!removing.containsKey(id)) {
-          apply(id, topic, p, settings);
+          apply(id, topic, p, settings, msg.snapshot());
         }
       }
     }
     closeUnassigned();
     published.publish(msg.snapshot());
+    for (Map.Entry<PartitionId, Optional<FollowedLeader>> e : toRecord.entrySet()) {
+      recordFollowed(e.getKey(), e.getValue());
+    }
+    toRecord.clear();
+    forgetFollowedOfUnassigned(assigned);
     return this;
+  }
+
+  /**
+   * Removes the followed-leader record of every replica here that the snapshot no longer assigns to
+   * this node: a restart must not follow for a replica the controller moved away.
+   */
+  private void forgetFollowedOfUnassigned(Set<PartitionId> assigned) {
+    List<PartitionId> stale = new ArrayList<>();
+    for (Map.Entry<PartitionId, Optional<FollowedLeader>> e : followedOnDisk.entrySet()) {
+      if (e.getValue().isPresent() && !assigned.contains(e.getKey())) {
+        stale.add(e.getKey());
+      }
+    }
+    for (PartitionId id : stale) {
+      if (Files.isDirectory(replicas.dirOf(id))) {
+        recordFollowed(id, Optional.empty());
+      } else {
+        followedOnDisk.remove(id);
+      }
+    }
   }
 
   /**
@@ -409,12 +616,14 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                   ReplicaDirectories.topicId(dir), deleted, current)) {
             continue;
           }
+          followedOnDisk.remove(id);
           Optional<PartitionReplica> open = replicas.remove(id);
           if (open.isPresent()) {
-            startRemoval(id, open.get());
+            startRemoval(id, open.get(), true);
             done = false;
+          } else if (!closeOpenedBeforeMetadata(id, true)) {
+            done = false; // its provisional follower stops first; the directory goes after
           } else {
-            closeOpenedBeforeMetadata(id);
             ReplicaDirectories.remove(dir);
             getContext()
                 .getLog()
@@ -444,17 +653,20 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
 
   /**
    * Stops the actors of a replica already taken out of the open set. Its leader side stops serving
-   * first, so replication streams from it end; the log is closed only when no actor can touch it.
+   * first, so replication streams from it end; the log is closed only when no actor can touch it,
+   * and its directory removed then if {@code deleteData} (its topic was deleted).
    */
-  private void startRemoval(PartitionId id, PartitionReplica replica) {
+  private void startRemoval(PartitionId id, PartitionReplica replica, boolean deleteData) {
     replica.leaderHandle().close();
     List<ActorRef<?>> running = new ArrayList<>();
     Optional.ofNullable(actors.remove(id)).ifPresent(running::add);
     Optional.ofNullable(leaderActors.remove(id)).ifPresent(running::add);
-    removing.put(id, new Removal(replica, running.size()));
-    getContext()
-        .getLog()
-        .info("{}: its topic was deleted; stopping the replica and removing its data", id);
+    removing.put(id, new Removal(replica, deleteData, running.size()));
+    if (deleteData) {
+      getContext()
+          .getLog()
+          .info("{}: its topic was deleted; stopping the replica and removing its data", id);
+    }
     for (ActorRef<?> ref : running) {
       getContext().watchWith(ref, new ReplicaActorStopped(id));
       getContext().stop(ref);
@@ -481,6 +693,10 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
           .getLog()
           .warn("{}: closing the log before its removal failed: {}", id, e.toString());
     }
+    if (!removal.deleteData) {
+      closed(id);
+      return;
+    }
     try {
       ReplicaDirectories.remove(replicas.dirOf(id));
       getContext().getLog().info("{}: removed its data: its topic was deleted", id);
@@ -493,8 +709,15 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
               replicas.dirOf(id),
               e.toString());
     }
+    closed(id);
+  }
+
+  /**
+   * The replica of {@code id} is closed: a later snapshot may open it again (a topic re-created
+   * under the same name waited for its directory, or the partition was assigned here meanwhile).
+   */
+  private void closed(PartitionId id) {
     removing.remove(id);
-    // A topic re-created under the same name waited for this directory.
     MetadataSnapshot latest = published.get();
     if (latest != null) {
       getContext().getSelf().tell(new ApplyMetadata(latest));
@@ -502,7 +725,11 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   }
 
   private void apply(
-      PartitionId id, TopicMetadata topic, PartitionAssignment p, TopicSettings settings) {
+      PartitionId id,
+      TopicMetadata topic,
+      PartitionAssignment p,
+      TopicSettings settings,
+      MetadataSnapshot snapshot) {
     try {
       Optional<String> openFor = replicas.topicId(id);
       if (replicas.get(id).isPresent()
@@ -523,8 +750,13 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       applySettings(id, replica, settings);
       ActorRef<PartitionReplicaActor.Command> actor = actors.get(id);
       if (actor == null) {
-        actor = start(id, replica);
+        actor = start(id, replica, topic.topicId());
         actors.put(id, actor);
+      }
+      if (p.leader() == replicas.localNode()) {
+        // Gone, durably, before this node may append as leader: a restart must not follow an
+        // older leader with a log this node wrote as leader since.
+        recordFollowed(id, Optional.empty());
       }
       // Applied here first (the leader actor is told inside), so that once this snapshot is
       // published the API sees the new role; the replica's actor then starts or stops its
@@ -534,6 +766,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
       if (replica.assign(assignment)) {
         actor.tell(new PartitionReplicaActor.RoleAssigned(p.leader(), p.leaderEpoch()));
       }
+      toRecord.put(id, followedBy(id, replica, topic.topicId(), snapshot));
     } catch (IOException | RuntimeException e) {
       getContext().getLog().error("cannot open replica {}: {}", id, e.toString(), e);
     }
@@ -542,7 +775,8 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   /**
    * The replica's two actors: its leader side, attached before any role is applied, and its own.
    */
-  private ActorRef<PartitionReplicaActor.Command> start(PartitionId id, PartitionReplica replica) {
+  private ActorRef<PartitionReplicaActor.Command> start(
+      PartitionId id, PartitionReplica replica, String topicId) {
     int node = replicas.localNode();
     ActorRef<PartitionLeader.Command> leader =
         replica
@@ -565,7 +799,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
                 PartitionReplicaActor.Command.class,
                 node,
                 id,
-                PartitionReplicaActor.create(replica, replication)),
+                PartitionReplicaActor.create(replica, topicId, replication)),
             "replica-" + id.dirName());
   }
 

@@ -185,6 +185,7 @@ public final class FollowerReplica {
             setup.replicaId(),
             setup.partition(),
             setup.log(),
+            setup.topicId(),
             () -> memory.leader.epoch(),
             () -> settings.limitedFrameBytes(memory.frameLimitDivisor));
   }

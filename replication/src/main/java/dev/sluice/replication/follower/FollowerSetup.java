@@ -1,6 +1,7 @@
 package dev.sluice.replication.follower;
 
 import dev.sluice.log.PartitionLog;
+import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.transfer.FollowerEvent;
 import dev.sluice.replication.transfer.FollowerSession;
@@ -31,6 +32,8 @@ import org.apache.pekko.stream.javadsl.Source;
  *     same clock the watchdog compares {@link FollowerStatus.Snapshot#lastProgressNanos} with
  * @param random jitter of the backoff, values in [0, 1)
  * @param attempts opens one connection attempt; {@link #TCP_ATTEMPTS} except in tests
+ * @param topicId the topic incarnation the log belongs to, sent in every handshake ({@link
+ *     Frame.Hello#NO_TOPIC_ID} if it names none)
  */
 public record FollowerSetup(
     int replicaId,
@@ -43,7 +46,8 @@ public record FollowerSetup(
     FollowerStatus status,
     LongSupplier nanoClock,
     DoubleSupplier random,
-    AttemptFactory attempts) {
+    AttemptFactory attempts,
+    String topicId) {
 
   /**
    * Opens one connection attempt: a source that emits the attempt's events, completes when the
@@ -104,6 +108,7 @@ public record FollowerSetup(
     Objects.requireNonNull(nanoClock, "nanoClock");
     Objects.requireNonNull(random, "random");
     Objects.requireNonNull(attempts, "attempts");
+    Objects.requireNonNull(topicId, "topicId");
   }
 
   /** A production setup: system nano time, thread-local jitter, attempts over TCP. */
@@ -127,7 +132,8 @@ public record FollowerSetup(
         status,
         System::nanoTime,
         () -> ThreadLocalRandom.current().nextDouble(),
-        TCP_ATTEMPTS);
+        TCP_ATTEMPTS,
+        Frame.Hello.NO_TOPIC_ID);
   }
 
   public FollowerSetup withNanoClock(LongSupplier clock) {
@@ -140,6 +146,23 @@ public record FollowerSetup(
 
   public FollowerSetup withAttempts(AttemptFactory factory) {
     return withSeams(nanoClock, random, factory);
+  }
+
+  /** This setup for a log of the topic incarnation {@code id}. */
+  public FollowerSetup withTopicId(String id) {
+    return new FollowerSetup(
+        replicaId,
+        partition,
+        log,
+        replicationAddressOfNode,
+        leaderNode,
+        leaderEpoch,
+        settings,
+        status,
+        nanoClock,
+        random,
+        attempts,
+        id);
   }
 
   /** This setup with other time, jitter and connections: what tests replace. */
@@ -156,6 +179,7 @@ public record FollowerSetup(
         status,
         clock,
         jitter,
-        factory);
+        factory,
+        topicId);
   }
 }

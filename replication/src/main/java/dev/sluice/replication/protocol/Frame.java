@@ -1,5 +1,6 @@
 package dev.sluice.replication.protocol;
 
+import java.util.Objects;
 import org.apache.pekko.util.ByteString;
 
 /**
@@ -38,6 +39,11 @@ public sealed interface Frame {
    *     configured differently. A value below {@code min(64 KiB, the leader's peer-max-bytes)} is
    *     refused with {@link RejectReason#FRAME_TOO_SMALL}: tiny frames would let a peer turn one
    *     batch into millions of frames, and an honest follower never asks below that floor
+   * @param topicId the id of the topic incarnation the follower's log belongs to, or {@link
+   *     #NO_TOPIC_ID} for a topic created before ids existed: a leader whose replica belongs to
+   *     another incarnation (the topic was deleted and re-created under the same name) refuses it
+   *     with {@link RejectReason#OTHER_TOPIC_ID}, so no record of one incarnation is appended to a
+   *     log of another
    */
   record Hello(
       int replicaId,
@@ -46,16 +52,54 @@ public sealed interface Frame {
       int lastLeaderEpoch,
       int currentLeaderEpoch,
       StagedPosition staged,
-      int maxFrameBytes)
+      int maxFrameBytes,
+      String topicId)
       implements Frame {
 
     /** No wish of the follower: frames of the leader's own peer-max-bytes. */
     public static final int LEADER_FRAME_LIMIT = 0;
 
+    /** The follower's log names no topic incarnation (a topic created before ids existed). */
+    public static final String NO_TOPIC_ID = "";
+
+    /** The longest topic id a handshake carries, in UTF-8 bytes (a UUID's text takes 36). */
+    public static final int MAX_TOPIC_ID_BYTES = 64;
+
     public Hello {
       if (maxFrameBytes < 0) {
         throw new IllegalArgumentException("max frame bytes " + maxFrameBytes + " is negative");
       }
+      Objects.requireNonNull(topicId, "topicId");
+      int idBytes = FrameCodec.utf8(topicId).length;
+      if (idBytes > MAX_TOPIC_ID_BYTES) {
+        throw new IllegalArgumentException(
+            "topic id of " + idBytes + " bytes exceeds the maximum " + MAX_TOPIC_ID_BYTES);
+      }
+    }
+
+    /** A handshake of a follower whose log names no topic incarnation. */
+    public Hello(
+        int replicaId,
+        PartitionId partition,
+        long logEndOffset,
+        int lastLeaderEpoch,
+        int currentLeaderEpoch,
+        StagedPosition staged,
+        int maxFrameBytes) {
+      this(
+          replicaId,
+          partition,
+          logEndOffset,
+          lastLeaderEpoch,
+          currentLeaderEpoch,
+          staged,
+          maxFrameBytes,
+          NO_TOPIC_ID);
+    }
+
+    /** Whether the follower named the topic incarnation its log belongs to. */
+    public boolean hasTopicId() {
+      return !topicId.isEmpty();
     }
 
     /** A handshake that leaves the frame size to the leader. */
@@ -92,7 +136,7 @@ public sealed interface Frame {
 
     @Override
     public int payloadLength() {
-      return FrameCodec.utf8(partition.topic()).length;
+      return FrameCodec.utf8(topicId).length + FrameCodec.utf8(partition.topic()).length;
     }
   }
 

@@ -15,12 +15,13 @@ import org.apache.pekko.util.ByteString;
  *   fixed header (per type, below)
  *   payload      bytes   frameLength - 1 - fixed header; at most {@link #maxPayload}
  *
- * HELLO (follower to leader, 61-byte header):
+ * HELLO (follower to leader, 62-byte header):
  *   replicaId int32 | partition int32 | logEndOffset int64 | lastLeaderEpoch int32
  *   | currentLeaderEpoch int32 | stagedBaseOffset int64 (-1 = none) | stagedTotalLength int64
  *   | stagedBatchCrc int32 | stagedBytes int64
  *   | maxFrameBytes int32 (largest payload the follower wants; 0 = the leader's peer-max-bytes)
- *   ; payload = topic, UTF-8, 1..249 bytes
+ *   | topicIdLength uint8 (0 = the follower's log names no topic id; at most 64)
+ *   ; payload = topic id, UTF-8, topicIdLength bytes, then topic, UTF-8, 1..249 bytes
  * PROGRESS (follower to leader, 21): logEndOffset int64 | stagedBytes int64
  * BATCHES (21): baseOffset int64 | lastOffset int64 ; payload = whole batches, 68..peerMaxBytes
  * CHUNK (34): baseOffset int64 | totalLength int64 | batchCrc int32 (CRC32C of the batch's first
@@ -56,7 +57,8 @@ public final class FrameCodec {
   public static final int HELLO_STAGED_CRC_OFFSET = HELLO_STAGED_TOTAL_LENGTH_OFFSET + 8;
   public static final int HELLO_STAGED_BYTES_OFFSET = HELLO_STAGED_CRC_OFFSET + 4;
   public static final int HELLO_MAX_FRAME_BYTES_OFFSET = HELLO_STAGED_BYTES_OFFSET + 8;
-  public static final int HELLO_HEADER_BYTES = HELLO_MAX_FRAME_BYTES_OFFSET + 4;
+  public static final int HELLO_TOPIC_ID_LENGTH_OFFSET = HELLO_MAX_FRAME_BYTES_OFFSET + 4;
+  public static final int HELLO_HEADER_BYTES = HELLO_TOPIC_ID_LENGTH_OFFSET + 1;
 
   // PROGRESS
   public static final int PROGRESS_LOG_END_OFFSET_OFFSET = BODY_OFFSET;
@@ -127,7 +129,7 @@ public final class FrameCodec {
   public static long maxPayload(FrameType type, long peerMaxBytes) {
     return switch (type) {
       case BATCHES, CHUNK -> peerMaxBytes;
-      case HELLO -> PartitionId.MAX_TOPIC_BYTES;
+      case HELLO -> PartitionId.MAX_TOPIC_BYTES + Frame.Hello.MAX_TOPIC_ID_BYTES;
       case REJECTED -> MAX_REJECT_MESSAGE_BYTES;
       default -> 0;
     };
@@ -137,7 +139,7 @@ public final class FrameCodec {
   static String maxPayloadName(FrameType type) {
     return switch (type) {
       case BATCHES, CHUNK -> "peer-max-bytes";
-      case HELLO -> "max topic bytes";
+      case HELLO -> "max topic bytes + max topic id bytes";
       case REJECTED -> "max reject message bytes";
       default -> "payload-free frame limit";
     };
@@ -164,6 +166,7 @@ public final class FrameCodec {
       h.putInt(HELLO_STAGED_CRC_OFFSET, f.staged().batchCrc());
       h.putLong(HELLO_STAGED_BYTES_OFFSET, f.staged().stagedBytes());
       h.putInt(HELLO_MAX_FRAME_BYTES_OFFSET, f.maxFrameBytes());
+      h.put(HELLO_TOPIC_ID_LENGTH_OFFSET, (byte) utf8(f.topicId()).length);
     } else if (frame instanceof Frame.Progress f) {
       h.putLong(PROGRESS_LOG_END_OFFSET_OFFSET, f.logEndOffset());
       h.putLong(PROGRESS_STAGED_BYTES_OFFSET, f.stagedBytes());
@@ -192,7 +195,8 @@ public final class FrameCodec {
 
   private static ByteString payloadOf(Frame frame) {
     if (frame instanceof Frame.Hello f) {
-      return ByteString.fromArrayUnsafe(utf8(f.partition().topic()));
+      return ByteString.fromArrayUnsafe(utf8(f.topicId()))
+          .concat(ByteString.fromArrayUnsafe(utf8(f.partition().topic())));
     } else if (frame instanceof Frame.Batches f) {
       return f.payload();
     } else if (frame instanceof Frame.Chunk f) {

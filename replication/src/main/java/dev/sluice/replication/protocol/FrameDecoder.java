@@ -112,8 +112,23 @@ public final class FrameDecoder {
       case HELLO -> {
         nonNegative(h.getInt(HELLO_PARTITION_OFFSET), "partition", -1);
         long leo = nonNegative(h.getLong(HELLO_LOG_END_OFFSET_OFFSET), "log end offset", -1);
-        if (payloadLength < 1) {
-          throw corrupt(leo, "handshake without a topic name");
+        int idLength = Byte.toUnsignedInt(h.get(HELLO_TOPIC_ID_LENGTH_OFFSET));
+        if (idLength > Frame.Hello.MAX_TOPIC_ID_BYTES) {
+          throw corrupt(
+              leo,
+              "topic id length "
+                  + idLength
+                  + " exceeds the maximum "
+                  + Frame.Hello.MAX_TOPIC_ID_BYTES);
+        }
+        if (payloadLength - idLength < 1) {
+          throw corrupt(
+              leo,
+              "handshake without a topic name (payload "
+                  + payloadLength
+                  + " bytes, topic id "
+                  + idLength
+                  + " of them)");
         }
         long stagedBase = h.getLong(HELLO_STAGED_BASE_OFFSET_OFFSET);
         long stagedTotal = h.getLong(HELLO_STAGED_TOTAL_LENGTH_OFFSET);
@@ -220,22 +235,15 @@ public final class FrameDecoder {
 
   private Frame build(FrameType type, ByteBuffer h, ByteString payload) {
     return switch (type) {
-      case HELLO ->
-          new Frame.Hello(
-              h.getInt(HELLO_REPLICA_ID_OFFSET),
-              new PartitionId(
-                  payload.decodeString(StandardCharsets.UTF_8), h.getInt(HELLO_PARTITION_OFFSET)),
-              h.getLong(HELLO_LOG_END_OFFSET_OFFSET),
-              h.getInt(HELLO_LAST_EPOCH_OFFSET),
-              h.getInt(HELLO_CURRENT_EPOCH_OFFSET),
-              h.getLong(HELLO_STAGED_BASE_OFFSET_OFFSET) < 0
-                  ? Frame.StagedPosition.NONE
-                  : new Frame.StagedPosition(
-                      h.getLong(HELLO_STAGED_BASE_OFFSET_OFFSET),
-                      h.getLong(HELLO_STAGED_TOTAL_LENGTH_OFFSET),
-                      h.getInt(HELLO_STAGED_CRC_OFFSET),
-                      h.getLong(HELLO_STAGED_BYTES_OFFSET)),
-              h.getInt(HELLO_MAX_FRAME_BYTES_OFFSET));
+      case HELLO -> {
+        try {
+          yield hello(h, payload);
+        } catch (IllegalArgumentException e) {
+          // A topic name or id that is no valid UTF-8 decodes to replacement characters, which
+          // can push it past its limit.
+          throw corrupt(h.getLong(HELLO_LOG_END_OFFSET_OFFSET), "handshake: " + e.getMessage());
+        }
+      }
       case PROGRESS ->
           new Frame.Progress(
               h.getLong(PROGRESS_LOG_END_OFFSET_OFFSET), h.getLong(PROGRESS_STAGED_BYTES_OFFSET));
@@ -267,6 +275,27 @@ public final class FrameDecoder {
               RejectReason.ofCode(h.get(REJECTED_REASON_OFFSET)),
               payload.decodeString(StandardCharsets.UTF_8));
     };
+  }
+
+  private static Frame.Hello hello(ByteBuffer h, ByteString payload) {
+    int idLength = Byte.toUnsignedInt(h.get(HELLO_TOPIC_ID_LENGTH_OFFSET));
+    return new Frame.Hello(
+        h.getInt(HELLO_REPLICA_ID_OFFSET),
+        new PartitionId(
+            payload.drop(idLength).decodeString(StandardCharsets.UTF_8),
+            h.getInt(HELLO_PARTITION_OFFSET)),
+        h.getLong(HELLO_LOG_END_OFFSET_OFFSET),
+        h.getInt(HELLO_LAST_EPOCH_OFFSET),
+        h.getInt(HELLO_CURRENT_EPOCH_OFFSET),
+        h.getLong(HELLO_STAGED_BASE_OFFSET_OFFSET) < 0
+            ? Frame.StagedPosition.NONE
+            : new Frame.StagedPosition(
+                h.getLong(HELLO_STAGED_BASE_OFFSET_OFFSET),
+                h.getLong(HELLO_STAGED_TOTAL_LENGTH_OFFSET),
+                h.getInt(HELLO_STAGED_CRC_OFFSET),
+                h.getLong(HELLO_STAGED_BYTES_OFFSET)),
+        h.getInt(HELLO_MAX_FRAME_BYTES_OFFSET),
+        payload.take(idLength).decodeString(StandardCharsets.UTF_8));
   }
 
   private long nonNegative(long value, String what, long offset) {

@@ -22,7 +22,12 @@ public enum RejectReason {
    */
   FRAME_TOO_SMALL(7),
   /** The peer has more connections open than partitions it follows on this leader. */
-  TOO_MANY_CONNECTIONS(8);
+  TOO_MANY_CONNECTIONS(8),
+  /**
+   * The handshake's topic id names another incarnation of the topic than this leader's replica: the
+   * topic was deleted and re-created under the same name while the follower was away.
+   */
+  OTHER_TOPIC_ID(9);
 
   private static final CodeTable<RejectReason> BY_CODE =
       new CodeTable<>(values(), RejectReason::code);

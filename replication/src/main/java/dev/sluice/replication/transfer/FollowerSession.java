@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.IntSupplier;
 
 /**
@@ -66,6 +67,7 @@ public final class FollowerSession {
   }
 
   private final int replicaId;
+  private final String topicId;
   private final PartitionId partition;
   private final PartitionLog log;
   private final IntSupplier currentLeaderEpoch;
@@ -92,7 +94,24 @@ public final class FollowerSession {
       PartitionLog log,
       IntSupplier currentLeaderEpoch,
       IntSupplier maxFrameBytes) {
+    this(replicaId, partition, log, Frame.Hello.NO_TOPIC_ID, currentLeaderEpoch, maxFrameBytes);
+  }
+
+  /**
+   * @param topicId the topic incarnation the log belongs to, sent in every handshake so that a
+   *     leader of another incarnation refuses it; {@link Frame.Hello#NO_TOPIC_ID} if it names none
+   * @param currentLeaderEpoch the epoch the follower believes current (from the controller)
+   * @param maxFrameBytes the frame payload limit to ask for in each handshake, as above
+   */
+  public FollowerSession(
+      int replicaId,
+      PartitionId partition,
+      PartitionLog log,
+      String topicId,
+      IntSupplier currentLeaderEpoch,
+      IntSupplier maxFrameBytes) {
     this.replicaId = replicaId;
+    this.topicId = Objects.requireNonNull(topicId, "topicId");
     this.partition = partition;
     this.log = log;
     this.currentLeaderEpoch = currentLeaderEpoch;
@@ -121,7 +140,8 @@ public final class FollowerSession {
         log.latestLeaderEpoch(),
         currentLeaderEpoch.getAsInt(),
         staged,
-        maxFrameBytes.getAsInt());
+        maxFrameBytes.getAsInt(),
+        topicId);
   }
 
   /**

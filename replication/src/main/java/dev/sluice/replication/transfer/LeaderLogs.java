@@ -20,4 +20,13 @@ public interface LeaderLogs {
   default int partitionsFollowedBy(int node) {
     return Integer.MAX_VALUE;
   }
+
+  /**
+   * The id of the topic incarnation this node's replica of {@code partition} belongs to; empty when
+   * it has no replica or the replica names none (a topic created before ids existed). A handshake
+   * naming another id is refused. Must not block.
+   */
+  default Optional<String> topicId(PartitionId partition) {
+    return Optional.empty();
+  }
 }

@@ -308,6 +308,11 @@ public final class LeaderTransferServer {
             new Frame.Rejected(
                 RejectReason.UNKNOWN_PARTITION, "no replica of " + h.partition() + " here"));
       }
+      Optional<Frame.Rejected> otherIncarnation = otherTopicId(h);
+      if (otherIncarnation.isPresent()) {
+        log.info("{}: refused: {}", who(), otherIncarnation.get().message());
+        return Source.single(otherIncarnation.get());
+      }
       LeaderPartition p = found.get();
       int epoch = p.leaderEpoch();
       if (!p.isLeader()) {
@@ -376,6 +381,27 @@ public final class LeaderTransferServer {
       // carry data already tell the follower the leader is alive.
       return LeaderFrameSource.create(p, h, settings, serving.blocking)
           .keepAlive(settings.heartbeatInterval(), () -> LeaderFrameSource.status(p));
+    }
+
+    /**
+     * The refusal of a follower whose log belongs to another incarnation of the topic than this
+     * replica, if both name theirs: an honest follower that was away while the topic was deleted
+     * and re-created, not a violation. Either side without an id (a topic created before ids
+     * existed) is served as before.
+     */
+    private Optional<Frame.Rejected> otherTopicId(Frame.Hello h) {
+      Optional<String> mine = serving.logs.topicId(h.partition());
+      if (!h.hasTopicId() || mine.isEmpty() || mine.get().equals(h.topicId())) {
+        return Optional.empty();
+      }
+      return Optional.of(
+          new Frame.Rejected(
+              RejectReason.OTHER_TOPIC_ID,
+              h.partition()
+                  + ": follower's log belongs to topic id "
+                  + h.topicId()
+                  + ", this replica to topic id "
+                  + mine.get()));
     }
 
     /** Answers with a Rejected frame; the WARN is written once the connection has closed. */

@@ -3,6 +3,8 @@ package dev.sluice.replication.protocol;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.sluice.config.ReplicationSettings;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 class FrameCodecTest {
   private static final long LIMIT = 1024;
   private static final PartitionId P = new PartitionId("orders", 3);
+  private static final String TOPIC_ID = "0b6a1f2e-3c4d-4e5f-8a9b-0c1d2e3f4a5b";
 
   static List<Frame> samples() {
     byte[] payload = new byte[200];
@@ -20,6 +23,8 @@ class FrameCodecTest {
         new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE),
         new Frame.Hello(7, P, 42, 3, 4, new Frame.StagedPosition(42, 5000, 0xCAFEBABE, 2048)),
         new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 256 * 1024),
+        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 0, TOPIC_ID),
+        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 0, "x".repeat(64)),
         new Frame.Progress(43, 0),
         new Frame.Batches(10, 19, ByteString.fromArray(payload)),
         new Frame.Chunk(20, 4000, 0x12345678, 1024, false, ByteString.fromArray(payload)),
@@ -37,7 +42,7 @@ class FrameCodecTest {
           FrameCodec.headerLength(t) <= ReplicationSettings.FRAME_HEADER_BYTES,
           t + " header " + FrameCodec.headerLength(t));
     }
-    assertEquals(61, FrameCodec.HELLO_HEADER_BYTES);
+    assertEquals(62, FrameCodec.HELLO_HEADER_BYTES);
     assertEquals(FrameCodec.HELLO_HEADER_BYTES, FrameCodec.MAX_HEADER_BYTES);
     assertEquals(34, FrameCodec.CHUNK_HEADER_BYTES);
   }
@@ -162,6 +167,76 @@ class FrameCodecTest {
     d.feed(ByteString.fromArray(b));
     CorruptFrameException e = assertThrows(CorruptFrameException.class, d::next);
     assertTrue(e.getMessage().contains("max frame bytes -1"), e.getMessage());
+  }
+
+  @Test
+  void helloCarriesTheTopicIdBeforeTheTopicName() {
+    Frame.Hello hello = new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 0, TOPIC_ID);
+    ByteString bytes = FrameCodec.encode(hello);
+    assertEquals(36, bytes.apply(FrameCodec.HELLO_TOPIC_ID_LENGTH_OFFSET));
+    assertEquals(
+        TOPIC_ID + "orders",
+        bytes.drop(FrameCodec.HELLO_HEADER_BYTES).decodeString(StandardCharsets.UTF_8));
+    FrameDecoder d = new FrameDecoder("test", LIMIT);
+    d.feed(bytes);
+    Frame.Hello decoded = (Frame.Hello) d.next();
+    assertEquals(TOPIC_ID, decoded.topicId());
+    assertEquals(P, decoded.partition());
+    assertTrue(decoded.hasTopicId());
+
+    Frame.Hello none = new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE);
+    assertEquals(0, FrameCodec.encode(none).apply(FrameCodec.HELLO_TOPIC_ID_LENGTH_OFFSET));
+    assertFalse(none.hasTopicId());
+  }
+
+  @Test
+  void aTopicIdAboveItsLimitIsRefusedWhenBuiltAndCorruptWhenReceived() {
+    IllegalArgumentException tooLong =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 0, "x".repeat(65)));
+    assertTrue(
+        tooLong.getMessage().contains("65 bytes exceeds the maximum 64"), tooLong.getMessage());
+
+    byte[] b =
+        FrameCodec.encode(new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE)).toArray();
+    b[FrameCodec.HELLO_TOPIC_ID_LENGTH_OFFSET] = (byte) 65;
+    FrameDecoder d = new FrameDecoder("peer 10.0.0.2", LIMIT);
+    d.feed(ByteString.fromArray(b));
+    CorruptFrameException e = assertThrows(CorruptFrameException.class, d::next);
+    assertTrue(
+        e.getMessage().contains("topic id length 65 exceeds the maximum 64"), e.getMessage());
+  }
+
+  @Test
+  void aTopicIdThatLeavesNoTopicNameIsCorrupt() {
+    byte[] b =
+        FrameCodec.encode(new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE)).toArray();
+    b[FrameCodec.HELLO_TOPIC_ID_LENGTH_OFFSET] = (byte) "orders".length();
+    FrameDecoder d = new FrameDecoder("peer 10.0.0.2", LIMIT);
+    d.feed(ByteString.fromArray(b));
+    CorruptFrameException e = assertThrows(CorruptFrameException.class, d::next);
+    assertTrue(e.getMessage().contains("handshake without a topic name"), e.getMessage());
+  }
+
+  @Test
+  void aHelloPayloadAboveTopicPlusTopicIdLimitsIsCorrupt() {
+    assertEquals(
+        PartitionId.MAX_TOPIC_BYTES + Frame.Hello.MAX_TOPIC_ID_BYTES,
+        FrameCodec.maxPayload(FrameType.HELLO, LIMIT));
+    ByteBuffer h = ByteBuffer.allocate(FrameCodec.HELLO_HEADER_BYTES);
+    int payload = PartitionId.MAX_TOPIC_BYTES + Frame.Hello.MAX_TOPIC_ID_BYTES + 1;
+    h.putInt(
+        FrameCodec.FRAME_LENGTH_OFFSET,
+        FrameCodec.HELLO_HEADER_BYTES - FrameCodec.TYPE_OFFSET + payload);
+    h.put(FrameCodec.TYPE_OFFSET, FrameType.HELLO.code());
+    FrameDecoder d = new FrameDecoder("peer 10.0.0.2", LIMIT);
+    d.feed(ByteString.fromArray(h.array()));
+    CorruptFrameException e = assertThrows(CorruptFrameException.class, d::next);
+    assertTrue(
+        e.getMessage()
+            .contains("HELLO payload length 314 exceeds max topic bytes + max topic id bytes 313"),
+        e.getMessage());
   }
 
   @Test

@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
@@ -122,6 +123,7 @@ public final class ReplicationHarness implements AutoCloseable {
   private ActorRef<SpawnLeader> leaders;
   private volatile LeaderTransferServer server;
   private volatile IntUnaryOperator followedBy;
+  private final Map<PartitionId, String> topicIds = new ConcurrentHashMap<>();
   private int epoch = -1;
 
   private ReplicationHarness(
@@ -393,12 +395,22 @@ public final class ReplicationHarness implements AutoCloseable {
     this.followedBy = count;
   }
 
+  /** The topic incarnation the leader's replica of {@code id} belongs to, as a node records it. */
+  public void topicId(PartitionId id, String topicId) {
+    topicIds.put(id, topicId);
+  }
+
   private void bind() throws Exception {
     LeaderLogs logs =
         new LeaderLogs() {
           @Override
           public Optional<LeaderPartition> lookup(PartitionId id) {
             return Optional.ofNullable(partitions.get(id)).map(r -> r.leader);
+          }
+
+          @Override
+          public Optional<String> topicId(PartitionId id) {
+            return Optional.ofNullable(topicIds.get(id));
           }
 
           @Override

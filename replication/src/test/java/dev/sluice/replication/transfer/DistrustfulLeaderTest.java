@@ -100,6 +100,36 @@ class DistrustfulLeaderTest {
   }
 
   @Test
+  void aHelloForAnotherIncarnationOfTheTopicIsRefusedAndReadsNothing() throws Exception {
+    harness.topicId(A, "id-recreated");
+    try (ForgedPeer peer = connect()) {
+      peer.send(hello(2, A, 0, "id-deleted"));
+      List<Frame> answer = peer.rest();
+      assertEquals(List.of(RejectReason.OTHER_TOPIC_ID), rejections(answer), "answer " + answer);
+      assertNoRecords(answer);
+      assertContainsAll(
+          ((Frame.Rejected) answer.get(answer.size() - 1)).message(),
+          "orders-0",
+          "topic id id-deleted",
+          "topic id id-recreated");
+    }
+    assertNothingCommitted();
+  }
+
+  @Test
+  void aHelloOfTheSameIncarnationOrOfNoneIsServedAsBefore() throws Exception {
+    harness.topicId(A, "id-current");
+    try (ForgedPeer same = connect()) {
+      same.send(hello(2, A, 0, "id-current"));
+      assertEquals(0, firstBatches(same.until(Frame.Batches.class)).baseOffset());
+    }
+    try (ForgedPeer none = connect()) {
+      none.send(hello(2, A, 0)); // a log created before topic ids existed names none
+      assertEquals(0, firstBatches(none.until(Frame.Batches.class)).baseOffset());
+    }
+  }
+
+  @Test
   void progressAboveTheLogEndClosesTheConnectionAndNeverMovesTheHighWatermark() throws Exception {
     try (ForgedPeer peer = connect()) {
       peer.send(hello(2, A, 0)); // plaintext cannot tell a forged node 2 from the real one
@@ -219,6 +249,12 @@ class DistrustfulLeaderTest {
     return new Frame.Hello(node, partition, 0, -1, 1, Frame.StagedPosition.NONE, maxFrameBytes);
   }
 
+  private static Frame.Hello hello(
+      int node, PartitionId partition, int maxFrameBytes, String topicId) {
+    return new Frame.Hello(
+        node, partition, 0, -1, 1, Frame.StagedPosition.NONE, maxFrameBytes, topicId);
+  }
+
   private void appendOne(PartitionId id) throws Exception {
     byte[] value = "v".getBytes(StandardCharsets.UTF_8);
     harness.append(
@@ -230,6 +266,11 @@ class DistrustfulLeaderTest {
         .filter(f -> f instanceof Frame.Rejected)
         .map(f -> ((Frame.Rejected) f).reason())
         .toList();
+  }
+
+  private static Frame.Batches firstBatches(List<Frame> frames) {
+    assertTrue(rejections(frames).isEmpty(), "served: " + frames);
+    return (Frame.Batches) frames.get(frames.size() - 1);
   }
 
   private static void assertNoRecords(List<Frame> frames) {
