@@ -310,11 +310,13 @@ public final class SluiceNode implements AutoCloseable {
             StallWatchdog.create(settings.watchdog(), watchdogState, System::nanoTime),
             "stall-watchdog",
             Props.empty());
-    system.systemActorOf(
-        ReplicaManager.create(
-            replicas, metadata, controller, transfer, leaderSettings, watchdog, watchdogState),
-        "replica-manager",
-        BlockingIo.SELECTOR);
+    ActorRef<ReplicaManager.Command> replicaManager =
+        system.systemActorOf(
+            ReplicaManager.create(
+                replicas, metadata, controller, transfer, leaderSettings, watchdog, watchdogState),
+            "replica-manager",
+            BlockingIo.SELECTOR);
+    ReplicaManager.resubscribeWhenUp(system, replicaManager);
 
     system.systemActorOf(
         StalledReplicasReporter.create(settings.node().id(), replicas, watchdogState),

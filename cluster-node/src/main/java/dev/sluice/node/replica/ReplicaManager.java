@@ -32,10 +32,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
@@ -96,7 +98,14 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
   /** Reply: this node's replicas of the asked topic, each with its followers' lag on a leader. */
   public record Statuses(int node, List<ReplicaStatus> replicas) implements NodeSerializable {}
 
-  private record Resubscribe() implements Command {}
+  /**
+   * Subscribe to the controller's metadata again (idempotent): on a timer, and once this node is
+   * Up. A restarted node subscribes while it is still joining, and the controller's watch of a
+   * subscriber on a node that is not yet a member fires at once (seen: the subscriber dropped 3 ms
+   * after its subscription), so without the second subscription the node heard of later changes
+   * (its own return to the in-sync set among them) only at the next timer, up to 3 s late.
+   */
+  public record Resubscribe() implements Command {}
 
   /** First message: opens the replicas the data directory holds, before any metadata arrives. */
   private record OpenLocalLogs() implements Command {}
@@ -130,6 +139,15 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
    * subscriber list starts empty, and subscribing is idempotent.
    */
   private static final Duration RESUBSCRIBE_EVERY = Duration.ofSeconds(3);
+
+  /**
+   * Tells {@code manager} to {@link Resubscribe} once this node is Up in the cluster of {@code
+   * system} (see there why).
+   */
+  public static void resubscribeWhenUp(ActorSystem<?> system, ActorRef<Command> manager) {
+    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+        .registerOnMemberUp(() -> manager.tell(new Resubscribe()));
+  }
 
   public static Behavior<Command> create(
       LocalReplicas replicas,
