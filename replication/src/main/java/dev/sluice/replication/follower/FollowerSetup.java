@@ -150,24 +150,17 @@ public record FollowerSetup(
 
   /** This setup for a log of the topic incarnation {@code id}. */
   public FollowerSetup withTopicId(String id) {
-    return new FollowerSetup(
-        replicaId,
-        partition,
-        log,
-        replicationAddressOfNode,
-        leaderNode,
-        leaderEpoch,
-        settings,
-        status,
-        nanoClock,
-        random,
-        attempts,
-        id);
+    return with(nanoClock, random, attempts, id);
   }
 
   /** This setup with other time, jitter and connections: what tests replace. */
   private FollowerSetup withSeams(
       LongSupplier clock, DoubleSupplier jitter, AttemptFactory factory) {
+    return with(clock, jitter, factory, topicId);
+  }
+
+  private FollowerSetup with(
+      LongSupplier clock, DoubleSupplier jitter, AttemptFactory factory, String id) {
     return new FollowerSetup(
         replicaId,
         partition,
@@ -180,6 +173,6 @@ public record FollowerSetup(
         clock,
         jitter,
         factory,
-        topicId);
+        id);
   }
 }
