@@ -43,6 +43,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.Cluster;
 
 /**
  * Applies the controller's metadata to this node: opens (and recovers) the log of every partition
@@ -145,7 +146,7 @@ public final class ReplicaManager extends AbstractBehavior<ReplicaManager.Comman
    * system} (see there why).
    */
   public static void resubscribeWhenUp(ActorSystem<?> system, ActorRef<Command> manager) {
-    org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+    Cluster.get(Adapter.toClassic(system))
         .registerOnMemberUp(() -> manager.tell(new Resubscribe()));
   }
 

@@ -77,32 +77,15 @@ public sealed interface Frame {
       }
     }
 
-    /** A handshake of a follower whose log names no topic incarnation. */
-    public Hello(
-        int replicaId,
-        PartitionId partition,
-        long logEndOffset,
-        int lastLeaderEpoch,
-        int currentLeaderEpoch,
-        StagedPosition staged,
-        int maxFrameBytes) {
-      this(
-          replicaId,
-          partition,
-          logEndOffset,
-          lastLeaderEpoch,
-          currentLeaderEpoch,
-          staged,
-          maxFrameBytes,
-          NO_TOPIC_ID);
-    }
-
     /** Whether the follower named the topic incarnation its log belongs to. */
     public boolean hasTopicId() {
       return !topicId.isEmpty();
     }
 
-    /** A handshake that leaves the frame size to the leader. */
+    /**
+     * A handshake that leaves the frame size to the leader and names no topic incarnation (a log of
+     * a topic created before ids existed).
+     */
     public Hello(
         int replicaId,
         PartitionId partition,
@@ -117,7 +100,8 @@ public sealed interface Frame {
           lastLeaderEpoch,
           currentLeaderEpoch,
           staged,
-          LEADER_FRAME_LIMIT);
+          LEADER_FRAME_LIMIT,
+          NO_TOPIC_ID);
     }
 
     /**

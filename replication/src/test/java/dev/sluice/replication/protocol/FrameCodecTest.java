@@ -22,7 +22,8 @@ class FrameCodecTest {
     return List.of(
         new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE),
         new Frame.Hello(7, P, 42, 3, 4, new Frame.StagedPosition(42, 5000, 0xCAFEBABE, 2048)),
-        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 256 * 1024),
+        new Frame.Hello(
+            7, P, 42, 3, 4, Frame.StagedPosition.NONE, 256 * 1024, Frame.Hello.NO_TOPIC_ID),
         new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 0, TOPIC_ID),
         new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 0, "x".repeat(64)),
         new Frame.Progress(43, 0),
@@ -142,7 +143,8 @@ class FrameCodecTest {
 
   @Test
   void helloCarriesTheFollowersFrameLimitAndTheLeaderNeverExceedsItsOwn() {
-    Frame.Hello asks = new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 300);
+    Frame.Hello asks =
+        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 300, Frame.Hello.NO_TOPIC_ID);
     FrameDecoder d = new FrameDecoder("test", LIMIT);
     d.feed(FrameCodec.encode(asks));
     Frame.Hello decoded = (Frame.Hello) d.next();
@@ -150,7 +152,8 @@ class FrameCodecTest {
     assertEquals(300, decoded.frameLimit(LIMIT));
     assertEquals(
         LIMIT,
-        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 5000).frameLimit(LIMIT),
+        new Frame.Hello(7, P, 42, 3, 4, Frame.StagedPosition.NONE, 5000, Frame.Hello.NO_TOPIC_ID)
+            .frameLimit(LIMIT),
         "a follower cannot ask for frames above the leader's limit");
     assertEquals(
         LIMIT,

@@ -246,7 +246,15 @@ class DistrustfulLeaderTest {
   }
 
   private static Frame.Hello hello(int node, PartitionId partition, int maxFrameBytes) {
-    return new Frame.Hello(node, partition, 0, -1, 1, Frame.StagedPosition.NONE, maxFrameBytes);
+    return new Frame.Hello(
+        node,
+        partition,
+        0,
+        -1,
+        1,
+        Frame.StagedPosition.NONE,
+        maxFrameBytes,
+        Frame.Hello.NO_TOPIC_ID);
   }
 
   private static Frame.Hello hello(
