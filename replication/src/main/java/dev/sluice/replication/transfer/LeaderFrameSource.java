@@ -8,19 +8,19 @@ import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.RejectReason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,23 +34,21 @@ import org.slf4j.LoggerFactory;
  * staged resumes at the staged byte position when its length and head CRC ({@link BatchHeadCrc})
  * match the leader's batch.
  *
- * <p>Reads: every byte of the log is read once, as the frame that carries it is about to be sent: a
- * positional read of the frame's regions (at most peer-max-bytes, cut at batch boundaries or, for
- * an oversized batch, into chunks) into new arrays of at most {@link #READ_PIECE_BYTES}, joined
- * without a copy into the frame's payload. A chunk's header needs only the batch's first {@value
+ * <p>Reads: the log is read in windows of a few frames ({@link TransferSettings#readWindowBytes}):
+ * the batch headers of a window are walked once to plan its frames, then its bytes are streamed
+ * from the segment files by a Pekko {@code FileIO} source ({@link RegionBytes}: the blocking-IO
+ * dispatcher, pieces of at most 256 KiB, one piece read ahead) and cut into the planned frames at
+ * batch boundaries by {@link FrameCutter}, which slices the pieces without copying them. Every byte
+ * of the log is read once. A chunk's header needs only the batch's first {@value
  * BatchHeadCrc#BYTES} bytes ({@link BatchHeadCrc}): taken from the first chunk's payload, or read
- * once per batch when the transfer resumes inside it; never a pass over the whole batch. Why a
- * positional read rather than a {@code FileIO} source: both read the file through a buffer in
- * native memory and copy it into the heap array a {@link ByteString} needs, so neither copies less;
- * the positional read cuts frames at batch boundaries without re-framing a byte stream, and reads
- * no further ahead of the TCP side than {@link #READ_AHEAD_FRAMES}. The arrays cannot be reused:
- * the TCP stage holds the frame's bytes until they are written.
+ * once per batch while planning when the transfer resumes inside it; never a pass over the whole
+ * batch.
  *
- * <p>File reads run on the blocking-IO executor; while caught up the stream waits on {@link
- * LeaderPartition#awaitChange} without holding a thread. Demand-driven: at most {@link
- * #READ_AHEAD_FRAMES} frames are read before downstream (TCP) asks, so memory per connection is one
- * frame being read (at most peer-max-bytes), the frames read ahead and the few frames the
- * connection's stages buffer, plus the plan of one read window.
+ * <p>File reads and planning run on the blocking-IO executor; while caught up the stream waits on
+ * {@link LeaderPartition#awaitChange} without holding a thread. Demand-driven: at most {@link
+ * #READ_AHEAD_FRAMES} frames are cut before downstream (TCP) asks, so memory per connection is the
+ * frame being cut (at most peer-max-bytes) and a piece ahead of it, the frames read ahead and the
+ * few frames the connection's stages buffer, plus the plan of one read window.
  *
  * <p>Thread-safety: the cursor is mutable but used by one step at a time ({@code unfoldAsync}
  * starts the next step only after the previous future completed), which also orders its writes.
@@ -59,16 +57,9 @@ public final class LeaderFrameSource {
   private static final Logger logger = LoggerFactory.getLogger(LeaderFrameSource.class);
 
   /**
-   * Largest array a frame's bytes are read into; a frame of peer-max-bytes is several. Below half a
-   * G1 region (1 MiB regions for heaps up to 2 GiB), so no read is a humongous allocation: a 1 MiB
-   * array takes two whole regions of its own, outside the young generation.
-   */
-  static final int READ_PIECE_BYTES = 256 * 1024;
-
-  /**
-   * Frames read before the socket asks for them. The TCP stage asks for the next frame only once
-   * the previous one is written; without a frame ready, the socket would wait for a read to be
-   * scheduled on the blocking-IO dispatcher and run, once per frame.
+   * Frames cut before the socket asks for them. The TCP stage asks for the next frame only once the
+   * previous one is written; without a frame ready, the socket would wait for the file source to be
+   * scheduled on the blocking-IO dispatcher and read, once per frame.
    */
   static final int READ_AHEAD_FRAMES = 1;
 
@@ -78,17 +69,11 @@ public final class LeaderFrameSource {
   private final FramePlanner planner;
   private final TransferSettings settings;
   private final Executor blocking;
-  private final Deque<PlannedFrame> pending = new ArrayDeque<>();
   private long nextOffset;
   private Frame.StagedPosition resume;
   private long sentLogEnd = -1;
   private long sentHighWatermark = -1;
   private boolean ended;
-
-  /** The oversized batch whose head CRC is {@link #headCrc}; compared by identity (one plan). */
-  private LogSlice headCrcOf;
-
-  private int headCrc;
 
   private LeaderFrameSource(
       LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
@@ -108,38 +93,45 @@ public final class LeaderFrameSource {
       LeaderPartition partition, Frame.Hello hello, TransferSettings settings, Executor blocking) {
     LeaderFrameSource cursor = new LeaderFrameSource(partition, hello, settings, blocking);
     return Source.unfoldAsync(
-            cursor, c -> c.next().thenApply(f -> f.map(frame -> Pair.create(c, frame))))
+            cursor, c -> c.next().thenApply(s -> s.map(step -> Pair.create(c, step))))
+        .flatMapConcat(Step::frames)
+        // A refusal ends the connection, even if the next step was already taken.
+        .takeWhile(frame -> !(frame instanceof Frame.Rejected), true)
         .buffer(READ_AHEAD_FRAMES, OverflowStrategy.backpressure());
   }
 
-  private CompletionStage<Optional<Frame>> next() {
+  /** What the cursor found to send next: one frame, or a planned read window. */
+  private sealed interface Step {
+    Source<Frame, NotUsed> frames();
+  }
+
+  private record Ready(Frame frame) implements Step {
+    @Override
+    public Source<Frame, NotUsed> frames() {
+      return Source.single(frame);
+    }
+  }
+
+  private record Window(
+      List<PlannedFrame> plans,
+      List<FileRegion> regions,
+      Map<LogSlice, Integer> headCrcs,
+      Supplier<Optional<Frame.Rejected>> stop)
+      implements Step {
+    @Override
+    public Source<Frame, NotUsed> frames() {
+      return RegionBytes.of(regions).via(new FrameCutter(plans, headCrcs, stop));
+    }
+  }
+
+  private CompletionStage<Optional<Step>> next() {
     if (ended) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    if (!partition.isLeader()) {
-      ended = true; // the follower must look for the new leader: end after this frame
-      return CompletableFuture.completedFuture(
-          Optional.of(
-              new Frame.Rejected(
-                  RejectReason.NOT_LEADER, "this node no longer leads " + log.dir())));
-    }
-    if (!partition.isFollower(replicaId)) {
-      // Checked at every step, so also after every change wake-up: a replica removed from the
-      // assignment is cut off at the next frame instead of reading on until it reconnects.
+    Optional<Frame.Rejected> refusal = refusal();
+    if (refusal.isPresent()) {
       ended = true;
-      logger.info(
-          "{}: node {} is no longer a follower; ending its replication stream",
-          log.dir(),
-          replicaId);
-      return CompletableFuture.completedFuture(
-          Optional.of(
-              new Frame.Rejected(
-                  RejectReason.NOT_A_FOLLOWER,
-                  "node " + replicaId + " is no longer a follower of " + log.dir())));
-    }
-    if (!pending.isEmpty()) {
-      PlannedFrame plan = pending.poll();
-      return CompletableFuture.supplyAsync(() -> Optional.of(read(plan)), blocking);
+      return CompletableFuture.completedFuture(Optional.of(new Ready(refusal.get())));
     }
     long hw = log.highWatermark(); // read first: hw <= log end holds for the pair
     long logEnd = log.logEndOffset();
@@ -147,12 +139,36 @@ public final class LeaderFrameSource {
       sentLogEnd = logEnd;
       sentHighWatermark = hw;
       return CompletableFuture.completedFuture(
-          Optional.of(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw)));
+          Optional.of(new Ready(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw))));
     }
     if (nextOffset < logEnd) {
-      return CompletableFuture.runAsync(this::planWindow, blocking).thenCompose(v -> next());
+      return CompletableFuture.supplyAsync(() -> Optional.of(planWindow()), blocking);
     }
     return partition.awaitChange(logEnd, hw).thenCompose(d -> next());
+  }
+
+  /**
+   * Why the connection must end, if it must: this node no longer leads (the follower must look for
+   * the new leader), or the follower was removed from the assignment. Asked at every step and
+   * before every frame, so also after every change wake-up: a replica removed from the assignment
+   * is cut off at the next frame instead of reading on until it reconnects.
+   */
+  private Optional<Frame.Rejected> refusal() {
+    if (!partition.isLeader()) {
+      return Optional.of(
+          new Frame.Rejected(RejectReason.NOT_LEADER, "this node no longer leads " + log.dir()));
+    }
+    if (!partition.isFollower(replicaId)) {
+      logger.info(
+          "{}: node {} is no longer a follower; ending its replication stream",
+          log.dir(),
+          replicaId);
+      return Optional.of(
+          new Frame.Rejected(
+              RejectReason.NOT_A_FOLLOWER,
+              "node " + replicaId + " is no longer a follower of " + log.dir()));
+    }
+    return Optional.empty();
   }
 
   /** The partition's status now; the high watermark is read first so it never exceeds the end. */
@@ -161,81 +177,59 @@ public final class LeaderFrameSource {
     return new Frame.LeaderStatus(p.leaderEpoch(), p.log().logEndOffset(), hw);
   }
 
-  private void planWindow() {
+  /** Plans the next window of the log (blocking: reads the batch headers). */
+  private Window planWindow() {
     try {
       FetchResult r = log.readBatches(nextOffset, settings.readWindowBytes());
       List<LogSlice> batches = r.slices();
       long resumeBase = -1;
       long resumeAt = 0;
+      Map<LogSlice, Integer> headCrcs = new HashMap<>();
       if (resume.isPresent()) {
         for (LogSlice b : batches) {
-          if (b.baseOffset() == resume.baseOffset()
-              && b.length() == resume.totalLength()
-              && BatchHeadCrc.read(b) == resume.batchCrc()) {
-            resumeBase = b.baseOffset();
-            resumeAt = resume.stagedBytes();
+          if (b.baseOffset() == resume.baseOffset() && b.length() == resume.totalLength()) {
+            int crc = BatchHeadCrc.read(b);
+            if (crc == resume.batchCrc()) {
+              resumeBase = b.baseOffset();
+              resumeAt = resume.stagedBytes();
+              headCrcs.put(b, crc);
+            }
           }
         }
         resume = Frame.StagedPosition.NONE; // only the first window can hold the staged batch
       }
-      pending.addAll(planner.plan(batches, resumeBase, resumeAt));
-      nextOffset = r.nextOffset();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private Frame read(PlannedFrame plan) {
-    try {
-      if (plan instanceof PlannedFrame.WholeBatches w) {
-        ByteString payload = readPieces(w.regions(), w.payloadBytes());
-        return new Frame.Batches(w.baseOffset(), w.lastOffset(), payload);
-      }
-      PlannedFrame.BatchChunk c = (PlannedFrame.BatchChunk) plan;
-      ByteString payload = readPieces(List.of(c.region()), c.payloadBytes());
-      LogSlice b = c.batch();
-      if (headCrcOf != b) {
-        headCrc =
-            c.bytePosition() == 0 && payload.size() >= BatchHeadCrc.BYTES
-                ? BatchHeadCrc.of(payload.slice(0, BatchHeadCrc.BYTES).toByteBuffer())
-                : BatchHeadCrc.read(b); // resumed inside the batch: its head was not sent here
-        headCrcOf = b;
-      }
-      return new Frame.Chunk(
-          b.baseOffset(), b.length(), headCrc, c.bytePosition(), c.last(), payload);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  /**
-   * Reads {@code regions}, {@code bytes} in all, into new arrays of at most {@link
-   * #READ_PIECE_BYTES} each, joined (not copied) into one {@link ByteString}.
-   */
-  static ByteString readPieces(List<FileRegion> regions, long bytes) throws IOException {
-    ByteString payload = ByteString.emptyByteString();
-    long left = bytes;
-    ByteBuffer piece = ByteBuffer.allocate(0);
-    for (FileRegion r : regions) {
-      try (FileRegion.Reader reader = r.open()) {
-        while (reader.remaining() > 0) {
-          if (!piece.hasRemaining()) {
-            if (left <= 0) {
-              throw new IllegalStateException(
-                  r + ": regions hold more than the frame's planned " + bytes + " bytes");
-            }
-            piece = ByteBuffer.allocate((int) Math.min(READ_PIECE_BYTES, left));
-            left -= piece.capacity();
-            payload = payload.concat(ByteString.fromArrayUnsafe(piece.array()));
+      List<PlannedFrame> plans = planner.plan(batches, resumeBase, resumeAt);
+      List<FileRegion> regions = new ArrayList<>();
+      for (PlannedFrame plan : plans) {
+        if (plan instanceof PlannedFrame.BatchChunk c) {
+          LogSlice b = c.batch();
+          if (c.bytePosition() == 0 && c.payloadBytes() < BatchHeadCrc.BYTES) {
+            headCrcs.putIfAbsent(b, BatchHeadCrc.read(b)); // chunks smaller than the head
           }
-          reader.read(piece);
+          append(regions, c.region());
+        } else {
+          for (FileRegion region : ((PlannedFrame.WholeBatches) plan).regions()) {
+            append(regions, region);
+          }
         }
       }
+      nextOffset = r.nextOffset();
+      return new Window(plans, regions, headCrcs, this::refusal);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
-    if (left > 0 || piece.hasRemaining()) {
-      throw new IllegalStateException(
-          regions + ": regions hold fewer than the frame's planned " + bytes + " bytes");
+  }
+
+  /** Adds {@code region} to {@code regions}, as part of the last one when it follows it. */
+  private static void append(List<FileRegion> regions, FileRegion region) {
+    int last = regions.size() - 1;
+    if (last >= 0 && regions.get(last).isFollowedBy(region)) {
+      FileRegion before = regions.get(last);
+      regions.set(
+          last,
+          new FileRegion(before.file(), before.position(), before.length() + region.length()));
+    } else {
+      regions.add(region);
     }
-    return payload;
   }
 }
