@@ -1,6 +1,8 @@
 package dev.sluice.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import dev.sluice.config.ClusterSettings;
 import dev.sluice.config.SecuritySettings;
 import dev.sluice.config.SluiceSettings;
 import dev.sluice.config.TlsSettings.Listener;
@@ -177,8 +179,10 @@ public final class SluiceNode implements AutoCloseable {
    */
   public static void runBlocking(Config config) {
     Duration delay = Duration.ZERO;
+    Config incarnation = config;
     while (true) {
-      SluiceNode node = start(config);
+      SluiceNode node = start(incarnation);
+      incarnation = laterIncarnation(config);
       node.guardShutdown(
           ShutdownGuard.forProcess(
               "Sluice node " + node.settings.node().id(),
@@ -200,6 +204,15 @@ public final class SluiceNode implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /**
+   * The config of a new incarnation that rejoins after a removal: never forms a new cluster of its
+   * own ({@link ClusterSettings#formNewCluster} holds for the process's first start alone), since
+   * the cluster it was removed from runs.
+   */
+  static Config laterIncarnation(Config config) {
+    return config.withValue(ClusterSettings.FORM_NEW_CLUSTER, ConfigValueFactory.fromAnyRef(false));
   }
 
   /** Removals by the cluster bring the node back; a requested stop does not. */
@@ -278,7 +291,15 @@ public final class SluiceNode implements AutoCloseable {
             tls::warnIfExpiring,
             system.executionContext());
     Cluster cluster = Cluster.get(system);
-    if (settings.cluster().seedNodes().isEmpty()) {
+    if (settings.cluster().seedNodes().isEmpty() || settings.cluster().formNewCluster()) {
+      if (!settings.cluster().seedNodes().isEmpty()) {
+        // A manual join ends the seed-node process Pekko started from the seed list.
+        log.info(
+            "Sluice node {}: forming a new cluster at once ({} = on), not asking the seed nodes {}",
+            settings.node().id(),
+            ClusterSettings.FORM_NEW_CLUSTER,
+            settings.cluster().seedNodes());
+      }
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     }
     // First of the node's actors: the other seeds' probes may ask as soon as Artery listens.

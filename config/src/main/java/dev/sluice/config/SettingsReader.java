@@ -44,7 +44,8 @@ final class SettingsReader {
     ClusterSettings cluster =
         new ClusterSettings(
             integer("sluice.cluster.port", 0),
-            read("sluice.cluster.seed-nodes", List.of(), config::getStringList));
+            read("sluice.cluster.seed-nodes", List.of(), config::getStringList),
+            read(ClusterSettings.FORM_NEW_CLUSTER, false, config::getBoolean));
     StorageSettings storage =
         new StorageSettings(
             bytes("sluice.storage.segment-bytes"),

@@ -42,6 +42,7 @@ class SettingsValidatorTest {
     assertEquals(-1, s.storage().retentionBytes());
     assertEquals(Duration.ofMillis(200), s.replication().backoff().min());
     assertEquals(List.of(), s.cluster().seedNodes());
+    assertFalse(s.cluster().formNewCluster());
     assertFalse(s.replication().uncleanLeaderElection());
     assertEquals(Duration.ofSeconds(20), s.api().maxFetchWait());
     assertEquals(Duration.ofSeconds(30), s.node().shutdownHangTimeout());
@@ -309,6 +310,13 @@ class SettingsValidatorTest {
             "sluice.cluster.seed-nodes = [\"127.0.0.1:7703\", \"localhost:7713\","
                 + " \"pekko://sluice@[::1]:7723\"]");
     assertEquals(3, local.cluster().seedNodes().size());
+    assertTrue(
+        fromHocon(
+                "sluice.cluster.seed-nodes = [\"127.0.0.1:7703\", \"127.0.0.1:7713\"]\n"
+                    + ClusterSettings.FORM_NEW_CLUSTER
+                    + " = on")
+            .cluster()
+            .formNewCluster());
     SluiceSettings sameHost =
         fromHocon(
             "sluice.node { host = node1.example, bind-host = 10.0.0.5 }\n"

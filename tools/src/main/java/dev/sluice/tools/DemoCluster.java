@@ -83,7 +83,7 @@ final class DemoCluster implements AutoCloseable {
     LocalClusterCommand.refuseBusyPorts(layout);
     layout.writeConfigs();
     LocalClusterNode first = layout.node(1);
-    startProcess(first, "");
+    started(first, processes.startFirst(first)); // no node runs: it forms the cluster at once
     awaitUp(List.of(first), 1);
     for (LocalClusterNode node : layout.nodes().subList(1, layout.nodes().size())) {
       startProcess(node, "");
@@ -253,7 +253,10 @@ final class DemoCluster implements AutoCloseable {
   }
 
   private Process startProcess(LocalClusterNode node, String extraJavaOpts) throws IOException {
-    Process process = processes.start(node, extraJavaOpts);
+    return started(node, processes.start(node, extraJavaOpts));
+  }
+
+  private Process started(LocalClusterNode node, Process process) {
     running.add(node.id());
     out.printf("    started node %d (pid %d), log %s%n", node.id(), process.pid(), node.logFile());
     out.flush();

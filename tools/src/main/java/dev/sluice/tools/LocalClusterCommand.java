@@ -31,9 +31,11 @@ import picocli.CommandLine.TypeConversionException;
  * data.
  *
  * <p>Start-up: node 1 first, until it is Up and ready (it forms the cluster and creates the
- * controller's journal), then the others together. "Up" means: listed as Up by node 1's {@code GET
- * /cluster/members} and answering its own {@code /ready}, which a node serves only once its client
- * API is bound.
+ * controller's journal), then the others together. No node of the cluster runs at that point (the
+ * command refuses to start otherwise), so node 1 forms the cluster at once ({@link
+ * LocalClusterProcesses#startFirst}) rather than after asking the other seeds for a
+ * seed-node-timeout. "Up" means: listed as Up by node 1's {@code GET /cluster/members} and
+ * answering its own {@code /ready}, which a node serves only once its client API is bound.
  *
  * <p>Secure by default: before the nodes start, {@link LocalClusterSecurity#ensure} creates (first
  * run) or reuses the cluster CA, the node certificates and the admin token under {@code
@@ -164,7 +166,7 @@ final class LocalClusterCommand implements Callable<Integer> {
     try {
       long deadline = startNanos + timeout.toNanos();
       LocalClusterNode first = layout.node(1);
-      started(first, processes.start(first));
+      started(first, processes.startFirst(first));
       LocalClusterProbe probe = new LocalClusterProbe(access);
       awaitUp(layout, processes, probe, List.of(first), deadline);
       for (LocalClusterNode node : layout.nodes().subList(1, layout.nodes().size())) {

@@ -2,6 +2,7 @@ package dev.sluice.tools;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.sluice.config.ClusterSettings;
 import dev.sluice.node.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,6 +56,9 @@ final class LocalClusterProcesses {
    * default H2 binds it on every interface.
    */
   static final String H2_BIND_ADDRESS = "-Dh2.bindAddress=127.0.0.1";
+
+  /** The option of {@link #startFirst}: the node forms a new cluster at once. */
+  static final String FORM_NEW_CLUSTER = "-D" + ClusterSettings.FORM_NEW_CLUSTER + "=on";
 
   private static final int LOG_TAIL_LINES = 25;
   private static final long LOG_TAIL_BYTES = 16 * 1024;
@@ -124,6 +128,18 @@ final class LocalClusterProcesses {
    */
   synchronized Process start(LocalClusterNode node) throws IOException {
     return start(node, "");
+  }
+
+  /**
+   * Starts the first node of a cluster none of whose nodes runs: it forms the cluster at once
+   * ({@value #FORM_NEW_CLUSTER}) instead of asking the other seeds, which do not run yet, for a
+   * seed-node-timeout (20 s). For this start alone: a restart of the node (after it halted) joins
+   * the running nodes like any other.
+   */
+  synchronized Process startFirst(LocalClusterNode node) throws IOException {
+    Process process = start(node, FORM_NEW_CLUSTER);
+    extraJavaOpts.put(node.id(), "");
+    return process;
   }
 
   /**

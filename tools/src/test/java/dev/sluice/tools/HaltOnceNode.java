@@ -1,5 +1,6 @@
 package dev.sluice.tools;
 
+import dev.sluice.config.ClusterSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,10 +10,12 @@ import java.util.concurrent.CountDownLatch;
  * A stand-in for a node's main class in {@link LocalClusterProcessesTest}: its config file says
  * {@code halt-once} (halt with 70 on the first start, then run until signalled, printing {@value
  * #RUNNING} and the start's number) or {@code exit N} (exit with N at once). A file beside it
- * counts the starts.
+ * counts the starts. Every start first prints whether it was told to form a new cluster ({@value
+ * #FORMS} and the setting's value).
  */
 public final class HaltOnceNode {
   static final String RUNNING = "running as start ";
+  static final String FORMS = "form-new-cluster of start ";
 
   private HaltOnceNode() {}
 
@@ -21,6 +24,9 @@ public final class HaltOnceNode {
     Path starts = config.resolveSibling("starts");
     int start = Files.exists(starts) ? Integer.parseInt(Files.readString(starts).trim()) + 1 : 1;
     Files.writeString(starts, Integer.toString(start), StandardCharsets.UTF_8);
+    System.out.println(
+        FORMS + start + ": " + System.getProperty(ClusterSettings.FORM_NEW_CLUSTER, "unset"));
+    System.out.flush();
     String mode = Files.readString(config).trim();
     if (mode.startsWith("exit ")) {
       System.exit(Integer.parseInt(mode.substring("exit ".length())));

@@ -65,6 +65,17 @@ class LocalClusterProcessesTest {
   }
 
   @Test
+  void theFirstNodeFormsTheClusterOnItsFirstStartAloneNotWhenRestarted() throws Exception {
+    LocalClusterNode node = node("halt-once");
+    processes.startFirst(node);
+    processes.watchExits(layout);
+
+    awaitCondition(() -> log(node).contains(HaltOnceNode.RUNNING + 2), "the second start runs");
+    assertTrue(log(node).contains(HaltOnceNode.FORMS + "1: on"), log(node));
+    assertTrue(log(node).contains(HaltOnceNode.FORMS + "2: unset"), log(node));
+  }
+
+  @Test
   void aNodeThatExitsWithAnotherCodeIsReportedAndNotRestarted() throws Exception {
     LocalClusterNode node = node("exit 3");
     processes.start(node);
