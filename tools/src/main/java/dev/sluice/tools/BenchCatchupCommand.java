@@ -41,7 +41,7 @@ import picocli.CommandLine.Spec;
     description = {
       "Measures a restarted follower catching up a backlog on a fresh local cluster of 3 nodes:"
           + " MiB/s, seconds to in-sync, and the follower's peak heap (from its GC log).",
-      "Node JVM options: env " + LocalClusterProcesses.JAVA_OPTS_ENV + "."
+      LocalClusterProcesses.JAVA_OPTS_HELP
     })
 final class BenchCatchupCommand implements Callable<Integer> {
 
@@ -101,11 +101,9 @@ final class BenchCatchupCommand implements Callable<Integer> {
       names = "--follower-heap",
       paramLabel = "SIZE",
       description =
-          "-Xmx of the restarted follower, e.g. 128m (default: as the other nodes, env "
+          "-Xmx of the restarted follower, e.g. 64m (default: as the other nodes, env "
               + LocalClusterProcesses.JAVA_OPTS_ENV
-              + " or "
-              + LocalClusterProcesses.DEFAULT_JAVA_OPTS
-              + ").")
+              + " or -Xmx512m).")
   String followerHeap;
 
   @Option(

@@ -59,7 +59,7 @@ import picocli.CommandLine.TypeConversionException;
           + " --max-in-flight, --compression, --idempotence), C threads send through the"
           + " batching producer instead; it reports record (send to ack) and batch request"
           + " latencies.",
-      "Node JVM options: env " + LocalClusterProcesses.JAVA_OPTS_ENV + "."
+      LocalClusterProcesses.JAVA_OPTS_HELP
     })
 final class BenchProduceCommand implements Callable<Integer> {
 

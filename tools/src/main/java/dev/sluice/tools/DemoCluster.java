@@ -62,7 +62,8 @@ final class DemoCluster implements AutoCloseable {
     this.out = out;
     this.deadlineNanos = deadlineNanos;
     this.processes =
-        new LocalClusterProcesses(out, err, System.getenv(LocalClusterProcesses.JAVA_OPTS_ENV));
+        new LocalClusterProcesses(
+            out, err, System.getenv(LocalClusterProcesses.JAVA_OPTS_ENV), access.tls());
   }
 
   LocalClusterLayout layout() {

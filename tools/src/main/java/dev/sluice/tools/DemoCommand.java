@@ -36,9 +36,8 @@ import picocli.CommandLine.Spec;
       "Replays the incident of docs/incident.md on a fresh local cluster of 3 node JVMs: a follower"
           + " restarted after the leader took records larger than peer-max-bytes (1 MiB) catches"
           + " up, and all replicas end with identical logs (PASS, exit code 0).",
-      "Node K uses ports P+10(K-1) to P+10(K-1)+3. Node JVM options: env "
-          + LocalClusterProcesses.JAVA_OPTS_ENV
-          + "."
+      "Node K uses ports P+10(K-1) to P+10(K-1)+3.",
+      LocalClusterProcesses.JAVA_OPTS_HELP
     })
 final class DemoCommand implements Callable<Integer> {
 

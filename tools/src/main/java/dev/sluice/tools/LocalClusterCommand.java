@@ -56,11 +56,7 @@ import picocli.CommandLine.TypeConversionException;
       "Secure by default: TLS on every listener with certificates from a cluster CA in"
           + " DIR/security (created on the first run), bearer tokens on the API; the admin token"
           + " is DIR/security/admin.token and DIR/client.conf lets the CLI use both.",
-      "Node JVM options: env "
-          + LocalClusterProcesses.JAVA_OPTS_ENV
-          + " (default "
-          + LocalClusterProcesses.DEFAULT_JAVA_OPTS
-          + ")."
+      LocalClusterProcesses.JAVA_OPTS_HELP
     })
 final class LocalClusterCommand implements Callable<Integer> {
 
@@ -151,7 +147,8 @@ final class LocalClusterCommand implements Callable<Integer> {
     layout.writeConfigs();
 
     LocalClusterProcesses processes =
-        new LocalClusterProcesses(out, err, System.getenv(LocalClusterProcesses.JAVA_OPTS_ENV));
+        new LocalClusterProcesses(
+            out, err, System.getenv(LocalClusterProcesses.JAVA_OPTS_ENV), access.tls());
     Thread hook = new Thread(() -> stopOnSignal(processes, layout), "local-cluster-stop");
     Runtime.getRuntime().addShutdownHook(hook);
 

@@ -36,17 +36,44 @@ import java.util.concurrent.TimeUnit;
  */
 final class LocalClusterProcesses {
 
-  /** Replaces the node JVM options (default {@value #DEFAULT_JAVA_OPTS}). */
+  /**
+   * Replaces the node JVM options (default {@value #PLAINTEXT_JAVA_OPTS} for a plaintext cluster,
+   * {@value #TLS_JAVA_OPTS} with TLS).
+   */
   static final String JAVA_OPTS_ENV = "SLUICE_NODE_JAVA_OPTS";
 
   /**
-   * C1 only ({@code TieredStopAtLevel=1}): a local cluster puts three or more node JVMs and the CLI
-   * on the same cores, and C2's compilations of a freshly started node (thousands per JVM, still
-   * running after a minute) took about 40 % of a 2-core machine in produce runs and twice the CPU
-   * of a restarted follower's appends during its catch-up. With C1 alone the nodes produced 50
-   * MiB/s sustained over 2 GiB where C1 and C2 reached 32 MiB/s (docs/benchmarks.md, "JIT").
+   * A plaintext cluster's nodes compile with C1 only ({@code TieredStopAtLevel=1}): a local cluster
+   * puts three or more node JVMs and the CLI on the same cores, and C2's compilations of a freshly
+   * started node (thousands per JVM, still running after a minute) took about 40 % of a 2-core
+   * machine in produce runs and twice the CPU of a restarted follower's appends during its
+   * catch-up. With C1 alone the nodes produced 50 MiB/s sustained over 2 GiB where C1 and C2
+   * reached 32 MiB/s (docs/benchmarks.md, "JIT").
    */
-  static final String DEFAULT_JAVA_OPTS = "-Xmx512m -XX:TieredStopAtLevel=1";
+  static final String PLAINTEXT_JAVA_OPTS = "-Xmx512m -XX:TieredStopAtLevel=1";
+
+  /**
+   * A cluster with TLS keeps C2: the JDK's AES-GCM runs on the processor's AES and carry-less
+   * multiply instructions only in C2-compiled code (intrinsics C1 lacks); with C1 alone every byte
+   * was encrypted and authenticated in plain Java, and TLS produce and catch-up ran at half the
+   * speed they reach with C2 (docs/benchmarks.md, "JIT and TLS").
+   */
+  static final String TLS_JAVA_OPTS = "-Xmx512m";
+
+  /** The node JVM options when {@value #JAVA_OPTS_ENV} gives none. */
+  static String defaultJavaOpts(boolean tls) {
+    return tls ? TLS_JAVA_OPTS : PLAINTEXT_JAVA_OPTS;
+  }
+
+  /** The help text's line on the node JVM options. */
+  static final String JAVA_OPTS_HELP =
+      "Node JVM options: env "
+          + JAVA_OPTS_ENV
+          + " (default "
+          + PLAINTEXT_JAVA_OPTS
+          + " for a plaintext cluster, "
+          + TLS_JAVA_OPTS
+          + " with TLS).";
 
   /** The exit code of a node that asks to be started again ({@code ShutdownGuard}). */
   static final int EXIT_HALTED = 70;
@@ -80,15 +107,21 @@ final class LocalClusterProcesses {
 
   private boolean stopping;
 
-  LocalClusterProcesses(PrintWriter out, PrintWriter err, String javaOpts) {
-    this(out, err, javaOpts, Main.class.getName());
+  /**
+   * @param javaOpts the node JVM options of {@value #JAVA_OPTS_ENV}, or null or blank for {@link
+   *     #defaultJavaOpts}
+   * @param tls whether the cluster's listeners use TLS (it chooses the default options)
+   */
+  LocalClusterProcesses(PrintWriter out, PrintWriter err, String javaOpts, boolean tls) {
+    this(out, err, javaOpts, tls, Main.class.getName());
   }
 
   /** Nodes that run {@code mainClass} instead of the node's {@link Main} (tests of this class). */
-  LocalClusterProcesses(PrintWriter out, PrintWriter err, String javaOpts, String mainClass) {
+  LocalClusterProcesses(
+      PrintWriter out, PrintWriter err, String javaOpts, boolean tls, String mainClass) {
     this.out = out;
     this.err = err;
-    this.javaOpts = javaOpts == null || javaOpts.isBlank() ? DEFAULT_JAVA_OPTS : javaOpts;
+    this.javaOpts = javaOpts == null || javaOpts.isBlank() ? defaultJavaOpts(tls) : javaOpts;
     this.mainClass = mainClass;
     this.classArchive = NodeClassArchive.forThisProcess(this.javaOpts);
   }

@@ -256,6 +256,11 @@ final class LocalClusterSecurity {
       return new Access(Optional.empty(), Optional.empty());
     }
 
+    /** Whether the cluster's listeners use TLS. */
+    boolean tls() {
+      return sslContext.isPresent();
+    }
+
     /**
      * Reads the CA and the admin token of a secure cluster ({@link #ensure} wrote them).
      *

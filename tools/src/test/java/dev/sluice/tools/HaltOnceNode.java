@@ -1,6 +1,7 @@
 package dev.sluice.tools;
 
 import dev.sluice.config.ClusterSettings;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,11 +12,12 @@ import java.util.concurrent.CountDownLatch;
  * {@code halt-once} (halt with 70 on the first start, then run until signalled, printing {@value
  * #RUNNING} and the start's number) or {@code exit N} (exit with N at once). A file beside it
  * counts the starts. Every start first prints whether it was told to form a new cluster ({@value
- * #FORMS} and the setting's value).
+ * #FORMS} and the setting's value) and its JVM options ({@value #JVM_OPTIONS}).
  */
 public final class HaltOnceNode {
   static final String RUNNING = "running as start ";
   static final String FORMS = "form-new-cluster of start ";
+  static final String JVM_OPTIONS = "jvm options ";
 
   private HaltOnceNode() {}
 
@@ -26,6 +28,7 @@ public final class HaltOnceNode {
     Files.writeString(starts, Integer.toString(start), StandardCharsets.UTF_8);
     System.out.println(
         FORMS + start + ": " + System.getProperty(ClusterSettings.FORM_NEW_CLUSTER, "unset"));
+    System.out.println(JVM_OPTIONS + ManagementFactory.getRuntimeMXBean().getInputArguments());
     System.out.flush();
     String mode = Files.readString(config).trim();
     if (mode.startsWith("exit ")) {

@@ -30,7 +30,11 @@ class LocalClusterProcessesTest {
   private final StringWriter err = new StringWriter();
   private final LocalClusterProcesses processes =
       new LocalClusterProcesses(
-          new PrintWriter(out, true), new PrintWriter(err, true), "", HaltOnceNode.class.getName());
+          new PrintWriter(out, true),
+          new PrintWriter(err, true),
+          "",
+          false,
+          HaltOnceNode.class.getName());
   private LocalClusterLayout layout;
 
   @AfterEach
@@ -73,6 +77,26 @@ class LocalClusterProcessesTest {
     awaitCondition(() -> log(node).contains(HaltOnceNode.RUNNING + 2), "the second start runs");
     assertTrue(log(node).contains(HaltOnceNode.FORMS + "1: on"), log(node));
     assertTrue(log(node).contains(HaltOnceNode.FORMS + "2: unset"), log(node));
+  }
+
+  @Test
+  void plaintextNodesCompileWithC1OnlyAndNodesWithTlsKeepC2ForTheAesIntrinsics() throws Exception {
+    LocalClusterNode node = node("exit 0");
+    processes.start(node).waitFor();
+    LocalClusterProcesses tls =
+        new LocalClusterProcesses(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "",
+            true,
+            HaltOnceNode.class.getName());
+    tls.start(node).waitFor();
+    String[] starts = log(node).split(HaltOnceNode.JVM_OPTIONS);
+    assertEquals(3, starts.length, log(node));
+    assertTrue(starts[1].contains("-XX:TieredStopAtLevel=1"), starts[1]);
+    assertTrue(starts[1].contains("-Xmx512m"), starts[1]);
+    assertFalse(starts[2].contains("TieredStopAtLevel"), starts[2]);
+    assertTrue(starts[2].contains("-Xmx512m"), starts[2]);
   }
 
   @Test
