@@ -524,21 +524,10 @@ public final class SluiceClient {
             "POST",
             path,
             Map.of(CONTENT_TYPE, MediaTypes.RECORD_BATCH_V2, ACCEPT, MediaTypes.JSON),
-            () -> byteBufferBody(body),
+            () -> BufferBody.of(body),
             false,
             SluiceClient::readJson);
     return checkBatchAnswer(answer, recordCount);
-  }
-
-  /** A publisher of the buffer's remaining bytes, from its start each time it is asked for. */
-  private static BodyPublisher byteBufferBody(ByteBuffer body) {
-    if (body.hasArray()) {
-      return BodyPublishers.ofByteArray(
-          body.array(), body.arrayOffset() + body.position(), body.remaining());
-    }
-    byte[] copy = new byte[body.remaining()];
-    body.duplicate().get(copy);
-    return BodyPublishers.ofByteArray(copy);
   }
 
   private static ProduceResponse checkBatchAnswer(JsonNode answer, int recordCount) {
