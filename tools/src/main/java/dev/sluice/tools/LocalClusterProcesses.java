@@ -49,8 +49,14 @@ final class LocalClusterProcesses {
    * machine in produce runs and twice the CPU of a restarted follower's appends during its
    * catch-up. With C1 alone the nodes produced 50 MiB/s sustained over 2 GiB where C1 and C2
    * reached 32 MiB/s (docs/benchmarks.md, "JIT").
+   *
+   * <p>Both keep G1's young generation at most 32 MiB ({@code MaxNewSize}): a node's live heap is
+   * about 22 MiB, and with G1 sizing the young generation itself (up to about 190 MiB before a
+   * collection) a restarted follower caught up at 93-102 MiB/s and was in sync 4.6-6.1 s after its
+   * launch; with the cap, 129-143 MiB/s and 3.9-4.4 s, and produce no slower (docs/benchmarks.md,
+   * "A young generation of 32 MiB").
    */
-  static final String PLAINTEXT_JAVA_OPTS = "-Xmx512m -XX:TieredStopAtLevel=1";
+  static final String PLAINTEXT_JAVA_OPTS = "-Xmx512m -XX:MaxNewSize=32m -XX:TieredStopAtLevel=1";
 
   /**
    * A cluster with TLS keeps C2: the JDK's AES-GCM runs on the processor's AES and carry-less
@@ -58,7 +64,7 @@ final class LocalClusterProcesses {
    * was encrypted and authenticated in plain Java, and TLS produce and catch-up ran at half the
    * speed they reach with C2 (docs/benchmarks.md, "JIT and TLS").
    */
-  static final String TLS_JAVA_OPTS = "-Xmx512m";
+  static final String TLS_JAVA_OPTS = "-Xmx512m -XX:MaxNewSize=32m";
 
   /** The node JVM options when {@value #JAVA_OPTS_ENV} gives none. */
   static String defaultJavaOpts(boolean tls) {

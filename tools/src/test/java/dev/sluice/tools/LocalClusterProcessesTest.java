@@ -95,8 +95,10 @@ class LocalClusterProcessesTest {
     assertEquals(3, starts.length, log(node));
     assertTrue(starts[1].contains("-XX:TieredStopAtLevel=1"), starts[1]);
     assertTrue(starts[1].contains("-Xmx512m"), starts[1]);
+    assertTrue(starts[1].contains("-XX:MaxNewSize=32m"), starts[1]);
     assertFalse(starts[2].contains("TieredStopAtLevel"), starts[2]);
     assertTrue(starts[2].contains("-Xmx512m"), starts[2]);
+    assertTrue(starts[2].contains("-XX:MaxNewSize=32m"), starts[2]);
   }
 
   @Test
