@@ -28,14 +28,18 @@ class LocalClusterProcessesTest {
 
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
-  private final LocalClusterProcesses processes =
-      new LocalClusterProcesses(
-          new PrintWriter(out, true),
-          new PrintWriter(err, true),
-          "",
-          false,
-          HaltOnceNode.class.getName());
+  private final LocalClusterProcesses processes = standIns(false);
   private LocalClusterLayout layout;
+
+  /** Processes of stand-in nodes with the default JVM options of a cluster with or without TLS. */
+  private LocalClusterProcesses standIns(boolean tls) {
+    return new LocalClusterProcesses(
+        new PrintWriter(out, true),
+        new PrintWriter(err, true),
+        "",
+        tls,
+        HaltOnceNode.class.getName());
+  }
 
   @AfterEach
   void stopNodes() {
@@ -83,14 +87,7 @@ class LocalClusterProcessesTest {
   void plaintextNodesCompileWithC1OnlyAndNodesWithTlsKeepC2ForTheAesIntrinsics() throws Exception {
     LocalClusterNode node = node("exit 0");
     processes.start(node).waitFor();
-    LocalClusterProcesses tls =
-        new LocalClusterProcesses(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "",
-            true,
-            HaltOnceNode.class.getName());
-    tls.start(node).waitFor();
+    standIns(true).start(node).waitFor();
     String[] starts = log(node).split(HaltOnceNode.JVM_OPTIONS);
     assertEquals(3, starts.length, log(node));
     assertTrue(starts[1].contains("-XX:TieredStopAtLevel=1"), starts[1]);
