@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -55,6 +56,36 @@ public record FileRegion(Path file, long position, long length) {
     readInto(ByteBuffer.wrap(into, at, into.length - at));
   }
 
+  /**
+   * Adds {@code region} to the end of {@code regions}: as part of the last one when it continues it
+   * ({@link #isFollowedBy}), so that consecutive bytes of one file are read as one region.
+   */
+  public static void appendTo(List<FileRegion> regions, FileRegion region) {
+    int last = regions.size() - 1;
+    if (last >= 0 && regions.get(last).isFollowedBy(region)) {
+      FileRegion before = regions.get(last);
+      regions.set(
+          last, new FileRegion(before.file, before.position, before.length + region.length));
+    } else {
+      regions.add(region);
+    }
+  }
+
+  /**
+   * The error of a read that found the file ending at {@code at}, inside this region: the file was
+   * cut (truncation) since the region was planned.
+   */
+  public EOFException endsAt(long at) {
+    return new EOFException(
+        file
+            + ": file ends at position "
+            + at
+            + ", inside the region of "
+            + length
+            + " bytes at "
+            + position);
+  }
+
   /** Opens the file for reading this region in pieces. */
   public Reader open() throws IOException {
     return new Reader(this, FileChannel.open(file, StandardOpenOption.READ));
@@ -95,14 +126,7 @@ public record FileRegion(Path file, long position, long length) {
           long at = region.position + done;
           int n = channel.read(into, at);
           if (n < 0) {
-            throw new EOFException(
-                region.file
-                    + ": file ends at position "
-                    + at
-                    + ", inside the region of "
-                    + region.length
-                    + " bytes at "
-                    + region.position);
+            throw region.endsAt(at);
           }
           done += n;
         }

@@ -101,7 +101,10 @@ final class LocalClusterProcesses {
   private final String javaOpts;
   private final String mainClass;
   private final Map<Integer, Process> started = new LinkedHashMap<>();
-  private final Map<Integer, String> extraJavaOpts = new LinkedHashMap<>();
+
+  /** The node JVM options of each node's restart after it halted. */
+  private final Map<Integer, String> restartJavaOpts = new LinkedHashMap<>();
+
   private final CountDownLatch allExited = new CountDownLatch(1);
   private final NodeClassArchive classArchive;
 
@@ -176,9 +179,7 @@ final class LocalClusterProcesses {
    * the running nodes like any other.
    */
   synchronized Process startFirst(LocalClusterNode node) throws IOException {
-    Process process = start(node, FORM_NEW_CLUSTER);
-    extraJavaOpts.put(node.id(), "");
-    return process;
+    return start(node, FORM_NEW_CLUSTER, "");
   }
 
   /**
@@ -187,6 +188,15 @@ final class LocalClusterProcesses {
    * process, which must have exited.
    */
   synchronized Process start(LocalClusterNode node, String extraJavaOpts) throws IOException {
+    return start(node, extraJavaOpts, extraJavaOpts);
+  }
+
+  /**
+   * Starts with {@code extraJavaOpts}; a restart after the node halted gets {@code
+   * restartJavaOpts}.
+   */
+  private synchronized Process start(
+      LocalClusterNode node, String extraJavaOpts, String restartJavaOpts) throws IOException {
     if (stopping) {
       throw new IllegalStateException("local cluster is stopping; not starting node " + node.id());
     }
@@ -217,7 +227,7 @@ final class LocalClusterProcesses {
     process.onExit().thenAccept(p -> classArchive.exited(sharing, p.exitValue()));
     process.getOutputStream().close();
     started.put(node.id(), process);
-    this.extraJavaOpts.put(node.id(), extraJavaOpts);
+    this.restartJavaOpts.put(node.id(), restartJavaOpts);
     Files.writeString(node.pidFile(), process.pid() + "\n", UTF_8);
     return process;
   }
@@ -281,7 +291,7 @@ final class LocalClusterProcesses {
    */
   private boolean restart(LocalClusterNode node, Process halted) {
     try {
-      Process again = start(node, extraJavaOpts.getOrDefault(node.id(), ""));
+      Process again = start(node, restartJavaOpts.getOrDefault(node.id(), ""));
       watch(node, again);
       err.printf(
           "node %d (pid %d) exited with code %d: its actor system hung while shutting down after"

@@ -70,7 +70,6 @@ final class FrameCutter extends GraphStage<FlowShape<ByteString, Frame>> {
   public GraphStageLogic createLogic(Attributes inheritedAttributes) {
     return new GraphStageLogic(shape) {
       private int next;
-      private long unsent = plans.stream().mapToLong(PlannedFrame::payloadBytes).sum();
       private ByteString held = ByteString.emptyByteString();
       private LogSlice crcOf;
       private int crc;
@@ -88,6 +87,10 @@ final class FrameCutter extends GraphStage<FlowShape<ByteString, Frame>> {
               @Override
               public void onUpstreamFinish() {
                 // The last piece may hold several frames still to send: stay until they are.
+                long unsent =
+                    plans.subList(next, plans.size()).stream()
+                        .mapToLong(PlannedFrame::payloadBytes)
+                        .sum();
                 if (held.size() < unsent) {
                   failStage(
                       new IllegalStateException(
@@ -132,7 +135,6 @@ final class FrameCutter extends GraphStage<FlowShape<ByteString, Frame>> {
         int bytes = (int) plan.payloadBytes();
         ByteString payload = held.take(bytes);
         held = held.drop(bytes);
-        unsent -= bytes;
         next++;
         push(out, frame(plan, payload));
         if (next == plans.size()) {

@@ -79,14 +79,7 @@ public final class FramePlanner {
       }
       lastOffset = batch.lastOffset();
       bytes += batch.length();
-      FileRegion last = regions.isEmpty() ? null : regions.get(regions.size() - 1);
-      if (last != null && last.isFollowedBy(batch.region())) {
-        regions.set(
-            regions.size() - 1,
-            new FileRegion(last.file(), last.position(), last.length() + batch.length()));
-      } else {
-        regions.add(batch.region());
-      }
+      FileRegion.appendTo(regions, batch.region());
     }
 
     void flushTo(List<PlannedFrame> frames) {

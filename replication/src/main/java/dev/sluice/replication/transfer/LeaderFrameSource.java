@@ -206,10 +206,10 @@ public final class LeaderFrameSource {
           if (c.bytePosition() == 0 && c.payloadBytes() < BatchHeadCrc.BYTES) {
             headCrcs.putIfAbsent(b, BatchHeadCrc.read(b)); // chunks smaller than the head
           }
-          append(regions, c.region());
+          FileRegion.appendTo(regions, c.region());
         } else {
           for (FileRegion region : ((PlannedFrame.WholeBatches) plan).regions()) {
-            append(regions, region);
+            FileRegion.appendTo(regions, region);
           }
         }
       }
@@ -217,19 +217,6 @@ public final class LeaderFrameSource {
       return new Window(plans, regions, headCrcs, this::refusal);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  /** Adds {@code region} to {@code regions}, as part of the last one when it follows it. */
-  private static void append(List<FileRegion> regions, FileRegion region) {
-    int last = regions.size() - 1;
-    if (last >= 0 && regions.get(last).isFollowedBy(region)) {
-      FileRegion before = regions.get(last);
-      regions.set(
-          last,
-          new FileRegion(before.file(), before.position(), before.length() + region.length()));
-    } else {
-      regions.add(region);
     }
   }
 }

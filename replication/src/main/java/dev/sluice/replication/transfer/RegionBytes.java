@@ -116,16 +116,7 @@ final class RegionBytes {
                 @Override
                 public void onUpstreamFinish() {
                   if (left > 0) {
-                    long at = region.position() + region.length() - left;
-                    failStage(
-                        new EOFException(
-                            region.file()
-                                + ": file ends at position "
-                                + at
-                                + ", inside the region of "
-                                + region.length()
-                                + " bytes at "
-                                + region.position()));
+                    failStage(region.endsAt(region.position() + region.length() - left));
                   } else {
                     completeStage();
                   }
