@@ -43,6 +43,7 @@ import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -785,9 +786,18 @@ public final class PartitionLog implements AutoCloseable {
    * #appendBatches}; the file must hold exactly one batch.
    */
   public AppendInfo appendBatch(Path batchFile) throws IOException {
+    return appendBatch(batchFile, OptionalInt.empty());
+  }
+
+  /**
+   * {@link #appendBatch(Path)}, checking the batch's CRC against {@code coveredCrc} if present
+   * instead of reading the file for it.
+   */
+  private AppendInfo appendBatch(Path batchFile, OptionalInt coveredCrc) throws IOException {
     try (FileChannel src = FileChannel.open(batchFile, StandardOpenOption.READ)) {
       BatchHeader h =
-          ReplicatedBatches.inFile(src, segments.storedBatchLimit(), batchFile.toString());
+          ReplicatedBatches.inFile(
+              src, segments.storedBatchLimit(), batchFile.toString(), coveredCrc);
       synchronized (writeLock) {
         checkNotFailed();
         if (h.baseOffset() != logEndOffset) {
@@ -799,11 +809,16 @@ public final class PartitionLog implements AutoCloseable {
     }
   }
 
-  /** {@link #appendBatch} from a completed staged batch, which is deleted afterwards. */
+  /**
+   * {@link #appendBatch} from a completed staged batch, which is deleted afterwards. Its CRC is the
+   * one the staged file computed as the chunks arrived ({@link StagedFile#coveredCrc}), so the
+   * staged bytes are read once, by the copy into the segment.
+   */
   public AppendInfo appendStagedBatch(StagedFile staged) throws IOException {
     try {
+      OptionalInt crc = OptionalInt.of(staged.coveredCrc());
       staged.close();
-      return appendBatch(staged.path());
+      return appendBatch(staged.path(), crc);
     } finally {
       staged.abort();
     }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.zip.CRC32C;
 
 /**
@@ -179,11 +180,15 @@ final class ReplicatedBatches {
   }
 
   /**
-   * The header of the one batch that fills {@code file} exactly, after checking it, CRC included.
+   * The header of the one batch that fills {@code file} exactly, after checking it, CRC included:
+   * against {@code coveredCrc} when the caller already knows the CRC32C of the file's covered bytes
+   * (they streamed through it as they were written), else computed from the file.
    *
    * @throws CorruptRecordException if the batch is invalid or the file is not exactly one batch
    */
-  static BatchHeader inFile(FileChannel file, BatchLimit limit, String source) throws IOException {
+  static BatchHeader inFile(
+      FileChannel file, BatchLimit limit, String source, OptionalInt coveredCrc)
+      throws IOException {
     long fileSize = file.size();
     ByteBuffer head = ByteBuffer.allocate((int) Math.min(BatchLayout.HEADER_BYTES, fileSize));
     while (head.hasRemaining() && file.read(head, head.position()) >= 0) {}
@@ -198,7 +203,9 @@ final class ReplicatedBatches {
       throw CorruptRecordException.at(
           source, 0, "file size " + fileSize + " does not match batch size " + h.totalSize());
     }
-    BatchFiles.checkCrc(h, BatchFiles.computeCrc(file, 0, fileSize), source, 0);
+    int crc =
+        coveredCrc.isPresent() ? coveredCrc.getAsInt() : BatchFiles.computeCrc(file, 0, fileSize);
+    BatchFiles.checkCrc(h, crc, source, 0);
     return h;
   }
 }

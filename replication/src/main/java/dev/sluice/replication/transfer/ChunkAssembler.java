@@ -4,7 +4,6 @@ import dev.sluice.format.BatchHeader;
 import dev.sluice.format.BatchLayout;
 import dev.sluice.format.BatchLimit;
 import dev.sluice.format.CorruptRecordException;
-import dev.sluice.log.record.BatchFiles;
 import dev.sluice.log.staging.ResumeKey;
 import dev.sluice.log.staging.StagedFile;
 import dev.sluice.log.staging.StagingArea;
@@ -18,21 +17,24 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.zip.CRC32C;
 
 /**
  * Follower side of an oversized batch: writes its {@link Frame.Chunk}s to a resumable file in the
  * partition's staging area, so that a restarted transfer continues from {@link #stagedBytes()}
- * instead of from zero. When the last chunk arrives it forces the staged file once, checks the
- * staged length, the CRC32C of the batch's head announced by the chunks ({@link BatchHeadCrc}), and
- * the batch's own header and CRC (together they cover every byte of the batch), and only then hands
- * the file to the log, which appends it in one step and deletes it.
+ * instead of from zero. When the last chunk arrives it checks the staged length, the CRC32C of the
+ * batch's head announced by the chunks ({@link BatchHeadCrc}), and the batch's own header and CRC
+ * (together they cover every byte of the batch), and only then hands the file to the log, which
+ * copies it into its active segment, forces it there as it forces any append, and deletes it.
  *
- * <p>Chunks are not forced one by one: staged bytes are never reported as durable (the leader
- * counts only the log end), and a transfer restarted by a dropped connection or a killed process
- * finds them in the file system's cache. Only an operating-system crash can tear an unforced
- * prefix; the resumed batch then fails the checks of its last chunk, its staged bytes are deleted
- * and the next attempt transfers it from byte 0, as for any corrupt batch.
+ * <p>Each byte is written to the staged file once and read back once, by the log's copy into the
+ * segment: the batch's CRC is computed from the chunks as they arrive ({@link
+ * StagedFile#coveredCrc}; a transfer resumed after a restart reads the bytes staged before it
+ * once). The staged file is never forced: staged bytes are never reported as durable (the leader
+ * counts only the log end, which moves after the segment's force), and a transfer restarted by a
+ * dropped connection or a killed process finds them in the file system's cache. Only an
+ * operating-system crash can tear an unforced prefix; the resumed batch then fails the checks of
+ * its last chunk, its staged bytes are deleted and the next attempt transfers it from byte 0, as
+ * for any corrupt batch.
  *
  * <p>Invariants: a partial batch is never appended; the batch is never whole in memory (one chunk
  * at a time, CRCs are streamed); a staged file that failed its checks is deleted, so a retry starts
@@ -51,12 +53,6 @@ public final class ChunkAssembler implements AutoCloseable {
     void append(StagedFile staged) throws IOException;
   }
 
-  /** Forces a staged file: {@link StagedFile#force}, or a test's recording of it. */
-  @FunctionalInterface
-  public interface StagedFileForcer {
-    void force(StagedFile staged) throws IOException;
-  }
-
   /** What accepting a chunk did. */
   public record Outcome(long stagedBytes, long writtenBytes, long skippedBytes, boolean appended) {}
 
@@ -70,25 +66,15 @@ public final class ChunkAssembler implements AutoCloseable {
   private final StagingArea staging;
   private final StagedBatchAppender appender;
   private final String source;
-  private final StagedFileForcer forcer;
   private StagedFile current;
 
   /**
    * @param source names the partition in errors, e.g. {@code "follower orders-3"}
    */
   public ChunkAssembler(StagingArea staging, StagedBatchAppender appender, String source) {
-    this(staging, appender, source, StagedFile::force);
-  }
-
-  /**
-   * @param forcer forces a completed staged batch before it is checked and appended
-   */
-  public ChunkAssembler(
-      StagingArea staging, StagedBatchAppender appender, String source, StagedFileForcer forcer) {
     this.staging = staging;
     this.appender = appender;
     this.source = source;
-    this.forcer = forcer;
   }
 
   /**
@@ -155,7 +141,6 @@ public final class ChunkAssembler implements AutoCloseable {
     if (!chunk.last()) {
       return new Outcome(current.position(), written, skipped, false);
     }
-    forcer.force(current); // once per batch, before the checks read it back and it is appended
     verify(chunk);
     StagedFile done = current;
     current = null;
@@ -198,7 +183,7 @@ public final class ChunkAssembler implements AutoCloseable {
                 "CRC32C of the staged batch's first %d bytes 0x%08x, chunks announced 0x%08x",
                 BatchHeadCrc.BYTES, headCrc, chunk.batchCrc()));
       }
-      int covered = coveredCrc(ch, chunk.totalLength());
+      int covered = current.coveredCrc();
       if (covered != h.crc()) {
         throw corrupt(
             chunk,
@@ -210,19 +195,6 @@ public final class ChunkAssembler implements AutoCloseable {
       discard();
       throw e instanceof CorruptTransferException c ? c : corrupt(chunk, e.getMessage());
     }
-  }
-
-  /** CRC32C of the part of the staged batch its own CRC covers, in one streamed pass. */
-  private static int coveredCrc(FileChannel ch, long total) throws IOException {
-    CRC32C covered = new CRC32C();
-    BatchFiles.stream(
-        ch,
-        BatchLayout.ATTRIBUTES_OFFSET,
-        total,
-        ByteBuffer.allocate(BatchFiles.STREAM_BUFFER_BYTES),
-        "staged batch",
-        (piece, at) -> covered.update(piece));
-    return (int) covered.getValue();
   }
 
   private CorruptTransferException corrupt(Frame.Chunk chunk, String detail) {

@@ -62,27 +62,25 @@ class ChunkAssemblerTest {
   }
 
   @Test
-  void aBatchStagedInTenChunksIsForcedOnceWhenCompleteBeforeItIsAppended() throws IOException {
+  void aBatchStagedInTenChunksIsDurableOnceTheLogAppendsIt() throws IOException {
     ByteBuffer batch = TestBatches.batchOfSize(0, 1, 10 * LIMIT, 1);
     List<Frame.Chunk> chunks = chunks(batch, 0, 0);
-    List<long[]> forces = new ArrayList<>(); // {staged bytes, log end} at each force
+    List<Long> flushedAtAppend = new ArrayList<>();
     try (ChunkAssembler a =
         new ChunkAssembler(
             log.staging(),
-            log::appendStagedBatch,
-            "follower orders-3",
             staged -> {
-              staged.force();
-              forces.add(new long[] {staged.position(), log.logEndOffset()});
-            })) {
+              assertEquals(0, log.flushedOffset(), "nothing is durable before the append");
+              log.appendStagedBatch(staged);
+              flushedAtAppend.add(log.flushedOffset());
+            },
+            "follower orders-3")) {
       for (Frame.Chunk c : chunks) {
         a.accept(c);
       }
     }
-    assertEquals(1, forces.size(), "one force for 10 chunks");
-    assertEquals(TestBatches.bytes(batch).size(), forces.get(0)[0], "forced when complete");
-    assertEquals(0, forces.get(0)[1], "forced before it was appended");
-    assertEquals(1, log.logEndOffset());
+    assertEquals(List.of(1L), flushedAtAppend, "the log's force covers the batch once appended");
+    assertEquals(0, stagedFiles(), "the staged file is gone");
   }
 
   @Test
