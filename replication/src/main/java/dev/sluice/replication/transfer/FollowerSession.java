@@ -25,7 +25,8 @@ import java.util.function.IntSupplier;
  * hands back a step's {@link Step#progress}, {@link #hello} forces before it computes the
  * handshake, and {@link #lastProgress} (the keep-alive) is only ever a position one of them forced.
  * The high watermark this follower records never passes its durable log end either. A staged
- * oversized batch is forced once, when its last chunk arrived (see {@link ChunkAssembler}).
+ * oversized batch is not forced in the staging area: once appended it is part of the log, and the
+ * same flushes cover it (see {@link ChunkAssembler}).
  *
  * <p>Blocking file IO: call on the blocking-IO dispatcher. Thread-safety: {@link #apply}, {@link
  * #hello}, {@link #truncate} and {@link #close} are synchronized because an attempt that just
