@@ -28,7 +28,9 @@ import dev.sluice.api.TopicList;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -38,6 +40,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -60,13 +64,32 @@ import javax.net.ssl.SSLHandshakeException;
  * method and a fresh copy of the body, which is why bodies are passed as suppliers. Every non-2xx
  * answer becomes a {@link SluiceClientException} carrying the server's {@link ErrorBody}.
  *
- * <p>Security ({@link #builder}): an {@code https} server is verified against the JDK's default
- * authorities, or against a cluster's own CA ({@link Builder#caFile}); a bearer token goes as
- * {@code Authorization: Bearer <token>} on every request, the repeated ones after a redirect
+ * <p>Bootstrap list ({@link #builder(List)}): any node answers any request, serving it or
+ * redirecting to the node that can. A request goes to the server of the list that answered last;
+ * when a server cannot be connected to (connection refused, connect timeout, unknown host: it never
+ * saw the request), the request goes to the next one, each server at most once, and fails only when
+ * none could be connected to, with a message naming each server tried and why. Any other failure is
+ * not sent elsewhere: a request that got no answer within its timeout, or whose connection broke,
+ * may have been taken, and stays a {@link SluiceClientException} of status {@link
+ * SluiceClientException#NO_STATUS} (which {@link SluiceProducer} retries).
+ *
+ * <p>Partition nodes: when a request about a partition ({@code topics/<t>/partitions/<n>/...}) is
+ * redirected, the target node (the {@code Location}'s origin and API path prefix) is remembered for
+ * that partition, and later requests about it, produce and fetch alike, go there directly. The
+ * entry is replaced by a later redirect and dropped when that node cannot be reached (the request
+ * then goes through the bootstrap list at once), gives no answer in time, or answers 404 or 5xx (a
+ * node that stops leading refuses a produce with 503: the error reaches the caller, and its retry
+ * goes through the bootstrap list).
+ *
+ * <p>Security ({@link #builder(URI)}): an {@code https} server is verified against the JDK's
+ * default authorities, or against a cluster's own CA ({@link Builder#caFile}); a bearer token goes
+ * as {@code Authorization: Bearer <token>} on every request, the repeated ones after a redirect
  * included. While a token is set, a redirect from {@code https} to {@code http} is refused rather
  * than followed, since following it would send the token in clear text.
  *
- * <p>Thread-safety: safe to share; each call is independent.
+ * <p>Thread-safety: safe to share. Calls share only the server that answered last and the
+ * partitions' nodes (a concurrent map); a call that races another's update at worst takes one
+ * redirect more.
  */
 public final class SluiceClient {
 
@@ -106,7 +129,18 @@ public final class SluiceClient {
   }
 
   private final HttpClient http;
-  private final URI base;
+
+  /** The bootstrap list: each server's API root, ending in {@code /}; never empty. */
+  private final List<URI> servers;
+
+  /** The index in {@link #servers} of the server that answered last: the first one tried. */
+  private volatile int preferred;
+
+  /**
+   * Where each partition's requests go straight to: the API root of the node that a redirect named
+   * for it last, keyed by the partition's path ({@code topics/<t>/partitions/<n>}).
+   */
+  private final ConcurrentHashMap<String, URI> partitionNodes = new ConcurrentHashMap<>();
 
   /** {@code "Bearer <token>"}, or null without a token. Never logged nor put in a message. */
   private final String authorization;
@@ -119,20 +153,21 @@ public final class SluiceClient {
 
   private SluiceClient(
       HttpClient http,
-      URI base,
+      List<URI> servers,
       String authorization,
       boolean customTrust,
       Duration requestTimeout) {
     this.http = http;
     this.requestTimeout = requestTimeout;
-    this.base = base;
+    this.servers = servers;
     this.authorization = authorization;
     this.customTrust = customTrust;
   }
 
   /**
    * A client of the node whose API is at {@code server} (e.g. {@code http://127.0.0.1:7700}),
-   * without a token, trusting the JDK's default authorities for {@code https}.
+   * without a token, trusting the JDK's default authorities for {@code https}: a bootstrap list of
+   * one.
    */
   public static SluiceClient create(URI server) {
     return builder(server).build();
@@ -140,7 +175,18 @@ public final class SluiceClient {
 
   /** A builder of a client of the node whose API is at {@code server}. */
   public static Builder builder(URI server) {
-    return new Builder(server);
+    return new Builder(List.of(Objects.requireNonNull(server, "server")));
+  }
+
+  /**
+   * A builder of a client of the cluster whose nodes' APIs are at {@code servers}, its bootstrap
+   * list: a request goes to the first of them that accepts a connection, starting with the one that
+   * answered last.
+   *
+   * @throws IllegalArgumentException when {@code servers} is empty
+   */
+  public static Builder builder(List<URI> servers) {
+    return new Builder(servers);
   }
 
   /**
@@ -149,14 +195,29 @@ public final class SluiceClient {
    * <p>Thread-safety: not thread-safe; build the client on one thread, then share it.
    */
   public static final class Builder {
-    private final URI server;
+    private final List<URI> servers;
     private SSLContext sslContext;
     private String trustSource;
     private String token;
     private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
 
-    private Builder(URI server) {
-      this.server = Objects.requireNonNull(server, "server");
+    private Builder(List<URI> servers) {
+      Objects.requireNonNull(servers, "servers");
+      if (servers.isEmpty()) {
+        throw new IllegalArgumentException("the list of servers is empty: give at least one");
+      }
+      List<URI> roots = new ArrayList<>();
+      for (URI server : servers) {
+        Objects.requireNonNull(server, "a server of " + servers);
+        // A trailing slash makes relative paths resolve under a path prefix (a node behind a
+        // proxy).
+        String s = server.toString();
+        URI root = URI.create(s.endsWith("/") ? s : s + "/");
+        if (!roots.contains(root)) {
+          roots.add(root);
+        }
+      }
+      this.servers = List.copyOf(roots);
     }
 
     /**
@@ -227,11 +288,9 @@ public final class SluiceClient {
       if (sslContext != null) {
         http.sslContext(sslContext);
       }
-      // A trailing slash makes relative paths resolve under a path prefix (a node behind a proxy).
-      String s = server.toString();
       return new SluiceClient(
           http.build(),
-          URI.create(s.endsWith("/") ? s : s + "/"),
+          servers,
           token == null ? null : BEARER + token,
           sslContext != null,
           requestTimeout);
@@ -691,18 +750,89 @@ public final class SluiceClient {
       boolean expectContinue,
       Duration timeout,
       ResponseReader<T> reader) {
-    URI uri = base.resolve(path);
+    Call<T> call = new Call<>(method, path, headers, body, expectContinue, timeout, reader);
+    String partition = partitionKey(path);
+    List<NotConnected> unreachable = new ArrayList<>();
+    URI cached = partition == null ? null : partitionNodes.get(partition);
+    if (cached != null) {
+      try {
+        return attempt(cached, partition, call);
+      } catch (NotConnected e) {
+        // The node is down (attempt forgot it): the bootstrap list finds the partition's node
+        // again.
+        unreachable.add(e);
+      }
+    }
+    int first = preferred;
+    for (int i = 0; i < servers.size(); i++) {
+      int index = (first + i) % servers.size();
+      URI server = servers.get(index);
+      if (server.equals(cached)) {
+        // Each server at most once per request.
+        continue;
+      }
+      try {
+        T result = attempt(server, partition, call);
+        preferred = index;
+        return result;
+      } catch (NotConnected e) {
+        unreachable.add(e);
+      } catch (RuntimeException e) {
+        // It was reached (it answered an error, or too late): the next request starts there.
+        preferred = index;
+        throw e;
+      }
+    }
+    throw noServer(unreachable);
+  }
+
+  /** One request as the API methods describe it, sent to a node and again after redirects. */
+  private record Call<T>(
+      String method,
+      String path,
+      Map<String, String> headers,
+      Supplier<BodyPublisher> body,
+      boolean expectContinue,
+      Duration timeout,
+      ResponseReader<T> reader) {}
+
+  /**
+   * Sends {@code call} to the node whose API root is {@code node}, following redirects, and
+   * remembers or forgets where the partition's requests go (when {@code partition} is not null).
+   *
+   * @throws NotConnected when {@code node} itself cannot be connected to: it never saw the request,
+   *     which another node may serve. A redirect target that cannot be connected to is a {@link
+   *     SluiceClientException}: the cluster named it, so asking around would lead there again.
+   */
+  private <T> T attempt(URI node, String partition, Call<T> call) throws NotConnected {
+    URI uri = node.resolve(call.path());
+    // The API root of the node uri is on, when known: the one the partition's cache may name.
+    URI uriNode = node;
     for (int redirects = 0; ; redirects++) {
       HttpRequest.Builder request =
           HttpRequest.newBuilder(uri)
-              .method(method, body == null ? BodyPublishers.noBody() : body.get())
-              .expectContinue(expectContinue)
-              .timeout(timeout);
-      headers.forEach(request::header);
+              .method(
+                  call.method(), call.body() == null ? BodyPublishers.noBody() : call.body().get())
+              .expectContinue(call.expectContinue())
+              .timeout(call.timeout());
+      call.headers().forEach(request::header);
       if (authorization != null) {
         request.header(AUTHORIZATION, authorization);
       }
-      HttpResponse<InputStream> response = send(request.build());
+      HttpResponse<InputStream> response;
+      try {
+        response = send(request.build());
+      } catch (NotConnected e) {
+        forget(partition, uriNode);
+        if (redirects == 0) {
+          throw e;
+        }
+        throw new SluiceClientException(e.getMessage(), e.getCause());
+      } catch (SluiceClientException e) {
+        // No answer in time, or a connection that broke: the node may be gone.
+        forget(partition, uriNode);
+        throw e;
+      }
       int status = response.statusCode();
       try (InputStream in = response.body()) {
         if (status == 307 || status == 308) {
@@ -713,13 +843,26 @@ public final class SluiceClient {
                 null);
           }
           uri = redirectTarget(uri, response);
+          URI next = partition == null ? null : nodeRoot(uri, partition);
+          if (next != null) {
+            partitionNodes.put(partition, next);
+          } else {
+            forget(partition, uriNode);
+          }
+          uriNode = next;
           continue;
         }
         if (status / 100 != 2) {
+          if (status == 404 || status / 100 == 5) {
+            // 503 is how a node that no longer leads (or leads only just) refuses a produce; a 404
+            // may be a node whose metadata lost the partition. Either way ask the cluster next
+            // time.
+            forget(partition, uriNode);
+          }
           throw errorFrom(status, in.readNBytes(MAX_ERROR_BODY_BYTES));
         }
         try {
-          return reader.read(response);
+          return call.reader().read(response);
         } catch (IOException e) {
           // The reader also writes local files; its failures speak for themselves.
           throw new UncheckedIOException(e);
@@ -731,13 +874,110 @@ public final class SluiceClient {
     }
   }
 
-  private HttpResponse<InputStream> send(HttpRequest request) {
+  /**
+   * The partition a path is about, {@code topics/<t>/partitions/<n>}, or null for a path about no
+   * partition (a topic, the cluster, producer ids).
+   */
+  static String partitionKey(String path) {
+    int query = path.indexOf('?');
+    String[] segments = (query < 0 ? path : path.substring(0, query)).split("/", -1);
+    if (segments.length < 4
+        || !segments[0].equals(Paths.TOPICS)
+        || segments[1].isEmpty()
+        || !segments[2].equals(Paths.PARTITIONS)
+        || segments[3].isEmpty()
+        || !segments[3].chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return null;
+    }
+    return String.join("/", segments[0], segments[1], segments[2], segments[3]);
+  }
+
+  /**
+   * The API root of the node a redirect for {@code partition} sends to: {@code target} up to the
+   * partition's path (its origin, plus any path prefix it serves the API under), or null when the
+   * target does not name the partition's path.
+   */
+  static URI nodeRoot(URI target, String partition) {
+    String path = target.getRawPath();
+    if (target.getScheme() == null || target.getRawAuthority() == null || path == null) {
+      return null;
+    }
+    String inPath = "/" + partition;
+    int at = path.indexOf(inPath + "/");
+    if (at < 0) {
+      at = path.endsWith(inPath) ? path.length() - inPath.length() : -1;
+    }
+    if (at < 0) {
+      return null;
+    }
+    return URI.create(
+        target.getScheme() + "://" + target.getRawAuthority() + path.substring(0, at + 1));
+  }
+
+  /** Stops sending the partition's requests to {@code node}, if they went there. */
+  private void forget(String partition, URI node) {
+    if (partition != null && node != null) {
+      partitionNodes.remove(partition, node);
+    }
+  }
+
+  /** The failure of a request that no server of the bootstrap list (nor a cached node) took. */
+  private static SluiceClientException noServer(List<NotConnected> unreachable) {
+    if (unreachable.size() == 1) {
+      NotConnected only = unreachable.get(0);
+      return new SluiceClientException(only.getMessage(), only.getCause());
+    }
+    StringBuilder message =
+        new StringBuilder("cannot reach any of the ")
+            .append(unreachable.size())
+            .append(" servers tried: ");
+    for (int i = 0; i < unreachable.size(); i++) {
+      NotConnected e = unreachable.get(i);
+      message.append(i == 0 ? "" : "; ").append(e.server).append(": ").append(e.reason);
+    }
+    SluiceClientException failure =
+        new SluiceClientException(message.toString(), unreachable.get(0).getCause());
+    for (NotConnected e : unreachable.subList(1, unreachable.size())) {
+      failure.addSuppressed(e.getCause());
+    }
+    return failure;
+  }
+
+  /**
+   * A request that never reached its server: the connection was refused, timed out, or the host
+   * name did not resolve. No byte of the request was sent, so another node may take it.
+   */
+  private static final class NotConnected extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final URI server;
+    private final String reason;
+
+    NotConnected(URI server, String reason, String message, IOException cause) {
+      super(message, cause, false, false);
+      this.server = server;
+      this.reason = reason;
+    }
+  }
+
+  /**
+   * Sends a request once.
+   *
+   * @throws NotConnected when no connection to its server could be made
+   * @throws SluiceClientException when it got no answer otherwise (status {@link
+   *     SluiceClientException#NO_STATUS}): no answer within its timeout, a broken connection, a
+   *     failed TLS handshake
+   */
+  private HttpResponse<InputStream> send(HttpRequest request) throws NotConnected {
     try {
       return http.send(request, BodyHandlers.ofInputStream());
-    } catch (HttpConnectTimeoutException e) {
-      throw new SluiceClientException(unreachable(request.uri().resolve("/"), e), e);
+    } catch (HttpConnectTimeoutException | ConnectException e) {
+      URI server = request.uri().resolve("/");
+      String reason = connectFailure(server, e);
+      throw new NotConnected(server, reason, "cannot reach " + server + ": " + reason, e);
     } catch (HttpTimeoutException e) {
-      // Before IOException: a timeout is no answer (NO_STATUS, retriable), and says so.
+      // Before IOException: a timeout is no answer (NO_STATUS, retriable), and says so. The
+      // server may have taken the request: it is not sent to another one.
       throw new SluiceClientException(
           "no answer within "
               + request.timeout().map(Duration::toString).orElse("the request timeout")
@@ -753,6 +993,26 @@ public final class SluiceClient {
       Thread.currentThread().interrupt();
       throw new SluiceClientException("interrupted while talking to " + request.uri(), e);
     }
+  }
+
+  /**
+   * Why no connection to {@code server} could be made. java.net.http reports a refused connection
+   * and an unresolved host name alike, as a {@link ConnectException} without a message.
+   */
+  private static String connectFailure(URI server, IOException e) {
+    if (find(e, UnresolvedAddressException.class) != null
+        || find(e, UnknownHostException.class) != null) {
+      return "unknown host " + server.getHost();
+    }
+    if (e instanceof HttpConnectTimeoutException) {
+      return "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s";
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
+    }
+    return "connection refused";
   }
 
   /** Why a request got no answer; a TLS failure says what to trust. */

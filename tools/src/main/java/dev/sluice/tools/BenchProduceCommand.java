@@ -404,7 +404,7 @@ final class BenchProduceCommand implements Callable<Integer> {
    */
   SluiceClient serverClient() {
     ServerOptions options = new ServerOptions();
-    options.server = server;
+    options.server = server == null ? null : List.of(server);
     options.caFile = caFile;
     options.token = token;
     options.tokenFile = tokenFile;

@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.ITypeConverter;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * The options shared (as a mixin) by every subcommand that talks to a node: which node, whom to
+ * The options shared (as a mixin) by every subcommand that talks to a node: which nodes, whom to
  * trust for {@code https}, and the bearer token. Each of the three is resolved on its own, the
  * first source that has it wins:
  *
@@ -34,8 +36,11 @@ import picocli.CommandLine.TypeConversionException;
  *   <li>{@value #DEFAULT_SERVER}, the JDK's authorities, and no token.
  * </ol>
  *
- * The settings file's {@code ca-file} and {@code token-file} belong to the cluster its {@code
- * server} names: they are used only for a server of the same scheme and host, so a local cluster's
+ * {@code --server} and {@code SLUICE_SERVER} take one URL or a comma-separated list of them, the
+ * client's bootstrap list: a request goes to the next one when a node cannot be connected to.
+ *
+ * <p>The settings file's {@code ca-file} and {@code token-file} belong to the cluster its {@code
+ * server} names: they are used only when every server has its scheme and host, so a local cluster's
  * admin token is never sent to a node elsewhere that {@code --server} names.
  *
  * <p>A token is never printed; messages name where it came from.
@@ -60,16 +65,19 @@ final class ServerOptions {
   @Option(
       names = "--server",
       paramLabel = "URL",
+      split = ",",
       converter = HttpUriConverter.class,
       description =
-          "Node HTTP API to talk to (default: env "
+          "Node HTTP API to talk to, or a comma-separated list of nodes of one cluster (e.g."
+              + " http://127.0.0.1:7700,http://127.0.0.1:7701): a request goes to the next one"
+              + " when a node cannot be connected to (default: env "
               + SERVER_ENV
               + ", else the server of the client settings file $"
               + CLIENT_CONF_ENV
               + " or data/local-cluster/client.conf, else "
               + DEFAULT_SERVER
               + ").")
-  URI server;
+  List<URI> server;
 
   @Option(
       names = "--ca-file",
@@ -117,7 +125,8 @@ final class ServerOptions {
   }
 
   /** The resolved settings of one command. */
-  record Connection(Sourced<URI> server, Optional<Sourced<Path>> caFile, Optional<Token> token) {
+  record Connection(
+      Sourced<List<URI>> server, Optional<Sourced<Path>> caFile, Optional<Token> token) {
 
     /**
      * The client.
@@ -174,19 +183,24 @@ final class ServerOptions {
   Connection resolve(Map<String, String> env, Path defaultConf) {
     Optional<ClientConf> conf = clientConf(env, defaultConf);
 
-    Sourced<URI> resolvedServer;
-    if (server != null) {
-      resolvedServer = new Sourced<>(server, "--server");
+    Sourced<List<URI>> resolvedServer;
+    if (server != null && !server.isEmpty()) {
+      resolvedServer = new Sourced<>(List.copyOf(server), "--server");
     } else if (present(env, SERVER_ENV)) {
-      resolvedServer = new Sourced<>(envUri(env, SERVER_ENV), SERVER_ENV);
+      resolvedServer = new Sourced<>(envUris(env, SERVER_ENV), SERVER_ENV);
     } else {
       resolvedServer =
-          conf.flatMap(c -> c.server().map(s -> new Sourced<>(s, "server in " + c.file())))
-              .orElseGet(() -> new Sourced<>(URI.create(DEFAULT_SERVER), "the default"));
+          conf.flatMap(c -> c.server().map(s -> new Sourced<>(List.of(s), "server in " + c.file())))
+              .orElseGet(() -> new Sourced<>(List.of(URI.create(DEFAULT_SERVER)), "the default"));
     }
-    // The file's CA and token belong to its cluster: only for a server of that cluster's host.
+    // The file's CA and token belong to its cluster: only when every server is of that cluster's
+    // host.
     Optional<ClientConf> clusterConf =
-        conf.filter(c -> c.server().map(s -> sameOrigin(s, resolvedServer.value())).orElse(true));
+        conf.filter(
+            c ->
+                c.server()
+                    .map(s -> resolvedServer.value().stream().allMatch(u -> sameOrigin(s, u)))
+                    .orElse(true));
 
     Optional<Sourced<Path>> resolvedCa;
     if (caFile != null) {
@@ -271,12 +285,17 @@ final class ServerOptions {
     return value != null && !value.isBlank();
   }
 
-  private static URI envUri(Map<String, String> env, String name) {
+  /** A comma-separated list of URLs, as {@code --server} takes it. */
+  private static List<URI> envUris(Map<String, String> env, String name) {
+    List<URI> uris = new ArrayList<>();
     try {
-      return new HttpUriConverter().convert(env.get(name));
+      for (String value : env.get(name).split(",", -1)) {
+        uris.add(new HttpUriConverter().convert(value));
+      }
     } catch (TypeConversionException e) {
       throw new CliException(name + ": " + e.getMessage());
     }
+    return List.copyOf(uris);
   }
 
   private static Path envPath(Map<String, String> env, String name) {

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLHandshakeException;
@@ -159,7 +160,8 @@ class ErrorReporterTest {
             new IOException(new SSLHandshakeException("PKIX path building failed")));
     ServerOptions.Connection connection =
         new ServerOptions.Connection(
-            new ServerOptions.Sourced<>(URI.create("https://127.0.0.1:7700"), "SLUICE_SERVER"),
+            new ServerOptions.Sourced<>(
+                List.of(URI.create("https://127.0.0.1:7700")), "SLUICE_SERVER"),
             Optional.of(new ServerOptions.Sourced<>(Path.of("/x/old-ca.pem"), "SLUICE_CA_FILE")),
             Optional.empty());
 

@@ -166,6 +166,21 @@ class ProduceCommandTest {
     assertTrue(run.err().startsWith("error: cannot reach " + url), run::toString);
   }
 
+  @Test
+  void aServerListSkipsANodeThatIsDown() throws IOException {
+    FakeSluiceServer down = new FakeSluiceServer();
+    String downUrl = down.url();
+    down.close();
+    server.onJson("POST", "/topics/orders/partitions/0/records", 200, "{\"offset\":3}");
+
+    CliRun run =
+        CliRun.run("produce", "orders", "--value", "v", "--server", downUrl + "," + server.url());
+
+    assertEquals(0, run.exitCode(), run::toString);
+    assertEquals("partition 0 offset 3\n", run.out());
+    assertEquals(1, server.requests().size());
+  }
+
   @ParameterizedTest
   @ValueSource(
       strings = {

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,7 +70,7 @@ class ServerOptionsTest {
   void withNothingSetTheDefaultServerIsUsedWithoutCaOrToken() {
     ServerOptions.Connection c = resolve(Map.of());
 
-    assertEquals(URI.create("http://127.0.0.1:7700"), c.server().value());
+    assertEquals(List.of(URI.create("http://127.0.0.1:7700")), c.server().value());
     assertEquals("the default", c.server().source());
     assertEquals(Optional.empty(), c.caFile());
     assertEquals(Optional.empty(), c.token());
@@ -81,17 +82,42 @@ class ServerOptionsTest {
     Map<String, String> env = Map.of("SLUICE_SERVER", "https://10.0.0.2:7700");
 
     assertEquals(
-        new ServerOptions.Sourced<>(URI.create("http://10.0.0.1:7700"), "--server"),
+        new ServerOptions.Sourced<>(List.of(URI.create("http://10.0.0.1:7700")), "--server"),
         resolve(env, "--server", "http://10.0.0.1:7700").server());
     assertEquals(
-        new ServerOptions.Sourced<>(URI.create("https://10.0.0.2:7700"), "SLUICE_SERVER"),
+        new ServerOptions.Sourced<>(List.of(URI.create("https://10.0.0.2:7700")), "SLUICE_SERVER"),
         resolve(env).server());
     assertEquals(
         new ServerOptions.Sourced<>(
-            URI.create("https://127.0.0.1:7800"), "server in " + defaultConf.toAbsolutePath()),
+            List.of(URI.create("https://127.0.0.1:7800")),
+            "server in " + defaultConf.toAbsolutePath()),
         resolve(Map.of()).server());
     Files.delete(defaultConf);
     assertEquals("the default", resolve(Map.of()).server().source());
+  }
+
+  @Test
+  void aCommaSeparatedListOfServersIsTheBootstrapList() {
+    List<URI> two = List.of(URI.create("http://10.0.0.1:7700"), URI.create("http://10.0.0.2:7700"));
+
+    assertEquals(
+        new ServerOptions.Sourced<>(two, "--server"),
+        resolve(Map.of(), "--server", "http://10.0.0.1:7700,http://10.0.0.2:7700").server());
+    assertEquals(
+        new ServerOptions.Sourced<>(two, "--server"),
+        resolve(Map.of(), "--server", "http://10.0.0.1:7700", "--server", "http://10.0.0.2:7700")
+            .server());
+    assertEquals(
+        new ServerOptions.Sourced<>(two, "SLUICE_SERVER"),
+        resolve(Map.of("SLUICE_SERVER", "http://10.0.0.1:7700, http://10.0.0.2:7700")).server());
+    assertEquals(
+        "SLUICE_SERVER: 'ftp://x' is not an http(s) URL like http://127.0.0.1:7700",
+        refused(Map.of("SLUICE_SERVER", "http://10.0.0.1:7700,ftp://x")).getMessage());
+    CommandLine.ParameterException e =
+        assertThrows(
+            CommandLine.ParameterException.class,
+            () -> resolve(Map.of(), "--server", "http://10.0.0.1:7700,ftp://x"));
+    assertTrue(e.getMessage().contains("'ftp://x' is not an http(s) URL"), e.getMessage());
   }
 
   @Test
@@ -180,7 +206,7 @@ class ServerOptionsTest {
 
     ServerOptions.Connection c = resolve(Map.of("SLUICE_CLIENT_CONF", other.toString()));
 
-    assertEquals(URI.create("https://10.1.1.1:7700"), c.server().value());
+    assertEquals(List.of(URI.create("https://10.1.1.1:7700")), c.server().value());
     assertEquals("other-token", c.token().orElseThrow().value());
     Path missing = dir.resolve("no/client.conf");
     assertEquals(
@@ -204,6 +230,15 @@ class ServerOptionsTest {
 
     ServerOptions.Connection plain = resolve(Map.of(), "--server", "http://127.0.0.1:7700");
     assertEquals(Optional.empty(), plain.token(), "nor goes over plain http");
+
+    ServerOptions.Connection bothNodes =
+        resolve(Map.of(), "--server", "https://127.0.0.1:7700,https://127.0.0.1:7710");
+    assertEquals("conf-token", bothNodes.token().orElseThrow().value());
+    ServerOptions.Connection oneElsewhere =
+        resolve(Map.of(), "--server", "https://127.0.0.1:7700,https://prod.example.com:7700");
+    assertEquals(Optional.empty(), oneElsewhere.caFile());
+    assertEquals(
+        Optional.empty(), oneElsewhere.token(), "not when any server of the list is elsewhere");
   }
 
   @Test

@@ -60,6 +60,13 @@ public final class FakeSluiceServer implements AutoCloseable {
     this(HttpServer.create(loopback(), 0), "http");
   }
 
+  /** A plain-HTTP fake on a given loopback port, e.g. one a test saw refuse connections before. */
+  public static FakeSluiceServer onPort(int port) throws IOException {
+    return new FakeSluiceServer(
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0),
+        "http");
+  }
+
   private FakeSluiceServer(HttpServer server, String scheme) {
     this.server = server;
     this.scheme = scheme;
