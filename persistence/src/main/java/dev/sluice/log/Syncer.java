@@ -3,6 +3,7 @@ package dev.sluice.log;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 /**
  * Makes the bytes of a segment file durable. Every data force of a {@link PartitionLog} goes
@@ -27,4 +28,17 @@ public interface Syncer {
    * size when the force was asked for.
    */
   void force(FileChannel channel, Path file, long size) throws IOException;
+
+  /**
+   * This syncer, with the duration of each force that returned normally given to {@code nanos} (in
+   * nanoseconds, on the forcing thread; it must not block). A failed force is not timed: it fails
+   * the log, which says so.
+   */
+  default Syncer timed(LongConsumer nanos) {
+    return (channel, file, size) -> {
+      long start = System.nanoTime();
+      force(channel, file, size);
+      nanos.accept(System.nanoTime() - start);
+    };
+  }
 }

@@ -43,7 +43,8 @@ import java.util.function.ToDoubleFunction;
  *       out), recorded by {@link dev.sluice.node.http.ApiMetrics} into {@link #registry()};
  *   <li>the node's: readiness, replicas, the stall watchdog's counts, partitions led and their
  *       health, the cluster's partition health from the applied metadata ({@link ClusterHealth}),
- *       leader and in-sync counters, and the replication round trip its leaders measure;
+ *       leader and in-sync counters, the replication round trip its leaders measure, and the
+ *       duration of its logs' forces;
  *   <li>one set per local replica (topic, partition, role) and, on a leader, per partition.
  * </ul>
  *
@@ -60,6 +61,7 @@ public final class NodeMetrics implements AutoCloseable {
   public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   static final String ROUND_TRIP = "sluice.replication.round.trip";
+  static final String LOG_FORCE = "sluice.log.force";
 
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gc;
@@ -214,6 +216,17 @@ public final class NodeMetrics implements AutoCloseable {
             .maximumExpectedValue(Duration.ofSeconds(30))
             .register(registry);
     counters.onRoundTrip(nanos -> roundTrip.record(nanos, TimeUnit.NANOSECONDS));
+    Timer force =
+        Timer.builder(LOG_FORCE)
+            .description(
+                "Each fdatasync of a segment file of this node's replicas, leaders and followers:"
+                    + " with flush = every-batch, what every acknowledgement waits for on each"
+                    + " in-sync replica.")
+            .publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofMillis(1))
+            .maximumExpectedValue(Duration.ofSeconds(30))
+            .register(registry);
+    components.replicas().onForce(nanos -> force.record(nanos, TimeUnit.NANOSECONDS));
   }
 
   /** The registry in the Prometheus text format ({@link #CONTENT_TYPE}), replica meters synced. */

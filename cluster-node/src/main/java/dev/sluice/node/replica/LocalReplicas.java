@@ -12,8 +12,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 
 /**
  * The replicas this node holds, by partition. Opened when an assignment names this node, kept open
@@ -31,6 +33,9 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
   private final Map<PartitionId, PartitionReplica> replicas = new ConcurrentHashMap<>();
   private final Map<PartitionId, String> topicIds = new ConcurrentHashMap<>();
   private final LeaderCounters leaderCounters = new LeaderCounters();
+
+  /** Given the duration of every segment force of the local replicas' logs, in nanoseconds. */
+  private volatile LongConsumer forceTimes = nanos -> {};
 
   public LocalReplicas(int localNode, Path dataDir, StorageSettings storage, Clock clock) {
     this.localNode = localNode;
@@ -70,6 +75,15 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
   /** Elections won and in-sync changes over every partition this node leads. */
   public LeaderCounters leaderCounters() {
     return leaderCounters;
+  }
+
+  /**
+   * Sends the duration of every force of a segment file of the local replicas' logs (leaders and
+   * followers alike, in nanoseconds) to {@code listener} from now on; it runs on the forcing thread
+   * and must not block.
+   */
+  public void onForce(LongConsumer listener) {
+    this.forceTimes = Objects.requireNonNull(listener, "listener");
   }
 
   public Optional<PartitionReplica> get(PartitionId partition) {
@@ -158,7 +172,9 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
         }
       }
     }
-    PartitionLog log = PartitionLog.open(dir, storage, clock, ForceJournal.forLog(dir));
+    PartitionLog log =
+        PartitionLog.open(
+            dir, storage, clock, ForceJournal.forLog(dir).timed(nanos -> forceTimes.accept(nanos)));
     return new PartitionReplica(partition, localNode, log, clock);
   }
 

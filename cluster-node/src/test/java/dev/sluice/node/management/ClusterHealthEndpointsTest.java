@@ -45,7 +45,16 @@ class ClusterHealthEndpointsTest {
 
   @Test
   void statusAndGaugesFollowAStoppedFollower() throws Exception {
-    cluster = TestCluster.start(dir, 3, Map.of("sluice.replication.replica-lag-time-max", "3s"));
+    cluster =
+        TestCluster.start(
+            dir,
+            3,
+            Map.of(
+                "sluice.replication.replica-lag-time-max",
+                "3s",
+                // Forces, so that their histogram has samples.
+                "sluice.storage.flush",
+                "every-batch"));
     cluster.awaitCondition(
         () ->
             cluster
@@ -99,6 +108,9 @@ class ClusterHealthEndpointsTest {
     assertTrue(
         before.value("sluice_replication_round_trip_seconds_count") >= 2,
         "both followers confirmed the second record:\n" + before);
+    assertTrue(
+        before.value("sluice_log_force_seconds_count") >= 1,
+        "the leader forced its log before the records counted:\n" + before);
 
     int follower = leader == 3 ? 2 : 3; // never node 1: keeps the controller where it is
     cluster.stopNode(follower);

@@ -130,6 +130,7 @@ class NodeManagementEndpointsTest {
     assertEquals(0, scrape.value("sluice_in_sync_shrinks_total"));
     assertEquals(0, scrape.value("sluice_in_sync_expansions_total"));
     assertEquals("histogram", scrape.type("sluice_replication_round_trip_seconds"));
+    assertEquals("histogram", scrape.type("sluice_log_force_seconds"));
   }
 
   @Test
