@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -435,25 +436,40 @@ final class BenchProduceCommand implements Callable<Integer> {
       PartitionDescription p = cluster.createTopic(name, replicas);
       out.printf("topic %s: leader node %d, in sync %s%n", name, p.leader(), p.inSync());
       out.flush();
-      run(out, cluster.client(p.leader()), name);
+      Map<Integer, String> before = new TreeMap<>();
+      run(out, cluster.client(p.leader()), name, () -> before.putAll(cluster.metrics()));
+      new ServerTimes(p.leader(), before, cluster.metrics()).print(out);
       return 0;
     }
   }
 
   private void run(PrintWriter out, SluiceClient client, String name)
       throws InterruptedException, ExecutionException {
+    run(out, client, name, () -> {});
+  }
+
+  /** Runs the benchmark; {@code atStart} runs after the warm-up, before the measured part. */
+  private void run(PrintWriter out, SluiceClient client, String name, Runnable atStart)
+      throws InterruptedException, ExecutionException {
     if (mode() == Mode.PRODUCER) {
-      reportProducer(out, name, new BenchProducerRun(producerOptions()).run(client, name, out));
+      reportProducer(
+          out, name, new BenchProducerRun(producerOptions()).run(client, name, out, atStart));
     } else {
-      report(out, name, measure(client, name));
+      report(out, name, measure(client, name, atStart));
     }
   }
 
   Figures measure(SluiceClient client, String name)
       throws InterruptedException, ExecutionException {
+    return measure(client, name, () -> {});
+  }
+
+  private Figures measure(SluiceClient client, String name, Runnable atStart)
+      throws InterruptedException, ExecutionException {
     byte[] value = new byte[(int) recordBytes];
     new SplittableRandom(42).nextBytes(value);
     run(client, name, value, warmup, null);
+    atStart.run();
     long[] latencies = new long[records];
     long start = System.nanoTime();
     run(client, name, value, records, latencies);

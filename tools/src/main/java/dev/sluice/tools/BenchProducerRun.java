@@ -95,6 +95,15 @@ final class BenchProducerRun {
    * @throws RuntimeException the first failure of a record, which ends the run
    */
   Result run(SluiceClient client, String topic, PrintWriter out) throws InterruptedException {
+    return run(client, topic, out, () -> {});
+  }
+
+  /**
+   * {@link #run(SluiceClient, String, PrintWriter)}, calling {@code atStart} once the warm-up is
+   * acknowledged, just before the measured part starts.
+   */
+  Result run(SluiceClient client, String topic, PrintWriter out, Runnable atStart)
+      throws InterruptedException {
     byte[] value = new byte[options.recordBytes()];
     new SplittableRandom(42).nextBytes(value);
     ProduceRecord record = new ProduceRecord(null, value);
@@ -118,6 +127,7 @@ final class BenchProducerRun {
       }
       producer.flush();
       rethrowFailure();
+      atStart.run();
       measuring.set(true);
       start = System.nanoTime();
       long total = options.records() * options.recordBytes();

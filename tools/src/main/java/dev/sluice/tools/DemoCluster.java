@@ -10,8 +10,10 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -77,6 +79,18 @@ final class DemoCluster implements AutoCloseable {
   /** A client of node {@code nodeId}'s API; with the CA and the admin token when secure. */
   SluiceClient client(int nodeId) {
     return access.client(URI.create(node(nodeId).apiUrl()));
+  }
+
+  /**
+   * Each node's {@code /metrics} (Prometheus text) by node id, for the nodes that answered within
+   * the probe's timeout.
+   */
+  Map<Integer, String> metrics() {
+    Map<Integer, String> scraped = new TreeMap<>();
+    for (LocalClusterNode node : layout.nodes()) {
+      probe.metrics(node).ifPresent(text -> scraped.put(node.id(), text));
+    }
+    return scraped;
   }
 
   /** Checks the ports, writes the configs, starts node 1, then the others, until all are Up. */

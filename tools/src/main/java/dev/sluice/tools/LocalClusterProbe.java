@@ -71,6 +71,11 @@ final class LocalClusterProbe {
     }
   }
 
+  /** {@code node}'s {@code GET /metrics} answer (Prometheus text); empty if it did not answer. */
+  Optional<String> metrics(LocalClusterNode node) {
+    return Optional.ofNullable(get(URI.create(node.managementUrl() + "/metrics")));
+  }
+
   /**
    * Whether {@code node}'s readiness check passes. A node starts its management server last, after
    * its client API is bound, so a ready node also serves clients.
