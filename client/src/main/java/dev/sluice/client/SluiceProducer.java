@@ -193,8 +193,23 @@ public final class SluiceProducer implements AutoCloseable {
   /** Signalled whenever something the dispatcher decides on changed. */
   private final Condition work = lock.newCondition();
 
-  /** Blocked {@link #send}s in arrival order; the first gets memory first. */
-  private final ArrayDeque<Condition> memoryWaiters = new ArrayDeque<>();
+  /**
+   * Blocked {@link #send}s in arrival order. Memory is granted to them in that order by whoever
+   * frees it ({@link #grantMemory}), as many at a time as it covers.
+   */
+  private final ArrayDeque<MemoryWaiter> memoryWaiters = new ArrayDeque<>();
+
+  /** A {@link #send} waiting for {@code size} bytes of buffer memory. */
+  private static final class MemoryWaiter {
+    final long size;
+    final Condition turn;
+    boolean granted;
+
+    MemoryWaiter(long size, Condition turn) {
+      this.size = size;
+      this.turn = turn;
+    }
+  }
 
   private final RecordAccumulator accumulator;
 
@@ -452,6 +467,13 @@ public final class SluiceProducer implements AutoCloseable {
   /**
    * Waits until {@code size} bytes of buffer memory are free and takes them; returns why not when
    * {@code maxBlock} passed or the producer closed first. Called with the lock held.
+   *
+   * <p>First come, first served: a send takes memory at once only when nobody waits; otherwise it
+   * queues, and memory freed later goes to the queue in order ({@link #grantMemory}), to as many
+   * waiters as it covers at once, so a large record is never overtaken by smaller ones for good.
+   * Waiters are granted their bytes rather than woken to compete for them: when a batch's
+   * acknowledgement frees its memory, every sending thread it covers is woken once, instead of one
+   * thread per record in turn.
    */
   private String reserve(long size, String topic) {
     if (memoryWaiters.isEmpty() && bufferedBytes + size <= settings.bufferMemory()) {
@@ -459,42 +481,59 @@ public final class SluiceProducer implements AutoCloseable {
       return null;
     }
     long deadline = clock.getAsLong() + settings.maxBlock().toNanos();
-    Condition turn = lock.newCondition();
-    memoryWaiters.addLast(turn);
-    try {
-      while (memoryWaiters.peekFirst() != turn || bufferedBytes + size > settings.bufferMemory()) {
-        if (closing) {
-          throw new IllegalStateException("the producer " + name + " is closed");
-        }
-        long left = deadline - clock.getAsLong();
-        if (left <= 0) {
-          return "the producer's buffer stayed full for "
-              + settings.maxBlock().toMillis()
-              + " ms (maxBlock): "
-              + bufferedBytes
-              + " of "
-              + settings.bufferMemory()
-              + " bytes (bufferMemory) in use, a record of "
-              + size
-              + " bytes for "
-              + topic
-              + " does not fit";
-        }
+    MemoryWaiter waiter = new MemoryWaiter(size, lock.newCondition());
+    memoryWaiters.addLast(waiter);
+    grantMemory(); // nobody else may have been waiting, only the memory missing
+    while (!waiter.granted) {
+      String refused = null;
+      if (closing) {
+        memoryWaiters.remove(waiter);
+        grantMemory();
+        throw new IllegalStateException("the producer " + name + " is closed");
+      }
+      long left = deadline - clock.getAsLong();
+      if (left <= 0) {
+        refused =
+            "the producer's buffer stayed full for "
+                + settings.maxBlock().toMillis()
+                + " ms (maxBlock): "
+                + bufferedBytes
+                + " of "
+                + settings.bufferMemory()
+                + " bytes (bufferMemory) in use, a record of "
+                + size
+                + " bytes for "
+                + topic
+                + " does not fit";
+      } else {
         try {
-          turn.awaitNanos(left);
+          waiter.turn.awaitNanos(left);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          return "interrupted while waiting for buffer memory for a record for " + topic;
+          refused = "interrupted while waiting for buffer memory for a record for " + topic;
         }
       }
-      bufferedBytes += size;
-      return null;
-    } finally {
-      memoryWaiters.remove(turn);
-      Condition next = memoryWaiters.peekFirst();
-      if (next != null) {
-        next.signal();
+      if (refused != null && !waiter.granted) {
+        memoryWaiters.remove(waiter);
+        grantMemory(); // the waiters behind this one may fit now
+        return refused;
       }
+    }
+    return null;
+  }
+
+  /**
+   * Grants free buffer memory to the waiting sends in their order, as long as the first one's bytes
+   * fit, and wakes each one granted. Called with the lock held.
+   */
+  private void grantMemory() {
+    MemoryWaiter first;
+    while ((first = memoryWaiters.peekFirst()) != null
+        && bufferedBytes + first.size <= settings.bufferMemory()) {
+      memoryWaiters.pollFirst();
+      bufferedBytes += first.size;
+      first.granted = true;
+      first.turn.signal();
     }
   }
 
@@ -510,10 +549,7 @@ public final class SluiceProducer implements AutoCloseable {
   /** Called with the lock held. */
   private void release(long size) {
     bufferedBytes -= size;
-    Condition next = memoryWaiters.peekFirst();
-    if (next != null) {
-      next.signal();
-    }
+    grantMemory();
   }
 
   /**
@@ -555,8 +591,8 @@ public final class SluiceProducer implements AutoCloseable {
     try {
       closing = true;
       work.signal();
-      for (Condition waiter : memoryWaiters) {
-        waiter.signal();
+      for (MemoryWaiter waiter : memoryWaiters) {
+        waiter.turn.signal();
       }
     } finally {
       lock.unlock();

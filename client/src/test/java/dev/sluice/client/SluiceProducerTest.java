@@ -484,6 +484,42 @@ class SluiceProducerTest {
   }
 
   @Test
+  void memoryFreedByABatchGoesToTheBlockedSendsItCoversInTheirOrder() throws Exception {
+    SluiceProducer producer =
+        start(builder().linger(Duration.ZERO).batchBytes(2 * SIZE).bufferMemory(2 * SIZE));
+    leader.hold();
+    producer.send(TOPIC, 0, hundred());
+    producer.send(TOPIC, 0, hundred());
+    assertTrue(leader.started.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS));
+
+    List<AtomicReference<CompletableFuture<RecordMetadata>>> blocked = new ArrayList<>();
+    List<Thread> senders = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      AtomicReference<CompletableFuture<RecordMetadata>> sent = new AtomicReference<>();
+      Thread sender = new Thread(() -> sent.set(producer.send(TOPIC, 0, hundred())));
+      sender.start();
+      int waiting = i + 1;
+      awaitCondition("send " + waiting + " to block", () -> producer.blockedSends() == waiting);
+      blocked.add(sent);
+      senders.add(sender);
+    }
+
+    // The first batch's acknowledgement frees room for two records: the first two blocked sends
+    // get it, the third waits for the next acknowledgement.
+    leader.open();
+    for (Thread sender : senders) {
+      sender.join(WAIT.toMillis());
+      assertFalse(sender.isAlive());
+    }
+    producer.flush();
+    for (int i = 0; i < 3; i++) {
+      assertEquals(2 + i, blocked.get(i).get().getNow(null).offset(), "in the order they blocked");
+    }
+    assertEquals(0, producer.blockedSends());
+    assertEquals(0, producer.bufferedBytes());
+  }
+
+  @Test
   void aSendThatFindsTheBufferFullForMaxBlockFailsItsRecord() throws Exception {
     SluiceProducer producer =
         start(
