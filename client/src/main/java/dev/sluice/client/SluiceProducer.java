@@ -122,7 +122,8 @@ import java.util.function.ToIntFunction;
  * sequences already. A value that large is sent with {@link SluiceClient#append}, which streams it.
  *
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
- * it is full, for at most {@code maxBlock}, then fails the record's future.
+ * it is full, for at most {@code maxBlock}, then fails the record's future. Blocked sends get
+ * memory in the order they blocked, granted by the acknowledgement that frees it.
  *
  * <p><b>Threads.</b> One dispatcher thread decides what to send, and asks for producer ids; {@code
  * senderThreads} threads each carry one request at a time (the JDK client's blocking calls).
