@@ -649,18 +649,19 @@ public final class SluiceClient {
       throw new IllegalArgumentException("maxWait = " + maxWait + ": must not be negative");
     }
     return exchange(
-        "GET",
-        Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis()),
-        Map.of(ACCEPT, MediaTypes.NDJSON),
-        null,
-        false,
-        // The server holds a long poll for maxWait before it answers.
-        maxWait.plus(requestTimeout),
-        response -> {
-          long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
-          long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
-          return new FetchedRecords(readRecords(response.body()), next, hw);
-        });
+        new Call<>(
+            "GET",
+            Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis()),
+            Map.of(ACCEPT, MediaTypes.NDJSON),
+            null,
+            false,
+            // The server holds a long poll for maxWait before it answers.
+            maxWait.plus(requestTimeout),
+            response -> {
+              long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
+              long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
+              return new FetchedRecords(readRecords(response.body()), next, hw);
+            }));
   }
 
   private static List<ConsumedRecord> readRecords(InputStream in) throws IOException {
@@ -697,20 +698,22 @@ public final class SluiceClient {
     }
     String path = Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis());
     return exchange(
-        "GET",
-        path,
-        Map.of(ACCEPT, MediaTypes.OCTET_STREAM),
-        null,
-        false,
-        // The server holds a long poll for maxWait before it answers.
-        maxWait.plus(requestTimeout),
-        response -> {
-          long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
-          long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
-          try (InputStream body = response.body()) {
-            return new FetchedRecords(FetchedBatches.decode(body, offset, "GET " + path), next, hw);
-          }
-        });
+        new Call<>(
+            "GET",
+            path,
+            Map.of(ACCEPT, MediaTypes.OCTET_STREAM),
+            null,
+            false,
+            // The server holds a long poll for maxWait before it answers.
+            maxWait.plus(requestTimeout),
+            response -> {
+              long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
+              long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
+              try (InputStream body = response.body()) {
+                return new FetchedRecords(
+                    FetchedBatches.decode(body, offset, "GET " + path), next, hw);
+              }
+            }));
   }
 
   /**
@@ -739,19 +742,12 @@ public final class SluiceClient {
       Supplier<BodyPublisher> body,
       boolean expectContinue,
       ResponseReader<T> reader) {
-    return exchange(method, path, headers, body, expectContinue, requestTimeout, reader);
+    return exchange(
+        new Call<>(method, path, headers, body, expectContinue, requestTimeout, reader));
   }
 
-  private <T> T exchange(
-      String method,
-      String path,
-      Map<String, String> headers,
-      Supplier<BodyPublisher> body,
-      boolean expectContinue,
-      Duration timeout,
-      ResponseReader<T> reader) {
-    Call<T> call = new Call<>(method, path, headers, body, expectContinue, timeout, reader);
-    String partition = partitionKey(path);
+  private <T> T exchange(Call<T> call) {
+    String partition = partitionKey(call.path());
     List<NotConnected> unreachable = new ArrayList<>();
     URI cached = partition == null ? null : partitionNodes.get(partition);
     if (cached != null) {
