@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The client settings file the CLI falls back to after its options and the environment: {@code
@@ -22,19 +23,21 @@ import java.util.TreeSet;
  * writes for the cluster it runs. HOCON, so plain {@code key = "value"} lines are enough:
  *
  * <pre>
- * server = "https://127.0.0.1:7700"
+ * server = "https://127.0.0.1:7700,https://127.0.0.1:7710"   # one node, or several of one cluster
  * ca-file = "security/ca.pem"        # relative paths are relative to this file's directory
  * token-file = "security/admin.token"
  * </pre>
  *
  * Every key is optional; an unknown key is an error, so a misspelt one is not silently ignored.
+ * {@code server}, like {@code --server}, is one URL or a comma-separated list, the client's
+ * bootstrap list.
  *
  * <p>Thread-safety: immutable.
  *
  * @param file where it was read from (absolute), for messages
  */
 record ClientConf(
-    Path file, Optional<URI> server, Optional<Path> caFile, Optional<Path> tokenFile) {
+    Path file, Optional<List<URI>> server, Optional<Path> caFile, Optional<Path> tokenFile) {
 
   static final String SERVER = "server";
   static final String CA_FILE = "ca-file";
@@ -68,11 +71,15 @@ record ClientConf(
       problems.add(
           key + ": unknown key (known: " + SERVER + ", " + CA_FILE + ", " + TOKEN_FILE + ")");
     }
-    Optional<URI> server = Optional.empty();
+    Optional<List<URI>> server = Optional.empty();
     String serverText = string(config, SERVER, problems);
     if (serverText != null) {
       try {
-        server = Optional.of(new ServerOptions.HttpUriConverter().convert(serverText));
+        List<URI> servers = new ArrayList<>();
+        for (String one : serverText.split(",", -1)) {
+          servers.add(new ServerOptions.HttpUriConverter().convert(one.strip()));
+        }
+        server = Optional.of(List.copyOf(servers));
       } catch (RuntimeException e) {
         problems.add(SERVER + ": " + e.getMessage());
       }
@@ -89,8 +96,8 @@ record ClientConf(
    * The file's text. Relative paths stay relative, to the directory the file is written to, so a
    * cluster directory that is moved keeps working.
    */
-  static String render(URI server, Path caFile, Path tokenFile) {
-    return render(server)
+  static String render(List<URI> servers, Path caFile, Path tokenFile) {
+    return render(servers)
         + CA_FILE
         + " = "
         + ConfigUtil.quoteString(caFile.toString())
@@ -101,12 +108,14 @@ record ClientConf(
         + "\n";
   }
 
-  /** The text of a file naming only the server: a cluster without TLS and tokens. */
-  static String render(URI server) {
-    return "# Written by `bin/sluice local-cluster`: the CLI's defaults for this cluster.\n"
+  /** The text of a file naming only the servers: a cluster without TLS and tokens. */
+  static String render(List<URI> servers) {
+    return "# Written by `bin/sluice local-cluster`: the CLI's defaults for this cluster. A request\n"
+        + "# goes to the next server of the list when a node cannot be connected to.\n"
         + SERVER
         + " = "
-        + ConfigUtil.quoteString(server.toString())
+        + ConfigUtil.quoteString(
+            servers.stream().map(URI::toString).collect(Collectors.joining(",")))
         + "\n";
   }
 

@@ -264,11 +264,12 @@ record LocalClusterLayout(
   }
 
   /**
-   * The text of {@link #clientConf}: node 1's API, and with {@link Security#SECURE} the CA and the
-   * admin token, as paths relative to {@link #dir} so that a moved directory keeps working.
+   * The text of {@link #clientConf}: every node's API, node 1's first (the CLI goes on to the next
+   * when one is down), and with {@link Security#SECURE} the CA and the admin token, as paths
+   * relative to {@link #dir} so that a moved directory keeps working.
    */
   String clientConfText() {
-    URI server = URI.create(node(1).apiUrl());
+    List<URI> server = nodes.stream().map(n -> URI.create(n.apiUrl())).toList();
     if (security == Security.INSECURE) {
       return ClientConf.render(server);
     }

@@ -190,7 +190,7 @@ final class ServerOptions {
       resolvedServer = new Sourced<>(envUris(env, SERVER_ENV), SERVER_ENV);
     } else {
       resolvedServer =
-          conf.flatMap(c -> c.server().map(s -> new Sourced<>(List.of(s), "server in " + c.file())))
+          conf.flatMap(c -> c.server().map(s -> new Sourced<>(s, "server in " + c.file())))
               .orElseGet(() -> new Sourced<>(List.of(URI.create(DEFAULT_SERVER)), "the default"));
     }
     // The file's CA and token belong to its cluster: only when every server is of that cluster's
@@ -199,7 +199,10 @@ final class ServerOptions {
         conf.filter(
             c ->
                 c.server()
-                    .map(s -> resolvedServer.value().stream().allMatch(u -> sameOrigin(s, u)))
+                    .map(
+                        file ->
+                            resolvedServer.value().stream()
+                                .allMatch(u -> file.stream().anyMatch(s -> sameOrigin(s, u))))
                     .orElse(true));
 
     Optional<Sourced<Path>> resolvedCa;

@@ -194,7 +194,7 @@ class ErrorReporterTest {
           Files.writeString(
               dir.resolve("client.conf"),
               ClientConf.render(
-                  URI.create(server.url()), Path.of("ca.pem"), Path.of("admin.token")));
+                  List.of(URI.create(server.url())), Path.of("ca.pem"), Path.of("admin.token")));
 
       CliRun run =
           CliRun.runWithEnv(Map.of("SLUICE_CLIENT_CONF", conf.toString()), "topic", "list");

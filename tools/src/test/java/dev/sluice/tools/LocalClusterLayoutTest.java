@@ -203,11 +203,14 @@ class LocalClusterLayoutTest {
   }
 
   @Test
-  void clientConfNamesNodeOneAndTheClusterCaAndAdminToken() throws IOException {
+  void clientConfNamesEveryNodeNodeOneFirstAndTheClusterCaAndAdminToken() throws IOException {
     LocalClusterLayout secure = LocalClusterLayout.of(tmp.resolve("s"), 2, 7700, Map.of());
     secure.writeConfigs();
     ClientConf conf = ClientConf.read(secure.clientConf());
-    assertEquals(Optional.of(URI.create("https://127.0.0.1:7700")), conf.server());
+    assertEquals(
+        Optional.of(
+            List.of(URI.create("https://127.0.0.1:7700"), URI.create(secure.node(2).apiUrl()))),
+        conf.server());
     assertEquals(Optional.of(secure.caPem()), conf.caFile());
     assertEquals(Optional.of(secure.adminTokenFile()), conf.tokenFile());
     // Relative paths: a moved directory keeps working.
@@ -218,7 +221,10 @@ class LocalClusterLayoutTest {
             tmp.resolve("i"), 2, 7800, Map.of(), LocalClusterLayout.Security.INSECURE);
     insecure.writeConfigs();
     ClientConf plain = ClientConf.read(insecure.clientConf());
-    assertEquals(Optional.of(URI.create("http://127.0.0.1:7800")), plain.server());
+    assertEquals(
+        Optional.of(
+            List.of(URI.create("http://127.0.0.1:7800"), URI.create(insecure.node(2).apiUrl()))),
+        plain.server());
     assertEquals(Optional.empty(), plain.caFile());
     assertEquals(Optional.empty(), plain.tokenFile());
   }

@@ -61,9 +61,34 @@ class ServerOptionsTest {
     Files.createDirectories(defaultConf.getParent());
     Files.writeString(
         defaultConf,
-        ClientConf.render(URI.create(server), Path.of("security/ca.pem"), Path.of("admin.token")));
+        ClientConf.render(
+            List.of(URI.create(server)), Path.of("security/ca.pem"), Path.of("admin.token")));
     write("data/local-cluster/admin.token", "conf-token\n");
     return defaultConf;
+  }
+
+  @Test
+  void theFilesListOfServersIsTheBootstrapListAndItsTokenServesEachOfItsHosts() throws IOException {
+    Files.createDirectories(defaultConf.getParent());
+    Files.writeString(
+        defaultConf,
+        ClientConf.render(
+            List.of(URI.create("https://127.0.0.1:7700"), URI.create("https://127.0.0.1:7710")),
+            Path.of("security/ca.pem"),
+            Path.of("admin.token")));
+    write("data/local-cluster/admin.token", "conf-token\n");
+
+    ServerOptions.Connection c = resolve(Map.of());
+    assertEquals(
+        List.of(URI.create("https://127.0.0.1:7700"), URI.create("https://127.0.0.1:7710")),
+        c.server().value());
+    assertEquals("conf-token", c.token().orElseThrow().value());
+
+    ServerOptions.Connection one = resolve(Map.of(), "--server", "https://127.0.0.1:7710");
+    assertEquals("conf-token", one.token().orElseThrow().value(), "a node of the file's list");
+    ServerOptions.Connection elsewhere =
+        resolve(Map.of(), "--server", "https://127.0.0.1:7710,https://10.9.9.9:7700");
+    assertEquals(Optional.empty(), elsewhere.token(), "not every server is of the file's hosts");
   }
 
   @Test
@@ -201,7 +226,9 @@ class ServerOptionsTest {
         write(
             "elsewhere/client.conf",
             ClientConf.render(
-                URI.create("https://10.1.1.1:7700"), Path.of("ca.pem"), Path.of("t.token")));
+                List.of(URI.create("https://10.1.1.1:7700")),
+                Path.of("ca.pem"),
+                Path.of("t.token")));
     write("elsewhere/t.token", "other-token");
 
     ServerOptions.Connection c = resolve(Map.of("SLUICE_CLIENT_CONF", other.toString()));
@@ -281,13 +308,13 @@ class ServerOptionsTest {
         write(
             "c/client.conf",
             ClientConf.render(
-                URI.create("https://127.0.0.1:7700"),
+                List.of(URI.create("https://127.0.0.1:7700")),
                 Path.of("/abs/ca.pem"),
                 Path.of("rel/admin.token")));
 
     ClientConf read = ClientConf.read(conf);
 
-    assertEquals(Optional.of(URI.create("https://127.0.0.1:7700")), read.server());
+    assertEquals(Optional.of(List.of(URI.create("https://127.0.0.1:7700"))), read.server());
     assertEquals(Optional.of(Path.of("/abs/ca.pem")), read.caFile());
     assertEquals(Optional.of(conf.getParent().resolve("rel/admin.token")), read.tokenFile());
   }
