@@ -642,17 +642,46 @@ public final class SluiceClient {
    */
   public FetchedRecords fetchRecords(
       String topic, int partition, long offset, int maxBytes, Duration maxWait) {
+    return longPoll(
+        topic,
+        partition,
+        offset,
+        maxBytes,
+        maxWait,
+        MediaTypes.NDJSON,
+        (body, path) -> readRecords(body));
+  }
+
+  /** Decodes the records of a fetch's body; {@code path} names the request in errors. */
+  @FunctionalInterface
+  private interface RecordsBody {
+    List<ConsumedRecord> read(InputStream body, String path) throws IOException;
+  }
+
+  /**
+   * A long-poll fetch of whole batches from {@code offset} in the media type {@code accept}, its
+   * body decoded by {@code records}, with the next offset and high watermark of its headers.
+   */
+  private FetchedRecords longPoll(
+      String topic,
+      int partition,
+      long offset,
+      int maxBytes,
+      Duration maxWait,
+      String accept,
+      RecordsBody records) {
     if (maxBytes <= 0) {
       throw new IllegalArgumentException("maxBytes = " + maxBytes + ": must be positive");
     }
     if (maxWait.isNegative()) {
       throw new IllegalArgumentException("maxWait = " + maxWait + ": must not be negative");
     }
+    String path = Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis());
     return exchange(
         new Call<>(
             "GET",
-            Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis()),
-            Map.of(ACCEPT, MediaTypes.NDJSON),
+            path,
+            Map.of(ACCEPT, accept),
             null,
             false,
             // The server holds a long poll for maxWait before it answers.
@@ -660,7 +689,9 @@ public final class SluiceClient {
             response -> {
               long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
               long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
-              return new FetchedRecords(readRecords(response.body()), next, hw);
+              try (InputStream body = response.body()) {
+                return new FetchedRecords(records.read(body, path), next, hw);
+              }
             }));
   }
 
@@ -690,30 +721,14 @@ public final class SluiceClient {
    */
   public FetchedRecords fetchBatches(
       String topic, int partition, long offset, int maxBytes, Duration maxWait) {
-    if (maxBytes <= 0) {
-      throw new IllegalArgumentException("maxBytes = " + maxBytes + ": must be positive");
-    }
-    if (maxWait.isNegative()) {
-      throw new IllegalArgumentException("maxWait = " + maxWait + ": must not be negative");
-    }
-    String path = Paths.batches(topic, partition, offset, maxBytes, maxWait.toMillis());
-    return exchange(
-        new Call<>(
-            "GET",
-            path,
-            Map.of(ACCEPT, MediaTypes.OCTET_STREAM),
-            null,
-            false,
-            // The server holds a long poll for maxWait before it answers.
-            maxWait.plus(requestTimeout),
-            response -> {
-              long next = response.headers().firstValueAsLong(Headers.NEXT_OFFSET).orElse(offset);
-              long hw = response.headers().firstValueAsLong(Headers.HIGH_WATERMARK).orElse(-1);
-              try (InputStream body = response.body()) {
-                return new FetchedRecords(
-                    FetchedBatches.decode(body, offset, "GET " + path), next, hw);
-              }
-            }));
+    return longPoll(
+        topic,
+        partition,
+        offset,
+        maxBytes,
+        maxWait,
+        MediaTypes.OCTET_STREAM,
+        (body, path) -> FetchedBatches.decode(body, offset, "GET " + path));
   }
 
   /**

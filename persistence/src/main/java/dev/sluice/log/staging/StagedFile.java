@@ -100,6 +100,16 @@ public final class StagedFile implements AutoCloseable {
     return (int) covered.getValue();
   }
 
+  /**
+   * Up to {@code length} bytes of the file from {@code position}, fewer when it ends before; the
+   * buffer is ready to read.
+   */
+  public ByteBuffer read(long position, int length) throws IOException {
+    ByteBuffer bytes = ByteBuffer.allocate(length);
+    while (bytes.hasRemaining() && channel.read(bytes, position + bytes.position()) >= 0) {}
+    return bytes.flip();
+  }
+
   /** Makes the bytes written so far durable; a resumed transfer may rely on them after this. */
   public void force() throws IOException {
     channel.force(false);

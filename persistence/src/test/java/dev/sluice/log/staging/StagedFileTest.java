@@ -95,6 +95,9 @@ class StagedFileTest {
     try (StagedFile f = area.resume(keyOf(batch))) {
       write(f, batch, 0, 5, 5);
       assertEquals(0, f.coveredCrc(), "CRC32C of nothing");
+      ByteBuffer head = f.read(0, BatchLayout.HEADER_BYTES);
+      assertEquals(5, head.remaining(), "a read stops where the file ends");
+      assertEquals(batch.slice(0, 5), head);
     }
     try (StagedFile resumed = area.resume(keyOf(batch))) {
       assertEquals(0, resumed.coveredCrc());

@@ -10,11 +10,9 @@ import dev.sluice.log.staging.StagingArea;
 import dev.sluice.replication.protocol.Frame;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -158,10 +156,8 @@ public final class ChunkAssembler implements AutoCloseable {
       discard();
       throw corrupt(chunk, detail);
     }
-    try (FileChannel ch = FileChannel.open(current.path(), StandardOpenOption.READ)) {
-      ByteBuffer head = ByteBuffer.allocate(BatchLayout.HEADER_BYTES);
-      while (head.hasRemaining() && ch.read(head, head.position()) >= 0) {}
-      head.flip();
+    try {
+      ByteBuffer head = current.read(0, BatchLayout.HEADER_BYTES);
       BatchHeader h = BatchHeader.parse(head, LARGEST_BATCH, source, 0);
       if (h.baseOffset() != chunk.baseOffset() || h.totalSize() != chunk.totalLength()) {
         throw corrupt(
