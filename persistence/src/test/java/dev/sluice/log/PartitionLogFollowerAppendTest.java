@@ -236,7 +236,6 @@ class PartitionLogFollowerAppendTest {
       try (PartitionLog follower = PartitionLog.open(followerDir, settings(), clock())) {
         StagedFile staged = follower.staging().resume(key);
         staged.write(batch.slice(0, 20_000));
-        staged.force();
         staged.close();
       }
       try (PartitionLog follower = PartitionLog.open(followerDir, settings(), clock())) {

@@ -110,11 +110,6 @@ public final class StagedFile implements AutoCloseable {
     return bytes.flip();
   }
 
-  /** Makes the bytes written so far durable; a resumed transfer may rely on them after this. */
-  public void force() throws IOException {
-    channel.force(false);
-  }
-
   @Override
   public void close() throws IOException {
     channel.close();

@@ -74,7 +74,6 @@ class StagingAreaTest {
     ResumeKey key = new ResumeKey(40, 1000, 0xcafebabe);
     StagedFile f = area.resume(key);
     f.write(ByteBuffer.wrap(new byte[300]));
-    f.force();
     f.close();
     assertEquals(300, StagingArea.open(dir.resolve("staging"), 40).stagedLength(key));
     assertEquals(0, StagingArea.open(dir.resolve("staging"), 41).stagedLength(key));
