@@ -59,10 +59,12 @@ final class LocalClusterProcesses {
   static final String PLAINTEXT_JAVA_OPTS = "-Xmx512m -XX:MaxNewSize=32m -XX:TieredStopAtLevel=1";
 
   /**
-   * A cluster with TLS keeps C2: the JDK's AES-GCM runs on the processor's AES and carry-less
-   * multiply instructions only in C2-compiled code (intrinsics C1 lacks); with C1 alone every byte
-   * was encrypted and authenticated in plain Java, and TLS produce and catch-up ran at half the
-   * speed they reach with C2 (docs/benchmarks.md, "JIT and TLS").
+   * A cluster with TLS keeps C2 for the JDK's crypto alone ({@link CryptoOnlyC2}, options added at
+   * each start since they name a file in the node's directory): the JDK's AES-GCM runs on the
+   * processor's AES and carry-less multiply instructions only in C2-compiled code (intrinsics C1
+   * lacks); with C1 alone every byte was encrypted and authenticated in plain Java, and TLS produce
+   * and catch-up ran at half the speed they reach with C2 (docs/benchmarks.md, "TLS and the JIT"),
+   * while C2 for every method cost a third of the nodes' CPU in compilations.
    */
   static final String TLS_JAVA_OPTS = "-Xmx512m -XX:MaxNewSize=32m";
 
@@ -79,7 +81,9 @@ final class LocalClusterProcesses {
           + PLAINTEXT_JAVA_OPTS
           + " for a plaintext cluster, "
           + TLS_JAVA_OPTS
-          + " with TLS).";
+          + " with TLS, plus C2 for the JDK's crypto only: node-K/"
+          + CryptoOnlyC2.FILE_NAME
+          + ").";
 
   /** The exit code of a node that asks to be started again ({@code ShutdownGuard}). */
   static final int EXIT_HALTED = 70;
@@ -100,6 +104,10 @@ final class LocalClusterProcesses {
   private final PrintWriter err;
   private final String javaOpts;
   private final String mainClass;
+
+  /** Whether the nodes get {@link CryptoOnlyC2}: TLS with the default options. */
+  private final boolean cryptoOnlyC2;
+
   private final Map<Integer, Process> started = new LinkedHashMap<>();
 
   /** The node JVM options of each node's restart after it halted. */
@@ -130,7 +138,9 @@ final class LocalClusterProcesses {
       PrintWriter out, PrintWriter err, String javaOpts, boolean tls, String mainClass) {
     this.out = out;
     this.err = err;
-    this.javaOpts = javaOpts == null || javaOpts.isBlank() ? defaultJavaOpts(tls) : javaOpts;
+    boolean defaults = javaOpts == null || javaOpts.isBlank();
+    this.javaOpts = defaults ? defaultJavaOpts(tls) : javaOpts;
+    this.cryptoOnlyC2 = defaults && tls;
     this.mainClass = mainClass;
     this.classArchive = NodeClassArchive.forThisProcess(this.javaOpts);
   }
@@ -145,16 +155,16 @@ final class LocalClusterProcesses {
   }
 
   /**
-   * As {@link #javaCommand(LocalClusterNode, String)}, with {@code classSharing} (the options of
-   * the {@link NodeClassArchive}) before the other options, each one argument (a path may hold
-   * spaces).
+   * As {@link #javaCommand(LocalClusterNode, String)}, with {@code pathOptions} (options naming a
+   * file: the {@link NodeClassArchive}'s, {@link CryptoOnlyC2}'s) before the other options, each
+   * one argument (a path may hold spaces).
    */
   static List<String> javaCommand(
-      LocalClusterNode node, String javaOpts, String mainClass, List<String> classSharing) {
+      LocalClusterNode node, String javaOpts, String mainClass, List<String> pathOptions) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add(H2_BIND_ADDRESS);
-    command.addAll(classSharing);
+    command.addAll(pathOptions);
     command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
@@ -207,15 +217,20 @@ final class LocalClusterProcesses {
         StandardOpenOption.CREATE,
         StandardOpenOption.APPEND);
     String options = (javaOpts + " " + extraJavaOpts).trim();
+    List<String> pathOptions = new ArrayList<>();
+    if (cryptoOnlyC2) {
+      pathOptions.addAll(CryptoOnlyC2.options(node.dir()));
+    }
     // A node's own sharing options (e.g. -Xshare:off for one node) replace the archive's.
     NodeClassArchive.Launch sharing =
         NodeClassArchive.choosesOwnSharing(extraJavaOpts)
             ? NodeClassArchive.Launch.NONE
             : classArchive.launch(node.id());
+    pathOptions.addAll(sharing.options());
     Process process;
     try {
       process =
-          new ProcessBuilder(javaCommand(node, options, mainClass, sharing.options()))
+          new ProcessBuilder(javaCommand(node, options, mainClass, pathOptions))
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(node.logFile().toFile()))
               .start();

@@ -84,7 +84,8 @@ class LocalClusterProcessesTest {
   }
 
   @Test
-  void plaintextNodesCompileWithC1OnlyAndNodesWithTlsKeepC2ForTheAesIntrinsics() throws Exception {
+  void plaintextNodesCompileWithC1OnlyAndNodesWithTlsKeepC2ForTheJdksCryptoAlone()
+      throws Exception {
     LocalClusterNode node = node("exit 0");
     processes.start(node).waitFor();
     standIns(true).start(node).waitFor();
@@ -93,9 +94,13 @@ class LocalClusterProcessesTest {
     assertTrue(starts[1].contains("-XX:TieredStopAtLevel=1"), starts[1]);
     assertTrue(starts[1].contains("-Xmx512m"), starts[1]);
     assertTrue(starts[1].contains("-XX:MaxNewSize=32m"), starts[1]);
+    assertFalse(starts[1].contains("CompilerDirectivesFile"), starts[1]);
     assertFalse(starts[2].contains("TieredStopAtLevel"), starts[2]);
     assertTrue(starts[2].contains("-Xmx512m"), starts[2]);
     assertTrue(starts[2].contains("-XX:MaxNewSize=32m"), starts[2]);
+    Path directives = node.dir().resolve(CryptoOnlyC2.FILE_NAME);
+    assertTrue(starts[2].contains("-XX:CompilerDirectivesFile=" + directives), starts[2]);
+    assertEquals(CryptoOnlyC2.DIRECTIVES, Files.readString(directives));
   }
 
   @Test
