@@ -360,7 +360,8 @@ public final class ProduceHandler {
         op,
         all,
         Optional.of(
-            new PartitionLeader.InOrder(header.producerId(), header.baseSequence(), REORDER_WAIT)));
+            new PartitionLeader.InOrder(
+                header.producerId(), header.baseSequence(), REORDER_WAIT, header.totalSize())));
   }
 
   /**

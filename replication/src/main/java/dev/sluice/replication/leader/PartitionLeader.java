@@ -136,15 +136,23 @@ public final class PartitionLeader {
    * {@code hold} and offered to the log again as soon as an append of the same producer succeeds;
    * when the hold ends it is offered once more and answered with whatever the log says then.
    * Nothing is written by a refused offer, so offering the same batch again is safe. At most {@link
-   * #MAX_HELD_PER_PRODUCER} batches of a producer and {@link #MAX_HELD} in all are held; beyond
-   * that a batch is refused at once, as without a hold.
+   * #MAX_HELD_PER_PRODUCER} batches of a producer, {@link #MAX_HELD} in all and {@link
+   * #MAX_HELD_BYTES} of their {@code heldBytes} are held; beyond that a batch is refused at once,
+   * as without a hold.
+   *
+   * @param heldBytes the memory the batch keeps while it is held (its bytes, when the request holds
+   *     them in memory; 0 when they wait in a file)
    */
-  public record InOrder(long producerId, int baseSequence, Duration hold) {
+  public record InOrder(long producerId, int baseSequence, Duration hold, long heldBytes) {
     public InOrder {
       Objects.requireNonNull(hold, "hold");
       if (baseSequence < 0) {
         throw new IllegalArgumentException(
             "an in-order append needs a base sequence >= 0, got " + baseSequence);
+      }
+      if (heldBytes < 0) {
+        throw new IllegalArgumentException(
+            "an in-order append's held bytes must be >= 0, got " + heldBytes);
       }
     }
   }
@@ -154,6 +162,13 @@ public final class PartitionLeader {
 
   /** Held batches of all producers of the partition: each may hold a request's body in memory. */
   public static final int MAX_HELD = 64;
+
+  /**
+   * The memory held batches of the partition may keep ({@link InOrder#heldBytes}): with
+   * record-batch bodies of up to {@code sluice.api.inline-batch-bytes} (16 MiB by default) in
+   * memory, {@link #MAX_HELD} alone would let one partition keep a gigabyte.
+   */
+  public static final long MAX_HELD_BYTES = 64L * 1024 * 1024;
 
   /** Answered once the high watermark passed {@code offset}, or when that can no longer happen. */
   public record AwaitCommit(long offset, ActorRef<CommitReply> replyTo) implements Command {}
@@ -369,6 +384,9 @@ public final class PartitionLeader {
   private final Map<Long, TreeMap<Integer, Held>> held = new HashMap<>();
 
   private int heldCount;
+
+  /** The sum of the held batches' {@link InOrder#heldBytes}. */
+  private long heldBytes;
 
   private final TimerScheduler<Command> timers;
 
@@ -715,12 +733,14 @@ public final class PartitionLeader {
     if (alreadyHeld
         || ofProducer >= MAX_HELD_PER_PRODUCER
         || heldCount >= MAX_HELD
+        || heldBytes + order.heldBytes() > MAX_HELD_BYTES
         || deadline <= now()) {
       return false;
     }
     held.computeIfAbsent(order.producerId(), id -> new TreeMap<>())
         .put(order.baseSequence(), new Held(m, deadline));
     heldCount++;
+    heldBytes += order.heldBytes();
     timers.startSingleTimer(new HoldEnded(order.producerId(), order.baseSequence()), timer);
     return true;
   }
@@ -739,7 +759,7 @@ public final class PartitionLeader {
     if (mine.isEmpty()) {
       held.remove(producerId);
     }
-    heldCount--;
+    unheld(next.getValue());
     timers.cancel(new HoldEnded(producerId, next.getKey()));
     offer(term, next.getValue().append(), next.getValue().deadlineNanos());
   }
@@ -754,7 +774,7 @@ public final class PartitionLeader {
     if (mine.isEmpty()) {
       held.remove(m.producerId());
     }
-    heldCount--;
+    unheld(h);
     return offer(term, h.append(), NO_HOLD) ? afterChange(term) : Behaviors.same();
   }
 
@@ -767,6 +787,13 @@ public final class PartitionLeader {
     }
     held.clear();
     heldCount = 0;
+    heldBytes = 0;
+  }
+
+  /** Counts {@code h} out of the bounds once it left {@link #held}. */
+  private void unheld(Held h) {
+    heldCount--;
+    heldBytes -= h.append().inOrder().get().heldBytes();
   }
 
   /**

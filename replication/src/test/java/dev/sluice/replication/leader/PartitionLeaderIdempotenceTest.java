@@ -322,6 +322,28 @@ class PartitionLeaderIdempotenceTest {
   }
 
   @Test
+  void heldBatchesKeepAtMostMaxHeldBytesAndAnAnsweredOneFreesItsShare() {
+    Duration long_ = Duration.ofMinutes(1); // held until released, never by its timer here
+    long most = PartitionLeader.MAX_HELD_BYTES;
+    appended(appendInOrder(PID, 0, 1, long_));
+    TestProbe<PartitionLeader.AppendReply> big = appendInOrder(PID, 2, 1, long_, most - 10);
+    // Another producer's batch ahead of its first one would be held too, but not over the bound:
+    PartitionLeader.AppendRefused over = refused(appendInOrder(PID + 1, 5, 1, long_, 11));
+    assertEquals(ProducerError.UNKNOWN_PRODUCER_ID, over.producer().orElseThrow().error());
+    TestProbe<PartitionLeader.AppendReply> fits = appendInOrder(PID + 1, 5, 1, long_, 10);
+    barrier();
+    big.expectNoMessage(Duration.ZERO);
+    fits.expectNoMessage(Duration.ZERO);
+
+    appended(appendInOrder(PID, 1, 1, long_));
+    assertEquals(2, appended(big).info().baseOffset(), "released after its predecessor");
+    TestProbe<PartitionLeader.AppendReply> again = appendInOrder(PID + 2, 5, 1, long_, most - 10);
+    barrier();
+    again.expectNoMessage(Duration.ZERO); // the released batch's bytes are free again
+    fits.expectNoMessage(Duration.ZERO);
+  }
+
+  @Test
   void heldBatchesAreRefusedUnwrittenWhenTheLeaderResigns() {
     appended(appendInOrder(PID, 0, 1, HOLD));
     TestProbe<PartitionLeader.AppendReply> early = appendInOrder(PID, 3, 1, HOLD);
@@ -336,12 +358,12 @@ class PartitionLeaderIdempotenceTest {
 
   @Test
   void onlyABatchAheadOfTheExpectedSequenceArrivedEarly() {
-    PartitionLeader.InOrder at12 = new PartitionLeader.InOrder(17, 12, HOLD);
+    PartitionLeader.InOrder at12 = new PartitionLeader.InOrder(17, 12, HOLD, 0);
     ProducerStateException gap =
         new ProducerStateException(ProducerError.OUT_OF_ORDER_SEQUENCE, 17, OptionalInt.of(8), "g");
     assertTrue(PartitionLeader.arrivedEarly(gap, at12));
     assertFalse(
-        PartitionLeader.arrivedEarly(gap, new PartitionLeader.InOrder(17, 3, HOLD)),
+        PartitionLeader.arrivedEarly(gap, new PartitionLeader.InOrder(17, 3, HOLD, 0)),
         "behind the expected sequence: never fits");
     assertFalse(
         PartitionLeader.arrivedEarly(
@@ -356,9 +378,12 @@ class PartitionLeaderIdempotenceTest {
         new ProducerStateException(ProducerError.UNKNOWN_PRODUCER_ID, 17, OptionalInt.empty(), "u");
     assertTrue(PartitionLeader.arrivedEarly(unknown, at12), "the batch from sequence 0 may come");
     assertFalse(
-        PartitionLeader.arrivedEarly(unknown, new PartitionLeader.InOrder(17, 0, HOLD)),
+        PartitionLeader.arrivedEarly(unknown, new PartitionLeader.InOrder(17, 0, HOLD, 0)),
         "sequence 0 itself was refused");
-    assertThrows(IllegalArgumentException.class, () -> new PartitionLeader.InOrder(17, -1, HOLD));
+    assertThrows(
+        IllegalArgumentException.class, () -> new PartitionLeader.InOrder(17, -1, HOLD, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> new PartitionLeader.InOrder(17, 1, HOLD, -1));
   }
 
   // ---- helpers ----
@@ -381,13 +406,19 @@ class PartitionLeaderIdempotenceTest {
 
   private TestProbe<PartitionLeader.AppendReply> appendInOrder(
       long pid, int firstSeq, int count, Duration hold) {
+    return appendInOrder(pid, firstSeq, count, hold, 0);
+  }
+
+  /** As the produce handler sends it, saying the batch keeps {@code heldBytes} while held. */
+  private TestProbe<PartitionLeader.AppendReply> appendInOrder(
+      long pid, int firstSeq, int count, Duration hold, long heldBytes) {
     TestProbe<PartitionLeader.AppendReply> probe = testKit.createTestProbe();
     leader.tell(
         new PartitionLeader.Append(
             producerBatch(pid, firstSeq, count),
             false,
             probe.getRef(),
-            Optional.of(new PartitionLeader.InOrder(pid, firstSeq, hold))));
+            Optional.of(new PartitionLeader.InOrder(pid, firstSeq, hold, heldBytes))));
     return probe;
   }
 
