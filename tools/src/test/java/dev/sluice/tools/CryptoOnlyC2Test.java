@@ -31,7 +31,11 @@ class CryptoOnlyC2Test {
     List<String> options = CryptoOnlyC2.options(dir);
     Path file = dir.resolve(CryptoOnlyC2.FILE_NAME);
     assertEquals(
-        List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:CompilerDirectivesFile=" + file), options);
+        List.of(
+            "-XX:+UnlockDiagnosticVMOptions",
+            "-XX:CompilerDirectivesFile=" + file,
+            "-XX:CompileCommand=CompileThresholdScaling,com/sun/crypto/provider/*.*,0.05"),
+        options);
     assertEquals(CryptoOnlyC2.DIRECTIVES, Files.readString(file));
     Files.writeString(file, "[]");
     CryptoOnlyC2.options(dir);
@@ -53,6 +57,7 @@ class CryptoOnlyC2Test {
     assertTrue(jvm.waitFor(2, TimeUnit.MINUTES));
     assertEquals(0, jvm.exitValue(), output);
     assertTrue(output.contains("2 compiler directives added"), output);
+    assertTrue(output.contains("CompileThresholdScaling"), output);
     assertTrue(output.contains("workload done"), output);
 
     String mix = CryptoOnlyC2Workload.class.getName() + "::mix";
