@@ -12,9 +12,9 @@ import java.util.List;
  * providers, every other method is compiled by C1 alone.
  *
  * <p>Why: the JDK runs AES-GCM on the processor's AES and carry-less multiply instructions only in
- * C2-compiled code, so TLS needs C2; but with C2 for everything, the compilations of three fresh
- * node JVMs on the same few cores took a third of the nodes' CPU in a TLS produce run (the leader
- * 12 of its 28 CPU seconds). HotSpot's compiler directives exclude every other method from C2; a
+ * C2-compiled code, so TLS needs C2; but with C2 for everything, C2's compilations in three fresh
+ * node JVMs on the same few cores took a third of the nodes' CPU in a TLS produce run (the leader 9
+ * of its 28 CPU seconds). HotSpot's compiler directives exclude every other method from C2; a
  * method excluded from C2 is compiled by C1 again without profiling (HotSpot marks it not
  * compilable at level 4 and compiles it at level 1), the code a plaintext cluster's C1-only nodes
  * run. The crypto provider's methods also reach C2 after a twentieth of the usual counts ({@link
