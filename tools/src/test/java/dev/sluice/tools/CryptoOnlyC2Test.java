@@ -66,11 +66,14 @@ class CryptoOnlyC2Test {
     boolean mixByC1Alone = false;
     for (String line : output.split("\n")) {
       Matcher m = COMPILED.matcher(line);
-      if (m.find() && m.group(1).equals("1") && m.group(2).equals(mix)) {
-        mixByC1Alone = true;
+      if (!m.find()) {
+        continue;
       }
-      if (m.find(0) && m.group(1).equals("4")) {
-        String method = m.group(2);
+      String level = m.group(1);
+      String method = m.group(2);
+      if (level.equals("1") && method.equals(mix)) {
+        mixByC1Alone = true;
+      } else if (level.equals("4")) {
         boolean crypto =
             method.startsWith("com.sun.crypto.provider.")
                 || method.startsWith("sun.security.provider.");
