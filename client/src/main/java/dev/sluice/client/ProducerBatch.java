@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 
 /**
  * The records of one partition that {@link SluiceProducer} sends in one request, with the futures
@@ -47,6 +48,8 @@ final class ProducerBatch {
   private long reservedBytes;
   private boolean closed;
   private ByteBuffer encoded;
+  private int encodedBytes = -1;
+  private boolean released;
 
   private long ordinal = -1;
   private long producerId = BatchLayout.NO_PRODUCER_ID;
@@ -172,14 +175,40 @@ final class ProducerBatch {
    * same bytes each time. Only once the batch is closed.
    */
   ByteBuffer encoded() {
+    return encoded(ByteBuffer::allocate);
+  }
+
+  /**
+   * {@link #encoded()}, an uncompressed batch encoded into a buffer {@code buffers} gives for its
+   * size (the producer's {@link BatchBuffers}); {@link #releaseBuffer} hands it back.
+   */
+  ByteBuffer encoded(IntFunction<ByteBuffer> buffers) {
     if (!closed) {
       throw new IllegalStateException("batch of " + describe() + " is still open");
     }
+    if (released) {
+      throw new IllegalStateException("the buffer of the " + this + " was given back");
+    }
     if (encoded == null) {
       encoded =
-          MemoryBatchBuilder.build(records, compression, producerId, producerEpoch, baseSequence);
+          MemoryBatchBuilder.build(
+              records, compression, producerId, producerEpoch, baseSequence, buffers);
+      encodedBytes = encoded.remaining();
     }
     return encoded.duplicate();
+  }
+
+  /**
+   * Gives the encoded bytes back to {@code buffers} once the leader acknowledged the batch; the
+   * batch is not encoded or sent again after that.
+   */
+  void releaseBuffer(BatchBuffers buffers) {
+    if (encoded != null && !released) {
+      released = true;
+      ByteBuffer buffer = encoded;
+      encoded = null;
+      buffers.giveBack(buffer);
+    }
   }
 
   List<CompletableFuture<RecordMetadata>> futures() {
@@ -228,8 +257,8 @@ final class ProducerBatch {
         + (records.size() == 1 ? " record, " : " records, ")
         + bytes
         + " bytes"
-        + (compression != Compression.NONE && encoded != null
-            ? ", " + compression.wireName() + " to " + encoded.remaining() + " bytes"
+        + (compression != Compression.NONE && encodedBytes >= 0
+            ? ", " + compression.wireName() + " to " + encodedBytes + " bytes"
             : "")
         + (producerId >= 0 ? ", producer id " + producerId + " sequence " + baseSequence : "")
         + ")";

@@ -123,7 +123,10 @@ import java.util.function.ToIntFunction;
  *
  * <p><b>Memory.</b> Records wait in at most {@code bufferMemory} bytes; {@link #send} blocks while
  * it is full, for at most {@code maxBlock}, then fails the record's future. Blocked sends get
- * memory in the order they blocked, granted by the acknowledgement that frees it.
+ * memory in the order they blocked, granted by the acknowledgement that frees it. An uncompressed
+ * batch is encoded, when first sent, into a request buffer of {@code batchBytes} that the producer
+ * reuses once the batch is acknowledged ({@link BatchBuffers}; at most {@code senderThreads} idle
+ * ones are kept), so full batches cost no new array per request.
  *
  * <p><b>Threads.</b> One dispatcher thread decides what to send, and asks for producer ids; {@code
  * senderThreads} threads each carry one request at a time (the JDK client's blocking calls).
@@ -214,6 +217,9 @@ public final class SluiceProducer implements AutoCloseable {
 
   private final RecordAccumulator accumulator;
 
+  /** Request bodies of uncompressed batches, reused once acknowledged. */
+  private final BatchBuffers buffers;
+
   /**
    * Batches whose futures are not all completed yet: those of the accumulator, and those it let go
    * whose futures are being completed right now, which {@link #flush} must wait for too.
@@ -266,6 +272,16 @@ public final class SluiceProducer implements AutoCloseable {
             settings.deliveryTimeout().toNanos(),
             settings.idempotence(),
             settings.compression());
+    // A sender thread has one request in flight at a time, so this many idle buffers cover them.
+    this.buffers =
+        new BatchBuffers(
+            settings.batchBytes(),
+            (int)
+                Math.max(
+                    1,
+                    Math.min(
+                        settings.senderThreads(),
+                        settings.bufferMemory() / settings.batchBytes())));
     this.requests =
         new ThreadPoolExecutor(
             settings.senderThreads(),
@@ -616,9 +632,15 @@ public final class SluiceProducer implements AutoCloseable {
         }
       }
     }
+    buffers.clear();
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** The request buffers of uncompressed batches (tests look at their reuse). */
+  BatchBuffers batchBuffers() {
+    return buffers;
   }
 
   /** Bytes of records sent and not yet acknowledged or failed (at most {@code bufferMemory}). */
@@ -803,7 +825,7 @@ public final class SluiceProducer implements AutoCloseable {
     long bodyBytes = batch.bytes();
     boolean sent = false;
     try {
-      ByteBuffer body = batch.encoded();
+      ByteBuffer body = batch.encoded(buffers::take);
       bodyBytes = body.remaining();
       if (bodyBytes > MAX_BATCH_BYTES) {
         throw tooLarge(batch, bodyBytes);
@@ -910,6 +932,8 @@ public final class SluiceProducer implements AutoCloseable {
     if (outcome != null) {
       fail(batch, outcome);
     } else if (!retry) {
+      // Answered 2xx: the server has read the whole body, so its buffer can carry another batch.
+      batch.releaseBuffer(buffers);
       succeed(batch, response);
     }
     for (ProducerBatch b : abandoned) {

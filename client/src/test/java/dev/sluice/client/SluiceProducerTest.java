@@ -188,6 +188,13 @@ class SluiceProducerTest {
     return new ProduceRecord(null, text.getBytes(UTF_8));
   }
 
+  /** A {@link #hundred} whose value starts with {@code n}. */
+  private static ProduceRecord numbered(int n) {
+    byte[] value = new byte[100];
+    ByteBuffer.wrap(value).putInt(n);
+    return new ProduceRecord(null, value, List.of(), OptionalLong.of(TIMESTAMP));
+  }
+
   private static ProduceRecord hundred() {
     return new ProduceRecord(null, new byte[100], List.of(), OptionalLong.of(TIMESTAMP));
   }
@@ -332,6 +339,53 @@ class SluiceProducerTest {
 
     assertEquals(new RecordMetadata(TOPIC, 0, 0), await(lingering));
     assertEquals(1, leader.callsTo(0).size());
+  }
+
+  @Test
+  void anAcknowledgedBatchsBufferCarriesTheNextOneAndABatchThatFailedForGoodKeepsItsOwn()
+      throws Exception {
+    SluiceProducer producer = start(builder().batchBytes(batchOf(3)).senderThreads(2));
+    BatchBuffers buffers = producer.batchBuffers();
+    int sent = 0;
+    for (int batch = 0; batch < 5; batch++) {
+      List<CompletableFuture<RecordMetadata>> full = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        full.add(producer.send(TOPIC, 0, numbered(sent++)));
+      }
+      for (CompletableFuture<RecordMetadata> f : full) {
+        await(f);
+      }
+    }
+    assertEquals(1, buffers.allocated(), "one buffer carried all five full batches, one by one");
+    assertEquals(4, buffers.reused());
+
+    // Refused for good: the request may still be in the HTTP client's hands, so its buffer is not
+    // handed to the next batch, which gets a new one.
+    leader.failures.add(new SluiceClientException(400, "record 1 at byte 70: bad varint", null));
+    List<CompletableFuture<RecordMetadata>> refused = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      refused.add(producer.send(TOPIC, 0, numbered(1000 + i)));
+    }
+    for (CompletableFuture<RecordMetadata> f : refused) {
+      failureOf(f);
+    }
+    List<CompletableFuture<RecordMetadata>> after = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      after.add(producer.send(TOPIC, 0, numbered(sent++)));
+    }
+    for (CompletableFuture<RecordMetadata> f : after) {
+      await(f);
+    }
+    assertEquals(5, buffers.reused(), "the refused batch was encoded into the idle buffer");
+    assertEquals(2, buffers.allocated(), "which it kept, so the next batch needed a new one");
+    assertEquals(1, buffers.idle());
+
+    // Every record arrived as sent: no batch was encoded into a buffer another one still used.
+    List<Record> log = leader.logs.get(0);
+    assertEquals(sent, log.size());
+    for (int i = 0; i < sent; i++) {
+      assertEquals(i, ByteBuffer.wrap(log.get(i).value()).getInt(), "record " + i);
+    }
   }
 
   @Test

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * Builds a whole batch in memory from records, as a producer does: base offset 0 (the leader stamps
@@ -39,6 +40,23 @@ public final class MemoryBatchBuilder {
       long producerId,
       short producerEpoch,
       int baseSequence) {
+    return build(
+        records, compression, producerId, producerEpoch, baseSequence, ByteBuffer::allocate);
+  }
+
+  /**
+   * Builds one batch as {@link #build(List, Compression, long, short, int)} does, an uncompressed
+   * one into the buffer {@code buffers} gives for its exact size: a heap buffer of at least that
+   * capacity, written from position 0, its limit set to the batch's size (a producer's pool of
+   * batch buffers). A compressed batch is built in a buffer of its own.
+   */
+  public static ByteBuffer build(
+      List<Record> records,
+      Compression compression,
+      long producerId,
+      short producerEpoch,
+      int baseSequence,
+      IntFunction<ByteBuffer> buffers) {
     if (producerId != NO_PRODUCER_ID && (producerId < 0 || producerEpoch < 0 || baseSequence < 0)) {
       throw new IllegalArgumentException(
           "producer id "
@@ -65,7 +83,12 @@ public final class MemoryBatchBuilder {
                 + " bytes, above the maximum "
                 + Integer.MAX_VALUE);
       }
-      batch = ByteBuffer.allocate((int) size);
+      batch = buffers.apply((int) size);
+      if (batch.capacity() < size) {
+        throw new IllegalStateException(
+            "a buffer of " + batch.capacity() + " bytes for a batch of " + size + " bytes");
+      }
+      batch.clear().limit((int) size);
       batch.position(HEADER_BYTES);
       for (int i = 0; i < records.size(); i++) {
         writeRecord(records.get(i), baseTimestamp, i, batch);

@@ -25,6 +25,44 @@ class MemoryBatchBuilderTest {
   }
 
   @Test
+  void aBatchBuiltIntoAUsedBufferHasTheBytesOfOneBuiltFreshAndATooSmallBufferIsRefused() {
+    List<Record> records = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      records.add(Record.of(("k" + i).getBytes(), Fixtures.random(40 + i, 40 + i), T0 + i));
+    }
+    ByteBuffer fresh = MemoryBatchBuilder.build(records, Compression.NONE, 7L, (short) 1, 40);
+    byte[] garbage = new byte[fresh.remaining() + 100];
+    java.util.Arrays.fill(garbage, (byte) 0x5a);
+    ByteBuffer used = ByteBuffer.wrap(garbage);
+    used.position(17).limit(30);
+
+    ByteBuffer built =
+        MemoryBatchBuilder.build(records, Compression.NONE, 7L, (short) 1, 40, size -> used);
+    assertSame(used, built);
+    assertEquals(0, built.position());
+    assertEquals(fresh, built, "header, records and CRC as in a fresh buffer");
+
+    IllegalStateException small =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                MemoryBatchBuilder.build(
+                    records,
+                    Compression.NONE,
+                    7L,
+                    (short) 1,
+                    40,
+                    size -> ByteBuffer.allocate(size - 1)));
+    assertEquals(
+        "a buffer of "
+            + (fresh.remaining() - 1)
+            + " bytes for a batch of "
+            + fresh.remaining()
+            + " bytes",
+        small.getMessage());
+  }
+
+  @Test
   void anEmptyBatchIsTheBareHeader() {
     assertEquals(61, MemoryBatchBuilder.sizeOf(List.of()));
     ByteBuffer b = MemoryBatchBuilder.build(List.of(), Compression.NONE);
