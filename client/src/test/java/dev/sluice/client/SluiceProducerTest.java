@@ -346,13 +346,8 @@ class SluiceProducerTest {
       throws Exception {
     SluiceProducer producer = start(builder().batchBytes(batchOf(3)).senderThreads(2));
     BatchBuffers buffers = producer.batchBuffers();
-    int sent = 0;
     for (int batch = 0; batch < 5; batch++) {
-      List<CompletableFuture<RecordMetadata>> full = new ArrayList<>();
-      for (int i = 0; i < 3; i++) {
-        full.add(producer.send(TOPIC, 0, numbered(sent++)));
-      }
-      for (CompletableFuture<RecordMetadata> f : full) {
+      for (CompletableFuture<RecordMetadata> f : sendFullBatch(producer, 3 * batch)) {
         await(f);
       }
     }
@@ -362,18 +357,10 @@ class SluiceProducerTest {
     // Refused for good: the request may still be in the HTTP client's hands, so its buffer is not
     // handed to the next batch, which gets a new one.
     leader.failures.add(new SluiceClientException(400, "record 1 at byte 70: bad varint", null));
-    List<CompletableFuture<RecordMetadata>> refused = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      refused.add(producer.send(TOPIC, 0, numbered(1000 + i)));
-    }
-    for (CompletableFuture<RecordMetadata> f : refused) {
+    for (CompletableFuture<RecordMetadata> f : sendFullBatch(producer, 1000)) {
       failureOf(f);
     }
-    List<CompletableFuture<RecordMetadata>> after = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      after.add(producer.send(TOPIC, 0, numbered(sent++)));
-    }
-    for (CompletableFuture<RecordMetadata> f : after) {
+    for (CompletableFuture<RecordMetadata> f : sendFullBatch(producer, 15)) {
       await(f);
     }
     assertEquals(5, buffers.reused(), "the refused batch was encoded into the idle buffer");
@@ -382,10 +369,20 @@ class SluiceProducerTest {
 
     // Every record arrived as sent: no batch was encoded into a buffer another one still used.
     List<Record> log = leader.logs.get(0);
-    assertEquals(sent, log.size());
-    for (int i = 0; i < sent; i++) {
+    assertEquals(18, log.size());
+    for (int i = 0; i < 18; i++) {
       assertEquals(i, ByteBuffer.wrap(log.get(i).value()).getInt(), "record " + i);
     }
+  }
+
+  /** Sends the three {@link #numbered} records from {@code first} on: one full batch. */
+  private static List<CompletableFuture<RecordMetadata>> sendFullBatch(
+      SluiceProducer producer, int first) {
+    List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+    for (int i = first; i < first + 3; i++) {
+      sent.add(producer.send(TOPIC, 0, numbered(i)));
+    }
+    return sent;
   }
 
   @Test
