@@ -48,8 +48,9 @@ final class ProducerBatch {
   private long reservedBytes;
   private boolean closed;
   private ByteBuffer encoded;
+
+  /** The encoded batch's size, -1 until it is encoded; kept after its buffer was given back. */
   private int encodedBytes = -1;
-  private boolean released;
 
   private long ordinal = -1;
   private long producerId = BatchLayout.NO_PRODUCER_ID;
@@ -186,7 +187,7 @@ final class ProducerBatch {
     if (!closed) {
       throw new IllegalStateException("batch of " + describe() + " is still open");
     }
-    if (released) {
+    if (encoded == null && encodedBytes >= 0) {
       throw new IllegalStateException("the buffer of the " + this + " was given back");
     }
     if (encoded == null) {
@@ -203,8 +204,7 @@ final class ProducerBatch {
    * batch is not encoded or sent again after that.
    */
   void releaseBuffer(BatchBuffers buffers) {
-    if (encoded != null && !released) {
-      released = true;
+    if (encoded != null) {
       ByteBuffer buffer = encoded;
       encoded = null;
       buffers.giveBack(buffer);

@@ -272,16 +272,14 @@ public final class SluiceProducer implements AutoCloseable {
             settings.deliveryTimeout().toNanos(),
             settings.idempotence(),
             settings.compression());
-    // A sender thread has one request in flight at a time, so this many idle buffers cover them.
+    // A sender thread has one request in flight at a time, so this many idle buffers cover them
+    // (bufferMemory is at least batchBytes, so the pool keeps at least one).
     this.buffers =
         new BatchBuffers(
             settings.batchBytes(),
             (int)
-                Math.max(
-                    1,
-                    Math.min(
-                        settings.senderThreads(),
-                        settings.bufferMemory() / settings.batchBytes())));
+                Math.min(
+                    settings.senderThreads(), settings.bufferMemory() / settings.batchBytes()));
     this.requests =
         new ThreadPoolExecutor(
             settings.senderThreads(),
