@@ -153,7 +153,27 @@ public final class SluiceNode implements AutoCloseable {
     try {
       return init(system, settings, storageId, tls, journalSchema.apply(system));
     } catch (RuntimeException | Error e) {
+      // A failed start stops everything it started before it reports: the caller (a retrying
+      // supervisor, a test cleaning its data directory) must not race the system's shutdown,
+      // which still closes logs and the journal's connections in the data directory.
       system.terminate();
+      try {
+        system
+            .getWhenTerminated()
+            .toCompletableFuture()
+            .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        e.addSuppressed(interrupted);
+      } catch (java.util.concurrent.ExecutionException
+          | java.util.concurrent.TimeoutException notTerminated) {
+        e.addSuppressed(
+            new IllegalStateException(
+                "the actor system did not terminate within "
+                    + STARTUP_TIMEOUT.toSeconds()
+                    + " s after the failed start",
+                notTerminated));
+      }
       throw e;
     }
   }
