@@ -30,6 +30,15 @@ final class FollowerData {
       return new Data(leader, end, leaderLogEndOffset, Math.min(highWatermark, end), failures);
     }
 
+    /**
+     * After appending the leader's batches up to {@code end}: the leader's log end is at least that
+     * (a leader skips the status whose log end its batches reach), once it reported one at all.
+     */
+    Data withAppendedTo(long end) {
+      long leaderEnd = leaderLogEndOffset < 0 ? -1 : Math.max(leaderLogEndOffset, end);
+      return new Data(leader, end, leaderEnd, Math.min(highWatermark, end), failures);
+    }
+
     Data withLeaderStatus(long leaderEnd, long leaderHighWatermark) {
       return new Data(
           leader, logEndOffset, leaderEnd, Math.min(leaderHighWatermark, logEndOffset), failures);

@@ -366,7 +366,10 @@ public final class FollowerReplica {
       status.received(a.bytes(), 0); // the chunks of an oversized batch were counted as staged
     }
     status.stagedBytes(0);
-    Data next = data.withLogEnd(a.logEndOffset());
+    Data next = data.withAppendedTo(a.logEndOffset());
+    if (next.leaderLogEndOffset() != data.leaderLogEndOffset()) {
+      status.leaderLogEndOffset(next.leaderLogEndOffset());
+    }
     status.offsets(next.logEndOffset(), next.highWatermark());
     Attempt updated = attempt.withCompletingOversized(false);
     if (a.logEndOffset() != data.logEndOffset()) {

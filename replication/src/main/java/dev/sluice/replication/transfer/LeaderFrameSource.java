@@ -29,10 +29,11 @@ import org.slf4j.LoggerFactory;
  * offset, planned by {@link FramePlanner} into frames of at most peer-max-bytes (or the smaller
  * limit the follower asked for in its {@link Frame.Hello#maxFrameBytes}), then tailing the log as
  * it grows, with a {@link Frame.LeaderStatus} whenever the log end or high watermark it last
- * reported has moved. Ends with a {@link Frame.Rejected} once this node no longer leads, or the
- * follower is no longer a follower of the partition. An oversized batch the follower holds partly
- * staged resumes at the staged byte position when its length and head CRC ({@link BatchHeadCrc})
- * match the leader's batch.
+ * reported has moved, except for a log end that the batches sent next reach (the follower takes the
+ * leader's end to be at least its own: one frame fewer per appended batch at the tail). Ends with a
+ * {@link Frame.Rejected} once this node no longer leads, or the follower is no longer a follower of
+ * the partition. An oversized batch the follower holds partly staged resumes at the staged byte
+ * position when its length and head CRC ({@link BatchHeadCrc}) match the leader's batch.
  *
  * <p>Reads: the log is read in windows of a few frames ({@link TransferSettings#readWindowBytes}):
  * the batch headers of a window are walked once to plan its frames, then its bytes are streamed
@@ -112,7 +113,9 @@ public final class LeaderFrameSource {
     }
   }
 
+  /** A planned read window, after the status the follower needs before it, if any. */
   private record Window(
+      Optional<Frame.LeaderStatus> status,
       List<PlannedFrame> plans,
       List<FileRegion> regions,
       Map<LogSlice, Integer> headCrcs,
@@ -120,7 +123,9 @@ public final class LeaderFrameSource {
       implements Step {
     @Override
     public Source<Frame, NotUsed> frames() {
-      return RegionBytes.of(regions).via(new FrameCutter(plans, headCrcs, stop));
+      Source<Frame, NotUsed> window =
+          RegionBytes.of(regions).via(new FrameCutter(plans, headCrcs, stop));
+      return status.isPresent() ? Source.<Frame>single(status.get()).concat(window) : window;
     }
   }
 
@@ -135,6 +140,10 @@ public final class LeaderFrameSource {
     }
     long hw = log.highWatermark(); // read first: hw <= log end holds for the pair
     long logEnd = log.logEndOffset();
+    if (nextOffset < logEnd && sentLogEnd >= 0 && hw == sentHighWatermark) {
+      // Only the log end moved: the window's batches tell the follower when they reach it.
+      return CompletableFuture.supplyAsync(() -> Optional.of(planWindow(logEnd, hw)), blocking);
+    }
     if (logEnd != sentLogEnd || hw != sentHighWatermark) {
       sentLogEnd = logEnd;
       sentHighWatermark = hw;
@@ -142,7 +151,7 @@ public final class LeaderFrameSource {
           Optional.of(new Ready(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw))));
     }
     if (nextOffset < logEnd) {
-      return CompletableFuture.supplyAsync(() -> Optional.of(planWindow()), blocking);
+      return CompletableFuture.supplyAsync(() -> Optional.of(planWindow(logEnd, hw)), blocking);
     }
     return partition.awaitChange(logEnd, hw).thenCompose(d -> next());
   }
@@ -177,8 +186,14 @@ public final class LeaderFrameSource {
     return new Frame.LeaderStatus(p.leaderEpoch(), p.log().logEndOffset(), hw);
   }
 
-  /** Plans the next window of the log (blocking: reads the batch headers). */
-  private Window planWindow() {
+  /**
+   * Plans the next window of the log (blocking: reads the batch headers). {@code logEnd} and {@code
+   * hw} are the partition's offsets the step was taken at; when the follower has not been told that
+   * log end yet, the window carries no status if its batches reach it (a follower takes the
+   * leader's log end to be at least its own, which only ever holds the leader's batches), and a
+   * status before its first frame if they do not, so that the follower knows it is behind.
+   */
+  private Window planWindow(long logEnd, long hw) {
     try {
       FetchResult r = log.readBatches(nextOffset, settings.readWindowBytes());
       List<LogSlice> batches = r.slices();
@@ -214,7 +229,17 @@ public final class LeaderFrameSource {
         }
       }
       nextOffset = r.nextOffset();
-      return new Window(plans, regions, headCrcs, this::refusal);
+      Optional<Frame.LeaderStatus> status = Optional.empty();
+      if (logEnd != sentLogEnd || hw != sentHighWatermark) {
+        if (nextOffset >= logEnd && hw == sentHighWatermark) {
+          sentLogEnd = nextOffset; // what the follower will take as the leader's end
+        } else {
+          status = Optional.of(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw));
+          sentLogEnd = logEnd;
+          sentHighWatermark = hw;
+        }
+      }
+      return new Window(status, plans, regions, headCrcs, this::refusal);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

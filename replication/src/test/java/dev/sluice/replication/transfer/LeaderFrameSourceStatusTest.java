@@ -1,0 +1,180 @@
+package dev.sluice.replication.transfer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import dev.sluice.config.BackoffSettings;
+import dev.sluice.config.StorageSettings;
+import dev.sluice.log.PartitionLog;
+import dev.sluice.log.testing.LogTestSupport;
+import dev.sluice.replication.protocol.Frame;
+import dev.sluice.replication.protocol.PartitionId;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * When the leader tells a follower its log end: before a window whose batches do not reach it, not
+ * before a window whose batches do (the follower takes the leader's end to be at least its own),
+ * and whenever the high watermark moved. The partition's change wake-ups are in the test's hands,
+ * so every step sees exactly the log the test wrote.
+ */
+class LeaderFrameSourceStatusTest {
+  private static final int PEER_MAX_BYTES = 4096; // read windows of 16 KiB
+  private static final int VALUE_BYTES = 3000; // one batch per frame, five per window
+  private static final int EPOCH = 1;
+  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final TransferSettings SETTINGS =
+      new TransferSettings(
+          PEER_MAX_BYTES,
+          Duration.ofMinutes(10),
+          Duration.ofMinutes(10),
+          Duration.ofSeconds(5),
+          new BackoffSettings(Duration.ofMillis(50), Duration.ofMillis(500), 0.1),
+          0);
+
+  static final ActorTestKit testKit = ActorTestKit.create();
+
+  @TempDir Path dir;
+  private PartitionLog log;
+  private ExecutorService blocking;
+  private final LinkedBlockingQueue<CompletableFuture<Done>> changes = new LinkedBlockingQueue<>();
+
+  @BeforeEach
+  void open() throws IOException {
+    log = PartitionLog.open(dir, StorageSettings.of(64L << 20, 1L << 20), Clock.systemUTC());
+    blocking = Executors.newSingleThreadExecutor();
+  }
+
+  @AfterEach
+  void close() throws IOException {
+    blocking.shutdownNow();
+    log.close();
+  }
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @Test
+  void aWindowThatReachesTheLogEndComesWithoutAStatusAndOneThatDoesNotComesAfterOne()
+      throws Exception {
+    LogTestSupport.appendBatches(log, 2, VALUE_BYTES);
+    TestSubscriber.Probe<Frame> frames = follow();
+
+    frames.request(3);
+    assertEquals(new Frame.LeaderStatus(EPOCH, 2, 0), frames.expectNext(WAIT));
+    assertBatch(0, frames.expectNext(WAIT));
+    assertBatch(1, frames.expectNext(WAIT));
+    frames.request(1);
+
+    // One batch appended at the tail: its frame alone tells the follower the new log end.
+    LogTestSupport.appendBatches(log, 1, VALUE_BYTES);
+    wakeUp();
+    assertBatch(2, frames.expectNext(WAIT));
+
+    // Eight batches at once, more than a window holds: the follower hears of the end first.
+    LogTestSupport.appendBatches(log, 8, VALUE_BYTES);
+    wakeUp();
+    frames.request(9);
+    assertEquals(new Frame.LeaderStatus(EPOCH, 11, 0), frames.expectNext(WAIT));
+    for (long offset = 3; offset < 11; offset++) {
+      assertBatch(offset, frames.expectNext(WAIT));
+    }
+
+    // The high watermark moved with nothing new to send: a status with it.
+    log.updateHighWatermark(11);
+    wakeUp();
+    frames.request(1);
+    assertEquals(new Frame.LeaderStatus(EPOCH, 11, 11), frames.expectNext(WAIT));
+
+    // Both moved: the status comes first, with both, even though the window reaches the end.
+    LogTestSupport.appendBatches(log, 1, VALUE_BYTES);
+    log.updateHighWatermark(12);
+    wakeUp();
+    frames.request(2);
+    assertEquals(new Frame.LeaderStatus(EPOCH, 12, 12), frames.expectNext(WAIT));
+    assertBatch(11, frames.expectNext(WAIT));
+    frames.cancel();
+  }
+
+  /** Completes the change wake-up the caught-up source is waiting on. */
+  private void wakeUp() throws InterruptedException {
+    CompletableFuture<Done> change = changes.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    if (change == null) {
+      throw new AssertionError("the source did not wait for a change");
+    }
+    change.complete(Done.getInstance());
+  }
+
+  private static void assertBatch(long baseOffset, Frame frame) {
+    Frame.Batches b = assertInstanceOf(Frame.Batches.class, frame);
+    assertEquals(baseOffset, b.baseOffset(), "frame " + frame);
+    assertEquals(baseOffset, b.lastOffset(), "one one-record batch per frame: " + frame);
+  }
+
+  private TestSubscriber.Probe<Frame> follow() {
+    PartitionId partition = new PartitionId("orders", 0);
+    Frame.Hello hello =
+        new Frame.Hello(
+            2,
+            partition,
+            0,
+            -1,
+            EPOCH,
+            Frame.StagedPosition.NONE,
+            Frame.Hello.LEADER_FRAME_LIMIT,
+            Frame.Hello.NO_TOPIC_ID);
+    LeaderPartition leader =
+        new LeaderPartition() {
+          @Override
+          public PartitionLog log() {
+            return log;
+          }
+
+          @Override
+          public int leaderEpoch() {
+            return EPOCH;
+          }
+
+          @Override
+          public boolean isLeader() {
+            return true;
+          }
+
+          @Override
+          public boolean isFollower(int replicaId) {
+            return replicaId == 2;
+          }
+
+          @Override
+          public CompletionStage<Done> awaitChange(long logEndOffset, long highWatermark) {
+            CompletableFuture<Done> change = new CompletableFuture<>();
+            changes.add(change);
+            return change;
+          }
+
+          @Override
+          public void onFollowerProgress(int replicaId, long logEndOffset, long stagedBytes) {}
+        };
+    return LeaderFrameSource.create(leader, hello, SETTINGS, blocking)
+        .runWith(TestSink.probe(testKit.system().classicSystem()), testKit.system());
+  }
+}
