@@ -357,6 +357,33 @@ class FollowerReplicaFsmTest {
   }
 
   @Test
+  void batchesPastTheLastAnnouncedLeaderEndRaiseItAndTheFollowerStaysInSync() {
+    Scripted attempt = start();
+    attempt.emit(handshake(0, 0), leaderAt(2));
+    awaitState(FollowerState.CATCHING_UP);
+    attempt.emit(new FollowerEvent.Appended(2, 100));
+    awaitState(FollowerState.IN_SYNC);
+
+    // A leader announces no log end that the batches it sends next reach.
+    attempt.emit(new FollowerEvent.Appended(5, 300));
+    opened.awaitAssert(
+        Duration.ofSeconds(10),
+        Duration.ofMillis(5),
+        () -> {
+          assertEquals(5, status.snapshot().logEndOffset());
+          return null;
+        });
+    FollowerStatus.Snapshot s = statusNow();
+    assertEquals(FollowerState.IN_SYNC, s.state());
+    assertEquals(5, s.leaderLogEndOffset(), "the leader holds at least the batches it sent");
+
+    // An announced end beyond them still means behind.
+    attempt.emit(leaderAt(7));
+    awaitState(FollowerState.CATCHING_UP);
+    assertEquals(7, statusNow().leaderLogEndOffset());
+  }
+
+  @Test
   void restartTransferDropsTheConnectionAndReconnectsAtOnce() throws Exception {
     Scripted first = start();
     first.emit(handshake(0, 0), leaderAt(10));
