@@ -140,18 +140,16 @@ public final class LeaderFrameSource {
     }
     long hw = log.highWatermark(); // read first: hw <= log end holds for the pair
     long logEnd = log.logEndOffset();
-    if (nextOffset < logEnd && sentLogEnd >= 0 && hw == sentHighWatermark) {
-      // Only the log end moved: the window's batches tell the follower when they reach it.
-      return CompletableFuture.supplyAsync(() -> Optional.of(planWindow(logEnd, hw)), blocking);
-    }
-    if (logEnd != sentLogEnd || hw != sentHighWatermark) {
+    // A log end alone, once the connection had a status, is left to the next window (planWindow).
+    boolean endLeftToWindow = nextOffset < logEnd && sentLogEnd >= 0 && hw == sentHighWatermark;
+    if ((logEnd != sentLogEnd || hw != sentHighWatermark) && !endLeftToWindow) {
       sentLogEnd = logEnd;
       sentHighWatermark = hw;
       return CompletableFuture.completedFuture(
           Optional.of(new Ready(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw))));
     }
     if (nextOffset < logEnd) {
-      return CompletableFuture.supplyAsync(() -> Optional.of(planWindow(logEnd, hw)), blocking);
+      return CompletableFuture.supplyAsync(() -> Optional.of(planWindow(logEnd)), blocking);
     }
     return partition.awaitChange(logEnd, hw).thenCompose(d -> next());
   }
@@ -187,13 +185,14 @@ public final class LeaderFrameSource {
   }
 
   /**
-   * Plans the next window of the log (blocking: reads the batch headers). {@code logEnd} and {@code
-   * hw} are the partition's offsets the step was taken at; when the follower has not been told that
-   * log end yet, the window carries no status if its batches reach it (a follower takes the
-   * leader's log end to be at least its own, which only ever holds the leader's batches), and a
-   * status before its first frame if they do not, so that the follower knows it is behind.
+   * Plans the next window of the log (blocking: reads the batch headers). {@code logEnd} is the
+   * partition's log end the step was taken at (its high watermark is the one last sent); when the
+   * follower has not been told that log end yet, the window carries no status if its batches reach
+   * it (a follower takes the leader's log end to be at least its own, which only ever holds the
+   * leader's batches), and a status before its first frame if they do not, so that the follower
+   * knows it is behind.
    */
-  private Window planWindow(long logEnd, long hw) {
+  private Window planWindow(long logEnd) {
     try {
       FetchResult r = log.readBatches(nextOffset, settings.readWindowBytes());
       List<LogSlice> batches = r.slices();
@@ -230,13 +229,14 @@ public final class LeaderFrameSource {
       }
       nextOffset = r.nextOffset();
       Optional<Frame.LeaderStatus> status = Optional.empty();
-      if (logEnd != sentLogEnd || hw != sentHighWatermark) {
-        if (nextOffset >= logEnd && hw == sentHighWatermark) {
+      if (logEnd != sentLogEnd) {
+        if (nextOffset >= logEnd) {
           sentLogEnd = nextOffset; // what the follower will take as the leader's end
         } else {
-          status = Optional.of(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw));
+          status =
+              Optional.of(
+                  new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, sentHighWatermark));
           sentLogEnd = logEnd;
-          sentHighWatermark = hw;
         }
       }
       return new Window(status, plans, regions, headCrcs, this::refusal);
