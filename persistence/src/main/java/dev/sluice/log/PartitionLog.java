@@ -155,6 +155,9 @@ public final class PartitionLog implements AutoCloseable {
   /** Written at each roll and at close, under {@link #writeLock}. */
   private final ProducerStateSnapshots snapshots;
 
+  /** The leader's newest appended batches above the high watermark, for its followers. */
+  private final RecentBatches recent = new RecentBatches(RecentBatches.MAX_BYTES);
+
   private final HighWatermarkWaiters highWatermarkWaiters =
       new HighWatermarkWaiters(this::highWatermark);
 
@@ -396,6 +399,7 @@ public final class PartitionLog implements AutoCloseable {
       if (clamped > highWatermark) {
         highWatermarkFile.write(clamped);
         highWatermark = clamped;
+        recent.dropBelow(clamped);
       }
       forceHighWatermarkIfDue();
     }
@@ -551,7 +555,11 @@ public final class PartitionLog implements AutoCloseable {
       BatchFiles.stamp(batch, logEndOffset, leaderEpoch);
       BatchHeader header = BatchFiles.stamped(built, logEndOffset, leaderEpoch);
       appendOne(header, (ch, pos) -> FileTransfer.writeFully(ch, batch.duplicate(), pos));
-      return commit(header.baseOffset(), header.lastOffset(), header.totalSize());
+      AppendInfo info = commit(header.baseOffset(), header.lastOffset(), header.totalSize());
+      // Kept after the log end moved past it (a reader never finds a batch beyond the end) and
+      // before the append returns (the leader wakes its followers' streams after that).
+      recent.add(header.baseOffset(), header.lastOffset(), batch.duplicate());
+      return info;
     }
   }
 
@@ -967,6 +975,20 @@ public final class PartitionLog implements AutoCloseable {
   }
 
   /**
+   * The newest batches this log appended as leader from memory ({@link #appendRecords}, {@link
+   * #appendProducerBatch}, {@link #appendValidatedBatch}), from the one starting at {@code offset}:
+   * as many whole batches as fit {@code maxBytes}, exactly the bytes written. Empty if no such
+   * batch starts at {@code offset}: it is below the high watermark (every in-sync follower has it),
+   * was written another way (a follower's append, a value or batch from a file), was pushed out by
+   * newer ones beyond 1 MiB of the partition, or alone exceeds {@code maxBytes}; the caller then
+   * reads the segment files ({@link #readBatches}). Never past the log end. Memory only: no file is
+   * touched, so it may be called on any thread.
+   */
+  public Optional<BatchRun> recentBatches(long offset, long maxBytes) {
+    return recent.read(offset, maxBytes, logEndOffset);
+  }
+
+  /**
    * Bytes of log from the batch holding {@code offset} to the log end: how far behind a replica
    * whose log ends at {@code offset} is. One index lookup in one segment plus the sizes of the
    * later segments, never a scan of the log; 0 at or past the end, the whole log below the start.
@@ -1006,6 +1028,7 @@ public final class PartitionLog implements AutoCloseable {
         if (offset >= logEndOffset) {
           return;
         }
+        recent.clear();
         segments.restructure(
             () -> {
               if (offset <= logStartOffset) {
@@ -1114,6 +1137,7 @@ public final class PartitionLog implements AutoCloseable {
       throw new IllegalArgumentException("negative offset " + offset);
     }
     synchronized (writeLock) {
+      recent.clear();
       segments.restructure(() -> resetTo(offset));
       staging.discardResumables();
       log.info("{}: emptied; log restarts at offset {}", dir, offset);
@@ -1215,6 +1239,7 @@ public final class PartitionLog implements AutoCloseable {
     highWatermarkWaiters.close();
     synchronized (writeLock) {
       closed = true;
+      recent.clear();
       segments.restructure(
           () -> {
             if (segments.isEmpty()) {

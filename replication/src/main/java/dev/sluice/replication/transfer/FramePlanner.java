@@ -26,6 +26,11 @@ public final class FramePlanner {
     this.peerMaxBytes = peerMaxBytes;
   }
 
+  /** The most payload bytes a planned frame holds. */
+  public long maxPayloadBytes() {
+    return peerMaxBytes;
+  }
+
   /**
    * Plans {@code batches}, one slice per batch ({@code PartitionLog.readBatches}), consecutive in
    * offset order.

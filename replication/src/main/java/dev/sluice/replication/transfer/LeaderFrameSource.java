@@ -1,5 +1,6 @@
 package dev.sluice.replication.transfer;
 
+import dev.sluice.log.BatchRun;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.FileRegion;
 import dev.sluice.log.LogSlice;
@@ -8,6 +9,7 @@ import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.RejectReason;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +23,7 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * BatchHeadCrc#BYTES} bytes ({@link BatchHeadCrc}): taken from the first chunk's payload, or read
  * once per batch while planning when the transfer resumes inside it; never a pass over the whole
  * batch.
+ *
+ * <p>At the tail, batches the leader has just appended from memory are not read back: while the log
+ * holds them ({@link PartitionLog#recentBatches}: above the high watermark, the newest MiB of the
+ * partition) each step sends as many whole ones as a frame takes, from memory, without a hop to the
+ * blocking-IO executor. The status rule is the same for both ({@link #statusBefore}).
  *
  * <p>File reads and planning run on the blocking-IO executor; while caught up the stream waits on
  * {@link LeaderPartition#awaitChange} without holding a thread. Demand-driven: at most {@link
@@ -113,6 +121,17 @@ public final class LeaderFrameSource {
     }
   }
 
+  /** Batches sent from the leader's memory, after the status the follower needs, if any. */
+  private record FromMemory(Optional<Frame.LeaderStatus> status, Frame.Batches batches)
+      implements Step {
+    @Override
+    public Source<Frame, NotUsed> frames() {
+      return status.isPresent()
+          ? Source.from(List.<Frame>of(status.get(), batches))
+          : Source.single(batches);
+    }
+  }
+
   /** A planned read window, after the status the follower needs before it, if any. */
   private record Window(
       Optional<Frame.LeaderStatus> status,
@@ -149,6 +168,10 @@ public final class LeaderFrameSource {
           Optional.of(new Ready(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, hw))));
     }
     if (nextOffset < logEnd) {
+      Optional<Step> fromMemory = fromMemory(logEnd);
+      if (fromMemory.isPresent()) {
+        return CompletableFuture.completedFuture(fromMemory);
+      }
       return CompletableFuture.supplyAsync(() -> Optional.of(planWindow(logEnd)), blocking);
     }
     return partition.awaitChange(logEnd, hw).thenCompose(d -> next());
@@ -182,6 +205,58 @@ public final class LeaderFrameSource {
   static Frame.LeaderStatus status(LeaderPartition p) {
     long hw = p.log().highWatermark();
     return new Frame.LeaderStatus(p.leaderEpoch(), p.log().logEndOffset(), hw);
+  }
+
+  /**
+   * The next frame from the batches the leader just appended, if the log still holds them in memory
+   * ({@link PartitionLog#recentBatches}: above the high watermark, appended from memory, newest
+   * MiB): as many whole batches as one frame takes, on the calling thread, with no file read and no
+   * hop to the blocking-IO executor. Not while a staged batch may resume (the first window decides
+   * that from the files). The status before it follows {@link #statusBefore}, as for a window.
+   */
+  private Optional<Step> fromMemory(long logEnd) {
+    if (resume.isPresent()) {
+      return Optional.empty();
+    }
+    Optional<BatchRun> run = log.recentBatches(nextOffset, planner.maxPayloadBytes());
+    if (run.isEmpty()) {
+      return Optional.empty();
+    }
+    ByteString payload = ByteString.emptyByteString();
+    for (ByteBuffer batch : run.get().batches()) {
+      payload = payload.concat(bytesOf(batch));
+    }
+    nextOffset = run.get().lastOffset() + 1;
+    Frame.Batches frame =
+        new Frame.Batches(run.get().baseOffset(), run.get().lastOffset(), payload);
+    return Optional.of(new FromMemory(statusBefore(logEnd), frame));
+  }
+
+  /** The buffer's bytes as a ByteString, without a copy when it is an array's. */
+  private static ByteString bytesOf(ByteBuffer batch) {
+    if (batch.hasArray()) {
+      return ByteString.fromArrayUnsafe(
+          batch.array(), batch.arrayOffset() + batch.position(), batch.remaining());
+    }
+    return ByteString.fromByteBuffer(batch);
+  }
+
+  /**
+   * The status to send before the batches up to {@link #nextOffset} (already advanced past them),
+   * given the log end {@code logEnd} the step was taken at: none if the follower was told it, or if
+   * these batches reach it (a follower takes the leader's log end to be at least its own, which
+   * only ever holds the leader's batches); else one with it, so the follower knows it is behind.
+   */
+  private Optional<Frame.LeaderStatus> statusBefore(long logEnd) {
+    if (logEnd == sentLogEnd) {
+      return Optional.empty();
+    }
+    if (nextOffset >= logEnd) {
+      sentLogEnd = nextOffset; // what the follower will take as the leader's end
+      return Optional.empty();
+    }
+    sentLogEnd = logEnd;
+    return Optional.of(new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, sentHighWatermark));
   }
 
   /**
@@ -228,18 +303,7 @@ public final class LeaderFrameSource {
         }
       }
       nextOffset = r.nextOffset();
-      Optional<Frame.LeaderStatus> status = Optional.empty();
-      if (logEnd != sentLogEnd) {
-        if (nextOffset >= logEnd) {
-          sentLogEnd = nextOffset; // what the follower will take as the leader's end
-        } else {
-          status =
-              Optional.of(
-                  new Frame.LeaderStatus(partition.leaderEpoch(), logEnd, sentHighWatermark));
-          sentLogEnd = logEnd;
-        }
-      }
-      return new Window(status, plans, regions, headCrcs, this::refusal);
+      return new Window(statusBefore(logEnd), plans, regions, headCrcs, this::refusal);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -2,6 +2,7 @@ package dev.sluice.replication.transfer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sluice.config.BackoffSettings;
 import dev.sluice.config.StorageSettings;
@@ -10,15 +11,20 @@ import dev.sluice.log.testing.LogTestSupport;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.PartitionId;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.testkit.TestSubscriber;
@@ -30,10 +36,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * When the leader tells a follower its log end: before a window whose batches do not reach it, not
- * before a window whose batches do (the follower takes the leader's end to be at least its own),
- * and whenever the high watermark moved. The partition's change wake-ups are in the test's hands,
- * so every step sees exactly the log the test wrote.
+ * What the leader sends a follower at the tail of its log. When it tells the follower its log end:
+ * before a window whose batches do not reach it, not before a window whose batches do (the follower
+ * takes the leader's end to be at least its own), and whenever the high watermark moved. Where the
+ * batches come from: the leader's memory while they are above the high watermark (no task on the
+ * blocking-IO executor), the segment files below it; the same bytes either way. The partition's
+ * change wake-ups are in the test's hands, so every step sees exactly the log the test wrote.
  */
 class LeaderFrameSourceStatusTest {
   private static final int PEER_MAX_BYTES = 4096; // read windows of 16 KiB
@@ -53,18 +61,28 @@ class LeaderFrameSourceStatusTest {
 
   @TempDir Path dir;
   private PartitionLog log;
-  private ExecutorService blocking;
+  private ExecutorService blockingPool;
+  private final AtomicInteger blockingTasks = new AtomicInteger();
+  private final Executor blocking =
+      task -> {
+        blockingTasks.incrementAndGet();
+        blockingPool.execute(task);
+      };
   private final LinkedBlockingQueue<CompletableFuture<Done>> changes = new LinkedBlockingQueue<>();
+  private TestSubscriber.Probe<Frame> frames;
 
   @BeforeEach
   void open() throws IOException {
     log = PartitionLog.open(dir, StorageSettings.of(64L << 20, 1L << 20), Clock.systemUTC());
-    blocking = Executors.newSingleThreadExecutor();
+    blockingPool = Executors.newSingleThreadExecutor();
   }
 
   @AfterEach
   void close() throws IOException {
-    blocking.shutdownNow();
+    if (frames != null) {
+      frames.cancel(); // also when a test failed before it did
+    }
+    blockingPool.shutdownNow();
     log.close();
   }
 
@@ -76,8 +94,9 @@ class LeaderFrameSourceStatusTest {
   @Test
   void aWindowThatReachesTheLogEndComesWithoutAStatusAndOneThatDoesNotComesAfterOne()
       throws Exception {
-    LogTestSupport.appendBatches(log, 2, VALUE_BYTES);
-    TestSubscriber.Probe<Frame> frames = follow();
+    // Batches the leader wrote from files: it holds none of them in memory, every frame is read.
+    appendFromFiles(2);
+    frames = follow();
 
     frames.request(3);
     assertEquals(new Frame.LeaderStatus(EPOCH, 2, 0), frames.expectNext(WAIT));
@@ -86,12 +105,12 @@ class LeaderFrameSourceStatusTest {
     frames.request(1);
 
     // One batch appended at the tail: its frame alone tells the follower the new log end.
-    LogTestSupport.appendBatches(log, 1, VALUE_BYTES);
+    appendFromFiles(1);
     wakeUp();
     assertBatch(2, frames.expectNext(WAIT));
 
     // Eight batches at once, more than a window holds: the follower hears of the end first.
-    LogTestSupport.appendBatches(log, 8, VALUE_BYTES);
+    appendFromFiles(8);
     wakeUp();
     frames.request(9);
     assertEquals(new Frame.LeaderStatus(EPOCH, 11, 0), frames.expectNext(WAIT));
@@ -106,13 +125,57 @@ class LeaderFrameSourceStatusTest {
     assertEquals(new Frame.LeaderStatus(EPOCH, 11, 11), frames.expectNext(WAIT));
 
     // Both moved: the status comes first, with both, even though the window reaches the end.
-    LogTestSupport.appendBatches(log, 1, VALUE_BYTES);
+    appendFromFiles(1);
     log.updateHighWatermark(12);
     wakeUp();
     frames.request(2);
     assertEquals(new Frame.LeaderStatus(EPOCH, 12, 12), frames.expectNext(WAIT));
     assertBatch(11, frames.expectNext(WAIT));
-    frames.cancel();
+  }
+
+  @Test
+  void batchesAboveTheHighWatermarkGoOutFromMemoryAndOlderOnesFromTheFiles() throws Exception {
+    LogTestSupport.appendBatches(log, 3, VALUE_BYTES);
+    log.updateHighWatermark(2); // the first two only are on every in-sync replica
+    frames = follow();
+
+    frames.request(4);
+    assertEquals(new Frame.LeaderStatus(EPOCH, 3, 2), frames.expectNext(WAIT));
+    assertFileBytes(0, frames.expectNext(WAIT));
+    assertFileBytes(1, frames.expectNext(WAIT));
+    int fileReads = blockingTasks.get();
+    assertTrue(fileReads > 0, "offsets 0 and 1 were read from the files");
+    assertFileBytes(2, frames.expectNext(WAIT));
+
+    LogTestSupport.appendBatches(log, 4, VALUE_BYTES);
+    wakeUp();
+    frames.request(5);
+    assertEquals(new Frame.LeaderStatus(EPOCH, 7, 2), frames.expectNext(WAIT));
+    for (long offset = 3; offset < 7; offset++) {
+      assertFileBytes(offset, frames.expectNext(WAIT));
+    }
+    assertEquals(fileReads, blockingTasks.get(), "offsets 2 to 6 came from memory");
+  }
+
+  /**
+   * Appends {@code count} one-record batches as a leader does a value streamed to a file (so the
+   * log keeps none of them in memory), each value {@link #VALUE_BYTES} long.
+   */
+  private void appendFromFiles(int count) throws IOException {
+    for (int i = 0; i < count; i++) {
+      long offset = log.logEndOffset();
+      Path value =
+          Files.write(dir.resolve("value-" + offset), LogTestSupport.value(offset, VALUE_BYTES));
+      log.appendValueFile(
+          LogTestSupport.key(offset), List.of(), value, LogTestSupport.TIMESTAMP, EPOCH);
+    }
+  }
+
+  /** Asserts a frame of the one batch at {@code baseOffset}, with the bytes its segment holds. */
+  private void assertFileBytes(long baseOffset, Frame frame) throws IOException {
+    assertBatch(baseOffset, frame);
+    ByteBuffer inFile = LogTestSupport.bytesOf(log.readBatches(baseOffset, 1));
+    assertEquals(inFile, ((Frame.Batches) frame).payload().asByteBuffer(), "bytes of " + frame);
   }
 
   /** Completes the change wake-up the caught-up source is waiting on. */
