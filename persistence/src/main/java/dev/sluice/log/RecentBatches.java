@@ -109,8 +109,4 @@ final class RecentBatches {
     }
     return run.isEmpty() ? Optional.empty() : Optional.of(new BatchRun(offset, last, run, size));
   }
-
-  synchronized long bytes() {
-    return bytes;
-  }
 }
