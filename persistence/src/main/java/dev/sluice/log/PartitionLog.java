@@ -156,7 +156,7 @@ public final class PartitionLog implements AutoCloseable {
   private final ProducerStateSnapshots snapshots;
 
   /** The leader's newest appended batches above the high watermark, for its followers. */
-  private final RecentBatches recent = new RecentBatches(RecentBatches.MAX_BYTES);
+  private final RecentBatches recent;
 
   private final HighWatermarkWaiters highWatermarkWaiters =
       new HighWatermarkWaiters(this::highWatermark);
@@ -178,8 +178,13 @@ public final class PartitionLog implements AutoCloseable {
   private volatile boolean deferForces;
 
   private PartitionLog(
-      Path dir, StorageSettings settings, Clock clock, LogLoader.LoadedLog loaded) {
+      Path dir,
+      StorageSettings settings,
+      Clock clock,
+      LogLoader.LoadedLog loaded,
+      RecentBatchBudget recentBudget) {
     this.dir = dir;
+    this.recent = new RecentBatches(RecentBatches.MAX_BYTES, recentBudget);
     this.settings = settings;
     this.clock = clock;
     this.segments = loaded.segments();
@@ -215,13 +220,29 @@ public final class PartitionLog implements AutoCloseable {
 
   /**
    * As {@link #open(Path, StorageSettings, Clock)}, forcing segment data through {@code syncer}.
+   * The log keeps up to 1 MiB of recent batches ({@link #recentBatches}) on a budget of its own.
    */
   public static PartitionLog open(Path dir, StorageSettings settings, Clock clock, Syncer syncer)
+      throws IOException {
+    return open(dir, settings, clock, syncer, new RecentBatchBudget(RecentBatches.MAX_BYTES));
+  }
+
+  /**
+   * As {@link #open(Path, StorageSettings, Clock, Syncer)}, keeping its recent batches ({@link
+   * #recentBatches}) on {@code recentBudget}, which the logs of a node share.
+   */
+  public static PartitionLog open(
+      Path dir,
+      StorageSettings settings,
+      Clock clock,
+      Syncer syncer,
+      RecentBatchBudget recentBudget)
       throws IOException {
     SettingsValidator.requireValid(settings);
     Files.createDirectories(dir);
     LogFormat.require(dir);
-    return new PartitionLog(dir, settings, clock, LogLoader.load(dir, settings, syncer));
+    return new PartitionLog(
+        dir, settings, clock, LogLoader.load(dir, settings, syncer), recentBudget);
   }
 
   // ---- state ----
@@ -529,7 +550,8 @@ public final class PartitionLog implements AutoCloseable {
    * Appends a produced batch that {@link BatchValidator} already checked whole while it arrived
    * (the HTTP body reader does): as {@link #appendProducerBatch}, without reading its bytes again
    * and without a copy. The log takes the batch's buffer and stamps its base offset and {@code
-   * leaderEpoch} in place.
+   * leaderEpoch} in place; it keeps the buffer for its followers ({@link #recentBatches}), so the
+   * caller must not write to it again, nor reuse it for another batch.
    *
    * @throws RecordTooLargeException if the batch exceeds {@code max-batch-bytes}; nothing is
    *     written
@@ -559,6 +581,7 @@ public final class PartitionLog implements AutoCloseable {
       // Kept after the log end moved past it (a reader never finds a batch beyond the end) and
       // before the append returns (the leader wakes its followers' streams after that).
       recent.add(header.baseOffset(), header.lastOffset(), batch.duplicate());
+      recent.dropBelow(highWatermark); // in case the high watermark passed it meanwhile
       return info;
     }
   }
@@ -977,14 +1000,15 @@ public final class PartitionLog implements AutoCloseable {
   /**
    * The newest batches this log appended as leader from memory ({@link #appendRecords}, {@link
    * #appendProducerBatch}, {@link #appendValidatedBatch}), from the one starting at {@code offset}:
-   * as many whole batches as fit {@code maxBytes}, exactly the bytes written. Empty if no such
-   * batch starts at {@code offset}: it is below the high watermark (every in-sync follower has it),
-   * was written another way (a follower's append, a value or batch from a file), was pushed out by
-   * newer ones beyond 1 MiB of the partition, or alone exceeds {@code maxBytes}; the caller then
-   * reads the segment files ({@link #readBatches}). Never past the log end. Memory only: no file is
-   * touched, so it may be called on any thread.
+   * as many whole batches as fit {@code maxBytes}, in order, exactly the bytes written. None if no
+   * such batch starts at {@code offset}: it is below the high watermark (every in-sync follower has
+   * it), was written another way (a follower's append, a value or batch from a file), was pushed
+   * out by newer ones beyond 1 MiB of the partition, did not fit the node's {@link
+   * RecentBatchBudget}, or alone exceeds {@code maxBytes}; the caller then reads the segment files
+   * ({@link #readBatches}). Never past the log end. Memory only: no file is touched, so it may be
+   * called on any thread.
    */
-  public Optional<BatchRun> recentBatches(long offset, long maxBytes) {
+  public List<RecentBatch> recentBatches(long offset, long maxBytes) {
     return recent.read(offset, maxBytes, logEndOffset);
   }
 

@@ -3,9 +3,7 @@ package dev.sluice.log;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The batches a leader appended from memory that its in-sync followers may still have to fetch: the
@@ -21,7 +19,8 @@ import java.util.Optional;
  * are dropped as it moves ({@link #dropBelow}), the oldest are dropped when the bytes exceed {@link
  * #MAX_BYTES}, and truncation or close drops them all: so an idle partition, or one whose followers
  * all confirmed its batches, holds nothing, and memory per partition never exceeds {@link
- * #MAX_BYTES}.
+ * #MAX_BYTES}. Every byte kept is also taken from a {@link RecentBatchBudget} the logs of a node
+ * share, and given back when dropped; a batch the budget cannot take is not kept.
  *
  * <p>Thread-safety: every method synchronises on this object; the buffers handed out are views of
  * buffers nobody writes after {@link #add} (not read-only views: those would hide the array a
@@ -31,14 +30,18 @@ final class RecentBatches {
   /** Bytes of batches kept per partition at most. */
   static final long MAX_BYTES = 1L << 20;
 
-  private record Entry(long baseOffset, long lastOffset, ByteBuffer batch) {}
-
   private final long maxBytes;
-  private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  private final RecentBatchBudget budget;
+  private final ArrayDeque<RecentBatch> entries = new ArrayDeque<>();
   private long bytes;
 
-  RecentBatches(long maxBytes) {
+  /**
+   * @param maxBytes the most this log keeps
+   * @param budget what it shares with other logs; every byte kept is taken from it
+   */
+  RecentBatches(long maxBytes, RecentBatchBudget budget) {
     this.maxBytes = maxBytes;
+    this.budget = budget;
   }
 
   /**
@@ -46,67 +49,66 @@ final class RecentBatches {
    * batch}'s remaining ones; the caller writes to the buffer no more.
    */
   synchronized void add(long baseOffset, long lastOffset, ByteBuffer batch) {
-    Entry newest = entries.peekLast();
+    RecentBatch newest = entries.peekLast();
     if (newest != null && newest.lastOffset() + 1 != baseOffset) {
       clear();
     }
-    if (batch.remaining() > maxBytes) {
+    int size = batch.remaining();
+    if (size > maxBytes) {
       clear(); // the next entry would not follow the newest: none can be kept until then
       return;
     }
-    entries.addLast(new Entry(baseOffset, lastOffset, batch.duplicate()));
-    bytes += batch.remaining();
-    while (bytes > maxBytes) {
-      bytes -= entries.removeFirst().batch().remaining();
+    while (bytes + size > maxBytes) {
+      dropOldest();
     }
+    if (!budget.tryTake(size)) {
+      return; // not kept; the next batch does not follow the newest kept one, so it starts afresh
+    }
+    entries.addLast(new RecentBatch(baseOffset, lastOffset, batch.duplicate()));
+    bytes += size;
+  }
+
+  private void dropOldest() {
+    int size = entries.removeFirst().bytes().remaining();
+    bytes -= size;
+    budget.giveBack(size);
   }
 
   /** Drops the batches that end below {@code offset} (the high watermark moved there). */
   synchronized void dropBelow(long offset) {
     while (!entries.isEmpty() && entries.peekFirst().lastOffset() < offset) {
-      bytes -= entries.removeFirst().batch().remaining();
+      dropOldest();
     }
   }
 
   synchronized void clear() {
     entries.clear();
+    budget.giveBack(bytes);
     bytes = 0;
   }
 
   /**
    * The kept batches from the one starting at {@code offset}, as many whole ones as fit {@code
-   * maxBytes} and end below {@code logEnd}; empty if no kept batch starts there or the first alone
+   * maxBytes} and end below {@code logEnd}; none if no kept batch starts there or the first alone
    * exceeds {@code maxBytes}.
    */
-  synchronized Optional<BatchRun> read(long offset, long maxBytes, long logEnd) {
-    if (entries.isEmpty()
-        || offset < entries.peekFirst().baseOffset()
-        || offset > entries.peekLast().lastOffset()) {
-      return Optional.empty();
-    }
-    List<ByteBuffer> run = new ArrayList<>();
+  synchronized List<RecentBatch> read(long offset, long maxBytes, long logEnd) {
+    List<RecentBatch> run = new ArrayList<>();
     long size = 0;
-    long last = -1;
-    boolean started = false;
-    for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
-      Entry e = it.next();
-      if (!started) {
-        if (e.baseOffset() != offset) {
-          if (e.baseOffset() > offset) {
-            return Optional.empty(); // offset falls inside a batch
-          }
-          continue;
+    for (RecentBatch e : entries) {
+      if (run.isEmpty() && e.baseOffset() != offset) {
+        if (e.baseOffset() > offset) {
+          break; // below the oldest kept, or inside a batch
         }
-        started = true;
+        continue;
       }
-      int length = e.batch().remaining();
+      int length = e.bytes().remaining();
       if (e.lastOffset() >= logEnd || size + length > maxBytes) {
         break;
       }
-      run.add(e.batch().duplicate());
+      run.add(new RecentBatch(e.baseOffset(), e.lastOffset(), e.bytes().duplicate()));
       size += length;
-      last = e.lastOffset();
     }
-    return run.isEmpty() ? Optional.empty() : Optional.of(new BatchRun(offset, last, run, size));
+    return run;
   }
 }

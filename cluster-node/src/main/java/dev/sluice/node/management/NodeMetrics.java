@@ -1,6 +1,7 @@
 package dev.sluice.node.management;
 
 import dev.sluice.api.ReplicaRole;
+import dev.sluice.node.replica.LocalReplicas;
 import dev.sluice.node.replica.PartitionReplica;
 import dev.sluice.node.replica.ReplicaStatus;
 import dev.sluice.replication.leader.LeaderCounters;
@@ -123,6 +124,14 @@ public final class NodeMetrics implements AutoCloseable {
         "Replicas open on this node.",
         components,
         c -> c.replicas().all().size());
+    gauge(
+        "sluice.replication.recent.batch.bytes",
+        "Bytes of just-appended batches this node's leaders keep in memory for their followers"
+            + " (above the high watermark; at most 1 MiB per partition and "
+            + LocalReplicas.RECENT_BATCH_BYTES
+            + " bytes per node).",
+        components,
+        c -> c.replicas().recentBatchBytes());
     gauge(
         "sluice.watchdog.stalled.replicas",
         "Local replicas the stall watchdog considers stalled now.",

@@ -3,6 +3,7 @@ package dev.sluice.node.replica;
 import dev.sluice.config.StorageSettings;
 import dev.sluice.log.ForceJournal;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.RecentBatchBudget;
 import dev.sluice.replication.leader.LeaderCounters;
 import dev.sluice.replication.protocol.PartitionId;
 import dev.sluice.replication.transfer.LeaderLogs;
@@ -33,6 +34,22 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
   private final Map<PartitionId, PartitionReplica> replicas = new ConcurrentHashMap<>();
   private final Map<PartitionId, String> topicIds = new ConcurrentHashMap<>();
   private final LeaderCounters leaderCounters = new LeaderCounters();
+
+  /**
+   * The most bytes of recently appended batches all replicas of the node keep in memory for their
+   * followers together ({@link PartitionLog#recentBatches}; each at most 1 MiB): a few in-flight
+   * batches per busy partition, bounded also when many partitions' high watermarks stall.
+   */
+  public static final long RECENT_BATCH_BYTES = 32L << 20;
+
+  private final RecentBatchBudget recentBatches = new RecentBatchBudget(RECENT_BATCH_BYTES);
+
+  /**
+   * Bytes of recent batches the node's replicas keep in memory now, of {@link #RECENT_BATCH_BYTES}.
+   */
+  public long recentBatchBytes() {
+    return recentBatches.usedBytes();
+  }
 
   /** Given the duration of every segment force of the local replicas' logs, in nanoseconds. */
   private volatile LongConsumer forceTimes = nanos -> {};
@@ -174,7 +191,11 @@ public final class LocalReplicas implements LeaderLogs, AutoCloseable {
     }
     PartitionLog log =
         PartitionLog.open(
-            dir, storage, clock, ForceJournal.forLog(dir).timed(nanos -> forceTimes.accept(nanos)));
+            dir,
+            storage,
+            clock,
+            ForceJournal.forLog(dir).timed(nanos -> forceTimes.accept(nanos)),
+            recentBatches);
     return new PartitionReplica(partition, localNode, log, clock);
   }
 

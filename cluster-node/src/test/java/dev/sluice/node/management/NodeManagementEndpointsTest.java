@@ -110,6 +110,7 @@ class NodeManagementEndpointsTest {
 
     assertEquals(1, scrape.value("sluice_node_ready"));
     assertEquals(2, scrape.value("sluice_node_replicas"));
+    assertEquals("gauge", scrape.type("sluice_replication_recent_batch_bytes"));
     assertEquals("counter", scrape.type("sluice_watchdog_stalls_total"));
     assertEquals(0, scrape.value("sluice_watchdog_stalls_total"));
     assertEquals(0, scrape.value("sluice_watchdog_recoveries_total"));

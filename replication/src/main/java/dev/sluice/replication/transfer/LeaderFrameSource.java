@@ -1,10 +1,10 @@
 package dev.sluice.replication.transfer;
 
-import dev.sluice.log.BatchRun;
 import dev.sluice.log.FetchResult;
 import dev.sluice.log.FileRegion;
 import dev.sluice.log.LogSlice;
 import dev.sluice.log.PartitionLog;
+import dev.sluice.log.RecentBatch;
 import dev.sluice.replication.protocol.Frame;
 import dev.sluice.replication.protocol.RejectReason;
 import java.io.IOException;
@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At the tail, batches the leader has just appended from memory are not read back: while the log
  * holds them ({@link PartitionLog#recentBatches}: above the high watermark, the newest MiB of the
- * partition) each step sends as many whole ones as a frame takes, from memory, without a hop to the
- * blocking-IO executor. The status rule is the same for both ({@link #statusBefore}).
+ * partition) a window of them is packed into the same frames as if read from the files, with the
+ * same status rule ({@link #statusBefore}), without a file read or a hop to the blocking-IO
+ * executor.
  *
  * <p>File reads and planning run on the blocking-IO executor; while caught up the stream waits on
  * {@link LeaderPartition#awaitChange} without holding a thread. Demand-driven: at most {@link
@@ -121,14 +122,21 @@ public final class LeaderFrameSource {
     }
   }
 
-  /** Batches sent from the leader's memory, after the status the follower needs, if any. */
-  private record FromMemory(Optional<Frame.LeaderStatus> status, Frame.Batches batches)
+  /**
+   * A window of batches from the leader's memory, after the status the follower needs, if any. Like
+   * {@link FrameCutter}, it asks {@code stop} before each frame whether the connection may go on,
+   * and sends the refusal instead if not.
+   */
+  private record FromMemory(
+      Optional<Frame.LeaderStatus> status,
+      List<Frame.Batches> batches,
+      Supplier<Optional<Frame.Rejected>> stop)
       implements Step {
     @Override
     public Source<Frame, NotUsed> frames() {
-      return status.isPresent()
-          ? Source.from(List.<Frame>of(status.get(), batches))
-          : Source.single(batches);
+      Source<Frame, NotUsed> window =
+          Source.from(batches).map(frame -> stop.get().<Frame>map(r -> r).orElse(frame));
+      return status.isPresent() ? Source.<Frame>single(status.get()).concat(window) : window;
     }
   }
 
@@ -208,28 +216,47 @@ public final class LeaderFrameSource {
   }
 
   /**
-   * The next frame from the batches the leader just appended, if the log still holds them in memory
-   * ({@link PartitionLog#recentBatches}: above the high watermark, appended from memory, newest
-   * MiB): as many whole batches as one frame takes, on the calling thread, with no file read and no
-   * hop to the blocking-IO executor. Not while a staged batch may resume (the first window decides
-   * that from the files). The status before it follows {@link #statusBefore}, as for a window.
+   * The next window from the batches the leader just appended, if the log still holds them in
+   * memory ({@link PartitionLog#recentBatches}: above the high watermark, appended from memory, the
+   * newest MiB of the partition): up to {@link TransferSettings#readWindowBytes} of whole batches,
+   * packed into frames as {@link FramePlanner} packs a window read from the files, so the frames
+   * and the status before them ({@link #statusBefore}) are the ones the files would give. Built on
+   * the thread that took the step (the one that woke the stream after an append, or the stream's
+   * own): no file read and no hop to the blocking-IO executor. Stops before a batch larger than a
+   * frame (it goes by the files, in chunks), and is not used while a staged batch may resume (the
+   * first window decides that from the files).
    */
   private Optional<Step> fromMemory(long logEnd) {
     if (resume.isPresent()) {
       return Optional.empty();
     }
-    Optional<BatchRun> run = log.recentBatches(nextOffset, planner.maxPayloadBytes());
-    if (run.isEmpty()) {
+    List<Frame.Batches> frames = new ArrayList<>();
+    long limit = planner.maxPayloadBytes();
+    ByteString payload = ByteString.emptyByteString();
+    long base = -1;
+    long last = -1;
+    for (RecentBatch batch : log.recentBatches(nextOffset, settings.readWindowBytes())) {
+      int length = batch.bytes().remaining();
+      if (length > limit) {
+        break;
+      }
+      if (payload.size() + length > limit) {
+        frames.add(new Frame.Batches(base, last, payload));
+        payload = ByteString.emptyByteString();
+        base = -1;
+      }
+      if (base < 0) {
+        base = batch.baseOffset();
+      }
+      last = batch.lastOffset();
+      payload = payload.concat(bytesOf(batch.bytes()));
+    }
+    if (base < 0) {
       return Optional.empty();
     }
-    ByteString payload = ByteString.emptyByteString();
-    for (ByteBuffer batch : run.get().batches()) {
-      payload = payload.concat(bytesOf(batch));
-    }
-    nextOffset = run.get().lastOffset() + 1;
-    Frame.Batches frame =
-        new Frame.Batches(run.get().baseOffset(), run.get().lastOffset(), payload);
-    return Optional.of(new FromMemory(statusBefore(logEnd), frame));
+    frames.add(new Frame.Batches(base, last, payload));
+    nextOffset = last + 1;
+    return Optional.of(new FromMemory(statusBefore(logEnd), frames, this::refusal));
   }
 
   /** The buffer's bytes as a ByteString, without a copy when it is an array's. */

@@ -60,6 +60,7 @@ class LeaderFrameSourceStatusTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 
   @TempDir Path dir;
+  private Path values;
   private PartitionLog log;
   private ExecutorService blockingPool;
   private final AtomicInteger blockingTasks = new AtomicInteger();
@@ -73,7 +74,10 @@ class LeaderFrameSourceStatusTest {
 
   @BeforeEach
   void open() throws IOException {
-    log = PartitionLog.open(dir, StorageSettings.of(64L << 20, 1L << 20), Clock.systemUTC());
+    log =
+        PartitionLog.open(
+            dir.resolve("log"), StorageSettings.of(64L << 20, 1L << 20), Clock.systemUTC());
+    values = Files.createDirectories(dir.resolve("values"));
     blockingPool = Executors.newSingleThreadExecutor();
   }
 
@@ -105,13 +109,15 @@ class LeaderFrameSourceStatusTest {
     frames.request(1);
 
     // One batch appended at the tail: its frame alone tells the follower the new log end.
+    CompletableFuture<Done> parked = parked();
     appendFromFiles(1);
-    wakeUp();
+    parked.complete(Done.getInstance());
     assertBatch(2, frames.expectNext(WAIT));
 
     // Eight batches at once, more than a window holds: the follower hears of the end first.
+    parked = parked();
     appendFromFiles(8);
-    wakeUp();
+    parked.complete(Done.getInstance());
     frames.request(9);
     assertEquals(new Frame.LeaderStatus(EPOCH, 11, 0), frames.expectNext(WAIT));
     for (long offset = 3; offset < 11; offset++) {
@@ -119,42 +125,57 @@ class LeaderFrameSourceStatusTest {
     }
 
     // The high watermark moved with nothing new to send: a status with it.
+    parked = parked();
     log.updateHighWatermark(11);
-    wakeUp();
+    parked.complete(Done.getInstance());
     frames.request(1);
     assertEquals(new Frame.LeaderStatus(EPOCH, 11, 11), frames.expectNext(WAIT));
 
     // Both moved: the status comes first, with both, even though the window reaches the end.
+    parked = parked();
     appendFromFiles(1);
     log.updateHighWatermark(12);
-    wakeUp();
+    parked.complete(Done.getInstance());
     frames.request(2);
     assertEquals(new Frame.LeaderStatus(EPOCH, 12, 12), frames.expectNext(WAIT));
     assertBatch(11, frames.expectNext(WAIT));
   }
 
   @Test
-  void batchesAboveTheHighWatermarkGoOutFromMemoryAndOlderOnesFromTheFiles() throws Exception {
+  void batchesAboveTheHighWatermarkGoOutFromMemoryInTheFramesTheFilesWouldGive() throws Exception {
     LogTestSupport.appendBatches(log, 3, VALUE_BYTES);
     log.updateHighWatermark(2); // the first two only are on every in-sync replica
     frames = follow();
 
+    // Offset 0 is not in memory: a window planned on the blocking executor and read from the
+    // files, which reaches the log end (offset 2 with it).
     frames.request(4);
     assertEquals(new Frame.LeaderStatus(EPOCH, 3, 2), frames.expectNext(WAIT));
-    assertFileBytes(0, frames.expectNext(WAIT));
-    assertFileBytes(1, frames.expectNext(WAIT));
-    int fileReads = blockingTasks.get();
-    assertTrue(fileReads > 0, "offsets 0 and 1 were read from the files");
-    assertFileBytes(2, frames.expectNext(WAIT));
+    for (long offset = 0; offset < 3; offset++) {
+      assertFileBytes(offset, frames.expectNext(WAIT));
+    }
+    int planned = blockingTasks.get(); // each file window is planned there first
+    assertTrue(planned > 0, "offsets 0 to 2 were read from the files");
 
+    // Four batches appended at the tail fit one window: no status, as from the files.
+    CompletableFuture<Done> parked = parked();
     LogTestSupport.appendBatches(log, 4, VALUE_BYTES);
-    wakeUp();
-    frames.request(5);
-    assertEquals(new Frame.LeaderStatus(EPOCH, 7, 2), frames.expectNext(WAIT));
+    parked.complete(Done.getInstance());
+    frames.request(4);
     for (long offset = 3; offset < 7; offset++) {
       assertFileBytes(offset, frames.expectNext(WAIT));
     }
-    assertEquals(fileReads, blockingTasks.get(), "offsets 2 to 6 came from memory");
+
+    // Eight, more than a window holds: the follower hears of the end first, as from the files.
+    parked = parked();
+    LogTestSupport.appendBatches(log, 8, VALUE_BYTES);
+    parked.complete(Done.getInstance());
+    frames.request(9);
+    assertEquals(new Frame.LeaderStatus(EPOCH, 15, 2), frames.expectNext(WAIT));
+    for (long offset = 7; offset < 15; offset++) {
+      assertFileBytes(offset, frames.expectNext(WAIT));
+    }
+    assertEquals(planned, blockingTasks.get(), "offsets 3 to 14 went from memory");
   }
 
   /**
@@ -165,7 +186,7 @@ class LeaderFrameSourceStatusTest {
     for (int i = 0; i < count; i++) {
       long offset = log.logEndOffset();
       Path value =
-          Files.write(dir.resolve("value-" + offset), LogTestSupport.value(offset, VALUE_BYTES));
+          Files.write(values.resolve("value-" + offset), LogTestSupport.value(offset, VALUE_BYTES));
       log.appendValueFile(
           LogTestSupport.key(offset), List.of(), value, LogTestSupport.TIMESTAMP, EPOCH);
     }
@@ -178,13 +199,16 @@ class LeaderFrameSourceStatusTest {
     assertEquals(inFile, ((Frame.Batches) frame).payload().asByteBuffer(), "bytes of " + frame);
   }
 
-  /** Completes the change wake-up the caught-up source is waiting on. */
-  private void wakeUp() throws InterruptedException {
+  /**
+   * The change wake-up the caught-up source waits on, once it waits: the test changes the log, then
+   * completes it, so the source's next step sees the whole change at once.
+   */
+  private CompletableFuture<Done> parked() throws InterruptedException {
     CompletableFuture<Done> change = changes.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS);
     if (change == null) {
       throw new AssertionError("the source did not wait for a change");
     }
-    change.complete(Done.getInstance());
+    return change;
   }
 
   private static void assertBatch(long baseOffset, Frame frame) {
